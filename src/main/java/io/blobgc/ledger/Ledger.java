@@ -253,6 +253,11 @@ public final class Ledger {
         if (b == null) return Optional.of("unknown blob " + hash + ": register it before pinning");
         if (b.status == BlobStatus.DELETING) return Optional.of("blob " + hash + " is being deleted");
         if (b.status == BlobStatus.COLLECTED) return Optional.of("blob " + hash + " was collected: upload it again");
+        List<BlobHash> gone = goneInClosure(b);
+        if (!gone.isEmpty()) {
+            return Optional.of("blob " + hash + " depends on " + gone + ", being deleted or collected: upload "
+                    + (gone.size() == 1 ? "it" : "them") + " again first");
+        }
         return Optional.empty();
     }
 
@@ -285,7 +290,8 @@ public final class Ledger {
         List<BlobHash> pruned = new ArrayList<>();
         for (Tombstone t : collectedOrder) {
             if (t.at + settings.tombstoneTtlMs() > now) break;
-            if (t.current()) pruned.add(t.blob.hash);
+            // a tombstone that known blobs depend on stays: it carries their dependency edges
+            if (t.current() && t.blob.dependents.isEmpty()) pruned.add(t.blob.hash);
         }
         boolean warm = warmingUpNow();
         boolean quorum = liveNodes() >= settings.minNodesReporting();
@@ -425,10 +431,14 @@ public final class Ledger {
             registerAll(r.activeAdded());
             registerAll(r.pinsAdded());
             for (BlobHash h : r.activeAdded()) addRef(v, blobs.get(h));
-            for (BlobHash h : r.activeRemoved()) removeRef(v, blobs.get(h));
+            for (BlobHash h : r.activeRemoved()) {
+                Blob b = blobs.get(h);
+                if (b != null && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
+            }
             for (BlobHash h : r.pinsAdded()) addNodePin(v, blobs.get(h));
             for (BlobHash h : r.pinsRemoved()) removeNodePin(v, blobs.get(h));
             v.seq = r.seq();
+            coverAcquires(v, r.incarnation(), r.seq());
             confirmed(v, now);
             return ReportOutcome.APPLIED;
         }
@@ -474,8 +484,9 @@ public final class Ledger {
     }
 
     private void replaceView(NodeView v, PendingFull full) {
+        coverAcquires(v, full.incarnation, full.seq);
         List<Blob> gone = new ArrayList<>();
-        for (Blob b : v.active) if (!full.active.contains(b.hash)) gone.add(b);
+        for (Blob b : v.active) if (!full.active.contains(b.hash) && !v.sticky.containsKey(b)) gone.add(b);
         for (Blob b : gone) removeRef(v, b);
         for (BlobHash h : full.active) addRef(v, blobs.get(h));
         List<Blob> unpinned = new ArrayList<>();
@@ -488,7 +499,7 @@ public final class Ledger {
     public enum AcquireOutcome {
         /** The reference is recorded; the blob will not be deleted while the node holds it. */
         ACQUIRED,
-        /** The blob is DELETING or COLLECTED: upload it again, then register and acquire. */
+        /** The blob, or a blob in its dependency closure, is DELETING or COLLECTED: upload again, then acquire. */
         GONE,
         /** The blob is not known: register it (persisted) first. */
         UNKNOWN,
@@ -499,15 +510,53 @@ public final class Ledger {
     /**
      * The acquire fence (S6): a node starts to use {@code hash}. Unless the blob is DELETING or COLLECTED the
      * reference is recorded at once in the node's view, and a MARKED blob can no longer be handed to the sweeper.
+     * {@code incarnation} and {@code afterSeq} are the reporter's and the seq of the last report it sent before
+     * asking: a report sent earlier but delivered later cannot drop the reference; a later one covers it.
      */
-    public AcquireOutcome acquire(String node, BlobHash hash, long now) {
+    public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
         if (removedNodes.containsKey(node)) return AcquireOutcome.FROM_REMOVED_NODE;
         Blob b = blobs.get(hash);
         if (b == null) return AcquireOutcome.UNKNOWN;
-        if (b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED) return AcquireOutcome.GONE;
+        if (!goneInClosure(b).isEmpty()) return AcquireOutcome.GONE;
         NodeView v = views.computeIfAbsent(node, n -> new NodeView(n, now));
         addRef(v, b);
+        v.sticky.put(b, new long[]{incarnation, afterSeq});
         return AcquireOutcome.ACQUIRED;
+    }
+
+    /**
+     * The blobs in {@code b}'s dependency closure (itself included) that are DELETING or COLLECTED: a holder
+     * of {@code b} uses its callees too, so none of them may be gone.
+     */
+    private List<BlobHash> goneInClosure(Blob b) {
+        List<BlobHash> gone = new ArrayList<>();
+        ArrayDeque<Blob> todo = new ArrayDeque<>(List.of(b));
+        Set<Blob> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            Blob x = todo.poll();
+            if (!seen.add(x)) continue;
+            if (x.status == BlobStatus.DELETING || x.status == BlobStatus.COLLECTED) gone.add(x.hash);
+            todo.addAll(x.deps);
+        }
+        return gone;
+    }
+
+    /** The blobs in {@code hash}'s dependency closure that must be uploaded again before it can be acquired. */
+    public List<BlobHash> goneInClosure(BlobHash hash) {
+        Blob b = blobs.get(hash);
+        return b == null ? List.of() : goneInClosure(b);
+    }
+
+    /** Whether {@code b} was acquired after the report (incarnation, seq) was built: that report cannot drop it. */
+    private static boolean acquiredAfter(NodeView v, Blob b, long incarnation, long seq) {
+        long[] at = v.sticky.get(b);
+        return at != null && (incarnation < at[0] || (incarnation == at[0] && seq <= at[1]));
+    }
+
+    /** Drops the sticky acquires that a report built after them covers. */
+    private void coverAcquires(NodeView v, long incarnation, long seq) {
+        if (v.sticky.isEmpty()) return;
+        v.sticky.values().removeIf(at -> incarnation > at[0] || (incarnation == at[0] && seq > at[1]));
     }
 
     private void addRef(NodeView v, Blob b) {
@@ -559,6 +608,7 @@ public final class Ledger {
         for (Blob b : new ArrayList<>(v.pins)) removeNodePin(v, b);
         v.complete = false;
         v.pending = null;
+        v.sticky.clear();
     }
 
     private List<String> updateStaleness(long now) {
@@ -832,6 +882,8 @@ public final class Ledger {
         long lastCompleteTick;
         final Set<Blob> active = new HashSet<>();
         final Set<Blob> pins = new HashSet<>();
+        /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
+        final Map<Blob, long[]> sticky = new HashMap<>();
         PendingFull pending;
 
         NodeView(String node, long now) {

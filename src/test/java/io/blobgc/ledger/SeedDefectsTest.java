@@ -203,7 +203,7 @@ class SeedDefectsTest {
         f.delta("n1", List.of(), List.of(x));
         f.heartbeat("n1");
         assertEquals(List.of(x), f.startDeletion());
-        assertEquals(Ledger.AcquireOutcome.GONE, f.ledger.acquire("n1", x, f.now));
+        assertEquals(Ledger.AcquireOutcome.GONE, f.ledger.acquire("n1", 1, 99, x, f.now));
     }
 
     @Test

@@ -17,7 +17,7 @@ public record BlobHash(long w0, long w1, long w2, long w3) implements Comparable
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /** Parses 64 hexadecimal characters (either case); anything else is an {@link IllegalArgumentException}. */
-    @JsonCreator
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static BlobHash parse(String hex) {
         if (hex == null) {
             throw new IllegalArgumentException("blob hash is missing (expected 64 hex characters)");

@@ -1,0 +1,154 @@
+package io.blobgc;
+
+import com.typesafe.config.Config;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.journal.JournalSchema;
+import io.blobgc.ledger.Registration;
+import io.blobgc.node.ActiveSetSource;
+import io.blobgc.node.NodeReporter;
+import io.blobgc.store.BlobStore;
+import io.blobgc.store.FileBlobStore;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.typed.Cluster;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The one entry point for an embedding application: {@code BlobGc.get(system)} creates the journal schema when
+ * missing, starts the coordinator singleton (and its proxy) and this node's {@link NodeReporter}, all from
+ * {@code blob-gc { … }} in the configuration.
+ *
+ * <pre>{@code
+ * BlobGc gc = BlobGc.get(system);
+ * gc.acquire(self, hash).thenAccept(r -> ...);   // S6: fenced against a concurrent deletion
+ * gc.release(self, hash);                          // or let the holder actor stop
+ * }</pre>
+ */
+public final class BlobGc implements Extension {
+
+    public static final class Id extends ExtensionId<BlobGc> {
+        @Override
+        public BlobGc createExtension(ActorSystem<?> system) {
+            return new BlobGc(system);
+        }
+    }
+
+    private static final Id ID = new Id();
+
+    public static BlobGc get(ActorSystem<?> system) {
+        return ID.apply(system);
+    }
+
+    private final ActorSystem<?> system;
+    private final BlobGcSettings settings;
+    private final BlobStore store;
+    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<NodeReporter.Message> reporter;
+
+    private BlobGc(ActorSystem<?> system) {
+        this.system = system;
+        Config config = system.settings().config();
+        this.settings = BlobGcSettings.from(config);
+        this.store = createStore(settings);
+        if (settings.createSchema()) {
+            String db = config.getString(settings.journalPluginId() + ".use-shared-db");
+            JournalSchema.ensure(config.getConfig("pekko-persistence-jdbc.shared-databases." + db));
+        }
+        this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC());
+        Cluster cluster = Cluster.get(system);
+        boolean reports = settings.reporterEnabled()
+                && (settings.nodeRole().isEmpty() || cluster.selfMember().hasRole(settings.nodeRole()));
+        this.reporter = reports
+                ? system.systemActorOf(NodeReporter.create(NodeIds.of(cluster.selfMember().uniqueAddress()),
+                coordinator, settings, createSource(settings)), "blob-gc-reporter", Props.empty())
+                : null;
+    }
+
+    public BlobGcSettings settings() {
+        return settings;
+    }
+
+    public BlobStore store() {
+        return store;
+    }
+
+    /** The coordinator singleton's proxy: every command of {@link Coordinator} can be sent to it. */
+    public ActorRef<Coordinator.Command> coordinator() {
+        return coordinator;
+    }
+
+    /** This node's reporter, or null on a member that does not report ({@code reporter.enabled}, {@code node-role}). */
+    public ActorRef<NodeReporter.Message> reporter() {
+        return reporter;
+    }
+
+    /** {@code holder} starts to use {@code hash} (and its callees): fenced, see {@link Coordinator.AcquireResult}. */
+    public CompletionStage<Coordinator.AcquireReply> acquire(ActorRef<?> holder, BlobHash hash) {
+        return AskPattern.ask(requireReporter(), r -> new NodeReporter.Acquire(holder, hash, r),
+                settings.acquireTimeout().plus(settings.askTimeout()), system.scheduler());
+    }
+
+    public void release(ActorRef<?> holder, BlobHash hash) {
+        requireReporter().tell(new NodeReporter.Release(holder, hash));
+    }
+
+    public CompletionStage<Coordinator.Registered> register(List<Registration> registrations) {
+        return AskPattern.ask(coordinator, r -> new Coordinator.Register(registrations, r), settings.askTimeout(),
+                system.scheduler());
+    }
+
+    /** An operator pin; {@code ttl} null for none. */
+    public CompletionStage<Done> pin(BlobHash hash, String owner, String reason, Duration ttl) {
+        return AskPattern.<Coordinator.Command, org.apache.pekko.pattern.StatusReply<Done>>ask(coordinator,
+                        r -> new Coordinator.PinBlob(hash, owner, reason, ttl == null ? null : ttl.toMillis(), r),
+                        settings.askTimeout(), system.scheduler())
+                .thenApply(org.apache.pekko.pattern.StatusReply::getValue);
+    }
+
+    public CompletionStage<Done> unpin(BlobHash hash, String owner) {
+        return AskPattern.<Coordinator.Command, org.apache.pekko.pattern.StatusReply<Done>>ask(coordinator,
+                        r -> new Coordinator.UnpinBlob(hash, owner, r), settings.askTimeout(), system.scheduler())
+                .thenApply(org.apache.pekko.pattern.StatusReply::getValue);
+    }
+
+    public CompletionStage<Coordinator.Summary> summary() {
+        return AskPattern.ask(coordinator, Coordinator.GetSummary::new, settings.askTimeout(), system.scheduler());
+    }
+
+    private ActorRef<NodeReporter.Message> requireReporter() {
+        if (reporter == null) {
+            throw new IllegalStateException("this member runs no blob-gc reporter (blob-gc.reporter.enabled, node-role)");
+        }
+        return reporter;
+    }
+
+    private static BlobStore createStore(BlobGcSettings s) {
+        if (s.storeClass().equals(FileBlobStore.class.getName())) return new FileBlobStore(s.storeRoot());
+        try {
+            return (BlobStore) Class.forName(s.storeClass()).getConstructor(Path.class).newInstance(s.storeRoot());
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalArgumentException("blob-gc.store.class " + s.storeClass()
+                    + " must be a BlobStore with a public constructor taking the store root (a Path)", e);
+        }
+    }
+
+    private static ActiveSetSource createSource(BlobGcSettings s) {
+        if (s.activeSetSource().isEmpty()) return null;
+        try {
+            return (ActiveSetSource) Class.forName(s.activeSetSource()).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalArgumentException("blob-gc.reporter.active-set-source " + s.activeSetSource()
+                    + " must be an ActiveSetSource with a public no-argument constructor", e);
+        }
+    }
+}

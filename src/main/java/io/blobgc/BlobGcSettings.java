@@ -1,0 +1,110 @@
+package io.blobgc;
+
+import com.typesafe.config.Config;
+import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.StaleNodePolicy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/** {@code blob-gc { … }} read once into an immutable object; every knob is documented in reference.conf. */
+public record BlobGcSettings(
+        LedgerSettings ledger,
+        String nodeRole,
+        boolean dryRun,
+        Duration cycleInterval,
+        Duration heartbeatInterval,
+        Path dataDir,
+        String coordinatorRole,
+        int snapshotEvery,
+        int keepSnapshots,
+        Duration askTimeout,
+        Duration restartBackoffMin,
+        Duration restartBackoffMax,
+        boolean reporterEnabled,
+        int maxReportChunk,
+        Duration acquireTimeout,
+        String activeSetSource,
+        int sweepBatchSize,
+        int maxDeletesPerSecond,
+        Duration sweepRetryMin,
+        Duration sweepRetryMax,
+        Duration sweepProgressInterval,
+        String storeClass,
+        Path storeRoot,
+        boolean createSchema,
+        String journalPluginId,
+        String snapshotPluginId) {
+
+    public static BlobGcSettings from(Config root) {
+        Config c = root.getConfig("blob-gc");
+        String policy = c.getString("stale-node-policy").toUpperCase(Locale.ROOT);
+        StaleNodePolicy stalePolicy;
+        try {
+            stalePolicy = StaleNodePolicy.valueOf(policy);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("blob-gc.stale-node-policy must be 'retain' or 'drop', not '"
+                    + c.getString("stale-node-policy") + "'");
+        }
+        LedgerSettings ledger = new LedgerSettings(
+                c.getDuration("grace-period").toMillis(),
+                c.getDuration("stale-report-threshold").toMillis(),
+                c.getInt("min-nodes-reporting"),
+                stalePolicy,
+                c.getDuration("tombstone-ttl").toMillis(),
+                c.getInt("history-size"));
+        BlobGcSettings s = new BlobGcSettings(
+                ledger,
+                c.getString("node-role"),
+                c.getBoolean("dry-run"),
+                c.getDuration("cycle-interval"),
+                c.getDuration("heartbeat-interval"),
+                Path.of(c.getString("data-dir")),
+                c.getString("coordinator.role"),
+                c.getInt("coordinator.snapshot-every"),
+                c.getInt("coordinator.keep-snapshots"),
+                c.getDuration("coordinator.ask-timeout"),
+                c.getDuration("coordinator.restart-backoff.min"),
+                c.getDuration("coordinator.restart-backoff.max"),
+                c.getBoolean("reporter.enabled"),
+                c.getInt("reporter.max-report-chunk"),
+                c.getDuration("reporter.acquire-timeout"),
+                c.getString("reporter.active-set-source"),
+                c.getInt("sweeper.batch-size"),
+                c.getInt("sweeper.max-deletes-per-second"),
+                c.getDuration("sweeper.retry-backoff.min"),
+                c.getDuration("sweeper.retry-backoff.max"),
+                c.getDuration("sweeper.progress-interval"),
+                c.getString("store.class"),
+                Path.of(c.getString("store.root")),
+                c.getBoolean("journal.create-schema"),
+                c.getString("journal.journal-plugin"),
+                c.getString("journal.snapshot-plugin"));
+        s.validate();
+        return s;
+    }
+
+    private void validate() {
+        positive("cycle-interval", cycleInterval);
+        positive("heartbeat-interval", heartbeatInterval);
+        positive("coordinator.ask-timeout", askTimeout);
+        positive("reporter.acquire-timeout", acquireTimeout);
+        if (heartbeatInterval.toMillis() * 2 > ledger.staleThresholdMs()) {
+            throw new IllegalArgumentException("blob-gc.heartbeat-interval (" + heartbeatInterval
+                    + ") must be at most half of stale-report-threshold (" + Duration.ofMillis(ledger.staleThresholdMs())
+                    + "), or live nodes look stale");
+        }
+        if (snapshotEvery < 1) throw new IllegalArgumentException("blob-gc.coordinator.snapshot-every must be >= 1");
+        if (keepSnapshots < 1) throw new IllegalArgumentException("blob-gc.coordinator.keep-snapshots must be >= 1");
+        if (maxReportChunk < 1) throw new IllegalArgumentException("blob-gc.reporter.max-report-chunk must be >= 1");
+        if (sweepBatchSize < 1) throw new IllegalArgumentException("blob-gc.sweeper.batch-size must be >= 1");
+        if (maxDeletesPerSecond < 1) {
+            throw new IllegalArgumentException("blob-gc.sweeper.max-deletes-per-second must be >= 1");
+        }
+    }
+
+    private static void positive(String key, Duration d) {
+        if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("blob-gc." + key + " must be positive");
+    }
+}

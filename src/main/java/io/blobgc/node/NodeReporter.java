@@ -1,0 +1,354 @@
+package io.blobgc.node;
+
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobHash;
+import io.blobgc.CborSerializable;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One per VM node: owns the node's view (blobs held by local holder actors, node pins, leases of out-of-process
+ * holders, and the sample of an {@link ActiveSetSource}) and reports it to the coordinator — a FULL report at start
+ * and whenever the coordinator asks, otherwise a DELTA every {@code heartbeat-interval} (an empty one is the
+ * heartbeat). FULL reports above {@code max-report-chunk} hashes are sent in chunks.
+ */
+public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
+
+    public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "blob-gc-reporter");
+
+    public interface Message {
+    }
+
+    // ---- from the coordinator
+
+    public record ReportAck(long incarnation, long seq) implements Message, CborSerializable {
+    }
+
+    /** Send a FULL report: the coordinator's view of this node cannot take {@code seq}, or it is new. */
+    public record ResendFull(long incarnation, long seq, String reason) implements Message, CborSerializable {
+    }
+
+    public record ReportRejected(long incarnation, long seq, String reason) implements Message, CborSerializable {
+    }
+
+    // ---- the embedding API (local)
+
+    /** {@code holder} starts to use {@code hash}; released when it calls {@link Release} or stops. */
+    public record Acquire(ActorRef<?> holder, BlobHash hash, ActorRef<Coordinator.AcquireReply> replyTo)
+            implements Message {
+    }
+
+    public record Release(ActorRef<?> holder, BlobHash hash) implements Message {
+    }
+
+    public record Register(List<Registration> registrations, ActorRef<Coordinator.Registered> replyTo)
+            implements Message {
+    }
+
+    public record PinLocal(BlobHash hash) implements Message {
+    }
+
+    public record UnpinLocal(BlobHash hash) implements Message {
+    }
+
+    /** A lease for a holder outside the JVM: its active set and pins, dropped when not renewed within ttl. */
+    public record SetLease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins, Duration ttl) implements Message {
+    }
+
+    public record DropLease(String holder) implements Message {
+    }
+
+    public record GetView(ActorRef<View> replyTo) implements Message {
+    }
+
+    /** What this reporter currently reports. */
+    public record View(String node, long incarnation, long seq, Set<BlobHash> active, Set<BlobHash> pins,
+                       Map<String, Integer> leases) {
+    }
+
+    // ---- private
+
+    private enum Heartbeat implements Message { INSTANCE }
+
+    private record HolderStopped(ActorRef<?> holder) implements Message {
+    }
+
+    private record AcquireAnswered(BlobHash hash, Coordinator.AcquireReply reply, Throwable failure)
+            implements Message {
+    }
+
+    private record Lease(Set<BlobHash> hashes, Set<BlobHash> pins, long expiresAtNanos) {
+    }
+
+    public static Behavior<Message> create(String node, ActorRef<Coordinator.Command> coordinator,
+                                           BlobGcSettings settings, ActiveSetSource source) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new NodeReporter(ctx, timers, node, coordinator, settings, source)));
+    }
+
+    private final TimerScheduler<Message> timers;
+    private final String node;
+    private final long incarnation;
+    private final ActorRef<Coordinator.Command> coordinator;
+    private final BlobGcSettings settings;
+    private final ActiveSetSource source;
+
+    private final Map<ActorRef<?>, Map<BlobHash, Integer>> holders = new HashMap<>();
+    private final Map<BlobHash, Integer> held = new HashMap<>();
+    private final Map<BlobHash, List<Acquire>> pending = new HashMap<>();
+    private final Set<BlobHash> nodePins = new LinkedHashSet<>();
+    private final Map<String, Lease> leases = new HashMap<>();
+    private Set<BlobHash> sampledActive = Set.of();
+    private Set<BlobHash> sampledPins = Set.of();
+
+    private long seq;
+    private long lastFullSeq = -1;
+    private boolean needFull = true;
+    private Set<BlobHash> lastSentActive = Set.of();
+    private Set<BlobHash> lastSentPins = Set.of();
+    /** Acquired since the last report: the coordinator may have them in its view beyond what we reported. */
+    private final Set<BlobHash> extra = new HashSet<>();
+
+    private NodeReporter(ActorContext<Message> ctx, TimerScheduler<Message> timers, String node,
+                         ActorRef<Coordinator.Command> coordinator, BlobGcSettings settings, ActiveSetSource source) {
+        super(ctx);
+        this.timers = timers;
+        this.node = node;
+        this.incarnation = System.currentTimeMillis();
+        this.coordinator = coordinator;
+        this.settings = settings;
+        this.source = source;
+        ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
+        timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, settings.heartbeatInterval());
+        report(); // FULL at start
+    }
+
+    @Override
+    public Receive<Message> createReceive() {
+        return newReceiveBuilder()
+                .onMessageEquals(Heartbeat.INSTANCE, this::onHeartbeat)
+                .onMessage(ReportAck.class, m -> this)
+                .onMessage(ResendFull.class, this::onResendFull)
+                .onMessage(ReportRejected.class, this::onRejected)
+                .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(AcquireAnswered.class, this::onAcquireAnswered)
+                .onMessage(Release.class, m -> {
+                    release(m.holder(), m.hash());
+                    return this;
+                })
+                .onMessage(HolderStopped.class, this::onHolderStopped)
+                .onMessage(Register.class, m -> {
+                    coordinator.tell(new Coordinator.Register(m.registrations(), m.replyTo()));
+                    return this;
+                })
+                .onMessage(PinLocal.class, m -> {
+                    nodePins.add(m.hash());
+                    return this;
+                })
+                .onMessage(UnpinLocal.class, m -> {
+                    nodePins.remove(m.hash());
+                    return this;
+                })
+                .onMessage(SetLease.class, this::onSetLease)
+                .onMessage(DropLease.class, m -> {
+                    leases.remove(m.holder());
+                    return this;
+                })
+                .onMessage(GetView.class, m -> {
+                    Map<String, Integer> leaseSizes = new HashMap<>();
+                    leases.forEach((k, v) -> leaseSizes.put(k, v.hashes().size()));
+                    m.replyTo().tell(new View(node, incarnation, seq, currentActive(), currentPins(), leaseSizes));
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Message> onHeartbeat() {
+        report();
+        return this;
+    }
+
+    private Behavior<Message> onResendFull(ResendFull m) {
+        // a request about a report older than our last FULL is answered already
+        boolean current = m.incarnation() == Long.MIN_VALUE
+                || (m.incarnation() == incarnation && m.seq() > lastFullSeq);
+        if (current) {
+            getContext().getLog().debug("coordinator asks for a FULL report: {}", m.reason());
+            needFull = true;
+            report();
+        }
+        return this;
+    }
+
+    private Behavior<Message> onRejected(ReportRejected m) {
+        getContext().getLog().warn("coordinator rejected report {} of {}: {}", m.seq(), node, m.reason());
+        return this;
+    }
+
+    private Behavior<Message> onAcquire(Acquire a) {
+        if (held.containsKey(a.hash()) && !pending.containsKey(a.hash())) {
+            hold(a.holder(), a.hash()); // this node holds it already, and the coordinator knows
+            a.replyTo().tell(new Coordinator.AcquireReply(a.hash(), Coordinator.AcquireResult.ACQUIRED, List.of(),
+                    "acquired"));
+            return this;
+        }
+        List<Acquire> waiting = pending.computeIfAbsent(a.hash(), h -> new ArrayList<>());
+        waiting.add(a);
+        if (waiting.size() == 1) {
+            extra.add(a.hash());
+            BlobHash h = a.hash();
+            getContext().ask(Coordinator.AcquireReply.class, coordinator, settings.acquireTimeout(),
+                    replyTo -> new Coordinator.Acquire(node, incarnation, seq, h, replyTo),
+                    (reply, failure) -> new AcquireAnswered(h, reply, failure));
+        }
+        return this;
+    }
+
+    private Behavior<Message> onAcquireAnswered(AcquireAnswered m) {
+        List<Acquire> waiting = pending.remove(m.hash());
+        if (waiting == null) return this;
+        Coordinator.AcquireReply reply = m.reply();
+        if (reply == null) {
+            needFull = true; // the coordinator may or may not have recorded it: resynchronize
+            reply = new Coordinator.AcquireReply(m.hash(), Coordinator.AcquireResult.UNAVAILABLE, List.of(),
+                    "coordinator did not answer: " + m.failure().getMessage());
+        }
+        for (Acquire a : waiting) {
+            if (reply.result() == Coordinator.AcquireResult.ACQUIRED) hold(a.holder(), a.hash());
+            a.replyTo().tell(reply);
+        }
+        return this;
+    }
+
+    private void hold(ActorRef<?> holder, BlobHash hash) {
+        Map<BlobHash, Integer> mine = holders.get(holder);
+        if (mine == null) {
+            mine = new HashMap<>();
+            holders.put(holder, mine);
+            getContext().watchWith(holder, new HolderStopped(holder));
+        }
+        mine.merge(hash, 1, Integer::sum);
+        held.merge(hash, 1, Integer::sum);
+    }
+
+    private void release(ActorRef<?> holder, BlobHash hash) {
+        Map<BlobHash, Integer> mine = holders.get(holder);
+        if (mine == null || !mine.containsKey(hash)) return;
+        if (mine.merge(hash, -1, Integer::sum) == 0) mine.remove(hash);
+        if (held.merge(hash, -1, Integer::sum) == 0) held.remove(hash);
+        if (mine.isEmpty()) {
+            holders.remove(holder);
+            getContext().unwatch(holder);
+        }
+    }
+
+    private Behavior<Message> onHolderStopped(HolderStopped m) {
+        Map<BlobHash, Integer> mine = holders.remove(m.holder());
+        if (mine == null) return this;
+        mine.forEach((h, n) -> {
+            if (held.merge(h, -n, Integer::sum) <= 0) held.remove(h);
+        });
+        getContext().getLog().debug("holder {} stopped: released {} blob(s)", m.holder(), mine.size());
+        return this;
+    }
+
+    private Behavior<Message> onSetLease(SetLease m) {
+        leases.put(m.holder(), new Lease(Set.copyOf(m.hashes()), Set.copyOf(m.pins()),
+                System.nanoTime() + m.ttl().toNanos()));
+        return this;
+    }
+
+    // ---- reports
+
+    private Set<BlobHash> currentActive() {
+        Set<BlobHash> active = new HashSet<>(held.keySet());
+        active.addAll(pending.keySet()); // asked for: reported from now on, so no later report can drop it
+        for (Lease l : leases.values()) active.addAll(l.hashes());
+        active.addAll(sampledActive);
+        return active;
+    }
+
+    private Set<BlobHash> currentPins() {
+        Set<BlobHash> pins = new HashSet<>(nodePins);
+        for (Lease l : leases.values()) pins.addAll(l.pins());
+        pins.addAll(sampledPins);
+        return pins;
+    }
+
+    private void report() {
+        long now = System.nanoTime();
+        leases.values().removeIf(l -> l.expiresAtNanos() <= now);
+        if (source != null) {
+            try {
+                sampledActive = Set.copyOf(source.activeBlobs());
+                sampledPins = Set.copyOf(source.pinnedBlobs());
+            } catch (RuntimeException e) {
+                getContext().getLog().warn("active-set source failed, keeping its last sample: {}", e.toString());
+            }
+        }
+        Set<BlobHash> active = currentActive();
+        Set<BlobHash> pins = currentPins();
+        if (needFull) sendFull(active, pins);
+        else sendDelta(active, pins);
+        lastSentActive = active;
+        lastSentPins = pins;
+        extra.clear();
+    }
+
+    private void sendFull(Set<BlobHash> active, Set<BlobHash> pins) {
+        needFull = false;
+        seq++;
+        lastFullSeq = seq;
+        int max = settings.maxReportChunk();
+        List<BlobHash> a = new ArrayList<>(active);
+        List<BlobHash> p = new ArrayList<>(pins);
+        int total = a.size() + p.size();
+        int chunks = Math.max(1, (total + max - 1) / max);
+        for (int c = 0; c < chunks; c++) {
+            int from = c * max, to = Math.min(total, from + max);
+            List<BlobHash> ca = a.subList(Math.min(from, a.size()), Math.min(to, a.size()));
+            List<BlobHash> cp = p.subList(Math.max(0, from - a.size()), Math.max(0, to - a.size()));
+            send(new NodeReport(node, incarnation, seq, NodeReport.Kind.FULL, List.copyOf(ca), List.of(),
+                    List.copyOf(cp), List.of(), c, chunks));
+        }
+    }
+
+    private void sendDelta(Set<BlobHash> active, Set<BlobHash> pins) {
+        List<BlobHash> added = new ArrayList<>(), removed = new ArrayList<>();
+        for (BlobHash h : active) if (!lastSentActive.contains(h)) added.add(h);
+        for (BlobHash h : lastSentActive) if (!active.contains(h)) removed.add(h);
+        for (BlobHash h : extra) if (!active.contains(h) && !lastSentActive.contains(h)) removed.add(h);
+        List<BlobHash> pinsAdded = new ArrayList<>(), pinsRemoved = new ArrayList<>();
+        for (BlobHash h : pins) if (!lastSentPins.contains(h)) pinsAdded.add(h);
+        for (BlobHash h : lastSentPins) if (!pins.contains(h)) pinsRemoved.add(h);
+        if (added.size() + removed.size() + pinsAdded.size() + pinsRemoved.size() > settings.maxReportChunk()) {
+            sendFull(active, pins); // too large for one message: a FULL report is chunked
+            return;
+        }
+        seq++;
+        send(NodeReport.delta(node, incarnation, seq, added, removed, pinsAdded, pinsRemoved));
+    }
+
+    private void send(NodeReport r) {
+        coordinator.tell(new Coordinator.Report(r, getContext().getSelf()));
+    }
+}

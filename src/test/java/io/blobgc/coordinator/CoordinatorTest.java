@@ -1,0 +1,215 @@
+package io.blobgc.coordinator;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import io.blobgc.node.NodeReporter;
+import io.blobgc.store.FileBlobStore;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The coordinator under EventSourcedBehaviorTestKit: commands and events serialized, recovery by restart(). */
+class CoordinatorTest {
+
+    private static final Config CONFIG = ConfigFactory.parseString("""
+            pekko.actor.provider = local
+            pekko.loglevel = INFO
+            blob-gc {
+              grace-period = 0s
+              cycle-interval = 1h       # cycles run on command only
+              heartbeat-interval = 1h
+              stale-report-threshold = 3h
+              coordinator.snapshot-every = 7
+              journal.journal-plugin = ""    # the test kit's journal and snapshot store
+              journal.snapshot-plugin = ""
+              sweeper.retry-backoff.min = 50ms
+            }
+            """).withFallback(EventSourcedBehaviorTestKit.config())
+            .withFallback(PersistenceTestKitSnapshotPlugin.config())
+            .withFallback(ConfigFactory.load()).resolve();
+
+    private static ActorTestKit kit;
+    private static BlobGcSettings settings;
+
+    @TempDir
+    Path storeRoot;
+    private FileBlobStore store;
+    private EventSourcedBehaviorTestKit<Coordinator.Command, Coordinator.Event, Coordinator.State> es;
+    private TestProbe<NodeReporter.Message> reporter;
+    private long seq;
+
+    @BeforeAll
+    static void startKit() {
+        kit = ActorTestKit.create("CoordinatorTest", CONFIG);
+        settings = BlobGcSettings.from(CONFIG);
+    }
+
+    @AfterAll
+    static void stopKit() {
+        kit.shutdownTestKit();
+    }
+
+    @BeforeEach
+    void start() {
+        store = new FileBlobStore(storeRoot);
+        es = EventSourcedBehaviorTestKit.create(kit.system(), Coordinator.create(settings, store, Clock.systemUTC()),
+                EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+        es.clear();
+        reporter = kit.createTestProbe();
+        seq = 0;
+    }
+
+    private static BlobHash blob(String content) {
+        return BlobHash.sha256(content.getBytes());
+    }
+
+    private void register(BlobHash... hs) {
+        List<Registration> regs = java.util.Arrays.stream(hs).map(Registration::of).toList();
+        var r = es.<Coordinator.Registered>runCommand(ref -> new Coordinator.Register(regs, ref));
+        assertEquals(List.of(hs), r.reply().accepted());
+    }
+
+    private NodeReporter.Message full(BlobHash... active) {
+        es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(active), List.of()),
+                reporter.getRef()));
+        return reporter.receiveMessage();
+    }
+
+    private void heartbeat() {
+        es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(), List.of(),
+                List.of()), reporter.getRef()));
+        assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
+    }
+
+    private CycleOutcome cycle() {
+        return es.<CycleOutcome>runCommand(ref -> new Coordinator.RunCycleNow(false, ref)).reply();
+    }
+
+    private BlobStatus status(BlobHash h) {
+        var info = es.<Coordinator.BlobReply>runCommand(ref -> new Coordinator.GetBlob(h, ref)).reply().info();
+        return info == null ? null : info.status();
+    }
+
+    @Test
+    void restartRecoversStatusesPinsCycleCounterAndHistory() {
+        BlobHash used = blob("used"), free = blob("free"), pinned = blob("pinned");
+        register(used, free, pinned);
+        var pin = es.<StatusReply<Done>>runCommand(ref -> new Coordinator.PinBlob(pinned, "ops", "keep", null, ref));
+        assertTrue(pin.reply().isSuccess());
+        assertInstanceOf(Coordinator.BlobPinned.class, pin.event());
+        full(used);
+        cycle();
+        heartbeat();
+        CycleOutcome marking = cycle();
+        assertEquals(List.of(free), marking.marked().stream().map(CycleOutcome.MarkedBlob::hash).toList());
+        for (int i = 0; i < 5; i++) cycle(); // past snapshot-every: recovery goes through a snapshot too
+
+        var restarted = es.restart();
+        var ledger = restarted.state().ledger();
+        assertEquals(7, ledger.cycle());
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, ledger.status(free).orElseThrow());
+        assertEquals(BlobStatus.PINNED, ledger.status(pinned).orElseThrow());
+        assertEquals("ops", ledger.info(pinned).orElseThrow().pins().get(0).owner());
+        assertEquals(BlobStatus.ACTIVE, ledger.status(used).orElseThrow());
+        assertTrue(ledger.history(100).stream().anyMatch(e -> e.cycle() == 2 && e.marked().size() == 1));
+    }
+
+    @Test
+    void afterRestartNothingIsMarkedUntilTheWarmUpIsComplete() {
+        BlobHash used = blob("used2"), free = blob("free2");
+        register(used, free);
+        full(used);
+        es.restart(); // a failover: node views are gone
+        CycleOutcome warming = cycle();
+        assertTrue(warming.warmingUp());
+        assertTrue(warming.unreferenced().isEmpty(), "the used blob must not look unreferenced");
+        assertEquals(BlobStatus.ACTIVE, status(used));
+        full(used); // the reporter answers the new coordinator with a FULL report
+        CycleOutcome warm = cycle();
+        assertFalse(warm.warmingUp());
+        assertEquals(List.of(free), warm.unreferenced());
+    }
+
+    @Test
+    void unknownReportedHashesAreRegisteredAndPersistedFirst() {
+        BlobHash x = blob("never registered");
+        var r = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
+                reporter.getRef()));
+        assertInstanceOf(Coordinator.BlobsRegistered.class, r.event());
+        assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
+        assertEquals(BlobStatus.ACTIVE, es.restart().state().ledger().status(x).orElseThrow());
+    }
+
+    @Test
+    void aGapInSeqAsksForAFullReportAndARemovedLookingOldReportIsRejected() {
+        full();
+        es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, seq + 5, List.of(), List.of(), List.of(),
+                List.of()), reporter.getRef()));
+        assertInstanceOf(NodeReporter.ResendFull.class, reporter.receiveMessage());
+        es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(), List.of()), reporter.getRef()));
+        assertInstanceOf(NodeReporter.ReportRejected.class, reporter.receiveMessage());
+    }
+
+    @Test
+    void pinErrorsAreClearReplies() {
+        BlobHash x = blob("x");
+        var unknown = es.<StatusReply<Done>>runCommand(ref -> new Coordinator.PinBlob(x, "ops", "r", null, ref));
+        assertTrue(unknown.reply().isError());
+        assertTrue(unknown.reply().getError().getMessage().contains("unknown blob"));
+        assertTrue(unknown.hasNoEvents());
+        register(x);
+        var wrongOwner = es.<StatusReply<Done>>runCommand(ref -> new Coordinator.UnpinBlob(x, "nobody", ref));
+        assertTrue(wrongOwner.reply().getError().getMessage().contains("no pin by owner 'nobody'"));
+    }
+
+    @Test
+    void theSweeperDeletesOnlyFencedBlobsFromTheStoreAndTheFenceTurnsAcquiresAway() throws Exception {
+        byte[] content = "function body".getBytes();
+        BlobHash x = BlobHash.sha256(content), kept = blob("kept");
+        store.put(x, content);
+        register(x, kept);
+        full(kept);
+        cycle();
+        heartbeat();
+        cycle(); // x marked
+        assertTrue(Files.exists(store.pathOf(x)));
+        heartbeat(); // the second confirmation: the sweeper may now take it
+        cycle(); // wakes the sweeper
+        TestProbe<Object> probe = kit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            assertEquals(BlobStatus.COLLECTED, status(x));
+            return null;
+        });
+        assertFalse(Files.exists(store.pathOf(x)), "the file is deleted from the store");
+        assertEquals(BlobStatus.ACTIVE, status(kept));
+        var acquire = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
+        assertEquals(Coordinator.AcquireResult.GONE, acquire.reply().result());
+        assertNull(es.<Coordinator.BlobReply>runCommand(ref -> new Coordinator.GetBlob(blob("nope"), ref)).reply().info());
+    }
+}

@@ -96,7 +96,11 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
             implements Message {
     }
 
-    private record Lease(Set<BlobHash> hashes, Set<BlobHash> pins, long expiresAtNanos) {
+    private record Lease(Set<BlobHash> hashes, Set<BlobHash> pins) {
+    }
+
+    /** The lease of {@code holder} was not renewed in time. */
+    private record LeaseExpired(String holder, Lease lease) implements Message {
     }
 
     public static Behavior<Message> create(String node, ActorRef<Coordinator.Command> coordinator,
@@ -171,6 +175,14 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                 .onMessage(SetLease.class, this::onSetLease)
                 .onMessage(DropLease.class, m -> {
                     leases.remove(m.holder());
+                    timers.cancel("lease-" + m.holder());
+                    return this;
+                })
+                .onMessage(LeaseExpired.class, m -> {
+                    if (leases.remove(m.holder(), m.lease())) {
+                        getContext().getLog().info("lease of holder '{}' expired: {} blob(s) no longer held",
+                                m.holder(), m.lease().hashes().size());
+                    }
                     return this;
                 })
                 .onMessage(GetView.class, m -> {
@@ -272,8 +284,9 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     }
 
     private Behavior<Message> onSetLease(SetLease m) {
-        leases.put(m.holder(), new Lease(Set.copyOf(m.hashes()), Set.copyOf(m.pins()),
-                System.nanoTime() + m.ttl().toNanos()));
+        Lease lease = new Lease(Set.copyOf(m.hashes()), Set.copyOf(m.pins()));
+        leases.put(m.holder(), lease);
+        timers.startSingleTimer("lease-" + m.holder(), new LeaseExpired(m.holder(), lease), m.ttl());
         return this;
     }
 
@@ -295,8 +308,6 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     }
 
     private void report() {
-        long now = System.nanoTime();
-        leases.values().removeIf(l -> l.expiresAtNanos() <= now);
         if (source != null) {
             try {
                 sampledActive = Set.copyOf(source.activeBlobs());

@@ -1,0 +1,174 @@
+package io.blobgc.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobHash;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.ledger.NodeReport;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The reporter under ManualTime: heartbeat cadence, FULL/DELTA/seq, chunking, release when a holder stops. */
+class NodeReporterTest {
+
+    private static final Config CONFIG = ConfigFactory.parseString("""
+            pekko.actor.provider = local
+            blob-gc.heartbeat-interval = 1s
+            blob-gc.reporter.max-report-chunk = 3
+            blob-gc.reporter.acquire-timeout = 5s
+            """).withFallback(ManualTime.config()).withFallback(ConfigFactory.load()).resolve();
+
+    private ActorTestKit kit;
+    private ManualTime time;
+    private TestProbe<Coordinator.Command> coordinator;
+    private ActorRef<NodeReporter.Message> reporter;
+
+    @BeforeEach
+    void start() {
+        kit = ActorTestKit.create("NodeReporterTest", CONFIG);
+        time = ManualTime.get(kit.system());
+        coordinator = kit.createTestProbe();
+        reporter = kit.spawn(NodeReporter.create("node-a", coordinator.getRef(), BlobGcSettings.from(CONFIG), null));
+    }
+
+    @AfterEach
+    void stop() {
+        kit.shutdownTestKit();
+    }
+
+    private static BlobHash h(int i) {
+        return BlobHash.sha256(("blob " + i).getBytes());
+    }
+
+    private NodeReport nextReport() {
+        return coordinator.expectMessageClass(Coordinator.Report.class).report();
+    }
+
+    private void acquire(ActorRef<?> holder, BlobHash hash) {
+        TestProbe<Coordinator.AcquireReply> caller = kit.createTestProbe();
+        reporter.tell(new NodeReporter.Acquire(holder, hash, caller.getRef()));
+        Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+        assertEquals(hash, ask.hash());
+        ask.replyTo().tell(new Coordinator.AcquireReply(hash, Coordinator.AcquireResult.ACQUIRED, List.of(), "ok"));
+        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+    }
+
+    @Test
+    void sendsAFullReportAtStartThenAnEmptyDeltaEveryHeartbeat() {
+        NodeReport first = nextReport();
+        assertEquals(NodeReport.Kind.FULL, first.kind());
+        assertEquals(1, first.seq());
+        for (int i = 2; i <= 4; i++) {
+            time.timePasses(Duration.ofMillis(900));
+            coordinator.expectNoMessage(Duration.ofMillis(50));
+            time.timePasses(Duration.ofMillis(100));
+            NodeReport beat = nextReport();
+            assertEquals(NodeReport.Kind.DELTA, beat.kind());
+            assertEquals(i, beat.seq());
+            assertEquals(0, beat.size());
+            assertEquals(first.incarnation(), beat.incarnation());
+        }
+    }
+
+    @Test
+    void reportsAcquiredBlobsAsDeltasAndReleasesThemWhenTheHolderStops() {
+        nextReport();
+        ActorRef<Object> holder = kit.spawn(Behaviors.empty());
+        acquire(holder, h(1));
+        acquire(holder, h(2));
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport added = nextReport();
+        assertEquals(Set.of(h(1), h(2)), Set.copyOf(added.activeAdded()));
+        reporter.tell(new NodeReporter.Release(holder, h(1)));
+        time.timePasses(Duration.ofSeconds(1));
+        assertEquals(List.of(h(1)), nextReport().activeRemoved());
+        kit.stop(holder);
+        TestProbe<NodeReporter.View> view = kit.createTestProbe();
+        view.awaitAssert(() -> {
+            reporter.tell(new NodeReporter.GetView(view.getRef()));
+            assertTrue(view.receiveMessage().active().isEmpty());
+            return null;
+        });
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport released = nextReport();
+        assertEquals(List.of(h(2)), released.activeRemoved());
+        assertEquals(NodeReport.Kind.DELTA, released.kind());
+    }
+
+    @Test
+    void aSecondHolderOfAHeldBlobNeedsNoRoundTrip() {
+        nextReport();
+        ActorRef<Object> a = kit.spawn(Behaviors.empty()), b = kit.spawn(Behaviors.empty());
+        acquire(a, h(1));
+        TestProbe<Coordinator.AcquireReply> caller = kit.createTestProbe();
+        reporter.tell(new NodeReporter.Acquire(b, h(1), caller.getRef()));
+        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        coordinator.expectNoMessage(Duration.ofMillis(100));
+        reporter.tell(new NodeReporter.Release(a, h(1)));
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport r = nextReport();
+        assertEquals(List.of(h(1)), r.activeAdded());
+        assertTrue(r.activeRemoved().isEmpty(), "b still holds it");
+    }
+
+    @Test
+    void aFullReportAboveTheChunkSizeIsSplitUnderOneSeq() {
+        nextReport();
+        ActorRef<Object> holder = kit.spawn(Behaviors.empty());
+        for (int i = 0; i < 7; i++) acquire(holder, h(i));
+        reporter.tell(new NodeReporter.PinLocal(h(0)));
+        reporter.tell(new NodeReporter.ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "test"));
+        Set<BlobHash> active = new HashSet<>(), pins = new HashSet<>();
+        NodeReport first = nextReport();
+        assertEquals(NodeReport.Kind.FULL, first.kind());
+        assertEquals(3, first.chunks()); // 7 active + 1 pin, 3 per chunk
+        active.addAll(first.activeAdded());
+        pins.addAll(first.pinsAdded());
+        for (int c = 1; c < 3; c++) {
+            NodeReport next = nextReport();
+            assertEquals(first.seq(), next.seq());
+            assertEquals(c, next.chunk());
+            assertTrue(next.size() <= 3);
+            active.addAll(next.activeAdded());
+            pins.addAll(next.pinsAdded());
+        }
+        assertEquals(7, active.size());
+        assertEquals(Set.of(h(0)), pins);
+    }
+
+    @Test
+    void anOldResendFullRequestIsAnsweredAlready() {
+        NodeReport first = nextReport();
+        reporter.tell(new NodeReporter.ResendFull(first.incarnation(), first.seq() - 1, "late"));
+        coordinator.expectNoMessage(Duration.ofMillis(100));
+        reporter.tell(new NodeReporter.ResendFull(first.incarnation(), first.seq() + 1, "gap"));
+        assertEquals(NodeReport.Kind.FULL, nextReport().kind());
+    }
+
+    @Test
+    void anExpiredLeaseIsDropped() {
+        nextReport();
+        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9)), Set.of(), Duration.ofSeconds(2)));
+        time.timePasses(Duration.ofSeconds(1));
+        assertEquals(List.of(h(9)), nextReport().activeAdded());
+        time.timePasses(Duration.ofSeconds(1));
+        nextReport();
+        time.timePasses(Duration.ofSeconds(1));
+        assertEquals(List.of(h(9)), nextReport().activeRemoved());
+    }
+}

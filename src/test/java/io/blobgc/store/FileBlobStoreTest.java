@@ -1,0 +1,52 @@
+package io.blobgc.store;
+
+import io.blobgc.BlobHash;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FileBlobStoreTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void storesUnderShardedPathsChecksContentAndDeletesIdempotently() throws Exception {
+        FileBlobStore store = new FileBlobStore(root);
+        byte[] content = "fn main() {}".getBytes();
+        BlobHash h = BlobHash.sha256(content);
+        store.put(h, content);
+        String hex = h.toHex();
+        assertEquals(root.resolve(hex.substring(0, 2)).resolve(hex.substring(2, 4)).resolve(hex), store.pathOf(h));
+        assertArrayEquals(content, store.get(h));
+        assertTrue(store.exists(h));
+        List<BlobHash> listed = new ArrayList<>();
+        store.list(listed::add);
+        assertEquals(List.of(h), listed);
+        try (var files = Files.walk(root)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temp file left");
+        }
+        store.delete(h);
+        assertFalse(store.exists(h));
+        store.delete(h); // a retried delete succeeds
+    }
+
+    @Test
+    void refusesContentThatDoesNotMatchItsAddress() {
+        FileBlobStore store = new FileBlobStore(root);
+        BlobHash other = BlobHash.sha256("other".getBytes());
+        var e = assertThrows(IllegalArgumentException.class, () -> store.put(other, "content".getBytes()));
+        assertTrue(e.getMessage().contains("does not match"));
+        assertFalse(store.exists(other));
+    }
+}

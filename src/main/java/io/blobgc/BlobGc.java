@@ -8,7 +8,6 @@ import io.blobgc.node.ActiveSetSource;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
@@ -107,18 +106,16 @@ public final class BlobGc implements Extension {
                 system.scheduler());
     }
 
-    /** An operator pin; {@code ttl} null for none. */
-    public CompletionStage<Done> pin(BlobHash hash, String owner, String reason, Duration ttl) {
-        return AskPattern.<Coordinator.Command, org.apache.pekko.pattern.StatusReply<Done>>ask(coordinator,
-                        r -> new Coordinator.PinBlob(hash, owner, reason, ttl == null ? null : ttl.toMillis(), r),
-                        settings.askTimeout(), system.scheduler())
-                .thenApply(org.apache.pekko.pattern.StatusReply::getValue);
+    /** An operator pin; {@code ttl} null for none. A refusal (unknown blob, being deleted…) is in the result. */
+    public CompletionStage<Coordinator.OpResult> pin(BlobHash hash, String owner, String reason, Duration ttl) {
+        return AskPattern.ask(coordinator,
+                r -> new Coordinator.PinBlob(hash, owner, reason, ttl == null ? null : ttl.toMillis(), r),
+                settings.askTimeout(), system.scheduler());
     }
 
-    public CompletionStage<Done> unpin(BlobHash hash, String owner) {
-        return AskPattern.<Coordinator.Command, org.apache.pekko.pattern.StatusReply<Done>>ask(coordinator,
-                        r -> new Coordinator.UnpinBlob(hash, owner, r), settings.askTimeout(), system.scheduler())
-                .thenApply(org.apache.pekko.pattern.StatusReply::getValue);
+    public CompletionStage<Coordinator.OpResult> unpin(BlobHash hash, String owner) {
+        return AskPattern.ask(coordinator, r -> new Coordinator.UnpinBlob(hash, owner, r), settings.askTimeout(),
+                system.scheduler());
     }
 
     public CompletionStage<Coordinator.Summary> summary() {

@@ -12,11 +12,11 @@ import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeInfo;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Pin;
+import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.store.BlobStore;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -32,7 +32,6 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Subscribe;
-import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -104,11 +103,20 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     /** An operator pin; {@code ttlMs} null for none. */
-    public record PinBlob(BlobHash hash, String owner, String reason, Long ttlMs, ActorRef<StatusReply<Done>> replyTo)
+    public record PinBlob(BlobHash hash, String owner, String reason, Long ttlMs, ActorRef<OpResult> replyTo)
             implements Command {
     }
 
-    public record UnpinBlob(BlobHash hash, String owner, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public record UnpinBlob(BlobHash hash, String owner, ActorRef<OpResult> replyTo) implements Command {
+    }
+
+    /** The answer to a request that can be refused: {@code refusal} is null when it was done. */
+    public record OpResult(Refusal refusal) implements CborSerializable {
+        public static final OpResult OK = new OpResult(null);
+
+        public boolean ok() {
+            return refusal == null;
+        }
     }
 
     public record GetBlob(BlobHash hash, ActorRef<BlobReply> replyTo) implements Command {
@@ -121,10 +129,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record GetSummary(ActorRef<Summary> replyTo) implements Command {
     }
 
+    /** @param lastCycleMs how long the last cycle's planning took on this coordinator (-1: none yet) */
     public record Summary(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
                           boolean dryRun, Map<String, Long> counts, List<NodeInfo> nodes, HistoryEntry lastCycle,
-                          long totalCollected, long totalFailedDeletions, Map<String, Long> reportOutcomes,
-                          long reportedWhileDeleting) implements CborSerializable {
+                          double lastCycleMs, long totalCollected, long totalCollectedBytes, long totalFailedDeletions,
+                          Map<String, Long> reportOutcomes, long reportedWhileDeleting) implements CborSerializable {
     }
 
     public record RunCycleNow(boolean dryRun, ActorRef<CycleOutcome> replyTo) implements Command {
@@ -140,7 +149,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record StartDeletion(int max, ActorRef<Sweeper.Command> replyTo) implements Command {
     }
 
-    public record ConfirmDeleted(List<BlobHash> hashes) implements Command {
+    /** @param bytes what the deletions freed in the store */
+    public record ConfirmDeleted(List<BlobHash> hashes, long bytes) implements Command {
     }
 
     public record ReportDeletionFailed(BlobHash hash, String error) implements Command {
@@ -176,7 +186,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record DeletionStarted(List<BlobHash> hashes, long at) implements Event {
     }
 
-    public record BlobsCollected(List<BlobHash> hashes, long at) implements Event {
+    public record BlobsCollected(List<BlobHash> hashes, long at, long bytes) implements Event {
     }
 
     public record DeletionFailed(BlobHash hash, String error, long at) implements Event {
@@ -227,6 +237,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     /** The reporters the receptionist lists, and the node each one reported for (once it did). */
     private final Set<ActorRef<NodeReporter.Message>> reporters = new LinkedHashSet<>();
     private final Map<ActorRef<NodeReporter.Message>, String> reporterNodes = new HashMap<>();
+    private double lastCycleMs = -1;
 
     private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, BlobGcSettings settings,
                         BlobStore store, Clock clock) {
@@ -387,24 +398,26 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     private ReplyEffect<Event, State> onPin(State s, PinBlob c) {
-        Optional<String> error = c.owner() == null || c.owner().isBlank()
-                ? Optional.of("a pin needs an owner") : s.ledger.checkPin(c.hash());
-        if (c.ttlMs() != null && c.ttlMs() <= 0) error = Optional.of("a pin's ttl must be positive");
-        if (error.isPresent()) return Effect().reply(c.replyTo(), StatusReply.error(error.get()));
+        Optional<Refusal> error = c.owner() == null || c.owner().isBlank()
+                ? Optional.of(Refusal.badRequest("a pin needs an owner")) : s.ledger.checkPin(c.hash());
+        if (c.ttlMs() != null && c.ttlMs() <= 0) error = Optional.of(Refusal.badRequest("a pin's ttl must be positive"));
+        if (error.isPresent()) return Effect().reply(c.replyTo(), new OpResult(error.get()));
         long now = clock.millis();
         Pin pin = new Pin(c.owner(), c.reason() == null ? "" : c.reason(), now,
                 c.ttlMs() == null ? null : now + c.ttlMs());
-        return Effect().persist(new BlobPinned(c.hash(), pin)).thenReply(c.replyTo(), st -> StatusReply.ack());
+        return Effect().persist(new BlobPinned(c.hash(), pin)).thenReply(c.replyTo(), st -> OpResult.OK);
     }
 
     private ReplyEffect<Event, State> onUnpin(State s, UnpinBlob c) {
-        Optional<String> error = s.ledger.checkUnpin(c.hash(), c.owner());
-        if (error.isPresent()) return Effect().reply(c.replyTo(), StatusReply.error(error.get()));
-        return Effect().persist(new BlobUnpinned(c.hash(), c.owner())).thenReply(c.replyTo(), st -> StatusReply.ack());
+        Optional<Refusal> error = s.ledger.checkUnpin(c.hash(), c.owner());
+        if (error.isPresent()) return Effect().reply(c.replyTo(), new OpResult(error.get()));
+        return Effect().persist(new BlobUnpinned(c.hash(), c.owner())).thenReply(c.replyTo(), st -> OpResult.OK);
     }
 
     private ReplyEffect<Event, State> runCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
+        long t0 = System.nanoTime();
         CycleOutcome o = s.ledger.planCycle(clock.millis(), dryRun || settings.dryRun());
+        lastCycleMs = (System.nanoTime() - t0) / 1e6;
         logCycle(s.ledger, o);
         var effect = Effect().persist(new CycleCompleted(o)).thenRun(st -> {
             if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
@@ -460,7 +473,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private ReplyEffect<Event, State> onConfirmDeleted(State s, ConfirmDeleted c) {
         c.hashes().forEach(inFlight::remove);
         if (c.hashes().isEmpty()) return Effect().noReply();
-        return Effect().persist(new BlobsCollected(c.hashes(), clock.millis())).thenNoReply();
+        return Effect().persist(new BlobsCollected(c.hashes(), clock.millis(), c.bytes())).thenNoReply();
     }
 
     private ReplyEffect<Event, State> onDeletionFailed(State s, ReportDeletionFailed c) {
@@ -501,8 +514,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         String self = clustered ? Cluster.get(ctx.getSystem()).selfMember().address().toString()
                 : ctx.getSystem().address().toString();
         return new Summary(l.cycle(), self, l.warmingUp(), l.warmUpBlockers(), settings.dryRun(), counts,
-                l.nodes(clock.millis()), last.isEmpty() ? null : last.get(0), l.totalCollected(),
-                l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting());
+                l.nodes(clock.millis()), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
+                l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting());
     }
 
     // =====================================================================================================
@@ -529,11 +542,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                     return s;
                 })
                 .onEvent(DeletionStarted.class, (s, e) -> {
-                    s.ledger.applyDeletionStarted(e.hashes());
+                    s.ledger.applyDeletionStarted(e.hashes(), e.at());
                     return s;
                 })
                 .onEvent(BlobsCollected.class, (s, e) -> {
-                    s.ledger.applyCollected(e.hashes(), e.at());
+                    s.ledger.applyCollected(e.hashes(), e.at(), e.bytes());
                     return s;
                 })
                 .onEvent(DeletionFailed.class, (s, e) -> {

@@ -50,6 +50,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     private final int perTick;
     private final ArrayDeque<BlobHash> todo = new ArrayDeque<>();
     private final List<BlobHash> done = new ArrayList<>();
+    private long doneBytes;
     private boolean busy;
     private int consecutiveFailures;
     private long sweepStartedAt;
@@ -106,7 +107,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         for (int i = 0; i < perTick && !todo.isEmpty(); i++) {
             BlobHash h = todo.poll();
             try {
-                store.delete(h);
+                doneBytes += store.delete(h);
                 done.add(h);
                 sweepDone++;
             } catch (Exception e) {
@@ -125,8 +126,9 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         }
         // batch finished: confirm it, then ask for the next (after a backoff when deletions fail)
         if (!done.isEmpty()) {
-            coordinator.tell(new Coordinator.ConfirmDeleted(List.copyOf(done)));
+            coordinator.tell(new Coordinator.ConfirmDeleted(List.copyOf(done), doneBytes));
             done.clear();
+            doneBytes = 0;
         }
         busy = false;
         if (consecutiveFailures == 0) {

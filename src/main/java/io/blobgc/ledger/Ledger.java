@@ -50,6 +50,7 @@ public final class Ledger {
     private boolean frozen;
     private long totalCollected;
     private long totalFailedDeletions;
+    private long totalCollectedBytes;
 
     // ---- soft half
     private final Map<String, NodeView> views = new TreeMap<>();
@@ -167,11 +168,20 @@ public final class Ledger {
     }
 
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */
-    public void applyDeletionStarted(Collection<BlobHash> hashes) {
+    public void applyDeletionStarted(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {
             Blob b = blobs.get(h);
-            if (b != null && b.status == BlobStatus.MARKED_FOR_COLLECTION) setStatus(b, BlobStatus.DELETING);
+            if (b != null && b.status == BlobStatus.MARKED_FOR_COLLECTION) {
+                b.deletionStartedAt = at;
+                setStatus(b, BlobStatus.DELETING);
+            }
         }
+    }
+
+    /** The sweeper deleted these blobs, freeing {@code bytes} in the store. */
+    public void applyCollected(Collection<BlobHash> hashes, long at, long bytes) {
+        totalCollectedBytes += bytes;
+        applyCollected(hashes, at);
     }
 
     public void applyCollected(Collection<BlobHash> hashes, long at) {
@@ -248,27 +258,29 @@ public final class Ledger {
     }
 
     /** Why an operator pin on {@code hash} cannot be taken, or empty when it can. */
-    public Optional<String> checkPin(BlobHash hash) {
+    public Optional<Refusal> checkPin(BlobHash hash) {
         Blob b = blobs.get(hash);
-        if (b == null) return Optional.of("unknown blob " + hash + ": register it before pinning");
-        if (b.status == BlobStatus.DELETING) return Optional.of("blob " + hash + " is being deleted");
-        if (b.status == BlobStatus.COLLECTED) return Optional.of("blob " + hash + " was collected: upload it again");
+        if (b == null) return Optional.of(Refusal.notFound("unknown blob " + hash + ": register it before pinning"));
+        if (b.status == BlobStatus.DELETING) return Optional.of(Refusal.conflict("blob " + hash + " is being deleted"));
+        if (b.status == BlobStatus.COLLECTED) {
+            return Optional.of(Refusal.conflict("blob " + hash + " was collected: upload it again"));
+        }
         List<BlobHash> gone = goneInClosure(b);
         if (!gone.isEmpty()) {
-            return Optional.of("blob " + hash + " depends on " + gone + ", being deleted or collected: upload "
-                    + (gone.size() == 1 ? "it" : "them") + " again first");
+            return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
+                    + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
         }
         return Optional.empty();
     }
 
     /** Why {@code owner}'s pin on {@code hash} cannot be removed, or empty when it can. */
-    public Optional<String> checkUnpin(BlobHash hash, String owner) {
+    public Optional<Refusal> checkUnpin(BlobHash hash, String owner) {
         Blob b = blobs.get(hash);
-        if (b == null) return Optional.of("unknown blob " + hash);
+        if (b == null) return Optional.of(Refusal.notFound("unknown blob " + hash));
         Map<String, Pin> pins = operatorPins.get(b);
         if (pins == null || !pins.containsKey(owner)) {
-            return Optional.of("blob " + hash + " has no pin by owner '" + owner + "'"
-                    + (pins == null ? "" : " (pinned by " + String.join(", ", pins.keySet()) + ")"));
+            return Optional.of(Refusal.notFound("blob " + hash + " has no pin by owner '" + owner + "'"
+                    + (pins == null ? "" : " (pinned by " + String.join(", ", pins.keySet()) + ")")));
         }
         return Optional.empty();
     }
@@ -671,6 +683,7 @@ public final class Ledger {
         return Optional.of(new BlobInfo(b.hash, b.status, unref ? b.since : null,
                 b.markedCycle > 0 ? b.markedCycle : null,
                 b.status == BlobStatus.COLLECTED ? b.collectedAt : null,
+                b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED ? b.deletionStartedAt : null,
                 refBy, List.copyOf(pins.values()), pinBy, hashes(b.deps), hashes(b.dependents), b.failedDeletions));
     }
 
@@ -733,6 +746,10 @@ public final class Ledger {
         return totalFailedDeletions;
     }
 
+    public long totalCollectedBytes() {
+        return totalCollectedBytes;
+    }
+
     public Map<ReportOutcome, Long> reportOutcomes() {
         return new EnumMap<>(reportOutcomes);
     }
@@ -764,10 +781,10 @@ public final class Ledger {
         List<LedgerSnapshot.BlobRecord> records = new ArrayList<>(blobs.size());
         for (Blob b : blobs.values()) {
             records.add(new LedgerSnapshot.BlobRecord(b.hash, b.status, b.since, b.markedCycle, b.collectedAt,
-                    hashes(b.deps), List.copyOf(operatorPins.getOrDefault(b, Map.of()).values()), b.failedDeletions));
+                    b.deletionStartedAt, hashes(b.deps), List.copyOf(operatorPins.getOrDefault(b, Map.of()).values()), b.failedDeletions));
         }
-        return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalFailedDeletions, records,
-                List.copyOf(history));
+        return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
+                totalFailedDeletions, records, List.copyOf(history));
     }
 
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s) {
@@ -777,12 +794,14 @@ public final class Ledger {
         l.frozen = s.frozen();
         l.totalCollected = s.totalCollected();
         l.totalFailedDeletions = s.totalFailedDeletions();
+        l.totalCollectedBytes = s.totalCollectedBytes();
         List<LedgerSnapshot.BlobRecord> collected = new ArrayList<>();
         for (LedgerSnapshot.BlobRecord r : s.blobs()) {
             Blob b = new Blob(r.hash());
             b.since = r.since();
             b.markedCycle = r.markedCycle();
             b.collectedAt = r.collectedAt();
+            b.deletionStartedAt = r.deletionStartedAt();
             b.failedDeletions = r.failedDeletions();
             l.blobs.put(r.hash(), b);
             l.counts.merge(BlobStatus.ACTIVE, 1L, Long::sum);
@@ -828,6 +847,7 @@ public final class Ledger {
         long markedCycle;
         long markTick;
         long collectedAt;
+        long deletionStartedAt;
         int failedDeletions;
         int refs;
         int nodePins;

@@ -7,11 +7,11 @@ import java.util.List;
 
 /** The persistent part of the ledger (node views are soft state and never part of it, S5). */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
-                             long totalFailedDeletions, List<BlobRecord> blobs, List<HistoryEntry> history)
+                             long totalCollectedBytes, long totalFailedDeletions, List<BlobRecord> blobs, List<HistoryEntry> history)
         implements CborSerializable {
 
     public record BlobRecord(BlobHash hash, BlobStatus status, long since, long markedCycle, long collectedAt,
-                             List<BlobHash> dependencies, List<Pin> pins, int failedDeletions)
+                             long deletionStartedAt, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions)
             implements CborSerializable {
     }
 }

@@ -19,8 +19,12 @@ public interface BlobStore {
     /** Reads the content, or throws {@link java.nio.file.NoSuchFileException} when it is not there. */
     byte[] get(BlobHash hash) throws IOException;
 
-    /** Deletes the content; deleting what is not there is not an error (a retried delete must succeed). */
-    void delete(BlobHash hash) throws IOException;
+    /**
+     * Deletes the content; deleting what is not there is not an error (a retried delete must succeed).
+     *
+     * @return the bytes freed (0 when it was not there)
+     */
+    long delete(BlobHash hash) throws IOException;
 
     /** Every stored hash. */
     void list(Consumer<BlobHash> each) throws IOException;

@@ -65,8 +65,15 @@ public final class FileBlobStore implements BlobStore {
     }
 
     @Override
-    public void delete(BlobHash hash) throws IOException {
-        Files.deleteIfExists(pathOf(hash));
+    public long delete(BlobHash hash) throws IOException {
+        Path p = pathOf(hash);
+        long size;
+        try {
+            size = Files.size(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        }
+        return Files.deleteIfExists(p) ? size : 0;
     }
 
     @Override

@@ -124,7 +124,7 @@ class ThreeNodeClusterTest {
         BlobHash callee = put(store, "called by the blob on node 3");
         gc1.register(List.of(Registration.of(onNode2), new Registration(onNode3, List.of(callee)),
                 Registration.of(unused), Registration.of(pinned))).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        gc1.pin(pinned, "ops", "golden image", null).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertTrue(gc1.pin(pinned, "ops", "golden image", null).toCompletableFuture().get(30, TimeUnit.SECONDS).ok());
         ActorRef<Object> holder2 = node2.systemActorOf(Behaviors.empty(), "vm-frame", org.apache.pekko.actor.typed.Props.empty());
         ActorRef<Object> holder3 = node3.systemActorOf(Behaviors.empty(), "vm-frame", org.apache.pekko.actor.typed.Props.empty());
         assertEquals(Coordinator.AcquireResult.ACQUIRED,

@@ -6,14 +6,13 @@ import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.store.FileBlobStore;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -120,8 +119,8 @@ class CoordinatorTest {
     void restartRecoversStatusesPinsCycleCounterAndHistory() {
         BlobHash used = blob("used"), free = blob("free"), pinned = blob("pinned");
         register(used, free, pinned);
-        var pin = es.<StatusReply<Done>>runCommand(ref -> new Coordinator.PinBlob(pinned, "ops", "keep", null, ref));
-        assertTrue(pin.reply().isSuccess());
+        var pin = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(pinned, "ops", "keep", null, ref));
+        assertTrue(pin.reply().ok());
         assertInstanceOf(Coordinator.BlobPinned.class, pin.event());
         full(used);
         cycle();
@@ -179,13 +178,16 @@ class CoordinatorTest {
     @Test
     void pinErrorsAreClearReplies() {
         BlobHash x = blob("x");
-        var unknown = es.<StatusReply<Done>>runCommand(ref -> new Coordinator.PinBlob(x, "ops", "r", null, ref));
-        assertTrue(unknown.reply().isError());
-        assertTrue(unknown.reply().getError().getMessage().contains("unknown blob"));
+        var unknown = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(x, "ops", "r", null, ref));
+        assertEquals(Refusal.Kind.NOT_FOUND, unknown.reply().refusal().kind());
+        assertTrue(unknown.reply().refusal().message().contains("unknown blob"));
         assertTrue(unknown.hasNoEvents());
         register(x);
-        var wrongOwner = es.<StatusReply<Done>>runCommand(ref -> new Coordinator.UnpinBlob(x, "nobody", ref));
-        assertTrue(wrongOwner.reply().getError().getMessage().contains("no pin by owner 'nobody'"));
+        var noOwner = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(x, " ", "r", null, ref));
+        assertEquals(Refusal.Kind.BAD_REQUEST, noOwner.reply().refusal().kind());
+        var wrongOwner = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.UnpinBlob(x, "nobody", ref));
+        assertEquals(Refusal.Kind.NOT_FOUND, wrongOwner.reply().refusal().kind());
+        assertTrue(wrongOwner.reply().refusal().message().contains("no pin by owner 'nobody'"));
     }
 
     @Test

@@ -14,7 +14,6 @@ import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,7 +94,7 @@ class JdbcJournalRecoveryTest {
                     Registration.of(pinned)), replies.getRef().narrow()));
             replies.expectMessageClass(Coordinator.Registered.class);
             first.tell(new Coordinator.PinBlob(pinned, "ops", "keep", null, replies.getRef().narrow()));
-            assertTrue(((StatusReply<?>) replies.receiveMessage()).isSuccess());
+            assertTrue(((Coordinator.OpResult) replies.receiveMessage()).ok());
             first.tell(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(used), List.of()), reporter.getRef()));
             reporter.expectMessageClass(NodeReporter.ReportAck.class);
             for (int i = 0; i < 6; i++) {

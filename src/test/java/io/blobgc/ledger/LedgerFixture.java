@@ -81,7 +81,7 @@ final class LedgerFixture {
 
     List<BlobHash> startDeletion() {
         List<BlobHash> batch = ledger.planDeletion(1000);
-        ledger.applyDeletionStarted(batch);
+        ledger.applyDeletionStarted(batch, now);
         return batch;
     }
 

@@ -190,7 +190,7 @@ class LedgerPropertyTest {
             for (BlobHash h : batch) {
                 if (prot.contains(h)) fail("planned deletion of protected blob " + h.shortHex() + ": " + explain(h));
             }
-            ledger.applyDeletionStarted(batch);
+            ledger.applyDeletionStarted(batch, now);
             deletions += batch.size();
         }
 

@@ -52,12 +52,19 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
 
     // ---- the embedding API (local)
 
-    /** {@code holder} starts to use {@code hash}; released when it calls {@link Release} or stops. */
-    public record Acquire(ActorRef<?> holder, BlobHash hash, ActorRef<Coordinator.AcquireReply> replyTo)
+    /**
+     * {@code holder} starts to use {@code hash}; released when it calls {@link Release} or, for an actor, stops.
+     * A holder is an {@link ActorRef} (a VM frame) or a {@link LeaseHolder}.
+     */
+    public record Acquire(Object holder, BlobHash hash, ActorRef<Coordinator.AcquireReply> replyTo)
             implements Message {
     }
 
-    public record Release(ActorRef<?> holder, BlobHash hash) implements Message {
+    public record Release(Object holder, BlobHash hash) implements Message {
+    }
+
+    /** A holder outside this JVM, known by name, whose holds last as long as its lease. */
+    public record LeaseHolder(String name) {
     }
 
     public record Register(List<Registration> registrations, ActorRef<Coordinator.Registered> replyTo)
@@ -70,8 +77,16 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     public record UnpinLocal(BlobHash hash) implements Message {
     }
 
-    /** A lease for a holder outside the JVM: its active set and pins, dropped when not renewed within ttl. */
-    public record SetLease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins, Duration ttl) implements Message {
+    /**
+     * Sets the lease of a holder outside the JVM: its active set and pins, dropped when not renewed within ttl.
+     * Blobs new to the lease go through the acquire fence; those that are gone are left out and listed in the reply.
+     */
+    public record SetLease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins, Duration ttl,
+                           ActorRef<LeaseReply> replyTo) implements Message {
+    }
+
+    /** @param held the lease's blobs now held; {@code gone}/{@code unavailable}: left out, see AcquireResult */
+    public record LeaseReply(String holder, Set<BlobHash> held, Set<BlobHash> gone, Set<BlobHash> unavailable) {
     }
 
     public record DropLease(String holder) implements Message {
@@ -92,15 +107,15 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     private record HolderStopped(ActorRef<?> holder) implements Message {
     }
 
+    private record LeaseAcquired(SetLease request, Set<BlobHash> gone, Set<BlobHash> unavailable) implements Message {
+    }
+
     private record AcquireAnswered(BlobHash hash, Coordinator.AcquireReply reply, Throwable failure)
             implements Message {
     }
 
-    private record Lease(Set<BlobHash> hashes, Set<BlobHash> pins) {
-    }
-
-    /** The lease of {@code holder} was not renewed in time. */
-    private record LeaseExpired(String holder, Lease lease) implements Message {
+    /** The lease of {@code holder} was not renewed in time ({@code generation} tells renewals apart). */
+    private record LeaseExpired(String holder, long generation) implements Message {
     }
 
     public static Behavior<Message> create(String node, ActorRef<Coordinator.Command> coordinator,
@@ -116,11 +131,13 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     private final BlobGcSettings settings;
     private final ActiveSetSource source;
 
-    private final Map<ActorRef<?>, Map<BlobHash, Integer>> holders = new HashMap<>();
+    private final Map<Object, Map<BlobHash, Integer>> holders = new HashMap<>();
     private final Map<BlobHash, Integer> held = new HashMap<>();
     private final Map<BlobHash, List<Acquire>> pending = new HashMap<>();
     private final Set<BlobHash> nodePins = new LinkedHashSet<>();
-    private final Map<String, Lease> leases = new HashMap<>();
+    private final Map<String, Set<BlobHash>> leasePins = new HashMap<>();
+    private final Map<String, Long> leaseGenerations = new HashMap<>();
+    private long leaseGeneration;
     private Set<BlobHash> sampledActive = Set.of();
     private Set<BlobHash> sampledPins = Set.of();
 
@@ -173,21 +190,24 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                     return this;
                 })
                 .onMessage(SetLease.class, this::onSetLease)
+                .onMessage(LeaseAcquired.class, this::onLeaseAcquired)
                 .onMessage(DropLease.class, m -> {
-                    leases.remove(m.holder());
-                    timers.cancel("lease-" + m.holder());
+                    dropLease(m.holder());
                     return this;
                 })
                 .onMessage(LeaseExpired.class, m -> {
-                    if (leases.remove(m.holder(), m.lease())) {
-                        getContext().getLog().info("lease of holder '{}' expired: {} blob(s) no longer held",
-                                m.holder(), m.lease().hashes().size());
+                    if (leaseGenerations.getOrDefault(m.holder(), -1L) == m.generation()) {
+                        int n = holders.getOrDefault(new LeaseHolder(m.holder()), Map.of()).size();
+                        dropLease(m.holder());
+                        getContext().getLog().info("lease of holder '{}' expired: {} blob(s) released", m.holder(), n);
                     }
                     return this;
                 })
                 .onMessage(GetView.class, m -> {
                     Map<String, Integer> leaseSizes = new HashMap<>();
-                    leases.forEach((k, v) -> leaseSizes.put(k, v.hashes().size()));
+                    for (String name : leaseGenerations.keySet()) {
+                        leaseSizes.put(name, holders.getOrDefault(new LeaseHolder(name), Map.of()).size());
+                    }
                     m.replyTo().tell(new View(node, incarnation, seq, currentActive(), currentPins(), leaseSizes));
                     return this;
                 })
@@ -251,43 +271,96 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
         return this;
     }
 
-    private void hold(ActorRef<?> holder, BlobHash hash) {
+    private void hold(Object holder, BlobHash hash) {
         Map<BlobHash, Integer> mine = holders.get(holder);
         if (mine == null) {
             mine = new HashMap<>();
             holders.put(holder, mine);
-            getContext().watchWith(holder, new HolderStopped(holder));
+            if (holder instanceof ActorRef<?> ref) getContext().watchWith(ref, new HolderStopped(ref));
         }
         mine.merge(hash, 1, Integer::sum);
         held.merge(hash, 1, Integer::sum);
     }
 
-    private void release(ActorRef<?> holder, BlobHash hash) {
+    private void release(Object holder, BlobHash hash) {
         Map<BlobHash, Integer> mine = holders.get(holder);
         if (mine == null || !mine.containsKey(hash)) return;
         if (mine.merge(hash, -1, Integer::sum) == 0) mine.remove(hash);
         if (held.merge(hash, -1, Integer::sum) == 0) held.remove(hash);
         if (mine.isEmpty()) {
             holders.remove(holder);
-            getContext().unwatch(holder);
+            if (holder instanceof ActorRef<?> ref) getContext().unwatch(ref);
         }
     }
 
-    private Behavior<Message> onHolderStopped(HolderStopped m) {
-        Map<BlobHash, Integer> mine = holders.remove(m.holder());
-        if (mine == null) return this;
+    private void releaseAll(Object holder) {
+        Map<BlobHash, Integer> mine = holders.remove(holder);
+        if (mine == null) return;
         mine.forEach((h, n) -> {
             if (held.merge(h, -n, Integer::sum) <= 0) held.remove(h);
         });
-        getContext().getLog().debug("holder {} stopped: released {} blob(s)", m.holder(), mine.size());
+    }
+
+    private Behavior<Message> onHolderStopped(HolderStopped m) {
+        releaseAll(m.holder());
+        getContext().getLog().debug("holder {} stopped: its blobs are released", m.holder());
         return this;
     }
 
     private Behavior<Message> onSetLease(SetLease m) {
-        Lease lease = new Lease(Set.copyOf(m.hashes()), Set.copyOf(m.pins()));
-        leases.put(m.holder(), lease);
-        timers.startSingleTimer("lease-" + m.holder(), new LeaseExpired(m.holder(), lease), m.ttl());
+        LeaseHolder key = new LeaseHolder(m.holder());
+        Map<BlobHash, Integer> mine = holders.getOrDefault(key, Map.of());
+        for (BlobHash h : List.copyOf(mine.keySet())) {
+            if (!m.hashes().contains(h)) release(key, h);
+        }
+        renewLease(m.holder(), m.pins(), m.ttl());
+        List<BlobHash> missing = m.hashes().stream().filter(h -> !holders.getOrDefault(key, Map.of()).containsKey(h))
+                .toList();
+        if (missing.isEmpty()) {
+            onLeaseAcquired(new LeaseAcquired(m, Set.of(), Set.of()));
+            return this;
+        }
+        // the new blobs go through the fence; a collector gathers the answers
+        ActorRef<Coordinator.AcquireReply> collector = getContext().spawnAnonymous(
+                LeaseCollector.create(missing.size(), getContext().getSelf(), m));
+        for (BlobHash h : missing) getContext().getSelf().tell(new Acquire(key, h, collector));
         return this;
+    }
+
+    private Behavior<Message> onLeaseAcquired(LeaseAcquired a) {
+        SetLease m = a.request();
+        Set<BlobHash> held = Set.copyOf(holders.getOrDefault(new LeaseHolder(m.holder()), Map.of()).keySet());
+        m.replyTo().tell(new LeaseReply(m.holder(), held, a.gone(), a.unavailable()));
+        return this;
+    }
+
+    private void renewLease(String holder, Set<BlobHash> pins, Duration ttl) {
+        long generation = ++leaseGeneration;
+        leaseGenerations.put(holder, generation);
+        leasePins.put(holder, Set.copyOf(pins));
+        timers.startSingleTimer("lease-" + holder, new LeaseExpired(holder, generation), ttl);
+    }
+
+    private void dropLease(String holder) {
+        releaseAll(new LeaseHolder(holder));
+        leasePins.remove(holder);
+        leaseGenerations.remove(holder);
+        timers.cancel("lease-" + holder);
+    }
+
+    /** Gathers the acquire answers for the new blobs of one lease, then tells the reporter. */
+    private static final class LeaseCollector {
+        static Behavior<Coordinator.AcquireReply> create(int expected, ActorRef<Message> reporter, SetLease request) {
+            Set<BlobHash> gone = new HashSet<>(), unavailable = new HashSet<>();
+            int[] left = {expected};
+            return Behaviors.receive((ctx, reply) -> {
+                if (reply.result() == Coordinator.AcquireResult.GONE) gone.add(reply.hash());
+                else if (reply.result() != Coordinator.AcquireResult.ACQUIRED) unavailable.add(reply.hash());
+                if (--left[0] > 0) return Behaviors.same();
+                reporter.tell(new LeaseAcquired(request, Set.copyOf(gone), Set.copyOf(unavailable)));
+                return Behaviors.stopped();
+            });
+        }
     }
 
     // ---- reports
@@ -295,14 +368,13 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     private Set<BlobHash> currentActive() {
         Set<BlobHash> active = new HashSet<>(held.keySet());
         active.addAll(pending.keySet()); // asked for: reported from now on, so no later report can drop it
-        for (Lease l : leases.values()) active.addAll(l.hashes());
         active.addAll(sampledActive);
         return active;
     }
 
     private Set<BlobHash> currentPins() {
         Set<BlobHash> pins = new HashSet<>(nodePins);
-        for (Lease l : leases.values()) pins.addAll(l.pins());
+        for (Set<BlobHash> p : leasePins.values()) pins.addAll(p);
         pins.addAll(sampledPins);
         return pins;
     }

@@ -161,11 +161,23 @@ class NodeReporterTest {
     }
 
     @Test
-    void anExpiredLeaseIsDropped() {
+    void aLeaseGoesThroughTheFenceAndIsDroppedWhenItExpires() {
         nextReport();
-        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9)), Set.of(), Duration.ofSeconds(2)));
+        TestProbe<NodeReporter.LeaseReply> caller = kit.createTestProbe();
+        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9), h(8)), Set.of(), Duration.ofSeconds(2),
+                caller.getRef()));
+        for (int i = 0; i < 2; i++) {
+            Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+            var result = ask.hash().equals(h(8)) ? Coordinator.AcquireResult.GONE : Coordinator.AcquireResult.ACQUIRED;
+            ask.replyTo().tell(new Coordinator.AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
+        }
+        NodeReporter.LeaseReply lease = caller.receiveMessage();
+        assertEquals(Set.of(h(9)), lease.held());
+        assertEquals(Set.of(h(8)), lease.gone());
         time.timePasses(Duration.ofSeconds(1));
-        assertEquals(List.of(h(9)), nextReport().activeAdded());
+        NodeReport withLease = nextReport();
+        assertEquals(List.of(h(9)), withLease.activeAdded());
+        assertEquals(List.of(h(8)), withLease.activeRemoved(), "the gone one is withdrawn (it was asked for)");
         time.timePasses(Duration.ofSeconds(1));
         nextReport();
         time.timePasses(Duration.ofSeconds(1));

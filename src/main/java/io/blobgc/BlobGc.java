@@ -2,6 +2,7 @@ package io.blobgc;
 
 import com.typesafe.config.Config;
 import io.blobgc.coordinator.Coordinator;
+import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.ActiveSetSource;
@@ -16,6 +17,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +55,7 @@ public final class BlobGc implements Extension {
     private final BlobStore store;
     private final ActorRef<Coordinator.Command> coordinator;
     private final ActorRef<NodeReporter.Message> reporter;
+    private final InetSocketAddress http;
 
     private BlobGc(ActorSystem<?> system) {
         this.system = system;
@@ -71,6 +74,12 @@ public final class BlobGc implements Extension {
                 ? system.systemActorOf(NodeReporter.create(NodeIds.of(cluster.selfMember().uniqueAddress()),
                 coordinator, settings, createSource(settings)), "blob-gc-reporter", Props.empty())
                 : null;
+        this.http = settings.httpEnabled() ? AdminServer.start(system, this) : null;
+    }
+
+    /** Where the admin API listens, or null when {@code blob-gc.http.enabled = off}. */
+    public InetSocketAddress httpAddress() {
+        return http;
     }
 
     public BlobGcSettings settings() {

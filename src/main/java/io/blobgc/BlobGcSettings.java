@@ -35,7 +35,11 @@ public record BlobGcSettings(
         Path storeRoot,
         boolean createSchema,
         String journalPluginId,
-        String snapshotPluginId) {
+        String snapshotPluginId,
+        boolean httpEnabled,
+        String httpHost,
+        int httpPort,
+        String httpToken) {
 
     public static BlobGcSettings from(Config root) {
         Config c = root.getConfig("blob-gc");
@@ -80,7 +84,11 @@ public record BlobGcSettings(
                 Path.of(c.getString("store.root")),
                 c.getBoolean("journal.create-schema"),
                 c.getString("journal.journal-plugin"),
-                c.getString("journal.snapshot-plugin"));
+                c.getString("journal.snapshot-plugin"),
+                c.getBoolean("http.enabled"),
+                c.getString("http.host"),
+                c.getInt("http.port"),
+                c.getString("http.token"));
         s.validate();
         return s;
     }
@@ -99,6 +107,7 @@ public record BlobGcSettings(
         if (keepSnapshots < 1) throw new IllegalArgumentException("blob-gc.coordinator.keep-snapshots must be >= 1");
         if (maxReportChunk < 1) throw new IllegalArgumentException("blob-gc.reporter.max-report-chunk must be >= 1");
         if (sweepBatchSize < 1) throw new IllegalArgumentException("blob-gc.sweeper.batch-size must be >= 1");
+        if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("blob-gc.http.port must be 0..65535");
         if (maxDeletesPerSecond < 1) {
             throw new IllegalArgumentException("blob-gc.sweeper.max-deletes-per-second must be >= 1");
         }

@@ -1,9 +1,8 @@
 package io.blobgc.cluster;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
+import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
@@ -47,32 +46,8 @@ class ThreeNodeClusterTest {
     Path dir;
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
 
-    private Config config() {
-        String data = dir.toAbsolutePath().toString().replace('\\', '/');
-        return ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.loglevel = INFO
-                pekko.remote.artery.canonical.hostname = 127.0.0.1
-                pekko.remote.artery.canonical.port = 0
-                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-                pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-                pekko.cluster.split-brain-resolver.stable-after = 3s
-                pekko.cluster.failure-detector.heartbeat-interval = 500ms
-                pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-                blob-gc {
-                  grace-period = 1s
-                  cycle-interval = 300ms
-                  heartbeat-interval = 200ms
-                  stale-report-threshold = 5s
-                  data-dir = "%1$s"
-                  store.root = "%1$s/blobs"
-                }
-                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE"
-                """.formatted(data)).withFallback(ConfigFactory.load()).resolve();
-    }
-
     private ActorSystem<Void> startNode(ActorSystem<Void> seed) {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", config());
+        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
         Cluster c = Cluster.get(s);
         c.manager().tell(Join.create(seed == null ? c.selfMember().address() : Cluster.get(seed).selfMember().address()));
         systems.add(s);

@@ -32,7 +32,7 @@ public final class TestNodes {
                   store.root = "%1$s/blobs"
                   http.port = 0
                 }
-                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE"
+                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
                 """.formatted(data))).withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
     }
 }

@@ -26,8 +26,30 @@ public final class JournalSchema {
     private JournalSchema() {
     }
 
-    /** @param db the slick database config, {@code pekko-persistence-jdbc.shared-databases.<name>} */
+    /**
+     * @param db the slick database config, {@code pekko-persistence-jdbc.shared-databases.<name>}. Transient
+     *           failures (the database starting, H2's file lock while another JVM opens it) are retried for 30 s.
+     */
     public static void ensure(Config db) {
+        long until = System.nanoTime() + 30_000_000_000L;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ensureOnce(db);
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > until || !(e.getCause() instanceof SQLException)) throw e;
+                log.warn("journal not ready (attempt {}), retrying: {}", attempt, e.getMessage());
+                try {
+                    Thread.sleep(Math.min(2000, 200L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void ensureOnce(Config db) {
         String profile = db.getString("profile");
         String dialect;
         if (profile.contains("H2")) dialect = "h2";

@@ -42,7 +42,7 @@ class JdbcJournalRecoveryTest {
 
     @Test
     void coordinatorRecoversFromAnH2FileJournal() throws Exception {
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().toString().replace('\\', '/') + "/journal;AUTO_SERVER=TRUE";
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().toString().replace('\\', '/') + "/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0";
         recoversFrom(ConfigFactory.parseString(
                 "pekko-persistence-jdbc.shared-databases.blob-gc.db.url = \"" + url + "\""));
     }

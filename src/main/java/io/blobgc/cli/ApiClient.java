@@ -1,0 +1,91 @@
+package io.blobgc.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A small client of the admin API: JSON in, JSON out, errors as {@link ApiException}. */
+final class ApiClient {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The API answered with an error, or could not be reached. */
+    static final class ApiException extends RuntimeException {
+        ApiException(String message) {
+            super(message);
+        }
+    }
+
+    private final String base;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    ApiClient(String base, String token) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.token = token == null || token.isEmpty() ? null : token;
+    }
+
+    JsonNode get(String path) {
+        return send("GET", path, HttpRequest.BodyPublishers.noBody(), null);
+    }
+
+    JsonNode post(String path, String json) {
+        return send("POST", path, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json), "application/json");
+    }
+
+    JsonNode put(String path, String json) {
+        return send("PUT", path, HttpRequest.BodyPublishers.ofString(json), "application/json");
+    }
+
+    JsonNode putBytes(String path, byte[] bytes) {
+        return send("PUT", path, HttpRequest.BodyPublishers.ofByteArray(bytes), "application/octet-stream");
+    }
+
+    JsonNode delete(String path) {
+        return send("DELETE", path, HttpRequest.BodyPublishers.noBody(), null);
+    }
+
+    String getText(String path) {
+        return raw("GET", path, HttpRequest.BodyPublishers.noBody(), null).body();
+    }
+
+    private JsonNode send(String method, String path, HttpRequest.BodyPublisher body, String contentType) {
+        HttpResponse<String> r = raw(method, path, body, contentType);
+        JsonNode json;
+        try {
+            json = JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new ApiException("HTTP " + r.statusCode() + " from " + base + path + ": not JSON");
+        }
+        if (r.statusCode() >= 400) {
+            throw new ApiException(json.path("error").asText("http_" + r.statusCode()) + ": "
+                    + json.path("message").asText(""));
+        }
+        return json;
+    }
+
+    private HttpResponse<String> raw(String method, String path, HttpRequest.BodyPublisher body, String contentType) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body);
+        if (contentType != null) b.header("Content-Type", contentType);
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new ApiException("cannot reach " + base + " (is a node running there? see --url)");
+        } catch (IOException e) {
+            throw new ApiException("request to " + base + path + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.blobgc.demo;
+
+import io.blobgc.BlobHash;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The demo's blobs and who uses them when, computed the same way by the driver and by every node's simulated VM:
+ * {@code FUNCTIONS} function blobs (some calling one of {@code LIBRARIES} library blobs) with real bytes, and a
+ * schedule of which functions each node's VM runs in each phase.
+ */
+public final class DemoCatalog {
+
+    public static final int FUNCTIONS = 30;
+    public static final int LIBRARIES = 6;
+    /** The function the operator pins. */
+    public static final int PINNED = 0;
+
+    private final List<byte[]> contents = new ArrayList<>();
+    private final List<BlobHash> hashes = new ArrayList<>();
+
+    public DemoCatalog() {
+        for (int l = 0; l < LIBRARIES; l++) add(("library lib" + l + "\n").getBytes(StandardCharsets.UTF_8), l);
+        for (int f = 0; f < FUNCTIONS; f++) {
+            String head = "function f" + f + (callsLibrary(f) ? " calls " + hashes.get(library(f)).toHex() : "") + "\n";
+            add(head.getBytes(StandardCharsets.UTF_8), 1000 + f);
+        }
+    }
+
+    private void add(byte[] head, int seed) {
+        Random r = new Random(seed);
+        byte[] body = new byte[512 + r.nextInt(3584)];
+        r.nextBytes(body);
+        byte[] content = new byte[head.length + body.length];
+        System.arraycopy(head, 0, content, 0, head.length);
+        System.arraycopy(body, 0, content, head.length, body.length);
+        contents.add(content);
+        hashes.add(BlobHash.sha256(content));
+    }
+
+    /** Index of blob: libraries 0..L-1, then functions. */
+    public static int function(int f) {
+        return LIBRARIES + f;
+    }
+
+    static boolean callsLibrary(int f) {
+        return f % 3 == 0;
+    }
+
+    static int library(int f) {
+        return f % LIBRARIES;
+    }
+
+    public int size() {
+        return hashes.size();
+    }
+
+    public BlobHash hash(int index) {
+        return hashes.get(index);
+    }
+
+    public byte[] content(int index) {
+        return contents.get(index);
+    }
+
+    /** The blobs {@code index} calls (a function may call a library). */
+    public List<BlobHash> dependencies(int index) {
+        if (index < LIBRARIES) return List.of();
+        int f = index - LIBRARIES;
+        return callsLibrary(f) ? List.of(hashes.get(library(f))) : List.of();
+    }
+
+    public String name(int index) {
+        return index < LIBRARIES ? "lib" + index : "f" + (index - LIBRARIES);
+    }
+
+    /** The functions (blob indexes) node {@code node} (1-based) runs in {@code phase}. */
+    public static Set<Integer> uses(int node, long phase, long finalPhase) {
+        Set<Integer> out = new LinkedHashSet<>();
+        if (phase >= finalPhase) {
+            out.add(function(2 * node));
+            out.add(function(2 * node + 1));
+            return out;
+        }
+        for (int f = 0; f < FUNCTIONS; f++) {
+            if (Math.floorMod(f * 31 + phase * 7 + node * 13, 5) == 0) out.add(function(f));
+        }
+        return out;
+    }
+}

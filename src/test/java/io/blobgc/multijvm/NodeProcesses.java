@@ -1,0 +1,203 @@
+package io.blobgc.multijvm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * N blob-gc nodes as separate JVM processes on 127.0.0.1 forming one cluster (classpath from surefire), each with
+ * its config and log under {@code dir} (kept under target/ for a failing test). kill(i) is a kill -9.
+ */
+public final class NodeProcesses implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public final Path dir;
+    private final int[] remotePorts;
+    private final int[] httpPorts;
+    private final Process[] procs;
+    private final String journalConfig;
+
+    /**
+     * @param journalConfig HOCON for the journal (empty: the embedded H2 file under dir), plus any overrides
+     */
+    public NodeProcesses(Path dir, int n, String journalConfig) throws IOException {
+        this.dir = dir.toAbsolutePath();
+        this.journalConfig = journalConfig;
+        Files.createDirectories(this.dir);
+        remotePorts = new int[n + 1];
+        httpPorts = new int[n + 1];
+        procs = new Process[n + 1];
+        for (int i = 1; i <= n; i++) {
+            remotePorts[i] = freePort();
+            httpPorts[i] = freePort();
+        }
+        Files.writeString(this.dir.resolve("logback.xml"), """
+                <configuration>
+                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+                    <file>${blobgc.node.log}</file>
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
+                  </appender>
+                  <logger name="com.zaxxer.hikari" level="WARN"/>
+                  <logger name="slick" level="WARN"/>
+                  <root level="INFO"><appender-ref ref="FILE"/></root>
+                </configuration>
+                """);
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public int size() {
+        return procs.length - 1;
+    }
+
+    public Process process(int i) {
+        return procs[i];
+    }
+
+    public int remotePort(int i) {
+        return remotePorts[i];
+    }
+
+    public String url(int i) {
+        return "http://127.0.0.1:" + httpPorts[i];
+    }
+
+    /** Node index of a cluster address such as pekko://blobgc@127.0.0.1:PORT, or -1. */
+    public int indexOf(String address) {
+        for (int i = 1; i < procs.length; i++) if (address.endsWith(":" + remotePorts[i])) return i;
+        return -1;
+    }
+
+    public void start(int i, String extra) throws IOException {
+        String d = dir.toString().replace('\\', '/');
+        Path conf = dir.resolve("node" + i + ".conf");
+        Files.writeString(conf, extra + "\n" + journalConfig + "\n" + """
+                pekko {
+                  actor.provider = cluster
+                  remote.artery.canonical.hostname = "127.0.0.1"
+                  remote.artery.canonical.port = %2$d
+                  cluster {
+                    seed-nodes = ["pekko://blobgc@127.0.0.1:%3$d"]
+                    downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
+                    split-brain-resolver.stable-after = 3s
+                    failure-detector.heartbeat-interval = 500ms
+                    failure-detector.acceptable-heartbeat-pause = 2s
+                  }
+                  coordinated-shutdown.exit-jvm = on
+                }
+                blob-gc {
+                  grace-period = 2s
+                  cycle-interval = 500ms
+                  heartbeat-interval = 200ms
+                  stale-report-threshold = 4s
+                  data-dir = "%1$s"
+                  store.root = "%1$s/blobs"
+                  http.port = %4$d
+                }
+                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
+                """.formatted(d, remotePorts[i], remotePorts[1], httpPorts[i]));
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
+                "-Dblobgc.node.log=" + dir.resolve("node" + i + ".log"),
+                "-cp", cp, "io.blobgc.cli.Main", "node", "--config", conf.toString());
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".out").toFile());
+        procs[i] = pb.start();
+    }
+
+    public void awaitReady(int i, Duration timeout) throws Exception {
+        long until = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < until) {
+            if (!procs[i].isAlive()) {
+                throw new IllegalStateException("node" + i + " exited with " + procs[i].exitValue() + ": see "
+                        + dir.resolve("node" + i + ".out") + " and .log");
+            }
+            try {
+                if (get(i, "/health/ready").status == 200) return;
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("node" + i + " not ready in " + timeout + ": " + last);
+    }
+
+    /** kill -9. */
+    public void kill(int i) throws InterruptedException {
+        procs[i].destroyForcibly();
+        procs[i].waitFor();
+    }
+
+    public record Reply(int status, JsonNode json) {
+    }
+
+    public Reply get(int i, String path) throws IOException, InterruptedException {
+        return send(i, "GET", path, null, null);
+    }
+
+    public Reply send(int i, String method, String path, byte[] body, String contentType)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(i) + path)).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) b.header("Content-Type", contentType);
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json;
+        try {
+            json = JSON.readTree(r.body());
+        } catch (IOException notJson) {
+            json = null;
+        }
+        return new Reply(r.statusCode(), json);
+    }
+
+    public Reply json(int i, String method, String path, String body) throws IOException, InterruptedException {
+        return send(i, method, path, body.getBytes(), "application/json");
+    }
+
+    /** The summary from the first live node that answers, or null. */
+    public JsonNode summary() {
+        for (int i = 1; i < procs.length; i++) {
+            if (procs[i] == null || !procs[i].isAlive()) continue;
+            try {
+                Reply r = get(i, "/v1/summary");
+                if (r.status == 200) return r.json;
+            } catch (IOException | InterruptedException e) {
+                // try the next one
+            }
+        }
+        return null;
+    }
+
+    /** SIGTERM, youngest first, one at a time (coordinated shutdown); kill -9 what does not stop in time. */
+    @Override
+    public void close() throws InterruptedException {
+        List<Integer> order = new ArrayList<>();
+        for (int i = procs.length - 1; i >= 1; i--) order.add(i);
+        for (int i : order) {
+            Process p = procs[i];
+            if (p == null || !p.isAlive()) continue;
+            p.destroy();
+            if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+        }
+    }
+}

@@ -164,7 +164,7 @@ class NodeReporterTest {
     void aLeaseGoesThroughTheFenceAndIsDroppedWhenItExpires() {
         nextReport();
         TestProbe<NodeReporter.LeaseReply> caller = kit.createTestProbe();
-        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9), h(8)), Set.of(), Duration.ofSeconds(2),
+        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9), h(8)), Set.of(), Duration.ofMillis(2500),
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
             Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);

@@ -39,7 +39,9 @@ public record BlobGcSettings(
         boolean httpEnabled,
         String httpHost,
         int httpPort,
-        String httpToken) {
+        String httpToken,
+        String testHoldSweeperFile,
+        String testSilenceReporterFile) {
 
     public static BlobGcSettings from(Config root) {
         Config c = root.getConfig("blob-gc");
@@ -88,7 +90,9 @@ public record BlobGcSettings(
                 c.getBoolean("http.enabled"),
                 c.getString("http.host"),
                 c.getInt("http.port"),
-                c.getString("http.token"));
+                c.getString("http.token"),
+                c.getString("test-hooks.sweeper-hold-file"),
+                c.getString("test-hooks.reporter-silence-file"));
         s.validate();
         return s;
     }

@@ -20,7 +20,7 @@ public final class TestNodes {
                 pekko.remote.artery.canonical.port = 0
                 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
                 pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-                pekko.cluster.split-brain-resolver.stable-after = 3s
+                pekko.cluster.split-brain-resolver.stable-after = 2s
                 pekko.cluster.failure-detector.heartbeat-interval = 500ms
                 pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
                 blob-gc {

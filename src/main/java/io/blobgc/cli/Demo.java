@@ -159,7 +159,7 @@ final class Demo implements Callable<Integer> {
                   cluster {
                     seed-nodes = ["pekko://blobgc@127.0.0.1:%3$d"]
                     downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-                    split-brain-resolver.stable-after = 3s
+                    split-brain-resolver.stable-after = 2s
                     failure-detector.heartbeat-interval = 500ms
                     failure-detector.acceptable-heartbeat-pause = 2s
                   }

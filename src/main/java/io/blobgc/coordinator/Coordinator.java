@@ -353,8 +353,15 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     private NodeReporter.Message applyReport(State s, Report c) {
         NodeReport r = c.report();
+        boolean warming = s.ledger.warmingUp();
         ReportOutcome o = s.ledger.report(r, clock.millis());
         reporterNodes.put(c.replyTo(), r.node());
+        if (warming && !s.ledger.warmingUp()) {
+            // the last FULL report of the warm-up: cycle now rather than a cycle-interval later
+            ctx.getLog().info("warm-up complete: every member delivered a FULL report");
+            timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
+            ctx.getSelf().tell(CycleTick.INSTANCE);
+        }
         return switch (o) {
             case APPLIED, CHUNK_BUFFERED -> new NodeReporter.ReportAck(r.incarnation(), r.seq());
             case NEED_FULL -> new NodeReporter.ResendFull(r.incarnation(), r.seq(), "view of " + r.node()

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
+import io.blobgc.Postgres;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
@@ -14,13 +15,10 @@ import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.file.Path;
-import java.sql.DriverManager;
 import java.time.Clock;
 import java.util.List;
 
@@ -34,9 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class JdbcJournalRecoveryTest {
 
-    /** Set by .ci/run, which starts PostgreSQL: "required" makes an unreachable database a failure, not a skip. */
-    static final String POSTGRES = System.getenv("BLOB_GC_TEST_POSTGRES");
-
     @TempDir
     Path dir;
 
@@ -49,19 +44,9 @@ class JdbcJournalRecoveryTest {
 
     @Test
     void coordinatorRecoversFromAPostgresJournal() throws Exception {
-        Assumptions.assumeTrue(POSTGRES != null, "PostgreSQL test skipped: start PostgreSQL, create role and "
-                + "database 'blobgc' (password 'blobgc', or set BLOB_GC_DB_URL/USER/PASSWORD), then run "
-                + "BLOB_GC_TEST_POSTGRES=required mvn verify (.ci/run does all of this)");
-        Config pg = ConfigFactory.parseFile(new File("config/postgres.conf"));
-        Config db = pg.resolve().getConfig("pekko-persistence-jdbc.shared-databases.blob-gc");
-        try (var c = DriverManager.getConnection(db.getString("db.url"), db.getString("db.user"),
-                db.getString("db.password")); var st = c.createStatement()) {
-            JournalSchema.ensure(db);
-            // a clean journal for this test: the coordinator's persistence id is fixed
-            st.execute("DELETE FROM event_journal");
-            st.execute("DELETE FROM snapshot");
-        }
-        recoversFrom(pg);
+        Postgres.assume();
+        Postgres.clean();
+        recoversFrom(ConfigFactory.parseFile(Postgres.configFile()));
     }
 
     private void recoversFrom(Config journal) throws Exception {

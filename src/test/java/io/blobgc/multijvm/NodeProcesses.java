@@ -31,7 +31,8 @@ public final class NodeProcesses implements AutoCloseable {
     private final String journalConfig;
 
     /**
-     * @param journalConfig HOCON for the journal (empty: the embedded H2 file under dir), plus any overrides
+     * @param journalConfig HOCON over the defaults for every node: the journal (empty: the embedded H2 file under
+     *                      dir), and any settings the test wants
      */
     public NodeProcesses(Path dir, int n, String journalConfig) throws IOException {
         this.dir = dir.toAbsolutePath();
@@ -85,18 +86,28 @@ public final class NodeProcesses implements AutoCloseable {
         return -1;
     }
 
+    /** Every node is a seed, node1 first: a restarted node1 rejoins the running cluster instead of founding one. */
+    private String seeds() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i < procs.length; i++) {
+            if (b.length() > 0) b.append(", ");
+            b.append("\"pekko://blobgc@127.0.0.1:").append(remotePorts[i]).append('"');
+        }
+        return b.toString();
+    }
+
     public void start(int i, String extra) throws IOException {
         String d = dir.toString().replace('\\', '/');
         Path conf = dir.resolve("node" + i + ".conf");
-        Files.writeString(conf, extra + "\n" + journalConfig + "\n" + """
+        Files.writeString(conf, """
                 pekko {
                   actor.provider = cluster
                   remote.artery.canonical.hostname = "127.0.0.1"
                   remote.artery.canonical.port = %2$d
                   cluster {
-                    seed-nodes = ["pekko://blobgc@127.0.0.1:%3$d"]
+                    seed-nodes = [%3$s]
                     downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-                    split-brain-resolver.stable-after = 3s
+                    split-brain-resolver.stable-after = 2s
                     failure-detector.heartbeat-interval = 500ms
                     failure-detector.acceptable-heartbeat-pause = 2s
                   }
@@ -112,7 +123,7 @@ public final class NodeProcesses implements AutoCloseable {
                   http.port = %4$d
                 }
                 pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
-                """.formatted(d, remotePorts[i], remotePorts[1], httpPorts[i]));
+                """.formatted(d, remotePorts[i], seeds(), httpPorts[i]) + journalConfig + "\n" + extra + "\n");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

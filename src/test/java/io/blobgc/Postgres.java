@@ -1,0 +1,67 @@
+package io.blobgc;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.File;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The PostgreSQL journal for tests: on when {@code BLOB_GC_TEST_POSTGRES} is set (.ci/run sets it to "required"
+ * after starting PostgreSQL), skipped with a message elsewhere.
+ */
+public final class Postgres {
+
+    public static final String ENV = "BLOB_GC_TEST_POSTGRES";
+    public static final String HOW = "PostgreSQL test skipped: start PostgreSQL, create role and database 'blobgc' "
+            + "(password 'blobgc', or set BLOB_GC_DB_URL/USER/PASSWORD), then run "
+            + "BLOB_GC_TEST_POSTGRES=required mvn verify (.ci/run does all of this)";
+
+    private Postgres() {
+    }
+
+    /** Skips the calling test, with the message saying how to run it, unless PostgreSQL tests are on. */
+    public static void assume() {
+        Assumptions.assumeTrue(System.getenv(ENV) != null, HOW);
+    }
+
+    public static File configFile() {
+        return new File("config/postgres.conf").getAbsoluteFile();
+    }
+
+    /** HOCON that switches a node to the PostgreSQL journal: an include of config/postgres.conf. */
+    public static String nodeConfig() {
+        return "include file(\"" + configFile().getPath().replace('\\', '/') + "\")";
+    }
+
+    public static Config db() {
+        return ConfigFactory.parseFile(configFile()).resolve().getConfig("pekko-persistence-jdbc.shared-databases.blob-gc");
+    }
+
+    public static Connection connect() throws SQLException {
+        Config db = db();
+        return DriverManager.getConnection(db.getString("db.url"), db.getString("db.user"), db.getString("db.password"));
+    }
+
+    /** A clean journal: the schema if missing, and no events or snapshots (the coordinator's id is fixed). */
+    public static void clean() throws SQLException {
+        io.blobgc.journal.JournalSchema.ensure(db());
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM event_journal");
+            st.execute("DELETE FROM snapshot");
+        }
+    }
+
+    /** Runs SQL as the database superuser (psql as the postgres OS user: .ci/run runs as root). */
+    public static void superuser(String sql) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("su", "postgres", "-c", "psql -v ON_ERROR_STOP=1 -tAc \"" + sql + "\"")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IOException("psql failed: " + sql + ": " + out);
+    }
+}

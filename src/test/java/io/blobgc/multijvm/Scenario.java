@@ -1,0 +1,179 @@
+package io.blobgc.multijvm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.blobgc.BlobHash;
+import io.blobgc.store.FileBlobStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A multi-JVM cluster driven through the admin API, with the steps the failure scenarios share. */
+final class Scenario implements AutoCloseable {
+
+    static final Duration WAIT = Duration.ofSeconds(90);
+
+    final NodeProcesses nodes;
+    final FileBlobStore store;
+    private final Map<Integer, String> extra = new HashMap<>();
+
+    private Scenario(NodeProcesses nodes) {
+        this.nodes = nodes;
+        this.store = new FileBlobStore(nodes.dir.resolve("blobs"));
+    }
+
+    /**
+     * Starts n nodes (node1 first: it opens an embedded journal) and waits until all report.
+     *
+     * @param common HOCON for every node (journal, policy…); {@code perNode} HOCON for one node, by index
+     */
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode) throws Exception {
+        Path dir = Path.of("target", "multi-jvm", name);
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Scenario s = new Scenario(new NodeProcesses(dir, n, common));
+        s.extra.putAll(perNode);
+        s.nodes.start(1, perNode.getOrDefault(1, ""));
+        s.nodes.awaitReady(1, WAIT);
+        for (int i = 2; i <= n; i++) s.nodes.start(i, perNode.getOrDefault(i, ""));
+        for (int i = 2; i <= n; i++) s.nodes.awaitReady(i, WAIT);
+        s.awaitReporting(n);
+        return s;
+    }
+
+    static Scenario start(String name, int n, String common) throws Exception {
+        return start(name, n, common, Map.of());
+    }
+
+    void awaitReporting(int n) throws Exception {
+        await(n + " nodes reporting, coordinator warm", () -> {
+            JsonNode s = nodes.summary();
+            if (s == null || s.path("warmingUp").asBoolean()) return false;
+            int live = 0;
+            for (JsonNode node : s.path("nodes")) if (node.path("state").asText().equals("LIVE")) live++;
+            return live == n && s.path("nodes").size() == n;
+        });
+    }
+
+    static void await(String what, Callable<Boolean> condition) throws Exception {
+        long until = System.nanoTime() + WAIT.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < until) {
+            try {
+                if (condition.call()) return;
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for: " + what + (last == null ? "" : " (last error: " + last + ")"));
+    }
+
+    /** The first live node. */
+    int anyLive() {
+        for (int i = 1; i <= nodes.size(); i++) if (nodes.process(i) != null && nodes.process(i).isAlive()) return i;
+        throw new IllegalStateException("no live node");
+    }
+
+    String upload(String content) throws Exception {
+        byte[] bytes = content.getBytes();
+        String hex = BlobHash.sha256(bytes).toHex();
+        var r = nodes.send(anyLive(), "PUT", "/v1/blobs/" + hex, bytes, "application/octet-stream");
+        assertEquals(201, r.status(), String.valueOf(r.json()));
+        return hex;
+    }
+
+    void lease(int node, String holder, String... hexes) throws Exception {
+        String list = String.join("\",\"", hexes);
+        var r = nodes.json(node, "PUT", "/v1/node/holders/" + holder, "{\"hashes\":[\"" + list + "\"],\"ttl\":\"10m\"}");
+        assertEquals(200, r.status(), String.valueOf(r.json()));
+    }
+
+    void pin(String hex, String owner) throws Exception {
+        var r = nodes.json(anyLive(), "PUT", "/v1/pins/" + hex, "{\"owner\":\"" + owner + "\",\"reason\":\"test\"}");
+        assertEquals(200, r.status(), String.valueOf(r.json()));
+    }
+
+    JsonNode blob(String hex) throws Exception {
+        var r = nodes.get(anyLive(), "/v1/blobs/" + hex);
+        if (r.status() != 200) throw new IllegalStateException("GET blob: " + r.status() + " " + r.json());
+        return r.json();
+    }
+
+    String status(String hex) throws Exception {
+        return blob(hex).path("status").asText();
+    }
+
+    boolean onDisk(String hex) {
+        return Files.exists(store.pathOf(BlobHash.parse(hex)));
+    }
+
+    void awaitStatus(String hex, String status) throws Exception {
+        await(hex.substring(0, 12) + " " + status, () -> status(hex).equals(status));
+    }
+
+    int coordinator() {
+        JsonNode s = nodes.summary();
+        if (s == null) throw new IllegalStateException("no summary");
+        return nodes.indexOf(s.path("coordinatorNode").asText());
+    }
+
+    /** History entries by cycle number. */
+    Map<Long, JsonNode> history() throws Exception {
+        Map<Long, JsonNode> out = new HashMap<>();
+        for (JsonNode e : nodes.get(anyLive(), "/v1/cycles?limit=1000").json().path("cycles")) {
+            out.put(e.path("cycle").asLong(), e);
+        }
+        return out;
+    }
+
+    /**
+     * kill -9 of the coordinator's JVM; waits for a warm coordinator on a survivor that completed a new cycle.
+     *
+     * @return seconds from the kill to the first cycle the new coordinator completed after its warm-up, by the
+     * coordinator's own clock (the history's {@code at}; same machine), not by when a poll happened to see it
+     */
+    double killCoordinator() throws Exception {
+        JsonNode before = nodes.summary();
+        int victim = nodes.indexOf(before.path("coordinatorNode").asText());
+        long cycle = before.path("cycle").asLong();
+        long killedAt = System.currentTimeMillis();
+        nodes.kill(victim);
+        await("a warm coordinator on a survivor", () -> {
+            JsonNode s = nodes.summary();
+            return s != null && nodes.indexOf(s.path("coordinatorNode").asText()) != victim
+                    && !s.path("warmingUp").asBoolean() && s.path("cycle").asLong() > cycle;
+        });
+        long firstWarmCycleAt = history().values().stream()
+                .filter(e -> e.path("cycle").asLong() > cycle && !e.path("warmingUp").asBoolean())
+                .mapToLong(e -> e.path("at").asLong()).min().orElseThrow();
+        return (firstWarmCycleAt - killedAt) / 1000.0;
+    }
+
+    void restart(int i) throws Exception {
+        nodes.start(i, extra.getOrDefault(i, ""));
+        nodes.awaitReady(i, WAIT);
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        s.sort(Double::compare);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    @Override
+    public void close() throws Exception {
+        nodes.close();
+    }
+}

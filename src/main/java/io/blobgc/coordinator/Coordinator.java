@@ -230,7 +230,13 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private final TimerScheduler<Command> timers;
     private final BlobGcSettings settings;
     private final Clock clock;
-    private final ActorRef<Sweeper.Command> sweeper;
+    private final BlobStore store;
+    /**
+     * Spawned at every recovery: a restart after a journal failure restarts the event-sourced part inside this
+     * same object and stops its children, so the sweeper and the soft state below belong to one recovery.
+     */
+    private ActorRef<Sweeper.Command> sweeper;
+    private int sweeperGeneration;
     private final boolean clustered;
     /** Blobs handed to the sweeper and not yet confirmed or failed: soft, lost with this incarnation. */
     private final Set<BlobHash> inFlight = new HashSet<>();
@@ -248,8 +254,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         this.settings = settings;
         this.clock = clock;
         this.clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
-        this.sweeper = ctx.spawn(Sweeper.create(ctx.getSelf(), store, settings), "sweeper",
-                DispatcherSelector.blocking());
+        this.store = store;
     }
 
     @Override
@@ -295,6 +300,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     private void onRecovered(State state) {
+        inFlight.clear();
+        reporters.clear();
+        reporterNodes.clear();
+        sweeper = ctx.spawn(Sweeper.create(ctx.getSelf(), store, settings), "sweeper-" + (++sweeperGeneration),
+                DispatcherSelector.blocking());
         Ledger l = state.ledger;
         l.beginWarmUp();
         ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every member "

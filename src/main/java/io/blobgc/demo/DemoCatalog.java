@@ -81,6 +81,11 @@ public final class DemoCatalog {
 
     /** The functions (blob indexes) node {@code node} (1-based) runs in {@code phase}. */
     public static Set<Integer> uses(int node, long phase, long finalPhase) {
+        return uses(node, phase, finalPhase, 0);
+    }
+
+    /** As {@link #uses(int, long, long)}, on a random schedule drawn from {@code seed} (0: the demo's own). */
+    public static Set<Integer> uses(int node, long phase, long finalPhase, long seed) {
         Set<Integer> out = new LinkedHashSet<>();
         if (phase >= finalPhase) {
             out.add(function(2 * node));
@@ -88,7 +93,9 @@ public final class DemoCatalog {
             return out;
         }
         for (int f = 0; f < FUNCTIONS; f++) {
-            if (Math.floorMod(f * 31 + phase * 7 + node * 13, 5) == 0) out.add(function(f));
+            boolean used = seed == 0 ? Math.floorMod(f * 31 + phase * 7 + node * 13, 5) == 0
+                    : new Random(seed * 1_000_003L + phase * 7919L + node * 104_729L + f).nextInt(5) == 0;
+            if (used) out.add(function(f));
         }
         return out;
     }

@@ -47,15 +47,17 @@ public final class DemoVm {
         Config c = system.settings().config();
         if (!c.hasPath("blob-gc-demo")) return;
         Config d = c.getConfig("blob-gc-demo");
+        long seed = d.hasPath("seed") ? d.getLong("seed") : 0;
         system.systemActorOf(create(BlobGc.get(system), d.getInt("node-index"), d.getLong("start-at"),
-                        d.getDuration("phase"), d.getLong("final-phase"), Path.of(d.getString("log"))),
+                        d.getDuration("phase"), d.getLong("final-phase"), seed, Path.of(d.getString("log"))),
                 "demo-vm", org.apache.pekko.actor.typed.Props.empty());
     }
 
-    static Behavior<Msg> create(BlobGc gc, int node, long startAt, Duration phase, long finalPhase, Path log) {
+    static Behavior<Msg> create(BlobGc gc, int node, long startAt, Duration phase, long finalPhase, long seed,
+                                Path log) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(200));
-            return new Vm(ctx, gc, node, startAt, phase.toMillis(), finalPhase, log).behavior();
+            return new Vm(ctx, gc, node, startAt, phase.toMillis(), finalPhase, seed, log).behavior();
         }));
     }
 
@@ -63,19 +65,20 @@ public final class DemoVm {
         final ActorContext<Msg> ctx;
         final BlobGc gc;
         final int node;
-        final long startAt, phaseMs, finalPhase;
+        final long startAt, phaseMs, finalPhase, seed;
         final Path log;
         final DemoCatalog catalog = new DemoCatalog();
         final Map<Integer, ActorRef<Void>> frames = new HashMap<>();
         final Set<Integer> pending = new HashSet<>();
 
-        Vm(ActorContext<Msg> ctx, BlobGc gc, int node, long startAt, long phaseMs, long finalPhase, Path log) {
+        Vm(ActorContext<Msg> ctx, BlobGc gc, int node, long startAt, long phaseMs, long finalPhase, long seed, Path log) {
             this.ctx = ctx;
             this.gc = gc;
             this.node = node;
             this.startAt = startAt;
             this.phaseMs = phaseMs;
             this.finalPhase = finalPhase;
+            this.seed = seed;
             this.log = log;
         }
 
@@ -89,7 +92,7 @@ public final class DemoVm {
         Behavior<Msg> onTick() {
             long now = System.currentTimeMillis();
             if (now < startAt) return Behaviors.same();
-            Set<Integer> want = DemoCatalog.uses(node, (now - startAt) / phaseMs, finalPhase);
+            Set<Integer> want = DemoCatalog.uses(node, (now - startAt) / phaseMs, finalPhase, seed);
             for (Integer i : Set.copyOf(frames.keySet())) {
                 if (!want.contains(i)) {
                     write("release", i);

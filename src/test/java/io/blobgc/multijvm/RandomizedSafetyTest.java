@@ -1,0 +1,236 @@
+package io.blobgc.multijvm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.blobgc.BlobHash;
+import io.blobgc.Postgres;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.demo.DemoCatalog;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A randomized safety run: four node JVMs on PostgreSQL whose simulated VMs acquire and release blobs on a random
+ * schedule, random kill -9 of VM nodes and of the coordinator (each killed node comes back as a new incarnation),
+ * bounded in time. Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
+ * use intervals and asserts: no blob was fenced for deletion (DeletionStarted .. BlobsCollected) while a live node
+ * held it; no operator pin was lost; every blob no live node held at the end was collected once all members
+ * reported. It prints its totals.
+ */
+class RandomizedSafetyTest {
+
+    private static final int NODES = 4;
+    private static final long RUN_MS = 100_000;
+    private static final long SEED = Long.getLong("blobgc.safety.seed", System.currentTimeMillis() % 100_000 + 1);
+
+    @Test
+    void randomKillsNeverDeleteABlobInUse() throws Exception {
+        Postgres.assume();
+        Postgres.clean();
+        Random rnd = new Random(SEED);
+        DemoCatalog catalog = new DemoCatalog();
+        Path logs = Path.of("target", "multi-jvm", "safety").toAbsolutePath();
+        long startAt = System.currentTimeMillis() + 25_000;
+        long phaseMs = 1500, finalPhase = (RUN_MS + 10_000) / phaseMs;
+        Map<Integer, String> perNode = new HashMap<>();
+        for (int i = 1; i <= NODES; i++) {
+            perNode.put(i, """
+                    blob-gc-demo {
+                      node-index = %d
+                      start-at = %d
+                      phase = %dms
+                      final-phase = %d
+                      seed = %d
+                      log = "%s"
+                    }
+                    """.formatted(i, startAt, phaseMs, finalPhase, SEED,
+                    logs.resolve("vm-node" + i + ".log").toString().replace('\\', '/')));
+        }
+        // a long snapshot interval: the checker reads every event of the run
+        String common = Postgres.nodeConfig() + "\nblob-gc.coordinator.snapshot-every = 1000000";
+        Map<Integer, List<Long>> kills = new HashMap<>();
+        int vmKills = 0, coordinatorKills = 0;
+        String pinned = catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)).toHex();
+        long shutdownAt;
+        try (Scenario s = Scenario.start("safety", NODES, common, perNode)) {
+            for (int i = 0; i < catalog.size(); i++) {
+                List<String> deps = catalog.dependencies(i).stream().map(BlobHash::toHex).toList();
+                var r = s.nodes.send(1, "PUT", "/v1/blobs/" + catalog.hash(i)
+                        + (deps.isEmpty() ? "" : "?dependsOn=" + String.join(",", deps)), catalog.content(i), null);
+                assertEquals(201, r.status());
+            }
+            s.pin(pinned, "ops");
+            Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
+            long end = startAt + RUN_MS;
+            while (System.currentTimeMillis() < end - 15_000) {
+                Thread.sleep(8_000 + rnd.nextInt(8_000));
+                int victim = rnd.nextInt(3) == 0 ? s.coordinator() : 1 + rnd.nextInt(NODES);
+                boolean coordinator = victim == s.coordinator();
+                kills.computeIfAbsent(victim, k -> new ArrayList<>()).add(System.currentTimeMillis());
+                s.nodes.kill(victim);
+                if (coordinator) coordinatorKills++;
+                else vmKills++;
+                System.out.printf(Locale.ROOT, "safety: kill -9 of node%d%s%n", victim, coordinator ? " (coordinator)" : "");
+                Scenario.await("node" + victim + " removed", () -> {
+                    JsonNode sum = s.nodes.summary();
+                    return sum != null && sum.path("nodes").size() == NODES - 1 && !sum.path("warmingUp").asBoolean();
+                });
+                s.restart(victim);
+            }
+            Thread.sleep(Math.max(0, startAt + finalPhase * phaseMs - System.currentTimeMillis()));
+            s.awaitReporting(NODES);
+            // settle: every blob no live VM holds (nor pinned, nor called) must go, the others stay
+            Set<Integer> keep = new HashSet<>();
+            for (int node = 1; node <= NODES; node++) keep.addAll(DemoCatalog.uses(node, finalPhase, finalPhase, SEED));
+            keep.add(DemoCatalog.function(DemoCatalog.PINNED));
+            for (Integer i : Set.copyOf(keep)) for (BlobHash d : catalog.dependencies(i)) keep.add(indexOf(catalog, d));
+            Scenario.await("every unused blob collected, every used one kept", () -> {
+                for (int i = 0; i < catalog.size(); i++) {
+                    String st = s.status(catalog.hash(i).toHex());
+                    if (keep.contains(i) == st.equals("COLLECTED")) return false;
+                }
+                return true;
+            });
+            for (int i = 0; i < catalog.size(); i++) {
+                assertEquals(keep.contains(i), s.onDisk(catalog.hash(i).toHex()), "on disk iff in use: " + catalog.name(i));
+            }
+            JsonNode pin = s.blob(pinned);
+            assertEquals("ops", pin.path("pins").get(0).path("owner").asText(), "the operator pin survived every kill");
+            shutdownAt = System.currentTimeMillis(); // the nodes leave now: their VMs' holds end here
+        }
+
+        // the checker: the journal and the VMs' use logs
+        List<Object> events = readJournal();
+        Map<Integer, List<long[]>> holds = new HashMap<>();
+        long[] ops = readHolds(logs, kills, shutdownAt, holds);
+        Map<String, Long> started = new HashMap<>();
+        List<String> violations = new ArrayList<>();
+        long deletionsStarted = 0, collected = 0;
+        Set<String> pinnedNow = new HashSet<>();
+        for (Object e : events) {
+            if (e instanceof Coordinator.BlobPinned p) pinnedNow.add(p.hash().toHex());
+            if (e instanceof Coordinator.BlobUnpinned u) pinnedNow.remove(u.hash().toHex());
+            if (e instanceof Coordinator.DeletionStarted d) {
+                for (BlobHash h : d.hashes()) {
+                    deletionsStarted++;
+                    started.put(h.toHex(), d.at());
+                    if (pinnedNow.contains(h.toHex())) violations.add("pinned blob " + h.shortHex() + " fenced for deletion");
+                }
+            }
+            if (e instanceof Coordinator.BlobsCollected c) {
+                for (BlobHash h : c.hashes()) {
+                    collected++;
+                    Long from = started.remove(h.toHex());
+                    if (from == null) {
+                        violations.add("collected without DeletionStarted: " + h.shortHex());
+                        continue;
+                    }
+                    for (long[] hold : holds.getOrDefault(indexOf(catalog, h), List.of())) {
+                        if (hold[0] < c.at() && hold[1] > from) {
+                            violations.add(catalog.name(indexOf(catalog, h)) + " deleted between " + from + " and " + c.at()
+                                    + " while a live node held it from " + hold[0] + " to " + hold[1]);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
+        System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
+                        + "%d coordinator); %d events read; %d deletions started, %d blobs collected; %d violations%n",
+                SEED, ops[0], ops[1], ops[2], vmKills + coordinatorKills, vmKills, coordinatorKills, events.size(),
+                deletionsStarted, collected, violations.size());
+        violations.forEach(v -> System.out.println("  VIOLATION: " + v));
+        assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
+        assertEquals(List.of(), violations);
+    }
+
+    private static int indexOf(DemoCatalog catalog, BlobHash h) {
+        for (int i = 0; i < catalog.size(); i++) if (catalog.hash(i).equals(h)) return i;
+        throw new IllegalArgumentException(h.toString());
+    }
+
+    /**
+     * Hold intervals per blob from the VM logs; a killed incarnation's holds end at its kill, the last one's when the
+     * cluster shuts down. Returns the counts of acquires, releases and re-uploads.
+     */
+    private static long[] readHolds(Path logs, Map<Integer, List<Long>> kills, long shutdownAt,
+                                    Map<Integer, List<long[]>> holds) throws Exception {
+        long acquires = 0, releases = 0, reuploads = 0;
+        for (int node = 1; node <= NODES; node++) {
+            Path log = logs.resolve("vm-node" + node + ".log");
+            if (!Files.exists(log)) continue;
+            List<Long> killTimes = new ArrayList<>(kills.getOrDefault(node, List.of()));
+            Map<Integer, Long> open = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                String[] f = line.split(" ");
+                long at = Long.parseLong(f[0]);
+                while (!killTimes.isEmpty() && at > killTimes.get(0)) {
+                    long k = killTimes.remove(0);
+                    open.forEach((i, from) -> holds.computeIfAbsent(i, x -> new ArrayList<>()).add(new long[]{from, k}));
+                    open.clear();
+                }
+                int index = Integer.parseInt(f[2]);
+                switch (f[1]) {
+                    case "acquire" -> {
+                        acquires++;
+                        open.put(index, at);
+                    }
+                    case "release" -> {
+                        releases++;
+                        Long from = open.remove(index);
+                        if (from != null) holds.computeIfAbsent(index, x -> new ArrayList<>()).add(new long[]{from, at});
+                    }
+                    case "reupload" -> reuploads++;
+                    default -> throw new IllegalStateException("unknown log line: " + line);
+                }
+            }
+            long end = killTimes.isEmpty() ? shutdownAt : killTimes.get(0);
+            open.forEach((i, from) -> holds.computeIfAbsent(i, x -> new ArrayList<>()).add(new long[]{from, end}));
+        }
+        return new long[]{acquires, releases, reuploads};
+    }
+
+    /** Every event of the coordinator, through the JDBC read journal. */
+    private static List<Object> readJournal() throws Exception {
+        Config config = ConfigFactory.parseFile(Postgres.configFile())
+                .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
+                .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "checker", config);
+        try {
+            JdbcReadJournal journal = PersistenceQuery.get(system)
+                    .getReadJournalFor(JdbcReadJournal.class, "blob-gc.jdbc-read-journal");
+            List<EventEnvelope> envelopes = journal.currentEventsByPersistenceId(
+                            Coordinator.PERSISTENCE_ID.id(), 0, Long.MAX_VALUE)
+                    .runWith(Sink.seq(), system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            List<Object> out = new ArrayList<>();
+            for (EventEnvelope e : envelopes) out.add(e.event());
+            return out;
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -94,6 +94,9 @@ class JdbcJournalRecoveryTest {
                 assertEquals(BlobStatus.COLLECTED, collected.receiveMessage().info().status());
                 return null;
             });
+            TestProbe<Coordinator.Summary> before = kit.createTestProbe();
+            first.tell(new Coordinator.GetSummary(before.getRef()));
+            long cycles = before.receiveMessage().cycle();
             kit.stop(first);
 
             ActorRef<Coordinator.Command> second = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
@@ -109,7 +112,7 @@ class JdbcJournalRecoveryTest {
             TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
             second.tell(new Coordinator.GetSummary(summary.getRef()));
             Coordinator.Summary s = summary.receiveMessage();
-            assertEquals(6, s.cycle());
+            assertEquals(cycles, s.cycle());
             assertEquals(1, s.totalCollected());
             assertTrue(s.warmingUp(), "a recovered coordinator waits for FULL reports");
             TestProbe<Coordinator.History> history = kit.createTestProbe();

@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * {@code check…} methods) read both halves and change neither persistent state nor anything a replay needs.
  *
  * <p>The work is incremental: reference counts follow the deltas, and a cycle visits only candidates — blobs
- * whose hold changed since the last cycle, unreferenced ones waiting out their grace, and marked ones.
+ * whose hold changed since the last cycle (and their dependency closures), and unreferenced ones whose grace is over.
  */
 public final class Ledger {
 
@@ -39,8 +39,9 @@ public final class Ledger {
     // ---- persistent half
     private final Map<BlobHash, Blob> blobs = new HashMap<>();
     private final EnumMap<BlobStatus, Long> counts = new EnumMap<>(BlobStatus.class);
-    private final Set<Blob> unreferenced = new LinkedHashSet<>();
     private final Set<Blob> marked = new LinkedHashSet<>();
+    /** UNREFERENCED blobs in the order their grace started (cycles apply in time order): a cycle reads its head. */
+    private final ArrayDeque<GraceEntry> graceQueue = new ArrayDeque<>();
     private final Set<Blob> deleting = new LinkedHashSet<>();
     private final ArrayDeque<Tombstone> collectedOrder = new ArrayDeque<>();
     private final Map<Blob, Map<String, Pin>> operatorPins = new HashMap<>();
@@ -149,6 +150,7 @@ public final class Ledger {
             }
         }
         while (!collectedOrder.isEmpty() && !collectedOrder.peekFirst().current()) collectedOrder.removeFirst();
+        while (!graceQueue.isEmpty() && !graceQueue.peekFirst().current()) graceQueue.removeFirst();
         if (!o.frozen() && !o.warmingUp()) dirty.clear();
         history.addLast(HistoryEntry.of(o));
         while (history.size() > settings.historySize()) history.removeFirst();
@@ -160,6 +162,7 @@ public final class Ledger {
         if (to == BlobStatus.UNREFERENCED) {
             b.since = o.at();
             b.sinceTick = tick;
+            graceQueue.addLast(new GraceEntry(b, b.since));
         } else if (to == BlobStatus.MARKED_FOR_COLLECTION) {
             b.markedCycle = o.cycle();
             b.markTick = tick;
@@ -216,7 +219,6 @@ public final class Ledger {
     private Optional<Set<Blob>> indexOf(BlobStatus s) {
         if (s == null) return Optional.empty();
         return switch (s) {
-            case UNREFERENCED -> Optional.of(unreferenced);
             case MARKED_FOR_COLLECTION -> Optional.of(marked);
             case DELETING -> Optional.of(deleting);
             default -> Optional.empty();
@@ -320,9 +322,15 @@ public final class Ledger {
         List<BlobHash> toPinned = new ArrayList<>();
         List<BlobHash> rescued = new ArrayList<>();
         List<MarkedBlob> toMark = new ArrayList<>();
+        // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
+        // live node may have confirmed absent (the queue is in since order, and so in tick order: stop at the
+        // first that is not over or not confirmed, all behind it are not either)
         Set<Blob> candidates = new LinkedHashSet<>(dirty);
-        candidates.addAll(unreferenced);
-        candidates.addAll(marked);
+        for (GraceEntry e : graceQueue) {
+            if (!e.current()) continue;
+            if (now - Math.max(e.since, resetAt) < settings.gracePeriodMs() || confirmTick <= e.blob.sinceTick) break;
+            candidates.add(e.blob);
+        }
         for (Blob b : candidates) {
             if (b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED || b.status == null) continue;
             if (isProtected(b)) {
@@ -601,12 +609,12 @@ public final class Ledger {
         dirty.add(b);
     }
 
-    /** A blob's direct hold flipped: it, and on release everything it keeps alive, needs a look next cycle. */
+    /** A blob's direct hold flipped: it, and everything it keeps alive, needs a look next cycle. */
     private void holdChanged(Blob b, boolean wasHeld) {
         boolean held = b.held(this);
         if (held == wasHeld) return;
         dirty.add(b);
-        if (!held && !b.deps.isEmpty()) {
+        if (!b.deps.isEmpty()) {
             ArrayDeque<Blob> todo = new ArrayDeque<>(b.deps);
             while (!todo.isEmpty()) {
                 Blob d = todo.poll();
@@ -820,6 +828,10 @@ public final class Ledger {
                 if (dep != null && b.addDependency(dep)) dep.addDependent(b);
             }
         }
+        List<Blob> unreferencedBlobs = new ArrayList<>();
+        for (Blob b : l.blobs.values()) if (b.status == BlobStatus.UNREFERENCED) unreferencedBlobs.add(b);
+        unreferencedBlobs.sort((a, b) -> Long.compare(a.since, b.since));
+        for (Blob b : unreferencedBlobs) l.graceQueue.addLast(new GraceEntry(b, b.since));
         collected.sort((a, b) -> Long.compare(a.collectedAt(), b.collectedAt()));
         for (LedgerSnapshot.BlobRecord r : collected) {
             l.collectedOrder.addLast(new Tombstone(l.blobs.get(r.hash()), r.collectedAt()));
@@ -880,6 +892,13 @@ public final class Ledger {
 
         void removeDependent(Blob p) {
             if (!dependents.isEmpty()) dependents.remove(p);
+        }
+    }
+
+    /** An UNREFERENCED blob in grace order; outdated once the blob changed status (or became unreferenced anew). */
+    private record GraceEntry(Blob blob, long since) {
+        boolean current() {
+            return blob.status == BlobStatus.UNREFERENCED && blob.since == since;
         }
     }
 

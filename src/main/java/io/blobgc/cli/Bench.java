@@ -1,0 +1,251 @@
+package io.blobgc.cli;
+
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.LedgerSnapshot;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code blob-gc bench}: the original's benchmark workload (../shared/bench) on the ledger the coordinator uses.
+ * BLOBS hashes are registered; each of NODES nodes holds ACTIVE distinct random ones; every cycle each node drops
+ * CHURN of them and draws as many new ones, reports them (a DELTA: our protocol), and one GC cycle runs. Prints
+ * one JSON line with the original's fields and ours; progress goes to stderr.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark the GC ledger on the original's workload; prints one JSON line.")
+final class Bench implements Callable<Integer> {
+
+    @Option(names = "--blobs", defaultValue = "1000000") int blobs;
+    @Option(names = "--nodes", defaultValue = "100") int nodes;
+    @Option(names = "--active", defaultValue = "10000", description = "active blobs per node") int active;
+    @Option(names = "--churn", defaultValue = "100", description = "blobs each node drops and picks per cycle") int churn;
+    @Option(names = "--cycles", defaultValue = "5") int cycles;
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed cycles first (JIT)") int warmup;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The original's xorshift generator, so both draw the same way. */
+    private static final class Rng {
+        long x = 0x1234_5678_9abc_def1L;
+
+        long next() {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            return x;
+        }
+
+        int below(int n) {
+            return (int) Long.remainderUnsigned(next(), n);
+        }
+    }
+
+    /** The original's hash_of: four rounds of a splitmix-style mix of i. */
+    static BlobHash hashOf(long i) {
+        long z = i * 0x9E3779B97F4A7C15L ^ 0xD1B54A32D192ED03L;
+        long[] w = new long[4];
+        for (int c = 0; c < 4; c++) {
+            z ^= z >>> 29;
+            z *= 0xBF58476D1CE4E5B9L;
+            w[c] = z;
+        }
+        return new BlobHash(w[0], w[1], w[2], w[3]);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (blobs < 1 || nodes < 1 || active < 1 || cycles < 1 || churn < 0 || active > blobs || churn > active) {
+            throw new IllegalArgumentException("need blobs >= active >= churn >= 0, nodes >= 1, cycles >= 1");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        long baseHeap = usedHeapAfterGc();
+        long now = 1_700_000_000_000L;
+        LedgerSettings settings = LedgerSettings.DEFAULTS; // grace 5 min, as the original's benchmark
+        Ledger ledger = new Ledger(settings);
+        List<Registration> batch = new ArrayList<>(10_000);
+        for (int i = 0; i < blobs; i++) {
+            batch.add(Registration.of(hashOf(i)));
+            if (batch.size() == 10_000 || i == blobs - 1) {
+                ledger.applyRegistered(batch);
+                batch.clear();
+            }
+        }
+        err.printf("registered %d blobs%n", blobs);
+        // each node's active set, as blob indexes (the harness's own data: dropped before memory is measured)
+        Rng rng = new Rng();
+        int[][] sets = new int[nodes][];
+        long[] seq = new long[nodes];
+        for (int n = 0; n < nodes; n++) {
+            IntSet s = new IntSet(active * 2);
+            while (s.size() < active) s.add(rng.below(blobs));
+            sets[n] = s.toArray();
+            List<BlobHash> full = new ArrayList<>(active);
+            for (int i : sets[n]) full.add(hashOf(i));
+            ledger.report(NodeReport.full(node(n), 1, ++seq[n], full, List.of()), now);
+        }
+        ledger.applyCycle(ledger.planCycle(now, false));
+        err.printf("%d nodes reported %d active blobs each%n", nodes, active);
+
+        double[] ingest = new double[cycles], cycle = new double[cycles];
+        long deltas = 0;
+        double ingestTotal = 0;
+        for (int c = -warmup; c < cycles; c++) {
+            // the workload: every node drops `churn` blobs and draws as many others (outside the timed part)
+            List<NodeReport> reports = new ArrayList<>(nodes);
+            for (int n = 0; n < nodes; n++) {
+                IntSet s = IntSet.of(sets[n]);
+                List<BlobHash> removed = new ArrayList<>(churn), added = new ArrayList<>(churn);
+                for (int k = 0; k < churn; k++) {
+                    int victim = sets[n][k];
+                    s.remove(victim);
+                    removed.add(hashOf(victim));
+                }
+                while (s.size() < active) {
+                    int pick = rng.below(blobs);
+                    if (s.add(pick)) added.add(hashOf(pick));
+                }
+                sets[n] = s.toArray();
+                reports.add(NodeReport.delta(node(n), 1, ++seq[n], added, removed, List.of(), List.of()));
+            }
+            now += 1_000;
+            long t0 = System.nanoTime();
+            for (NodeReport r : reports) ledger.report(r, now);
+            long t1 = System.nanoTime();
+            CycleOutcome o = ledger.planCycle(now, false);
+            ledger.applyCycle(o);
+            long t2 = System.nanoTime();
+            if (c >= 0) {
+                ingest[c] = (t1 - t0) / 1e6;
+                cycle[c] = (t2 - t1) / 1e6;
+                ingestTotal += (t1 - t0) / 1e9;
+                for (NodeReport r : reports) deltas += r.activeAdded().size() + r.activeRemoved().size();
+                err.printf(Locale.ROOT, "cycle %d: ingest %.2f ms, cycle %.2f ms (%d unreferenced, %d rescued)%n", c + 1,
+                        ingest[c], cycle[c], o.unreferenced().size(), o.rescued().size());
+            }
+        }
+        sets = null;
+        long heap = usedHeapAfterGc() - baseHeap;
+
+        // a snapshot of the whole state, written (Pekko's serializer) and recovered from
+        long s0 = System.nanoTime();
+        LedgerSnapshot snap = ledger.snapshot();
+        byte[] bytes = SnapshotCodec.write(snap);
+        long s1 = System.nanoTime();
+        Ledger recovered = Ledger.fromSnapshot(settings, SnapshotCodec.read(bytes));
+        long s2 = System.nanoTime();
+        if (recovered.knownBlobs() != ledger.knownBlobs()) throw new IllegalStateException("recovery lost blobs");
+
+        spec.commandLine().getOut().printf(Locale.ROOT, "{\"impl\":\"blob-gc\",\"blobs\":%d,\"nodes\":%d,\"active_per_node\":%d,"
+                        + "\"churn_per_node\":%d,\"cycles\":%d,\"ingest_ms_median\":%.3f,\"cycle_ms_median\":%.3f,"
+                        + "\"cycle_plus_ingest_ms_median\":%.3f,\"bytes_per_blob\":%.1f,\"deltas_per_sec\":%.0f,"
+                        + "\"snapshot_write_ms\":%.0f,\"snapshot_bytes\":%d,\"snapshot_recovery_ms\":%.0f}%n",
+                blobs, nodes, active, churn, cycles, median(ingest), median(cycle), medianSum(ingest, cycle),
+                (double) heap / blobs, deltas / ingestTotal, (s1 - s0) / 1e6, bytes.length, (s2 - s1) / 1e6);
+        return 0;
+    }
+
+    private static String node(int n) {
+        return "pekko://bench@10.0.0." + (n % 250) + ":" + (25520 + n / 250) + "#" + n;
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double medianSum(double[] a, double[] b) {
+        double[] s = new double[a.length];
+        for (int i = 0; i < a.length; i++) s[i] = a[i] + b[i];
+        return median(s);
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        var mem = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) { // until it stops shrinking
+            System.gc();
+            Thread.sleep(100);
+            long u = mem.getHeapMemoryUsage().getUsed();
+            if (u >= used) break;
+            used = u;
+        }
+        return used;
+    }
+
+    /** A small open-addressing set of non-negative ints for the harness's own bookkeeping. */
+    static final class IntSet {
+        private int[] table;
+        private int size;
+
+        IntSet(int capacity) {
+            table = new int[Integer.highestOneBit(Math.max(4, capacity * 2) - 1) << 1];
+            Arrays.fill(table, -1);
+        }
+
+        static IntSet of(int[] values) {
+            IntSet s = new IntSet(values.length + 16);
+            for (int v : values) s.add(v);
+            return s;
+        }
+
+        int size() {
+            return size;
+        }
+
+        boolean add(int v) {
+            int mask = table.length - 1;
+            for (int i = mix(v) & mask; ; i = (i + 1) & mask) {
+                if (table[i] == v) return false;
+                if (table[i] == -1) {
+                    table[i] = v;
+                    size++;
+                    return true;
+                }
+            }
+        }
+
+        void remove(int v) {
+            int mask = table.length - 1;
+            int i = mix(v) & mask;
+            while (table[i] != v) {
+                if (table[i] == -1) return;
+                i = (i + 1) & mask;
+            }
+            table[i] = -1;
+            size--;
+            // backward-shift the cluster after the hole
+            for (int j = (i + 1) & mask; table[j] != -1; j = (j + 1) & mask) {
+                int w = table[j];
+                table[j] = -1;
+                size--;
+                add(w);
+            }
+        }
+
+        int[] toArray() {
+            int[] out = new int[size];
+            int k = 0;
+            for (int v : table) if (v != -1) out[k++] = v;
+            return out;
+        }
+
+        private static int mix(int v) {
+            return v * 0x9E3779B9 ^ (v >>> 16);
+        }
+    }
+}

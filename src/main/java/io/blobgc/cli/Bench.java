@@ -75,7 +75,7 @@ final class Bench implements Callable<Integer> {
         long baseHeap = usedHeapAfterGc();
         long now = 1_700_000_000_000L;
         LedgerSettings settings = LedgerSettings.DEFAULTS; // grace 5 min, as the original's benchmark
-        Ledger ledger = new Ledger(settings);
+        Ledger ledger = new Ledger(settings, blobs);
         List<Registration> batch = new ArrayList<>(10_000);
         for (int i = 0; i < blobs; i++) {
             batch.add(Registration.of(hashOf(i)));

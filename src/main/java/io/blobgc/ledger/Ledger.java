@@ -6,10 +6,10 @@ import io.blobgc.ledger.CycleOutcome.PinRef;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,20 +31,29 @@ import java.util.TreeMap;
  *
  * <p>The work is incremental: reference counts follow the deltas, and a cycle visits only candidates — blobs
  * whose hold changed since the last cycle (and their dependency closures), and unreferenced ones whose grace is over.
+ * The state is compact: blobs live in a {@link BlobTable} of primitive arrays by id, views are sets of ids, and only
+ * rare facts (dependencies, pins, failures) live in maps.
  */
 public final class Ledger {
+
+    private static final int[] NONE = new int[0];
 
     private final LedgerSettings settings;
 
     // ---- persistent half
-    private final Map<BlobHash, Blob> blobs = new HashMap<>();
+    private final BlobTable table;
     private final EnumMap<BlobStatus, Long> counts = new EnumMap<>(BlobStatus.class);
-    private final Set<Blob> marked = new LinkedHashSet<>();
+    private final Set<Integer> marked = new LinkedHashSet<>();
+    private final Set<Integer> deleting = new LinkedHashSet<>();
     /** UNREFERENCED blobs in the order their grace started (cycles apply in time order): a cycle reads its head. */
-    private final ArrayDeque<GraceEntry> graceQueue = new ArrayDeque<>();
-    private final Set<Blob> deleting = new LinkedHashSet<>();
-    private final ArrayDeque<Tombstone> collectedOrder = new ArrayDeque<>();
-    private final Map<Blob, Map<String, Pin>> operatorPins = new HashMap<>();
+    private final IdTimeQueue graceQueue = new IdTimeQueue();
+    /** COLLECTED blobs in the order they were collected: tombstones are pruned from the head. */
+    private final IdTimeQueue collectedOrder = new IdTimeQueue();
+    private final Map<Integer, Map<String, Pin>> operatorPins = new HashMap<>();
+    private final Map<Integer, int[]> deps = new HashMap<>();
+    private final Map<Integer, int[]> dependents = new HashMap<>();
+    private final Map<Integer, Integer> failedDeletions = new HashMap<>();
+    private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
     private long cycle;
     private long graceResetAt;
@@ -56,14 +65,31 @@ public final class Ledger {
     // ---- soft half
     private final Map<String, NodeView> views = new TreeMap<>();
     private final Map<String, Long> removedNodes = new HashMap<>();
-    private final Set<Blob> dirty = new LinkedHashSet<>();
+    private final Map<Integer, Integer> nodePins = new HashMap<>();
+    private final IntSet dirty = new IntSet();
+    /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
+    private final LinkedHashMap<Long, Long> cycleTicks = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+            if (size() <= 100_000) return false;
+            oldestEvictedTick = Math.max(oldestEvictedTick, eldest.getValue());
+            return true;
+        }
+    };
+    private long oldestEvictedTick;
     private long tick;
     private boolean warmingUp;
     private final EnumMap<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
     private long reportedWhileDeleting;
 
     public Ledger(LedgerSettings settings) {
+        this(settings, 1024);
+    }
+
+    /** @param expectedBlobs a size hint: the tables start this large */
+    public Ledger(LedgerSettings settings, int expectedBlobs) {
         this.settings = settings;
+        this.table = new BlobTable(expectedBlobs);
         for (BlobStatus s : BlobStatus.values()) counts.put(s, 0L);
         for (ReportOutcome o : ReportOutcome.values()) reportOutcomes.put(o, 0L);
     }
@@ -83,56 +109,75 @@ public final class Ledger {
      */
     public void applyRegistered(Collection<Registration> registrations) {
         for (Registration r : registrations) {
-            Blob b = registerOne(r.hash());
+            int b = registerOne(r.hash());
             for (BlobHash d : r.dependencies()) {
                 if (d.equals(r.hash())) continue;
-                Blob dep = blobs.get(d);
-                if (dep == null) dep = registerOne(d);
-                if (b.addDependency(dep)) dep.addDependent(b);
+                int dep = table.find(d);
+                if (dep < 0) dep = registerOne(d);
+                if (addEdge(deps, b, dep)) addEdge(dependents, dep, b);
             }
         }
     }
 
-    private Blob registerOne(BlobHash h) {
-        Blob b = blobs.get(h);
-        if (b == null) {
-            b = new Blob(h);
-            blobs.put(h, b);
+    private int registerOne(BlobHash h) {
+        int b = table.find(h);
+        if (b < 0) {
+            b = table.add(h);
             counts.merge(BlobStatus.ACTIVE, 1L, Long::sum);
-        } else if (b.status == BlobStatus.COLLECTED || b.status == BlobStatus.UNREFERENCED
-                || b.status == BlobStatus.MARKED_FOR_COLLECTION) {
-            setStatus(b, isPinnedDirectly(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE);
+        } else {
+            BlobStatus s = table.status(b);
+            if (s == BlobStatus.COLLECTED || s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION) {
+                setStatus(b, isPinnedDirectly(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE);
+                table.cycle(b, 0);
+            }
         }
         dirty.add(b);
         return b;
     }
 
+    private static boolean addEdge(Map<Integer, int[]> edges, int from, int to) {
+        int[] list = edges.getOrDefault(from, NONE);
+        for (int x : list) if (x == to) return false;
+        int[] grown = Arrays.copyOf(list, list.length + 1);
+        grown[list.length] = to;
+        edges.put(from, grown);
+        return true;
+    }
+
+    private static void removeEdge(Map<Integer, int[]> edges, int from, int to) {
+        int[] list = edges.get(from);
+        if (list == null) return;
+        int[] kept = Arrays.stream(list).filter(x -> x != to).toArray();
+        if (kept.length == 0) edges.remove(from);
+        else edges.put(from, kept);
+    }
+
     public void applyPinned(BlobHash hash, Pin pin) {
-        Blob b = blobs.get(hash);
-        if (b == null || b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED) return;
-        boolean wasHeld = b.held(this);
+        int b = table.find(hash);
+        if (b < 0 || gone(b)) return;
+        boolean wasHeld = held(b);
         operatorPins.computeIfAbsent(b, k -> new LinkedHashMap<>()).put(pin.owner(), pin);
         setStatus(b, BlobStatus.PINNED);
         holdChanged(b, wasHeld);
     }
 
     public void applyUnpinned(BlobHash hash, String owner) {
-        Blob b = blobs.get(hash);
-        if (b == null) return;
+        int b = table.find(hash);
+        if (b < 0) return;
         Map<String, Pin> pins = operatorPins.get(b);
         if (pins == null || pins.remove(owner) == null) return;
-        boolean wasHeld = true;
         if (pins.isEmpty()) {
             operatorPins.remove(b);
-            if (b.status == BlobStatus.PINNED) setStatus(b, BlobStatus.ACTIVE);
+            if (table.status(b) == BlobStatus.PINNED) setStatus(b, BlobStatus.ACTIVE);
         }
-        holdChanged(b, wasHeld);
+        holdChanged(b, true);
     }
 
     public void applyCycle(CycleOutcome o) {
         cycle = o.cycle();
         frozen = o.frozen();
         graceResetAt = o.graceResetAt();
+        cycleTicks.put(o.cycle(), tick);
         for (PinRef p : o.expiredPins()) applyUnpinned(p.hash(), p.owner());
         for (BlobHash h : o.activated()) transition(h, BlobStatus.ACTIVE, o);
         for (BlobHash h : o.pinned()) transition(h, BlobStatus.PINNED, o);
@@ -141,31 +186,38 @@ public final class Ledger {
             for (MarkedBlob m : o.marked()) transition(m.hash(), BlobStatus.MARKED_FOR_COLLECTION, o);
         }
         for (BlobHash h : o.prunedTombstones()) {
-            Blob b = blobs.get(h);
-            if (b != null && b.status == BlobStatus.COLLECTED) {
-                setStatus(b, null);
-                blobs.remove(h);
-                for (Blob d : b.deps) d.removeDependent(b);
-                for (Blob parent : b.dependents) parent.removeDependency(b);
-            }
+            int b = table.find(h);
+            if (b >= 0 && table.status(b) == BlobStatus.COLLECTED) prune(b);
         }
-        while (!collectedOrder.isEmpty() && !collectedOrder.peekFirst().current()) collectedOrder.removeFirst();
-        while (!graceQueue.isEmpty() && !graceQueue.peekFirst().current()) graceQueue.removeFirst();
+        while (!collectedOrder.isEmpty() && !tombstoneCurrent(collectedOrder.id(0), collectedOrder.time(0))) {
+            collectedOrder.removeFirst();
+        }
+        while (!graceQueue.isEmpty() && !graceCurrent(graceQueue.id(0), graceQueue.time(0))) graceQueue.removeFirst();
         if (!o.frozen() && !o.warmingUp()) dirty.clear();
         history.addLast(HistoryEntry.of(o));
         while (history.size() > settings.historySize()) history.removeFirst();
     }
 
+    private void prune(int b) {
+        setStatus(b, null);
+        for (int d : deps.getOrDefault(b, NONE)) removeEdge(dependents, d, b);
+        for (int p : dependents.getOrDefault(b, NONE)) removeEdge(deps, p, b);
+        deps.remove(b);
+        dependents.remove(b);
+        failedDeletions.remove(b);
+        nodePins.remove(b);
+        table.remove(b);
+    }
+
     private void transition(BlobHash h, BlobStatus to, CycleOutcome o) {
-        Blob b = blobs.get(h);
-        if (b == null || b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED) return;
+        int b = table.find(h);
+        if (b < 0 || gone(b)) return;
         if (to == BlobStatus.UNREFERENCED) {
-            b.since = o.at();
-            b.sinceTick = tick;
-            graceQueue.addLast(new GraceEntry(b, b.since));
+            table.time(b, o.at());
+            table.cycle(b, o.cycle());
+            graceQueue.addLast(b, o.at());
         } else if (to == BlobStatus.MARKED_FOR_COLLECTION) {
-            b.markedCycle = o.cycle();
-            b.markTick = tick;
+            table.cycle(b, o.cycle());
         }
         setStatus(b, to);
     }
@@ -173,9 +225,9 @@ public final class Ledger {
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */
     public void applyDeletionStarted(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {
-            Blob b = blobs.get(h);
-            if (b != null && b.status == BlobStatus.MARKED_FOR_COLLECTION) {
-                b.deletionStartedAt = at;
+            int b = table.find(h);
+            if (b >= 0 && table.status(b) == BlobStatus.MARKED_FOR_COLLECTION) {
+                deletionStartedAt.put(b, at);
                 setStatus(b, BlobStatus.DELETING);
             }
         }
@@ -189,40 +241,54 @@ public final class Ledger {
 
     public void applyCollected(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {
-            Blob b = blobs.get(h);
-            if (b != null && b.status == BlobStatus.DELETING) {
-                b.collectedAt = at;
+            int b = table.find(h);
+            if (b >= 0 && table.status(b) == BlobStatus.DELETING) {
+                deletionStartedAt.remove(b);
+                table.time(b, at);
                 setStatus(b, BlobStatus.COLLECTED);
-                collectedOrder.addLast(new Tombstone(b, at));
+                collectedOrder.addLast(b, at);
                 totalCollected++;
             }
         }
     }
 
     public void applyDeletionFailed(BlobHash hash) {
-        Blob b = blobs.get(hash);
-        if (b != null) b.failedDeletions++;
+        int b = table.find(hash);
+        if (b >= 0) failedDeletions.merge(b, 1, Integer::sum);
         totalFailedDeletions++;
     }
 
-    private void setStatus(Blob b, BlobStatus to) {
-        BlobStatus from = b.status;
+    /** Moves a blob to a status (null: forgotten), keeping the counts and the marked/deleting indexes. */
+    private void setStatus(int b, BlobStatus to) {
+        BlobStatus from = table.status(b);
         if (from == to) return;
         counts.merge(from, -1L, Long::sum);
-        indexOf(from).ifPresent(s -> s.remove(b));
-        b.status = to;
+        if (from == BlobStatus.MARKED_FOR_COLLECTION) marked.remove(b);
+        if (from == BlobStatus.DELETING) deleting.remove(b);
         if (to == null) return;
+        table.status(b, to);
         counts.merge(to, 1L, Long::sum);
-        indexOf(to).ifPresent(s -> s.add(b));
+        if (to == BlobStatus.MARKED_FOR_COLLECTION) marked.add(b);
+        if (to == BlobStatus.DELETING) deleting.add(b);
     }
 
-    private Optional<Set<Blob>> indexOf(BlobStatus s) {
-        if (s == null) return Optional.empty();
-        return switch (s) {
-            case MARKED_FOR_COLLECTION -> Optional.of(marked);
-            case DELETING -> Optional.of(deleting);
-            default -> Optional.empty();
-        };
+    private boolean gone(int b) {
+        BlobStatus s = table.status(b);
+        return s == BlobStatus.DELETING || s == BlobStatus.COLLECTED;
+    }
+
+    private boolean graceCurrent(int b, long since) {
+        return !table.isFree(b) && table.status(b) == BlobStatus.UNREFERENCED && table.time(b) == since;
+    }
+
+    private boolean tombstoneCurrent(int b, long at) {
+        return !table.isFree(b) && table.status(b) == BlobStatus.COLLECTED && table.time(b) == at;
+    }
+
+    /** The report tick of a blob's last status decision: when its cycle was applied (conservative if long ago). */
+    private long decisionTick(int b) {
+        Long t = cycleTicks.get(table.cycle(b));
+        return t != null ? t : oldestEvictedTick;
     }
 
     // =====================================================================================================
@@ -233,8 +299,8 @@ public final class Ledger {
     public List<BlobHash> checkRegister(Collection<BlobHash> candidates) {
         List<BlobHash> rejected = new ArrayList<>();
         for (BlobHash h : candidates) {
-            Blob b = blobs.get(h);
-            if (b != null && b.status == BlobStatus.DELETING) rejected.add(h);
+            int b = table.find(h);
+            if (b >= 0 && table.status(b) == BlobStatus.DELETING) rejected.add(h);
         }
         return rejected;
     }
@@ -242,29 +308,25 @@ public final class Ledger {
     /** The hashes of a report that must be registered (persisted) before it is applied: unknown or COLLECTED. */
     public List<BlobHash> needsRegistration(NodeReport r) {
         List<BlobHash> out = new ArrayList<>();
-        addUnregistered(r.activeAdded(), out);
-        addUnregistered(r.pinsAdded(), out);
+        for (BlobHash h : r.activeAdded()) if (needsRegistration(h)) out.add(h);
+        for (BlobHash h : r.pinsAdded()) if (needsRegistration(h)) out.add(h);
         return out;
     }
 
     /** Whether {@code hash} must be registered (persisted) before a node may hold it. */
     public boolean needsRegistration(BlobHash hash) {
-        Blob b = blobs.get(hash);
-        return b == null || b.status == BlobStatus.COLLECTED;
-    }
-
-    private void addUnregistered(List<BlobHash> hashes, List<BlobHash> out) {
-        for (BlobHash h : hashes) {
-            if (needsRegistration(h)) out.add(h);
-        }
+        int b = table.find(hash);
+        return b < 0 || table.status(b) == BlobStatus.COLLECTED;
     }
 
     /** Why an operator pin on {@code hash} cannot be taken, or empty when it can. */
     public Optional<Refusal> checkPin(BlobHash hash) {
-        Blob b = blobs.get(hash);
-        if (b == null) return Optional.of(Refusal.notFound("unknown blob " + hash + ": register it before pinning"));
-        if (b.status == BlobStatus.DELETING) return Optional.of(Refusal.conflict("blob " + hash + " is being deleted"));
-        if (b.status == BlobStatus.COLLECTED) {
+        int b = table.find(hash);
+        if (b < 0) return Optional.of(Refusal.notFound("unknown blob " + hash + ": register it before pinning"));
+        if (table.status(b) == BlobStatus.DELETING) {
+            return Optional.of(Refusal.conflict("blob " + hash + " is being deleted"));
+        }
+        if (table.status(b) == BlobStatus.COLLECTED) {
             return Optional.of(Refusal.conflict("blob " + hash + " was collected: upload it again"));
         }
         List<BlobHash> gone = goneInClosure(b);
@@ -277,8 +339,8 @@ public final class Ledger {
 
     /** Why {@code owner}'s pin on {@code hash} cannot be removed, or empty when it can. */
     public Optional<Refusal> checkUnpin(BlobHash hash, String owner) {
-        Blob b = blobs.get(hash);
-        if (b == null) return Optional.of(Refusal.notFound("unknown blob " + hash));
+        int b = table.find(hash);
+        if (b < 0) return Optional.of(Refusal.notFound("unknown blob " + hash));
         Map<String, Pin> pins = operatorPins.get(b);
         if (pins == null || !pins.containsKey(owner)) {
             return Optional.of(Refusal.notFound("blob " + hash + " has no pin by owner '" + owner + "'"
@@ -296,24 +358,25 @@ public final class Ledger {
         List<String> stale = updateStaleness(now);
         long next = cycle + 1;
         List<PinRef> expired = new ArrayList<>();
-        for (Map.Entry<Blob, Map<String, Pin>> e : operatorPins.entrySet()) {
-            for (Pin p : e.getValue().values()) {
-                if (p.expiredAt(now)) expired.add(new PinRef(e.getKey().hash, p.owner()));
-            }
-        }
+        operatorPins.forEach((b, pins) -> {
+            for (Pin p : pins.values()) if (p.expiredAt(now)) expired.add(new PinRef(table.hash(b), p.owner()));
+        });
         List<BlobHash> pruned = new ArrayList<>();
-        for (Tombstone t : collectedOrder) {
-            if (t.at + settings.tombstoneTtlMs() > now) break;
-            // a tombstone that known blobs depend on stays: it carries their dependency edges
-            if (t.current() && t.blob.dependents.isEmpty()) pruned.add(t.blob.hash);
+        for (int i = 0; i < collectedOrder.size(); i++) {
+            int b = collectedOrder.id(i);
+            long at = collectedOrder.time(i);
+            if (at + settings.tombstoneTtlMs() > now) break;
+            // a tombstone that known blobs depend on stays (it carries their dependency edges), and so does one a
+            // node still reports (its id must not be reused under that node's view)
+            if (tombstoneCurrent(b, at) && !dependents.containsKey(b) && !held(b)) pruned.add(table.hash(b));
         }
         boolean warm = warmingUpNow();
         boolean quorum = liveNodes() >= settings.minNodesReporting();
         List<String> live = liveNodeNames();
         if (!quorum || warm) {
             // S7: below quorum no status changes and no grace clock runs; S5: while warming up nothing is decided
-            return new CycleOutcome(next, now, dryRun, !quorum || frozen, warm, List.of(), List.of(), List.of(), List.of(),
-                    List.of(), expired, pruned, live, stale, graceResetAt);
+            return new CycleOutcome(next, now, dryRun, !quorum || frozen, warm, List.of(), List.of(), List.of(),
+                    List.of(), List.of(), expired, pruned, live, stale, graceResetAt);
         }
         long resetAt = frozen ? now : graceResetAt;
         long confirmTick = minConfirmTick();
@@ -325,30 +388,34 @@ public final class Ledger {
         // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
         // live node may have confirmed absent (the queue is in since order, and so in tick order: stop at the
         // first that is not over or not confirmed, all behind it are not either)
-        Set<Blob> candidates = new LinkedHashSet<>(dirty);
-        for (GraceEntry e : graceQueue) {
-            if (!e.current()) continue;
-            if (now - Math.max(e.since, resetAt) < settings.gracePeriodMs() || confirmTick <= e.blob.sinceTick) break;
-            candidates.add(e.blob);
+        IntSet candidates = new IntSet(dirty.size() + 16);
+        dirty.forEach(candidates::add);
+        for (int i = 0; i < graceQueue.size(); i++) {
+            int b = graceQueue.id(i);
+            long since = graceQueue.time(i);
+            if (!graceCurrent(b, since)) continue;
+            if (now - Math.max(since, resetAt) < settings.gracePeriodMs() || confirmTick <= decisionTick(b)) break;
+            candidates.add(b);
         }
-        for (Blob b : candidates) {
-            if (b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED || b.status == null) continue;
+        candidates.forEach(b -> {
+            if (table.isFree(b) || gone(b)) return;
+            BlobStatus status = table.status(b);
             if (isProtected(b)) {
                 BlobStatus target = isPinnedDirectly(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE;
-                if (target != b.status) {
-                    (target == BlobStatus.PINNED ? toPinned : toActive).add(b.hash);
-                    if (b.status == BlobStatus.UNREFERENCED || b.status == BlobStatus.MARKED_FOR_COLLECTION) {
-                        rescued.add(b.hash);
+                if (target != status) {
+                    (target == BlobStatus.PINNED ? toPinned : toActive).add(table.hash(b));
+                    if (status == BlobStatus.UNREFERENCED || status == BlobStatus.MARKED_FOR_COLLECTION) {
+                        rescued.add(table.hash(b));
                     }
                 }
-            } else if (b.status == BlobStatus.ACTIVE || b.status == BlobStatus.PINNED) {
-                toUnreferenced.add(b.hash);
-            } else if (b.status == BlobStatus.UNREFERENCED
-                    && now - Math.max(b.since, resetAt) >= settings.gracePeriodMs()
-                    && confirmTick > b.sinceTick) {
-                toMark.add(new MarkedBlob(b.hash, b.since));
+            } else if (status == BlobStatus.ACTIVE || status == BlobStatus.PINNED) {
+                toUnreferenced.add(table.hash(b));
+            } else if (status == BlobStatus.UNREFERENCED
+                    && now - Math.max(table.time(b), resetAt) >= settings.gracePeriodMs()
+                    && confirmTick > decisionTick(b)) {
+                toMark.add(new MarkedBlob(table.hash(b), table.time(b)));
             }
-        }
+        });
         return new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned, rescued,
                 toMark, expired, pruned, live, stale, resetAt);
     }
@@ -362,9 +429,9 @@ public final class Ledger {
         if (warmingUpNow() || liveNodes() < settings.minNodesReporting()) return List.of();
         long confirmTick = minConfirmTick();
         List<BlobHash> out = new ArrayList<>();
-        for (Blob b : marked) {
+        for (int b : marked) {
             if (out.size() >= max) break;
-            if (!isProtected(b) && confirmTick > b.markTick) out.add(b.hash);
+            if (!isProtected(b) && confirmTick > decisionTick(b)) out.add(table.hash(b));
         }
         return out;
     }
@@ -372,30 +439,37 @@ public final class Ledger {
     /** The blobs in DELETING, oldest first: after a failover the sweeper finishes or retries them. */
     public List<BlobHash> deleting(int max) {
         List<BlobHash> out = new ArrayList<>();
-        for (Blob b : deleting) {
+        for (int b : deleting) {
             if (out.size() >= max) break;
-            out.add(b.hash);
+            out.add(table.hash(b));
         }
         return out;
     }
 
+    /** Pinned directly, by a node or an operator. */
+    private boolean isPinnedDirectly(int b) {
+        return nodePins.containsKey(b) || operatorPins.containsKey(b);
+    }
+
     /** Held directly: referenced by a node view, pinned by a node, or pinned by an operator. */
-    private boolean isPinnedDirectly(Blob b) {
-        return b.nodePins > 0 || operatorPins.containsKey(b);
+    private boolean held(int b) {
+        return table.refs(b) > 0 || isPinnedDirectly(b);
     }
 
     /** Held directly, or reachable through dependencies from a blob that is held directly. */
-    private boolean isProtected(Blob b) {
-        if (b.held(this)) return true;
-        if (b.dependents.isEmpty()) return false;
-        ArrayDeque<Blob> todo = new ArrayDeque<>(b.dependents);
-        Set<Blob> seen = new HashSet<>();
+    private boolean isProtected(int b) {
+        if (held(b)) return true;
+        int[] up = dependents.get(b);
+        if (up == null) return false;
+        IntSet seen = new IntSet();
         seen.add(b);
+        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        for (int p : up) todo.add(p);
         while (!todo.isEmpty()) {
-            Blob p = todo.poll();
+            int p = todo.poll();
             if (!seen.add(p)) continue;
-            if (p.held(this)) return true;
-            todo.addAll(p.dependents);
+            if (held(p)) return true;
+            for (int q : dependents.getOrDefault(p, NONE)) todo.add(q);
         }
         return false;
     }
@@ -422,8 +496,10 @@ public final class Ledger {
     public void beginWarmUp() {
         warmingUp = true;
         for (NodeView v : views.values()) v.fullSinceRecovery = false;
-        for (Blob b : blobs.values()) {
-            if (b.status == BlobStatus.ACTIVE || b.status == BlobStatus.PINNED) dirty.add(b);
+        for (int b = 0; b < table.highWater(); b++) {
+            if (table.isFree(b)) continue;
+            BlobStatus s = table.status(b);
+            if (s == BlobStatus.ACTIVE || s == BlobStatus.PINNED) dirty.add(b);
         }
     }
 
@@ -448,15 +524,16 @@ public final class Ledger {
                 v.stale = false;
                 return ReportOutcome.NEED_FULL;
             }
-            registerAll(r.activeAdded());
-            registerAll(r.pinsAdded());
-            for (BlobHash h : r.activeAdded()) addRef(v, blobs.get(h));
+            for (BlobHash h : r.activeAdded()) addRef(v, idFor(h));
             for (BlobHash h : r.activeRemoved()) {
-                Blob b = blobs.get(h);
-                if (b != null && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
+                int b = table.find(h);
+                if (b >= 0 && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
             }
-            for (BlobHash h : r.pinsAdded()) addNodePin(v, blobs.get(h));
-            for (BlobHash h : r.pinsRemoved()) removeNodePin(v, blobs.get(h));
+            for (BlobHash h : r.pinsAdded()) addNodePin(v, idFor(h));
+            for (BlobHash h : r.pinsRemoved()) {
+                int b = table.find(h);
+                if (b >= 0) removeNodePin(v, b);
+            }
             v.seq = r.seq();
             coverAcquires(v, r.incarnation(), r.seq());
             confirmed(v, now);
@@ -474,14 +551,24 @@ public final class Ledger {
         if (!v.pending.isComplete()) return ReportOutcome.CHUNK_BUFFERED;
         PendingFull full = v.pending;
         v.pending = null;
-        registerAll(full.active);
-        registerAll(full.pins);
         replaceView(v, full);
         v.incarnation = full.incarnation;
         v.seq = full.seq;
         v.fullSinceRecovery = true;
         confirmed(v, now);
         return ReportOutcome.APPLIED;
+    }
+
+    /** The id of a hash a node reports: unknown and COLLECTED hashes are registered (the coordinator persisted it). */
+    private int idFor(BlobHash h) {
+        int b = table.find(h);
+        if (b < 0 || table.status(b) == BlobStatus.COLLECTED) {
+            applyRegistered(List.of(Registration.of(h)));
+            b = table.find(h);
+        } else if (table.status(b) == BlobStatus.DELETING) {
+            reportedWhileDeleting++;
+        }
+        return b;
     }
 
     private void confirmed(NodeView v, long now) {
@@ -492,27 +579,16 @@ public final class Ledger {
         if (warmingUp && !warmingUpNow()) warmingUp = false;
     }
 
-    private void registerAll(Collection<BlobHash> hashes) {
-        List<Registration> missing = new ArrayList<>();
-        for (BlobHash h : hashes) {
-            if (needsRegistration(h)) missing.add(Registration.of(h));
-        }
-        if (!missing.isEmpty()) applyRegistered(missing);
-        for (BlobHash h : hashes) {
-            if (blobs.get(h).status == BlobStatus.DELETING) reportedWhileDeleting++;
-        }
-    }
-
     private void replaceView(NodeView v, PendingFull full) {
         coverAcquires(v, full.incarnation, full.seq);
-        List<Blob> gone = new ArrayList<>();
-        for (Blob b : v.active) if (!full.active.contains(b.hash) && !v.sticky.containsKey(b)) gone.add(b);
-        for (Blob b : gone) removeRef(v, b);
-        for (BlobHash h : full.active) addRef(v, blobs.get(h));
-        List<Blob> unpinned = new ArrayList<>();
-        for (Blob b : v.pins) if (!full.pins.contains(b.hash)) unpinned.add(b);
-        for (Blob b : unpinned) removeNodePin(v, b);
-        for (BlobHash h : full.pins) addNodePin(v, blobs.get(h));
+        IntSet active = new IntSet(full.active.size());
+        for (BlobHash h : full.active) active.add(idFor(h));
+        IntSet pins = new IntSet(full.pins.size());
+        for (BlobHash h : full.pins) pins.add(idFor(h));
+        for (int b : v.active.toArray()) if (!active.contains(b) && !v.sticky.containsKey(b)) removeRef(v, b);
+        active.forEach(b -> addRef(v, b));
+        for (int b : v.pins.toArray()) if (!pins.contains(b)) removeNodePin(v, b);
+        pins.forEach(b -> addNodePin(v, b));
     }
 
     /** Outcome of {@link #acquire}. */
@@ -535,8 +611,8 @@ public final class Ledger {
      */
     public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
         if (removedNodes.containsKey(node)) return AcquireOutcome.FROM_REMOVED_NODE;
-        Blob b = blobs.get(hash);
-        if (b == null) return AcquireOutcome.UNKNOWN;
+        int b = table.find(hash);
+        if (b < 0) return AcquireOutcome.UNKNOWN;
         if (!goneInClosure(b).isEmpty()) return AcquireOutcome.GONE;
         NodeView v = views.computeIfAbsent(node, n -> new NodeView(n, now));
         addRef(v, b);
@@ -548,84 +624,85 @@ public final class Ledger {
      * The blobs in {@code b}'s dependency closure (itself included) that are DELETING or COLLECTED: a holder
      * of {@code b} uses its callees too, so none of them may be gone.
      */
-    private List<BlobHash> goneInClosure(Blob b) {
+    private List<BlobHash> goneInClosure(int b) {
         List<BlobHash> gone = new ArrayList<>();
-        ArrayDeque<Blob> todo = new ArrayDeque<>(List.of(b));
-        Set<Blob> seen = new HashSet<>();
+        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
+        IntSet seen = new IntSet();
         while (!todo.isEmpty()) {
-            Blob x = todo.poll();
+            int x = todo.poll();
             if (!seen.add(x)) continue;
-            if (x.status == BlobStatus.DELETING || x.status == BlobStatus.COLLECTED) gone.add(x.hash);
-            todo.addAll(x.deps);
+            if (gone(x)) gone.add(table.hash(x));
+            for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
         }
         return gone;
     }
 
     /** The blobs in {@code hash}'s dependency closure that must be uploaded again before it can be acquired. */
     public List<BlobHash> goneInClosure(BlobHash hash) {
-        Blob b = blobs.get(hash);
-        return b == null ? List.of() : goneInClosure(b);
+        int b = table.find(hash);
+        return b < 0 ? List.of() : goneInClosure(b);
     }
 
     /** Whether {@code b} was acquired after the report (incarnation, seq) was built: that report cannot drop it. */
-    private static boolean acquiredAfter(NodeView v, Blob b, long incarnation, long seq) {
+    private static boolean acquiredAfter(NodeView v, int b, long incarnation, long seq) {
+        if (v.sticky.isEmpty()) return false;
         long[] at = v.sticky.get(b);
         return at != null && (incarnation < at[0] || (incarnation == at[0] && seq <= at[1]));
     }
 
     /** Drops the sticky acquires that a report built after them covers. */
-    private void coverAcquires(NodeView v, long incarnation, long seq) {
+    private static void coverAcquires(NodeView v, long incarnation, long seq) {
         if (v.sticky.isEmpty()) return;
         v.sticky.values().removeIf(at -> incarnation > at[0] || (incarnation == at[0] && seq > at[1]));
     }
 
-    private void addRef(NodeView v, Blob b) {
+    private void addRef(NodeView v, int b) {
         if (!v.active.add(b)) return;
-        boolean wasHeld = b.held(this);
-        b.refs++;
+        boolean wasHeld = held(b);
+        table.addRefs(b, 1);
         holdChanged(b, wasHeld);
     }
 
-    private void removeRef(NodeView v, Blob b) {
-        if (b == null || !v.active.remove(b)) return;
-        boolean wasHeld = b.held(this);
-        b.refs--;
+    private void removeRef(NodeView v, int b) {
+        if (!v.active.remove(b)) return;
+        boolean wasHeld = held(b);
+        table.addRefs(b, -1);
         holdChanged(b, wasHeld);
     }
 
-    private void addNodePin(NodeView v, Blob b) {
+    private void addNodePin(NodeView v, int b) {
         if (!v.pins.add(b)) return;
-        boolean wasHeld = b.held(this);
-        b.nodePins++;
+        boolean wasHeld = held(b);
+        nodePins.merge(b, 1, Integer::sum);
         holdChanged(b, wasHeld);
         dirty.add(b); // ACTIVE -> PINNED is a status change even when the blob was held already
     }
 
-    private void removeNodePin(NodeView v, Blob b) {
-        if (b == null || !v.pins.remove(b)) return;
-        boolean wasHeld = b.held(this);
-        b.nodePins--;
+    private void removeNodePin(NodeView v, int b) {
+        if (!v.pins.remove(b)) return;
+        boolean wasHeld = held(b);
+        if (nodePins.merge(b, -1, Integer::sum) <= 0) nodePins.remove(b);
         holdChanged(b, wasHeld);
         dirty.add(b);
     }
 
     /** A blob's direct hold flipped: it, and everything it keeps alive, needs a look next cycle. */
-    private void holdChanged(Blob b, boolean wasHeld) {
-        boolean held = b.held(this);
-        if (held == wasHeld) return;
+    private void holdChanged(int b, boolean wasHeld) {
+        if (held(b) == wasHeld) return;
         dirty.add(b);
-        if (!b.deps.isEmpty()) {
-            ArrayDeque<Blob> todo = new ArrayDeque<>(b.deps);
-            while (!todo.isEmpty()) {
-                Blob d = todo.poll();
-                if (dirty.add(d)) todo.addAll(d.deps);
-            }
+        int[] down = deps.get(b);
+        if (down == null) return;
+        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        for (int d : down) todo.add(d);
+        while (!todo.isEmpty()) {
+            int d = todo.poll();
+            if (dirty.add(d)) for (int e : deps.getOrDefault(d, NONE)) todo.add(e);
         }
     }
 
     private void clearView(NodeView v) {
-        for (Blob b : new ArrayList<>(v.active)) removeRef(v, b);
-        for (Blob b : new ArrayList<>(v.pins)) removeNodePin(v, b);
+        for (int b : v.active.toArray()) removeRef(v, b);
+        for (int b : v.pins.toArray()) removeNodePin(v, b);
         v.complete = false;
         v.pending = null;
         v.sticky.clear();
@@ -678,26 +755,28 @@ public final class Ledger {
     // =====================================================================================================
 
     public Optional<BlobInfo> info(BlobHash hash) {
-        Blob b = blobs.get(hash);
-        if (b == null) return Optional.empty();
+        int b = table.find(hash);
+        if (b < 0) return Optional.empty();
+        BlobStatus s = table.status(b);
         List<String> refBy = new ArrayList<>();
         List<String> pinBy = new ArrayList<>();
         for (NodeView v : views.values()) {
             if (v.active.contains(b)) refBy.add(v.node);
             if (v.pins.contains(b)) pinBy.add(v.node);
         }
-        boolean unref = b.status == BlobStatus.UNREFERENCED || b.status == BlobStatus.MARKED_FOR_COLLECTION;
+        boolean unref = s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION;
+        boolean decided = s == BlobStatus.MARKED_FOR_COLLECTION || s == BlobStatus.DELETING || s == BlobStatus.COLLECTED;
         Map<String, Pin> pins = operatorPins.getOrDefault(b, Map.of());
-        return Optional.of(new BlobInfo(b.hash, b.status, unref ? b.since : null,
-                b.markedCycle > 0 ? b.markedCycle : null,
-                b.status == BlobStatus.COLLECTED ? b.collectedAt : null,
-                b.status == BlobStatus.DELETING || b.status == BlobStatus.COLLECTED ? b.deletionStartedAt : null,
-                refBy, List.copyOf(pins.values()), pinBy, hashes(b.deps), hashes(b.dependents), b.failedDeletions));
+        return Optional.of(new BlobInfo(hash, s, unref ? table.time(b) : null,
+                decided && table.cycle(b) > 0 ? table.cycle(b) : null,
+                s == BlobStatus.COLLECTED ? table.time(b) : null, deletionStartedAt.get(b),
+                refBy, List.copyOf(pins.values()), pinBy, hashes(deps.getOrDefault(b, NONE)),
+                hashes(dependents.getOrDefault(b, NONE)), failedDeletions.getOrDefault(b, 0)));
     }
 
     public Optional<BlobStatus> status(BlobHash hash) {
-        Blob b = blobs.get(hash);
-        return b == null ? Optional.empty() : Optional.of(b.status);
+        int b = table.find(hash);
+        return b < 0 ? Optional.empty() : Optional.of(table.status(b));
     }
 
     public Map<BlobStatus, Long> counts() {
@@ -705,7 +784,7 @@ public final class Ledger {
     }
 
     public int knownBlobs() {
-        return blobs.size();
+        return table.size();
     }
 
     public List<NodeInfo> nodes(long now) {
@@ -777,7 +856,7 @@ public final class Ledger {
     /** Active operator pins, by blob. */
     public Map<BlobHash, List<Pin>> operatorPins() {
         Map<BlobHash, List<Pin>> out = new LinkedHashMap<>();
-        operatorPins.forEach((b, pins) -> out.put(b.hash, List.copyOf(pins.values())));
+        operatorPins.forEach((b, pins) -> out.put(table.hash(b), List.copyOf(pins.values())));
         return out;
     }
 
@@ -786,63 +865,64 @@ public final class Ledger {
     // =====================================================================================================
 
     public LedgerSnapshot snapshot() {
-        List<LedgerSnapshot.BlobRecord> records = new ArrayList<>(blobs.size());
-        for (Blob b : blobs.values()) {
-            records.add(new LedgerSnapshot.BlobRecord(b.hash, b.status, b.since, b.markedCycle, b.collectedAt,
-                    b.deletionStartedAt, hashes(b.deps), List.copyOf(operatorPins.getOrDefault(b, Map.of()).values()), b.failedDeletions));
+        List<LedgerSnapshot.BlobRecord> records = new ArrayList<>(table.size());
+        for (int b = 0; b < table.highWater(); b++) {
+            if (table.isFree(b)) continue;
+            records.add(new LedgerSnapshot.BlobRecord(table.hash(b), table.status(b), table.time(b), table.cycle(b),
+                    table.status(b) == BlobStatus.COLLECTED ? table.time(b) : 0, deletionStartedAt.getOrDefault(b, 0L),
+                    hashes(deps.getOrDefault(b, NONE)), List.copyOf(operatorPins.getOrDefault(b, Map.of()).values()),
+                    failedDeletions.getOrDefault(b, 0)));
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
                 totalFailedDeletions, records, List.copyOf(history));
     }
 
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s) {
-        Ledger l = new Ledger(settings);
+        Ledger l = new Ledger(settings, s.blobs().size());
         l.cycle = s.cycle();
         l.graceResetAt = s.graceResetAt();
         l.frozen = s.frozen();
         l.totalCollected = s.totalCollected();
         l.totalFailedDeletions = s.totalFailedDeletions();
         l.totalCollectedBytes = s.totalCollectedBytes();
-        List<LedgerSnapshot.BlobRecord> collected = new ArrayList<>();
+        List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>();
         for (LedgerSnapshot.BlobRecord r : s.blobs()) {
-            Blob b = new Blob(r.hash());
-            b.since = r.since();
-            b.markedCycle = r.markedCycle();
-            b.collectedAt = r.collectedAt();
-            b.deletionStartedAt = r.deletionStartedAt();
-            b.failedDeletions = r.failedDeletions();
-            l.blobs.put(r.hash(), b);
+            int b = l.table.add(r.hash());
             l.counts.merge(BlobStatus.ACTIVE, 1L, Long::sum);
             l.setStatus(b, r.status());
+            l.table.cycle(b, r.markedCycle());
+            l.table.time(b, r.status() == BlobStatus.COLLECTED ? r.collectedAt() : r.since());
+            if (r.deletionStartedAt() != 0 && r.status() == BlobStatus.DELETING) {
+                l.deletionStartedAt.put(b, r.deletionStartedAt());
+            }
+            if (r.failedDeletions() > 0) l.failedDeletions.put(b, r.failedDeletions());
             if (!r.pins().isEmpty()) {
                 Map<String, Pin> pins = new LinkedHashMap<>();
                 for (Pin p : r.pins()) pins.put(p.owner(), p);
                 l.operatorPins.put(b, pins);
             }
-            if (r.status() == BlobStatus.COLLECTED) collected.add(r);
+            if (r.status() == BlobStatus.UNREFERENCED) unreferenced.add(new long[]{r.since(), b});
+            if (r.status() == BlobStatus.COLLECTED) collected.add(new long[]{r.collectedAt(), b});
         }
         for (LedgerSnapshot.BlobRecord r : s.blobs()) {
-            Blob b = l.blobs.get(r.hash());
+            if (r.dependencies().isEmpty()) continue;
+            int b = l.table.find(r.hash());
             for (BlobHash d : r.dependencies()) {
-                Blob dep = l.blobs.get(d);
-                if (dep != null && b.addDependency(dep)) dep.addDependent(b);
+                int dep = l.table.find(d);
+                if (dep >= 0 && addEdge(l.deps, b, dep)) addEdge(l.dependents, dep, b);
             }
         }
-        List<Blob> unreferencedBlobs = new ArrayList<>();
-        for (Blob b : l.blobs.values()) if (b.status == BlobStatus.UNREFERENCED) unreferencedBlobs.add(b);
-        unreferencedBlobs.sort((a, b) -> Long.compare(a.since, b.since));
-        for (Blob b : unreferencedBlobs) l.graceQueue.addLast(new GraceEntry(b, b.since));
-        collected.sort((a, b) -> Long.compare(a.collectedAt(), b.collectedAt()));
-        for (LedgerSnapshot.BlobRecord r : collected) {
-            l.collectedOrder.addLast(new Tombstone(l.blobs.get(r.hash()), r.collectedAt()));
-        }
+        unreferenced.sort((x, y) -> Long.compare(x[0], y[0]));
+        for (long[] e : unreferenced) l.graceQueue.addLast((int) e[1], e[0]);
+        collected.sort((x, y) -> Long.compare(x[0], y[0]));
+        for (long[] e : collected) l.collectedOrder.addLast((int) e[1], e[0]);
         l.history.addAll(s.history());
         return l;
     }
 
-    private static List<BlobHash> hashes(Collection<Blob> bs) {
-        List<BlobHash> out = new ArrayList<>(bs.size());
-        for (Blob b : bs) out.add(b.hash);
+    private List<BlobHash> hashes(int[] ids) {
+        List<BlobHash> out = new ArrayList<>(ids.length);
+        for (int b : ids) out.add(table.hash(b));
         return out;
     }
 
@@ -850,66 +930,7 @@ public final class Ledger {
     // Internal state types
     // =====================================================================================================
 
-    /** One known blob. Identity-hashed: the ledger's maps key blobs by hash, sets hold the objects. */
-    private static final class Blob {
-        final BlobHash hash;
-        BlobStatus status = BlobStatus.ACTIVE;
-        long since;
-        long sinceTick;
-        long markedCycle;
-        long markTick;
-        long collectedAt;
-        long deletionStartedAt;
-        int failedDeletions;
-        int refs;
-        int nodePins;
-        List<Blob> deps = List.of();
-        List<Blob> dependents = List.of();
-
-        Blob(BlobHash hash) {
-            this.hash = hash;
-        }
-
-        boolean held(Ledger l) {
-            return refs > 0 || nodePins > 0 || l.operatorPins.containsKey(this);
-        }
-
-        boolean addDependency(Blob d) {
-            if (deps.contains(d)) return false;
-            if (deps.isEmpty()) deps = new ArrayList<>(2);
-            deps.add(d);
-            return true;
-        }
-
-        void removeDependency(Blob d) {
-            if (!deps.isEmpty()) deps.remove(d);
-        }
-
-        void addDependent(Blob p) {
-            if (dependents.isEmpty()) dependents = new ArrayList<>(2);
-            dependents.add(p);
-        }
-
-        void removeDependent(Blob p) {
-            if (!dependents.isEmpty()) dependents.remove(p);
-        }
-    }
-
-    /** An UNREFERENCED blob in grace order; outdated once the blob changed status (or became unreferenced anew). */
-    private record GraceEntry(Blob blob, long since) {
-        boolean current() {
-            return blob.status == BlobStatus.UNREFERENCED && blob.since == since;
-        }
-    }
-
-    /** A COLLECTED blob in collection order; outdated once the blob was registered again or pruned. */
-    private record Tombstone(Blob blob, long at) {
-        boolean current() {
-            return blob.status == BlobStatus.COLLECTED && blob.collectedAt == at;
-        }
-    }
-
-    /** The coordinator's soft view of one node. */
+    /** The coordinator's soft view of one node: sets of blob ids. */
     private static final class NodeView {
         final String node;
         long incarnation = Long.MIN_VALUE;
@@ -919,10 +940,10 @@ public final class Ledger {
         boolean stale;
         long lastReportAt;
         long lastCompleteTick;
-        final Set<Blob> active = new HashSet<>();
-        final Set<Blob> pins = new HashSet<>();
+        final IntSet active = new IntSet();
+        final IntSet pins = new IntSet();
         /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
-        final Map<Blob, long[]> sticky = new HashMap<>();
+        final Map<Integer, long[]> sticky = new HashMap<>();
         PendingFull pending;
 
         NodeView(String node, long now) {
@@ -936,7 +957,7 @@ public final class Ledger {
         final long incarnation;
         final long seq;
         final int chunks;
-        final Set<Integer> received = new HashSet<>();
+        final Set<Integer> received = new java.util.HashSet<>();
         final Set<BlobHash> active = new LinkedHashSet<>();
         final Set<BlobHash> pins = new LinkedHashSet<>();
 

@@ -1,0 +1,88 @@
+package io.blobgc.cluster;
+
+import io.blobgc.BlobGc;
+import io.blobgc.BlobHash;
+import io.blobgc.TestNodes;
+import io.blobgc.node.ActiveSetSource;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Transport at scale: a node whose VM reports 100,000 active blobs (pull mode) sends them to a coordinator on
+ * another ActorSystem over Artery as one FULL report in chunks of {@code max-report-chunk} (each under the frame
+ * size), and the coordinator registers and counts every one of them.
+ */
+class LargeFullReportTest {
+
+    static final int COUNT = 100_000;
+
+    /** The VM of the second node: 100,000 blobs in use. */
+    public static final class LargeActiveSet implements ActiveSetSource {
+        private static final Set<BlobHash> ACTIVE = new HashSet<>();
+
+        static {
+            for (int i = 0; i < COUNT; i++) ACTIVE.add(BlobHash.sha256(("large " + i).getBytes()));
+        }
+
+        @Override
+        public Set<BlobHash> activeBlobs() {
+            return ACTIVE;
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFullReportOf100kHashesArrivesInChunks() throws Exception {
+        ActorSystem<Void> coordinatorNode = ActorSystem.create(Behaviors.empty(), "blobgc",
+                TestNodes.config(dir.resolve("a"), "blob-gc.reporter.enabled = off"));
+        ActorSystem<Void> vmNode = null;
+        try {
+            Cluster c = Cluster.get(coordinatorNode);
+            c.manager().tell(Join.create(c.selfMember().address()));
+            BlobGc gc = BlobGc.get(coordinatorNode);
+            vmNode = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir.resolve("b"), """
+                    blob-gc.reporter.active-set-source = "io.blobgc.cluster.LargeFullReportTest$LargeActiveSet"
+                    blob-gc.heartbeat-interval = 1s
+                    """));
+            Cluster.get(vmNode).manager().tell(Join.create(c.selfMember().address()));
+            TestProbe<Object> probe = TestProbe.create(coordinatorNode);
+            probe.awaitAssert(Duration.ofSeconds(30), () -> {
+                assertEquals(1, gc.summary().toCompletableFuture().get(10, TimeUnit.SECONDS).nodes().size());
+                return null;
+            });
+            long t0 = System.nanoTime();
+            BlobGc.get(vmNode);
+            probe.awaitAssert(Duration.ofSeconds(60), () -> {
+                var s = gc.summary().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertEquals(2, s.nodes().size());
+                assertEquals(COUNT, s.nodes().stream().mapToInt(n -> n.active()).max().orElse(0));
+                assertEquals(COUNT, (long) s.counts().get("ACTIVE") + s.counts().get("UNREFERENCED"));
+                return null;
+            });
+            System.out.printf("LargeFullReportTest: a FULL report of %d hashes (chunks of %d) applied %.1f s after the "
+                    + "reporter started%n", COUNT, gc.settings().maxReportChunk(), (System.nanoTime() - t0) / 1e9);
+        } finally {
+            if (vmNode != null) {
+                vmNode.terminate();
+                vmNode.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            coordinatorNode.terminate();
+            coordinatorNode.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -9,12 +9,18 @@ import java.util.Arrays;
  * open-addressing index from hash to id. About 50 bytes a blob, and no object per blob. Ids are stable while the blob
  * is known; a freed id is reused.
  *
- * <p>meta: bits 0-2 status (0 free, else {@link BlobStatus} ordinal + 1), bits 8-31 reference count, bits 32-63
- * the cycle of the last status decision (unreferenced or marked).
+ * <p>meta: bits 0-2 status (0 free, else {@link BlobStatus} ordinal + 1), bits 3-7 flags (see {@code FLAG_…}),
+ * bits 8-31 reference count, bits 32-63 the cycle of the last status decision (unreferenced or marked).
  */
 final class BlobTable {
 
     private static final BlobStatus[] STATUSES = BlobStatus.values();
+    /** A node pin or an operator pin holds the blob. */
+    static final int FLAG_PINNED = 1 << 3;
+    /** The blob has dependencies (callees). */
+    static final int FLAG_HAS_DEPS = 1 << 4;
+    /** Known blobs depend on this one. */
+    static final int FLAG_HAS_DEPENDENTS = 1 << 5;
 
     private long[] keys;
     private long[] meta;
@@ -127,6 +133,14 @@ final class BlobTable {
 
     void status(int id, BlobStatus s) {
         meta[id] = (meta[id] & ~7L) | (s.ordinal() + 1);
+    }
+
+    boolean flag(int id, int flag) {
+        return (meta[id] & flag) != 0;
+    }
+
+    void flag(int id, int flag, boolean on) {
+        meta[id] = on ? meta[id] | flag : meta[id] & ~flag;
     }
 
     int refs(int id) {

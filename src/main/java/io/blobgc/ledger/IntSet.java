@@ -82,8 +82,10 @@ final class IntSet {
         return true;
     }
 
+    /** Empties the set; a table grown large by a burst goes back to a small one. */
     void clear() {
-        if (size == 0) return;
+        if (size == 0 && table.length <= 1024) return;
+        if (table.length > 1024) table = new int[1024];
         Arrays.fill(table, EMPTY);
         size = 0;
     }

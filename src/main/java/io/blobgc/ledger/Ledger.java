@@ -114,7 +114,11 @@ public final class Ledger {
                 if (d.equals(r.hash())) continue;
                 int dep = table.find(d);
                 if (dep < 0) dep = registerOne(d);
-                if (addEdge(deps, b, dep)) addEdge(dependents, dep, b);
+                if (addEdge(deps, b, dep)) {
+                    addEdge(dependents, dep, b);
+                    table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
+                    table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
+                }
             }
         }
     }
@@ -157,6 +161,7 @@ public final class Ledger {
         if (b < 0 || gone(b)) return;
         boolean wasHeld = held(b);
         operatorPins.computeIfAbsent(b, k -> new LinkedHashMap<>()).put(pin.owner(), pin);
+        updatePinnedFlag(b);
         setStatus(b, BlobStatus.PINNED);
         holdChanged(b, wasHeld);
     }
@@ -168,6 +173,7 @@ public final class Ledger {
         if (pins == null || pins.remove(owner) == null) return;
         if (pins.isEmpty()) {
             operatorPins.remove(b);
+            updatePinnedFlag(b);
             if (table.status(b) == BlobStatus.PINNED) setStatus(b, BlobStatus.ACTIVE);
         }
         holdChanged(b, true);
@@ -200,8 +206,14 @@ public final class Ledger {
 
     private void prune(int b) {
         setStatus(b, null);
-        for (int d : deps.getOrDefault(b, NONE)) removeEdge(dependents, d, b);
-        for (int p : dependents.getOrDefault(b, NONE)) removeEdge(deps, p, b);
+        for (int d : deps.getOrDefault(b, NONE)) {
+            removeEdge(dependents, d, b);
+            table.flag(d, BlobTable.FLAG_HAS_DEPENDENTS, dependents.containsKey(d));
+        }
+        for (int p : dependents.getOrDefault(b, NONE)) {
+            removeEdge(deps, p, b);
+            table.flag(p, BlobTable.FLAG_HAS_DEPS, deps.containsKey(p));
+        }
         deps.remove(b);
         dependents.remove(b);
         failedDeletions.remove(b);
@@ -388,16 +400,15 @@ public final class Ledger {
         // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
         // live node may have confirmed absent (the queue is in since order, and so in tick order: stop at the
         // first that is not over or not confirmed, all behind it are not either)
-        IntSet candidates = new IntSet(dirty.size() + 16);
-        dirty.forEach(candidates::add);
+        IntSet elapsed = new IntSet();
         for (int i = 0; i < graceQueue.size(); i++) {
             int b = graceQueue.id(i);
             long since = graceQueue.time(i);
             if (!graceCurrent(b, since)) continue;
             if (now - Math.max(since, resetAt) < settings.gracePeriodMs() || confirmTick <= decisionTick(b)) break;
-            candidates.add(b);
+            if (!dirty.contains(b)) elapsed.add(b);
         }
-        candidates.forEach(b -> {
+        java.util.function.IntConsumer decide = b -> {
             if (table.isFree(b) || gone(b)) return;
             BlobStatus status = table.status(b);
             if (isProtected(b)) {
@@ -415,7 +426,9 @@ public final class Ledger {
                     && confirmTick > decisionTick(b)) {
                 toMark.add(new MarkedBlob(table.hash(b), table.time(b)));
             }
-        });
+        };
+        dirty.forEach(decide);
+        elapsed.forEach(decide);
         return new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned, rescued,
                 toMark, expired, pruned, live, stale, resetAt);
     }
@@ -448,7 +461,11 @@ public final class Ledger {
 
     /** Pinned directly, by a node or an operator. */
     private boolean isPinnedDirectly(int b) {
-        return nodePins.containsKey(b) || operatorPins.containsKey(b);
+        return table.flag(b, BlobTable.FLAG_PINNED);
+    }
+
+    private void updatePinnedFlag(int b) {
+        table.flag(b, BlobTable.FLAG_PINNED, nodePins.containsKey(b) || operatorPins.containsKey(b));
     }
 
     /** Held directly: referenced by a node view, pinned by a node, or pinned by an operator. */
@@ -459,8 +476,8 @@ public final class Ledger {
     /** Held directly, or reachable through dependencies from a blob that is held directly. */
     private boolean isProtected(int b) {
         if (held(b)) return true;
+        if (!table.flag(b, BlobTable.FLAG_HAS_DEPENDENTS)) return false;
         int[] up = dependents.get(b);
-        if (up == null) return false;
         IntSet seen = new IntSet();
         seen.add(b);
         ArrayDeque<Integer> todo = new ArrayDeque<>();
@@ -674,6 +691,7 @@ public final class Ledger {
         if (!v.pins.add(b)) return;
         boolean wasHeld = held(b);
         nodePins.merge(b, 1, Integer::sum);
+        updatePinnedFlag(b);
         holdChanged(b, wasHeld);
         dirty.add(b); // ACTIVE -> PINNED is a status change even when the blob was held already
     }
@@ -682,6 +700,7 @@ public final class Ledger {
         if (!v.pins.remove(b)) return;
         boolean wasHeld = held(b);
         if (nodePins.merge(b, -1, Integer::sum) <= 0) nodePins.remove(b);
+        updatePinnedFlag(b);
         holdChanged(b, wasHeld);
         dirty.add(b);
     }
@@ -690,8 +709,8 @@ public final class Ledger {
     private void holdChanged(int b, boolean wasHeld) {
         if (held(b) == wasHeld) return;
         dirty.add(b);
+        if (!table.flag(b, BlobTable.FLAG_HAS_DEPS)) return;
         int[] down = deps.get(b);
-        if (down == null) return;
         ArrayDeque<Integer> todo = new ArrayDeque<>();
         for (int d : down) todo.add(d);
         while (!todo.isEmpty()) {
@@ -900,6 +919,7 @@ public final class Ledger {
                 Map<String, Pin> pins = new LinkedHashMap<>();
                 for (Pin p : r.pins()) pins.put(p.owner(), p);
                 l.operatorPins.put(b, pins);
+                l.updatePinnedFlag(b);
             }
             if (r.status() == BlobStatus.UNREFERENCED) unreferenced.add(new long[]{r.since(), b});
             if (r.status() == BlobStatus.COLLECTED) collected.add(new long[]{r.collectedAt(), b});
@@ -909,7 +929,11 @@ public final class Ledger {
             int b = l.table.find(r.hash());
             for (BlobHash d : r.dependencies()) {
                 int dep = l.table.find(d);
-                if (dep >= 0 && addEdge(l.deps, b, dep)) addEdge(l.dependents, dep, b);
+                if (dep >= 0 && addEdge(l.deps, b, dep)) {
+                    addEdge(l.dependents, dep, b);
+                    l.table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
+                    l.table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
+                }
             }
         }
         unreferenced.sort((x, y) -> Long.compare(x[0], y[0]));

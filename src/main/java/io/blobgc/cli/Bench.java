@@ -34,6 +34,8 @@ final class Bench implements Callable<Integer> {
     @Option(names = "--churn", defaultValue = "100", description = "blobs each node drops and picks per cycle") int churn;
     @Option(names = "--cycles", defaultValue = "5") int cycles;
     @Option(names = "--warmup", defaultValue = "3", description = "untimed cycles first (JIT)") int warmup;
+    @Option(names = "--no-snapshot", description = "skip the snapshot write and recovery (they need about as much "
+            + "heap again as the state)") boolean noSnapshot;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -141,13 +143,18 @@ final class Bench implements Callable<Integer> {
         long heap = usedHeapAfterGc() - baseHeap;
 
         // a snapshot of the whole state, written (Pekko's serializer) and recovered from
-        long s0 = System.nanoTime();
-        LedgerSnapshot snap = ledger.snapshot();
-        byte[] bytes = SnapshotCodec.write(snap);
-        long s1 = System.nanoTime();
-        Ledger recovered = Ledger.fromSnapshot(settings, SnapshotCodec.read(bytes));
-        long s2 = System.nanoTime();
-        if (recovered.knownBlobs() != ledger.knownBlobs()) throw new IllegalStateException("recovery lost blobs");
+        long s0 = 0, s1 = 0, s2 = 0;
+        byte[] bytes = new byte[0];
+        if (!noSnapshot) {
+            s0 = System.nanoTime();
+            LedgerSnapshot snap = ledger.snapshot();
+            bytes = SnapshotCodec.write(snap);
+            snap = null;
+            s1 = System.nanoTime();
+            Ledger recovered = Ledger.fromSnapshot(settings, SnapshotCodec.read(bytes));
+            s2 = System.nanoTime();
+            if (recovered.knownBlobs() != ledger.knownBlobs()) throw new IllegalStateException("recovery lost blobs");
+        }
 
         spec.commandLine().getOut().printf(Locale.ROOT, "{\"impl\":\"blob-gc\",\"blobs\":%d,\"nodes\":%d,\"active_per_node\":%d,"
                         + "\"churn_per_node\":%d,\"cycles\":%d,\"ingest_ms_median\":%.3f,\"cycle_ms_median\":%.3f,"

@@ -5,9 +5,9 @@ import io.blobgc.BlobHash;
 import java.util.Arrays;
 
 /**
- * The known blobs, compact: dense primitive arrays by id (the hash as four longs, a packed meta word, a time) and an
- * open-addressing index from hash to id. About 50 bytes a blob, and no object per blob. Ids are stable while the blob
- * is known; a freed id is reused.
+ * The known blobs, compact: one long array holding, per id, the hash as four longs, a packed meta word and a time
+ * (48 bytes, one cache line), and an open-addressing index from hash to id (load up to 0.8, any capacity). About 53
+ * bytes a blob, and no object per blob. Ids are stable while the blob is known; a freed id is reused.
  *
  * <p>meta: bits 0-2 status (0 free, else {@link BlobStatus} ordinal + 1), bits 3-7 flags (see {@code FLAG_…}),
  * bits 8-31 reference count, bits 32-63 the cycle of the last status decision (unreferenced or marked).
@@ -22,9 +22,11 @@ final class BlobTable {
     /** Known blobs depend on this one. */
     static final int FLAG_HAS_DEPENDENTS = 1 << 5;
 
-    private long[] keys;
-    private long[] meta;
-    private long[] times;
+    private static final int STRIDE = 6;
+    private static final int META = 4;
+    private static final int TIME = 5;
+
+    private long[] data;
     private int[] index; // id + 1, 0 for empty
     private int highWater;
     private int size;
@@ -33,16 +35,12 @@ final class BlobTable {
 
     BlobTable(int expected) {
         int n = Math.max(16, expected);
-        keys = new long[4 * n];
-        meta = new long[n];
-        times = new long[n];
+        data = new long[STRIDE * n];
         index = new int[indexCapacity(n)];
     }
 
     private static int indexCapacity(int n) {
-        int cap = 16;
-        while (cap * 4L < n * 5L) cap <<= 1; // load <= 0.8
-        return cap;
+        return (int) Math.min(Integer.MAX_VALUE - 8, n * 5L / 4 + 16); // load <= 0.8
     }
 
     int size() {
@@ -55,12 +53,16 @@ final class BlobTable {
     }
 
     boolean isFree(int id) {
-        return (meta[id] & 7) == 0;
+        return (data[id * STRIDE + META] & 7) == 0;
     }
 
-    private static int slot(long w0, long w1, int mask) {
-        long h = w0 ^ (w1 >>> 7);
-        return (int) (h ^ (h >>> 32)) & mask;
+    /** The home slot: the hash's high bits scaled to the capacity (SHA-256 bits are uniform). */
+    private int home(long w0) {
+        return (int) (((w0 >>> 32) * index.length) >>> 32);
+    }
+
+    private int nextSlot(int i) {
+        return ++i == index.length ? 0 : i;
     }
 
     int find(BlobHash h) {
@@ -68,13 +70,11 @@ final class BlobTable {
     }
 
     int find(long w0, long w1, long w2, long w3) {
-        int mask = index.length - 1;
-        for (int i = slot(w0, w1, mask); ; i = (i + 1) & mask) {
+        for (int i = home(w0); ; i = nextSlot(i)) {
             int e = index[i];
             if (e == 0) return -1;
-            int id = e - 1;
-            int k = id << 2;
-            if (keys[k] == w0 && keys[k + 1] == w1 && keys[k + 2] == w2 && keys[k + 3] == w3) return id;
+            int k = (e - 1) * STRIDE;
+            if (data[k] == w0 && data[k + 1] == w1 && data[k + 2] == w2 && data[k + 3] == w3) return e - 1;
         }
     }
 
@@ -84,16 +84,16 @@ final class BlobTable {
         if (freeCount > 0) {
             id = free[--freeCount];
         } else {
-            if (highWater == meta.length) growStorage();
+            if ((highWater + 1) * STRIDE > data.length) growStorage();
             id = highWater++;
         }
-        int k = id << 2;
-        keys[k] = h.w0();
-        keys[k + 1] = h.w1();
-        keys[k + 2] = h.w2();
-        keys[k + 3] = h.w3();
-        meta[id] = BlobStatus.ACTIVE.ordinal() + 1;
-        times[id] = 0;
+        int k = id * STRIDE;
+        data[k] = h.w0();
+        data[k + 1] = h.w1();
+        data[k + 2] = h.w2();
+        data[k + 3] = h.w3();
+        data[k + META] = BlobStatus.ACTIVE.ordinal() + 1;
+        data[k + TIME] = 0;
         size++;
         if (size * 5L > index.length * 4L) growIndex();
         insertIndex(id);
@@ -101,91 +101,90 @@ final class BlobTable {
     }
 
     void remove(int id) {
-        int k = id << 2;
-        int mask = index.length - 1;
-        int i = slot(keys[k], keys[k + 1], mask);
-        while (index[i] != id + 1) i = (i + 1) & mask;
+        int n = index.length;
+        int i = home(data[id * STRIDE]);
+        while (index[i] != id + 1) i = nextSlot(i);
         index[i] = 0;
-        for (int j = (i + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
-            int other = index[j] - 1;
-            int home = slot(keys[other << 2], keys[(other << 2) + 1], mask);
-            if (((j - home) & mask) >= ((j - i) & mask)) {
+        // backward shift: pull later members of the cluster into the hole where their probe allows
+        for (int j = nextSlot(i); index[j] != 0; j = nextSlot(j)) {
+            int h = home(data[(index[j] - 1) * STRIDE]);
+            if (Math.floorMod(j - h, n) >= Math.floorMod(j - i, n)) {
                 index[i] = index[j];
                 index[j] = 0;
                 i = j;
             }
         }
-        meta[id] = 0;
+        data[id * STRIDE + META] = 0;
         if (freeCount == free.length) free = Arrays.copyOf(free, free.length * 2);
         free[freeCount++] = id;
         size--;
     }
 
     BlobHash hash(int id) {
-        int k = id << 2;
-        return new BlobHash(keys[k], keys[k + 1], keys[k + 2], keys[k + 3]);
+        int k = id * STRIDE;
+        return new BlobHash(data[k], data[k + 1], data[k + 2], data[k + 3]);
     }
 
     BlobStatus status(int id) {
-        int s = (int) (meta[id] & 7);
+        int s = (int) (data[id * STRIDE + META] & 7);
         return s == 0 ? null : STATUSES[s - 1];
     }
 
     void status(int id, BlobStatus s) {
-        meta[id] = (meta[id] & ~7L) | (s.ordinal() + 1);
+        int k = id * STRIDE + META;
+        data[k] = (data[k] & ~7L) | (s.ordinal() + 1);
     }
 
     boolean flag(int id, int flag) {
-        return (meta[id] & flag) != 0;
+        return (data[id * STRIDE + META] & flag) != 0;
     }
 
     void flag(int id, int flag, boolean on) {
-        meta[id] = on ? meta[id] | flag : meta[id] & ~flag;
+        int k = id * STRIDE + META;
+        data[k] = on ? data[k] | flag : data[k] & ~flag;
     }
 
     int refs(int id) {
-        return (int) ((meta[id] >>> 8) & 0xFFFFFF);
+        return (int) ((data[id * STRIDE + META] >>> 8) & 0xFFFFFF);
     }
 
     void addRefs(int id, int delta) {
-        int r = refs(id) + delta;
+        int k = id * STRIDE + META;
+        int r = (int) ((data[k] >>> 8) & 0xFFFFFF) + delta;
         if (r < 0 || r > 0xFFFFFF) throw new IllegalStateException("reference count out of range: " + r);
-        meta[id] = (meta[id] & ~(0xFFFFFFL << 8)) | ((long) r << 8);
+        data[k] = (data[k] & ~(0xFFFFFFL << 8)) | ((long) r << 8);
     }
 
     long cycle(int id) {
-        return meta[id] >>> 32;
+        return data[id * STRIDE + META] >>> 32;
     }
 
     void cycle(int id, long cycle) {
-        meta[id] = (meta[id] & 0xFFFFFFFFL) | (cycle << 32);
+        int k = id * STRIDE + META;
+        data[k] = (data[k] & 0xFFFFFFFFL) | (cycle << 32);
     }
 
     long time(int id) {
-        return times[id];
+        return data[id * STRIDE + TIME];
     }
 
     void time(int id, long t) {
-        times[id] = t;
+        data[id * STRIDE + TIME] = t;
     }
 
     private void insertIndex(int id) {
-        int k = id << 2;
-        int mask = index.length - 1;
-        int i = slot(keys[k], keys[k + 1], mask);
-        while (index[i] != 0) i = (i + 1) & mask;
+        int i = home(data[id * STRIDE]);
+        while (index[i] != 0) i = nextSlot(i);
         index[i] = id + 1;
     }
 
     private void growStorage() {
-        int n = meta.length + (meta.length >> 1) + 16;
-        keys = Arrays.copyOf(keys, 4 * n);
-        meta = Arrays.copyOf(meta, n);
-        times = Arrays.copyOf(times, n);
+        int n = data.length / STRIDE;
+        data = Arrays.copyOf(data, STRIDE * (n + (n >> 1) + 16));
     }
 
     private void growIndex() {
-        index = new int[index.length * 2];
+        index = new int[indexCapacity(size * 2)];
         for (int id = 0; id < highWater; id++) if (!isFree(id)) insertIndex(id);
     }
 }

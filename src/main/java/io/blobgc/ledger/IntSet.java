@@ -82,10 +82,10 @@ final class IntSet {
         return true;
     }
 
-    /** Empties the set; a table grown large by a burst goes back to a small one. */
+    /** Empties the set; a table grown very large by a burst goes back to a moderate one. */
     void clear() {
-        if (size == 0 && table.length <= 1024) return;
-        if (table.length > 1024) table = new int[1024];
+        if (size == 0 && table.length <= 1 << 16) return;
+        if (table.length > 1 << 16) table = new int[1 << 16];
         Arrays.fill(table, EMPTY);
         size = 0;
     }

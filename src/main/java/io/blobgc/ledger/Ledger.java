@@ -4,6 +4,7 @@ import io.blobgc.BlobHash;
 import io.blobgc.ledger.CycleOutcome.MarkedBlob;
 import io.blobgc.ledger.CycleOutcome.PinRef;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -884,50 +885,64 @@ public final class Ledger {
     // =====================================================================================================
 
     public LedgerSnapshot snapshot() {
-        List<LedgerSnapshot.BlobRecord> records = new ArrayList<>(table.size());
+        ByteBuffer packed = ByteBuffer.allocate(table.size() * LedgerSnapshot.BLOB_BYTES);
+        List<LedgerSnapshot.Extra> extras = new ArrayList<>();
         for (int b = 0; b < table.highWater(); b++) {
             if (table.isFree(b)) continue;
-            records.add(new LedgerSnapshot.BlobRecord(table.hash(b), table.status(b), table.time(b), table.cycle(b),
-                    table.status(b) == BlobStatus.COLLECTED ? table.time(b) : 0, deletionStartedAt.getOrDefault(b, 0L),
-                    hashes(deps.getOrDefault(b, NONE)), List.copyOf(operatorPins.getOrDefault(b, Map.of()).values()),
-                    failedDeletions.getOrDefault(b, 0)));
+            BlobHash h = table.hash(b);
+            packed.putLong(h.w0()).putLong(h.w1()).putLong(h.w2()).putLong(h.w3());
+            packed.put((byte) table.status(b).ordinal()).putLong(table.time(b)).putInt((int) table.cycle(b));
+            int[] d = deps.get(b);
+            Map<String, Pin> pins = operatorPins.get(b);
+            int failed = failedDeletions.getOrDefault(b, 0);
+            Long started = deletionStartedAt.get(b);
+            if (d != null || pins != null || failed > 0 || started != null) {
+                extras.add(new LedgerSnapshot.Extra(h, d == null ? List.of() : hashes(d),
+                        pins == null ? List.of() : List.copyOf(pins.values()), failed, started == null ? 0 : started));
+            }
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
-                totalFailedDeletions, records, List.copyOf(history));
+                totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history));
     }
 
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s) {
-        Ledger l = new Ledger(settings, s.blobs().size());
+        Ledger l = new Ledger(settings, s.blobCount());
         l.cycle = s.cycle();
         l.graceResetAt = s.graceResetAt();
         l.frozen = s.frozen();
         l.totalCollected = s.totalCollected();
         l.totalFailedDeletions = s.totalFailedDeletions();
         l.totalCollectedBytes = s.totalCollectedBytes();
+        ByteBuffer packed = ByteBuffer.wrap(s.blobs());
+        BlobStatus[] statuses = BlobStatus.values();
         List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>();
-        for (LedgerSnapshot.BlobRecord r : s.blobs()) {
-            int b = l.table.add(r.hash());
+        for (int i = 0; i < s.blobCount(); i++) {
+            BlobHash h = new BlobHash(packed.getLong(), packed.getLong(), packed.getLong(), packed.getLong());
+            BlobStatus status = statuses[packed.get()];
+            long time = packed.getLong();
+            long decided = Integer.toUnsignedLong(packed.getInt());
+            int b = l.table.add(h);
             l.counts.merge(BlobStatus.ACTIVE, 1L, Long::sum);
-            l.setStatus(b, r.status());
-            l.table.cycle(b, r.markedCycle());
-            l.table.time(b, r.status() == BlobStatus.COLLECTED ? r.collectedAt() : r.since());
-            if (r.deletionStartedAt() != 0 && r.status() == BlobStatus.DELETING) {
-                l.deletionStartedAt.put(b, r.deletionStartedAt());
+            l.setStatus(b, status);
+            l.table.time(b, time);
+            l.table.cycle(b, decided);
+            if (status == BlobStatus.UNREFERENCED) unreferenced.add(new long[]{time, b});
+            if (status == BlobStatus.COLLECTED) collected.add(new long[]{time, b});
+        }
+        for (LedgerSnapshot.Extra e : s.extras()) {
+            int b = l.table.find(e.hash());
+            if (b < 0) continue;
+            if (e.failedDeletions() > 0) l.failedDeletions.put(b, e.failedDeletions());
+            if (e.deletionStartedAt() != 0 && l.table.status(b) == BlobStatus.DELETING) {
+                l.deletionStartedAt.put(b, e.deletionStartedAt());
             }
-            if (r.failedDeletions() > 0) l.failedDeletions.put(b, r.failedDeletions());
-            if (!r.pins().isEmpty()) {
+            if (!e.pins().isEmpty()) {
                 Map<String, Pin> pins = new LinkedHashMap<>();
-                for (Pin p : r.pins()) pins.put(p.owner(), p);
+                for (Pin p : e.pins()) pins.put(p.owner(), p);
                 l.operatorPins.put(b, pins);
                 l.updatePinnedFlag(b);
             }
-            if (r.status() == BlobStatus.UNREFERENCED) unreferenced.add(new long[]{r.since(), b});
-            if (r.status() == BlobStatus.COLLECTED) collected.add(new long[]{r.collectedAt(), b});
-        }
-        for (LedgerSnapshot.BlobRecord r : s.blobs()) {
-            if (r.dependencies().isEmpty()) continue;
-            int b = l.table.find(r.hash());
-            for (BlobHash d : r.dependencies()) {
+            for (BlobHash d : e.dependencies()) {
                 int dep = l.table.find(d);
                 if (dep >= 0 && addEdge(l.deps, b, dep)) {
                     addEdge(l.dependents, dep, b);

@@ -5,13 +5,20 @@ import io.blobgc.CborSerializable;
 
 import java.util.List;
 
-/** The persistent part of the ledger (node views are soft state and never part of it, S5). */
+/**
+ * The persistent part of the ledger (node views are soft state and never part of it, S5), in a compact form:
+ * every blob as {@link #BLOB_BYTES} bytes in one byte array (hash, status, time, decision cycle), and the few
+ * blobs with more to say (dependencies, operator pins, failed deletions, deletion start) as {@link Extra}s.
+ * A transport value for snapshots: it has no equality of its own (the array compares by identity).
+ */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
-                             long totalCollectedBytes, long totalFailedDeletions, List<BlobRecord> blobs, List<HistoryEntry> history)
-        implements CborSerializable {
+                             long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
+                             List<Extra> extras, List<HistoryEntry> history) implements CborSerializable {
 
-    public record BlobRecord(BlobHash hash, BlobStatus status, long since, long markedCycle, long collectedAt,
-                             long deletionStartedAt, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions)
-            implements CborSerializable {
+    /** Hash (32), status ordinal (1), time (8: since, or collected at), decision cycle (4, unsigned). */
+    public static final int BLOB_BYTES = 45;
+
+    public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,
+                        long deletionStartedAt) implements CborSerializable {
     }
 }

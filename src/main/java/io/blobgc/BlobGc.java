@@ -68,8 +68,16 @@ public final class BlobGc implements Extension {
         }
         this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC());
         Cluster cluster = Cluster.get(system);
-        boolean reports = settings.reporterEnabled()
-                && (settings.nodeRole().isEmpty() || cluster.selfMember().hasRole(settings.nodeRole()));
+        boolean expected = settings.nodeRole().isEmpty() || cluster.selfMember().hasRole(settings.nodeRole());
+        if (expected && !settings.reporterEnabled()) {
+            // the coordinator waits for a report from every member with the node role: one that never comes would
+            // hold up the warm-up and every "confirmed absent by all" for good
+            throw new IllegalStateException("blob-gc.reporter.enabled is off, but this member is expected to report ("
+                    + (settings.nodeRole().isEmpty() ? "blob-gc.node-role is empty: every member reports"
+                    : "it has the role '" + settings.nodeRole() + "'") + "). Give the members that run VMs a role, "
+                    + "set blob-gc.node-role to it, and leave it off this member");
+        }
+        boolean reports = expected;
         this.reporter = reports
                 ? system.systemActorOf(NodeReporter.create(NodeIds.of(cluster.selfMember().uniqueAddress()),
                 coordinator, settings, createSource(settings)), "blob-gc-reporter", Props.empty())

@@ -149,41 +149,20 @@ final class Demo implements Callable<Integer> {
     }
 
     private Process startNode(Path data, int i, long startAt) throws IOException {
-        String d = data.toString().replace('\\', '/');
         Path conf = data.resolve("node" + i + ".conf");
-        Files.writeString(conf, """
-                pekko {
-                  actor.provider = cluster
-                  remote.artery.canonical.hostname = "127.0.0.1"
-                  remote.artery.canonical.port = %2$d
-                  cluster {
-                    seed-nodes = ["pekko://blobgc@127.0.0.1:%3$d"]
-                    downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-                    split-brain-resolver.stable-after = 2s
-                    failure-detector.heartbeat-interval = 500ms
-                    failure-detector.acceptable-heartbeat-pause = 2s
-                  }
-                  coordinated-shutdown.exit-jvm = on
-                }
-                blob-gc {
-                  grace-period = 5s
-                  cycle-interval = 1s
-                  heartbeat-interval = 300ms
-                  stale-report-threshold = 4s
-                  data-dir = "%1$s"
-                  store.root = "%1$s/blobs"
-                  http.port = %4$d
-                  sweeper.max-deletes-per-second = 20
-                }
-                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
+        Files.writeString(conf, LocalCluster.nodeConfig(data, basePort + i, List.of(basePort + 1), httpPort(i),
+                new LocalCluster.Timings("5s", "1s", "300ms", "4s")) + """
+                pekko.coordinated-shutdown.exit-jvm = on
+                blob-gc.sweeper.max-deletes-per-second = 20
                 blob-gc-demo {
-                  node-index = %5$d
-                  start-at = %6$d
-                  phase = %7$ds
-                  final-phase = %8$d
-                  log = "%1$s/vm-node%5$d.log"
+                  node-index = %1$d
+                  start-at = %2$d
+                  phase = %3$ds
+                  final-phase = %4$d
+                  log = "%5$s"
                 }
-                """.formatted(d, basePort + i, basePort + 1, httpPort(i), i, startAt, phaseSeconds, phases));
+                """.formatted(i, startAt, phaseSeconds, phases,
+                data.resolve("vm-node" + i + ".log").toString().replace('\\', '/')));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC",
                 "-Dlogback.configurationFile=" + data.resolve("logback.xml"),

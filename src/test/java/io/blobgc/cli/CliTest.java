@@ -79,6 +79,8 @@ class CliTest {
         assertTrue(json.out().contains("\"status\" : \"PINNED\"") && json.out().contains("\"owner\" : \"ops\""), json.out());
         assertEquals(0, cli("unpin", hex, "--owner", "ops", "--url", url).code());
 
+        assertEquals(0, cli("cycle", "--url", url).code());
+        assertEquals(0, cli("cycle", "--url", url).code());
         Run cycle = cli("cycle", "--dry-run", "--url", url);
         assertEquals(0, cycle.code(), cycle.err());
         assertTrue(cycle.out().contains("(dry run)"), cycle.out());

@@ -296,6 +296,13 @@ class AdminApiTest {
     }
 
     @Test
+    void aMemberExpectedToReportRefusesToStartWithoutItsReporter() {
+        ActorSystem<Void> node = start(dir.resolve("noreporter"), "blob-gc.reporter.enabled = off");
+        var e = assertThrows(IllegalStateException.class, () -> BlobGc.get(node));
+        assertTrue(e.getMessage().contains("blob-gc.node-role"), e.getMessage());
+    }
+
+    @Test
     void anUnreachableCoordinatorIs503() throws Exception {
         ActorSystem<Void> node = start(dir.resolve("nocoord"), """
                 blob-gc.coordinator.role = "a-role-nobody-has"

@@ -2,6 +2,7 @@ package io.blobgc.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blobgc.cli.LocalCluster;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -86,44 +87,13 @@ public final class NodeProcesses implements AutoCloseable {
         return -1;
     }
 
-    /** Every node is a seed, node1 first: a restarted node1 rejoins the running cluster instead of founding one. */
-    private String seeds() {
-        StringBuilder b = new StringBuilder();
-        for (int i = 1; i < procs.length; i++) {
-            if (b.length() > 0) b.append(", ");
-            b.append("\"pekko://blobgc@127.0.0.1:").append(remotePorts[i]).append('"');
-        }
-        return b.toString();
-    }
-
     public void start(int i, String extra) throws IOException {
-        String d = dir.toString().replace('\\', '/');
         Path conf = dir.resolve("node" + i + ".conf");
-        Files.writeString(conf, """
-                pekko {
-                  actor.provider = cluster
-                  remote.artery.canonical.hostname = "127.0.0.1"
-                  remote.artery.canonical.port = %2$d
-                  cluster {
-                    seed-nodes = [%3$s]
-                    downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-                    split-brain-resolver.stable-after = 2s
-                    failure-detector.heartbeat-interval = 500ms
-                    failure-detector.acceptable-heartbeat-pause = 2s
-                  }
-                  coordinated-shutdown.exit-jvm = on
-                }
-                blob-gc {
-                  grace-period = 2s
-                  cycle-interval = 500ms
-                  heartbeat-interval = 200ms
-                  stale-report-threshold = 4s
-                  data-dir = "%1$s"
-                  store.root = "%1$s/blobs"
-                  http.port = %4$d
-                }
-                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
-                """.formatted(d, remotePorts[i], seeds(), httpPorts[i]) + journalConfig + "\n" + extra + "\n");
+        List<Integer> seeds = new ArrayList<>();
+        for (int n = 1; n < procs.length; n++) seeds.add(remotePorts[n]); // all seeds: a restarted node1 rejoins
+        Files.writeString(conf, LocalCluster.nodeConfig(dir, remotePorts[i], seeds, httpPorts[i],
+                new LocalCluster.Timings("2s", "500ms", "200ms", "4s"))
+                + "pekko.coordinated-shutdown.exit-jvm = on\n" + journalConfig + "\n" + extra + "\n");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

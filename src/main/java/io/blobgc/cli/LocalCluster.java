@@ -1,0 +1,56 @@
+package io.blobgc.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The config of one blob-gc node of a cluster on 127.0.0.1 whose nodes share one data directory (embedded journal
+ * in H2 server mode, one blob store): Pekko Cluster with the split brain resolver and the tuned failure detector of
+ * config/cluster.conf, and short GC timings. The demo and the tests start their nodes with it.
+ */
+public final class LocalCluster {
+
+    private LocalCluster() {
+    }
+
+    /** GC timings, as HOCON durations. */
+    public record Timings(String grace, String cycle, String heartbeat, String staleAfter) {
+    }
+
+    /**
+     * @param remotePort 0 for any free port
+     * @param seedPorts  the seed nodes' remoting ports; empty when the caller joins the nodes itself
+     * @param httpPort   the admin API's port, 0 for any free port
+     */
+    public static String nodeConfig(Path dataDir, int remotePort, List<Integer> seedPorts, int httpPort, Timings t) {
+        String data = dataDir.toAbsolutePath().toString().replace('\\', '/');
+        String seeds = seedPorts.stream().map(p -> "\"pekko://blobgc@127.0.0.1:" + p + "\"")
+                .collect(Collectors.joining(", "));
+        return """
+                pekko {
+                  actor.provider = cluster
+                  remote.artery.canonical.hostname = "127.0.0.1"
+                  remote.artery.canonical.port = %2$d
+                  cluster {
+                    %3$s
+                    downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
+                    split-brain-resolver.stable-after = 2s
+                    failure-detector.heartbeat-interval = 500ms
+                    failure-detector.acceptable-heartbeat-pause = 2s
+                  }
+                }
+                blob-gc {
+                  grace-period = %5$s
+                  cycle-interval = %6$s
+                  heartbeat-interval = %7$s
+                  stale-report-threshold = %8$s
+                  data-dir = "%1$s"
+                  store.root = "%1$s/blobs"
+                  http.port = %4$d
+                }
+                pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
+                """.formatted(data, remotePort, seeds.isEmpty() ? "" : "seed-nodes = [" + seeds + "]", httpPort,
+                t.grace(), t.cycle(), t.heartbeat(), t.staleAfter());
+    }
+}

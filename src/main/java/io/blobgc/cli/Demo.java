@@ -130,17 +130,7 @@ final class Demo implements Callable<Integer> {
         }
         Files.createDirectories(data);
         Files.writeString(data.resolve(".blob-gc-demo"), "created by blob-gc demo; wiped by the next run\n");
-        Files.writeString(data.resolve("logback.xml"), """
-                <configuration>
-                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
-                    <file>${blobgc.demo.log}</file>
-                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
-                  </appender>
-                  <logger name="com.zaxxer.hikari" level="WARN"/>
-                  <logger name="slick" level="WARN"/>
-                  <root level="INFO"><appender-ref ref="FILE"/></root>
-                </configuration>
-                """);
+        LocalCluster.writeLogback(data.toAbsolutePath());
         return data.toAbsolutePath();
     }
 
@@ -163,11 +153,8 @@ final class Demo implements Callable<Integer> {
                 }
                 """.formatted(i, startAt, phaseSeconds, phases,
                 data.resolve("vm-node" + i + ".log").toString().replace('\\', '/')));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC",
-                "-Dlogback.configurationFile=" + data.resolve("logback.xml"),
-                "-Dblobgc.demo.log=" + data.resolve("node" + i + ".log"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "node", "--config", conf.toString());
+        ProcessBuilder pb = new ProcessBuilder(LocalCluster.nodeCommand(System.getProperty("java.class.path"),
+                data.resolve("logback.xml"), data.resolve("node" + i + ".log"), conf, "384m"));
         pb.redirectErrorStream(true).redirectOutput(data.resolve("node" + i + ".out").toFile());
         Process p = pb.start();
         say("node%d: pid %d", i, p.pid());

@@ -1,5 +1,7 @@
 package io.blobgc.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -52,5 +54,27 @@ public final class LocalCluster {
                 pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
                 """.formatted(data, remotePort, seeds.isEmpty() ? "" : "seed-nodes = [" + seeds + "]", httpPort,
                 t.grace(), t.cycle(), t.heartbeat(), t.staleAfter());
+    }
+
+    /** Writes {@code dir/logback.xml}: a node JVM started by {@link #nodeCommand} logs to its own file with it. */
+    public static Path writeLogback(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("logback.xml"), """
+                <configuration>
+                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+                    <file>${blobgc.node.log}</file>
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
+                  </appender>
+                  <logger name="com.zaxxer.hikari" level="WARN"/>
+                  <logger name="slick" level="WARN"/>
+                  <root level="INFO"><appender-ref ref="FILE"/></root>
+                </configuration>
+                """);
+    }
+
+    /** The command line of a node JVM: this JVM's java and {@code classpath}, logging to {@code log}. */
+    public static List<String> nodeCommand(String classpath, Path logback, Path log, Path config, String heap) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback,
+                "-Dblobgc.node.log=" + log, "-cp", classpath, Main.class.getName(), "node", "--config", config.toString());
     }
 }

@@ -46,17 +46,7 @@ public final class NodeProcesses implements AutoCloseable {
             remotePorts[i] = freePort();
             httpPorts[i] = freePort();
         }
-        Files.writeString(this.dir.resolve("logback.xml"), """
-                <configuration>
-                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
-                    <file>${blobgc.node.log}</file>
-                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
-                  </appender>
-                  <logger name="com.zaxxer.hikari" level="WARN"/>
-                  <logger name="slick" level="WARN"/>
-                  <root level="INFO"><appender-ref ref="FILE"/></root>
-                </configuration>
-                """);
+        LocalCluster.writeLogback(this.dir);
     }
 
     public static int freePort() throws IOException {
@@ -95,11 +85,8 @@ public final class NodeProcesses implements AutoCloseable {
                 new LocalCluster.Timings("2s", "500ms", "200ms", "4s"))
                 + "pekko.coordinated-shutdown.exit-jvm = on\n" + journalConfig + "\n" + extra + "\n");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dlogback.configurationFile=" + dir.resolve("logback.xml"),
-                "-Dblobgc.node.log=" + dir.resolve("node" + i + ".log"),
-                "-cp", cp, "io.blobgc.cli.Main", "node", "--config", conf.toString());
+        ProcessBuilder pb = new ProcessBuilder(LocalCluster.nodeCommand(cp, dir.resolve("logback.xml"),
+                dir.resolve("node" + i + ".log"), conf, "256m"));
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".out").toFile());
         procs[i] = pb.start();
     }

@@ -92,21 +92,42 @@ public final class NodeProcesses implements AutoCloseable {
     }
 
     public void awaitReady(int i, Duration timeout) throws Exception {
+        await("node" + i + " ready", timeout, () -> {
+            if (!procs[i].isAlive()) {
+                throw new NodeExited("node" + i + " exited with " + procs[i].exitValue() + ": see "
+                        + dir.resolve("node" + i + ".out") + " and .log");
+            }
+            return get(i, "/health/ready").status == 200;
+        });
+    }
+
+    /** A node JVM ended while a test waited for it: waiting longer cannot help. */
+    static final class NodeExited extends IllegalStateException {
+        NodeExited(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Polls {@code condition} (other JVMs' state, seen through their API or files) until it holds, at most
+     * {@code timeout}; errors while polling are remembered for the failure message.
+     */
+    static void await(String what, Duration timeout, java.util.concurrent.Callable<Boolean> condition)
+            throws Exception {
         long until = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (System.nanoTime() < until) {
-            if (!procs[i].isAlive()) {
-                throw new IllegalStateException("node" + i + " exited with " + procs[i].exitValue() + ": see "
-                        + dir.resolve("node" + i + ".out") + " and .log");
-            }
             try {
-                if (get(i, "/health/ready").status == 200) return;
-            } catch (IOException e) {
+                if (condition.call()) return;
+            } catch (NodeExited e) {
+                throw e;
+            } catch (Exception e) {
                 last = e;
             }
-            Thread.sleep(200);
+            Thread.sleep(100);
         }
-        throw new IllegalStateException("node" + i + " not ready in " + timeout + ": " + last);
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for: " + what
+                + (last == null ? "" : " (last error: " + last + ")"));
     }
 
     /** kill -9. */

@@ -66,17 +66,7 @@ final class Scenario implements AutoCloseable {
     }
 
     static void await(String what, Callable<Boolean> condition) throws Exception {
-        long until = System.nanoTime() + WAIT.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < until) {
-            try {
-                if (condition.call()) return;
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for: " + what + (last == null ? "" : " (last error: " + last + ")"));
+        NodeProcesses.await(what, WAIT, condition);
     }
 
     /** The first live node. */

@@ -3,6 +3,7 @@ package io.blobgc.http;
 import io.blobgc.NodeIds;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeInfo;
+import io.blobgc.ledger.ReportOutcome;
 
 import java.util.Locale;
 import java.util.Map;
@@ -46,8 +47,7 @@ final class Metrics {
         s.reportOutcomes().forEach((k, v) -> m.sample("blobgc_reports_total", label("outcome", k), v));
         long rejected = 0;
         for (Map.Entry<String, Long> e : s.reportOutcomes().entrySet()) {
-            if (e.getKey().equals("DUPLICATE_OR_OLD") || e.getKey().equals("FROM_REMOVED_NODE")
-                    || e.getKey().equals("MALFORMED")) rejected += e.getValue();
+            if (ReportOutcome.valueOf(e.getKey()).rejected()) rejected += e.getValue();
         }
         m.header("blobgc_rejected_reports_total", "counter", "Reports ignored: late, duplicate, out of order, "
                 + "from a removed node, or malformed.");

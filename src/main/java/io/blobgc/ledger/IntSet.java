@@ -33,10 +33,6 @@ final class IntSet {
         return size;
     }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
-
     boolean contains(int v) {
         int mask = table.length - 1;
         for (int i = slot(v, mask); ; i = (i + 1) & mask) {

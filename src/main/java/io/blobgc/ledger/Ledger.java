@@ -841,10 +841,6 @@ public final class Ledger {
         return out;
     }
 
-    public boolean frozen() {
-        return frozen;
-    }
-
     public long totalCollected() {
         return totalCollected;
     }
@@ -865,19 +861,8 @@ public final class Ledger {
         return reportedWhileDeleting;
     }
 
-    public boolean isNodeKnown(String node) {
-        return views.containsKey(node);
-    }
-
     public boolean isNodeRemoved(String node) {
         return removedNodes.containsKey(node);
-    }
-
-    /** Active operator pins, by blob. */
-    public Map<BlobHash, List<Pin>> operatorPins() {
-        Map<BlobHash, List<Pin>> out = new LinkedHashMap<>();
-        operatorPins.forEach((b, pins) -> out.put(table.hash(b), List.copyOf(pins.values())));
-        return out;
     }
 
     // =====================================================================================================

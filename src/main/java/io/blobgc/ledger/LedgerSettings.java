@@ -41,8 +41,4 @@ public record LedgerSettings(long gracePeriodMs, long staleThresholdMs, int minN
     public LedgerSettings withStaleNodePolicy(StaleNodePolicy p) {
         return new LedgerSettings(gracePeriodMs, staleThresholdMs, minNodesReporting, p, tombstoneTtlMs, historySize);
     }
-
-    public LedgerSettings withTombstoneTtlMs(long ms) {
-        return new LedgerSettings(gracePeriodMs, staleThresholdMs, minNodesReporting, staleNodePolicy, ms, historySize);
-    }
 }

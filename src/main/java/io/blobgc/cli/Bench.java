@@ -1,6 +1,7 @@
 package io.blobgc.cli;
 
 import io.blobgc.BlobHash;
+import io.blobgc.ledger.IntSet;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
@@ -109,7 +110,8 @@ final class Bench implements Callable<Integer> {
             // the workload: every node drops `churn` blobs and draws as many others (outside the timed part)
             List<NodeReport> reports = new ArrayList<>(nodes);
             for (int n = 0; n < nodes; n++) {
-                IntSet s = IntSet.of(sets[n]);
+                IntSet s = new IntSet(active + 16);
+                for (int i : sets[n]) s.add(i);
                 List<BlobHash> removed = new ArrayList<>(churn), added = new ArrayList<>(churn);
                 for (int k = 0; k < churn; k++) {
                     int victim = sets[n][k];
@@ -192,67 +194,5 @@ final class Bench implements Callable<Integer> {
             used = u;
         }
         return used;
-    }
-
-    /** A small open-addressing set of non-negative ints for the harness's own bookkeeping. */
-    static final class IntSet {
-        private int[] table;
-        private int size;
-
-        IntSet(int capacity) {
-            table = new int[Integer.highestOneBit(Math.max(4, capacity * 2) - 1) << 1];
-            Arrays.fill(table, -1);
-        }
-
-        static IntSet of(int[] values) {
-            IntSet s = new IntSet(values.length + 16);
-            for (int v : values) s.add(v);
-            return s;
-        }
-
-        int size() {
-            return size;
-        }
-
-        boolean add(int v) {
-            int mask = table.length - 1;
-            for (int i = mix(v) & mask; ; i = (i + 1) & mask) {
-                if (table[i] == v) return false;
-                if (table[i] == -1) {
-                    table[i] = v;
-                    size++;
-                    return true;
-                }
-            }
-        }
-
-        void remove(int v) {
-            int mask = table.length - 1;
-            int i = mix(v) & mask;
-            while (table[i] != v) {
-                if (table[i] == -1) return;
-                i = (i + 1) & mask;
-            }
-            table[i] = -1;
-            size--;
-            // backward-shift the cluster after the hole
-            for (int j = (i + 1) & mask; table[j] != -1; j = (j + 1) & mask) {
-                int w = table[j];
-                table[j] = -1;
-                size--;
-                add(w);
-            }
-        }
-
-        int[] toArray() {
-            int[] out = new int[size];
-            int k = 0;
-            for (int v : table) if (v != -1) out[k++] = v;
-            return out;
-        }
-
-        private static int mix(int v) {
-            return v * 0x9E3779B9 ^ (v >>> 16);
-        }
     }
 }

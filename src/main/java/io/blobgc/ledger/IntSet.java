@@ -4,16 +4,16 @@ import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /** An open-addressing set of non-negative ints (linear probing, backward-shift deletion): 4 bytes a slot. */
-final class IntSet {
+public final class IntSet {
     private static final int EMPTY = -1;
     private int[] table;
     private int size;
 
-    IntSet() {
+    public IntSet() {
         this(8);
     }
 
-    IntSet(int expected) {
+    public IntSet(int expected) {
         table = new int[capacityFor(expected)];
         Arrays.fill(table, EMPTY);
     }
@@ -29,11 +29,11 @@ final class IntSet {
         return (h ^ (h >>> 16)) & mask;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    boolean contains(int v) {
+    public boolean contains(int v) {
         int mask = table.length - 1;
         for (int i = slot(v, mask); ; i = (i + 1) & mask) {
             int t = table[i];
@@ -42,7 +42,7 @@ final class IntSet {
         }
     }
 
-    boolean add(int v) {
+    public boolean add(int v) {
         if ((size + 1) * 4 > table.length * 3) grow();
         int mask = table.length - 1;
         for (int i = slot(v, mask); ; i = (i + 1) & mask) {
@@ -56,7 +56,7 @@ final class IntSet {
         }
     }
 
-    boolean remove(int v) {
+    public boolean remove(int v) {
         int mask = table.length - 1;
         int i = slot(v, mask);
         while (table[i] != v) {
@@ -90,7 +90,7 @@ final class IntSet {
         for (int t : table) if (t != EMPTY) each.accept(t);
     }
 
-    int[] toArray() {
+    public int[] toArray() {
         int[] out = new int[size];
         int k = 0;
         for (int t : table) if (t != EMPTY) out[k++] = t;

@@ -3,6 +3,7 @@ package io.blobgc.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobHash;
 import io.blobgc.demo.DemoCatalog;
+import io.blobgc.demo.UseLog;
 import io.blobgc.store.FileBlobStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,14 +11,11 @@ import picocli.CommandLine.Option;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -289,15 +287,9 @@ final class Demo implements Callable<Integer> {
 
     /** What must be on disk at the end: live VMs' final functions, their callees, and the pinned blob. */
     private Set<Integer> protectedAtEnd() {
-        Set<Integer> keep = new HashSet<>();
-        for (int node = 1; node <= NODES; node++) {
-            if (killedAt[node] == 0) keep.addAll(DemoCatalog.uses(node, phases, phases));
-        }
-        keep.add(DemoCatalog.function(DemoCatalog.PINNED));
-        for (Integer i : Set.copyOf(keep)) {
-            for (BlobHash d : catalog.dependencies(i)) keep.add(indexOf(d));
-        }
-        return keep;
+        List<Integer> live = new ArrayList<>();
+        for (int node = 1; node <= NODES; node++) if (killedAt[node] == 0) live.add(node);
+        return catalog.keptAtEnd(live, phases, 0);
     }
 
     private boolean settled(FileBlobStore store) {
@@ -308,32 +300,13 @@ final class Demo implements Callable<Integer> {
         return true;
     }
 
-    private int indexOf(BlobHash h) {
-        for (int i = 0; i < catalog.size(); i++) if (catalog.hash(i).equals(h)) return i;
-        throw new IllegalArgumentException(h.toString());
-    }
-
     private boolean verify(Path data, FileBlobStore store) throws IOException {
         // hold intervals per blob, from the VMs' logs; a killed node's holds end when it was killed
         Map<Integer, List<long[]>> holds = new HashMap<>();
         long acquires = 0;
         for (int node = 1; node <= NODES; node++) {
-            Path log = data.resolve("vm-node" + node + ".log");
-            if (!Files.exists(log)) continue;
-            Map<Integer, Long> open = new LinkedHashMap<>();
-            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                String[] f = line.split(" ");
-                long at = Long.parseLong(f[0]);
-                int index = Integer.parseInt(f[2]);
-                if (f[1].equals("acquire")) {
-                    open.put(index, at);
-                    acquires++;
-                } else if (f[1].equals("release") && open.containsKey(index)) {
-                    holds.computeIfAbsent(index, k -> new ArrayList<>()).add(new long[]{open.remove(index), at});
-                }
-            }
-            long end = killedAt[node] != 0 ? killedAt[node] : Long.MAX_VALUE;
-            open.forEach((index, at) -> holds.computeIfAbsent(index, k -> new ArrayList<>()).add(new long[]{at, end}));
+            List<Long> kills = killedAt[node] != 0 ? List.of(killedAt[node]) : List.of();
+            acquires += UseLog.read(data.resolve("vm-node" + node + ".log"), kills, Long.MAX_VALUE, holds).acquires();
         }
         List<String> violations = new ArrayList<>();
         long deletions = 0;

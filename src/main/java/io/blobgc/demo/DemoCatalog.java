@@ -79,6 +79,25 @@ public final class DemoCatalog {
         return index < LIBRARIES ? "lib" + index : "f" + (index - LIBRARIES);
     }
 
+    /** The index of a blob of this catalog. */
+    public int indexOf(BlobHash h) {
+        int i = hashes.indexOf(h);
+        if (i < 0) throw new IllegalArgumentException("not a blob of the demo catalog: " + h);
+        return i;
+    }
+
+    /**
+     * What must stay on disk once the VMs of {@code liveNodes} run their final phase: the functions they run,
+     * the pinned one, and the callees of those.
+     */
+    public Set<Integer> keptAtEnd(Iterable<Integer> liveNodes, long finalPhase, long seed) {
+        Set<Integer> keep = new LinkedHashSet<>();
+        for (int node : liveNodes) keep.addAll(uses(node, finalPhase, finalPhase, seed));
+        keep.add(function(PINNED));
+        for (Integer i : Set.copyOf(keep)) for (BlobHash d : dependencies(i)) keep.add(indexOf(d));
+        return keep;
+    }
+
     /** The functions (blob indexes) node {@code node} (1-based) runs in {@code phase}. */
     public static Set<Integer> uses(int node, long phase, long finalPhase) {
         return uses(node, phase, finalPhase, 0);

@@ -7,6 +7,7 @@ import io.blobgc.BlobHash;
 import io.blobgc.Postgres;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.demo.DemoCatalog;
+import io.blobgc.demo.UseLog;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -15,13 +16,10 @@ import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,10 +101,9 @@ class RandomizedSafetyTest {
             Thread.sleep(Math.max(0, startAt + finalPhase * phaseMs - System.currentTimeMillis()));
             s.awaitReporting(NODES);
             // settle: every blob no live VM holds (nor pinned, nor called) must go, the others stay
-            Set<Integer> keep = new HashSet<>();
-            for (int node = 1; node <= NODES; node++) keep.addAll(DemoCatalog.uses(node, finalPhase, finalPhase, SEED));
-            keep.add(DemoCatalog.function(DemoCatalog.PINNED));
-            for (Integer i : Set.copyOf(keep)) for (BlobHash d : catalog.dependencies(i)) keep.add(indexOf(catalog, d));
+            List<Integer> all = new ArrayList<>();
+            for (int node = 1; node <= NODES; node++) all.add(node);
+            Set<Integer> keep = catalog.keptAtEnd(all, finalPhase, SEED);
             Scenario.await("every unused blob collected, every used one kept", () -> {
                 for (int i = 0; i < catalog.size(); i++) {
                     String st = s.status(catalog.hash(i).toHex());
@@ -125,7 +122,11 @@ class RandomizedSafetyTest {
         // the checker: the journal and the VMs' use logs
         List<Object> events = readJournal();
         Map<Integer, List<long[]>> holds = new HashMap<>();
-        long[] ops = readHolds(logs, kills, shutdownAt, holds);
+        UseLog.Totals ops = new UseLog.Totals(0, 0, 0);
+        for (int node = 1; node <= NODES; node++) {
+            ops = ops.plus(UseLog.read(logs.resolve("vm-node" + node + ".log"), kills.getOrDefault(node, List.of()),
+                    shutdownAt, holds)); // the last incarnations' holds end when the cluster shuts down
+        }
         Map<String, Long> started = new HashMap<>();
         List<String> violations = new ArrayList<>();
         long deletionsStarted = 0, collected = 0;
@@ -148,9 +149,9 @@ class RandomizedSafetyTest {
                         violations.add("collected without DeletionStarted: " + h.shortHex());
                         continue;
                     }
-                    for (long[] hold : holds.getOrDefault(indexOf(catalog, h), List.of())) {
+                    for (long[] hold : holds.getOrDefault(catalog.indexOf(h), List.of())) {
                         if (hold[0] < c.at() && hold[1] > from) {
-                            violations.add(catalog.name(indexOf(catalog, h)) + " deleted between " + from + " and " + c.at()
+                            violations.add(catalog.name(catalog.indexOf(h)) + " deleted between " + from + " and " + c.at()
                                     + " while a live node held it from " + hold[0] + " to " + hold[1]);
                         }
                     }
@@ -160,57 +161,11 @@ class RandomizedSafetyTest {
         assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
         System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
                         + "%d coordinator); %d events read; %d deletions started, %d blobs collected; %d violations%n",
-                SEED, ops[0], ops[1], ops[2], vmKills + coordinatorKills, vmKills, coordinatorKills, events.size(),
+                SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills, events.size(),
                 deletionsStarted, collected, violations.size());
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
         assertEquals(List.of(), violations);
-    }
-
-    private static int indexOf(DemoCatalog catalog, BlobHash h) {
-        for (int i = 0; i < catalog.size(); i++) if (catalog.hash(i).equals(h)) return i;
-        throw new IllegalArgumentException(h.toString());
-    }
-
-    /**
-     * Hold intervals per blob from the VM logs; a killed incarnation's holds end at its kill, the last one's when the
-     * cluster shuts down. Returns the counts of acquires, releases and re-uploads.
-     */
-    private static long[] readHolds(Path logs, Map<Integer, List<Long>> kills, long shutdownAt,
-                                    Map<Integer, List<long[]>> holds) throws Exception {
-        long acquires = 0, releases = 0, reuploads = 0;
-        for (int node = 1; node <= NODES; node++) {
-            Path log = logs.resolve("vm-node" + node + ".log");
-            if (!Files.exists(log)) continue;
-            List<Long> killTimes = new ArrayList<>(kills.getOrDefault(node, List.of()));
-            Map<Integer, Long> open = new LinkedHashMap<>();
-            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                String[] f = line.split(" ");
-                long at = Long.parseLong(f[0]);
-                while (!killTimes.isEmpty() && at > killTimes.get(0)) {
-                    long k = killTimes.remove(0);
-                    open.forEach((i, from) -> holds.computeIfAbsent(i, x -> new ArrayList<>()).add(new long[]{from, k}));
-                    open.clear();
-                }
-                int index = Integer.parseInt(f[2]);
-                switch (f[1]) {
-                    case "acquire" -> {
-                        acquires++;
-                        open.put(index, at);
-                    }
-                    case "release" -> {
-                        releases++;
-                        Long from = open.remove(index);
-                        if (from != null) holds.computeIfAbsent(index, x -> new ArrayList<>()).add(new long[]{from, at});
-                    }
-                    case "reupload" -> reuploads++;
-                    default -> throw new IllegalStateException("unknown log line: " + line);
-                }
-            }
-            long end = killTimes.isEmpty() ? shutdownAt : killTimes.get(0);
-            open.forEach((i, from) -> holds.computeIfAbsent(i, x -> new ArrayList<>()).add(new long[]{from, end}));
-        }
-        return new long[]{acquires, releases, reuploads};
     }
 
     /** Every event of the coordinator, through the JDBC read journal. */

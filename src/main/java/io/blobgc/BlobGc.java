@@ -11,18 +11,23 @@ import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The one entry point for an embedding application: {@code BlobGc.get(system)} creates the journal schema when
@@ -116,6 +121,33 @@ public final class BlobGc implements Extension {
 
     public void release(ActorRef<?> holder, BlobHash hash) {
         requireReporter().tell(new NodeReporter.Release(holder, hash));
+    }
+
+    /**
+     * Uploads a blob: checks that {@code content} hashes to {@code hash}, registers it, and only once the
+     * registration is accepted writes the content to the store. A blob being deleted refuses the registration
+     * (see {@link Coordinator.Registered#rejected()}: upload again once it is collected), and an accepted one is no
+     * longer the sweeper's, so a concurrent deletion can never remove the content of a blob registered anew —
+     * which writing first and registering after could.
+     */
+    public CompletionStage<Coordinator.Registered> upload(BlobHash hash, byte[] content, List<BlobHash> dependencies) {
+        BlobHash actual = BlobHash.sha256(content);
+        if (!actual.equals(hash)) {
+            throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
+                    + content.length + " bytes is " + actual + ", not " + hash);
+        }
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        return register(List.of(new Registration(hash, dependencies))).thenCompose(r -> {
+            if (!r.rejected().isEmpty()) return CompletableFuture.completedFuture(r);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    store.put(hash, content);
+                    return r;
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, blocking);
+        });
     }
 
     public CompletionStage<Coordinator.Registered> register(List<Registration> registrations) {

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
-import io.blobgc.ledger.Registration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -126,16 +125,11 @@ public final class DemoVm {
 
         /** The blob (or a callee) was collected: upload it again, as a VM fetching code would. */
         void reupload(int index, List<BlobHash> gone) {
-            try {
-                for (int j = 0; j < catalog.size(); j++) {
-                    if (j == index || gone.contains(catalog.hash(j))) {
-                        gc.store().put(catalog.hash(j), catalog.content(j));
-                        gc.register(List.of(new Registration(catalog.hash(j), catalog.dependencies(j))));
-                        write("reupload", j);
-                    }
+            for (int j = 0; j < catalog.size(); j++) {
+                if (j == index || gone.contains(catalog.hash(j))) {
+                    gc.upload(catalog.hash(j), catalog.content(j), catalog.dependencies(j)); // retried next tick if refused
+                    write("reupload", j);
                 }
-            } catch (IOException e) {
-                ctx.getLog().warn("re-upload failed: {}", e.toString());
             }
         }
 

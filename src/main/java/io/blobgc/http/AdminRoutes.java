@@ -16,7 +16,6 @@ import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -49,7 +48,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -69,14 +67,12 @@ public final class AdminRoutes extends AllDirectives {
     private final BlobGc gc;
     private final Duration timeout;
     private final String token;
-    private final Executor blocking;
 
     public AdminRoutes(ActorSystem<?> system, BlobGc gc) {
         this.system = system;
         this.gc = gc;
         this.timeout = gc.settings().askTimeout();
         this.token = gc.settings().httpToken();
-        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     }
 
     // ---- request bodies
@@ -204,24 +200,10 @@ public final class AdminRoutes extends AllDirectives {
     private CompletionStage<HttpResponse> putBlob(String hex, byte[] content, Optional<String> dependsOn) {
         BlobHash h = hash(hex);
         List<BlobHash> deps = dependsOn.map(AdminRoutes::hashList).orElse(List.of());
-        BlobHash actual = BlobHash.sha256(content);
-        if (!actual.equals(h)) {
-            throw ApiError.badRequest("content does not match its address: the SHA-256 of the " + content.length
-                    + " bytes sent is " + actual + ", not " + hex);
-        }
-        return CompletableFuture.runAsync(() -> {
-                    try {
-                        gc.store().put(h, content);
-                    } catch (IOException e) {
-                        throw new CompletionException(e);
-                    }
-                }, blocking)
-                .thenCompose(done -> gc.register(List.of(new Registration(h, deps))))
-                .thenApply(r -> {
-                    if (!r.rejected().isEmpty()) throw beingDeleted(r.rejected());
-                    return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", content.length,
-                            "dependencies", deps));
-                }).exceptionally(this::failure);
+        return gc.upload(h, content, deps).thenApply(r -> {
+            if (!r.rejected().isEmpty()) throw beingDeleted(r.rejected());
+            return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", content.length, "dependencies", deps));
+        }).exceptionally(this::failure);
     }
 
     private Route register(RegisterBody b) {

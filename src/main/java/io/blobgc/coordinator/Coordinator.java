@@ -27,9 +27,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.GetCurrentState;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -52,6 +55,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The cluster-singleton GC coordinator: an event-sourced shell around the {@link Ledger}. Commands ask the
@@ -133,7 +137,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record Summary(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
                           boolean dryRun, Map<String, Long> counts, List<NodeInfo> nodes, HistoryEntry lastCycle,
                           double lastCycleMs, long totalCollected, long totalCollectedBytes, long totalFailedDeletions,
-                          Map<String, Long> reportOutcomes, long reportedWhileDeleting) implements CborSerializable {
+                          Map<String, Long> reportOutcomes, long reportedWhileDeleting, long reportedUnknown)
+            implements CborSerializable {
     }
 
     public record RunCycleNow(boolean dryRun, ActorRef<CycleOutcome> replyTo) implements Command {
@@ -164,6 +169,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     private record ReportersChanged(Receptionist.Listing listing) implements Command {
+    }
+
+    /** Membership's state, asked for after subscribing (see onRecovered). */
+    private record MembersNow(ClusterEvent.CurrentClusterState state) implements Command {
     }
 
     // ---- events
@@ -238,8 +247,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private ActorRef<Sweeper.Command> sweeper;
     private int sweeperGeneration;
     private final boolean clustered;
-    /** Blobs handed to the sweeper and not yet confirmed or failed: soft, lost with this incarnation. */
-    private final Set<BlobHash> inFlight = new HashSet<>();
+    /** Every decision: what to persist and what to answer. */
+    private final CoordinatorCore core;
     /** The reporters the receptionist lists, and the node each one reported for (once it did). */
     private final Set<ActorRef<NodeReporter.Message>> reporters = new LinkedHashSet<>();
     private final Map<ActorRef<NodeReporter.Message>, String> reporterNodes = new HashMap<>();
@@ -255,6 +264,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         this.clock = clock;
         this.clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.store = store;
+        this.core = new CoordinatorCore(settings.dryRun());
     }
 
     @Override
@@ -300,26 +310,46 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     private void onRecovered(State state) {
-        inFlight.clear();
         reporters.clear();
         reporterNodes.clear();
         sweeper = ctx.spawn(Sweeper.create(ctx.getSelf(), store, settings), "sweeper-" + (++sweeperGeneration),
                 DispatcherSelector.blocking());
         Ledger l = state.ledger;
-        l.beginWarmUp();
+        // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
+        core.recovered(l, clustered ? upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
+                clock.millis());
         ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every member "
-                + "delivered a FULL report", l.cycle(), l.knownBlobs(), l.counts());
+                + "delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(), l.warmUpBlockers());
         timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
         if (clustered) {
             ActorRef<ClusterEvent.MemberEvent> adapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class,
                     MemberChanged::new);
-            Cluster.get(ctx.getSystem()).subscriptions().tell(new Subscribe<>(adapter, ClusterEvent.MemberEvent.class));
+            var subscriptions = Cluster.get(ctx.getSystem()).subscriptions();
+            subscriptions.tell(new Subscribe<>(adapter, ClusterEvent.MemberEvent.class));
+            // after the subscription's initial events: members removed between the read above and the subscription
+            // are in neither, and this state tells
+            subscriptions.tell(new GetCurrentState(ctx.messageAdapter(ClusterEvent.CurrentClusterState.class,
+                    MembersNow::new).unsafeUpcast()));
         }
         ActorRef<Receptionist.Listing> listingAdapter = ctx.messageAdapter(Receptionist.Listing.class,
                 ReportersChanged::new);
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeReporter.SERVICE_KEY, listingAdapter));
         sweeper.tell(Sweeper.Wake.INSTANCE);
+    }
+
+    /** The members that run a reporter (the node role) and are Up. */
+    private List<String> upMembers(Iterable<Member> members) {
+        List<String> up = new ArrayList<>();
+        for (Member m : members) {
+            boolean isUp = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
+            if (isUp && reports(m)) up.add(NodeIds.of(m.uniqueAddress()));
+        }
+        return up;
+    }
+
+    private boolean reports(Member m) {
+        return settings.nodeRole().isEmpty() || m.hasRole(settings.nodeRole());
     }
 
     // =====================================================================================================
@@ -330,113 +360,77 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public CommandHandlerWithReply<Command, Event, State> commandHandler() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Report.class, this::onReport)
-                .onCommand(Acquire.class, this::onAcquire)
-                .onCommand(Register.class, this::onRegister)
-                .onCommand(PinBlob.class, this::onPin)
-                .onCommand(UnpinBlob.class, this::onUnpin)
-                .onCommand(GetBlob.class, (s, c) -> Effect().reply(c.replyTo(),
-                        new BlobReply(c.hash(), s.ledger.info(c.hash()).orElse(null))))
+                .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(c.node(), c.incarnation(), c.afterSeq(),
+                        c.hash(), clock.millis()), c.replyTo()))
+                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations()), c.replyTo()))
+                .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
+                        clock.millis()), c.replyTo()))
+                .onCommand(UnpinBlob.class, (s, c) -> run(s, core.unpin(s.ledger, c.hash(), c.owner()), c.replyTo()))
+                .onCommand(GetBlob.class, (s, c) -> Effect().reply(c.replyTo(), new BlobReply(c.hash(),
+                        c.hash() == null ? null : s.ledger.info(c.hash()).orElse(null))))
                 .onCommand(GetSummary.class, (s, c) -> Effect().reply(c.replyTo(), summary(s.ledger)))
                 .onCommand(GetHistory.class, (s, c) -> Effect().reply(c.replyTo(),
                         new History(s.ledger.history(Math.max(0, c.limit())))))
                 .onCommand(RunCycleNow.class, (s, c) -> runCycle(s, c.dryRun(), c.replyTo()))
                 .onCommand(CycleTick.class, (s, c) -> runCycle(s, false, null))
                 .onCommand(StalenessTick.class, this::onStalenessTick)
-                .onCommand(StartDeletion.class, this::onStartDeletion)
-                .onCommand(ConfirmDeleted.class, this::onConfirmDeleted)
-                .onCommand(ReportDeletionFailed.class, this::onDeletionFailed)
+                .onCommand(StartDeletion.class, (s, c) -> run(s, core.startDeletion(s.ledger, c.max(), clock.millis()),
+                        c.replyTo(), Sweeper.Batch::new))
+                .onCommand(ConfirmDeleted.class, (s, c) -> runNoReply(core.confirmDeleted(c.hashes(), c.bytes(),
+                        clock.millis())))
+                .onCommand(ReportDeletionFailed.class, (s, c) -> runNoReply(core.deletionFailed(s.ledger, c.hash(),
+                        c.error(), clock.millis())))
                 .onCommand(MemberChanged.class, this::onMemberChanged)
+                .onCommand(MembersNow.class, this::onMembersNow)
                 .onCommand(ReportersChanged.class, this::onReportersChanged)
                 .build();
     }
 
-    private ReplyEffect<Event, State> onReport(State s, Report c) {
-        NodeReport r = c.report();
-        List<BlobHash> unregistered = s.ledger.isNodeRemoved(r.node()) ? List.of() : s.ledger.needsRegistration(r);
-        if (unregistered.isEmpty()) {
-            return Effect().reply(c.replyTo(), applyReport(s, c));
-        }
-        // unknown hashes are registered (and persisted) before the view takes them
-        return Effect().persist(new BlobsRegistered(unregistered.stream().map(Registration::of).toList()))
-                .thenReply(c.replyTo(), st -> applyReport(st, c));
+    /** Persists a decision's events (if any), then replies with its answer on the new state. */
+    private <R> ReplyEffect<Event, State> run(State s, CoordinatorCore.Decision<R> d, ActorRef<R> replyTo) {
+        return run(s, d, replyTo, r -> r);
     }
 
-    private NodeReporter.Message applyReport(State s, Report c) {
+    private <R, M> ReplyEffect<Event, State> run(State s, CoordinatorCore.Decision<R> d, ActorRef<M> replyTo,
+                                                 Function<R, M> message) {
+        if (d.events().isEmpty()) return Effect().reply(replyTo, message.apply(d.reply().apply(s.ledger)));
+        return Effect().persist(d.events()).thenReply(replyTo, st -> message.apply(d.reply().apply(st.ledger)));
+    }
+
+    private ReplyEffect<Event, State> runNoReply(CoordinatorCore.Decision<?> d) {
+        if (d.events().isEmpty()) return Effect().noReply();
+        return Effect().persist(d.events()).thenNoReply();
+    }
+
+    private ReplyEffect<Event, State> onReport(State s, Report c) {
         NodeReport r = c.report();
-        boolean warming = s.ledger.warmingUp();
-        ReportOutcome o = s.ledger.report(r, clock.millis());
-        reporterNodes.put(c.replyTo(), r.node());
-        if (warming && !s.ledger.warmingUp()) {
+        CoordinatorCore.ReportResult result = core.report(r, clock.millis()).reply().apply(s.ledger);
+        if (r != null && r.node() != null) reporterNodes.put(c.replyTo(), r.node());
+        if (result.warmUpCompleted()) {
             // the last FULL report of the warm-up: cycle now rather than a cycle-interval later
             ctx.getLog().info("warm-up complete: every member delivered a FULL report");
             timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
             ctx.getSelf().tell(CycleTick.INSTANCE);
         }
-        return switch (o) {
+        return Effect().reply(c.replyTo(), switch (result.outcome()) {
             case APPLIED, CHUNK_BUFFERED -> new NodeReporter.ReportAck(r.incarnation(), r.seq());
             case NEED_FULL -> new NodeReporter.ResendFull(r.incarnation(), r.seq(), "view of " + r.node()
                     + " cannot take seq " + r.seq());
             default -> {
-                ctx.getLog().debug("report {}#{} from {} ignored: {}", r.incarnation(), r.seq(), r.node(), o);
-                yield new NodeReporter.ReportRejected(r.incarnation(), r.seq(), o.name());
+                ctx.getLog().debug("report ignored: {}", result.outcome());
+                yield new NodeReporter.ReportRejected(r == null ? -1 : r.incarnation(), r == null ? -1 : r.seq(),
+                        result.outcome().name());
             }
-        };
-    }
-
-    private ReplyEffect<Event, State> onAcquire(State s, Acquire c) {
-        if (s.ledger.status(c.hash()).isEmpty() && !s.ledger.isNodeRemoved(c.node())) {
-            return Effect().persist(new BlobsRegistered(List.of(Registration.of(c.hash()))))
-                    .thenReply(c.replyTo(), st -> acquire(st, c));
-        }
-        return Effect().reply(c.replyTo(), acquire(s, c));
-    }
-
-    private AcquireReply acquire(State s, Acquire c) {
-        return switch (s.ledger.acquire(c.node(), c.incarnation(), c.afterSeq(), c.hash(), clock.millis())) {
-            case ACQUIRED -> new AcquireReply(c.hash(), AcquireResult.ACQUIRED, List.of(), "acquired");
-            case GONE, UNKNOWN -> {
-                List<BlobHash> gone = s.ledger.goneInClosure(c.hash());
-                yield new AcquireReply(c.hash(), AcquireResult.GONE, gone,
-                        "being deleted or collected: " + gone + "; upload again, then acquire");
-            }
-            case FROM_REMOVED_NODE -> new AcquireReply(c.hash(), AcquireResult.REFUSED, List.of(),
-                    "node " + c.node() + " was removed from the cluster");
-        };
-    }
-
-    private ReplyEffect<Event, State> onRegister(State s, Register c) {
-        Set<BlobHash> hashes = new LinkedHashSet<>();
-        for (Registration r : c.registrations()) hashes.add(r.hash());
-        List<BlobHash> rejected = s.ledger.checkRegister(hashes);
-        List<Registration> accepted = c.registrations().stream().filter(r -> !rejected.contains(r.hash())).toList();
-        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(), rejected);
-        if (accepted.isEmpty()) return Effect().reply(c.replyTo(), reply);
-        return Effect().persist(new BlobsRegistered(accepted)).thenReply(c.replyTo(), st -> reply);
-    }
-
-    private ReplyEffect<Event, State> onPin(State s, PinBlob c) {
-        Optional<Refusal> error = c.owner() == null || c.owner().isBlank()
-                ? Optional.of(Refusal.badRequest("a pin needs an owner")) : s.ledger.checkPin(c.hash());
-        if (c.ttlMs() != null && c.ttlMs() <= 0) error = Optional.of(Refusal.badRequest("a pin's ttl must be positive"));
-        if (error.isPresent()) return Effect().reply(c.replyTo(), new OpResult(error.get()));
-        long now = clock.millis();
-        Pin pin = new Pin(c.owner(), c.reason() == null ? "" : c.reason(), now,
-                c.ttlMs() == null ? null : now + c.ttlMs());
-        return Effect().persist(new BlobPinned(c.hash(), pin)).thenReply(c.replyTo(), st -> OpResult.OK);
-    }
-
-    private ReplyEffect<Event, State> onUnpin(State s, UnpinBlob c) {
-        Optional<Refusal> error = s.ledger.checkUnpin(c.hash(), c.owner());
-        if (error.isPresent()) return Effect().reply(c.replyTo(), new OpResult(error.get()));
-        return Effect().persist(new BlobUnpinned(c.hash(), c.owner())).thenReply(c.replyTo(), st -> OpResult.OK);
+        });
     }
 
     private ReplyEffect<Event, State> runCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
         long t0 = System.nanoTime();
-        CycleOutcome o = s.ledger.planCycle(clock.millis(), dryRun || settings.dryRun());
+        CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis());
         lastCycleMs = (System.nanoTime() - t0) / 1e6;
+        CycleOutcome o = d.reply().apply(s.ledger);
         logCycle(s.ledger, o);
-        var effect = Effect().persist(new CycleCompleted(o)).thenRun(st -> {
+        var effect = Effect().persist(d.events()).thenRun(st -> {
             if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
         });
         return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
@@ -468,36 +462,6 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         return Effect().noReply();
     }
 
-    private ReplyEffect<Event, State> onStartDeletion(State s, StartDeletion c) {
-        List<BlobHash> batch = new ArrayList<>();
-        for (BlobHash h : s.ledger.deleting(c.max() + inFlight.size())) {
-            if (batch.size() < c.max() && !inFlight.contains(h)) batch.add(h);
-        }
-        List<BlobHash> fresh = settings.dryRun() ? List.of() : s.ledger.planDeletion(c.max() - batch.size());
-        inFlight.addAll(batch);
-        inFlight.addAll(fresh);
-        List<BlobHash> all = new ArrayList<>(batch);
-        all.addAll(fresh);
-        Sweeper.Batch reply = new Sweeper.Batch(all);
-        if (fresh.isEmpty()) {
-            c.replyTo().tell(reply);
-            return Effect().noReply();
-        }
-        return Effect().persist(new DeletionStarted(fresh, clock.millis())).thenRun(st -> c.replyTo().tell(reply))
-                .thenNoReply();
-    }
-
-    private ReplyEffect<Event, State> onConfirmDeleted(State s, ConfirmDeleted c) {
-        c.hashes().forEach(inFlight::remove);
-        if (c.hashes().isEmpty()) return Effect().noReply();
-        return Effect().persist(new BlobsCollected(c.hashes(), clock.millis(), c.bytes())).thenNoReply();
-    }
-
-    private ReplyEffect<Event, State> onDeletionFailed(State s, ReportDeletionFailed c) {
-        inFlight.remove(c.hash());
-        return Effect().persist(new DeletionFailed(c.hash(), c.error(), clock.millis())).thenNoReply();
-    }
-
     private ReplyEffect<Event, State> onMemberChanged(State s, MemberChanged c) {
         var member = c.event().member();
         String node = NodeIds.of(member.uniqueAddress());
@@ -505,8 +469,21 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
             ctx.getLog().info("member {} removed: its references are dropped", node);
             s.ledger.memberRemoved(node, clock.millis());
         } else if ((c.event() instanceof ClusterEvent.MemberUp || c.event() instanceof ClusterEvent.MemberWeaklyUp)
-                && (settings.nodeRole().isEmpty() || member.hasRole(settings.nodeRole()))) {
+                && reports(member)) {
             s.ledger.memberUp(node, clock.millis());
+        }
+        return Effect().noReply();
+    }
+
+    private ReplyEffect<Event, State> onMembersNow(State s, MembersNow c) {
+        Set<String> present = new HashSet<>();
+        for (Member m : c.state().getMembers()) present.add(NodeIds.of(m.uniqueAddress()));
+        for (String node : s.ledger.members()) {
+            if (!present.contains(node)) {
+                ctx.getLog().info("member {} was removed before this coordinator subscribed: its references are dropped",
+                        node);
+                s.ledger.memberRemoved(node, clock.millis());
+            }
         }
         return Effect().noReply();
     }
@@ -532,7 +509,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 : ctx.getSystem().address().toString();
         return new Summary(l.cycle(), self, l.warmingUp(), l.warmUpBlockers(), settings.dryRun(), counts,
                 l.nodes(clock.millis()), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
-                l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting());
+                l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting(),
+                l.reportedUnknown());
     }
 
     // =====================================================================================================
@@ -541,35 +519,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     @Override
     public EventHandler<State, Event> eventHandler() {
-        return newEventHandlerBuilder().forAnyState()
-                .onEvent(BlobsRegistered.class, (s, e) -> {
-                    s.ledger.applyRegistered(e.registrations());
-                    return s;
-                })
-                .onEvent(BlobPinned.class, (s, e) -> {
-                    s.ledger.applyPinned(e.hash(), e.pin());
-                    return s;
-                })
-                .onEvent(BlobUnpinned.class, (s, e) -> {
-                    s.ledger.applyUnpinned(e.hash(), e.owner());
-                    return s;
-                })
-                .onEvent(CycleCompleted.class, (s, e) -> {
-                    s.ledger.applyCycle(e.outcome());
-                    return s;
-                })
-                .onEvent(DeletionStarted.class, (s, e) -> {
-                    s.ledger.applyDeletionStarted(e.hashes(), e.at());
-                    return s;
-                })
-                .onEvent(BlobsCollected.class, (s, e) -> {
-                    s.ledger.applyCollected(e.hashes(), e.at(), e.bytes());
-                    return s;
-                })
-                .onEvent(DeletionFailed.class, (s, e) -> {
-                    s.ledger.applyDeletionFailed(e.hash());
-                    return s;
-                })
-                .build();
+        return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
+            CoordinatorCore.apply(s.ledger, e);
+            return s;
+        });
     }
 }

@@ -55,6 +55,9 @@ final class Metrics {
         m.header("blobgc_reported_while_deleting_total", "counter", "Blobs a node reported in use while DELETING "
                 + "(it used them without acquire).");
         m.sample("blobgc_reported_while_deleting_total", "", s.reportedWhileDeleting());
+        m.header("blobgc_reported_unknown_total", "counter", "Hashes nodes reported that the registry does not hold "
+                + "(never uploaded, or collected): not protected; upload blobs before using them.");
+        m.sample("blobgc_reported_unknown_total", "", s.reportedUnknown());
         return m.out.toString();
     }
 

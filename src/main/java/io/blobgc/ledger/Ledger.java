@@ -68,6 +68,14 @@ public final class Ledger {
     private final Map<String, Long> removedNodes = new HashMap<>();
     private final Map<Integer, Integer> nodePins = new HashMap<>();
     private final IntSet dirty = new IntSet();
+    /**
+     * Blobs that were protected (held, or reachable from a held blob) at some moment since the last cycle: a use
+     * that starts and ends between two cycles restarts the grace all the same (S3), and none of them is handed to
+     * the sweeper before the next cycle looked at it.
+     */
+    private final IntSet usedSinceCycle = new IntSet();
+    /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
+    private Set<String> members;
     /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
     private final LinkedHashMap<Long, Long> cycleTicks = new LinkedHashMap<>() {
         @Override
@@ -82,6 +90,7 @@ public final class Ledger {
     private boolean warmingUp;
     private final EnumMap<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
     private long reportedWhileDeleting;
+    private long reportedUnknown;
 
     public Ledger(LedgerSettings settings) {
         this(settings, 1024);
@@ -119,6 +128,11 @@ public final class Ledger {
                     addEdge(dependents, dep, b);
                     table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
                     table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
+                    // a new edge may protect the callee (S2): the next cycle looks at it and its closure
+                    boolean used = isProtected(b);
+                    dirty.add(dep);
+                    if (used) usedSinceCycle.add(dep);
+                    markClosure(dep, used);
                 }
             }
         }
@@ -185,6 +199,11 @@ public final class Ledger {
         frozen = o.frozen();
         graceResetAt = o.graceResetAt();
         cycleTicks.put(o.cycle(), tick);
+        // the plan looked at these; what changes from here on (an expired pin below) waits for the next cycle
+        if (!o.frozen() && !o.warmingUp()) {
+            dirty.clear();
+            usedSinceCycle.clear();
+        }
         for (PinRef p : o.expiredPins()) applyUnpinned(p.hash(), p.owner());
         for (BlobHash h : o.activated()) transition(h, BlobStatus.ACTIVE, o);
         for (BlobHash h : o.pinned()) transition(h, BlobStatus.PINNED, o);
@@ -200,7 +219,6 @@ public final class Ledger {
             collectedOrder.removeFirst();
         }
         while (!graceQueue.isEmpty() && !graceCurrent(graceQueue.id(0), graceQueue.time(0))) graceQueue.removeFirst();
-        if (!o.frozen() && !o.warmingUp()) dirty.clear();
         history.addLast(HistoryEntry.of(o));
         while (history.size() > settings.historySize()) history.removeFirst();
     }
@@ -265,6 +283,12 @@ public final class Ledger {
         }
     }
 
+    /** How many failed deletions of {@code hash} were journaled. */
+    public int failedDeletions(BlobHash hash) {
+        int b = table.find(hash);
+        return b < 0 ? 0 : failedDeletions.getOrDefault(b, 0);
+    }
+
     public void applyDeletionFailed(BlobHash hash) {
         int b = table.find(hash);
         if (b >= 0) failedDeletions.merge(b, 1, Integer::sum);
@@ -316,20 +340,6 @@ public final class Ledger {
             if (b >= 0 && table.status(b) == BlobStatus.DELETING) rejected.add(h);
         }
         return rejected;
-    }
-
-    /** The hashes of a report that must be registered (persisted) before it is applied: unknown or COLLECTED. */
-    public List<BlobHash> needsRegistration(NodeReport r) {
-        List<BlobHash> out = new ArrayList<>();
-        for (BlobHash h : r.activeAdded()) if (needsRegistration(h)) out.add(h);
-        for (BlobHash h : r.pinsAdded()) if (needsRegistration(h)) out.add(h);
-        return out;
-    }
-
-    /** Whether {@code hash} must be registered (persisted) before a node may hold it. */
-    public boolean needsRegistration(BlobHash hash) {
-        int b = table.find(hash);
-        return b < 0 || table.status(b) == BlobStatus.COLLECTED;
     }
 
     /** Why an operator pin on {@code hash} cannot be taken, or empty when it can. */
@@ -420,8 +430,10 @@ public final class Ledger {
                         rescued.add(table.hash(b));
                     }
                 }
-            } else if (status == BlobStatus.ACTIVE || status == BlobStatus.PINNED) {
+            } else if (status == BlobStatus.ACTIVE || status == BlobStatus.PINNED || usedSinceCycle.contains(b)) {
+                // unused now; a blob used since the last cycle (even briefly) starts its grace again from now
                 toUnreferenced.add(table.hash(b));
+                if (status == BlobStatus.MARKED_FOR_COLLECTION) rescued.add(table.hash(b));
             } else if (status == BlobStatus.UNREFERENCED
                     && now - Math.max(table.time(b), resetAt) >= settings.gracePeriodMs()
                     && confirmTick > decisionTick(b)) {
@@ -445,7 +457,7 @@ public final class Ledger {
         List<BlobHash> out = new ArrayList<>();
         for (int b : marked) {
             if (out.size() >= max) break;
-            if (!isProtected(b) && confirmTick > decisionTick(b)) out.add(table.hash(b));
+            if (!isProtected(b) && !usedSinceCycle.contains(b) && confirmTick > decisionTick(b)) out.add(table.hash(b));
         }
         return out;
     }
@@ -499,19 +511,33 @@ public final class Ledger {
     /** A member that runs a reporter is up: it must report before anything it might hold can be marked. */
     public void memberUp(String node, long now) {
         if (removedNodes.containsKey(node)) return;
+        if (members != null) members.add(node);
         views.computeIfAbsent(node, n -> new NodeView(n, now));
     }
 
     /** Membership removed the member (it left, or was downed): its references and pins are dropped (S4). */
     public void memberRemoved(String node, long now) {
+        if (members != null) members.remove(node);
         NodeView v = views.remove(node);
         if (v != null) clearView(v);
         removedNodes.put(node, now);
         removedNodes.values().removeIf(at -> at + settings.tombstoneTtlMs() < now);
     }
 
-    /** After a recovery: every view must be rebuilt from a FULL report before anything is marked (S5). */
-    public void beginWarmUp() {
+    /**
+     * After a recovery: every view must be rebuilt from a FULL report before anything is marked (S5). The barrier
+     * waits for each of {@code upMembers} — the Up members that run a reporter, read from membership when the
+     * recovery completes, before any report is handled — and for every member that comes Up later in the warm-up.
+     * A report from a node that is not a member does not hold the barrier. {@code null}: no membership service
+     * (a single process): every node that reports counts.
+     */
+    public void beginWarmUp(Collection<String> upMembers, long now) {
+        members = upMembers == null ? null : new java.util.TreeSet<>(upMembers);
+        if (members != null) for (String m : members) memberUp(m, now);
+        beginWarmUp();
+    }
+
+    private void beginWarmUp() {
         warmingUp = true;
         for (NodeView v : views.values()) v.fullSinceRecovery = false;
         for (int b = 0; b < table.highWater(); b++) {
@@ -542,12 +568,18 @@ public final class Ledger {
                 v.stale = false;
                 return ReportOutcome.NEED_FULL;
             }
-            for (BlobHash h : r.activeAdded()) addRef(v, idFor(h));
+            for (BlobHash h : r.activeAdded()) {
+                int b = reportedId(h);
+                if (b >= 0) addRef(v, b);
+            }
             for (BlobHash h : r.activeRemoved()) {
                 int b = table.find(h);
                 if (b >= 0 && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
             }
-            for (BlobHash h : r.pinsAdded()) addNodePin(v, idFor(h));
+            for (BlobHash h : r.pinsAdded()) {
+                int b = reportedId(h);
+                if (b >= 0) addNodePin(v, b);
+            }
             for (BlobHash h : r.pinsRemoved()) {
                 int b = table.find(h);
                 if (b >= 0) removeNodePin(v, b);
@@ -577,19 +609,23 @@ public final class Ledger {
         return ReportOutcome.APPLIED;
     }
 
-    /** The id of a hash a node reports: unknown and COLLECTED hashes are registered (the coordinator persisted it). */
-    private int idFor(BlobHash h) {
+    /**
+     * The id of a hash a node reports, or -1 when the view cannot hold it: a report never registers a blob nor
+     * revives a COLLECTED one (its content is gone; only a persisted registration, an upload, makes it known again).
+     * A node lists hashes it asked for and may have been refused (GONE); those are not held. Counted.
+     */
+    private int reportedId(BlobHash h) {
         int b = table.find(h);
         if (b < 0 || table.status(b) == BlobStatus.COLLECTED) {
-            applyRegistered(List.of(Registration.of(h)));
-            b = table.find(h);
-        } else if (table.status(b) == BlobStatus.DELETING) {
-            reportedWhileDeleting++;
+            reportedUnknown++;
+            return -1;
         }
+        if (table.status(b) == BlobStatus.DELETING) reportedWhileDeleting++;
         return b;
     }
 
     private void confirmed(NodeView v, long now) {
+        v.dropped = false;
         v.complete = true;
         v.lastReportAt = now;
         v.stale = false;
@@ -600,9 +636,15 @@ public final class Ledger {
     private void replaceView(NodeView v, PendingFull full) {
         coverAcquires(v, full.incarnation, full.seq);
         IntSet active = new IntSet(full.active.size());
-        for (BlobHash h : full.active) active.add(idFor(h));
+        for (BlobHash h : full.active) {
+            int b = reportedId(h);
+            if (b >= 0) active.add(b);
+        }
         IntSet pins = new IntSet(full.pins.size());
-        for (BlobHash h : full.pins) pins.add(idFor(h));
+        for (BlobHash h : full.pins) {
+            int b = reportedId(h);
+            if (b >= 0) pins.add(b);
+        }
         for (int b : v.active.toArray()) if (!active.contains(b) && !v.sticky.containsKey(b)) removeRef(v, b);
         active.forEach(b -> addRef(v, b));
         for (int b : v.pins.toArray()) if (!pins.contains(b)) removeNodePin(v, b);
@@ -708,15 +750,24 @@ public final class Ledger {
 
     /** A blob's direct hold flipped: it, and everything it keeps alive, needs a look next cycle. */
     private void holdChanged(int b, boolean wasHeld) {
-        if (held(b) == wasHeld) return;
+        boolean nowHeld = held(b);
+        if (nowHeld == wasHeld) return;
+        if (nowHeld) usedSinceCycle.add(b);
         dirty.add(b);
-        if (!table.flag(b, BlobTable.FLAG_HAS_DEPS)) return;
-        int[] down = deps.get(b);
+        if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) markClosure(b, nowHeld);
+    }
+
+    /** Dirties the dependency closure below {@code b} ({@code b} excluded); {@code used}: it is protected now. */
+    private void markClosure(int b, boolean used) {
         ArrayDeque<Integer> todo = new ArrayDeque<>();
-        for (int d : down) todo.add(d);
+        if (b >= 0) for (int d : deps.getOrDefault(b, NONE)) todo.add(d);
+        IntSet seen = new IntSet();
         while (!todo.isEmpty()) {
             int d = todo.poll();
-            if (dirty.add(d)) for (int e : deps.getOrDefault(d, NONE)) todo.add(e);
+            if (!seen.add(d)) continue;
+            dirty.add(d);
+            if (used) usedSinceCycle.add(d);
+            for (int e : deps.getOrDefault(d, NONE)) todo.add(e);
         }
     }
 
@@ -731,23 +782,39 @@ public final class Ledger {
     private List<String> updateStaleness(long now) {
         List<String> stale = new ArrayList<>();
         for (NodeView v : views.values()) {
-            boolean isStale = now - v.lastReportAt >= settings.staleThresholdMs();
-            if (isStale && !v.stale && settings.staleNodePolicy() == StaleNodePolicy.DROP) clearView(v);
-            v.stale = isStale;
-            if (isStale) stale.add(v.node);
+            v.stale = now - v.lastReportAt >= settings.staleThresholdMs();
+            if (v.stale) stale.add(v.node);
+        }
+        // a stale view of a node that membership does not list is a removal we did not see (it was removed before
+        // this coordinator subscribed, and its late report made the view): nothing will ever drop it otherwise
+        views.values().removeIf(v -> {
+            if (!v.stale || isMember(v.node)) return false;
+            clearView(v);
+            return true;
+        });
+        // policy drop (the original's behaviour) drops a stale member's references — but never below quorum (S7)
+        if (settings.staleNodePolicy() == StaleNodePolicy.DROP && liveNodes() >= settings.minNodesReporting()) {
+            for (NodeView v : views.values()) if (v.stale && !v.dropped) {
+                clearView(v);
+                v.dropped = true;
+            }
         }
         return stale;
     }
 
+    /** Membership lists the node as Up (always true without membership). */
+    private boolean isMember(String node) {
+        return members == null || members.contains(node);
+    }
+
+    /** Live: a member whose view is not stale. Only members count towards quorum (S7). */
     private int liveNodes() {
-        int n = 0;
-        for (NodeView v : views.values()) if (!v.stale) n++;
-        return n;
+        return liveNodeNames().size();
     }
 
     private List<String> liveNodeNames() {
         List<String> out = new ArrayList<>();
-        for (NodeView v : views.values()) if (!v.stale) out.add(v.node);
+        for (NodeView v : views.values()) if (!v.stale && isMember(v.node)) out.add(v.node);
         return out;
     }
 
@@ -763,11 +830,13 @@ public final class Ledger {
 
     private boolean warmingUpNow() {
         if (!warmingUp) return false;
-        if (views.isEmpty()) return true;
+        boolean anyMember = false;
         for (NodeView v : views.values()) {
+            if (!isMember(v.node)) continue;
+            anyMember = true;
             if (!v.fullSinceRecovery || !v.complete) return true;
         }
-        return false;
+        return !anyMember;
     }
 
     // =====================================================================================================
@@ -837,7 +906,9 @@ public final class Ledger {
     public List<String> warmUpBlockers() {
         if (!warmingUpNow()) return List.of();
         List<String> out = new ArrayList<>();
-        for (NodeView v : views.values()) if (!v.fullSinceRecovery || !v.complete) out.add(v.node);
+        for (NodeView v : views.values()) {
+            if (isMember(v.node) && (!v.fullSinceRecovery || !v.complete)) out.add(v.node);
+        }
         return out;
     }
 
@@ -859,6 +930,16 @@ public final class Ledger {
 
     public long reportedWhileDeleting() {
         return reportedWhileDeleting;
+    }
+
+    /** Hashes reported by nodes that the registry does not hold (never uploaded, or collected): not protected. */
+    public long reportedUnknown() {
+        return reportedUnknown;
+    }
+
+    /** The Up members membership listed (empty without membership). */
+    public List<String> members() {
+        return members == null ? List.of() : List.copyOf(members);
     }
 
     public boolean isNodeRemoved(String node) {
@@ -962,6 +1043,8 @@ public final class Ledger {
         boolean complete;
         boolean fullSinceRecovery;
         boolean stale;
+        /** Policy drop cleared this stale view; a report makes it live again. */
+        boolean dropped;
         long lastReportAt;
         long lastCompleteTick;
         final IntSet active = new IntSet();

@@ -165,14 +165,87 @@ class CoordinatorTest {
         assertFalse(cycle().warmingUp());
     }
 
+    /** Issue 8, defect 3: a pruned tombstone is an unknown hash, and its content is gone. */
     @Test
-    void unknownReportedHashesAreRegisteredAndPersistedFirst() {
-        BlobHash x = blob("never registered");
-        var r = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
+    void r3_anAcquireOfAnUnknownHashAnswersGoneAndRegistersNothing() {
+        full();
+        BlobHash x = blob("never uploaded, or collected and its tombstone pruned");
+        var r = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
+        assertEquals(Coordinator.AcquireResult.GONE, r.reply().result());
+        assertTrue(r.hasNoEvents(), "nothing registered");
+        assertNull(status(x));
+    }
+
+    /** Issue 8, defect 4: reports list hashes a node asked for and was refused; a report registers nothing. */
+    @Test
+    void r4_aReportNeverRegistersNorRevivesAHash() {
+        BlobHash unknown = blob("never registered");
+        full(); // the warm-up's cycle follows the first FULL report
+        TestProbe<Object> probe = kit.createTestProbe();
+        probe.awaitAssert(() -> {
+            assertFalse(es.getState().ledger().warmingUp());
+            return null;
+        });
+        var r = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(unknown), List.of()),
                 reporter.getRef()));
-        assertInstanceOf(Coordinator.BlobsRegistered.class, r.event());
+        assertTrue(r.hasNoEvents(), "a report persisted " + r.events());
         assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
-        assertEquals(BlobStatus.ACTIVE, es.restart().state().ledger().status(x).orElseThrow());
+        assertNull(status(unknown));
+        BlobHash x = collectedBlob();
+        var current = es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, ++seq, List.of(x), List.of(),
+                List.of(), List.of()), reporter.getRef()));
+        assertTrue(current.hasNoEvents());
+        assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
+        assertEquals(BlobStatus.COLLECTED, status(x), "a report revived a blob whose content is gone");
+        var acquire = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n2", 1, 0, x, ref));
+        assertEquals(Coordinator.AcquireResult.GONE, acquire.reply().result());
+    }
+
+    /** Issue 8, defect 5: a report that S8 rejects changes nothing, in the journal neither. */
+    @Test
+    void r5_aRejectedReportPersistsNothing() {
+        BlobHash x = collectedBlob();
+        var late = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
+                reporter.getRef()));
+        assertInstanceOf(NodeReporter.ReportRejected.class, reporter.receiveMessage());
+        assertTrue(late.hasNoEvents(), "a rejected report persisted " + late.events());
+        assertEquals(BlobStatus.COLLECTED, status(x));
+    }
+
+    /** Issue 8, defect 13: bad input is a clear refusal, never a crash that loses the soft state (DESIGN 6). */
+    @Test
+    void r13_aCommandWithoutAHashIsRefusedAndTheCoordinatorKeepsItsViews() {
+        BlobHash used = blob("used13");
+        register(used);
+        full(used);
+        var acquire = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, null, ref));
+        assertEquals(Coordinator.AcquireResult.REFUSED, acquire.reply().result());
+        var pin = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(null, "ops", "r", null, ref));
+        assertEquals(Refusal.Kind.BAD_REQUEST, pin.reply().refusal().kind());
+        var unpin = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.UnpinBlob(null, "ops", ref));
+        assertEquals(Refusal.Kind.BAD_REQUEST, unpin.reply().refusal().kind());
+        assertNull(es.<Coordinator.BlobReply>runCommand(ref -> new Coordinator.GetBlob(null, ref)).reply().info());
+        var summary = es.<Coordinator.Summary>runCommand(Coordinator.GetSummary::new).reply();
+        assertEquals(1, summary.nodes().size(), "the node's view survived: no restart");
+        assertFalse(summary.warmingUp());
+    }
+
+    /** A blob that n1 reported, then dropped, and that the sweeper deleted. */
+    private BlobHash collectedBlob() {
+        BlobHash x = blob("collected");
+        register(x);
+        full();
+        cycle();
+        heartbeat();
+        cycle();
+        heartbeat();
+        cycle(); // wakes the sweeper
+        TestProbe<Object> probe = kit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            assertEquals(BlobStatus.COLLECTED, status(x));
+            return null;
+        });
+        return x;
     }
 
     @Test

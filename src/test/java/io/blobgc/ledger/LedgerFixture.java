@@ -42,6 +42,8 @@ final class LedgerFixture {
     }
 
     ReportOutcome full(String node, Collection<BlobHash> active, Collection<BlobHash> pins) {
+        registerUnknown(active);
+        registerUnknown(pins);
         return ledger.report(NodeReport.full(node, 1, nextSeq(node), List.copyOf(active), List.copyOf(pins)), now);
     }
 
@@ -50,13 +52,20 @@ final class LedgerFixture {
     }
 
     ReportOutcome delta(String node, Collection<BlobHash> added, Collection<BlobHash> removed) {
+        registerUnknown(added);
         return ledger.report(NodeReport.delta(node, 1, nextSeq(node), List.copyOf(added), List.copyOf(removed),
                 List.of(), List.of()), now);
     }
 
     ReportOutcome pinDelta(String node, Collection<BlobHash> pinsAdded, Collection<BlobHash> pinsRemoved) {
+        registerUnknown(pinsAdded);
         return ledger.report(NodeReport.delta(node, 1, nextSeq(node), List.of(), List.of(),
                 List.copyOf(pinsAdded), List.copyOf(pinsRemoved)), now);
+    }
+
+    /** Blobs a node uses were uploaded (registered) first: reports never register anything themselves. */
+    private void registerUnknown(Collection<BlobHash> hs) {
+        for (BlobHash x : hs) if (ledger.status(x).isEmpty()) register(x);
     }
 
     ReportOutcome heartbeat(String node) {

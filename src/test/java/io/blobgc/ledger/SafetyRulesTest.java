@@ -118,9 +118,7 @@ class SafetyRulesTest {
         assertEquals(BlobStatus.MARKED_FOR_COLLECTION, f.status(y));
         // failover: the new coordinator has the journal's state, no views
         Ledger recovered = Ledger.fromSnapshot(f.ledger.settings(), f.ledger.snapshot());
-        recovered.beginWarmUp();
-        recovered.memberUp("n1", f.now);
-        recovered.memberUp("n2", f.now);
+        recovered.beginWarmUp(List.of("n1", "n2"), f.now);
         recovered.report(NodeReport.full("n1", 1, 10, List.of(), List.of()), f.now);
         CycleOutcome o = recovered.planCycle(f.now, false);
         recovered.applyCycle(o);

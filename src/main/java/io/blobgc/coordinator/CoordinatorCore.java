@@ -1,0 +1,209 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobHash;
+import io.blobgc.coordinator.Coordinator.AcquireReply;
+import io.blobgc.coordinator.Coordinator.AcquireResult;
+import io.blobgc.coordinator.Coordinator.OpResult;
+import io.blobgc.coordinator.Coordinator.Registered;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Pin;
+import io.blobgc.ledger.Refusal;
+import io.blobgc.ledger.Registration;
+import io.blobgc.ledger.ReportOutcome;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The coordinator's decisions in plain Java: for each command, what to persist and what to answer. The
+ * {@link Coordinator} actor and the deterministic simulation drive this same code: the actor persists the
+ * {@link Decision}'s events, applies them with {@link #apply} (its event handler, also on recovery), then sends the
+ * reply computed on the new state. No Pekko, no I/O, no clock: time is an argument.
+ *
+ * <p>The ledger is the event-sourced state; what belongs to one incarnation of the coordinator (the blobs handed to
+ * its sweeper, failures not yet journaled) lives here and is reset by {@link #recovered}. No input reaches an
+ * exception: a command missing a hash or a node is refused (DESIGN section 6: bad input is never a crash).
+ */
+public final class CoordinatorCore {
+
+    /** Events to persist, then the reply, computed on the state after they were applied. */
+    public record Decision<R>(List<Coordinator.Event> events, Function<Ledger, R> reply) {
+        static <R> Decision<R> answer(Function<Ledger, R> reply) {
+            return new Decision<>(List.of(), reply);
+        }
+
+        static <R> Decision<R> persist(Coordinator.Event event, Function<Ledger, R> reply) {
+            return new Decision<>(List.of(event), reply);
+        }
+    }
+
+    /** What became of a report, and whether it was the last FULL report the warm-up waited for (cycle now). */
+    public record ReportResult(ReportOutcome outcome, boolean warmUpCompleted) {
+    }
+
+    private final boolean dryRun;
+    /** Blobs handed to the sweeper and not yet confirmed or failed. */
+    private final Set<BlobHash> inFlight = new HashSet<>();
+    /** Failed deletions not journaled: a blob that keeps failing is journaled after 1, 2, 4, 8… failures. */
+    private final Map<BlobHash, Integer> unjournaledFailures = new HashMap<>();
+
+    /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
+    public CoordinatorCore(boolean dryRun) {
+        this.dryRun = dryRun;
+    }
+
+    /**
+     * Recovery completed: what the previous incarnation handed out is forgotten, and the warm-up (S5) waits for every
+     * Up member in {@code upMembers} (null: no membership service, every reporting node counts).
+     */
+    public void recovered(Ledger l, Collection<String> upMembers, long now) {
+        inFlight.clear();
+        unjournaledFailures.clear();
+        l.beginWarmUp(upMembers, now);
+    }
+
+    public Decision<ReportResult> report(NodeReport r, long now) {
+        return Decision.answer(l -> {
+            if (!wellFormed(r)) return new ReportResult(ReportOutcome.MALFORMED, false);
+            boolean warming = l.warmingUp();
+            ReportOutcome o = l.report(r, now);
+            return new ReportResult(o, warming && !l.warmingUp());
+        });
+    }
+
+    private static boolean wellFormed(NodeReport r) {
+        return r != null && r.node() != null && r.kind() != null && noNulls(r.activeAdded())
+                && noNulls(r.activeRemoved()) && noNulls(r.pinsAdded()) && noNulls(r.pinsRemoved());
+    }
+
+    private static boolean noNulls(List<?> xs) {
+        for (Object x : xs) if (x == null) return false; // List.of(…).contains(null) throws
+        return true;
+    }
+
+    /**
+     * The acquire fence (S6). Never registers: a hash the registry does not hold (never uploaded, or collected and
+     * its tombstone pruned) has no content, so the answer is GONE — upload it, then acquire.
+     */
+    public Decision<AcquireReply> acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
+        if (node == null || hash == null) {
+            return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
+                    "an acquire needs a node and a hash"));
+        }
+        return Decision.answer(l -> switch (l.acquire(node, incarnation, afterSeq, hash, now)) {
+            case ACQUIRED -> new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "acquired");
+            case UNKNOWN -> new AcquireReply(hash, AcquireResult.GONE, List.of(hash),
+                    "unknown blob (never uploaded, or collected long ago): upload it, then acquire");
+            case GONE -> {
+                List<BlobHash> gone = l.goneInClosure(hash);
+                yield new AcquireReply(hash, AcquireResult.GONE, gone,
+                        "being deleted or collected: " + gone + "; upload again, then acquire");
+            }
+            case FROM_REMOVED_NODE -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
+                    "node " + node + " was removed from the cluster");
+        });
+    }
+
+    /** An upload's registration: refused for blobs being deleted right now (upload again once collected). */
+    public Decision<Registered> register(Ledger l, List<Registration> registrations) {
+        List<Registration> given = registrations == null ? List.of()
+                : registrations.stream().filter(Objects::nonNull).toList();
+        Set<BlobHash> hashes = new LinkedHashSet<>();
+        for (Registration r : given) hashes.add(r.hash());
+        List<BlobHash> rejected = l.checkRegister(hashes);
+        List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
+        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(), rejected);
+        if (accepted.isEmpty()) return Decision.answer(st -> reply);
+        return Decision.persist(new Coordinator.BlobsRegistered(accepted), st -> reply);
+    }
+
+    public Decision<OpResult> pin(Ledger l, BlobHash hash, String owner, String reason, Long ttlMs, long now) {
+        Optional<Refusal> error;
+        if (hash == null) error = Optional.of(Refusal.badRequest("a pin needs a hash"));
+        else if (owner == null || owner.isBlank()) error = Optional.of(Refusal.badRequest("a pin needs an owner"));
+        else if (ttlMs != null && ttlMs <= 0) error = Optional.of(Refusal.badRequest("a pin's ttl must be positive"));
+        else error = l.checkPin(hash);
+        if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
+        Pin pin = new Pin(owner, reason == null ? "" : reason, now, ttlMs == null ? null : now + ttlMs);
+        return Decision.persist(new Coordinator.BlobPinned(hash, pin), st -> OpResult.OK);
+    }
+
+    public Decision<OpResult> unpin(Ledger l, BlobHash hash, String owner) {
+        Optional<Refusal> error = hash == null || owner == null
+                ? Optional.of(Refusal.badRequest("an unpin needs a hash and an owner")) : l.checkUnpin(hash, owner);
+        if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
+        return Decision.persist(new Coordinator.BlobUnpinned(hash, owner), st -> OpResult.OK);
+    }
+
+    /** One GC cycle; a dry run when asked or configured (S9). */
+    public Decision<CycleOutcome> cycle(Ledger l, boolean dryRunAsked, long now) {
+        CycleOutcome o = l.planCycle(now, dryRunAsked || dryRun);
+        return Decision.persist(new Coordinator.CycleCompleted(o), st -> o);
+    }
+
+    /**
+     * The sweeper asks for up to {@code max} blobs to delete: first those left DELETING (a predecessor's, or
+     * failed), then newly fenced ones (persisted as DELETING first, S6). In a dry run nothing, not even blobs left
+     * DELETING by an earlier run (S9).
+     */
+    public Decision<List<BlobHash>> startDeletion(Ledger l, int max, long now) {
+        if (dryRun || max <= 0) return Decision.answer(st -> List.of());
+        List<BlobHash> batch = new ArrayList<>();
+        for (BlobHash h : l.deleting(max + inFlight.size())) {
+            if (batch.size() < max && !inFlight.contains(h)) batch.add(h);
+        }
+        List<BlobHash> fresh = l.planDeletion(max - batch.size());
+        inFlight.addAll(batch);
+        inFlight.addAll(fresh);
+        List<BlobHash> all = new ArrayList<>(batch);
+        all.addAll(fresh);
+        if (fresh.isEmpty()) return Decision.answer(st -> all);
+        return Decision.persist(new Coordinator.DeletionStarted(fresh, now), st -> all);
+    }
+
+    public Decision<Void> confirmDeleted(List<BlobHash> hashes, long bytes, long now) {
+        List<BlobHash> done = hashes == null ? List.of() : hashes.stream().filter(Objects::nonNull).toList();
+        done.forEach(inFlight::remove);
+        done.forEach(unjournaledFailures::remove);
+        if (done.isEmpty()) return Decision.answer(st -> null);
+        return Decision.persist(new Coordinator.BlobsCollected(done, now, bytes), st -> null);
+    }
+
+    /**
+     * A deletion failed: retried with the sweeper's backoff. The journal records the 1st, 2nd, 4th, 8th… failure of a
+     * blob, so a deletion that keeps failing does not write an event every retry.
+     */
+    public Decision<Void> deletionFailed(Ledger l, BlobHash hash, String error, long now) {
+        if (hash == null) return Decision.answer(st -> null);
+        inFlight.remove(hash);
+        int journaled = l.failedDeletions(hash);
+        int pending = unjournaledFailures.merge(hash, 1, Integer::sum);
+        if (pending < (journaled == 0 ? 1 : 1 << Math.min(20, journaled - 1))) return Decision.answer(st -> null);
+        unjournaledFailures.remove(hash);
+        return Decision.persist(new Coordinator.DeletionFailed(hash, error, now), st -> null);
+    }
+
+    /** The event handler: live, and on every recovery. */
+    public static Ledger apply(Ledger l, Coordinator.Event e) {
+        if (e instanceof Coordinator.BlobsRegistered r) l.applyRegistered(r.registrations());
+        else if (e instanceof Coordinator.BlobPinned p) l.applyPinned(p.hash(), p.pin());
+        else if (e instanceof Coordinator.BlobUnpinned u) l.applyUnpinned(u.hash(), u.owner());
+        else if (e instanceof Coordinator.CycleCompleted c) l.applyCycle(c.outcome());
+        else if (e instanceof Coordinator.DeletionStarted d) l.applyDeletionStarted(d.hashes(), d.at());
+        else if (e instanceof Coordinator.BlobsCollected c) l.applyCollected(c.hashes(), c.at(), c.bytes());
+        else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
+        else throw new IllegalArgumentException("unknown event " + e);
+        return l;
+    }
+}

@@ -44,7 +44,10 @@ public final class SweeperCore {
 
     /** Delay before asking for the next batch after one without failures. */
     public static final long NEXT_BATCH_DELAY_MS = 100;
-    private static final long TICK_NANOS = 100_000_000L;
+    /** One token of the rate limit's bucket, in the bucket's unit (nano-tokens: a token per 10^9). */
+    private static final long TOKEN = 1_000_000_000L;
+    /** The burst is what the rate earns in this long (but at least one deletion). */
+    private static final long BURST_WINDOW_NANOS = 100_000_000L;
 
     private enum State { IDLE, ASKING, DELETING }
 
@@ -52,7 +55,8 @@ public final class SweeperCore {
     private final long retryMinMs;
     private final long retryMaxMs;
     private final long progressIntervalNanos;
-    private final int perTick;
+    /** The bucket's capacity in nano-tokens: max(1, rate × 0.1 s) deletions. */
+    private final long burst;
 
     private State state = State.IDLE;
     private final ArrayDeque<BlobHash> queue = new ArrayDeque<>();
@@ -63,6 +67,11 @@ public final class SweeperCore {
     private int batchFailures;
     private int consecutiveFailures;
     private long backoffUntilNanos;
+
+    /** The rate limit: a token bucket in nano-tokens, earning {@code maxDeletesPerSecond} tokens a second. */
+    private boolean bucketStarted;
+    private long credit;
+    private long creditAtNanos;
 
     private boolean sweeping;
     private long sweepStartedAt;
@@ -91,7 +100,7 @@ public final class SweeperCore {
         this.retryMinMs = retryMinMs;
         this.retryMaxMs = retryMaxMs;
         this.progressIntervalNanos = progressIntervalNanos;
-        this.perTick = Math.max(1, (int) Math.ceil(maxDeletesPerSecond * TICK_NANOS / 1_000_000_000.0));
+        this.burst = Math.max(TOKEN, (long) Math.floor(maxDeletesPerSecond * BURST_WINDOW_NANOS));
     }
 
     /** The core configured by {@code blob-gc.sweeper { … }}. */
@@ -131,6 +140,11 @@ public final class SweeperCore {
             sweepStartedAt = nowNanos;
             lastProgressAt = nowNanos;
         }
+        if (!bucketStarted) { // the bucket starts full, as if it had been filling while idle
+            bucketStarted = true;
+            credit = burst;
+            creditAtNanos = nowNanos;
+        }
         state = State.DELETING;
         sweepTotal += hashes.size();
         queue.addAll(hashes);
@@ -138,11 +152,16 @@ public final class SweeperCore {
     }
 
     /**
-     * The hashes to delete now, within the rate limit. They leave the queue: the caller deletes each and reports it
-     * with {@link #deleted} or {@link #failed}.
+     * The hashes to delete now, within the rate limit: one per whole token in the bucket (tokens accrue at
+     * {@code maxDeletesPerSecond} per second of {@code nowNanos}, up to a burst of max(1, rate × 0.1 s)). They leave
+     * the queue: the caller deletes each and reports it with {@link #deleted} or {@link #failed}.
      */
     public List<BlobHash> due(long nowNanos) {
-        int n = Math.min(queue.size(), perTick);
+        if (queue.isEmpty()) return List.of();
+        credit = creditAt(nowNanos);
+        if (nowNanos - creditAtNanos > 0) creditAtNanos = nowNanos;
+        int n = (int) Math.min(queue.size(), credit / TOKEN);
+        credit -= n * TOKEN;
         List<BlobHash> now = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             BlobHash h = queue.poll();
@@ -181,11 +200,27 @@ public final class SweeperCore {
     }
 
     /**
-     * How long until {@link #due} has something worth deleting: 0 when it would return hashes now,
-     * {@link Long#MAX_VALUE} when nothing is queued.
+     * How long until {@link #due} has a full round to return: until the bucket holds min(burst, queued) whole tokens
+     * (so at a high rate the deletions come in bursts of 0.1 s, not one timer per deletion). 0 when that is the case
+     * already, {@link Long#MAX_VALUE} when nothing is queued. Calling {@link #due} earlier is allowed (it returns what
+     * the bucket allows then, perhaps nothing).
      */
     public long nanosUntilNextDeletion(long nowNanos) {
-        return queue.isEmpty() ? Long.MAX_VALUE : TICK_NANOS;
+        if (queue.isEmpty()) return Long.MAX_VALUE;
+        long need = Math.min(queue.size(), burst / TOKEN) * TOKEN;
+        long have = creditAt(nowNanos);
+        if (have >= need) return 0;
+        long wait = (long) Math.ceil((need - have) / maxDeletesPerSecond);
+        while (creditAt(nowNanos + wait) < need) wait++; // against rounding: never wake a hair too early
+        return wait;
+    }
+
+    /** The bucket's content at {@code nowNanos} (a clock that steps back earns nothing). */
+    private long creditAt(long nowNanos) {
+        long elapsed = nowNanos - creditAtNanos;
+        if (elapsed <= 0) return credit;
+        double earned = elapsed * maxDeletesPerSecond; // nano-tokens: rate per second × nanoseconds
+        return (long) Math.min((double) burst, credit + earned);
     }
 
     /**

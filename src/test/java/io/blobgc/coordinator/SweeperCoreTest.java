@@ -104,4 +104,78 @@ class SweeperCoreTest {
         assertEquals(Optional.empty(), core.progressDue(15 * SECOND));
         assertTrue(core.progressDue(20 * SECOND).isPresent());
     }
+
+    /**
+     * Drives the core on a simulated clock in 100 ms steps from 0 s to 10 s (inclusive) with more work queued than
+     * it may do, and returns how many hashes were due. A token bucket starting full allows rate × 10 s plus its burst.
+     */
+    private static int dueIn10SimulatedSeconds(double rate) {
+        SweeperCore core = new SweeperCore(rate, 1000, 60_000, 10 * SECOND);
+        core.wake(0);
+        core.batch(hashes(20_000), 0);
+        int count = 0;
+        for (long now = 0; now <= 10 * SECOND; now += 100 * MS) {
+            for (BlobHash h : core.due(now)) {
+                core.deleted(h, 1);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Test
+    void rateLimitHoldsAtOneDeletionPerSecond() {
+        int count = dueIn10SimulatedSeconds(1);
+        assertTrue(count <= 11 && count >= 9, "rate 1/s over 10 s: expected 9..11 deletions, got " + count);
+    }
+
+    @Test
+    void rateLimitHoldsAtTwoAndAHalfDeletionsPerSecond() {
+        int count = dueIn10SimulatedSeconds(2.5);
+        assertTrue(count <= 26 && count >= 24, "rate 2.5/s over 10 s: expected 24..26 deletions, got " + count);
+    }
+
+    @Test
+    void rateLimitHoldsAtOneThousandDeletionsPerSecond() {
+        int count = dueIn10SimulatedSeconds(1000);
+        assertTrue(count <= 10_100 && count >= 9_900, "rate 1000/s over 10 s: expected 9900..10100 deletions, got "
+                + count);
+    }
+
+    @Test
+    void drivenByItsOwnDelaysTheCoreKeepsTheRateAndDeletesInBursts() {
+        for (double rate : new double[]{1, 2.5, 7, 1000}) {
+            SweeperCore core = new SweeperCore(rate, 1000, 60_000, 10 * SECOND);
+            core.wake(0);
+            core.batch(hashes(20_000), 0);
+            long now = 0;
+            int count = 0, rounds = 0;
+            while (now <= 10 * SECOND) {
+                List<BlobHash> due = core.due(now);
+                assertFalse(due.isEmpty(), "woken after nanosUntilNextDeletion, something is due (rate " + rate + ")");
+                for (BlobHash h : due) core.deleted(h, 1);
+                count += due.size();
+                rounds++;
+                long wait = core.nanosUntilNextDeletion(now);
+                assertTrue(wait > 0, "the bucket was just emptied");
+                now += wait;
+            }
+            double burst = Math.max(1, rate * 0.1);
+            assertTrue(count <= rate * 10 + burst && count >= rate * 10 - 1, "rate " + rate + ": " + count);
+            assertTrue(rounds <= 10 * 10 + 1, "no more than one round per 0.1 s (rate " + rate + "): " + rounds);
+        }
+    }
+
+    @Test
+    void theBucketRefillsWhileIdleButNoFurtherThanItsBurst() {
+        SweeperCore core = new SweeperCore(1000, 1000, 60_000, 10 * SECOND);
+        core.wake(0);
+        core.batch(hashes(1000), 0);
+        assertEquals(100, core.due(0).size(), "starts full: 0.1 s worth");
+        assertEquals(0, core.due(0).size());
+        assertEquals(100 * MS, core.nanosUntilNextDeletion(0));
+        assertEquals(50, core.due(50 * MS).size());
+        assertEquals(100, core.due(3600 * SECOND).size(), "an hour later: still one burst");
+        assertEquals(Long.MAX_VALUE, new SweeperCore(1, 0, 0, SECOND).nanosUntilNextDeletion(0), "nothing queued");
+    }
 }

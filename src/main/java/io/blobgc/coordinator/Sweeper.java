@@ -12,14 +12,16 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Deletes condemned blobs from the {@link BlobStore}. It only deletes what the coordinator handed over — blobs
- * already persisted as DELETING (the fence, S6) — at most {@code max-deletes-per-second}, confirms each batch
+ * already persisted as DELETING (the fence, S6) — within {@code max-deletes-per-second}, confirms each batch
  * (BlobsCollected), reports failures and retries them with exponential backoff. Runs on the blocking dispatcher.
+ * <p>
+ * A thin shell around {@link SweeperCore}, which makes every decision: this actor deletes exactly the hashes the core
+ * says are due, reports the results to it, relays its confirmations and failures to the coordinator, and schedules
+ * its timers from the core's delays. Only the test hook ({@code test-hooks.sweeper-hold-file}) lives here.
  */
 public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
@@ -35,7 +37,8 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
     private enum Tick implements Command { INSTANCE }
 
-    private static final Duration TICK = Duration.ofMillis(100);
+    /** How often a held sweeper (test hook) looks at the hold file again. */
+    private static final Duration HOLD_POLL = Duration.ofMillis(100);
 
     public static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, BlobStore store,
                                            BlobGcSettings settings) {
@@ -47,17 +50,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     private final ActorRef<Coordinator.Command> coordinator;
     private final BlobStore store;
     private final BlobGcSettings settings;
-    private final int perTick;
-    private final ArrayDeque<BlobHash> todo = new ArrayDeque<>();
-    private final List<BlobHash> done = new ArrayList<>();
-    private long doneBytes;
-    private boolean busy;
-    private int consecutiveFailures;
-    private long sweepStartedAt;
-    private long sweepTotal;
-    private long sweepDone;
-    private long sweepFailed;
-    private long lastProgressAt;
+    private final SweeperCore core;
 
     private Sweeper(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Coordinator.Command> coordinator,
                     BlobStore store, BlobGcSettings settings) {
@@ -66,7 +59,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         this.coordinator = coordinator;
         this.store = store;
         this.settings = settings;
-        this.perTick = Math.max(1, (int) Math.ceil(settings.maxDeletesPerSecond() * TICK.toMillis() / 1000.0));
+        this.core = SweeperCore.from(settings);
     }
 
     @Override
@@ -79,82 +72,49 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     }
 
     private Behavior<Command> onWake() {
-        if (!busy) {
-            busy = true;
+        if (core.wake(System.nanoTime())) {
             coordinator.tell(new Coordinator.StartDeletion(settings.sweepBatchSize(), getContext().getSelf()));
         }
         return this;
     }
 
     private Behavior<Command> onBatch(Batch b) {
-        if (b.hashes().isEmpty()) {
-            busy = false;
-            if (sweepTotal > 0) logProgress(true);
-            return this;
-        }
-        if (sweepTotal == 0) {
-            sweepStartedAt = System.nanoTime();
-            lastProgressAt = sweepStartedAt;
-        }
-        sweepTotal += b.hashes().size();
-        todo.addAll(b.hashes());
-        timers.startSingleTimer(Tick.INSTANCE, Duration.ZERO);
+        core.batch(b.hashes(), System.nanoTime()).ifPresent(p -> getContext().getLog().info(
+                "sweep finished: {} blobs deleted, {} failed, in {} ms", p.deleted(), p.failed(),
+                p.elapsedNanos() / 1_000_000));
+        if (core.queued() > 0) timers.startSingleTimer(Tick.INSTANCE, Duration.ZERO);
         return this;
     }
 
     private Behavior<Command> onTick() {
         String hold = settings.testHoldSweeperFile();
         if (!hold.isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(hold))) {
-            timers.startSingleTimer(Tick.INSTANCE, TICK); // test hook: fenced, but not deleted yet
+            timers.startSingleTimer(Tick.INSTANCE, HOLD_POLL); // test hook: fenced, but not deleted yet
             return this;
         }
-        boolean failed = false;
-        for (int i = 0; i < perTick && !todo.isEmpty(); i++) {
-            BlobHash h = todo.poll();
+        for (BlobHash h : core.due(System.nanoTime())) {
+            long bytes;
             try {
-                doneBytes += store.delete(h);
-                done.add(h);
-                sweepDone++;
+                bytes = store.delete(h);
             } catch (Exception e) {
-                failed = true;
-                sweepFailed++;
+                core.failed(h);
                 getContext().getLog().warn("deleting blob {} failed (will retry): {}", h, e.toString());
                 coordinator.tell(new Coordinator.ReportDeletionFailed(h, e.toString()));
+                continue;
             }
+            core.deleted(h, bytes);
         }
-        if (failed) consecutiveFailures++;
-        else if (!done.isEmpty()) consecutiveFailures = 0;
-        if (System.nanoTime() - lastProgressAt >= settings.sweepProgressInterval().toNanos()) logProgress(false);
-        if (!todo.isEmpty()) {
-            timers.startSingleTimer(Tick.INSTANCE, TICK);
+        long now = System.nanoTime();
+        core.progressDue(now).ifPresent(p -> getContext().getLog().info(
+                "sweeping: {}/{} blobs deleted ({}%), {} failed, {} ms so far", p.deleted(), p.total(),
+                p.total() == 0 ? 100 : 100 * p.deleted() / p.total(), p.failed(), p.elapsedNanos() / 1_000_000));
+        if (!core.batchDone()) {
+            timers.startSingleTimer(Tick.INSTANCE, Duration.ofNanos(core.nanosUntilNextDeletion(now)));
             return this;
         }
         // batch finished: confirm it, then ask for the next (after a backoff when deletions fail)
-        if (!done.isEmpty()) {
-            coordinator.tell(new Coordinator.ConfirmDeleted(List.copyOf(done), doneBytes));
-            done.clear();
-            doneBytes = 0;
-        }
-        busy = false;
-        if (consecutiveFailures == 0) {
-            timers.startSingleTimer(Wake.INSTANCE, TICK);
-        } else {
-            long min = settings.sweepRetryMin().toMillis();
-            long delay = Math.min(settings.sweepRetryMax().toMillis(), min << Math.min(20, consecutiveFailures - 1));
-            timers.startSingleTimer(Wake.INSTANCE, Duration.ofMillis(delay));
-        }
+        core.finishBatch(now).ifPresent(c -> coordinator.tell(new Coordinator.ConfirmDeleted(c.hashes(), c.bytes())));
+        timers.startSingleTimer(Wake.INSTANCE, Duration.ofMillis(core.nextWakeDelayMs()));
         return this;
-    }
-
-    private void logProgress(boolean finished) {
-        lastProgressAt = System.nanoTime();
-        long ms = (lastProgressAt - sweepStartedAt) / 1_000_000;
-        if (finished) {
-            getContext().getLog().info("sweep finished: {} blobs deleted, {} failed, in {} ms", sweepDone, sweepFailed, ms);
-            sweepTotal = sweepDone = sweepFailed = 0;
-        } else {
-            getContext().getLog().info("sweeping: {}/{} blobs deleted ({}%), {} failed, {} ms so far",
-                    sweepDone, sweepTotal, sweepTotal == 0 ? 100 : 100 * sweepDone / sweepTotal, sweepFailed, ms);
-        }
     }
 }

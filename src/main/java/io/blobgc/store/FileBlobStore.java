@@ -3,16 +3,20 @@ package io.blobgc.store;
 import io.blobgc.BlobHash;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * Blobs as files under {@code <root>/ab/cd/<hex>} (the first two bytes of the hash shard the directories).
- * A put writes a temporary file beside the target and renames it, so a reader never sees half a blob.
+ * A put writes a temporary file beside the target, forces it to disk, renames it and forces the directory, so a
+ * reader never sees half a blob and a blob whose put returned survives a power loss.
  */
 public final class FileBlobStore implements BlobStore {
 
@@ -40,10 +44,20 @@ public final class FileBlobStore implements BlobStore {
         }
         Path target = pathOf(hash);
         if (Files.exists(target)) return; // content addressing: the same bytes are there already
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+        Path dir = target.getParent();
+        Path firstCreated = null; // the highest shard directory this put creates, if any
+        for (Path d = dir; d != null && !d.equals(root.getParent()) && !Files.isDirectory(d); d = d.getParent()) {
+            firstCreated = d;
+        }
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".put-", ".tmp");
         try {
-            Files.write(tmp, content);
+            // the content must be on disk before the name points at it, or a power loss can leave an ACTIVE blob empty
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -51,6 +65,25 @@ public final class FileBlobStore implements BlobStore {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+        // and the name itself must be on disk, with every directory entry this put created on the way to it
+        fsyncDirectory(dir);
+        if (firstCreated != null) {
+            for (Path d = dir; !d.equals(firstCreated); d = d.getParent()) fsyncDirectory(d.getParent());
+            fsyncDirectory(firstCreated.getParent());
+        }
+    }
+
+    /**
+     * Makes a directory's entries durable. Linux (and most POSIX systems) allow opening a directory for reading and
+     * fsync-ing it; some platforms (Windows) refuse to open a directory as a channel — there the rename's durability
+     * is the filesystem's business and nothing more can be done from Java, so the refusal is ignored.
+     */
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // not supported for directories on this platform: see above
         }
     }
 

@@ -49,4 +49,15 @@ class FileBlobStoreTest {
         assertTrue(e.getMessage().contains("does not match"));
         assertFalse(store.exists(other));
     }
+
+    @Test
+    void putCreatesMissingShardDirectoriesAndARootThatDoesNotExistYet() throws Exception {
+        FileBlobStore store = new FileBlobStore(root.resolve("not").resolve("there"));
+        byte[] a = "first".getBytes(), b = "second".getBytes();
+        store.put(BlobHash.sha256(a), a); // creates the root and both shard levels (and forces each new entry)
+        store.put(BlobHash.sha256(b), b);
+        store.put(BlobHash.sha256(a), a); // present already: nothing to do
+        assertArrayEquals(a, store.get(BlobHash.sha256(a)));
+        assertArrayEquals(b, store.get(BlobHash.sha256(b)));
+    }
 }

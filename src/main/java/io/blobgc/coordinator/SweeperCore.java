@@ -1,0 +1,277 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobHash;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The sweeper's decisions, without actors, I/O or a clock of its own: every method that needs the time takes
+ * {@code nowNanos} (a monotonic clock: {@code System.nanoTime()} in the actor, a simulated one in tests).
+ * <p>
+ * One round: {@link #wake} says whether to ask the coordinator for a batch; {@link #batch} takes the hashes it
+ * handed over (already DELETING, S6); {@link #due} says which of them may be deleted now under the rate limit; the
+ * caller deletes exactly those and reports each with {@link #deleted} or {@link #failed}; while
+ * {@link #batchDone} is false it comes back after {@link #nanosUntilNextDeletion}; then {@link #finishBatch} gives the
+ * confirmation to send and {@link #nextWakeDelayMs} when to wake again (backing off while batches fail).
+ * <p>
+ * Not thread-safe: one owner (the actor, or the simulation) calls it.
+ */
+public final class SweeperCore {
+
+    /** The deletions of a finished batch: sent to the coordinator as {@code ConfirmDeleted(hashes, bytes)}. */
+    public record Confirmation(List<BlobHash> hashes, long bytes) {
+        public Confirmation {
+            hashes = List.copyOf(hashes);
+        }
+    }
+
+    /**
+     * Figures of the sweep under way: a sweep runs from the first non-empty batch to the empty batch that ends it.
+     *
+     * @param total        hashes handed over so far
+     * @param deleted      of those, deleted
+     * @param failed       deletions that failed (a hash failing twice counts twice)
+     * @param elapsedNanos since the sweep started
+     */
+    public record Progress(long total, long deleted, long failed, long elapsedNanos) {
+    }
+
+    /** Delay before asking for the next batch after one without failures. */
+    public static final long NEXT_BATCH_DELAY_MS = 100;
+    /** One token of the rate limit's bucket, in the bucket's unit (nano-tokens: a token per 10^9). */
+    private static final long TOKEN = 1_000_000_000L;
+    /** The burst is what the rate earns in this long (but at least one deletion). */
+    private static final long BURST_WINDOW_NANOS = 100_000_000L;
+
+    private enum State { IDLE, ASKING, DELETING }
+
+    private final double maxDeletesPerSecond;
+    private final long retryMinMs;
+    private final long retryMaxMs;
+    private final long progressIntervalNanos;
+    /** The bucket's capacity in nano-tokens: max(1, rate × 0.1 s) deletions. */
+    private final long burst;
+
+    private State state = State.IDLE;
+    private final ArrayDeque<BlobHash> queue = new ArrayDeque<>();
+    /** Returned by {@link #due}, result not reported yet. */
+    private final Set<BlobHash> outstanding = new LinkedHashSet<>();
+    private final List<BlobHash> done = new ArrayList<>();
+    private long doneBytes;
+    private int batchFailures;
+    private int consecutiveFailures;
+    private long backoffUntilNanos;
+
+    /** The rate limit: a token bucket in nano-tokens, earning {@code maxDeletesPerSecond} tokens a second. */
+    private boolean bucketStarted;
+    private long credit;
+    private long creditAtNanos;
+
+    private boolean sweeping;
+    private long sweepStartedAt;
+    private long lastProgressAt;
+    private long sweepTotal;
+    private long sweepDeleted;
+    private long sweepFailed;
+
+    /**
+     * @param maxDeletesPerSecond   the rate limit on deletions (> 0, may be fractional)
+     * @param retryMinMs            the delay before the next ask after a batch that deleted nothing because deletions
+     *                              failed; it doubles with each such batch in a row
+     * @param retryMaxMs            the cap of that delay
+     * @param progressIntervalNanos how often {@link #progressDue} reports a sweep under way
+     */
+    public SweeperCore(double maxDeletesPerSecond, long retryMinMs, long retryMaxMs, long progressIntervalNanos) {
+        if (!(maxDeletesPerSecond > 0) || Double.isInfinite(maxDeletesPerSecond)) {
+            throw new IllegalArgumentException("max deletes per second must be positive and finite, not "
+                    + maxDeletesPerSecond);
+        }
+        if (retryMinMs < 0 || retryMaxMs < retryMinMs) {
+            throw new IllegalArgumentException("retry backoff must satisfy 0 <= min <= max, not " + retryMinMs
+                    + " ms .. " + retryMaxMs + " ms");
+        }
+        this.maxDeletesPerSecond = maxDeletesPerSecond;
+        this.retryMinMs = retryMinMs;
+        this.retryMaxMs = retryMaxMs;
+        this.progressIntervalNanos = progressIntervalNanos;
+        this.burst = Math.max(TOKEN, (long) Math.floor(maxDeletesPerSecond * BURST_WINDOW_NANOS));
+    }
+
+    /** The core configured by {@code blob-gc.sweeper { … }}. */
+    public static SweeperCore from(BlobGcSettings s) {
+        return new SweeperCore(s.maxDeletesPerSecond(), s.sweepRetryMin().toMillis(), s.sweepRetryMax().toMillis(),
+                s.sweepProgressInterval().toNanos());
+    }
+
+    /**
+     * Something may be waiting to be deleted. True: ask the coordinator for a batch now (the core then waits for
+     * {@link #batch}). False while a batch is asked for or under way, and while backing off after failed batches
+     * (the wake after {@link #nextWakeDelayMs} is the one that ends the backoff).
+     */
+    public boolean wake(long nowNanos) {
+        if (state != State.IDLE) return false;
+        if (consecutiveFailures > 0 && nowNanos - backoffUntilNanos < 0) return false;
+        state = State.ASKING;
+        return true;
+    }
+
+    /**
+     * The coordinator's answer to the ask: hashes that are DELETING, for us to delete. An empty batch means no work:
+     * the core goes idle, and when that ends a sweep its final figures are returned (to log).
+     */
+    public Optional<Progress> batch(List<BlobHash> hashes, long nowNanos) {
+        if (hashes.isEmpty()) {
+            if (state == State.DELETING) return Optional.empty(); // a stray empty answer: the batch under way goes on
+            state = State.IDLE;
+            if (!sweeping) return Optional.empty();
+            Progress last = progress(nowNanos);
+            sweeping = false;
+            sweepTotal = sweepDeleted = sweepFailed = 0;
+            return Optional.of(last);
+        }
+        if (!sweeping) {
+            sweeping = true;
+            sweepStartedAt = nowNanos;
+            lastProgressAt = nowNanos;
+        }
+        if (!bucketStarted) { // the bucket starts full, as if it had been filling while idle
+            bucketStarted = true;
+            credit = burst;
+            creditAtNanos = nowNanos;
+        }
+        state = State.DELETING;
+        sweepTotal += hashes.size();
+        queue.addAll(hashes);
+        return Optional.empty();
+    }
+
+    /**
+     * The hashes to delete now, within the rate limit: one per whole token in the bucket (tokens accrue at
+     * {@code maxDeletesPerSecond} per second of {@code nowNanos}, up to a burst of max(1, rate × 0.1 s)). They leave
+     * the queue: the caller deletes each and reports it with {@link #deleted} or {@link #failed}.
+     */
+    public List<BlobHash> due(long nowNanos) {
+        if (queue.isEmpty()) return List.of();
+        credit = creditAt(nowNanos);
+        if (nowNanos - creditAtNanos > 0) creditAtNanos = nowNanos;
+        int n = (int) Math.min(queue.size(), credit / TOKEN);
+        credit -= n * TOKEN;
+        List<BlobHash> now = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            BlobHash h = queue.poll();
+            outstanding.add(h);
+            now.add(h);
+        }
+        return now;
+    }
+
+    /** {@code hash} (returned by {@link #due}) was deleted from the store, freeing {@code bytes}. */
+    public void deleted(BlobHash hash, long bytes) {
+        if (!outstanding.remove(hash)) throw new IllegalStateException(hash + " was not due for deletion");
+        done.add(hash);
+        doneBytes += bytes;
+        sweepDeleted++;
+    }
+
+    /**
+     * Deleting {@code hash} (returned by {@link #due}) failed. The caller reports it to the coordinator at once
+     * ({@code ReportDeletionFailed}); the hash stays DELETING there and comes back in a later batch.
+     */
+    public void failed(BlobHash hash) {
+        if (!outstanding.remove(hash)) throw new IllegalStateException(hash + " was not due for deletion");
+        batchFailures++;
+        sweepFailed++;
+    }
+
+    /** True when a batch is under way and every hash of it was deleted or failed: time for {@link #finishBatch}. */
+    public boolean batchDone() {
+        return state == State.DELETING && queue.isEmpty() && outstanding.isEmpty();
+    }
+
+    /** Hashes of the batch not yet returned by {@link #due}. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /**
+     * How long until {@link #due} has a full round to return: until the bucket holds min(burst, queued) whole tokens
+     * (so at a high rate the deletions come in bursts of 0.1 s, not one timer per deletion). 0 when that is the case
+     * already, {@link Long#MAX_VALUE} when nothing is queued. Calling {@link #due} earlier is allowed (it returns what
+     * the bucket allows then, perhaps nothing).
+     */
+    public long nanosUntilNextDeletion(long nowNanos) {
+        if (queue.isEmpty()) return Long.MAX_VALUE;
+        long need = Math.min(queue.size(), burst / TOKEN) * TOKEN;
+        long have = creditAt(nowNanos);
+        if (have >= need) return 0;
+        long wait = (long) Math.ceil((need - have) / maxDeletesPerSecond);
+        while (creditAt(nowNanos + wait) < need) wait++; // against rounding: never wake a hair too early
+        return wait;
+    }
+
+    /** The bucket's content at {@code nowNanos} (a clock that steps back earns nothing). */
+    private long creditAt(long nowNanos) {
+        long elapsed = nowNanos - creditAtNanos;
+        if (elapsed <= 0) return credit;
+        double earned = elapsed * maxDeletesPerSecond; // nano-tokens: rate per second × nanoseconds
+        return (long) Math.min((double) burst, credit + earned);
+    }
+
+    /**
+     * Ends the batch once {@link #batchDone}: the confirmation of what it deleted (empty when nothing was), and the
+     * failure streak is updated — a batch that deleted nothing because deletions failed lengthens the backoff, a batch
+     * that deleted something ends it. The core goes idle; wake it again after {@link #nextWakeDelayMs}.
+     *
+     * @throws IllegalStateException while the batch is not done
+     */
+    public Optional<Confirmation> finishBatch(long nowNanos) {
+        if (!batchDone()) {
+            throw new IllegalStateException("batch not done: " + queue.size() + " queued, " + outstanding.size()
+                    + " awaiting a result");
+        }
+        if (done.isEmpty() && batchFailures > 0) consecutiveFailures++;
+        else consecutiveFailures = 0;
+        batchFailures = 0;
+        state = State.IDLE;
+        backoffUntilNanos = nowNanos + nextWakeDelayMs() * 1_000_000L;
+        if (done.isEmpty()) return Optional.empty();
+        Confirmation c = new Confirmation(done, doneBytes);
+        done.clear();
+        doneBytes = 0;
+        return Optional.of(c);
+    }
+
+    /**
+     * When to wake after the last batch: {@link #NEXT_BATCH_DELAY_MS} after a batch that deleted something; after
+     * failing batches in a row, the minimum retry delay doubled per further failing batch, capped at the maximum.
+     */
+    public long nextWakeDelayMs() {
+        if (consecutiveFailures == 0) return NEXT_BATCH_DELAY_MS;
+        return Math.min(retryMaxMs, retryMinMs << Math.min(20, consecutiveFailures - 1));
+    }
+
+    /** Batches in a row that deleted nothing because deletions failed. */
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    /**
+     * The sweep's figures when one is under way and the progress interval passed since the last report (which this
+     * call then counts as made); empty otherwise.
+     */
+    public Optional<Progress> progressDue(long nowNanos) {
+        if (!sweeping || nowNanos - lastProgressAt < progressIntervalNanos) return Optional.empty();
+        lastProgressAt = nowNanos;
+        return Optional.of(progress(nowNanos));
+    }
+
+    private Progress progress(long nowNanos) {
+        return new Progress(sweepTotal, sweepDeleted, sweepFailed, nowNanos - sweepStartedAt);
+    }
+}

@@ -98,7 +98,7 @@ class NodeReporterTest {
         time.timePasses(Duration.ofSeconds(1));
         assertEquals(List.of(h(1)), nextReport().activeRemoved());
         kit.stop(holder);
-        TestProbe<NodeReporter.View> view = kit.createTestProbe();
+        TestProbe<ReporterCore.View> view = kit.createTestProbe();
         view.awaitAssert(() -> {
             reporter.tell(new NodeReporter.GetView(view.getRef()));
             assertTrue(view.receiveMessage().active().isEmpty());
@@ -163,7 +163,7 @@ class NodeReporterTest {
     @Test
     void aLeaseGoesThroughTheFenceAndIsDroppedWhenItExpires() {
         nextReport();
-        TestProbe<NodeReporter.LeaseReply> caller = kit.createTestProbe();
+        TestProbe<ReporterCore.LeaseReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9), h(8)), Set.of(), Duration.ofMillis(2500),
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
@@ -171,7 +171,7 @@ class NodeReporterTest {
             var result = ask.hash().equals(h(8)) ? Coordinator.AcquireResult.GONE : Coordinator.AcquireResult.ACQUIRED;
             ask.replyTo().tell(new Coordinator.AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
         }
-        NodeReporter.LeaseReply lease = caller.receiveMessage();
+        ReporterCore.LeaseReply lease = caller.receiveMessage();
         assertEquals(Set.of(h(9)), lease.held());
         assertEquals(Set.of(h(8)), lease.gone());
         time.timePasses(Duration.ofSeconds(1));

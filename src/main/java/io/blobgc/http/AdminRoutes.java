@@ -273,6 +273,7 @@ public final class AdminRoutes extends AllDirectives {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("holder", holder);
             out.put("held", r.held());
+            out.put("pinned", r.pinned());
             out.put("gone", r.gone());
             out.put("unavailable", r.unavailable());
             if (!r.gone().isEmpty()) {

@@ -66,7 +66,11 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
             implements Message {
     }
 
-    public record PinLocal(BlobHash hash) implements Message {
+    /**
+     * The node pins {@code hash}. The pin goes through the acquire fence first: it is in force (and reported) only
+     * when {@code replyTo} gets ACQUIRED; on GONE, upload the blob again and pin again.
+     */
+    public record PinLocal(BlobHash hash, ActorRef<Coordinator.AcquireReply> replyTo) implements Message {
     }
 
     public record UnpinLocal(BlobHash hash) implements Message {
@@ -74,7 +78,8 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
 
     /**
      * Sets the lease of a holder outside the JVM: its active set and pins, dropped when not renewed within ttl.
-     * Blobs new to the lease go through the acquire fence; those that are gone are left out and listed in the reply.
+     * Hashes and pins new to the lease go through the acquire fence; those refused are left out and listed in the
+     * reply.
      */
     public record SetLease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins, Duration ttl,
                            ActorRef<ReporterCore.LeaseReply> replyTo) implements Message {
@@ -153,7 +158,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                     coordinator.tell(new Coordinator.Register(m.registrations(), m.replyTo()));
                     return this;
                 })
-                .onMessage(PinLocal.class, m -> run(core.pin(m.hash())))
+                .onMessage(PinLocal.class, m -> run(core.pin(m.hash(), m.replyTo())))
                 .onMessage(UnpinLocal.class, m -> run(core.unpin(m.hash())))
                 .onMessage(SetLease.class, m -> run(core.setLease(m.holder(), m.hashes(), m.pins(), m.ttl(),
                         m.replyTo())))

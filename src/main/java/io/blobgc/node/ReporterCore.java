@@ -25,9 +25,11 @@ import java.util.Set;
  * that is a {@link LeaseHolder} belongs to a lease; any other holder is watched ({@link Watch}) and released by
  * {@link #holderStopped} when it stops.
  *
- * <p>Every blob this node starts to hold goes through the acquire fence (S6) before it is held: the core asks
- * ({@link AskAcquire}), reports the blob as active while the answer is pending (so no report can drop what the
- * coordinator may have recorded), and holds it only on {@code ACQUIRED}.
+ * <p>Every blob this node starts to hold — a frame's acquire, a node pin, a lease's hashes and pins — goes through
+ * the acquire fence (S6) before it is held: the core asks ({@link AskAcquire}), reports the blob as active while the
+ * answer is pending (so no report can drop what the coordinator may have recorded), and holds or pins it only on
+ * {@code ACQUIRED}. A blob this node holds or pins already, with no ask pending, needs no round trip: the
+ * coordinator has it in this node's view.
  */
 public final class ReporterCore {
 
@@ -37,8 +39,14 @@ public final class ReporterCore {
     public record LeaseHolder(String name) {
     }
 
-    /** @param held the lease's blobs now held; {@code gone}/{@code unavailable}: left out, see AcquireResult */
-    public record LeaseReply(String holder, Set<BlobHash> held, Set<BlobHash> gone, Set<BlobHash> unavailable) {
+    /**
+     * @param held   the lease's blobs now held
+     * @param pinned the lease's pins now in force
+     * @param gone   hashes and pins left out: GONE (see AcquireResult)
+     * @param unavailable hashes and pins left out: REFUSED or UNAVAILABLE
+     */
+    public record LeaseReply(String holder, Set<BlobHash> held, Set<BlobHash> pinned, Set<BlobHash> gone,
+                             Set<BlobHash> unavailable) {
     }
 
     /** What this reporter currently reports. */
@@ -62,7 +70,7 @@ public final class ReporterCore {
     public record AskAcquire(long ask, BlobHash hash, long afterSeq) implements Output {
     }
 
-    /** Answer a caller of {@link #acquire} (or of a node pin). */
+    /** Answer a caller of {@link #acquire} or {@link #pin}. */
     public record ReplyAcquire(Object replyTo, AcquireReply reply) implements Output {
     }
 
@@ -130,26 +138,34 @@ public final class ReporterCore {
     private record HolderWaiter(Object holder, Object replyTo) implements Waiter {
     }
 
+    /** A node pin: pinned when ACQUIRED, unless {@link #unpin} came meanwhile ({@code cancelled}). */
+    private record NodePinWaiter(Object replyTo, boolean cancelled) implements Waiter {
+    }
+
     private static final class Lease {
+        /** Tells renewals apart: an answer for an older request of this lease does not change it. */
         long generation;
-        Set<BlobHash> pins = Set.of();
+        /** The pins that went through the fence. */
+        final Set<BlobHash> pins = new LinkedHashSet<>();
     }
 
     /** One {@link #setLease} waiting for the fence answers of its new blobs. */
     private static final class LeaseRequest {
         final String holder;
+        final long generation;
         final Object replyTo;
         int outstanding;
         final Set<BlobHash> gone = new LinkedHashSet<>(), unavailable = new LinkedHashSet<>();
 
-        LeaseRequest(String holder, Object replyTo) {
+        LeaseRequest(String holder, long generation, Object replyTo) {
             this.holder = holder;
+            this.generation = generation;
             this.replyTo = replyTo;
         }
     }
 
-    /** A lease's new hash: held by the lease when ACQUIRED. */
-    private record LeaseWaiter(LeaseRequest request) implements Waiter {
+    /** A lease's new hash ({@code pin} false) or pin: held or pinned by the lease when ACQUIRED, if still current. */
+    private record LeaseWaiter(LeaseRequest request, boolean pin) implements Waiter {
     }
 
     /**
@@ -182,8 +198,8 @@ public final class ReporterCore {
     /** {@code holder} starts to use {@code hash}; {@code replyTo} gets the fence's answer. */
     public List<Output> acquire(Object holder, BlobHash hash, Object replyTo) {
         List<Output> out = new ArrayList<>();
-        if (held.containsKey(hash) && !pending.containsKey(hash)) {
-            hold(holder, hash, out); // this node holds it already, and the coordinator knows
+        if (fencedAlready(hash)) {
+            hold(holder, hash, out);
             out.add(new ReplyAcquire(replyTo, acquired(hash)));
             return out;
         }
@@ -227,13 +243,25 @@ public final class ReporterCore {
 
     // ---- node pins
 
-    public List<Output> pin(BlobHash hash) {
-        nodePins.add(hash);
-        return List.of();
+    /** The node pins {@code hash} once the fence says ACQUIRED; {@code replyTo} gets the fence's answer. */
+    public List<Output> pin(BlobHash hash, Object replyTo) {
+        List<Output> out = new ArrayList<>();
+        if (fencedAlready(hash)) {
+            nodePins.add(hash);
+            out.add(new ReplyAcquire(replyTo, acquired(hash)));
+            return out;
+        }
+        await(hash, new NodePinWaiter(replyTo, false), out);
+        return out;
     }
 
+    /** Drops the node pin on {@code hash}, and one still waiting for the fence. */
     public List<Output> unpin(BlobHash hash) {
         nodePins.remove(hash);
+        PendingAcquire p = pending.get(hash);
+        if (p != null) {
+            p.waiters().replaceAll(w -> w instanceof NodePinWaiter n ? new NodePinWaiter(n.replyTo(), true) : w);
+        }
         return List.of();
     }
 
@@ -241,7 +269,7 @@ public final class ReporterCore {
 
     /**
      * Sets the lease of a holder outside the JVM to {@code hashes} and {@code pins}; it lasts {@code ttl} unless
-     * renewed. Hashes new to the lease go through the fence; those refused are left out and listed in the
+     * renewed. Hashes and pins new to the lease go through the fence; those refused are left out and listed in the
      * {@link LeaseReply} sent to {@code replyTo} once every answer is in.
      */
     public List<Output> setLease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins, Duration ttl,
@@ -253,17 +281,26 @@ public final class ReporterCore {
         }
         Lease lease = leases.computeIfAbsent(holder, k -> new Lease());
         lease.generation = ++leaseGeneration;
-        lease.pins = Set.copyOf(pins);
+        lease.pins.retainAll(pins);
         out.add(new StartLeaseTimer(holder, lease.generation, ttl));
-        LeaseRequest request = new LeaseRequest(holder, replyTo);
+        LeaseRequest request = new LeaseRequest(holder, lease.generation, replyTo);
         for (BlobHash h : hashes) {
             if (holders.getOrDefault(key, Map.of()).containsKey(h)) continue;
-            if (held.containsKey(h) && !pending.containsKey(h)) {
+            if (fencedAlready(h)) {
                 hold(key, h, out);
                 continue;
             }
             request.outstanding++;
-            await(h, new LeaseWaiter(request), out);
+            await(h, new LeaseWaiter(request, false), out);
+        }
+        for (BlobHash h : pins) {
+            if (lease.pins.contains(h)) continue;
+            if (fencedAlready(h)) {
+                lease.pins.add(h);
+                continue;
+            }
+            request.outstanding++;
+            await(h, new LeaseWaiter(request, true), out);
         }
         if (request.outstanding == 0) out.add(leaseReply(request));
         return out;
@@ -330,6 +367,17 @@ public final class ReporterCore {
 
     // ---- internals
 
+    /**
+     * Whether this node holds or pins {@code hash} through the fence already, with no ask pending: the coordinator
+     * has it in this node's view, so one more holder or pin needs no round trip.
+     */
+    private boolean fencedAlready(BlobHash hash) {
+        if (pending.containsKey(hash)) return false;
+        if (held.containsKey(hash) || nodePins.contains(hash)) return true;
+        for (Lease l : leases.values()) if (l.pins.contains(hash)) return true;
+        return false;
+    }
+
     private static AcquireReply acquired(BlobHash hash) {
         return new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "acquired");
     }
@@ -352,10 +400,17 @@ public final class ReporterCore {
         if (w instanceof HolderWaiter f) {
             if (acquired) hold(f.holder(), hash, out);
             out.add(new ReplyAcquire(f.replyTo(), reply));
+        } else if (w instanceof NodePinWaiter n) {
+            if (acquired && !n.cancelled()) nodePins.add(hash);
+            out.add(new ReplyAcquire(n.replyTo(), reply));
         } else if (w instanceof LeaseWaiter l) {
             LeaseRequest r = l.request();
-            if (acquired) hold(new LeaseHolder(r.holder), hash, out);
-            else if (reply.result() == AcquireResult.GONE) r.gone.add(hash);
+            Lease lease = leases.get(r.holder);
+            boolean current = lease != null && lease.generation == r.generation; // not renewed nor dropped since
+            if (acquired) {
+                if (current && l.pin()) lease.pins.add(hash);
+                else if (current) hold(new LeaseHolder(r.holder), hash, out);
+            } else if (reply.result() == AcquireResult.GONE) r.gone.add(hash);
             else r.unavailable.add(hash);
             if (--r.outstanding == 0) out.add(leaseReply(r));
         }
@@ -363,7 +418,9 @@ public final class ReporterCore {
 
     private ReplyLease leaseReply(LeaseRequest r) {
         Set<BlobHash> leaseHeld = Set.copyOf(holders.getOrDefault(new LeaseHolder(r.holder), Map.of()).keySet());
-        return new ReplyLease(r.replyTo, new LeaseReply(r.holder, leaseHeld, Set.copyOf(r.gone),
+        Lease lease = leases.get(r.holder);
+        Set<BlobHash> leasePins = lease == null ? Set.of() : Set.copyOf(lease.pins);
+        return new ReplyLease(r.replyTo, new LeaseReply(r.holder, leaseHeld, leasePins, Set.copyOf(r.gone),
                 Set.copyOf(r.unavailable)));
     }
 

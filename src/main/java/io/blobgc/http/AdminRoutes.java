@@ -15,6 +15,7 @@ import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
+import io.blobgc.node.ReporterCore;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
@@ -265,13 +266,14 @@ public final class AdminRoutes extends AllDirectives {
         if (b.hashes() != null) for (String hex : b.hashes()) hashes.add(hash(hex));
         if (b.pins() != null) for (String hex : b.pins()) pins.add(hash(hex));
         var reporter = reporter();
-        CompletionStage<NodeReporter.LeaseReply> reply = AskPattern.ask(reporter,
+        CompletionStage<ReporterCore.LeaseReply> reply = AskPattern.ask(reporter,
                 r -> new NodeReporter.SetLease(holder, hashes, pins, ttl, r),
                 gc.settings().acquireTimeout().plus(timeout), system.scheduler());
         return completeWithFuture(reply.thenApply(r -> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("holder", holder);
             out.put("held", r.held());
+            out.put("pinned", r.pinned());
             out.put("gone", r.gone());
             out.put("unavailable", r.unavailable());
             if (!r.gone().isEmpty()) {

@@ -247,6 +247,10 @@ class AdminApiTest {
         // leasing or pinning a collected blob is a conflict: upload it again first
         assertError(call("PUT", "/v1/node/holders/rust-vm-1", "{\"hashes\":[\"" + hex + "\"],\"ttl\":\"2s\"}"), 409,
                 "gone");
+        Reply leasePin = call("PUT", "/v1/node/holders/rust-vm-1", "{\"pins\":[\"" + hex + "\"],\"ttl\":\"2s\"}");
+        assertError(leasePin, 409, "gone");
+        assertEquals(hex, leasePin.json().path("gone").get(0).asText(), "a lease's pin goes through the fence too");
+        assertEquals(0, leasePin.json().path("pinned").size());
         assertError(call("PUT", "/v1/pins/" + hex, "{\"owner\":\"ops\"}"), 409, "conflict");
         assertError(call("PUT", "/v1/node/holders/rust-vm-2", "{\"hashes\":[]}"), 400, "bad_request");
         assertEquals(200, call("DELETE", "/v1/node/holders/rust-vm-2", null).status());

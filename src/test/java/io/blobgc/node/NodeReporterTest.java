@@ -98,7 +98,7 @@ class NodeReporterTest {
         time.timePasses(Duration.ofSeconds(1));
         assertEquals(List.of(h(1)), nextReport().activeRemoved());
         kit.stop(holder);
-        TestProbe<NodeReporter.View> view = kit.createTestProbe();
+        TestProbe<ReporterCore.View> view = kit.createTestProbe();
         view.awaitAssert(() -> {
             reporter.tell(new NodeReporter.GetView(view.getRef()));
             assertTrue(view.receiveMessage().active().isEmpty());
@@ -131,7 +131,9 @@ class NodeReporterTest {
         nextReport();
         ActorRef<Object> holder = kit.spawn(Behaviors.empty());
         for (int i = 0; i < 7; i++) acquire(holder, h(i));
-        reporter.tell(new NodeReporter.PinLocal(h(0)));
+        TestProbe<Coordinator.AcquireReply> pinner = kit.createTestProbe();
+        reporter.tell(new NodeReporter.PinLocal(h(0), pinner.getRef()));
+        assertEquals(Coordinator.AcquireResult.ACQUIRED, pinner.receiveMessage().result(), "held already: no round trip");
         reporter.tell(new NodeReporter.ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "test"));
         Set<BlobHash> active = new HashSet<>(), pins = new HashSet<>();
         NodeReport first = nextReport();
@@ -163,7 +165,7 @@ class NodeReporterTest {
     @Test
     void aLeaseGoesThroughTheFenceAndIsDroppedWhenItExpires() {
         nextReport();
-        TestProbe<NodeReporter.LeaseReply> caller = kit.createTestProbe();
+        TestProbe<ReporterCore.LeaseReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9), h(8)), Set.of(), Duration.ofMillis(2500),
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
@@ -171,7 +173,7 @@ class NodeReporterTest {
             var result = ask.hash().equals(h(8)) ? Coordinator.AcquireResult.GONE : Coordinator.AcquireResult.ACQUIRED;
             ask.replyTo().tell(new Coordinator.AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
         }
-        NodeReporter.LeaseReply lease = caller.receiveMessage();
+        ReporterCore.LeaseReply lease = caller.receiveMessage();
         assertEquals(Set.of(h(9)), lease.held());
         assertEquals(Set.of(h(8)), lease.gone());
         time.timePasses(Duration.ofSeconds(1));
@@ -182,5 +184,68 @@ class NodeReporterTest {
         nextReport();
         time.timePasses(Duration.ofSeconds(1));
         assertEquals(List.of(h(9)), nextReport().activeRemoved());
+    }
+
+    private Set<BlobHash> viewPins() {
+        TestProbe<ReporterCore.View> view = kit.createTestProbe();
+        reporter.tell(new NodeReporter.GetView(view.getRef()));
+        return view.receiveMessage().pins();
+    }
+
+    @Test
+    void nodePinGoesThroughTheAcquireFence() {
+        NodeReport first = nextReport();
+        TestProbe<Coordinator.AcquireReply> caller = kit.createTestProbe();
+        reporter.tell(new NodeReporter.PinLocal(h(5), caller.getRef()));
+        Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+        assertEquals(h(5), ask.hash());
+        assertEquals(first.seq(), ask.afterSeq());
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport whilePending = nextReport();
+        assertEquals(List.of(h(5)), whilePending.activeAdded(), "a pending pin is reported like a pending acquire");
+        assertTrue(whilePending.pinsAdded().isEmpty());
+        ask.replyTo().tell(new Coordinator.AcquireReply(h(5), Coordinator.AcquireResult.GONE, List.of(h(5)), "gone"));
+        assertEquals(Coordinator.AcquireResult.GONE, caller.receiveMessage().result());
+        assertTrue(viewPins().isEmpty(), "a GONE blob is not pinned");
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport afterGone = nextReport();
+        assertEquals(List.of(h(5)), afterGone.activeRemoved(), "the gone one is withdrawn (it was asked for)");
+        assertTrue(afterGone.pinsAdded().isEmpty(), "the gone pin is never reported");
+
+        reporter.tell(new NodeReporter.PinLocal(h(6), caller.getRef()));
+        ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+        assertEquals(h(6), ask.hash());
+        ask.replyTo().tell(new Coordinator.AcquireReply(h(6), Coordinator.AcquireResult.ACQUIRED, List.of(), "ok"));
+        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        assertEquals(Set.of(h(6)), viewPins());
+        time.timePasses(Duration.ofSeconds(1));
+        assertEquals(List.of(h(6)), nextReport().pinsAdded());
+        reporter.tell(new NodeReporter.PinLocal(h(6), caller.getRef()));
+        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        coordinator.expectNoMessage(Duration.ofMillis(100)); // pinned already: no round trip
+    }
+
+    @Test
+    void leasePinsGoThroughTheAcquireFence() {
+        nextReport();
+        TestProbe<ReporterCore.LeaseReply> caller = kit.createTestProbe();
+        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(), Set.of(h(6), h(7)), Duration.ofSeconds(10),
+                caller.getRef()));
+        for (int i = 0; i < 2; i++) {
+            Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+            var result = ask.hash().equals(h(7)) ? Coordinator.AcquireResult.GONE : Coordinator.AcquireResult.ACQUIRED;
+            ask.replyTo().tell(new Coordinator.AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
+        }
+        ReporterCore.LeaseReply lease = caller.receiveMessage();
+        assertEquals(Set.of(h(7)), lease.gone(), "the gone pin is left out and listed");
+        assertEquals(Set.of(h(6)), viewPins());
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport withLease = nextReport();
+        assertEquals(List.of(h(6)), withLease.pinsAdded());
+        // renewed with the same pin: nothing new to fence
+        reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(), Set.of(h(6)), Duration.ofSeconds(10),
+                caller.getRef()));
+        assertTrue(caller.receiveMessage().gone().isEmpty());
+        coordinator.expectNoMessage(Duration.ofMillis(100));
     }
 }

@@ -102,7 +102,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record Register(List<Registration> registrations, ActorRef<Registered> replyTo) implements Command {
     }
 
-    /** @param rejected hashes being deleted right now: upload again once they are collected */
+    /**
+     * @param rejected hashes being deleted right now (upload again once they are collected), or whose declared callees
+     *                 have no content (upload the callees first)
+     */
     public record Registered(List<BlobHash> accepted, List<BlobHash> rejected) implements CborSerializable {
     }
 

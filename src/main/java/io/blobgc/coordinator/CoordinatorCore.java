@@ -115,15 +115,27 @@ public final class CoordinatorCore {
         });
     }
 
-    /** An upload's registration: refused for blobs being deleted right now (upload again once collected). */
+    /**
+     * An upload's registration. Refused for a blob being deleted right now (upload again once collected), and for a
+     * blob whose declared callees have no content: unknown (not uploaded yet, unless in the same registration) or
+     * being deleted or collected — otherwise an acquire of the caller would answer ACQUIRED for missing content.
+     * Upload the callees first.
+     */
     public Decision<Registered> register(Ledger l, List<Registration> registrations) {
         List<Registration> given = registrations == null ? List.of()
                 : registrations.stream().filter(Objects::nonNull).toList();
         Set<BlobHash> hashes = new LinkedHashSet<>();
         for (Registration r : given) hashes.add(r.hash());
-        List<BlobHash> rejected = l.checkRegister(hashes);
+        Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
+        for (Registration r : given) {
+            for (BlobHash d : r.dependencies()) {
+                boolean inBatch = hashes.contains(d) && !rejected.contains(d);
+                if (!inBatch && (l.status(d).isEmpty() || !l.goneInClosure(d).isEmpty())) rejected.add(r.hash());
+            }
+        }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
-        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(), rejected);
+        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
+                List.copyOf(rejected));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
         return Decision.persist(new Coordinator.BlobsRegistered(accepted), st -> reply);
     }

@@ -378,7 +378,8 @@ public final class AdminRoutes extends AllDirectives {
 
     private static ApiError beingDeleted(List<BlobHash> hashes) {
         return new ApiError(StatusCodes.CONFLICT, "conflict",
-                "being deleted right now, register again once collected: " + hashes);
+                "being deleted right now (register again once collected), or a declared callee has no content "
+                        + "(upload the callees first): " + hashes);
     }
 
     private HttpResponse opResult(Coordinator.OpResult r, Map<String, Object> ok) {

@@ -146,7 +146,8 @@ public final class Ledger {
         } else {
             BlobStatus s = table.status(b);
             if (s == BlobStatus.COLLECTED || s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION) {
-                setStatus(b, isPinnedDirectly(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE);
+                // only persistent facts decide a status applied from an event (node pins are soft: the next cycle)
+                setStatus(b, operatorPins.containsKey(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE);
                 table.cycle(b, 0);
             }
         }

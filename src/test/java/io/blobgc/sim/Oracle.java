@@ -1,0 +1,185 @@
+package io.blobgc.sim;
+
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.StaleNodePolicy;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The reference model, written from DESIGN.md, not from the ledger: it knows what each VM was answered (what it
+ * holds, what it pinned, what the operators pinned), the callees each upload declared, and what the store holds. It
+ * never asks the ledger who holds what; it only reads the ledger's statuses to compare them with the rules.
+ *
+ * <p>Checked after every step: nothing in use (a granted frame hold or node pin, an operator pin, or a callee of one
+ * as declared when it was granted) is DELETING or missing from the store; a grant (ACQUIRED) never comes for content
+ * that is not there; the store never loses content while the coordinator runs dry; deletions keep to the rate limit;
+ * every few steps, a coordinator recovered from the journal has the live one's statuses and pins (nothing changes
+ * without a persisted event). At the end of a quiet period, everything unused is collected.
+ */
+final class Oracle {
+
+    private final Simulation sim;
+    /** holder (member/frame or member/pin) -> hash -> the closure it was granted with. */
+    private final Map<String, Map<BlobHash, Set<BlobHash>>> holds = new HashMap<>();
+    /**
+     * hash -> owner -> expiry (as the operator sees it: no later than the coordinator's), from the moment the pin
+     * was taken until an unpin is, as the coordinator answers them (a lost unpin leaves the pin in force).
+     */
+    private final Map<BlobHash, Map<String, Long>> operatorPins = new HashMap<>();
+    /** Registered, content not written yet, by the uploading member (a crash abandons the upload). */
+    private final Map<BlobHash, Simulation.Member> uploading = new HashMap<>();
+    private final Set<BlobHash> abandoned = new HashSet<>();
+    private final ArrayDeque<Long> deletions = new ArrayDeque<>();
+    long grants, storeDeletions, journalChecks;
+
+    Oracle(Simulation sim) {
+        this.sim = sim;
+    }
+
+    // ---- what happened
+
+    /** A VM was answered ACQUIRED (a frame's hold or a node pin): the blob and its callees must be in the store. */
+    void granted(BlobHash h) {
+        grants++;
+        for (BlobHash x : closure(h)) {
+            if (!sim.store.contains(x) && !mayLackContent(x)) {
+                throw sim.failure("ACQUIRED " + Simulation.short_(h) + " but " + Simulation.short_(x)
+                        + " is not in the store (status " + sim.status(x) + ")");
+            }
+        }
+    }
+
+    void hold(String holder, BlobHash h) {
+        holds.computeIfAbsent(holder, k -> new HashMap<>()).put(h, closure(h));
+    }
+
+    void unhold(String holder, BlobHash h) {
+        Map<BlobHash, Set<BlobHash>> mine = holds.get(holder);
+        if (mine != null) mine.remove(h);
+    }
+
+    void crashed(Simulation.Member m) {
+        holds.keySet().removeIf(k -> k.startsWith(m.node() + "/"));
+        uploading.entrySet().removeIf(e -> {
+            if (e.getValue() != m) return false;
+            abandoned.add(e.getKey()); // registered, never written: the register-then-write order's known gap
+            return true;
+        });
+    }
+
+    void operatorPinned(BlobHash h, String owner, long expiresAt) {
+        operatorPins.computeIfAbsent(h, k -> new HashMap<>()).put(owner, expiresAt);
+    }
+
+    void operatorUnpinned(BlobHash h, String owner) {
+        Map<String, Long> pins = operatorPins.get(h);
+        if (pins != null) pins.remove(owner);
+    }
+
+    void uploading(BlobHash h, Simulation.Member m) {
+        uploading.put(h, m);
+    }
+
+    void uploaded(BlobHash h) {
+        uploading.remove(h);
+        abandoned.remove(h);
+    }
+
+    /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */
+    void deleting(Simulation.Instance c, BlobHash h) {
+        storeDeletions++;
+        if (c.core == null || sim.dryRun && c == sim.coordinator) {
+            throw sim.failure("a dry-run coordinator's sweeper deleted " + Simulation.short_(h) + " (S9)");
+        }
+        if (inUse().contains(h)) throw sim.failure("deleted " + Simulation.short_(h) + " while in use");
+        deletions.addLast(sim.now);
+        while (deletions.peekFirst() <= sim.now - 1_000) deletions.removeFirst();
+        double limit = Simulation.DELETES_PER_SECOND + Math.max(1, Simulation.DELETES_PER_SECOND * 0.1);
+        if (deletions.size() > limit) {
+            throw sim.failure(deletions.size() + " deletions within a second, limit " + Simulation.DELETES_PER_SECOND);
+        }
+    }
+
+    // ---- checks
+
+    void check() {
+        Simulation.Instance c = sim.coordinator;
+        for (BlobHash h : inUse()) {
+            if (!sim.store.contains(h) && !mayLackContent(h)) {
+                throw sim.failure("in use, but " + Simulation.short_(h) + " is gone from the store (status "
+                        + sim.status(h) + ")");
+            }
+            if (c != null && c.alive && sim.status(h) == BlobStatus.DELETING) {
+                throw sim.failure("in use, but " + Simulation.short_(h) + " is DELETING");
+            }
+        }
+        if (c != null && c.alive && sim.step % 97 == 0) {
+            journalChecks++;
+            Ledger recovered = sim.recover(c.ledger.settings());
+            String live = sim.persistentState(c.ledger), replayed = sim.persistentState(recovered);
+            if (!live.equals(replayed)) {
+                throw sim.failure("the live state differs from the journal's:\n live     " + live
+                        + "\n journal  " + replayed);
+            }
+        }
+    }
+
+    /** After a quiet period: every blob nobody uses is collected (or forgotten), and its content is gone. */
+    void checkCollected() {
+        // S2 keeps what the callees declared since (a re-upload adding a callee) alive too: the closure as it is now
+        Set<BlobHash> used = new LinkedHashSet<>();
+        for (BlobHash h : inUse()) used.addAll(closure(h));
+        List<String> kept = new ArrayList<>();
+        for (BlobHash h : sim.universe) {
+            if (used.contains(h)) continue;
+            BlobStatus s = sim.status(h);
+            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h)) {
+                kept.add(Simulation.short_(h) + "=" + s + (sim.store.contains(h) ? "+content" : ""));
+            }
+        }
+        if (!kept.isEmpty()) {
+            throw sim.failure("unused, not collected after a quiet period: " + kept + "\n" + kept.stream()
+                    .map(k -> sim.coordinator.ledger.info(sim.universe.stream().filter(h -> k.startsWith(
+                            Simulation.short_(h))).findFirst().orElseThrow()).toString()).toList());
+        }
+    }
+
+    /** Everything in use: held or pinned, and the callees each was granted with. */
+    Set<BlobHash> inUse() {
+        Set<BlobHash> used = new LinkedHashSet<>();
+        for (Map<BlobHash, Set<BlobHash>> mine : holds.values()) mine.values().forEach(used::addAll);
+        operatorPins.forEach((h, pins) -> {
+            if (pins.values().stream().anyMatch(expiry -> expiry > sim.now)) used.addAll(closure(h));
+        });
+        return used;
+    }
+
+    private Set<BlobHash> closure(BlobHash h) {
+        Set<BlobHash> out = new LinkedHashSet<>();
+        ArrayDeque<BlobHash> todo = new ArrayDeque<>(List.of(h));
+        while (!todo.isEmpty()) {
+            BlobHash x = todo.poll();
+            if (out.add(x)) todo.addAll(sim.declaredDeps.getOrDefault(x, List.of()));
+        }
+        return out;
+    }
+
+    private boolean mayLackContent(BlobHash h) {
+        return uploading.containsKey(h) || abandoned.contains(h);
+    }
+
+    static LedgerSettings settings() {
+        return new LedgerSettings(Simulation.GRACE, Simulation.STALE, 1, StaleNodePolicy.RETAIN,
+                Simulation.TOMBSTONE_TTL, 20);
+    }
+}

@@ -1,0 +1,575 @@
+package io.blobgc.sim;
+
+import io.blobgc.BlobHash;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.coordinator.Coordinator.AcquireReply;
+import io.blobgc.coordinator.Coordinator.AcquireResult;
+import io.blobgc.coordinator.CoordinatorCore;
+import io.blobgc.coordinator.SweeperCore;
+import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.LedgerSnapshot;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import io.blobgc.ledger.ReportOutcome;
+import io.blobgc.ledger.StaleNodePolicy;
+import io.blobgc.node.ReporterCore;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A deterministic simulation of the whole protocol (SIMULATION.md): the reporters ({@link ReporterCore}), the
+ * coordinator's decisions and event handling ({@link CoordinatorCore} over a {@link Ledger}, a journal with
+ * snapshots, crash and recovery, the warm-up), its sweeper ({@link SweeperCore}), a blob store, membership and a VM
+ * workload, all on one seeded scheduler. The actors drive the same cores; this is the world they would live in.
+ *
+ * <p>Messages between two live parties keep their order (Artery does not reorder one sender's messages to one
+ * receiver) but take random delays; a crash loses what was in flight to or from the crashed member. Faults: kill -9
+ * of any member (the coordinator moves and recovers from the journal), a coordinator restart (a journal failure),
+ * possibly with dry-run switched, failing store deletes. Membership events reach the coordinator late.
+ *
+ * <p>{@link Oracle} checks after every step, from what the VMs were answered, never from the ledger's opinion.
+ */
+final class Simulation {
+
+    // ---- settings (ms)
+    static final long GRACE = 20_000, CYCLE = 5_000, HEARTBEAT = 1_000, STALE = 10_000, TOMBSTONE_TTL = 40_000;
+    static final long ACQUIRE_TIMEOUT = 4_000, DOWN_AFTER = 6_000;
+    static final double DELETES_PER_SECOND = 5;
+    static final int MEMBERS = 3, HASHES = 24, CHUNK = 4, SNAPSHOT_EVERY = 25;
+
+    final long seed;
+    final Random rnd;
+    final Oracle oracle;
+    long now;
+    long step;
+    private long seqNo;
+    private final PriorityQueue<Ev> queue = new PriorityQueue<>();
+    final ArrayDeque<String> trace = new ArrayDeque<>();
+    boolean faults = true;
+    boolean workload = true;
+
+    // the world
+    final List<BlobHash> universe = new ArrayList<>();
+    final Set<BlobHash> store = new HashSet<>();
+    final Map<BlobHash, List<BlobHash>> declaredDeps = new HashMap<>();
+    final List<Member> members = new ArrayList<>();
+    final List<Coordinator.Event> journal = new ArrayList<>();
+    LedgerSnapshot snapshot;
+    int snapshotAt;
+    Instance coordinator;
+    private int generations;
+    boolean dryRun;
+    /** When the proxy has no singleton to send to, it buffers (as Pekko's singleton proxy does). */
+    private final List<Runnable> proxyBuffer = new ArrayList<>();
+
+    Simulation(long seed) {
+        this.seed = seed;
+        this.rnd = new Random(seed);
+        this.oracle = new Oracle(this);
+        for (int i = 0; i < HASHES; i++) universe.add(BlobHash.sha256(("blob-" + i).getBytes()));
+        for (int i = 1; i <= MEMBERS; i++) members.add(new Member("m" + i));
+        for (Member m : members) m.start();
+        startCoordinator();
+    }
+
+    // =====================================================================================================
+    // scheduler
+    // =====================================================================================================
+
+    private record Ev(long time, long seq, String what, Runnable action) implements Comparable<Ev> {
+        public int compareTo(Ev o) {
+            return time != o.time ? Long.compare(time, o.time) : Long.compare(seq, o.seq);
+        }
+    }
+
+    void at(long delay, String what, Runnable action) {
+        queue.add(new Ev(now + Math.max(0, delay), seqNo++, what, action));
+    }
+
+    long delay() {
+        return rnd.nextInt(10) < 8 ? rnd.nextInt(40) : rnd.nextInt(1_500);
+    }
+
+    /** Runs {@code steps} events (a workload and fault step each 100 ms of simulated time among them). */
+    void run(long steps) {
+        long end = step + steps;
+        while (step < end && !queue.isEmpty()) {
+            Ev e = queue.poll();
+            now = e.time;
+            step++;
+            log(e.what);
+            e.action.run();
+            oracle.check();
+        }
+    }
+
+    void runFor(long ms) {
+        long end = now + ms;
+        while (!queue.isEmpty() && queue.peek().time <= end) run(1);
+        now = end;
+    }
+
+    void log(String what) {
+        trace.addLast(now + " ms #" + step + ": " + what);
+        if (trace.size() > 60) trace.removeFirst();
+    }
+
+    AssertionError failure(String what) {
+        return new AssertionError("seed " + seed + ", step " + step + ", " + now + " ms: " + what
+                + "\nlast events:\n  " + String.join("\n  ", trace));
+    }
+
+    // =====================================================================================================
+    // the coordinator: journal, recovery, decisions
+    // =====================================================================================================
+
+    final class Instance {
+        final int generation = ++generations;
+        final Member host;
+        final Ledger ledger;
+        final CoordinatorCore core;
+        final SweeperCore sweeper = new SweeperCore(DELETES_PER_SECOND, 200, 2_000, 1_000_000_000L);
+        boolean alive = true;
+        boolean wasWarming = true;
+
+        Instance(Member host) {
+            this.host = host;
+            this.core = new CoordinatorCore(dryRun);
+            LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20);
+            this.ledger = recover(settings);
+            List<String> up = new ArrayList<>();
+            for (Member m : members) if (m.up) up.add(m.node());
+            core.recovered(ledger, up, now);
+        }
+
+        /** Persists the decision's events (appended to the journal, then applied) and returns the reply. */
+        <R> R run(CoordinatorCore.Decision<R> d) {
+            for (Coordinator.Event e : d.events()) {
+                journal.add(e);
+                CoordinatorCore.apply(ledger, e);
+                if (journal.size() - snapshotAt >= SNAPSHOT_EVERY) {
+                    snapshot = ledger.snapshot();
+                    snapshotAt = journal.size();
+                }
+            }
+            return d.reply().apply(ledger);
+        }
+    }
+
+    Ledger recover(LedgerSettings settings) {
+        Ledger l = snapshot == null ? new Ledger(settings) : Ledger.fromSnapshot(settings, snapshot);
+        for (int i = snapshotAt; i < journal.size(); i++) CoordinatorCore.apply(l, journal.get(i));
+        return l;
+    }
+
+    private Member oldestUp() {
+        for (Member m : members) if (m.alive && m.up) return m;
+        return null;
+    }
+
+    void startCoordinator() {
+        Member host = oldestUp();
+        if (host == null) return;
+        Instance c = new Instance(host);
+        coordinator = c;
+        log("coordinator #" + c.generation + " recovered on " + host.node() + (dryRun ? " (dry run)" : "")
+                + ", journal " + journal.size());
+        // membership's initial state as events, then its current state (Coordinator.onRecovered)
+        for (Member m : members) if (m.up) toCoordinator(c, "member up " + m.node(), () -> c.ledger.memberUp(m.node(), now));
+        toCoordinator(c, "members now", () -> {
+            Set<String> present = new HashSet<>();
+            for (Member m : members) if (m.up) present.add(m.node());
+            for (String n : c.ledger.members()) if (!present.contains(n)) c.ledger.memberRemoved(n, now);
+        });
+        // the receptionist lists the reporters: each is asked for a FULL report
+        for (Member m : members) if (m.alive) m.toReporter("new coordinator", r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
+        List<Runnable> buffered = new ArrayList<>(proxyBuffer);
+        proxyBuffer.clear();
+        buffered.forEach(Runnable::run);
+        scheduleCycle(c);
+        scheduleStaleness(c);
+        wakeSweeper(c, 0);
+    }
+
+    /** A message to the coordinator singleton; lost if the instance it reaches has died since. */
+    void toCoordinator(String what, java.util.function.Consumer<Instance> handler) {
+        Instance c = coordinator;
+        if (c == null || !c.alive) {
+            proxyBuffer.add(() -> toCoordinator(what, handler));
+            return;
+        }
+        toCoordinator(c, what, () -> handler.accept(c));
+    }
+
+    private final Map<String, Long> channelClock = new HashMap<>();
+
+    /** Delivers in order per channel, after a random delay, unless the receiving instance died. */
+    private void send(String channel, String what, Runnable action, java.util.function.BooleanSupplier alive) {
+        long t = Math.max(now + delay(), channelClock.getOrDefault(channel, 0L));
+        channelClock.put(channel, t);
+        queue.add(new Ev(t, seqNo++, what, () -> {
+            if (alive.getAsBoolean()) action.run();
+        }));
+    }
+
+    private void toCoordinator(Instance c, String what, Runnable action) {
+        send("to-coordinator-" + c.generation, what + " -> coordinator #" + c.generation, action, () -> c.alive);
+    }
+
+    private void scheduleCycle(Instance c) {
+        at(CYCLE, "cycle tick #" + c.generation, () -> {
+            if (!c.alive) return;
+            var o = c.run(c.core.cycle(c.ledger, false, now));
+            if (!o.dryRun()) wakeSweeper(c, 0);
+            scheduleCycle(c);
+        });
+    }
+
+    private void scheduleStaleness(Instance c) {
+        at(HEARTBEAT, "staleness tick #" + c.generation, () -> {
+            if (!c.alive) return;
+            if (c.ledger.warmingUp()) {
+                List<String> blockers = c.ledger.warmUpBlockers();
+                for (Member m : members) {
+                    if (m.alive && blockers.contains(m.node())) {
+                        m.toReporter("warm-up asks a FULL", r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
+                    }
+                }
+            }
+            scheduleStaleness(c);
+        });
+    }
+
+    void report(Instance c, Member m, long incarnation, NodeReport r) {
+        var result = c.run(c.core.report(r, now));
+        if (result.warmUpCompleted()) {
+            c.run(c.core.cycle(c.ledger, false, now));
+            wakeSweeper(c, 0);
+        }
+        if (result.outcome() == ReportOutcome.NEED_FULL) {
+            m.toReporter("ResendFull", incarnation, rep -> m.run(rep.resendFull(r.incarnation(), r.seq())));
+        }
+    }
+
+    // ---- the sweeper: a child of the coordinator, same member
+
+    private void wakeSweeper(Instance c, long delay) {
+        at(delay, "sweeper wake #" + c.generation, () -> {
+            if (!c.alive || !c.sweeper.wake(now * 1_000_000L)) return;
+            List<BlobHash> batch = c.run(c.core.startDeletion(c.ledger, 8, now));
+            c.sweeper.batch(batch, now * 1_000_000L);
+            if (!batch.isEmpty()) sweepTick(c);
+        });
+    }
+
+    private void sweepTick(Instance c) {
+        if (!c.alive) return;
+        for (BlobHash h : c.sweeper.due(now * 1_000_000L)) {
+            if (faults && rnd.nextInt(20) == 0) {
+                c.sweeper.failed(h);
+                c.run(c.core.deletionFailed(c.ledger, h, "simulated I/O error", now));
+            } else {
+                oracle.deleting(c, h);
+                store.remove(h);
+                c.sweeper.deleted(h, 1);
+            }
+        }
+        if (c.sweeper.batchDone()) {
+            Optional<SweeperCore.Confirmation> done = c.sweeper.finishBatch(now * 1_000_000L);
+            done.ifPresent(conf -> c.run(c.core.confirmDeleted(conf.hashes(), conf.bytes(), now)));
+            wakeSweeper(c, c.sweeper.nextWakeDelayMs());
+            return;
+        }
+        long wait = Math.max(1, c.sweeper.nanosUntilNextDeletion(now * 1_000_000L) / 1_000_000L);
+        at(wait, "sweeper tick #" + c.generation, () -> sweepTick(c));
+    }
+
+    // =====================================================================================================
+    // members: a reporter and a VM each
+    // =====================================================================================================
+
+    final class Member {
+        final String name;
+        int restarts;
+        boolean alive;
+        boolean up;
+        ReporterCore reporter;
+        /** What this member's VM was granted: frame -> hashes (a frame acquires each hash at most once). */
+        final Map<String, Set<BlobHash>> frames = new TreeMap<>();
+        final Set<BlobHash> pins = new HashSet<>();
+        /** Acquires asked and not answered yet (frame + hash): a frame asks once. */
+        final Set<String> asked = new HashSet<>();
+
+        Member(String name) {
+            this.name = name;
+        }
+
+        String node() {
+            return name + "#" + restarts;
+        }
+
+        Simulation sim() {
+            return Simulation.this;
+        }
+
+        void start() {
+            alive = true;
+            reporter = new ReporterCore(node(), now + restarts, CHUNK);
+            frames.clear();
+            pins.clear();
+            asked.clear();
+            long incarnation = reporter.incarnation();
+            // it joins: membership says Up to the coordinator, late
+            at(delay(), "member " + node() + " up", () -> {
+                if (!alive || reporter.incarnation() != incarnation) return;
+                up = true;
+                Instance c = coordinator;
+                if (c != null && c.alive) toCoordinator(c, "member up " + node(), () -> c.ledger.memberUp(node(), now));
+                if (c == null || !c.alive) startCoordinator();
+            });
+            run(reporter.report());
+            heartbeat(incarnation);
+        }
+
+        private void heartbeat(long incarnation) {
+            at(HEARTBEAT, "heartbeat " + node(), () -> {
+                if (!alive || reporter.incarnation() != incarnation) return;
+                run(reporter.report());
+                heartbeat(incarnation);
+            });
+        }
+
+        void toReporter(String what, java.util.function.Consumer<ReporterCore> handler) {
+            toReporter(what, reporter.incarnation(), handler);
+        }
+
+        void toReporter(String what, long incarnation, java.util.function.Consumer<ReporterCore> handler) {
+            send("to-" + node() + "-" + incarnation, what + " -> " + node(), () -> handler.accept(reporter),
+                    () -> alive && reporter.incarnation() == incarnation);
+        }
+
+        /** Carries out the reporter's outputs, as NodeReporter does. */
+        void run(List<ReporterCore.Output> outputs) {
+            long incarnation = reporter.incarnation();
+            String node = node();
+            for (ReporterCore.Output o : outputs) {
+                if (o instanceof ReporterCore.SendReport s) {
+                    NodeReport r = s.report();
+                    toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
+                } else if (o instanceof ReporterCore.AskAcquire a) {
+                    toCoordinator("acquire " + short_(a.hash()) + " for " + node, c -> {
+                        AcquireReply reply = c.run(c.core.acquire(node, incarnation, a.afterSeq(), a.hash(), now));
+                        toReporter("acquire answer " + reply.result(), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
+                    });
+                    at(ACQUIRE_TIMEOUT, "acquire timeout " + node, () -> {
+                        if (alive && reporter.incarnation() == incarnation) run(reporter.acquireFailed(a.ask(), "timeout"));
+                    });
+                } else if (o instanceof ReporterCore.ReplyAcquire r) {
+                    ((Waiter) r.replyTo()).answer(r.reply());
+                }
+                // Watch/Unwatch: the VM releases explicitly here; leases are not exercised by this world
+            }
+        }
+
+        void crash() {
+            log("kill -9 " + node());
+            alive = false;
+            frames.clear();
+            pins.clear();
+            oracle.crashed(this);
+            if (coordinator != null && coordinator.host == this) coordinator.alive = false;
+            String gone = node();
+            at(DOWN_AFTER, "downed and removed " + gone, () -> {
+                up = false;
+                toCoordinator("member removed " + gone, c -> c.ledger.memberRemoved(gone, now));
+                if (coordinator == null || !coordinator.alive) startCoordinator();
+                at(1_000 + rnd.nextInt(5_000), "restart " + name, () -> {
+                    restarts++;
+                    start();
+                });
+            });
+        }
+    }
+
+    /** A VM waiting for the fence's answer: a frame's acquire or a node pin. */
+    record Waiter(Member member, long incarnation, String frame, BlobHash hash) {
+        void answer(AcquireReply reply) {
+            if (!member.alive || member.reporter.incarnation() != incarnation) return;
+            member.asked.remove(frame + hash);
+            if (reply.result() != AcquireResult.ACQUIRED) return;
+            member.sim().oracle.granted(hash);
+            if (frame == null) member.pins.add(hash);
+            else member.frames.computeIfAbsent(frame, f -> new HashSet<>()).add(hash);
+            member.sim().oracle.hold(member.node() + "/" + (frame == null ? "pin" : frame), hash);
+        }
+    }
+
+    static String short_(BlobHash h) {
+        return h == null ? "null" : h.toString().substring(0, 6);
+    }
+
+    // =====================================================================================================
+    // workload and faults
+    // =====================================================================================================
+
+    void workloadStep() {
+        at(100, "workload", () -> {
+            if (workload) act();
+            if (faults) fault();
+            workloadStep();
+        });
+    }
+
+    private void act() {
+        Member m = members.get(rnd.nextInt(MEMBERS));
+        if (!m.alive) return;
+        BlobHash h = universe.get(rnd.nextInt(universe.size()));
+        String frame = "f" + rnd.nextInt(4);
+        int op = rnd.nextInt(100);
+        if (op < 25) upload(m, h);
+        else if (op < 55) {
+            if (!m.frames.getOrDefault(frame, Set.of()).contains(h) && m.asked.add(frame + h)) {
+                log(m.node() + " " + frame + " acquires " + short_(h));
+                m.run(m.reporter.acquire(frame, h, new Waiter(m, m.reporter.incarnation(), frame, h)));
+            }
+        } else if (op < 80) {
+            Set<BlobHash> held = m.frames.get(frame);
+            if (held == null || held.isEmpty()) return;
+            BlobHash x = held.iterator().next();
+            held.remove(x);
+            oracle.unhold(m.node() + "/" + frame, x);
+            log(m.node() + " " + frame + " releases " + short_(x));
+            m.run(m.reporter.release(frame, x));
+        } else if (op < 85) {
+            log(m.node() + " node-pins " + short_(h));
+            m.run(m.reporter.pin(h, new Waiter(m, m.reporter.incarnation(), null, h)));
+        } else if (op < 89) {
+            if (m.pins.isEmpty()) return;
+            BlobHash x = m.pins.iterator().next();
+            m.pins.remove(x);
+            oracle.unhold(m.node() + "/pin", x);
+            log(m.node() + " node-unpins " + short_(x));
+            m.run(m.reporter.unpin(x));
+        } else if (op < 93) {
+            String owner = "op" + rnd.nextInt(2);
+            Long ttl = rnd.nextBoolean() ? null : (long) (1_000 + rnd.nextInt(20_000));
+            long sent = now;
+            toCoordinator("operator pin " + short_(h) + " by " + owner, c -> {
+                var r = c.run(c.core.pin(c.ledger, h, owner, "sim", ttl, now));
+                if (r.ok()) oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE : sent + ttl);
+            });
+        } else if (op < 96) {
+            String owner = "op" + rnd.nextInt(2);
+            toCoordinator("operator unpin " + short_(h), c -> {
+                if (c.run(c.core.unpin(c.ledger, h, owner)).ok()) oracle.operatorUnpinned(h, owner);
+            });
+        } else if (op < 98) {
+            toCoordinator("dry run", c -> c.run(c.core.cycle(c.ledger, true, now)));
+        } else {
+            // bad input: a hash-less acquire and pin (DESIGN 6: a refusal, never a crash)
+            toCoordinator("bad input", c -> {
+                AcquireReply r = c.run(c.core.acquire(m.node(), 1, 0, null, now));
+                if (r.result() != AcquireResult.REFUSED) throw failure("a hash-less acquire was answered " + r);
+                if (c.run(c.core.pin(c.ledger, null, "x", "", null, now)).ok()) throw failure("a hash-less pin was taken");
+            });
+        }
+    }
+
+    /** An upload: register (with random callees among the blobs that exist), then write the content. */
+    private void upload(Member m, BlobHash h) {
+        List<BlobHash> deps = new ArrayList<>();
+        int i = universe.indexOf(h);
+        if (i > 0 && rnd.nextInt(3) == 0) deps.add(universe.get(rnd.nextInt(i))); // callees: lower index, no cycles
+        long incarnation = m.reporter.incarnation();
+        log(m.node() + " uploads " + short_(h) + (deps.isEmpty() ? "" : " calling " + short_(deps.get(0))));
+        toCoordinator("register " + short_(h), c -> {
+            Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps))));
+            if (!r.accepted().contains(h)) return;
+            declaredDeps.merge(h, deps, (a, b) -> {
+                List<BlobHash> all = new ArrayList<>(a);
+                for (BlobHash d : b) if (!all.contains(d)) all.add(d);
+                return all;
+            });
+            oracle.uploading(h, m);
+            // the answer travels back, then the VM writes the content (BlobGc.upload: register, then put)
+            m.toReporter("registered " + short_(h), incarnation, rep -> {
+                store.add(h);
+                oracle.uploaded(h);
+            });
+        });
+    }
+
+    private void fault() {
+        int f = rnd.nextInt(1_000);
+        if (f < 4) {
+            Member m = members.get(rnd.nextInt(MEMBERS));
+            if (m.alive && members.stream().filter(x -> x.alive).count() > 1) m.crash();
+        } else if (f < 7 && coordinator != null && coordinator.alive) {
+            // a journal failure: the coordinator restarts (backoff) on the same member; sometimes with dry-run switched
+            Instance old = coordinator;
+            old.alive = false;
+            if (rnd.nextInt(3) == 0) dryRun = !dryRun;
+            log("coordinator #" + old.generation + " restarts");
+            at(500 + rnd.nextInt(2_000), "coordinator restart", () -> {
+                if (coordinator == old) startCoordinator();
+            });
+        }
+    }
+
+    /** The end of a run: faults stop, every member is back, dry-run is off; then quiet for long enough. */
+    void quiesce() {
+        faults = false;
+        workload = false;
+        if (dryRun) {
+            dryRun = false;
+            if (coordinator != null) coordinator.alive = false;
+            coordinator = null;
+        }
+        runFor(DOWN_AFTER + 8_000); // a crashed member restarts by itself
+        if (coordinator == null || !coordinator.alive) startCoordinator();
+        // grace + 2 cycles + staleness + a sweep, with room for tombstones
+        runFor(STALE + GRACE + 4 * CYCLE + 10_000);
+    }
+
+    /** Statuses and pins of the live coordinator, against a fresh recovery from the journal. */
+    String persistentState(Ledger l) {
+        StringBuilder sb = new StringBuilder("cycle " + l.cycle());
+        for (BlobHash h : universe) {
+            sb.append(' ').append(short_(h)).append('=').append(l.status(h).map(Enum::name).orElse("-"));
+            l.info(h).ifPresent(i -> i.pins().forEach(p -> sb.append("/pin:").append(p.owner())));
+        }
+        return sb.toString();
+    }
+
+    Map<String, Object> summary() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("steps", step);
+        s.put("journal", journal.size());
+        s.put("generations", generations);
+        Ledger l = coordinator == null ? null : coordinator.ledger;
+        if (l != null) s.put("counts", l.counts());
+        return s;
+    }
+
+    static Duration ms(long ms) {
+        return Duration.ofMillis(ms);
+    }
+
+    BlobStatus status(BlobHash h) {
+        return coordinator == null ? null : coordinator.ledger.status(h).orElse(null);
+    }
+}

@@ -277,7 +277,7 @@ public final class Main implements Callable<Integer> {
                 for (JsonNode c : h.path("cycles")) {
                     o.printf("%-7d %-24s %-5s %-7d %-7d %-7d%n", c.path("cycle").asLong(),
                             Instant.ofEpochMilli(c.path("at").asLong()), c.path("dryRun").asBoolean() ? "yes" : "",
-                            c.path("newlyUnreferenced").asInt(), c.path("rescuedCount").asInt(), c.path("marked").size());
+                            c.path("newlyUnreferenced").asInt(), c.path("rescuedCount").asInt(), Math.max(c.path("markedCount").asInt(), c.path("marked").size()));
                     for (JsonNode m : c.path("marked")) {
                         o.printf("        marked %s (unreferenced since %s, confirmed by %d node(s))%n",
                                 m.path("hash").asText(), Instant.ofEpochMilli(m.path("unreferencedSince").asLong()),

@@ -958,7 +958,7 @@ public final class Ledger {
             if (table.isFree(b)) continue;
             BlobHash h = table.hash(b);
             packed.putLong(h.w0()).putLong(h.w1()).putLong(h.w2()).putLong(h.w3());
-            packed.put((byte) table.status(b).ordinal()).putLong(table.time(b)).putInt((int) table.cycle(b));
+            packed.put(table.status(b).code()).putLong(table.time(b)).putInt((int) table.cycle(b));
             int[] d = deps.get(b);
             Map<String, Pin> pins = operatorPins.get(b);
             int failed = failedDeletions.getOrDefault(b, 0);
@@ -981,11 +981,10 @@ public final class Ledger {
         l.totalFailedDeletions = s.totalFailedDeletions();
         l.totalCollectedBytes = s.totalCollectedBytes();
         ByteBuffer packed = ByteBuffer.wrap(s.blobs());
-        BlobStatus[] statuses = BlobStatus.values();
         List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>();
         for (int i = 0; i < s.blobCount(); i++) {
             BlobHash h = new BlobHash(packed.getLong(), packed.getLong(), packed.getLong(), packed.getLong());
-            BlobStatus status = statuses[packed.get()];
+            BlobStatus status = BlobStatus.ofCode(packed.get());
             long time = packed.getLong();
             long decided = Integer.toUnsignedLong(packed.getInt());
             int b = l.table.add(h);

@@ -15,7 +15,7 @@ public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long
                              long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
                              List<Extra> extras, List<HistoryEntry> history) implements CborSerializable {
 
-    /** Hash (32), status ordinal (1), time (8: since, or collected at), decision cycle (4, unsigned). */
+    /** Hash (32), status code (1, {@link BlobStatus#code()}), time (8: since, or collected at), decision cycle (4, unsigned). */
     public static final int BLOB_BYTES = 45;
 
     public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,

@@ -40,6 +40,8 @@ final class Oracle {
     private final Map<BlobHash, Simulation.Member> uploading = new HashMap<>();
     private final Set<BlobHash> abandoned = new HashSet<>();
     private final ArrayDeque<Long> deletions = new ArrayDeque<>();
+    /** When each blob was last in use (held, pinned, or reachable from either as the callees are now). */
+    private final Map<BlobHash, Long> lastUsed = new HashMap<>();
     long grants, storeDeletions, journalChecks;
 
     Oracle(Simulation sim) {
@@ -102,6 +104,11 @@ final class Oracle {
             throw sim.failure("a dry-run coordinator's sweeper deleted " + Simulation.short_(h) + " (S9)");
         }
         if (inUse().contains(h)) throw sim.failure("deleted " + Simulation.short_(h) + " while in use");
+        Long used = lastUsed.get(h);
+        if (used != null && sim.now - used < Simulation.GRACE) {
+            throw sim.failure("deleted " + Simulation.short_(h) + " " + (sim.now - used) + " ms after its last use, "
+                    + "within the grace period (S3)");
+        }
         deletions.addLast(sim.now);
         while (deletions.peekFirst() <= sim.now - 1_000) deletions.removeFirst();
         double limit = Simulation.DELETES_PER_SECOND + Math.max(1, Simulation.DELETES_PER_SECOND * 0.1);
@@ -114,6 +121,7 @@ final class Oracle {
 
     void check() {
         Simulation.Instance c = sim.coordinator;
+        for (BlobHash h : inUse()) for (BlobHash x : closure(h)) lastUsed.put(x, sim.now);
         for (BlobHash h : inUse()) {
             if (!sim.store.contains(h) && !mayLackContent(h)) {
                 throw sim.failure("in use, but " + Simulation.short_(h) + " is gone from the store (status "

@@ -313,6 +313,8 @@ final class Simulation {
         final Set<BlobHash> pins = new HashSet<>();
         /** Acquires asked and not answered yet (frame + hash): a frame asks once. */
         final Set<String> asked = new HashSet<>();
+        /** A stuck reporter: alive and Up, but it sends nothing until then (SilentReporterTest's fault). */
+        long silentUntil;
 
         Member(String name) {
             this.name = name;
@@ -369,6 +371,7 @@ final class Simulation {
             for (ReporterCore.Output o : outputs) {
                 if (o instanceof ReporterCore.SendReport s) {
                     NodeReport r = s.report();
+                    if (now < silentUntil) continue;
                     toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
                 } else if (o instanceof ReporterCore.AskAcquire a) {
                     toCoordinator("acquire " + short_(a.hash()) + " for " + node, c -> {
@@ -518,7 +521,11 @@ final class Simulation {
         if (f < 4) {
             Member m = members.get(rnd.nextInt(MEMBERS));
             if (m.alive && members.stream().filter(x -> x.alive).count() > 1) m.crash();
-        } else if (f < 7 && coordinator != null && coordinator.alive) {
+        } else if (f < 9) {
+            Member m = members.get(rnd.nextInt(MEMBERS));
+            m.silentUntil = now + 5_000 + rnd.nextInt(30_000);
+            log(m.node() + "'s reporter is stuck until " + m.silentUntil);
+        } else if (f < 12 && coordinator != null && coordinator.alive) {
             // a journal failure: the coordinator restarts (backoff) on the same member; sometimes with dry-run switched
             Instance old = coordinator;
             old.alive = false;
@@ -534,6 +541,7 @@ final class Simulation {
     void quiesce() {
         faults = false;
         workload = false;
+        for (Member m : members) m.silentUntil = 0;
         if (dryRun) {
             dryRun = false;
             if (coordinator != null) coordinator.alive = false;

@@ -52,6 +52,9 @@ public final class CoordinatorCore {
     public record ReportResult(ReportOutcome outcome, boolean warmUpCompleted) {
     }
 
+    /** The longest operator pin TTL (100 years): beyond it, use no TTL. */
+    public static final long MAX_PIN_TTL_MS = 100L * 365 * 24 * 3_600_000L;
+
     private final boolean dryRun;
     /** Blobs handed to the sweeper and not yet confirmed or failed. */
     private final Set<BlobHash> inFlight = new HashSet<>();
@@ -112,6 +115,8 @@ public final class CoordinatorCore {
             }
             case FROM_REMOVED_NODE -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "node " + node + " was removed from the cluster");
+            case STALE -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
+                    "a stale acquire: the node reported since, without this blob");
         });
     }
 
@@ -145,6 +150,10 @@ public final class CoordinatorCore {
         if (hash == null) error = Optional.of(Refusal.badRequest("a pin needs a hash"));
         else if (owner == null || owner.isBlank()) error = Optional.of(Refusal.badRequest("a pin needs an owner"));
         else if (ttlMs != null && ttlMs <= 0) error = Optional.of(Refusal.badRequest("a pin's ttl must be positive"));
+        else if (ttlMs != null && ttlMs > MAX_PIN_TTL_MS) {
+            error = Optional.of(Refusal.badRequest("a pin's ttl must be at most 100 years (36500d); for longer, pin "
+                    + "without a ttl"));
+        }
         else error = l.checkPin(hash);
         if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
         Pin pin = new Pin(owner, reason == null ? "" : reason, now, ttlMs == null ? null : now + ttlMs);

@@ -193,6 +193,7 @@ public final class Ledger {
             if (table.status(b) == BlobStatus.PINNED) setStatus(b, BlobStatus.ACTIVE);
         }
         holdChanged(b, true);
+        dirty.add(b); // still node-pinned (soft): the next cycle makes it PINNED again
     }
 
     public void applyCycle(CycleOutcome o) {
@@ -661,7 +662,9 @@ public final class Ledger {
         /** The blob is not known: register it (persisted) first. */
         UNKNOWN,
         /** The node was removed by membership. */
-        FROM_REMOVED_NODE
+        FROM_REMOVED_NODE,
+        /** Asked before a report the view already took, which does not list the blob: the reporter gave up on it. */
+        STALE
     }
 
     /**
@@ -676,6 +679,12 @@ public final class Ledger {
         if (b < 0) return AcquireOutcome.UNKNOWN;
         if (!goneInClosure(b).isEmpty()) return AcquireOutcome.GONE;
         NodeView v = views.computeIfAbsent(node, n -> new NodeView(n, now));
+        if (incarnation < v.incarnation || (incarnation == v.incarnation && afterSeq < v.seq)) {
+            // the view already took a report built after this ask: while an ask waits, its reporter lists the blob in
+            // every report, so that report holds it — or the reporter gave up on the ask (or this is a duplicate,
+            // delivered after the release): recording it now would hold the blob for ever
+            return v.active.contains(b) ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
+        }
         addRef(v, b);
         v.sticky.put(b, new long[]{incarnation, afterSeq});
         return AcquireOutcome.ACQUIRED;

@@ -97,7 +97,7 @@ class ThreeNodeClusterTest {
         BlobHash onNode2 = put(store, "used on node 2"), onNode3 = put(store, "used on node 3");
         BlobHash unused = put(store, "nobody uses this"), pinned = put(store, "operator keeps this");
         BlobHash callee = put(store, "called by the blob on node 3");
-        gc1.register(List.of(Registration.of(onNode2), new Registration(onNode3, List.of(callee)),
+        gc1.register(List.of(Registration.of(onNode2), Registration.of(callee), new Registration(onNode3, List.of(callee)),
                 Registration.of(unused), Registration.of(pinned))).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertTrue(gc1.pin(pinned, "ops", "golden image", null).toCompletableFuture().get(30, TimeUnit.SECONDS).ok());
         ActorRef<Object> holder2 = node2.systemActorOf(Behaviors.empty(), "vm-frame", org.apache.pekko.actor.typed.Props.empty());

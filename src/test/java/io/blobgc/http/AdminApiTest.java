@@ -180,10 +180,13 @@ class AdminApiTest {
     @Test
     void postRegistersHashesWithDependencies() throws Exception {
         String a = BlobHash.sha256("a".getBytes()).toHex(), b = BlobHash.sha256("b".getBytes()).toHex();
-        Reply r = call("POST", "/v1/blobs", "{\"hashes\":[\"" + a + "\"],\"dependencies\":{\"" + a + "\":[\"" + b
-                + "\"]}}");
+        // a callee that has no content (never uploaded) is refused: upload the callees first
+        assertError(call("POST", "/v1/blobs", "{\"hashes\":[\"" + a + "\"],\"dependencies\":{\"" + a + "\":[\"" + b
+                + "\"]}}"), 409, "conflict");
+        Reply r = call("POST", "/v1/blobs", "{\"hashes\":[\"" + b + "\",\"" + a + "\"],\"dependencies\":{\"" + a
+                + "\":[\"" + b + "\"]}}");
         assertEquals(200, r.status(), r.text());
-        assertEquals(a, r.json().path("accepted").get(0).asText());
+        assertEquals(a, r.json().path("accepted").get(1).asText());
         assertEquals(b, call("GET", "/v1/blobs/" + a, null).json().path("dependencies").get(0).asText());
         assertError(call("POST", "/v1/blobs", "{\"hashes\":[]}"), 400, "bad_request");
         assertError(call("POST", "/v1/blobs", "{\"hashes\":[\"12\"]}"), 400, "bad_request");

@@ -198,6 +198,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record DeletionStarted(List<BlobHash> hashes, long at) implements Event {
     }
 
+    /** A node started to use these UNREFERENCED or MARKED blobs (an acquire): ACTIVE again, their grace restarts. */
+    public record BlobsUsed(List<BlobHash> hashes, long at) implements Event {
+    }
+
     public record BlobsCollected(List<BlobHash> hashes, long at, long bytes) implements Event {
     }
 
@@ -363,7 +367,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public CommandHandlerWithReply<Command, Event, State> commandHandler() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Report.class, this::onReport)
-                .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(c.node(), c.incarnation(), c.afterSeq(),
+                .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),
                         c.hash(), clock.millis()), c.replyTo()))
                 .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations()), c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),

@@ -99,12 +99,18 @@ public final class CoordinatorCore {
      * The acquire fence (S6). Never registers: a hash the registry does not hold (never uploaded, or collected and
      * its tombstone pruned) has no content, so the answer is GONE — upload it, then acquire.
      */
-    public Decision<AcquireReply> acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
+    public Decision<AcquireReply> acquire(Ledger ledger, String node, long incarnation, long afterSeq, BlobHash hash,
+                                          long now) {
         if (node == null || hash == null) {
             return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "an acquire needs a node and a hash"));
         }
-        return Decision.answer(l -> switch (l.acquire(node, incarnation, afterSeq, hash, now)) {
+        // a use of a blob waiting out its grace is persisted first: a successor recovering before the next cycle must
+        // not count the grace from before this use (S3)
+        List<BlobHash> waiting = ledger.goneInClosure(hash).isEmpty() && !ledger.isNodeRemoved(node)
+                ? ledger.waitingOutGrace(hash) : List.of();
+        List<Coordinator.Event> events = waiting.isEmpty() ? List.of() : List.of(new Coordinator.BlobsUsed(waiting, now));
+        return new Decision<>(events, l -> switch (l.acquire(node, incarnation, afterSeq, hash, now)) {
             case ACQUIRED -> new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "acquired");
             case UNKNOWN -> new AcquireReply(hash, AcquireResult.GONE, List.of(hash),
                     "unknown blob (never uploaded, or collected long ago): upload it, then acquire");
@@ -224,6 +230,7 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.DeletionStarted d) l.applyDeletionStarted(d.hashes(), d.at());
         else if (e instanceof Coordinator.BlobsCollected c) l.applyCollected(c.hashes(), c.at(), c.bytes());
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
+        else if (e instanceof Coordinator.BlobsUsed u) l.applyUsed(u.hashes());
         else throw new IllegalArgumentException("unknown event " + e);
         return l;
     }

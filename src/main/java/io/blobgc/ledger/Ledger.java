@@ -255,6 +255,40 @@ public final class Ledger {
         setStatus(b, to);
     }
 
+    /**
+     * A node started to use these blobs (an acquire): one that was UNREFERENCED or MARKED is ACTIVE again (PINNED
+     * with an operator pin), so its grace starts afresh from the next cycle that sees it unused — also on a
+     * coordinator that recovers before that cycle (the use is in the journal, not only in soft state).
+     */
+    public void applyUsed(Collection<BlobHash> hashes) {
+        for (BlobHash h : hashes) {
+            int b = table.find(h);
+            if (b < 0) continue;
+            BlobStatus s = table.status(b);
+            if (s != BlobStatus.UNREFERENCED && s != BlobStatus.MARKED_FOR_COLLECTION) continue;
+            setStatus(b, operatorPins.containsKey(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE);
+            table.cycle(b, 0);
+            dirty.add(b);
+        }
+    }
+
+    /** The blobs a use of {@code hash} keeps alive (it and its callees) that are UNREFERENCED or MARKED now. */
+    public List<BlobHash> waitingOutGrace(BlobHash hash) {
+        int b = table.find(hash);
+        if (b < 0) return List.of();
+        List<BlobHash> out = new ArrayList<>();
+        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
+        IntSet seen = new IntSet();
+        while (!todo.isEmpty()) {
+            int x = todo.poll();
+            if (!seen.add(x)) continue;
+            BlobStatus s = table.status(x);
+            if (s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION) out.add(table.hash(x));
+            for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
+        }
+        return out;
+    }
+
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */
     public void applyDeletionStarted(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {

@@ -104,7 +104,7 @@ class AdversarialCoreTest {
         rc.acquireFailed(ask.ask(), "ask timed out");
         heartbeat(rc); // FULL seq 2, without x
         // the delayed Acquire reaches the coordinator now
-        AcquireReply late = run(core.acquire("n1", rc.incarnation(), ask.afterSeq(), x, now));
+        AcquireReply late = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now));
         assertTrue(rc.acquireAnswered(ask.ask(), late).isEmpty(), "the node no longer waits for this answer");
         assertTrue(rc.view().active().isEmpty(), "nothing on n1 holds x");
 
@@ -131,13 +131,13 @@ class AdversarialCoreTest {
         ReporterCore rc = new ReporterCore("n1", 1, 100);
         heartbeat(rc); // FULL seq 1
         ReporterCore.AskAcquire ask = deliver(rc.acquire("frame", x, "caller")).get(0);
-        AcquireReply first = run(core.acquire("n1", rc.incarnation(), ask.afterSeq(), x, now));
+        AcquireReply first = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now));
         assertEquals(AcquireResult.ACQUIRED, first.result());
         rc.acquireAnswered(ask.ask(), first);
         rc.release("frame", x);
         heartbeat(rc); // DELTA seq 2: x removed
         assertTrue(ledger.info(x).orElseThrow().referencedBy().isEmpty());
-        run(core.acquire("n1", rc.incarnation(), ask.afterSeq(), x, now)); // the duplicate
+        run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now)); // the duplicate
 
         for (int i = 0; i < 10 && status(x) == BlobStatus.ACTIVE; i++) {
             now += 5 * MIN;
@@ -175,7 +175,7 @@ class AdversarialCoreTest {
         assertTrue(ledger.status(c).isEmpty());
 
         Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))))); // p only
-        AcquireReply r = run(core.acquire("n1", rc.incarnation(), rc.seq(), p, now));
+        AcquireReply r = run(core.acquire(ledger, "n1", rc.incarnation(), rc.seq(), p, now));
         assertNotEquals(BlobStatus.ACTIVE, status(c), "c is ACTIVE, but its content left the store");
         assertEquals(AcquireResult.GONE, r.result(), "ACQUIRED p although its callee c has no content");
         assertEquals(List.of(p), reg.rejected(), "p declares a callee with no content: upload c first");
@@ -199,7 +199,7 @@ class AdversarialCoreTest {
         ReporterCore rc = new ReporterCore("n1", 1, 100);
         heartbeat(rc);
         ReporterCore.AskAcquire ask = deliver(rc.acquire("frame", p, "caller")).get(0);
-        AcquireReply a = run(core.acquire("n1", rc.incarnation(), ask.afterSeq(), p, now));
+        AcquireReply a = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), p, now));
         assertEquals(AcquireResult.ACQUIRED, a.result());
         rc.acquireAnswered(ask.ask(), a);
         driveToDeleting(rc, c);

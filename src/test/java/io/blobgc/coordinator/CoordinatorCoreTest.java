@@ -73,4 +73,22 @@ class CoordinatorCoreTest {
         assertEquals("1 2 4 8 16 ", at.toString());
         assertEquals(journaled, ledger.failedDeletions(x));
     }
+
+    /** Found by the simulation (seed 55): the use of a blob in its grace must survive a failover (S3). */
+    @Test
+    void aUseOfABlobInItsGraceIsPersistedSoASuccessorRestartsTheGrace() {
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(ledger, null, now);
+        BlobHash x = BlobHash.sha256("in grace".getBytes());
+        run(core.register(ledger, List.of(Registration.of(x))));
+        run(core.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
+        run(core.cycle(ledger, false, now));
+        assertEquals(BlobStatus.UNREFERENCED, ledger.status(x).orElseThrow());
+        var acquire = core.acquire(ledger, "n1", 1, seq, x, now);
+        assertEquals(List.of(new Coordinator.BlobsUsed(List.of(x), now)), acquire.events());
+        run(acquire);
+        // a successor that recovers from the journal before the next cycle sees the use
+        Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
+        assertEquals(BlobStatus.ACTIVE, successor.status(x).orElseThrow());
+    }
 }

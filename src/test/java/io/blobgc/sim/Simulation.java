@@ -374,10 +374,16 @@ final class Simulation {
                     if (now < silentUntil) continue;
                     toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
                 } else if (o instanceof ReporterCore.AskAcquire a) {
-                    toCoordinator("acquire " + short_(a.hash()) + " for " + node, c -> {
-                        AcquireReply reply = c.run(c.core.acquire(node, incarnation, a.afterSeq(), a.hash(), now));
+                    java.util.function.Consumer<Instance> ask = c -> {
+                        AcquireReply reply = c.run(c.core.acquire(c.ledger, node, incarnation, a.afterSeq(), a.hash(), now));
                         toReporter("acquire answer " + reply.result(), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
-                    });
+                    };
+                    toCoordinator("acquire " + short_(a.hash()) + " for " + node, ask);
+                    if (faults && rnd.nextInt(50) == 0) {
+                        // a retry (an HTTP client's, or across a failover) delivers the same acquire again, later
+                        at(rnd.nextInt(8_000), "duplicate acquire", () -> toCoordinator("duplicate acquire "
+                                + short_(a.hash()) + " for " + node, ask));
+                    }
                     at(ACQUIRE_TIMEOUT, "acquire timeout " + node, () -> {
                         if (alive && reporter.incarnation() == incarnation) run(reporter.acquireFailed(a.ask(), "timeout"));
                     });
@@ -485,7 +491,7 @@ final class Simulation {
         } else {
             // bad input: a hash-less acquire and pin (DESIGN 6: a refusal, never a crash)
             toCoordinator("bad input", c -> {
-                AcquireReply r = c.run(c.core.acquire(m.node(), 1, 0, null, now));
+                AcquireReply r = c.run(c.core.acquire(c.ledger, m.node(), 1, 0, null, now));
                 if (r.result() != AcquireResult.REFUSED) throw failure("a hash-less acquire was answered " + r);
                 if (c.run(c.core.pin(c.ledger, null, "x", "", null, now)).ok()) throw failure("a hash-less pin was taken");
             });

@@ -18,8 +18,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SimulationTest {
 
-    /** Seeds that once failed (before their fix): they run first, every time. */
-    private static final long[] REGRESSIONS = {};
+    /**
+     * Seeds that once failed (before their fix): they run first, every time. 55: a blob acquired while in its grace
+     * and released by a member that then crashed was deleted 8 s after that use by the next coordinator, which
+     * counted the grace from the journal's older since (uses are now persisted: BlobsUsed).
+     */
+    private static final long[] REGRESSIONS = {55};
 
     @Test
     void theProtocolKeepsEveryRuleUnderFaultsAndCollectsWhatIsUnused() {

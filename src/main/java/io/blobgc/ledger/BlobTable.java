@@ -95,8 +95,8 @@ final class BlobTable {
         data[k + META] = BlobStatus.ACTIVE.ordinal() + 1;
         data[k + TIME] = 0;
         size++;
-        if (size * 5L > index.length * 4L) growIndex();
-        insertIndex(id);
+        if (size * 5L > index.length * 4L) growIndex(); // re-inserts every live id, this one included
+        else insertIndex(id);
         return id;
     }
 

@@ -124,8 +124,8 @@ final class Oracle {
         for (BlobHash h : inUse()) for (BlobHash x : closure(h)) lastUsed.put(x, sim.now);
         for (BlobHash h : inUse()) {
             if (!sim.store.contains(h) && !mayLackContent(h)) {
-                throw sim.failure("in use, but " + Simulation.short_(h) + " is gone from the store (status "
-                        + sim.status(h) + ")");
+                throw sim.failure("in use (" + whyInUse(h) + "), but " + Simulation.short_(h)
+                        + " is gone from the store (status " + sim.status(h) + ")");
             }
             if (c != null && c.alive && sim.status(h) == BlobStatus.DELETING) {
                 throw sim.failure("in use, but " + Simulation.short_(h) + " is DELETING");
@@ -160,6 +160,17 @@ final class Oracle {
                     .map(k -> sim.coordinator.ledger.info(sim.universe.stream().filter(h -> k.startsWith(
                             Simulation.short_(h))).findFirst().orElseThrow()).toString()).toList());
         }
+    }
+
+    private String whyInUse(BlobHash h) {
+        List<String> why = new ArrayList<>();
+        holds.forEach((holder, mine) -> mine.forEach((root, closure) -> {
+            if (closure.contains(h)) why.add(holder + " holds " + Simulation.short_(root));
+        }));
+        operatorPins.forEach((root, pins) -> {
+            if (closure(root).contains(h)) why.add("operator pins " + Simulation.short_(root) + " " + pins.keySet());
+        });
+        return String.join(", ", why);
     }
 
     /** Everything in use: held or pinned, and the callees each was granted with. */

@@ -46,10 +46,10 @@ import java.util.TreeMap;
 final class Simulation {
 
     // ---- settings (ms)
-    static final long GRACE = 20_000, CYCLE = 5_000, HEARTBEAT = 1_000, STALE = 10_000, TOMBSTONE_TTL = 40_000;
+    static final long GRACE = 12_000, CYCLE = 3_000, HEARTBEAT = 1_000, STALE = 8_000, TOMBSTONE_TTL = 30_000;
     static final long ACQUIRE_TIMEOUT = 4_000, DOWN_AFTER = 6_000;
-    static final double DELETES_PER_SECOND = 5;
-    static final int MEMBERS = 3, HASHES = 24, CHUNK = 4, SNAPSHOT_EVERY = 25;
+    static final double DELETES_PER_SECOND = 3;
+    static final int MEMBERS = 3, HASHES = 40, CHUNK = 4, SNAPSHOT_EVERY = 25;
 
     final long seed;
     final Random rnd;
@@ -66,6 +66,8 @@ final class Simulation {
     final List<BlobHash> universe = new ArrayList<>();
     final Set<BlobHash> store = new HashSet<>();
     final Map<BlobHash, List<BlobHash>> declaredDeps = new HashMap<>();
+    /** The callees of each blob: a fact of its content (a third of the blobs call one with a lower index). */
+    final Map<BlobHash, List<BlobHash>> callees = new HashMap<>();
     final List<Member> members = new ArrayList<>();
     final List<Coordinator.Event> journal = new ArrayList<>();
     LedgerSnapshot snapshot;
@@ -81,6 +83,9 @@ final class Simulation {
         this.rnd = new Random(seed);
         this.oracle = new Oracle(this);
         for (int i = 0; i < HASHES; i++) universe.add(BlobHash.sha256(("blob-" + i).getBytes()));
+        for (int i = 0; i < HASHES; i++) {
+            callees.put(universe.get(i), i > 0 && rnd.nextInt(3) == 0 ? List.of(universe.get(rnd.nextInt(i))) : List.of());
+        }
         for (int i = 1; i <= MEMBERS; i++) members.add(new Member("m" + i));
         for (Member m : members) m.start();
         startCoordinator();
@@ -112,8 +117,15 @@ final class Simulation {
             now = e.time;
             step++;
             log(e.what);
-            e.action.run();
-            oracle.check();
+            try {
+                e.action.run();
+                oracle.check();
+            } catch (AssertionError | RuntimeException x) {
+                if (x.getMessage() != null && x.getMessage().startsWith("seed ")) throw x;
+                AssertionError f = failure("the step threw " + x);
+                f.initCause(x);
+                throw f;
+            }
         }
     }
 
@@ -498,11 +510,9 @@ final class Simulation {
         }
     }
 
-    /** An upload: register (with random callees among the blobs that exist), then write the content. */
+    /** An upload: register (with the blob's callees), then write the content. */
     private void upload(Member m, BlobHash h) {
-        List<BlobHash> deps = new ArrayList<>();
-        int i = universe.indexOf(h);
-        if (i > 0 && rnd.nextInt(3) == 0) deps.add(universe.get(rnd.nextInt(i))); // callees: lower index, no cycles
+        List<BlobHash> deps = callees.get(h);
         long incarnation = m.reporter.incarnation();
         log(m.node() + " uploads " + short_(h) + (deps.isEmpty() ? "" : " calling " + short_(deps.get(0))));
         toCoordinator("register " + short_(h), c -> {
@@ -529,7 +539,7 @@ final class Simulation {
             if (m.alive && members.stream().filter(x -> x.alive).count() > 1) m.crash();
         } else if (f < 9) {
             Member m = members.get(rnd.nextInt(MEMBERS));
-            m.silentUntil = now + 5_000 + rnd.nextInt(30_000);
+            m.silentUntil = now + 5_000 + rnd.nextInt(60_000);
             log(m.node() + "'s reporter is stuck until " + m.silentUntil);
         } else if (f < 12 && coordinator != null && coordinator.alive) {
             // a journal failure: the coordinator restarts (backoff) on the same member; sometimes with dry-run switched

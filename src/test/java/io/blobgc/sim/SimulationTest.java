@@ -21,9 +21,10 @@ class SimulationTest {
     /**
      * Seeds that once failed (before their fix): they run first, every time. 55: a blob acquired while in its grace
      * and released by a member that then crashed was deleted 8 s after that use by the next coordinator, which
-     * counted the grace from the journal's older since (uses are now persisted: BlobsUsed).
+     * counted the grace from the journal's older since (uses are now persisted: BlobsUsed). 47: a journal replay
+     * answered a status for a pruned blob — the table's add that grew its index had inserted the id twice.
      */
-    private static final long[] REGRESSIONS = {55};
+    private static final long[] REGRESSIONS = {55, 47};
 
     @Test
     void theProtocolKeepsEveryRuleUnderFaultsAndCollectsWhatIsUnused() {
@@ -33,7 +34,7 @@ class SimulationTest {
         if (one != null) {
             seeds.add(Long.parseLong(one));
         } else {
-            for (long s : REGRESSIONS) seeds.add(s);
+            if (Boolean.parseBoolean(System.getProperty("sim.regressions", "true"))) for (long s : REGRESSIONS) seeds.add(s);
             long first = Long.getLong("sim.first", 1);
             for (long s = first; s < first + Long.getLong("sim.seeds", 40); s++) seeds.add(s);
         }

@@ -7,7 +7,7 @@ const LABEL = {ACTIVE: 'active', PINNED: 'pinned', UNREFERENCED: 'unreferenced',
   DELETING: 'deleting', COLLECTED: 'collected'};
 const COLOR = {ACTIVE: '#3fb68b', PINNED: '#a78bfa', UNREFERENCED: '#e3b341', MARKED_FOR_COLLECTION: '#f0883e',
   DELETING: '#f0605a', COLLECTED: '#6e7b8b'};
-const NODE_PAGE = 12, DECISION_PAGE = 15, PIN_PAGE = 10, KEEP_CYCLES = 60, RATE_WINDOW_MS = 30000;
+const NODE_PAGE = 12, DECISION_PAGE = 15, PIN_PAGE = 10, KEEP_CYCLES = 60, RATE_WINDOW_MS = 30000, HISTORY_ROWS = 12;
 
 const $ = id => document.getElementById(id);
 const st = {
@@ -115,7 +115,7 @@ async function refresh() {
     sample(s);
     const now = Date.now();
     if (!st.history.length || st.history[0].cycle !== s.cycle || now - st.histAt > 15000) {
-      st.history = (await api('GET', '/v1/cycles?limit=20')).cycles; st.histAt = now;
+      st.history = (await api('GET', '/v1/cycles?limit=50')).cycles; st.histAt = now;
     }
     if (now - st.pinsAt > 10000) await loadPins();
   } catch (e) {
@@ -278,15 +278,19 @@ function pager(id, page, pages, total, go) {
   next.onclick = () => go(page + 1);
 }
 
+const busy = c => c.newlyUnreferenced || c.rescuedCount || c.markedCount || c.prunedTombstones || c.dryRun || c.frozen;
+
 function renderHistory() {
-  const rows = st.history;
-  if (st.selected == null && rows.length) st.selected = rows.find(c => c.markedCount > 0)?.cycle ?? rows[0].cycle;
+  const quiet = $('hide-quiet').checked;
+  const all = st.history, rows = (quiet ? all.filter(busy) : all).slice(0, HISTORY_ROWS);
+  $('history-note').textContent = quiet ? `${all.length - all.filter(busy).length} of the last ${all.length} cycles changed nothing` : '';
+  if (!rows.some(c => c.cycle === st.selected)) { st.selected = rows.find(c => c.markedCount > 0)?.cycle ?? rows[0]?.cycle ?? null; st.decisionPage = 0; }
   $('history-rows').innerHTML = rows.map(c => `
     <tr class="click ${c.cycle === st.selected ? 'sel' : ''}" data-cycle="${c.cycle}">
       <td>#${c.cycle}</td><td title="${esc(when(c.at))}">${ago(c.at)}</td>
       <td>${c.dryRun ? '<span class="badge warn">dry run</span>' : ''}${c.frozen ? '<span class="badge bad">frozen</span>' : ''}${c.warmingUp ? '<span class="badge warn">warm-up</span>' : ''}</td>
       <td class="num">${int(c.newlyUnreferenced)}</td><td class="num">${int(c.rescuedCount)}</td><td class="num">${int(c.markedCount)}</td>
-    </tr>`).join('') || '<tr><td colspan="6" class="muted">no cycle yet</td></tr>';
+    </tr>`).join('') || `<tr><td colspan="6" class="muted">${all.length ? 'no cycle among the last ' + all.length + ' changed anything' : 'no cycle yet'}</td></tr>`;
   renderDecisions();
 }
 
@@ -363,13 +367,14 @@ function chart(id, xs, series, kind, fmt, fmtRight) {
   const x = i => L + pad + i * (w - 2 * pad) / (xs.length - 1);
   const left = series.filter(s => !s.right), right = series.filter(s => s.right);
   const maxOf = (ss, stacked) => Math.max(1, ...xs.map((_, i) => stacked ? ss.reduce((a, s) => a + s.values[i], 0) : Math.max(0, ...ss.map(s => s.values[i]))));
-  const least = kind === 'line' ? 1 : 3;                     // counts: whole-number ticks
-  const maxL = nice(Math.max(least, maxOf(left, kind === 'stack'))), maxR = right.length ? nice(Math.max(3, maxOf(right, false))) : 1;
+  const whole = kind !== 'line';                             // counts and bytes: whole-number ticks
+  const sl = scale(maxOf(left, kind === 'stack'), whole);
+  const maxL = sl.max, maxR = right.length ? niceStep(Math.max(3, maxOf(right, false)) / sl.n, true) * sl.n : 1;
   const y = (v, max) => T + h - v / max * h;
-  for (let k = 0; k <= 3; k++) {
-    const v = maxL * k / 3, yy = y(v, maxL);
+  for (let k = 0; k <= sl.n; k++) {
+    const v = sl.step * k, yy = y(v, maxL);
     svg += `<line class="axis" x1="${L}" x2="${L + w}" y1="${yy}" y2="${yy}"/><text x="${L - 6}" y="${yy + 3}" text-anchor="end">${esc(fmt(v))}</text>`;
-    if (right.length) svg += `<text x="${L + w + 6}" y="${yy + 3}">${esc(fmtRight(maxR * k / 3))}</text>`;
+    if (right.length) svg += `<text x="${L + w + 6}" y="${yy + 3}">${esc(fmtRight(maxR * k / sl.n))}</text>`;
   }
   const step = Math.max(1, Math.ceil(xs.length / 6));
   xs.forEach((c, i) => { if (i % step === 0 || i === xs.length - 1) svg += `<text x="${x(i)}" y="${H - 5}" text-anchor="middle">#${c}</text>`; });
@@ -398,9 +403,17 @@ function chart(id, xs, series, kind, fmt, fmtRight) {
   el.innerHTML = svg + '</svg>' + `<div class="legend">${series.map(s => `<span><i style="background:${s.color}"></i>${esc(s.name)}</span>`).join('')}</div>`;
 }
 
-function nice(v) {
-  const p = Math.pow(10, Math.floor(Math.log10(v))), m = v / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 3 ? 3 : m <= 5 ? 5 : 10) * p;
+/** An axis up to at least v: 1, 2, 2.5 or 5 times a power of ten per step, at most 4 steps. */
+function scale(v, whole) {
+  v = Math.max(v, whole ? 3 : 1e-9);
+  const step = niceStep(v / 4, whole), n = Math.max(1, Math.ceil(v / step - 1e-9));
+  return {step, n, max: step * n};
+}
+
+function niceStep(raw, whole) {
+  const p = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p;
+  const step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10) * p;
+  return whole ? Math.max(1, Math.ceil(step)) : step;
 }
 
 // ---------------------------------------------------------------- why is this blob retained?
@@ -533,6 +546,7 @@ $('btn-dry').addEventListener('click', () => runCycle(true));
 $('btn-cycle').addEventListener('click', () => runCycle(false));
 $('node-filter').addEventListener('input', e => { st.nodeFilter = e.target.value; st.nodePage = 0; if (st.summary) renderNodes(st.summary); });
 $('refresh').addEventListener('change', schedule);
+$('hide-quiet').addEventListener('change', renderHistory);
 $('token').value = sessionStorage.getItem('blobgc.token') || '';
 $('token').addEventListener('input', e => { e.target.classList.remove('needed'); sessionStorage.setItem('blobgc.token', e.target.value); });
 window.addEventListener('resize', () => { if (st.summary) renderCharts(); });

@@ -107,10 +107,12 @@ public final class Main implements Callable<Integer> {
             if (config != null && !config.isFile()) throw new IllegalArgumentException("no such config file: " + config);
             Config file = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config);
             Config c = ConfigFactory.defaultOverrides().withFallback(file).withFallback(ConfigFactory.defaultApplication())
+                    .withFallback(ConfigFactory.parseResources("io/blobgc/node-management.conf"))
                     .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "blobgc", c);
             try {
                 BlobGc.get(system);
+                if (c.getBoolean("blob-gc.management.enabled")) io.blobgc.http.Management.start(system);
                 io.blobgc.demo.DemoVm.startIfConfigured(system);
             } catch (RuntimeException e) {
                 system.terminate();

@@ -76,6 +76,8 @@ final class Demo implements Callable<Integer> {
             for (int i = 2; i <= NODES; i++) procs[i] = startNode(data, i, startAt);
             for (int i = 2; i <= NODES; i++) awaitReady(i);
             say("cluster up: %s", api(1).get("/v1/summary").path("nodes").size() + " nodes reporting");
+            say("dashboard: http://127.0.0.1:%d/ (every node serves it: also :%d, :%d)", httpPort(1), httpPort(2),
+                    httpPort(NODES));
             upload(store);
             JsonNode pin = api(1).put("/v1/pins/" + catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)),
                     "{\"owner\":\"demo-operator\",\"reason\":\"golden image\"}");

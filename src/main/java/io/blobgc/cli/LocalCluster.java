@@ -23,7 +23,7 @@ public final class LocalCluster {
     /**
      * @param remotePort 0 for any free port
      * @param seedPorts  the seed nodes' remoting ports; empty when the caller joins the nodes itself
-     * @param httpPort   the admin API's port, 0 for any free port
+     * @param httpPort   the admin API's port, 0 for any free port (Pekko Management's: 1000 above it, or any)
      */
     public static String nodeConfig(Path dataDir, int remotePort, List<Integer> seedPorts, int httpPort, Timings t) {
         String data = dataDir.toAbsolutePath().toString().replace('\\', '/');
@@ -52,8 +52,9 @@ public final class LocalCluster {
                   http.port = %4$d
                 }
                 pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
+                pekko.management.http.port = %9$d
                 """.formatted(data, remotePort, seeds.isEmpty() ? "" : "seed-nodes = [" + seeds + "]", httpPort,
-                t.grace(), t.cycle(), t.heartbeat(), t.staleAfter());
+                t.grace(), t.cycle(), t.heartbeat(), t.staleAfter(), httpPort == 0 ? 0 : httpPort + 1000);
     }
 
     /** Writes {@code dir/logback.xml}: a node JVM started by {@link #nodeCommand} logs to its own file with it. */

@@ -107,10 +107,12 @@ public final class Main implements Callable<Integer> {
             if (config != null && !config.isFile()) throw new IllegalArgumentException("no such config file: " + config);
             Config file = config == null ? ConfigFactory.empty() : ConfigFactory.parseFile(config);
             Config c = ConfigFactory.defaultOverrides().withFallback(file).withFallback(ConfigFactory.defaultApplication())
+                    .withFallback(ConfigFactory.parseResources("io/blobgc/node-management.conf"))
                     .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "blobgc", c);
             try {
                 BlobGc.get(system);
+                if (c.getBoolean("blob-gc.management.enabled")) io.blobgc.http.Management.start(system);
                 io.blobgc.demo.DemoVm.startIfConfigured(system);
             } catch (RuntimeException e) {
                 system.terminate();
@@ -120,14 +122,47 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "Cycle, coordinator, counts by status, and the nodes.")
+    @Command(name = "status", description = "Cycle, coordinator, counts by status, and the nodes; with --watch, "
+            + "the sweep's progress (done / total, rate, time left) until interrupted.")
     static final class Status implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;
 
+        @Option(names = "--watch", description = "after the status, print the sweep's progress every --interval")
+        boolean watch;
+
+        @Option(names = "--interval", defaultValue = "2", description = "seconds between --watch lines (default ${DEFAULT-VALUE})")
+        double interval;
+
+        @Option(names = "--until-done", description = "with --watch: stop (exit 0) once nothing is left to delete")
+        boolean untilDone;
+
         @Override
-        public Integer call() {
-            JsonNode s = api.client().get("/v1/summary");
+        public Integer call() throws InterruptedException {
+            if (interval <= 0) throw new CommandLine.ParameterException(api.spec.commandLine(), "--interval must be positive");
+            ApiClient client = api.client();
+            JsonNode s = client.get("/v1/summary");
+            int code = table(s);
+            if (!watch) return code;
+            SweepProgress progress = new SweepProgress(30_000);
+            while (true) {
+                String now = java.time.LocalTime.now().withNano(0).toString();
+                if (s != null) {
+                    SweepProgress.Reading r = progress.add(System.currentTimeMillis(), s);
+                    api.out().println(api.json ? ApiClient.JSON.valueToTree(r).toString() : now + "  " + SweepProgress.line(r));
+                    if (untilDone && r.idle()) return 0;
+                }
+                Thread.sleep((long) (interval * 1000));
+                try {
+                    s = client.get("/v1/summary");
+                } catch (ApiClient.ApiException e) {     // a failover, a restart: keep watching
+                    api.out().println(now + "  " + e.getMessage() + " (retrying)");
+                    s = null;
+                }
+            }
+        }
+
+        private int table(JsonNode s) {
             return api.print(s, () -> {
                 PrintWriter o = api.out();
                 o.printf("cycle %d, coordinator %s%s%s%n", s.path("cycle").asLong(), s.path("coordinatorNode").asText(),

@@ -133,6 +133,13 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record BlobReply(BlobHash hash, BlobInfo info) implements CborSerializable {
     }
 
+    /** A page of the operator pins, newest first (read only: the dashboard's list). */
+    public record GetPins(int offset, int limit, ActorRef<Pins> replyTo) implements Command {
+    }
+
+    public record Pins(int total, List<Ledger.PinnedBlob> pins) implements CborSerializable {
+    }
+
     public record GetSummary(ActorRef<Summary> replyTo) implements Command {
     }
 
@@ -376,6 +383,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(GetBlob.class, (s, c) -> Effect().reply(c.replyTo(), new BlobReply(c.hash(),
                         c.hash() == null ? null : s.ledger.info(c.hash()).orElse(null))))
                 .onCommand(GetSummary.class, (s, c) -> Effect().reply(c.replyTo(), summary(s.ledger)))
+                .onCommand(GetPins.class, (s, c) -> {
+                    var page = s.ledger.operatorPins(c.offset(), c.limit());
+                    return Effect().reply(c.replyTo(), new Pins(page.getKey(), page.getValue()));
+                })
                 .onCommand(GetHistory.class, (s, c) -> Effect().reply(c.replyTo(),
                         new History(s.ledger.history(Math.max(0, c.limit())))))
                 .onCommand(RunCycleNow.class, (s, c) -> runCycle(s, c.dryRun(), c.replyTo()))

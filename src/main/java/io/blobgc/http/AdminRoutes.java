@@ -24,6 +24,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
@@ -105,8 +106,11 @@ public final class AdminRoutes extends AllDirectives {
 
     public Route route() {
         return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+                dashboard(),
                 pathPrefix("v1", () -> concat(
                         path("summary", () -> get(() -> completeWithFuture(summary()))),
+                        path("pins", () -> get(() -> parameterOptional("offset", offset ->
+                                parameterOptional("limit", limit -> completeWithFuture(pins(offset, limit)))))),
                         pathPrefix("blobs", () -> concat(
                                 pathEnd(() -> post(() -> mutating(() -> body(RegisterBody.class, this::register)))),
                                 path(PathMatchers.segment(), hex -> concat(
@@ -133,6 +137,53 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     // ---- routes
+
+    /** The dashboard: static files from the jar, {@code /} and {@code /ui/*} (GET only; it calls the API below). */
+    private Route dashboard() {
+        return get(() -> respondWithHeaders(List.of(
+                        RawHeader.create("Cache-Control", "no-cache"),
+                        RawHeader.create("X-Content-Type-Options", "nosniff"),
+                        RawHeader.create("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                + "img-src 'self' data:; frame-ancestors 'none'")),
+                () -> concat(
+                        pathSingleSlash(() -> getFromResource(DASHBOARD + "/index.html", ContentTypes.TEXT_HTML_UTF8)),
+                        pathPrefix("ui", () -> getFromResourceDirectory(DASHBOARD)))));
+    }
+
+    private static final String DASHBOARD = "io/blobgc/dashboard";
+
+    private CompletionStage<HttpResponse> pins(Optional<String> offset, Optional<String> limit) {
+        int from = intParam("offset", offset, 0, 0);
+        int n = intParam("limit", limit, 50, 1);
+        return ask(Coordinator.Pins.class, r -> new Coordinator.GetPins(from, Math.min(n, 1000), r)).thenApply(p -> {
+            List<Map<String, Object>> pins = new ArrayList<>();
+            for (var pb : p.pins()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("hash", pb.hash().toHex());
+                m.put("owner", pb.pin().owner());
+                m.put("reason", pb.pin().reason());
+                m.put("pinnedAt", pb.pin().pinnedAt());
+                m.put("expiresAt", pb.pin().expiresAt());
+                pins.add(m);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("total", p.total());
+            out.put("offset", from);
+            out.put("pins", pins);
+            return json(StatusCodes.OK, out);
+        }).exceptionally(this::failure);
+    }
+
+    private static int intParam(String name, Optional<String> value, int dflt, int min) {
+        int n;
+        try {
+            n = value.map(Integer::parseInt).orElse(dflt);
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest(name + " must be a number, not '" + value.get() + "'");
+        }
+        if (n < min) throw ApiError.badRequest(name + " must be at least " + min);
+        return n;
+    }
 
     private CompletionStage<HttpResponse> summary() {
         return gc.summary().thenApply(s -> json(StatusCodes.OK, summaryJson(s))).exceptionally(this::failure);

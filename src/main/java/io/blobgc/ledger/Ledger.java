@@ -931,6 +931,23 @@ public final class Ledger {
     }
 
     /** Newest first. */
+    /** One operator pin with its blob (a page of {@link #operatorPins}). */
+    public record PinnedBlob(BlobHash hash, Pin pin) implements io.blobgc.CborSerializable {
+    }
+
+    /** How many operator pins there are, and {@code limit} of them from {@code offset}, newest first (read only). */
+    public Map.Entry<Integer, List<PinnedBlob>> operatorPins(int offset, int limit) {
+        List<PinnedBlob> all = new ArrayList<>();
+        operatorPins.forEach((b, pins) -> {
+            for (Pin p : pins.values()) all.add(new PinnedBlob(table.hash(b), p));
+        });
+        all.sort((x, y) -> x.pin().pinnedAt() != y.pin().pinnedAt() ? Long.compare(y.pin().pinnedAt(), x.pin().pinnedAt())
+                : x.hash().toHex().compareTo(y.hash().toHex()) != 0 ? x.hash().toHex().compareTo(y.hash().toHex())
+                : x.pin().owner().compareTo(y.pin().owner()));
+        int from = Math.min(Math.max(0, offset), all.size());
+        return Map.entry(all.size(), List.copyOf(all.subList(from, Math.min(all.size(), from + Math.max(0, limit)))));
+    }
+
     public List<HistoryEntry> history(int limit) {
         List<HistoryEntry> out = new ArrayList<>();
         var it = history.descendingIterator();

@@ -331,7 +331,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         Ledger l = state.ledger;
         // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
         core.recovered(l, clustered ? upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
-                clock.millis());
+                localNow());
         ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every member "
                 + "delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(), l.warmUpBlockers());
         timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
@@ -350,6 +350,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 ReportersChanged::new);
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeReporter.SERVICE_KEY, listingAdapter));
         sweeper.tell(Sweeper.Wake.INSTANCE);
+    }
+
+    /** Monotonic millis, for what is local to this instance (report receipt, staleness): wall-clock steps don't count. */
+    private static long localNow() {
+        return System.nanoTime() / 1_000_000;
     }
 
     /** The members that run a reporter (the node role) and are Up. */
@@ -375,7 +380,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Report.class, this::onReport)
                 .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),
-                        c.hash(), clock.millis()), c.replyTo()))
+                        c.hash(), clock.millis(), localNow()), c.replyTo()))
                 .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations()), c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
                         clock.millis()), c.replyTo()))
@@ -422,7 +427,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     private ReplyEffect<Event, State> onReport(State s, Report c) {
         NodeReport r = c.report();
-        CoordinatorCore.ReportResult result = core.report(r, clock.millis()).reply().apply(s.ledger);
+        CoordinatorCore.ReportResult result = core.report(r, localNow()).reply().apply(s.ledger);
         if (r != null && r.node() != null) reporterNodes.put(c.replyTo(), r.node());
         if (result.warmUpCompleted()) {
             // the last FULL report of the warm-up: cycle now rather than a cycle-interval later
@@ -444,7 +449,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     private ReplyEffect<Event, State> runCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
         long t0 = System.nanoTime();
-        CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis());
+        CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis(), localNow());
         lastCycleMs = (System.nanoTime() - t0) / 1e6;
         CycleOutcome o = d.reply().apply(s.ledger);
         logCycle(s.ledger, o);
@@ -485,10 +490,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         String node = NodeIds.of(member.uniqueAddress());
         if (c.event() instanceof ClusterEvent.MemberRemoved) {
             ctx.getLog().info("member {} removed: its references are dropped", node);
-            s.ledger.memberRemoved(node, clock.millis());
+            s.ledger.memberRemoved(node, localNow());
         } else if ((c.event() instanceof ClusterEvent.MemberUp || c.event() instanceof ClusterEvent.MemberWeaklyUp)
                 && reports(member)) {
-            s.ledger.memberUp(node, clock.millis());
+            s.ledger.memberUp(node, localNow());
         }
         return Effect().noReply();
     }
@@ -500,7 +505,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
             if (!present.contains(node)) {
                 ctx.getLog().info("member {} was removed before this coordinator subscribed: its references are dropped",
                         node);
-                s.ledger.memberRemoved(node, clock.millis());
+                s.ledger.memberRemoved(node, localNow());
             }
         }
         return Effect().noReply();
@@ -526,7 +531,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         String self = clustered ? Cluster.get(ctx.getSystem()).selfMember().address().toString()
                 : ctx.getSystem().address().toString();
         return new Summary(l.cycle(), self, l.warmingUp(), l.warmUpBlockers(), settings.dryRun(), counts,
-                l.nodes(clock.millis()), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
+                l.nodes(localNow()), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
                 l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting(),
                 l.reportedUnknown());
     }

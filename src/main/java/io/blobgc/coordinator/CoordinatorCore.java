@@ -70,17 +70,18 @@ public final class CoordinatorCore {
      * Recovery completed: what the previous incarnation handed out is forgotten, and the warm-up (S5) waits for every
      * Up member in {@code upMembers} (null: no membership service, every reporting node counts).
      */
-    public void recovered(Ledger l, Collection<String> upMembers, long now) {
+    public void recovered(Ledger l, Collection<String> upMembers, long localNow) {
         inFlight.clear();
         unjournaledFailures.clear();
-        l.beginWarmUp(upMembers, now);
+        l.beginWarmUp(upMembers, localNow);
     }
 
-    public Decision<ReportResult> report(NodeReport r, long now) {
+    /** @param localNow this coordinator's monotonic millis: when the report was received (staleness) */
+    public Decision<ReportResult> report(NodeReport r, long localNow) {
         return Decision.answer(l -> {
             if (!wellFormed(r)) return new ReportResult(ReportOutcome.MALFORMED, false);
             boolean warming = l.warmingUp();
-            ReportOutcome o = l.report(r, now);
+            ReportOutcome o = l.report(r, localNow);
             return new ReportResult(o, warming && !l.warmingUp());
         });
     }
@@ -100,7 +101,7 @@ public final class CoordinatorCore {
      * its tombstone pruned) has no content, so the answer is GONE — upload it, then acquire.
      */
     public Decision<AcquireReply> acquire(Ledger ledger, String node, long incarnation, long afterSeq, BlobHash hash,
-                                          long now) {
+                                          long now, long localNow) {
         if (node == null || hash == null) {
             return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "an acquire needs a node and a hash"));
@@ -110,7 +111,7 @@ public final class CoordinatorCore {
         List<BlobHash> waiting = ledger.goneInClosure(hash).isEmpty() && !ledger.isNodeRemoved(node)
                 ? ledger.waitingOutGrace(hash) : List.of();
         List<Coordinator.Event> events = waiting.isEmpty() ? List.of() : List.of(new Coordinator.BlobsUsed(waiting, now));
-        return new Decision<>(events, l -> switch (l.acquire(node, incarnation, afterSeq, hash, now)) {
+        return new Decision<>(events, l -> switch (l.acquire(node, incarnation, afterSeq, hash, localNow)) {
             case ACQUIRED -> new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "acquired");
             case UNKNOWN -> new AcquireReply(hash, AcquireResult.GONE, List.of(hash),
                     "unknown blob (never uploaded, or collected long ago): upload it, then acquire");
@@ -174,8 +175,8 @@ public final class CoordinatorCore {
     }
 
     /** One GC cycle; a dry run when asked or configured (S9). */
-    public Decision<CycleOutcome> cycle(Ledger l, boolean dryRunAsked, long now) {
-        CycleOutcome o = l.planCycle(now, dryRunAsked || dryRun);
+    public Decision<CycleOutcome> cycle(Ledger l, boolean dryRunAsked, long now, long localNow) {
+        CycleOutcome o = l.planCycle(now, localNow, dryRunAsked || dryRun);
         return Decision.persist(new Coordinator.CycleCompleted(o), st -> o);
     }
 

@@ -21,7 +21,10 @@ import java.util.TreeMap;
 
 /**
  * The GC rules of DESIGN.md sections 3 and 4, in plain Java: no actors, no I/O, no clock of its own (every
- * method that needs the time takes it, in epoch millis).
+ * method that needs the time takes it). Two clocks: what is persisted (grace since, pin expiry, collection time) is
+ * wall-clock epoch millis; what is local to this coordinator — when it received each node's last report, and so
+ * staleness — is any monotonic millisecond count ({@code localNow}), so a step of the wall clock does not make every
+ * node look stale.
  *
  * <p>The state has two halves. The <b>persistent</b> half (statuses, operator pins, dependencies, cycle counter,
  * history) changes only through the {@code apply…} methods, which the coordinator calls from its event handler,
@@ -414,7 +417,12 @@ public final class Ledger {
      * (S9).
      */
     public CycleOutcome planCycle(long now, boolean dryRun) {
-        List<String> stale = updateStaleness(now);
+        return planCycle(now, now, dryRun);
+    }
+
+    /** @param localNow the monotonic clock the reports' receipt times were taken on (staleness) */
+    public CycleOutcome planCycle(long now, long localNow, boolean dryRun) {
+        List<String> stale = updateStaleness(localNow);
         long next = cycle + 1;
         List<PinRef> expired = new ArrayList<>();
         operatorPins.forEach((b, pins) -> {

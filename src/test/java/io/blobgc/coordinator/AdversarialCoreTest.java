@@ -72,7 +72,7 @@ class AdversarialCoreTest {
         for (int i = 0; i < 4 && status(x) != BlobStatus.MARKED_FOR_COLLECTION; i++) {
             now += MIN;
             heartbeat(rc);
-            run(core.cycle(ledger, false, now));
+            run(core.cycle(ledger, false, now, now));
         }
         heartbeat(rc);
         assertEquals(BlobStatus.MARKED_FOR_COLLECTION, status(x));
@@ -104,14 +104,14 @@ class AdversarialCoreTest {
         rc.acquireFailed(ask.ask(), "ask timed out");
         heartbeat(rc); // FULL seq 2, without x
         // the delayed Acquire reaches the coordinator now
-        AcquireReply late = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now));
+        AcquireReply late = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now, now));
         assertTrue(rc.acquireAnswered(ask.ask(), late).isEmpty(), "the node no longer waits for this answer");
         assertTrue(rc.view().active().isEmpty(), "nothing on n1 holds x");
 
         for (int i = 0; i < 10 && status(x) == BlobStatus.ACTIVE; i++) {
             now += 5 * MIN;
             heartbeat(rc);
-            run(core.cycle(ledger, false, now));
+            run(core.cycle(ledger, false, now, now));
         }
         assertNotEquals(BlobStatus.ACTIVE, status(x),
                 "x is used by nobody, yet held for ever by an acquire n1 gave up on before its FULL report; view "
@@ -131,18 +131,18 @@ class AdversarialCoreTest {
         ReporterCore rc = new ReporterCore("n1", 1, 100);
         heartbeat(rc); // FULL seq 1
         ReporterCore.AskAcquire ask = deliver(rc.acquire("frame", x, "caller")).get(0);
-        AcquireReply first = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now));
+        AcquireReply first = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now, now));
         assertEquals(AcquireResult.ACQUIRED, first.result());
         rc.acquireAnswered(ask.ask(), first);
         rc.release("frame", x);
         heartbeat(rc); // DELTA seq 2: x removed
         assertTrue(ledger.info(x).orElseThrow().referencedBy().isEmpty());
-        run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now)); // the duplicate
+        run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), x, now, now)); // the duplicate
 
         for (int i = 0; i < 10 && status(x) == BlobStatus.ACTIVE; i++) {
             now += 5 * MIN;
             heartbeat(rc);
-            run(core.cycle(ledger, false, now));
+            run(core.cycle(ledger, false, now, now));
         }
         assertNotEquals(BlobStatus.ACTIVE, status(x),
                 "x is used by nobody, yet held for ever by a duplicate acquire; view "
@@ -170,12 +170,12 @@ class AdversarialCoreTest {
         assertEquals(BlobStatus.COLLECTED, status(c));
         now += SETTINGS.tombstoneTtlMs() + MIN;
         heartbeat(rc);
-        CycleOutcome o = run(core.cycle(ledger, false, now));
+        CycleOutcome o = run(core.cycle(ledger, false, now, now));
         assertEquals(List.of(c), o.prunedTombstones());
         assertTrue(ledger.status(c).isEmpty());
 
         Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))))); // p only
-        AcquireReply r = run(core.acquire(ledger, "n1", rc.incarnation(), rc.seq(), p, now));
+        AcquireReply r = run(core.acquire(ledger, "n1", rc.incarnation(), rc.seq(), p, now, now));
         assertNotEquals(BlobStatus.ACTIVE, status(c), "c is ACTIVE, but its content left the store");
         assertEquals(AcquireResult.GONE, r.result(), "ACQUIRED p although its callee c has no content");
         assertEquals(List.of(p), reg.rejected(), "p declares a callee with no content: upload c first");
@@ -199,7 +199,7 @@ class AdversarialCoreTest {
         ReporterCore rc = new ReporterCore("n1", 1, 100);
         heartbeat(rc);
         ReporterCore.AskAcquire ask = deliver(rc.acquire("frame", p, "caller")).get(0);
-        AcquireReply a = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), p, now));
+        AcquireReply a = run(core.acquire(ledger, "n1", rc.incarnation(), ask.afterSeq(), p, now, now));
         assertEquals(AcquireResult.ACQUIRED, a.result());
         rc.acquireAnswered(ask.ask(), a);
         driveToDeleting(rc, c);
@@ -246,7 +246,7 @@ class AdversarialCoreTest {
         for (int i = 0; i < 4; i++) {
             now += MIN;
             heartbeat(rc);
-            run(core.cycle(ledger, false, now));
+            run(core.cycle(ledger, false, now, now));
         }
         assertFalse(ledger.info(x).orElseThrow().pins().isEmpty(), "the granted pin expired at once");
         assertEquals(BlobStatus.PINNED, status(x));

@@ -37,7 +37,7 @@ class CoordinatorCoreTest {
         run(wet.register(ledger, List.of(Registration.of(x))));
         run(wet.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
         for (int i = 0; i < 2; i++) {
-            run(wet.cycle(ledger, false, now));
+            run(wet.cycle(ledger, false, now, now));
             report(wet);
         }
         assertEquals(List.of(x), run(wet.startDeletion(ledger, 10, now)));
@@ -82,9 +82,9 @@ class CoordinatorCoreTest {
         BlobHash x = BlobHash.sha256("in grace".getBytes());
         run(core.register(ledger, List.of(Registration.of(x))));
         run(core.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
-        run(core.cycle(ledger, false, now));
+        run(core.cycle(ledger, false, now, now));
         assertEquals(BlobStatus.UNREFERENCED, ledger.status(x).orElseThrow());
-        var acquire = core.acquire(ledger, "n1", 1, seq, x, now);
+        var acquire = core.acquire(ledger, "n1", 1, seq, x, now, now);
         assertEquals(List.of(new Coordinator.BlobsUsed(List.of(x), now)), acquire.events());
         run(acquire);
         // a successor that recovers from the journal before the next cycle sees the use

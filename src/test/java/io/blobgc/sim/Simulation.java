@@ -48,6 +48,8 @@ final class Simulation {
     // ---- settings (ms)
     static final long GRACE = 12_000, CYCLE = 3_000, HEARTBEAT = 1_000, STALE = 8_000, TOMBSTONE_TTL = 30_000;
     static final long ACQUIRE_TIMEOUT = 4_000, DOWN_AFTER = 6_000;
+    /** Each member's wall clock is off by up to this much (persisted times cross members; local durations do not). */
+    static final long MAX_SKEW = 3_000;
     static final double DELETES_PER_SECOND = 3;
     static final int MEMBERS = 3, HASHES = 40, CHUNK = 4, SNAPSHOT_EVERY = 25;
 
@@ -168,6 +170,11 @@ final class Simulation {
             core.recovered(ledger, up, now);
         }
 
+        /** This instance's wall clock (persisted times); {@code now} is its monotonic clock. */
+        long wall() {
+            return now + host.skew;
+        }
+
         /** Persists the decision's events (appended to the journal, then applied) and returns the reply. */
         <R> R run(CoordinatorCore.Decision<R> d) {
             for (Coordinator.Event e : d.events()) {
@@ -245,7 +252,7 @@ final class Simulation {
     private void scheduleCycle(Instance c) {
         at(CYCLE, "cycle tick #" + c.generation, () -> {
             if (!c.alive) return;
-            var o = c.run(c.core.cycle(c.ledger, false, now));
+            var o = c.run(c.core.cycle(c.ledger, false, c.wall(), now));
             if (!o.dryRun()) wakeSweeper(c, 0);
             scheduleCycle(c);
         });
@@ -269,7 +276,7 @@ final class Simulation {
     void report(Instance c, Member m, long incarnation, NodeReport r) {
         var result = c.run(c.core.report(r, now));
         if (result.warmUpCompleted()) {
-            c.run(c.core.cycle(c.ledger, false, now));
+            c.run(c.core.cycle(c.ledger, false, c.wall(), now));
             wakeSweeper(c, 0);
         }
         if (result.outcome() == ReportOutcome.NEED_FULL) {
@@ -282,7 +289,7 @@ final class Simulation {
     private void wakeSweeper(Instance c, long delay) {
         at(delay, "sweeper wake #" + c.generation, () -> {
             if (!c.alive || !c.sweeper.wake(now * 1_000_000L)) return;
-            List<BlobHash> batch = c.run(c.core.startDeletion(c.ledger, 8, now));
+            List<BlobHash> batch = c.run(c.core.startDeletion(c.ledger, 8, c.wall()));
             c.sweeper.batch(batch, now * 1_000_000L);
             if (!batch.isEmpty()) sweepTick(c);
         });
@@ -293,7 +300,7 @@ final class Simulation {
         for (BlobHash h : c.sweeper.due(now * 1_000_000L)) {
             if (faults && rnd.nextInt(20) == 0) {
                 c.sweeper.failed(h);
-                c.run(c.core.deletionFailed(c.ledger, h, "simulated I/O error", now));
+                c.run(c.core.deletionFailed(c.ledger, h, "simulated I/O error", c.wall()));
             } else {
                 oracle.deleting(c, h);
                 store.remove(h);
@@ -302,7 +309,7 @@ final class Simulation {
         }
         if (c.sweeper.batchDone()) {
             Optional<SweeperCore.Confirmation> done = c.sweeper.finishBatch(now * 1_000_000L);
-            done.ifPresent(conf -> c.run(c.core.confirmDeleted(conf.hashes(), conf.bytes(), now)));
+            done.ifPresent(conf -> c.run(c.core.confirmDeleted(conf.hashes(), conf.bytes(), c.wall())));
             wakeSweeper(c, c.sweeper.nextWakeDelayMs());
             return;
         }
@@ -316,6 +323,7 @@ final class Simulation {
 
     final class Member {
         final String name;
+        final long skew = rnd.nextLong(-MAX_SKEW, MAX_SKEW + 1);
         int restarts;
         boolean alive;
         boolean up;
@@ -387,7 +395,8 @@ final class Simulation {
                     toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
                 } else if (o instanceof ReporterCore.AskAcquire a) {
                     java.util.function.Consumer<Instance> ask = c -> {
-                        AcquireReply reply = c.run(c.core.acquire(c.ledger, node, incarnation, a.afterSeq(), a.hash(), now));
+                        AcquireReply reply = c.run(c.core.acquire(c.ledger, node, incarnation, a.afterSeq(), a.hash(), c.wall(),
+                                now));
                         toReporter("acquire answer " + reply.result(), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
                     };
                     toCoordinator("acquire " + short_(a.hash()) + " for " + node, ask);
@@ -490,7 +499,7 @@ final class Simulation {
             Long ttl = rnd.nextBoolean() ? null : (long) (1_000 + rnd.nextInt(20_000));
             long sent = now;
             toCoordinator("operator pin " + short_(h) + " by " + owner, c -> {
-                var r = c.run(c.core.pin(c.ledger, h, owner, "sim", ttl, now));
+                var r = c.run(c.core.pin(c.ledger, h, owner, "sim", ttl, c.wall()));
                 if (r.ok()) oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE : sent + ttl);
             });
         } else if (op < 96) {
@@ -499,13 +508,15 @@ final class Simulation {
                 if (c.run(c.core.unpin(c.ledger, h, owner)).ok()) oracle.operatorUnpinned(h, owner);
             });
         } else if (op < 98) {
-            toCoordinator("dry run", c -> c.run(c.core.cycle(c.ledger, true, now)));
+            toCoordinator("dry run", c -> c.run(c.core.cycle(c.ledger, true, c.wall(), now)));
         } else {
             // bad input: a hash-less acquire and pin (DESIGN 6: a refusal, never a crash)
             toCoordinator("bad input", c -> {
-                AcquireReply r = c.run(c.core.acquire(c.ledger, m.node(), 1, 0, null, now));
+                AcquireReply r = c.run(c.core.acquire(c.ledger, m.node(), 1, 0, null, c.wall(), now));
                 if (r.result() != AcquireResult.REFUSED) throw failure("a hash-less acquire was answered " + r);
-                if (c.run(c.core.pin(c.ledger, null, "x", "", null, now)).ok()) throw failure("a hash-less pin was taken");
+                if (c.run(c.core.pin(c.ledger, null, "x", "", null, c.wall())).ok()) {
+                    throw failure("a hash-less pin was taken");
+                }
             });
         }
     }

@@ -175,6 +175,15 @@ final class Simulation {
             for (Member m : members) if (m.up) up.add(m.node());
             core.recovered(ledger, up, now);
             recovering = false;
+            // subscribed now (Coordinator.onRecovered): membership's initial state as events, then its current state —
+            // both arrive after what was stashed, which is handled first
+            Instance c = this;
+            for (Member m : members) if (m.up) toCoordinator(c, "member up " + m.node(), () -> ledger.memberUp(m.node(), now));
+            toCoordinator(c, "members now", () -> {
+                Set<String> present = new HashSet<>();
+                for (Member m : members) if (m.up) present.add(m.node());
+                for (String n : ledger.members()) if (!present.contains(n)) ledger.memberRemoved(n, now);
+            });
             List<Runnable> stashed = new ArrayList<>(stash);
             stash.clear();
             stashed.forEach(Runnable::run);
@@ -217,15 +226,8 @@ final class Simulation {
         coordinator = c;
         log("coordinator #" + c.generation + " recovering on " + host.node() + (dryRun ? " (dry run)" : "")
                 + ", journal " + journal.size());
-        at(100 + rnd.nextInt(3_000), "coordinator #" + c.generation + " recovery completes", () -> {
+        at(100 + rnd.nextInt(5_000), "coordinator #" + c.generation + " recovery completes", () -> {
             if (c.alive) c.recovered();
-        });
-        // membership's initial state as events, then its current state (Coordinator.onRecovered)
-        for (Member m : members) if (m.up) toCoordinator(c, "member up " + m.node(), () -> c.ledger.memberUp(m.node(), now));
-        toCoordinator(c, "members now", () -> {
-            Set<String> present = new HashSet<>();
-            for (Member m : members) if (m.up) present.add(m.node());
-            for (String n : c.ledger.members()) if (!present.contains(n)) c.ledger.memberRemoved(n, now);
         });
         // the receptionist lists the reporters: each is asked for a FULL report
         for (Member m : members) if (m.alive) m.toReporter("new coordinator", r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
@@ -456,7 +458,7 @@ final class Simulation {
             oracle.crashed(this);
             if (coordinator != null && coordinator.host == this) coordinator.alive = false;
             String gone = node();
-            at(DOWN_AFTER, "downed and removed " + gone, () -> {
+            at(DOWN_AFTER / 3 + rnd.nextInt((int) DOWN_AFTER), "downed and removed " + gone, () -> {
                 up = false;
                 toCoordinator("member removed " + gone, c -> c.ledger.memberRemoved(gone, now));
                 if (coordinator == null || !coordinator.alive) startCoordinator();
@@ -554,12 +556,17 @@ final class Simulation {
         }
     }
 
-    /** An upload: register (with the blob's callees), then write the content. */
+    /**
+     * An upload: register, then write the content. Half the uploads declare the blob's callees; the others do not
+     * know them (an older VM), so callees are sometimes declared after the blob is in use.
+     */
     private void upload(Member m, BlobHash h) {
-        List<BlobHash> deps = callees.get(h);
+        List<BlobHash> deps = rnd.nextBoolean() ? callees.get(h) : List.of();
         long incarnation = m.reporter.incarnation();
         log(m.node() + " uploads " + short_(h) + (deps.isEmpty() ? "" : " calling " + short_(deps.get(0))));
         toCoordinator("register " + short_(h), c -> {
+            // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload declares
+            if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
             Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps))));
             if (!r.accepted().contains(h)) return;
             declaredDeps.merge(h, deps, (a, b) -> {

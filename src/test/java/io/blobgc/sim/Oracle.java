@@ -28,6 +28,9 @@ import java.util.Set;
  */
 final class Oracle {
 
+    /** Heartbeats, ResendFull rounds and message delays take a few seconds; this is generous. */
+    static final long WARM_UP_LIMIT = 15_000;
+
     private final Simulation sim;
     /** holder (member/frame or member/pin) -> hash -> the closure it was granted with. */
     private final Map<String, Map<BlobHash, Set<BlobHash>>> holds = new HashMap<>();
@@ -132,6 +135,7 @@ final class Oracle {
                 throw sim.failure("in use, but " + Simulation.short_(h) + " is DELETING");
             }
         }
+        if (c != null && c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
         if (c != null && c.alive && sim.step % 97 == 0) {
             journalChecks++;
             Ledger recovered = sim.recover(c.ledger.settings());
@@ -140,6 +144,22 @@ final class Oracle {
                 throw sim.failure("the live state differs from the journal's:\n live     " + live
                         + "\n journal  " + replayed);
             }
+        }
+    }
+
+    /**
+     * S5's barrier opens once every Up member delivered a FULL report: with every member alive, Up and handling its mail
+     * for a while, a coordinator still warming up long after its recovery waits for something that is gone.
+     */
+    private void checkWarmUpProgress(Simulation.Instance c) {
+        long settled = c.recoveredAt;
+        for (Simulation.Member m : sim.members) {
+            if (!m.alive || !m.up) return;
+            settled = Math.max(settled, m.lastTrouble);
+        }
+        if (sim.now - settled > WARM_UP_LIMIT) {
+            throw sim.failure("still warming up " + (sim.now - settled) + " ms after every member was Up and "
+                    + "reporting; waiting for " + c.ledger.warmUpBlockers());
         }
     }
 

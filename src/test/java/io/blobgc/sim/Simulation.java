@@ -160,6 +160,7 @@ final class Simulation {
         boolean alive = true;
         /** Recovery takes a while: what arrives before it completes is stashed, as the actor does. */
         boolean recovering = true;
+        long recoveredAt;
         final List<Runnable> stash = new ArrayList<>();
 
         Instance(Member host) {
@@ -175,6 +176,7 @@ final class Simulation {
             for (Member m : members) if (m.up) up.add(m.node());
             core.recovered(ledger, up, now);
             recovering = false;
+            recoveredAt = now;
             // subscribed now (Coordinator.onRecovered): membership's initial state as events, then its current state —
             // both arrive after what was stashed, which is handled first
             Instance c = this;
@@ -365,6 +367,8 @@ final class Simulation {
         final Set<String> asked = new HashSet<>();
         /** A stuck reporter actor: alive and Up, but it handles nothing until then (its mailbox waits). */
         long stuckUntil;
+        /** When this member last crashed, restarted or got stuck (the warm-up may wait for it). */
+        long lastTrouble;
 
         Member(String name) {
             this.name = name;
@@ -380,6 +384,8 @@ final class Simulation {
 
         void start() {
             alive = true;
+            lastTrouble = now;
+            stuckUntil = 0; // a new JVM
             reporter = new ReporterCore(node(), now + restarts, CHUNK);
             frames.clear();
             pins.clear();
@@ -453,6 +459,7 @@ final class Simulation {
         void crash() {
             log("kill -9 " + node());
             alive = false;
+            lastTrouble = now;
             frames.clear();
             pins.clear();
             oracle.crashed(this);
@@ -594,6 +601,7 @@ final class Simulation {
         } else if (f < 9) {
             Member m = members.get(rnd.nextInt(MEMBERS));
             m.stuckUntil = now + 5_000 + rnd.nextInt(60_000);
+            m.lastTrouble = m.stuckUntil;
             log(m.node() + "'s reporter is stuck until " + m.stuckUntil);
         } else if (f < 12 && coordinator != null && coordinator.alive) {
             // a journal failure: the coordinator restarts (backoff) on the same member; sometimes with dry-run switched

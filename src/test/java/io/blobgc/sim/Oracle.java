@@ -91,8 +91,12 @@ final class Oracle {
         if (pins != null) pins.remove(owner);
     }
 
+    /** When each blob was last registered (an upload). */
+    private final Map<BlobHash, Long> registeredAt = new HashMap<>();
+
     void uploading(BlobHash h, Simulation.Member m) {
         uploading.put(h, m);
+        registeredAt.put(h, sim.now);
     }
 
     void uploaded(BlobHash h) {
@@ -160,6 +164,36 @@ final class Oracle {
         if (sim.now - settled > WARM_UP_LIMIT) {
             throw sim.failure("still warming up " + (sim.now - settled) + " ms after every member was Up and "
                     + "reporting; waiting for " + c.ledger.warmUpBlockers());
+        }
+    }
+
+    /**
+     * The end of a calm (no faults for {@link Simulation#STORM} ms): if the cluster stayed whole through it — the
+     * coordinator recovered before it, every member alive, Up and handling its mail — every blob unused and not
+     * uploaded since it began is collected by now (grace + cycles + confirmations + a sweep fit in a calm).
+     */
+    void checkCalm(long calmStart) {
+        Simulation.Instance c = sim.coordinator;
+        if (c == null || !c.alive || c.recovering || c.recoveredAt > calmStart) return;
+        for (Simulation.Member m : sim.members) {
+            if (!m.alive || !m.up || m.lastTrouble > calmStart || m.stuckUntil > calmStart) return;
+        }
+        Set<BlobHash> used = new LinkedHashSet<>();
+        for (BlobHash h : inUse()) used.addAll(closure(h));
+        List<String> kept = new ArrayList<>();
+        for (BlobHash h : sim.universe) {
+            if (used.contains(h) || lastUsed.getOrDefault(h, 0L) >= calmStart
+                    || registeredAt.getOrDefault(h, 0L) >= calmStart) {
+                continue;
+            }
+            BlobStatus s = sim.status(h);
+            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h)) {
+                kept.add(Simulation.short_(h) + "=" + s + (sim.store.contains(h) ? "+content" : ""));
+            }
+        }
+        if (!kept.isEmpty()) {
+            throw sim.failure("unused through a calm of " + Simulation.STORM + " ms, not collected: " + kept
+                    + "; views " + c.ledger.nodes(sim.now));
         }
     }
 

@@ -50,6 +50,8 @@ final class Simulation {
     static final long ACQUIRE_TIMEOUT = 4_000, DOWN_AFTER = 6_000;
     /** Each member's wall clock is off by up to this much (persisted times cross members; local durations do not). */
     static final long MAX_SKEW = 3_000;
+    /** Faults strike in storms, with calms between (so the rules that need a quiet while are checked mid-run too). */
+    static final long STORM = 40_000;
     static final double DELETES_PER_SECOND = 3;
     static final int MEMBERS = 3, HASHES = 40, CHUNK = 4, SNAPSHOT_EVERY = 25;
 
@@ -231,6 +233,13 @@ final class Simulation {
         at(100 + rnd.nextInt(5_000), "coordinator #" + c.generation + " recovery completes", () -> {
             if (c.alive) c.recovered();
         });
+        if (faults && rnd.nextInt(4) == 0) {
+            // failures come in groups (a rack, a bad deploy): another member dies while the new coordinator recovers
+            at(rnd.nextInt(1_500), "a second failure", () -> {
+                Member m = members.get(rnd.nextInt(MEMBERS));
+                if (faults && m != c.host && m.alive && members.stream().filter(x -> x.alive).count() > 1) m.crash();
+            });
+        }
         // the receptionist lists the reporters: each is asked for a FULL report
         for (Member m : members) if (m.alive) m.toReporter("new coordinator", r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
         List<Runnable> buffered = new ArrayList<>(proxyBuffer);
@@ -301,7 +310,10 @@ final class Simulation {
         });
     }
 
+    long ghostReports;
+
     void report(Instance c, Member m, long incarnation, NodeReport r) {
+        if (!c.ledger.members().contains(r.node()) && (!m.alive || m.reporter.incarnation() != incarnation)) ghostReports++;
         var result = c.run(c.core.report(r, now));
         if (result.warmUpCompleted()) {
             c.run(c.core.cycle(c.ledger, false, c.wall(), now));
@@ -330,7 +342,7 @@ final class Simulation {
     private void sweepTick(Instance c) {
         if (!c.alive) return;
         for (BlobHash h : c.sweeper.due(now * 1_000_000L)) {
-            if (faults && rnd.nextInt(20) == 0) {
+            if (storm() && rnd.nextInt(20) == 0) {
                 c.sweeper.failed(h);
                 c.run(c.core.deletionFailed(c.ledger, h, "simulated I/O error", c.wall()));
             } else {
@@ -501,7 +513,8 @@ final class Simulation {
     void workloadStep() {
         at(100, "workload", () -> {
             if (workload) act();
-            if (faults) fault();
+            if (storm()) fault(); // storms and calms of STORM ms each
+            if (faults && now % (2 * STORM) == 0 && now > 0) oracle.checkCalm(now - STORM); // a calm just ended
             workloadStep();
         });
     }
@@ -593,6 +606,10 @@ final class Simulation {
         });
     }
 
+    boolean storm() {
+        return faults && (now / STORM) % 2 == 0;
+    }
+
     private void fault() {
         int f = rnd.nextInt(1_000);
         if (f < 4) {
@@ -648,6 +665,7 @@ final class Simulation {
         s.put("steps", step);
         s.put("journal", journal.size());
         s.put("generations", generations);
+        s.put("ghostReports", ghostReports);
         Ledger l = coordinator == null ? null : coordinator.ledger;
         if (l != null) s.put("counts", l.counts());
         return s;

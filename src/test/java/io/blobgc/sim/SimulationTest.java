@@ -38,7 +38,7 @@ class SimulationTest {
             long first = Long.getLong("sim.first", 1);
             for (long s = first; s < first + Long.getLong("sim.seeds", 40); s++) seeds.add(s);
         }
-        long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0;
+        long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0;
         for (long seed : seeds) {
             Simulation sim = run(seed, steps);
             total += sim.step;
@@ -46,9 +46,11 @@ class SimulationTest {
             deletions += sim.oracle.storeDeletions;
             journalChecks += sim.oracle.journalChecks;
             generations += (int) sim.summary().get("generations");
+            ghosts += sim.ghostReports;
         }
         System.out.printf("simulation: %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
-                + "%d coordinator recoveries%n", seeds.size(), total, grants, deletions, journalChecks, generations);
+                + "%d coordinator recoveries, %d reports from removed members%n", seeds.size(), total, grants, deletions,
+                journalChecks, generations, ghosts);
         assertTrue(total >= seeds.size() * steps, "every seed ran its steps");
     }
 

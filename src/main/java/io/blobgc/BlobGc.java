@@ -99,6 +99,9 @@ public final class BlobGc implements Extension {
                 ctx.watch(reporter);
                 return Behaviors.receive(Void.class).onSignal(Terminated.class, t -> {
                     reporterStopped = true;
+                    if (org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent()) {
+                        return Behaviors.stopped(); // the node is stopping: nothing to tell
+                    }
                     ctx.getLog().error("this node's blob-gc reporter stopped: the node reports nothing (the coordinator "
                             + "will see it STALE) and /health/ready answers 503; restart the node");
                     return Behaviors.stopped();

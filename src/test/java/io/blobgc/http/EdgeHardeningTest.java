@@ -69,7 +69,7 @@ class EdgeHardeningTest {
     private static final List<ActorSystem<Void>> systems = new ArrayList<>();
 
     static ActorSystem<Void> start(Path data, String extra) {
-        ActorSystem<Void> s = AdminApiTest.start(data, extra);
+        ActorSystem<Void> s = AdminApiTest.startUp(data, extra);
         systems.add(s);
         return s;
     }

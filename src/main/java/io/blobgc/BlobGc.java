@@ -15,6 +15,9 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -61,6 +64,7 @@ public final class BlobGc implements Extension {
     private final ActorRef<Coordinator.Command> coordinator;
     private final ActorRef<NodeReporter.Message> reporter;
     private final InetSocketAddress http;
+    private volatile boolean reporterStopped;
 
     private BlobGc(ActorSystem<?> system) {
         this.system = system;
@@ -83,10 +87,27 @@ public final class BlobGc implements Extension {
                     + "set blob-gc.node-role to it, and leave it off this member");
         }
         boolean reports = expected;
+        // resume: a message that throws is dropped and the view kept (a restart would forget what every frame holds
+        // while the frames go on using it); only an Error stops it, and then /health/ready says so
         this.reporter = reports
-                ? system.systemActorOf(NodeReporter.create(NodeIds.of(cluster.selfMember().uniqueAddress()),
-                coordinator, settings, createSource(settings)), "blob-gc-reporter", Props.empty())
+                ? system.systemActorOf(Behaviors.supervise(NodeReporter.create(
+                        NodeIds.of(cluster.selfMember().uniqueAddress()), coordinator, settings, createSource(settings)))
+                        .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty())
                 : null;
+        if (reporter != null) {
+            system.systemActorOf(Behaviors.<Void>setup(ctx -> {
+                ctx.watch(reporter);
+                return Behaviors.receive(Void.class).onSignal(Terminated.class, t -> {
+                    reporterStopped = true;
+                    if (org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent()) {
+                        return Behaviors.stopped(); // the node is stopping: nothing to tell
+                    }
+                    ctx.getLog().error("this node's blob-gc reporter stopped: the node reports nothing (the coordinator "
+                            + "will see it STALE) and /health/ready answers 503; restart the node");
+                    return Behaviors.stopped();
+                }).build();
+            }), "blob-gc-reporter-watch", Props.empty());
+        }
         this.http = settings.httpEnabled() ? AdminServer.start(system, this) : null;
     }
 
@@ -111,6 +132,11 @@ public final class BlobGc implements Extension {
     /** This node's reporter, or null on a member that does not report ({@code reporter.enabled}, {@code node-role}). */
     public ActorRef<NodeReporter.Message> reporter() {
         return reporter;
+    }
+
+    /** False once this node's reporter has stopped (an Error escaped it): the node no longer reports. */
+    public boolean reporterRunning() {
+        return reporter != null && !reporterStopped;
     }
 
     /** {@code holder} starts to use {@code hash} (and its callees): fenced, see {@link Coordinator.AcquireResult}. */
@@ -148,6 +174,47 @@ public final class BlobGc implements Extension {
                 }
             }, blocking);
         });
+    }
+
+    /**
+     * {@link #upload(BlobHash, byte[], List)} from a file (a streamed upload: memory stays flat whatever its size).
+     * The file is hashed first, then registered, then copied into the store; it stays the caller's to delete.
+     */
+    public CompletionStage<Coordinator.Registered> upload(BlobHash hash, Path content, List<BlobHash> dependencies) {
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        return CompletableFuture.runAsync(() -> {
+            BlobHash actual;
+            long size;
+            try {
+                size = java.nio.file.Files.size(content);
+                actual = sha256(content);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+            if (!actual.equals(hash)) {
+                throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
+                        + size + " bytes is " + actual + ", not " + hash);
+            }
+        }, blocking).thenCompose(v -> register(List.of(new Registration(hash, dependencies)))).thenCompose(r -> {
+            if (!r.rejected().isEmpty()) return CompletableFuture.completedFuture(r);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    store.putFile(hash, content);
+                    return r;
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, blocking);
+        });
+    }
+
+    private static BlobHash sha256(Path file) throws IOException {
+        java.security.MessageDigest md = BlobHash.sha256Digest();
+        byte[] buf = new byte[64 * 1024];
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+        }
+        return BlobHash.of(md.digest());
     }
 
     public CompletionStage<Coordinator.Registered> register(List<Registration> registrations) {

@@ -6,6 +6,7 @@ import io.blobgc.ledger.StaleNodePolicy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /** {@code blob-gc { … }} read once into an immutable object; every knob is documented in reference.conf. */
@@ -41,7 +42,34 @@ public record BlobGcSettings(
         int httpPort,
         String httpToken,
         String testHoldSweeperFile,
-        String testSilenceReporterFile) {
+        String testSilenceReporterFile,
+        Duration maxLeaseTtl,
+        HttpEdge http) {
+
+    /** The scheduler refuses delays beyond about 248 days (2^31 ticks of 10 ms): no lease timer may ask for more. */
+    public static final Duration LONGEST_TIMER = Duration.ofDays(200);
+
+    /**
+     * The admin API's protections and input bounds ({@code blob-gc.http}); see the README's security model.
+     *
+     * @param allowedHosts   Host header names accepted besides the bound address (and loopback names when bound there)
+     * @param headerTimeout  a connection must deliver a request head within this, from connecting or its last answer
+     * @param idleTimeout    a connection with no traffic for this long is closed
+     * @param maxConnections connections served at once; more wait in the backlog
+     * @param backlog        the listen backlog (the OS caps it at net.core.somaxconn)
+     * @param maxBlobSize    largest blob PUT accepts (413 above)
+     * @param uploadDir      where uploads stream to before they are stored
+     * @param maxJsonBody    largest JSON body (413 above)
+     * @param maxHashes      most hashes in one request (all lists of one body together, or one dependsOn)
+     * @param maxNameLength  longest pin owner or lease holder name
+     * @param maxReasonLength longest pin reason
+     * @param minTtl         shortest pin or lease TTL
+     * @param maxPinTtl      longest pin TTL (a lease's is reporter.max-lease-ttl)
+     */
+    public record HttpEdge(List<String> allowedHosts, Duration headerTimeout, Duration idleTimeout, int maxConnections,
+                           int backlog, long maxBlobSize, Path uploadDir, long maxJsonBody, int maxHashes,
+                           int maxNameLength, int maxReasonLength, Duration minTtl, Duration maxPinTtl) {
+    }
 
     public static BlobGcSettings from(Config root) {
         Config c = root.getConfig("blob-gc");
@@ -92,7 +120,22 @@ public record BlobGcSettings(
                 c.getInt("http.port"),
                 c.getString("http.token"),
                 c.getString("test-hooks.sweeper-hold-file"),
-                c.getString("test-hooks.reporter-silence-file"));
+                c.getString("test-hooks.reporter-silence-file"),
+                c.getDuration("reporter.max-lease-ttl"),
+                new HttpEdge(
+                        List.copyOf(c.getStringList("http.allowed-hosts")),
+                        c.getDuration("http.header-timeout"),
+                        c.getDuration("http.idle-timeout"),
+                        c.getInt("http.max-connections"),
+                        c.getInt("http.backlog"),
+                        c.getBytes("http.max-blob-size"),
+                        Path.of(c.getString("http.upload-dir")),
+                        c.getBytes("http.max-json-body"),
+                        c.getInt("http.max-hashes"),
+                        c.getInt("http.max-name-length"),
+                        c.getInt("http.max-reason-length"),
+                        c.getDuration("http.min-ttl"),
+                        c.getDuration("http.max-pin-ttl")));
         s.validate();
         return s;
     }
@@ -112,9 +155,32 @@ public record BlobGcSettings(
         if (maxReportChunk < 1) throw new IllegalArgumentException("blob-gc.reporter.max-report-chunk must be >= 1");
         if (sweepBatchSize < 1) throw new IllegalArgumentException("blob-gc.sweeper.batch-size must be >= 1");
         if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("blob-gc.http.port must be 0..65535");
+        positive("reporter.max-lease-ttl", maxLeaseTtl);
+        if (maxLeaseTtl.compareTo(LONGEST_TIMER) > 0) {
+            throw new IllegalArgumentException("blob-gc.reporter.max-lease-ttl must be at most " + LONGEST_TIMER.toDays()
+                    + " days (the scheduler's limit)");
+        }
+        positive("http.header-timeout", http.headerTimeout());
+        positive("http.idle-timeout", http.idleTimeout());
+        positive("http.min-ttl", http.minTtl());
+        if (http.minTtl().compareTo(maxLeaseTtl) > 0 || http.minTtl().compareTo(http.maxPinTtl()) > 0) {
+            throw new IllegalArgumentException("blob-gc.http.min-ttl must not exceed reporter.max-lease-ttl nor "
+                    + "http.max-pin-ttl");
+        }
+        atLeastOne("http.max-connections", http.maxConnections());
+        atLeastOne("http.backlog", http.backlog());
+        atLeastOne("http.max-blob-size", http.maxBlobSize());
+        atLeastOne("http.max-json-body", http.maxJsonBody());
+        atLeastOne("http.max-hashes", http.maxHashes());
+        atLeastOne("http.max-name-length", http.maxNameLength());
+        atLeastOne("http.max-reason-length", http.maxReasonLength());
         if (maxDeletesPerSecond < 1) {
             throw new IllegalArgumentException("blob-gc.sweeper.max-deletes-per-second must be >= 1");
         }
+    }
+
+    private static void atLeastOne(String key, long value) {
+        if (value < 1) throw new IllegalArgumentException("blob-gc." + key + " must be >= 1");
     }
 
     private static void positive(String key, Duration d) {

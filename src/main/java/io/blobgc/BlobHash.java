@@ -16,7 +16,10 @@ public record BlobHash(long w0, long w1, long w2, long w3) implements Comparable
     public static final int BYTES = 32;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    /** Parses 64 hexadecimal characters (either case); anything else is an {@link IllegalArgumentException}. */
+    /**
+     * Parses 64 ASCII hexadecimal characters ({@code [0-9a-fA-F]}, either case); anything else is an
+     * {@link IllegalArgumentException}.
+     */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static BlobHash parse(String hex) {
         if (hex == null) {
@@ -28,15 +31,23 @@ public record BlobHash(long w0, long w1, long w2, long w3) implements Comparable
         }
         long[] w = new long[4];
         for (int i = 0; i < 64; i++) {
-            int d = Character.digit(hex.charAt(i), 16);
+            int d = hexDigit(hex.charAt(i));
             if (d < 0) {
                 throw new IllegalArgumentException(
                         "malformed blob hash '" + abbreviate(hex) + "': '" + hex.charAt(i) + "' at position " + i
-                                + " is not a hex digit");
+                                + String.format(" (U+%04X)", (int) hex.charAt(i)) + " is not a hex digit");
             }
             w[i / 16] = (w[i / 16] << 4) | d;
         }
         return new BlobHash(w[0], w[1], w[2], w[3]);
+    }
+
+    /** The value of an ASCII hex digit, or -1: unlike {@link Character#digit}, fullwidth and other digits are not. */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
     }
 
     public static BlobHash of(byte[] bytes) {
@@ -49,8 +60,13 @@ public record BlobHash(long w0, long w1, long w2, long w3) implements Comparable
 
     /** The SHA-256 of {@code content}: the address under which that content is stored. */
     public static BlobHash sha256(byte[] content) {
+        return of(sha256Digest().digest(content));
+    }
+
+    /** A fresh SHA-256 digest, for content hashed as it streams by: {@code of(digest.digest())} is its address. */
+    public static MessageDigest sha256Digest() {
         try {
-            return of(MessageDigest.getInstance("SHA-256").digest(content));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

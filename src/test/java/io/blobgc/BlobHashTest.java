@@ -34,6 +34,18 @@ class BlobHashTest {
     }
 
     @Test
+    void onlyAsciiHexDigitsAreHexDigits() {
+        // Character.digit takes fullwidth and Arabic-Indic digits: they would name a different, canonical hash
+        String fullwidth = "\uFF10" + HEX.substring(1);  // FULLWIDTH DIGIT ZERO
+        String arabic = "\u0660" + HEX.substring(1);     // ARABIC-INDIC DIGIT ZERO
+        String fullwidthA = HEX.substring(0, 63) + "\uFF41"; // FULLWIDTH LATIN SMALL LETTER A
+        for (String s : new String[]{fullwidth, arabic, fullwidthA}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> BlobHash.parse(s), s);
+            assertTrue(e.getMessage().contains("not a hex digit"), e.getMessage());
+        }
+    }
+
+    @Test
     void roundTripsThroughJacksonAsHex() throws Exception {
         ObjectMapper m = new ObjectMapper();
         String json = m.writeValueAsString(BlobHash.parse(HEX));

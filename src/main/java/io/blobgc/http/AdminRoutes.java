@@ -1,11 +1,9 @@
 package io.blobgc.http;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
+import io.blobgc.LogText;
 import io.blobgc.NodeIds;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobInfo;
@@ -20,8 +18,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -35,10 +37,17 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.FileIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,6 +55,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -56,25 +66,30 @@ import java.util.stream.Collectors;
 
 /**
  * The admin HTTP API (see README). Any node answers; coordinator calls go through the singleton proxy. Errors are
- * JSON {@code {"error":"<code>","message":"…"}}: 400 bad input, 401 missing token, 404, 409, 503 coordinator
- * unreachable — never a stack trace.
+ * JSON {@code {"error":"<code>","message":"…"}}: 400 bad input (naming the field and, for a bound, its setting),
+ * 401 missing token, 403 foreign Host or origin, 404, 409, 413 too large, 415 wrong Content-Type, 503 coordinator
+ * unreachable or reporter stopped — never a stack trace; 5xx only for the server's own faults.
  */
 public final class AdminRoutes extends AllDirectives {
 
     private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
-    static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** Writes answers; requests are read by {@link Inputs#STRICT}. */
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private final ActorSystem<?> system;
     private final BlobGc gc;
     private final Duration timeout;
     private final String token;
+    private final Inputs inputs;
+    private final AllowedHosts hosts;
 
-    public AdminRoutes(ActorSystem<?> system, BlobGc gc) {
+    public AdminRoutes(ActorSystem<?> system, BlobGc gc, AllowedHosts hosts) {
         this.system = system;
         this.gc = gc;
         this.timeout = gc.settings().askTimeout();
         this.token = gc.settings().httpToken();
+        this.inputs = new Inputs(gc.settings());
+        this.hosts = hosts;
     }
 
     // ---- request bodies
@@ -105,35 +120,36 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     public Route route() {
-        return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+        return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> hostChecked(() -> concat(
                 dashboard(),
                 pathPrefix("v1", () -> concat(
                         path("summary", () -> get(() -> completeWithFuture(summary()))),
                         path("pins", () -> get(() -> parameterOptional("offset", offset ->
                                 parameterOptional("limit", limit -> completeWithFuture(pins(offset, limit)))))),
                         pathPrefix("blobs", () -> concat(
-                                pathEnd(() -> post(() -> mutating(() -> body(RegisterBody.class, this::register)))),
+                                pathEnd(() -> post(() -> mutating(Body.JSON, () ->
+                                        body(RegisterBody.class, this::register)))),
                                 path(PathMatchers.segment(), hex -> concat(
                                         get(() -> completeWithFuture(blob(hex))),
-                                        put(() -> mutating(() -> parameterOptional("dependsOn", deps ->
-                                                entity(Unmarshaller.entityToByteString(), bytes ->
-                                                        completeWithFuture(putBlob(hex, bytes.toArray(), deps)))))))))),
+                                        put(() -> mutating(Body.OCTETS, () -> parameterOptional("dependsOn", deps ->
+                                                extractRequestEntity(entity -> extractMaterializer(mat ->
+                                                        completeWithFuture(putBlob(hex, entity, deps, mat))))))))))),
                         path(PathMatchers.segment("pins").slash(PathMatchers.segment()), hex -> concat(
-                                put(() -> mutating(() -> body(PinBody.class, b -> pin(hex, b)))),
-                                delete(() -> mutating(() -> parameter("owner", owner ->
+                                put(() -> mutating(Body.JSON, () -> body(PinBody.class, b -> pin(hex, b)))),
+                                delete(() -> mutating(Body.NONE, () -> parameter("owner", owner ->
                                         completeWithFuture(unpin(hex, owner))))))),
                         path("cycles", () -> concat(
-                                post(() -> mutating(() -> parameterOptional("dryRun", dry ->
+                                post(() -> mutating(Body.NONE, () -> parameterOptional("dryRun", dry ->
                                         completeWithFuture(runCycle(dry))))),
                                 get(() -> parameterOptional("limit", limit -> completeWithFuture(history(limit)))))),
                         path(PathMatchers.segment("node").slash("holders").slash(PathMatchers.segment()), holder ->
                                 concat(
-                                        put(() -> mutating(() -> body(LeaseBody.class, b -> lease(holder, b)))),
-                                        delete(() -> mutating(() -> dropLease(holder))))))),
+                                        put(() -> mutating(Body.JSON, () -> body(LeaseBody.class, b -> lease(holder, b)))),
+                                        delete(() -> mutating(Body.NONE, () -> dropLease(holder))))))),
                 path("metrics", () -> get(() -> completeWithFuture(metrics()))),
                 pathPrefix("health", () -> concat(
                         path("alive", () -> get(() -> complete(json(StatusCodes.OK, Map.of("status", "alive"))))),
-                        path("ready", () -> get(() -> completeWithFuture(ready()))))))));
+                        path("ready", () -> get(() -> completeWithFuture(ready())))))))));
     }
 
     // ---- routes
@@ -218,7 +234,7 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private CompletionStage<HttpResponse> blob(String hex) {
-        BlobHash h = hash(hex);
+        BlobHash h = inputs.hash("hash", hex);
         return ask(Coordinator.BlobReply.class, r -> new Coordinator.GetBlob(h, r)).thenApply(reply -> {
             if (reply.info() == null) throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "unknown blob " + hex);
             return json(StatusCodes.OK, blobJson(reply.info()));
@@ -249,21 +265,104 @@ public final class AdminRoutes extends AllDirectives {
         return out;
     }
 
-    private CompletionStage<HttpResponse> putBlob(String hex, byte[] content, Optional<String> dependsOn) {
-        BlobHash h = hash(hex);
-        List<BlobHash> deps = dependsOn.map(AdminRoutes::hashList).orElse(List.of());
-        return gc.upload(h, content, deps).thenApply(r -> {
-            if (!r.rejected().isEmpty()) throw beingDeleted(r.rejected());
-            return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", content.length, "dependencies", deps));
-        }).exceptionally(this::failure);
+    /**
+     * Streams the body to a temporary file under {@code upload-dir}, hashing it as it is written, with memory bounded
+     * by a few buffers whatever its size; then {@link BlobGc#upload(BlobHash, Path, List)}: checked, registered, and
+     * only then stored. Above {@code max-blob-size}: 413, from the declared length before reading, or when the
+     * stream passes it.
+     */
+    private CompletionStage<HttpResponse> putBlob(String hex, HttpEntity entity, Optional<String> dependsOn,
+                                                  Materializer mat) {
+        BlobHash h = inputs.hash("hash", hex);
+        List<BlobHash> deps = dependsOn.map(d -> inputs.commaSeparated("dependsOn", d)).orElse(List.of());
+        long max = inputs.limits().maxBlobSize();
+        OptionalLong declared = entity.getContentLengthOption();
+        if (declared.isPresent() && declared.getAsLong() > max) {
+            entity.discardBytes(mat);
+            return CompletableFuture.completedFuture(tooLarge(declared.getAsLong() + " bytes"));
+        }
+        Path tmp;
+        try {
+            Files.createDirectories(inputs.limits().uploadDir());
+            tmp = Files.createTempFile(inputs.limits().uploadDir(), UPLOAD_PREFIX, ".tmp");
+        } catch (IOException e) {
+            entity.discardBytes(mat);
+            log.error("cannot create an upload file under {}: {}", inputs.limits().uploadDir(), e.toString());
+            return CompletableFuture.completedFuture(error(StatusCodes.INSUFFICIENT_STORAGE, "storage",
+                    "cannot write the upload: " + e.getMessage()));
+        }
+        MessageDigest md = BlobHash.sha256Digest();
+        long[] size = {0};
+        return entity.withSizeLimit(max).getDataBytes()
+                .map(bytes -> {
+                    for (java.nio.ByteBuffer b : bytes.getByteBuffers()) md.update(b);
+                    size[0] += bytes.size();
+                    return bytes;
+                })
+                .runWith(FileIO.toPath(tmp), mat)
+                .thenCompose(io -> {
+                    BlobHash actual = BlobHash.of(md.digest());
+                    if (!actual.equals(h)) {
+                        throw ApiError.badRequest("content does not match its address: the SHA-256 of the " + size[0]
+                                + " bytes is " + actual + ", not " + h);
+                    }
+                    return gc.upload(h, tmp, deps);
+                })
+                .thenApply(r -> {
+                    if (!r.rejected().isEmpty()) throw beingDeleted(r.rejected());
+                    return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", size[0], "dependencies", deps));
+                })
+                .exceptionally(e -> sizeExceeded(e) ? tooLarge("more than that")
+                        : clientGone(e) ? error(StatusCodes.BAD_REQUEST, "aborted", "the upload ended before its last byte")
+                        : failure(e))
+                .whenComplete((r, e) -> {
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (IOException ignored) {
+                        // removed at the next start (AdminServer)
+                    }
+                });
+    }
+
+    static final String UPLOAD_PREFIX = ".upload-";
+
+    private HttpResponse tooLarge(String what) {
+        return error(StatusCodes.PAYLOAD_TOO_LARGE, "too_large", "the blob is " + what + ": at most "
+                + inputs.limits().maxBlobSize() + " bytes (blob-gc.http.max-blob-size)");
+    }
+
+    private static boolean sizeExceeded(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EntityStreamSizeException) return true;
+        }
+        return false;
+    }
+
+    /** The client went away mid-upload (reset, truncated body): its business, not a fault of ours to log. */
+    private static boolean clientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException
+                    || t instanceof org.apache.pekko.stream.StreamTcpException
+                    || t instanceof org.apache.pekko.stream.AbruptStageTerminationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Route register(RegisterBody b) {
         if (b.hashes() == null || b.hashes().isEmpty()) throw ApiError.badRequest("'hashes' must list at least one hash");
+        Inputs.Budget budget = inputs.budget();
         Map<BlobHash, List<BlobHash>> regs = new LinkedHashMap<>();
-        for (String hex : b.hashes()) regs.put(hash(hex), List.of());
+        for (BlobHash h : budget.hashes("hashes", b.hashes())) regs.put(h, List.of());
         if (b.dependencies() != null) {
-            b.dependencies().forEach((hex, deps) -> regs.put(hash(hex), hashList(String.join(",", deps))));
+            budget.take("dependencies", b.dependencies().size());
+            for (Map.Entry<String, List<String>> e : b.dependencies().entrySet()) {
+                BlobHash caller = inputs.hash("dependencies", e.getKey());
+                String field = "dependencies." + e.getKey();
+                if (e.getValue() == null) throw ApiError.badRequest("'" + field + "' must be a list of hashes, not null");
+                regs.put(caller, budget.hashes(field, e.getValue()));
+            }
         }
         List<Registration> list = regs.entrySet().stream().map(e -> new Registration(e.getKey(), e.getValue())).toList();
         return completeWithFuture(gc.register(list).thenApply(r -> {
@@ -273,16 +372,18 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route pin(String hex, PinBody b) {
-        BlobHash h = hash(hex);
-        if (b.owner() == null || b.owner().isBlank()) throw ApiError.badRequest("'owner' is required");
-        Duration ttl = b.ttl() == null ? null : duration("ttl", b.ttl());
-        return completeWithFuture(gc.pin(h, b.owner(), b.reason(), ttl)
-                .thenApply(r -> opResult(r, Map.of("pinned", hex, "owner", b.owner())))
+        BlobHash h = inputs.hash("hash", hex);
+        String owner = inputs.name("owner", b.owner());
+        String reason = inputs.reason(b.reason());
+        Duration ttl = b.ttl() == null ? null : inputs.pinTtl(b.ttl());
+        return completeWithFuture(gc.pin(h, owner, reason, ttl)
+                .thenApply(r -> opResult(r, Map.of("pinned", hex, "owner", owner)))
                 .exceptionally(this::failure));
     }
 
-    private CompletionStage<HttpResponse> unpin(String hex, String owner) {
-        BlobHash h = hash(hex);
+    private CompletionStage<HttpResponse> unpin(String hex, String ownerParam) {
+        BlobHash h = inputs.hash("hash", hex);
+        String owner = inputs.name("owner", ownerParam);
         return gc.unpin(h, owner).thenApply(r -> opResult(r, Map.of("unpinned", hex, "owner", owner)))
                 .exceptionally(this::failure);
     }
@@ -291,7 +392,7 @@ public final class AdminRoutes extends AllDirectives {
         boolean dry = dryRun.map(v -> switch (v) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw ApiError.badRequest("dryRun must be true or false, not '" + v + "'");
+            default -> throw ApiError.badRequest("'dryRun' must be true or false, not '" + LogText.escape(v) + "'");
         }).orElse(false);
         return ask(CycleOutcome.class, r -> new Coordinator.RunCycleNow(dry, r))
                 .thenApply(o -> json(StatusCodes.OK, o)).exceptionally(this::failure);
@@ -302,20 +403,21 @@ public final class AdminRoutes extends AllDirectives {
         try {
             n = limit.map(Integer::parseInt).orElse(20);
         } catch (NumberFormatException e) {
-            throw ApiError.badRequest("limit must be a number, not '" + limit.get() + "'");
+            throw ApiError.badRequest("'limit' must be a number, not '" + LogText.escape(limit.get()) + "'");
         }
-        if (n < 1) throw ApiError.badRequest("limit must be at least 1");
+        if (n < 1) throw ApiError.badRequest("'limit' must be at least 1");
         return ask(Coordinator.History.class, r -> new Coordinator.GetHistory(n, r))
                 .thenApply(h -> json(StatusCodes.OK, Map.of("cycles", h.entries())))
                 .exceptionally(this::failure);
     }
 
-    private Route lease(String holder, LeaseBody b) {
+    private Route lease(String holderParam, LeaseBody b) {
+        String holder = inputs.name("holder", holderParam);
         if (b.ttl() == null) throw ApiError.badRequest("'ttl' is required (e.g. \"30s\")");
-        Duration ttl = duration("ttl", b.ttl());
-        Set<BlobHash> hashes = new LinkedHashSet<>(), pins = new LinkedHashSet<>();
-        if (b.hashes() != null) for (String hex : b.hashes()) hashes.add(hash(hex));
-        if (b.pins() != null) for (String hex : b.pins()) pins.add(hash(hex));
+        Duration ttl = inputs.leaseTtl(b.ttl());
+        Inputs.Budget budget = inputs.budget();
+        Set<BlobHash> hashes = new LinkedHashSet<>(budget.hashes("hashes", b.hashes()));
+        Set<BlobHash> pins = new LinkedHashSet<>(budget.hashes("pins", b.pins()));
         var reporter = reporter();
         CompletionStage<ReporterCore.LeaseReply> reply = AskPattern.ask(reporter,
                 r -> new NodeReporter.SetLease(holder, hashes, pins, ttl, r),
@@ -341,7 +443,8 @@ public final class AdminRoutes extends AllDirectives {
         }).exceptionally(this::failure));
     }
 
-    private Route dropLease(String holder) {
+    private Route dropLease(String holderParam) {
+        String holder = inputs.name("holder", holderParam);
         reporter().tell(new NodeReporter.DropLease(holder));
         return complete(json(StatusCodes.OK, Map.of("dropped", holder)));
     }
@@ -353,39 +456,121 @@ public final class AdminRoutes extends AllDirectives {
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, text));
     }
 
+    /**
+     * Ready: this member is Up, its reporter runs and answers, the coordinator (through the singleton proxy) answers,
+     * and it does not see this node STALE. Otherwise 503 saying which.
+     */
     private CompletionStage<HttpResponse> ready() {
         MemberStatus status = Cluster.get(system).selfMember().status();
         if (status != MemberStatus.up() && status != MemberStatus.weaklyUp()) {
             return CompletableFuture.completedFuture(error(StatusCodes.SERVICE_UNAVAILABLE, "not_ready",
                     "this node is " + status + " in the cluster, not Up"));
         }
-        return gc.summary().thenApply(s -> json(StatusCodes.OK, Map.of("status", "ready",
-                        "coordinatorNode", s.coordinatorNode(), "warmingUp", s.warmingUp())))
-                .exceptionally(this::failure);
+        CompletionStage<String> reporterProblem = CompletableFuture.completedFuture(null);
+        if (gc.reporter() != null) {
+            if (!gc.reporterRunning()) {
+                return CompletableFuture.completedFuture(error(StatusCodes.SERVICE_UNAVAILABLE, "not_ready",
+                        "this node's reporter stopped (see the log): the node reports nothing, so its blobs are "
+                                + "protected only until it goes STALE and collection waits on it; restart the node"));
+            }
+            reporterProblem = AskPattern.<NodeReporter.Message, ReporterCore.View>ask(gc.reporter(),
+                            NodeReporter.GetView::new, timeout, system.scheduler())
+                    .handle((view, e) -> e == null ? null : "this node's reporter did not answer within "
+                            + timeout.toSeconds() + " s");
+        }
+        String self = NodeIds.of(Cluster.get(system).selfMember().uniqueAddress());
+        return reporterProblem.thenCompose(problem -> {
+            if (problem != null) {
+                return CompletableFuture.completedFuture(error(StatusCodes.SERVICE_UNAVAILABLE, "not_ready", problem));
+            }
+            return gc.summary().thenApply(s -> {
+                boolean stale = s.nodes().stream().anyMatch(n -> n.node().equals(self)
+                        && n.state() == NodeInfo.State.STALE);
+                if (stale && gc.reporter() != null) {
+                    return error(StatusCodes.SERVICE_UNAVAILABLE, "not_ready", "the coordinator sees this node "
+                            + "STALE: its reporter's reports do not arrive (see the log)");
+                }
+                return json(StatusCodes.OK, Map.of("status", "ready", "coordinatorNode", s.coordinatorNode(),
+                        "warmingUp", s.warmingUp()));
+            }).exceptionally(this::failure);
+        });
     }
 
     // ---- helpers
 
-    private Route mutating(Supplier<Route> inner) {
-        if (token.isEmpty()) return inner.get();
-        return optionalHeaderValueByName("Authorization", auth -> {
-            if (auth.isPresent() && auth.get().equals("Bearer " + token)) return inner.get();
-            return complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
-                    "this call changes state: send 'Authorization: Bearer <blob-gc.http.token>'"));
+    /** What a mutating call's body may be. */
+    enum Body {
+        /** A JSON object: {@code Content-Type: application/json}. */
+        JSON,
+        /** A blob's bytes: {@code Content-Type: application/octet-stream}. */
+        OCTETS,
+        /** No body: no Content-Type, or JSON or octet-stream (what a client sends with an empty body). */
+        NONE
+    }
+
+    /**
+     * Every call that changes state: the token (when set), then the browser protections — a request from another
+     * origin ({@code Origin} not this API's own, or {@code Sec-Fetch-Site} other than same-origin/none) is 403, and
+     * a Content-Type a plain HTML form can send is 415 (such a form cannot set JSON or octet-stream).
+     */
+    private Route mutating(Body body, Supplier<Route> inner) {
+        return extractRequest(req -> {
+            if (!token.isEmpty()) {
+                Optional<String> auth = req.getHeader("Authorization").map(HttpHeader::value);
+                if (auth.isEmpty() || !MessageDigest.isEqual(auth.get().getBytes(StandardCharsets.UTF_8),
+                        ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
+                    return complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
+                            "this call changes state: send 'Authorization: Bearer <blob-gc.http.token>'"));
+                }
+            }
+            Optional<String> origin = req.getHeader("Origin").map(HttpHeader::value);
+            String host = req.getHeader("Host").map(HttpHeader::value).orElse("");
+            if (origin.isPresent() && !origin.get().equalsIgnoreCase("http://" + host)) {
+                return complete(error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state from "
+                        + "another origin (Origin: " + LogText.escape(origin.get()) + ") is refused"));
+            }
+            Optional<String> site = req.getHeader("Sec-Fetch-Site").map(HttpHeader::value);
+            if (site.isPresent() && !site.get().equals("same-origin") && !site.get().equals("none")) {
+                return complete(error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state from "
+                        + "another site (Sec-Fetch-Site: " + LogText.escape(site.get()) + ") is refused"));
+            }
+            ContentType type = req.entity().getContentType();
+            boolean none = type.equals(ContentTypes.NO_CONTENT_TYPE);
+            boolean json = !none && type.mediaType().equals(MediaTypes.APPLICATION_JSON);
+            boolean octets = !none && type.mediaType().equals(MediaTypes.APPLICATION_OCTET_STREAM);
+            boolean ok = switch (body) {
+                case JSON -> json;
+                case OCTETS -> octets;
+                case NONE -> none || json || octets;
+            };
+            if (!ok) {
+                String wanted = switch (body) {
+                    case JSON -> "a JSON body: send 'Content-Type: application/json'";
+                    case OCTETS -> "the blob's bytes: send 'Content-Type: application/octet-stream'";
+                    case NONE -> "no body (or an empty JSON one)";
+                };
+                return complete(error(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                        "this call takes " + wanted + ", not Content-Type " + LogText.escape(type)));
+            }
+            return inner.get();
+        });
+    }
+
+    /**
+     * Every request's Host must name this API (see {@link AllowedHosts}): a page on another name that resolves to
+     * this address (DNS rebinding) cannot read or call it.
+     */
+    private Route hostChecked(Supplier<Route> inner) {
+        return extractHost(host -> {
+            if (hosts.allows(host)) return inner.get();
+            return complete(error(StatusCodes.FORBIDDEN, "host_not_allowed", "Host '" + LogText.escape(host)
+                    + "' does not name this API: use its address or a name in blob-gc.http.allowed-hosts"));
         });
     }
 
     private <T> Route body(Class<T> type, java.util.function.Function<T, Route> inner) {
-        return entity(Unmarshaller.entityToString(), text -> {
-            T value;
-            try {
-                value = JSON.readValue(text, type);
-            } catch (IOException e) {
-                throw ApiError.badRequest("malformed JSON body: " + firstLine(e.getMessage()));
-            }
-            if (value == null) throw ApiError.badRequest("a JSON body is required");
-            return inner.apply(value);
-        });
+        return withSizeLimit(inputs.limits().maxJsonBody(), () -> entity(Unmarshaller.entityToString(), text ->
+                inner.apply(Inputs.json(text, type))));
     }
 
     private <R> CompletionStage<R> ask(Class<R> type,
@@ -398,33 +583,11 @@ public final class AdminRoutes extends AllDirectives {
         if (gc.reporter() == null) {
             throw new ApiError(StatusCodes.CONFLICT, "no_reporter", "this node runs no reporter (blob-gc.reporter.enabled)");
         }
+        if (!gc.reporterRunning()) {
+            throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "reporter_stopped",
+                    "this node's reporter stopped (see the log): restart the node");
+        }
         return gc.reporter();
-    }
-
-    private static BlobHash hash(String hex) {
-        try {
-            return BlobHash.parse(hex);
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest(e.getMessage());
-        }
-    }
-
-    private static List<BlobHash> hashList(String commaSeparated) {
-        List<BlobHash> out = new ArrayList<>();
-        for (String hex : commaSeparated.split(",")) {
-            if (!hex.isBlank()) out.add(hash(hex.trim()));
-        }
-        return out;
-    }
-
-    static Duration duration(String what, String text) {
-        try {
-            Duration d = ConfigFactory.parseString("d = \"" + text.replace("\"", "") + "\"").getDuration("d");
-            if (d.isNegative() || d.isZero()) throw ApiError.badRequest(what + " must be positive, not '" + text + "'");
-            return d;
-        } catch (ConfigException e) {
-            throw ApiError.badRequest(what + " must be a duration such as 30s, 10m or 1h, not '" + text + "'");
-        }
     }
 
     private static ApiError beingDeleted(List<BlobHash> hashes) {
@@ -451,7 +614,11 @@ public final class AdminRoutes extends AllDirectives {
                     "the coordinator did not answer within " + timeout.toSeconds() + " s (failover under way?)");
         }
         if (e instanceof IllegalArgumentException) return error(StatusCodes.BAD_REQUEST, "bad_request", e.getMessage());
-        log.error("admin API request failed", e);
+        if (e instanceof EntityStreamSizeException) {
+            return error(StatusCodes.PAYLOAD_TOO_LARGE, "too_large", "the body is larger than this call takes (at "
+                    + "most " + inputs.limits().maxJsonBody() + " bytes, blob-gc.http.max-json-body)");
+        }
+        log.error("admin API request failed: {}", LogText.escape(e), e);
         return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal", e.getClass().getSimpleName() + ": " + e.getMessage());
     }
 
@@ -478,8 +645,9 @@ public final class AdminRoutes extends AllDirectives {
                         "query parameter '" + r.parameterName() + "' is required")))
                 .handle(MalformedQueryParamRejection.class, r -> complete(error(StatusCodes.BAD_REQUEST,
                         "bad_request", "query parameter '" + r.parameterName() + "': " + r.errorMsg())))
-                .handle(MalformedRequestContentRejection.class, r -> complete(error(StatusCodes.BAD_REQUEST,
-                        "bad_request", "malformed request body: " + r.message())))
+                .handle(MalformedRequestContentRejection.class, r -> complete(sizeExceeded(r.getCause())
+                        ? failure(new EntityStreamSizeException(0, scala.Option.empty()))
+                        : error(StatusCodes.BAD_REQUEST, "bad_request", "malformed request body: " + r.message())))
                 .handleAll(MethodRejection.class, rs -> complete(error(StatusCodes.METHOD_NOT_ALLOWED,
                         "method_not_allowed", "allowed here: " + rs.stream().map(r -> r.supported().name())
                                 .collect(Collectors.joining(", ")))))
@@ -512,9 +680,4 @@ public final class AdminRoutes extends AllDirectives {
         }
     }
 
-    private static String firstLine(String s) {
-        if (s == null) return "";
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
-    }
 }

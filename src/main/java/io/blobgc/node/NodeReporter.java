@@ -3,6 +3,7 @@ package io.blobgc.node;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
+import io.blobgc.LogText;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -83,6 +84,19 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
      */
     public record SetLease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins, Duration ttl,
                            ActorRef<ReporterCore.LeaseReply> replyTo) implements Message {
+        /**
+         * Refused here, in the sender's thread, rather than in the reporter: a null or non-positive TTL. A TTL above
+         * {@code reporter.max-lease-ttl} is cut to it by the reporter (the admin API refuses it with 400 first).
+         */
+        public SetLease {
+            java.util.Objects.requireNonNull(holder, "holder");
+            java.util.Objects.requireNonNull(hashes, "hashes");
+            java.util.Objects.requireNonNull(pins, "pins");
+            java.util.Objects.requireNonNull(replyTo, "replyTo");
+            if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("a lease's ttl must be positive, not " + ttl);
+            }
+        }
     }
 
     public record DropLease(String holder) implements Message {
@@ -142,7 +156,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                 })
                 .onMessage(ReportRejected.class, m -> {
                     getContext().getLog().warn("coordinator rejected report {} of {}: {}", m.seq(), core.node(),
-                            m.reason());
+                            LogText.escape(m.reason()));
                     return this;
                 })
                 .onMessage(Acquire.class, m -> run(core.acquire(m.holder(), m.hash(), m.replyTo())))
@@ -203,17 +217,29 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                 if (w.holder() instanceof ActorRef<?> ref) getContext().unwatch(ref);
             } else if (o instanceof ReporterCore.StartLeaseTimer t) {
                 timers.startSingleTimer("lease-" + t.holder(), new LeaseTimerFired(t.holder(), t.generation()),
-                        t.ttl());
+                        leaseTimer(t.holder(), t.ttl()));
             } else if (o instanceof ReporterCore.CancelLeaseTimer c) {
                 timers.cancel("lease-" + c.holder());
             } else if (o instanceof ReporterCore.LeaseExpired e) {
-                getContext().getLog().info("lease of holder '{}' expired: {} blob(s) released", e.holder(),
-                        e.released());
+                getContext().getLog().info("lease of holder '{}' expired: {} blob(s) released",
+                        LogText.escape(e.holder()), e.released());
             } else {
                 throw new IllegalStateException("unhandled reporter output " + o);
             }
         }
         return this;
+    }
+
+    /**
+     * The delay of a lease timer: never beyond {@code reporter.max-lease-ttl} (the scheduler refuses delays beyond
+     * about 248 days, and a refusal here would stop the reporter and with it this node's reports).
+     */
+    private Duration leaseTimer(String holder, Duration ttl) {
+        Duration max = settings.maxLeaseTtl();
+        if (ttl.compareTo(max) <= 0 && !ttl.isNegative()) return ttl;
+        getContext().getLog().warn("lease of holder '{}' asked for a ttl of {}: cut to reporter.max-lease-ttl ({})",
+                LogText.escape(holder), ttl, max);
+        return ttl.isNegative() ? Duration.ZERO : max;
     }
 
     private void send(NodeReport r) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -42,6 +43,37 @@ public final class FileBlobStore implements BlobStore {
             throw new IllegalArgumentException("content does not match its address: expected " + hash
                     + ", its SHA-256 is " + actual);
         }
+        write(hash, ch -> {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) ch.write(buf);
+            return hash;
+        });
+    }
+
+    /** Copies {@code file} in 64 KiB steps, hashing as it goes: memory stays flat whatever the blob's size. */
+    @Override
+    public void putFile(BlobHash hash, Path file) throws IOException {
+        write(hash, ch -> {
+            MessageDigest md = BlobHash.sha256Digest();
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                while (in.read(buf) >= 0) {
+                    buf.flip();
+                    md.update(buf.duplicate());
+                    while (buf.hasRemaining()) ch.write(buf);
+                    buf.clear();
+                }
+            }
+            return BlobHash.of(md.digest());
+        });
+    }
+
+    private interface Writer {
+        /** Writes the content to {@code ch} and returns its SHA-256. */
+        BlobHash writeTo(FileChannel ch) throws IOException;
+    }
+
+    private void write(BlobHash hash, Writer writer) throws IOException {
         Path target = pathOf(hash);
         if (Files.exists(target)) return; // content addressing: the same bytes are there already
         Path dir = target.getParent();
@@ -54,8 +86,11 @@ public final class FileBlobStore implements BlobStore {
         try {
             // the content must be on disk before the name points at it, or a power loss can leave an ACTIVE blob empty
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) ch.write(buf);
+                BlobHash actual = writer.writeTo(ch);
+                if (!actual.equals(hash)) {
+                    throw new IllegalArgumentException("content does not match its address: expected " + hash
+                            + ", its SHA-256 is " + actual);
+                }
                 ch.force(true);
             }
             try {

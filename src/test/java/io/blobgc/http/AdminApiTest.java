@@ -62,8 +62,14 @@ class AdminApiTest {
     }
 
     static ActorSystem<Void> start(Path data, String extra) {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(data, extra));
+        ActorSystem<Void> s = startUp(data, extra);
         systems.add(s);
+        return s;
+    }
+
+    /** A one-node cluster, Up; the caller terminates it. */
+    static ActorSystem<Void> startUp(Path data, String extra) {
+        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(data, extra));
         Cluster c = Cluster.get(s);
         c.manager().tell(Join.create(c.selfMember().address()));
         TestProbe.create(s).awaitAssert(Duration.ofSeconds(20), () -> {

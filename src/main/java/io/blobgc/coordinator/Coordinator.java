@@ -326,7 +326,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private void onRecovered(State state) {
         reporters.clear();
         reporterNodes.clear();
-        sweeper = ctx.spawn(Sweeper.create(ctx.getSelf(), store, settings), "sweeper-" + (++sweeperGeneration),
+        // resumed on a failure: a restart would forget the batch it holds, which this incarnation keeps in flight
+        sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf(), store, settings))
+                        .onFailure(SupervisorStrategy.resume()), "sweeper-" + (++sweeperGeneration),
                 DispatcherSelector.blocking());
         Ledger l = state.ledger;
         // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)

@@ -278,18 +278,7 @@ public final class Ledger {
     /** The blobs a use of {@code hash} keeps alive (it and its callees) that are UNREFERENCED or MARKED now. */
     public List<BlobHash> waitingOutGrace(BlobHash hash) {
         int b = table.find(hash);
-        if (b < 0) return List.of();
-        List<BlobHash> out = new ArrayList<>();
-        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
-        IntSet seen = new IntSet();
-        while (!todo.isEmpty()) {
-            int x = todo.poll();
-            if (!seen.add(x)) continue;
-            BlobStatus s = table.status(x);
-            if (s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION) out.add(table.hash(x));
-            for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
-        }
-        return out;
+        return b < 0 ? List.of() : inClosure(b, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
     }
 
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */
@@ -737,16 +726,21 @@ public final class Ledger {
      * of {@code b} uses its callees too, so none of them may be gone.
      */
     private List<BlobHash> goneInClosure(int b) {
-        List<BlobHash> gone = new ArrayList<>();
+        return inClosure(b, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
+    }
+
+    /** The blobs in {@code b}'s dependency closure (itself included) whose status passes {@code which}. */
+    private List<BlobHash> inClosure(int b, java.util.function.Predicate<BlobStatus> which) {
+        List<BlobHash> out = new ArrayList<>();
         ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
         IntSet seen = new IntSet();
         while (!todo.isEmpty()) {
             int x = todo.poll();
             if (!seen.add(x)) continue;
-            if (gone(x)) gone.add(table.hash(x));
+            if (which.test(table.status(x))) out.add(table.hash(x));
             for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
         }
-        return gone;
+        return out;
     }
 
     /** The blobs in {@code hash}'s dependency closure that must be uploaded again before it can be acquired. */

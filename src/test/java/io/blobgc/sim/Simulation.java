@@ -141,7 +141,7 @@ final class Simulation {
 
     void log(String what) {
         trace.addLast(now + " ms #" + step + ": " + what);
-        if (trace.size() > 60) trace.removeFirst();
+        if (trace.size() > Integer.getInteger("sim.trace", 60)) trace.removeFirst();
     }
 
     AssertionError failure(String what) {
@@ -417,7 +417,7 @@ final class Simulation {
 
         /** Runs a reporter message now, or when the stuck reporter gets going again (in order). */
         void whenNotStuck(String what, Runnable action) {
-            if (now < stuckUntil) at(stuckUntil - now, what + " (was stuck)", () -> whenNotStuck(what, action));
+            if (now < stuckUntil) at(stuckUntil - now, what + " (" + node() + " was stuck)", () -> whenNotStuck(what, action));
             else action.run();
         }
 
@@ -434,8 +434,9 @@ final class Simulation {
         }
 
         void toReporter(String what, long incarnation, java.util.function.Consumer<ReporterCore> handler) {
-            send("to-" + node() + "-" + incarnation, what + " -> " + node(), () -> whenNotStuck(what,
-                    () -> handler.accept(reporter)), () -> alive && reporter.incarnation() == incarnation);
+            send("to-" + node() + "-" + incarnation, what + " -> " + node(), () -> whenNotStuck(what, () -> {
+                if (alive && reporter.incarnation() == incarnation) handler.accept(reporter); // (still) this JVM
+            }), () -> alive && reporter.incarnation() == incarnation);
         }
 
         /** Carries out the reporter's outputs, as NodeReporter does. */
@@ -450,7 +451,7 @@ final class Simulation {
                     java.util.function.Consumer<Instance> ask = c -> {
                         AcquireReply reply = c.run(c.core.acquire(c.ledger, node, incarnation, a.afterSeq(), a.hash(), c.wall(),
                                 now));
-                        toReporter("acquire answer " + reply.result(), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
+                        toReporter("acquire answer " + reply.result() + " " + short_(a.hash()), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
                     };
                     toCoordinator("acquire " + short_(a.hash()) + " for " + node, ask);
                     if (faults && rnd.nextInt(50) == 0) {

@@ -174,7 +174,7 @@ final class Oracle {
      */
     void checkCalm(long calmStart) {
         Simulation.Instance c = sim.coordinator;
-        if (c == null || !c.alive || c.recovering || c.recoveredAt > calmStart) return;
+        if (c == null || !c.alive || c.recovering || c.recoveredAt > calmStart || sim.dryRun) return; // S9: dry
         for (Simulation.Member m : sim.members) {
             if (!m.alive || !m.up || m.lastTrouble > calmStart || m.stuckUntil > calmStart) return;
         }
@@ -193,7 +193,9 @@ final class Oracle {
         }
         if (!kept.isEmpty()) {
             throw sim.failure("unused through a calm of " + Simulation.STORM + " ms, not collected: " + kept
-                    + "; views " + c.ledger.nodes(sim.now));
+                    + "; views " + c.ledger.nodes(sim.now) + "; " + kept.stream().map(k -> c.ledger.info(sim.universe
+                    .stream().filter(h -> k.startsWith(Simulation.short_(h))).findFirst().orElseThrow()).toString())
+                    .toList());
         }
     }
 

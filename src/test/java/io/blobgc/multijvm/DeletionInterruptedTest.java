@@ -29,6 +29,11 @@ class DeletionInterruptedTest {
             String kept = s.upload("kept");
             s.lease(2, "vm", kept);
             List<String> condemned = List.of(s.upload("condemned 1"), s.upload("condemned 2"), s.upload("condemned 3"));
+            // held while they are uploaded, then let go at once: unreferenced, marked and fenced in the same cycles, so
+            // the one batch the (held) sweeper takes holds all three
+            s.lease(2, "uploader", condemned.toArray(String[]::new));
+            for (String h : condemned) s.awaitStatus(h, "ACTIVE");
+            s.dropLease(2, "uploader");
             for (String h : condemned) s.awaitStatus(h, "DELETING");
             long collectedBefore = s.nodes.summary().path("collected").asLong();
             for (String h : condemned) assertTrue(s.onDisk(h), "fenced, not deleted yet");

@@ -89,6 +89,11 @@ final class Scenario implements AutoCloseable {
         assertEquals(200, r.status(), String.valueOf(r.json()));
     }
 
+    void dropLease(int node, String holder) throws Exception {
+        var r = nodes.send(node, "DELETE", "/v1/node/holders/" + holder, null, null);
+        assertEquals(200, r.status(), String.valueOf(r.json()));
+    }
+
     void pin(String hex, String owner) throws Exception {
         var r = nodes.json(anyLive(), "PUT", "/v1/pins/" + hex, "{\"owner\":\"" + owner + "\",\"reason\":\"test\"}");
         assertEquals(200, r.status(), String.valueOf(r.json()));

@@ -197,4 +197,23 @@ class ReviewDefectsTest {
         f.collect(List.of(x));
         assertEquals(BlobStatus.COLLECTED, f.status(x));
     }
+
+    /** Issue 8's "also found": policy drop must not drop views below quorum (the original's defect 7 again). */
+    @Test
+    void policyDropKeepsStaleViewsWhileBelowQuorum() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0).withMinNodesReporting(2)
+                .withStaleNodePolicy(StaleNodePolicy.DROP));
+        BlobHash x = h(1);
+        f.register(x);
+        f.full("n1", x);
+        f.full("n2", x);
+        f.cycle();
+        f.advance(11 * MIN); // both stale: below quorum
+        f.cycle();
+        assertEquals(List.of("n1", "n2"), f.ledger.info(x).orElseThrow().referencedBy(), "views dropped below quorum");
+        f.heartbeat("n1"); // one live node: still below quorum
+        f.cycle();
+        assertEquals(BlobStatus.ACTIVE, f.status(x));
+        assertEquals(List.of("n1", "n2"), f.ledger.info(x).orElseThrow().referencedBy());
+    }
 }

@@ -139,10 +139,19 @@ public final class CoordinatorCore {
         Set<BlobHash> hashes = new LinkedHashSet<>();
         for (Registration r : given) hashes.add(r.hash());
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
-        for (Registration r : given) {
-            for (BlobHash d : r.dependencies()) {
-                boolean inBatch = hashes.contains(d) && !rejected.contains(d);
-                if (!inBatch && (l.status(d).isEmpty() || !l.goneInClosure(d).isEmpty())) rejected.add(r.hash());
+        // to a fixpoint: a caller accepted for a callee in this batch falls when that callee falls, whatever the order
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (Registration r : given) {
+                if (rejected.contains(r.hash())) continue;
+                for (BlobHash d : r.dependencies()) {
+                    boolean inBatch = hashes.contains(d) && !rejected.contains(d);
+                    if (!inBatch && (l.status(d).isEmpty() || !l.goneInClosure(d).isEmpty())) {
+                        rejected.add(r.hash());
+                        changed = true;
+                        break;
+                    }
+                }
             }
         }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();

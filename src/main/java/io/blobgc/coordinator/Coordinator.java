@@ -390,12 +390,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(GetBlob.class, (s, c) -> Effect().reply(c.replyTo(), new BlobReply(c.hash(),
                         c.hash() == null ? null : s.ledger.info(c.hash()).orElse(null))))
                 .onCommand(GetSummary.class, (s, c) -> Effect().reply(c.replyTo(), summary(s.ledger)))
-                .onCommand(GetPins.class, (s, c) -> {
-                    var page = s.ledger.operatorPins(c.offset(), c.limit());
-                    return Effect().reply(c.replyTo(), new Pins(page.getKey(), page.getValue()));
-                })
-                .onCommand(GetHistory.class, (s, c) -> Effect().reply(c.replyTo(),
-                        new History(s.ledger.history(Math.max(0, c.limit())))))
+                .onCommand(GetPins.class, (s, c) -> run(s, core.pins(c.offset(), c.limit()), c.replyTo()))
+                .onCommand(GetHistory.class, (s, c) -> run(s, core.history(c.limit()), c.replyTo()))
                 .onCommand(RunCycleNow.class, (s, c) -> runCycle(s, c.dryRun(), c.replyTo()))
                 .onCommand(CycleTick.class, (s, c) -> runCycle(s, false, null))
                 .onCommand(StalenessTick.class, this::onStalenessTick)

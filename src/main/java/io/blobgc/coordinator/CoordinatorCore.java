@@ -52,6 +52,11 @@ public final class CoordinatorCore {
     public record ReportResult(ReportOutcome outcome, boolean warmUpCompleted) {
     }
 
+    /** The most entries a read answers in one page (pins, history): larger limits are cut to it. */
+    public static final int MAX_PAGE = 1000;
+    /** The most blobs the sweeper is handed in one batch: a larger {@code max} is cut to it. */
+    public static final int MAX_DELETION_BATCH = 10_000;
+
     /** The longest operator pin TTL (100 years): beyond it, use no TTL. */
     public static final long MAX_PIN_TTL_MS = 100L * 365 * 24 * 3_600_000L;
 
@@ -183,6 +188,23 @@ public final class CoordinatorCore {
         return Decision.persist(new Coordinator.BlobUnpinned(hash, owner), st -> OpResult.OK);
     }
 
+    /** A page of the operator pins: a negative offset reads from the first, a limit is cut to 0..{@link #MAX_PAGE}. */
+    public Decision<Coordinator.Pins> pins(int offset, int limit) {
+        return Decision.answer(l -> {
+            var page = l.operatorPins(Math.max(0, offset), pageLimit(limit));
+            return new Coordinator.Pins(page.getKey(), page.getValue());
+        });
+    }
+
+    /** The newest history entries, at most {@code limit} (none for a negative one; the ledger keeps history-size). */
+    public Decision<Coordinator.History> history(int limit) {
+        return Decision.answer(l -> new Coordinator.History(l.history(Math.max(0, limit))));
+    }
+
+    private static int pageLimit(int limit) {
+        return Math.max(0, Math.min(limit, MAX_PAGE));
+    }
+
     /** One GC cycle; a dry run when asked or configured (S9). */
     public Decision<CycleOutcome> cycle(Ledger l, boolean dryRunAsked, long now, long localNow) {
         CycleOutcome o = l.planCycle(now, localNow, dryRunAsked || dryRun);
@@ -196,6 +218,7 @@ public final class CoordinatorCore {
      */
     public Decision<List<BlobHash>> startDeletion(Ledger l, int max, long now) {
         if (dryRun || max <= 0) return Decision.answer(st -> List.of());
+        max = Math.min(max, MAX_DELETION_BATCH);
         List<BlobHash> batch = new ArrayList<>();
         for (BlobHash h : l.deleting(max + inFlight.size())) {
             if (batch.size() < max && !inFlight.contains(h)) batch.add(h);

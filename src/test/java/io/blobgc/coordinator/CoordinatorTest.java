@@ -191,16 +191,39 @@ class CoordinatorTest {
         assertNull(status(x));
     }
 
+    /**
+     * Issue 19, defect 3: a read with extreme numbers is answered, and the coordinator runs on (before the fix,
+     * {@code GetPins(1, Integer.MAX_VALUE)} threw in the command handler and the restart lost every node view).
+     */
+    @Test
+    void c3_extremePagesAreAnsweredAndTheCoordinatorKeepsItsViews() {
+        BlobHash x = blob("pinned for the page"), y = blob("pinned too");
+        register(x, y);
+        for (BlobHash h : List.of(x, y)) {
+            assertTrue(es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(h, "ops", "r", null, ref))
+                    .reply().ok());
+        }
+        fullAndWarmUpCycle();
+        int[][] pages = {{1, Integer.MAX_VALUE}, {Integer.MAX_VALUE, Integer.MAX_VALUE}, {-1, -1},
+                {Integer.MIN_VALUE, Integer.MIN_VALUE}, {0, Integer.MAX_VALUE}};
+        for (int[] page : pages) {
+            var pins = es.<Coordinator.Pins>runCommand(ref -> new Coordinator.GetPins(page[0], page[1], ref)).reply();
+            assertEquals(2, pins.total());
+            int expected = page[1] <= 0 ? 0 : Math.max(0, 2 - Math.max(0, page[0]));
+            assertEquals(expected, pins.pins().size(), "offset " + page[0] + ", limit " + page[1]);
+        }
+        for (int limit : new int[] {Integer.MIN_VALUE, -1, Integer.MAX_VALUE}) {
+            var history = es.<Coordinator.History>runCommand(ref -> new Coordinator.GetHistory(limit, ref)).reply();
+            assertEquals(limit < 0 ? 0 : 1, history.entries().size(), "history limit " + limit);
+        }
+        assertFalse(es.getState().ledger().warmingUp(), "the coordinator restarted: its node views are gone");
+    }
+
     /** Issue 8, defect 4: reports list hashes a node asked for and was refused; a report registers nothing. */
     @Test
     void r4_aReportNeverRegistersNorRevivesAHash() {
         BlobHash unknown = blob("never registered");
-        full(); // the warm-up's cycle follows the first FULL report
-        TestProbe<Object> probe = kit.createTestProbe();
-        probe.awaitAssert(() -> {
-            assertFalse(es.getState().ledger().warmingUp());
-            return null;
-        });
+        fullAndWarmUpCycle();
         var r = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(unknown), List.of()),
                 reporter.getRef()));
         assertTrue(r.hasNoEvents(), "a report persisted " + r.events());

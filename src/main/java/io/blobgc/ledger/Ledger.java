@@ -409,6 +409,45 @@ public final class Ledger {
         return planCycle(now, now, dryRun);
     }
 
+    /**
+     * The tombstones to prune: expired, not reported by any node (its id must not be reused under that node's
+     * view), and with no dependent that stays — a tombstone a known blob depends on carries that blob's edge. The
+     * dependents that are pruned with it don't count, so a collected dependency cycle goes as a whole (to a fixpoint:
+     * a candidate with a dependent that stays falls, and so do the candidates that depend on it).
+     */
+    private List<BlobHash> expiredTombstones(long now) {
+        IntSet candidates = new IntSet();
+        for (int i = 0; i < collectedOrder.size(); i++) {
+            int b = collectedOrder.id(i);
+            long at = collectedOrder.time(i);
+            if (at + settings.tombstoneTtlMs() > now) break;
+            if (tombstoneCurrent(b, at) && !held(b)) candidates.add(b);
+        }
+        ArrayDeque<Integer> falling = new ArrayDeque<>();
+        for (int b : candidates.toArray()) {
+            for (int p : dependents.getOrDefault(b, NONE)) {
+                if (!candidates.contains(p)) {
+                    falling.add(b);
+                    break;
+                }
+            }
+        }
+        while (!falling.isEmpty()) {
+            int b = falling.poll();
+            if (!candidates.remove(b)) continue;
+            // b stays: its callees among the candidates now have a dependent that stays
+            for (int d : deps.getOrDefault(b, NONE)) if (candidates.contains(d)) falling.add(d);
+        }
+        List<BlobHash> pruned = new ArrayList<>();
+        for (int i = 0; i < collectedOrder.size(); i++) {
+            int b = collectedOrder.id(i);
+            long at = collectedOrder.time(i);
+            if (at + settings.tombstoneTtlMs() > now) break;
+            if (tombstoneCurrent(b, at) && candidates.contains(b)) pruned.add(table.hash(b));
+        }
+        return pruned;
+    }
+
     /** @param localNow the monotonic clock the reports' receipt times were taken on (staleness) */
     public CycleOutcome planCycle(long now, long localNow, boolean dryRun) {
         List<String> stale = updateStaleness(localNow);
@@ -417,15 +456,7 @@ public final class Ledger {
         operatorPins.forEach((b, pins) -> {
             for (Pin p : pins.values()) if (p.expiredAt(now)) expired.add(new PinRef(table.hash(b), p.owner()));
         });
-        List<BlobHash> pruned = new ArrayList<>();
-        for (int i = 0; i < collectedOrder.size(); i++) {
-            int b = collectedOrder.id(i);
-            long at = collectedOrder.time(i);
-            if (at + settings.tombstoneTtlMs() > now) break;
-            // a tombstone that known blobs depend on stays (it carries their dependency edges), and so does one a
-            // node still reports (its id must not be reused under that node's view)
-            if (tombstoneCurrent(b, at) && !dependents.containsKey(b) && !held(b)) pruned.add(table.hash(b));
-        }
+        List<BlobHash> pruned = expiredTombstones(now);
         boolean warm = warmingUpNow();
         boolean quorum = liveNodes() >= settings.minNodesReporting();
         List<String> live = liveNodeNames();
@@ -947,7 +978,8 @@ public final class Ledger {
                 : x.hash().toHex().compareTo(y.hash().toHex()) != 0 ? x.hash().toHex().compareTo(y.hash().toHex())
                 : x.pin().owner().compareTo(y.pin().owner()));
         int from = Math.min(Math.max(0, offset), all.size());
-        return Map.entry(all.size(), List.copyOf(all.subList(from, Math.min(all.size(), from + Math.max(0, limit)))));
+        int to = (int) Math.min(all.size(), (long) from + Math.max(0, limit));
+        return Map.entry(all.size(), List.copyOf(all.subList(from, to)));
     }
 
     public List<HistoryEntry> history(int limit) {

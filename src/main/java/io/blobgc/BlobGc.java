@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
+import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.ActiveSetSource;
 import io.blobgc.node.NodeReporter;
@@ -150,11 +151,12 @@ public final class BlobGc implements Extension {
     }
 
     /**
-     * Uploads a blob: checks that {@code content} hashes to {@code hash}, registers it, and only once the
-     * registration is accepted writes the content to the store. A blob being deleted refuses the registration
-     * (see {@link Coordinator.Registered#rejected()}: upload again once it is collected), and an accepted one is no
-     * longer the sweeper's, so a concurrent deletion can never remove the content of a blob registered anew —
-     * which writing first and registering after could.
+     * Uploads a blob: checks that {@code content} hashes to {@code hash}, writes it to the store, and only then
+     * registers it — content first, so that a registered (ACTIVE) blob always has its content in the store. A write
+     * that fails registers nothing (the store leaves no temporary file). The coordinator refuses the registration of
+     * a blob being deleted right now, and of one whose content is not in the store when the registration arrives (a
+     * deletion came between the write and the registration): see {@link Coordinator.Registered#rejected()}; upload
+     * again. Content written but not registered (refused, or the registration lost) is an orphan in the store.
      */
     public CompletionStage<Coordinator.Registered> upload(BlobHash hash, byte[] content, List<BlobHash> dependencies) {
         BlobHash actual = BlobHash.sha256(content);
@@ -162,49 +164,48 @@ public final class BlobGc implements Extension {
             throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
                     + content.length + " bytes is " + actual + ", not " + hash);
         }
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        return register(List.of(new Registration(hash, dependencies))).thenCompose(r -> {
-            if (!r.rejected().isEmpty()) return CompletableFuture.completedFuture(r);
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    store.put(hash, content);
-                    return r;
-                } catch (IOException e) {
-                    throw new CompletionException(e);
-                }
-            }, blocking);
-        });
+        return writeThenRegister(hash, dependencies, () -> store.put(hash, content));
     }
 
     /**
      * {@link #upload(BlobHash, byte[], List)} from a file (a streamed upload: memory stays flat whatever its size).
-     * The file is hashed first, then registered, then copied into the store; it stays the caller's to delete.
+     * The file is hashed first, then copied into the store, then registered; it stays the caller's to delete.
      */
     public CompletionStage<Coordinator.Registered> upload(BlobHash hash, Path content, List<BlobHash> dependencies) {
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        return CompletableFuture.runAsync(() -> {
-            BlobHash actual;
-            long size;
-            try {
-                size = java.nio.file.Files.size(content);
-                actual = sha256(content);
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            }
+        return writeThenRegister(hash, dependencies, () -> {
+            long size = java.nio.file.Files.size(content);
+            BlobHash actual = sha256(content);
             if (!actual.equals(hash)) {
                 throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
                         + size + " bytes is " + actual + ", not " + hash);
             }
-        }, blocking).thenCompose(v -> register(List.of(new Registration(hash, dependencies)))).thenCompose(r -> {
-            if (!r.rejected().isEmpty()) return CompletableFuture.completedFuture(r);
-            return CompletableFuture.supplyAsync(() -> {
+            store.putFile(hash, content);
+        });
+    }
+
+    private interface StoreWrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * A blob being deleted right now is refused before anything is written (the sweeper would race the write); the
+     * check is advisory — the coordinator's check at registration is what keeps the registry and the store agreeing.
+     */
+    private CompletionStage<Coordinator.Registered> writeThenRegister(BlobHash hash, List<BlobHash> dependencies,
+                                                                      StoreWrite write) {
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(coordinator,
+                r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler()).thenCompose(b -> {
+            if (b.info() != null && b.info().status() == BlobStatus.DELETING) {
+                return CompletableFuture.completedFuture(new Coordinator.Registered(List.of(), List.of(hash), List.of()));
+            }
+            return CompletableFuture.runAsync(() -> {
                 try {
-                    store.putFile(hash, content);
-                    return r;
+                    write.run();
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 }
-            }, blocking);
+            }, blocking).thenCompose(v -> register(List.of(new Registration(hash, dependencies))));
         });
     }
 
@@ -217,6 +218,11 @@ public final class BlobGc implements Extension {
         return BlobHash.of(md.digest());
     }
 
+    /**
+     * Registers blobs whose content is in the store already (written by {@link #upload}, or by the host application
+     * into the same store): the coordinator refuses a hash whose content it does not find there
+     * ({@link Coordinator.Registered#noContent()}).
+     */
     public CompletionStage<Coordinator.Registered> register(List<Registration> registrations) {
         return AskPattern.ask(coordinator, r -> new Coordinator.Register(registrations, r), settings.askTimeout(),
                 system.scheduler());

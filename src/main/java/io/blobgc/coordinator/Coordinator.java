@@ -45,6 +45,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -103,10 +104,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     /**
-     * @param rejected hashes being deleted right now (upload again once they are collected), or whose declared callees
-     *                 have no content (upload the callees first)
+     * @param rejected  hashes being deleted right now (upload again once they are collected), whose content is not in
+     *                  the store, or whose declared callees have no content (upload the callees first)
+     * @param noContent those of {@code rejected} whose own content is not in the store: write it first, then register
      */
-    public record Registered(List<BlobHash> accepted, List<BlobHash> rejected) implements CborSerializable {
+    public record Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent)
+            implements CborSerializable {
     }
 
     /** An operator pin; {@code ttlMs} null for none. */
@@ -383,7 +386,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(Report.class, this::onReport)
                 .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),
                         c.hash(), clock.millis(), localNow()), c.replyTo()))
-                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations()), c.replyTo()))
+                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations(), this::stored),
+                        c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
                         clock.millis()), c.replyTo()))
                 .onCommand(UnpinBlob.class, (s, c) -> run(s, core.unpin(s.ledger, c.hash(), c.owner()), c.replyTo()))
@@ -405,6 +409,21 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(MembersNow.class, this::onMembersNow)
                 .onCommand(ReportersChanged.class, this::onReportersChanged)
                 .build();
+    }
+
+    /**
+     * Whether the store holds {@code hash}'s content, asked when a registration would give content to a hash that has
+     * none (unknown or COLLECTED). In the actor, so that no deletion the ledger starts can come between the answer and
+     * the registration (only DELETING blobs are deleted, and their registration is refused). A store that cannot
+     * answer counts as "not there": the registration is refused and the uploader tries again.
+     */
+    private boolean stored(BlobHash hash) {
+        try {
+            return store.exists(hash);
+        } catch (IOException | RuntimeException e) {
+            ctx.getLog().warn("cannot tell whether the store holds {}: {}; its registration is refused", hash, e.toString());
+            return false;
+        }
     }
 
     /** Persists a decision's events (if any), then replies with its answer on the new state. */

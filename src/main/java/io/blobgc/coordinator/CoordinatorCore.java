@@ -5,6 +5,7 @@ import io.blobgc.coordinator.Coordinator.AcquireReply;
 import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.coordinator.Coordinator.OpResult;
 import io.blobgc.coordinator.Coordinator.Registered;
+import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.NodeReport;
@@ -24,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The coordinator's decisions in plain Java: for each command, what to persist and what to answer. The
@@ -133,17 +135,31 @@ public final class CoordinatorCore {
     }
 
     /**
-     * An upload's registration. Refused for a blob being deleted right now (upload again once collected), and for a
-     * blob whose declared callees have no content: unknown (not uploaded yet, unless in the same registration) or
-     * being deleted or collected — otherwise an acquire of the caller would answer ACQUIRED for missing content.
-     * Upload the callees first.
+     * An upload's registration, made after its content was written to the store: ACTIVE (or ACQUIRED) implies the
+     * content is in the store (DESIGN: the registry and the store agree). Refused for a blob being deleted right now
+     * (upload again once collected); for a blob that would get content from this registration — unknown, or
+     * COLLECTED — while {@code stored} says the store does not hold it (write it first); and for a blob whose
+     * declared callees have no content: unknown (not uploaded yet, unless in the same registration) or being deleted
+     * or collected — otherwise an acquire of the caller would answer ACQUIRED for missing content. Upload the callees
+     * first.
+     *
+     * @param stored whether the store holds a hash's content, asked only for hashes that have none in the registry
      */
-    public Decision<Registered> register(Ledger l, List<Registration> registrations) {
+    public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored) {
         List<Registration> given = registrations == null ? List.of()
                 : registrations.stream().filter(Objects::nonNull).toList();
         Set<BlobHash> hashes = new LinkedHashSet<>();
         for (Registration r : given) hashes.add(r.hash());
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
+        List<BlobHash> noContent = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            if (rejected.contains(h)) continue;
+            Optional<BlobStatus> s = l.status(h);
+            if ((s.isEmpty() || s.get() == BlobStatus.COLLECTED) && !stored.test(h)) {
+                rejected.add(h);
+                noContent.add(h);
+            }
+        }
         // to a fixpoint: a caller accepted for a callee in this batch falls when that callee falls, whatever the order
         for (boolean changed = true; changed; ) {
             changed = false;
@@ -161,7 +177,7 @@ public final class CoordinatorCore {
         }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
         Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
-                List.copyOf(rejected));
+                List.copyOf(rejected), List.copyOf(noContent));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
         return Decision.persist(new Coordinator.BlobsRegistered(accepted), st -> reply);
     }

@@ -309,7 +309,7 @@ public final class AdminRoutes extends AllDirectives {
                     return gc.upload(h, tmp, deps);
                 })
                 .thenApply(r -> {
-                    if (!r.rejected().isEmpty()) throw beingDeleted(r.rejected());
+                    if (!r.rejected().isEmpty()) throw refused(r);
                     return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", size[0], "dependencies", deps));
                 })
                 .exceptionally(e -> sizeExceeded(e) ? tooLarge("more than that")
@@ -366,8 +366,9 @@ public final class AdminRoutes extends AllDirectives {
         }
         List<Registration> list = regs.entrySet().stream().map(e -> new Registration(e.getKey(), e.getValue())).toList();
         return completeWithFuture(gc.register(list).thenApply(r -> {
-            if (r.accepted().isEmpty() && !r.rejected().isEmpty()) throw beingDeleted(r.rejected());
-            return json(StatusCodes.OK, Map.of("accepted", r.accepted(), "rejected", r.rejected()));
+            if (r.accepted().isEmpty() && !r.rejected().isEmpty()) throw refused(r);
+            return json(StatusCodes.OK, Map.of("accepted", r.accepted(), "rejected", r.rejected(),
+                    "noContent", r.noContent()));
         }).exceptionally(this::failure));
     }
 
@@ -590,10 +591,16 @@ public final class AdminRoutes extends AllDirectives {
         return gc.reporter();
     }
 
-    private static ApiError beingDeleted(List<BlobHash> hashes) {
-        return new ApiError(StatusCodes.CONFLICT, "conflict",
-                "being deleted right now (register again once collected), or a declared callee has no content "
-                        + "(upload the callees first): " + hashes);
+    private static ApiError refused(Coordinator.Registered r) {
+        if (!r.noContent().isEmpty() && r.noContent().size() == r.rejected().size()) {
+            return new ApiError(StatusCodes.CONFLICT, "no_content", "the store does not hold the content of "
+                    + r.noContent() + ": upload its content first (PUT /v1/blobs/{hash}), or upload again if it was "
+                    + "being deleted");
+        }
+        return new ApiError(StatusCodes.CONFLICT, "conflict", "being deleted right now (upload again once "
+                + "collected), without content in the store (upload its content first), or a declared callee has no "
+                + "content (upload the callees first): " + r.rejected()
+                + (r.noContent().isEmpty() ? "" : "; no content in the store: " + r.noContent()));
     }
 
     private HttpResponse opResult(Coordinator.OpResult r, Map<String, Object> ok) {

@@ -4,6 +4,8 @@ import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
 import io.blobgc.ledger.Registration;
+import io.blobgc.store.BlobStore;
+import io.blobgc.store.FileBlobStore;
 import io.blobgc.node.ActiveSetSource;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -13,12 +15,14 @@ import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -45,6 +49,44 @@ class LargeFullReportTest {
         }
     }
 
+    /**
+     * The store of this test: a {@link FileBlobStore} that also holds the {@link #COUNT} generated blobs of
+     * {@link LargeActiveSet} without a file each (writing 100,000 files takes CI's disk about 40 s; this test is about
+     * the report, not the store, which the other tests use for real).
+     */
+    public static final class LargeStore implements BlobStore {
+        private final FileBlobStore files;
+
+        public LargeStore(Path root) {
+            this.files = new FileBlobStore(root);
+        }
+
+        @Override
+        public void put(BlobHash hash, byte[] content) throws IOException {
+            files.put(hash, content);
+        }
+
+        @Override
+        public boolean exists(BlobHash hash) {
+            return LargeActiveSet.ACTIVE.contains(hash) || files.exists(hash);
+        }
+
+        @Override
+        public byte[] get(BlobHash hash) throws IOException {
+            return files.get(hash);
+        }
+
+        @Override
+        public long delete(BlobHash hash) throws IOException {
+            return files.delete(hash);
+        }
+
+        @Override
+        public void list(Consumer<BlobHash> each) throws IOException {
+            files.list(each);
+        }
+    }
+
     @TempDir
     Path dir;
 
@@ -52,7 +94,10 @@ class LargeFullReportTest {
     void aFullReportOf100kHashesArrivesInChunks() throws Exception {
         // only members with the role "vm" report: the coordinator's member has none and runs no reporter
         ActorSystem<Void> coordinatorNode = ActorSystem.create(Behaviors.empty(), "blobgc",
-                TestNodes.config(dir.resolve("a"), "blob-gc.node-role = vm"));
+                TestNodes.config(dir.resolve("a"), """
+                        blob-gc.node-role = vm
+                        blob-gc.store.class = "io.blobgc.cluster.LargeFullReportTest$LargeStore"
+                        """));
         ActorSystem<Void> vmNode = null;
         try {
             Cluster c = Cluster.get(coordinatorNode);
@@ -70,7 +115,8 @@ class LargeFullReportTest {
                 assertEquals(2, Cluster.get(coordinatorNode).state().members().size());
                 return null;
             });
-            // the VM's blobs were uploaded (registered) before it uses them: a report never registers anything
+            // the VM's blobs were uploaded (written, then registered) before it uses them: a report never registers
+            // anything, and a registration needs the content in the store (LargeStore holds it)
             List<BlobHash> all = List.copyOf(LargeActiveSet.ACTIVE);
             for (int i = 0; i < all.size(); i += gc.settings().maxReportChunk()) {
                 List<Registration> batch = all.subList(i, Math.min(all.size(), i + gc.settings().maxReportChunk()))

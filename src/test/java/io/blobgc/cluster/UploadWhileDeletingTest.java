@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * An upload registers before it writes: while the blob is being deleted the upload is refused and writes nothing
- * (writing first, the sweeper could delete the new content and a registration arriving after the collection would
- * make the blob ACTIVE with no content); once it is collected, an upload is accepted and its content stays.
+ * An upload writes before it registers, and the coordinator registers only content that is in the store: while the
+ * blob is being deleted the upload is refused and writes nothing (checked before the write); once it is collected, an
+ * upload is accepted and its content stays.
  */
 class UploadWhileDeletingTest {
 

@@ -13,6 +13,7 @@ import io.blobgc.node.ReporterCore;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,6 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * explicit time. Each test names what must hold; it failed on the code it was written against.
  */
 class AdversarialCoreTest {
+
+    /** The content of every hash is in the store (these tests are about the rules, not the store). */
+    private static final Predicate<BlobHash> IN_STORE = h -> true;
 
     private static final long MIN = 60_000L;
     private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
@@ -55,7 +59,7 @@ class AdversarialCoreTest {
     }
 
     private void register(BlobHash x, BlobHash... deps) {
-        Coordinator.Registered r = run(core.register(ledger, List.of(new Registration(x, List.of(deps)))));
+        Coordinator.Registered r = run(core.register(ledger, List.of(new Registration(x, List.of(deps))), IN_STORE));
         assertEquals(List.of(x), r.accepted());
     }
 
@@ -174,7 +178,8 @@ class AdversarialCoreTest {
         assertEquals(List.of(c), o.prunedTombstones());
         assertTrue(ledger.status(c).isEmpty());
 
-        Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))))); // p only
+        // p only
+        Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE));
         AcquireReply r = run(core.acquire(ledger, "n1", rc.incarnation(), rc.seq(), p, now, now));
         assertNotEquals(BlobStatus.ACTIVE, status(c), "c is ACTIVE, but its content left the store");
         assertEquals(AcquireResult.GONE, r.result(), "ACQUIRED p although its callee c has no content");
@@ -205,7 +210,7 @@ class AdversarialCoreTest {
         driveToDeleting(rc, c);
         assertEquals(BlobStatus.ACTIVE, status(p));
 
-        run(core.register(ledger, List.of(new Registration(p, List.of(c)))));
+        run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE));
         assertTrue(ledger.info(p).orElseThrow().referencedBy().contains("n1"));
         assertTrue(ledger.goneInClosure(p).isEmpty(),
                 "p is held by n1 and now depends on " + ledger.goneInClosure(p) + ", which the sweeper is deleting");

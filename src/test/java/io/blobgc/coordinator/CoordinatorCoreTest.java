@@ -8,13 +8,19 @@ import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The coordinator's decisions without the actor: the ones no other test can reach cheaply. */
 class CoordinatorCoreTest {
+
+    /** The content of every hash is in the store (these tests are about the rules, not the store). */
+    private static final Predicate<BlobHash> IN_STORE = h -> true;
 
     private long now = 1_700_000_000_000L;
     private long seq;
@@ -34,7 +40,7 @@ class CoordinatorCoreTest {
         CoordinatorCore wet = new CoordinatorCore(false);
         wet.recovered(ledger, null, now);
         BlobHash x = BlobHash.sha256("x".getBytes());
-        run(wet.register(ledger, List.of(Registration.of(x))));
+        run(wet.register(ledger, List.of(Registration.of(x)), IN_STORE));
         run(wet.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
         for (int i = 0; i < 2; i++) {
             run(wet.cycle(ledger, false, now, now));
@@ -80,7 +86,7 @@ class CoordinatorCoreTest {
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(ledger, null, now);
         BlobHash x = BlobHash.sha256("in grace".getBytes());
-        run(core.register(ledger, List.of(Registration.of(x))));
+        run(core.register(ledger, List.of(Registration.of(x)), IN_STORE));
         run(core.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
         run(core.cycle(ledger, false, now, now));
         assertEquals(BlobStatus.UNREFERENCED, ledger.status(x).orElseThrow());
@@ -90,5 +96,37 @@ class CoordinatorCoreTest {
         // a successor that recovers from the journal before the next cycle sees the use
         Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
         assertEquals(BlobStatus.ACTIVE, successor.status(x).orElseThrow());
+    }
+
+    /**
+     * Issue 19, defect 1: a registration gives content only to a hash whose content is in the store — a new hash, or
+     * a COLLECTED one uploaded again — and is refused, naming the hash, when it is not there.
+     */
+    @Test
+    void d1_aRegistrationOfAHashWhoseContentIsNotInTheStoreIsRefused() {
+        BlobHash collected = deletingBlob();
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(ledger, null, now);
+        BlobHash x = BlobHash.sha256("never written".getBytes()), y = BlobHash.sha256("caller".getBytes());
+        Set<BlobHash> store = new HashSet<>(Set.of(y)); // the caller's content was written, its callee's was not
+        var refused = run(core.register(ledger, List.of(Registration.of(x), new Registration(y, List.of(x))),
+                store::contains));
+        assertEquals(List.of(), refused.accepted());
+        assertEquals(List.of(x), refused.noContent());
+        assertEquals(Set.of(x, y), Set.copyOf(refused.rejected()), "y's callee x has no content: y falls with it");
+        assertTrue(ledger.status(x).isEmpty());
+        store.add(x);
+        var accepted = run(core.register(ledger, List.of(Registration.of(x), new Registration(y, List.of(x))),
+                store::contains));
+        assertEquals(List.of(x, y), accepted.accepted());
+        // a hash the registry holds with content is not asked for again (its content is in the store by construction)
+        assertEquals(List.of(x), run(core.register(ledger, List.of(Registration.of(x)), h -> {
+            throw new AssertionError("asked the store for " + h);
+        })).accepted());
+        run(core.confirmDeleted(List.of(collected), 1, now));
+        assertEquals(BlobStatus.COLLECTED, ledger.status(collected).orElseThrow());
+        var again = run(core.register(ledger, List.of(Registration.of(collected)), store::contains));
+        assertEquals(List.of(collected), again.noContent(), "a COLLECTED blob is not revived without its content");
+        assertEquals(BlobStatus.COLLECTED, ledger.status(collected).orElseThrow());
     }
 }

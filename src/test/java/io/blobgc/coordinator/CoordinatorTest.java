@@ -25,7 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -84,11 +88,25 @@ class CoordinatorTest {
         seq = 0;
     }
 
-    private static BlobHash blob(String content) {
-        return BlobHash.sha256(content.getBytes());
+    /** The content of each blob a test named, to write before registering it (uploads write content first). */
+    private final Map<BlobHash, byte[]> contents = new HashMap<>();
+
+    private BlobHash blob(String content) {
+        BlobHash h = BlobHash.sha256(content.getBytes());
+        contents.put(h, content.getBytes());
+        return h;
     }
 
+    /** As an upload does it: the content is written to the store, then registered. */
     private void register(BlobHash... hs) {
+        for (BlobHash h : hs) {
+            if (!contents.containsKey(h)) continue; // the test wrote it itself
+            try {
+                store.put(h, contents.get(h));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         List<Registration> regs = java.util.Arrays.stream(hs).map(Registration::of).toList();
         var r = es.<Coordinator.Registered>runCommand(ref -> new Coordinator.Register(regs, ref));
         assertEquals(List.of(hs), r.reply().accepted());

@@ -186,9 +186,16 @@ class AdminApiTest {
     @Test
     void postRegistersHashesWithDependencies() throws Exception {
         String a = BlobHash.sha256("a".getBytes()).toHex(), b = BlobHash.sha256("b".getBytes()).toHex();
+        // issue 19, defect 1: nothing is registered without its content in the store
+        Reply noContent = call("POST", "/v1/blobs", "{\"hashes\":[\"" + b + "\",\"" + a + "\"]}");
+        assertError(noContent, 409, "no_content");
+        assertTrue(noContent.text().contains(a) && noContent.text().contains(b), noContent.text());
+        assertEquals(404, call("GET", "/v1/blobs/" + a, null).status());
+        store.put(BlobHash.parse(a), "a".getBytes()); // the host application wrote the content into the shared store
         // a callee that has no content (never uploaded) is refused: upload the callees first
         assertError(call("POST", "/v1/blobs", "{\"hashes\":[\"" + a + "\"],\"dependencies\":{\"" + a + "\":[\"" + b
                 + "\"]}}"), 409, "conflict");
+        store.put(BlobHash.parse(b), "b".getBytes());
         Reply r = call("POST", "/v1/blobs", "{\"hashes\":[\"" + b + "\",\"" + a + "\"],\"dependencies\":{\"" + a
                 + "\":[\"" + b + "\"]}}");
         assertEquals(200, r.status(), r.text());

@@ -71,6 +71,8 @@ class JdbcJournalRecoveryTest {
             FileBlobStore store = new FileBlobStore(settings.storeRoot());
             BlobHash used = BlobHash.sha256("used".getBytes()), free = BlobHash.sha256("free".getBytes());
             BlobHash pinned = BlobHash.sha256("pinned".getBytes());
+            for (String content : List.of("used", "free", "pinned")) store.put(BlobHash.sha256(content.getBytes()),
+                    content.getBytes()); // uploads write the content, then register
             TestProbe<Object> replies = kit.createTestProbe();
             TestProbe<NodeReporter.Message> reporter = kit.createTestProbe();
 

@@ -7,7 +7,6 @@ import io.blobgc.Postgres;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
-import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -82,7 +81,7 @@ class ReportOrderingTest {
             TestProbe<NodeReporter.Message> reporter = TestProbe.create(a);
             String node = "pekko://blobgc@127.0.0.1:9#42";
             BlobHash h = BlobHash.sha256("reported".getBytes());
-            gc.register(List.of(Registration.of(h))).toCompletableFuture().get(10, TimeUnit.SECONDS); // uploaded first
+            gc.upload(h, "reported".getBytes(), List.of()).toCompletableFuture().get(10, TimeUnit.SECONDS); // uploaded first
             gc.coordinator().tell(new Coordinator.Report(NodeReport.full(node, 1, 10, List.of(h), List.of()), reporter.getRef()));
             assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // a duplicate

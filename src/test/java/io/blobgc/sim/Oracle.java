@@ -39,9 +39,12 @@ final class Oracle {
      * was taken until an unpin is, as the coordinator answers them (a lost unpin leaves the pin in force).
      */
     private final Map<BlobHash, Map<String, Long>> operatorPins = new HashMap<>();
-    /** Registered, content not written yet, by the uploading member (a crash abandons the upload). */
-    private final Map<BlobHash, Simulation.Member> uploading = new HashMap<>();
-    private final Set<BlobHash> abandoned = new HashSet<>();
+    /**
+     * Written to the store by an upload whose registration was not accepted since (refused, lost, or the member
+     * crashed first): content the registry does not account for. The orphan sweep (issue 19, step 2) is to delete
+     * it; until it exists, such content is tolerated at the end of a calm and of a run.
+     */
+    private final Set<BlobHash> orphans = new HashSet<>();
     private final ArrayDeque<Long> deletions = new ArrayDeque<>();
     /** When each blob was last in use (held, pinned, or reachable from either as the callees are now). */
     private final Map<BlobHash, Long> lastUsed = new HashMap<>();
@@ -57,7 +60,7 @@ final class Oracle {
     void granted(BlobHash h) {
         grants++;
         for (BlobHash x : closure(h)) {
-            if (!sim.store.contains(x) && !mayLackContent(x)) {
+            if (!sim.store.contains(x)) {
                 throw sim.failure("ACQUIRED " + Simulation.short_(h) + " but " + Simulation.short_(x)
                         + " is not in the store (status " + sim.status(x) + ")");
             }
@@ -75,11 +78,6 @@ final class Oracle {
 
     void crashed(Simulation.Member m) {
         holds.keySet().removeIf(k -> k.startsWith(m.node() + "/"));
-        uploading.entrySet().removeIf(e -> {
-            if (e.getValue() != m) return false;
-            abandoned.add(e.getKey()); // registered, never written: the register-then-write order's known gap
-            return true;
-        });
     }
 
     void operatorPinned(BlobHash h, String owner, long expiresAt) {
@@ -94,19 +92,21 @@ final class Oracle {
     /** When each blob was last registered (an upload). */
     private final Map<BlobHash, Long> registeredAt = new HashMap<>();
 
-    void uploading(BlobHash h, Simulation.Member m) {
-        uploading.put(h, m);
-        registeredAt.put(h, sim.now);
+    /** An upload wrote {@code h}'s content to the store; its registration follows (or not). */
+    void written(BlobHash h) {
+        orphans.add(h);
     }
 
-    void uploaded(BlobHash h) {
-        uploading.remove(h);
-        abandoned.remove(h);
+    /** The coordinator accepted {@code h}'s registration: its content was in the store then. */
+    void registered(BlobHash h) {
+        orphans.remove(h);
+        registeredAt.put(h, sim.now);
     }
 
     /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */
     void deleting(Simulation.Instance c, BlobHash h) {
         storeDeletions++;
+        orphans.remove(h);
         if (c.core == null || sim.dryRun && c == sim.coordinator) {
             throw sim.failure("a dry-run coordinator's sweeper deleted " + Simulation.short_(h) + " (S9)");
         }
@@ -131,7 +131,7 @@ final class Oracle {
         Simulation.Instance c = sim.coordinator;
         for (BlobHash h : inUse()) for (BlobHash x : closure(h)) lastUsed.put(x, sim.now);
         for (BlobHash h : inUse()) {
-            if (!sim.store.contains(h) && !mayLackContent(h)) {
+            if (!sim.store.contains(h)) {
                 throw sim.failure("in use (" + whyInUse(h) + "), but " + Simulation.short_(h)
                         + " is gone from the store (status " + sim.status(h) + ")");
             }
@@ -187,7 +187,7 @@ final class Oracle {
                 continue;
             }
             BlobStatus s = sim.status(h);
-            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h)) {
+            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h) && !orphan(h, s)) {
                 kept.add(Simulation.short_(h) + "=" + s + (sim.store.contains(h) ? "+content" : ""));
             }
         }
@@ -208,7 +208,7 @@ final class Oracle {
         for (BlobHash h : sim.universe) {
             if (used.contains(h)) continue;
             BlobStatus s = sim.status(h);
-            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h)) {
+            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h) && !orphan(h, s)) {
                 kept.add(Simulation.short_(h) + "=" + s + (sim.store.contains(h) ? "+content" : ""));
             }
         }
@@ -250,8 +250,9 @@ final class Oracle {
         return out;
     }
 
-    private boolean mayLackContent(BlobHash h) {
-        return uploading.containsKey(h) || abandoned.contains(h);
+    /** Content in the store that the registry does not account for, left by an upload (see {@link #orphans}). */
+    private boolean orphan(BlobHash h, BlobStatus s) {
+        return (s == null || s == BlobStatus.COLLECTED) && orphans.contains(h);
     }
 
     static LedgerSettings settings() {

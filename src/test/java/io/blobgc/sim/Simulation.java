@@ -578,31 +578,41 @@ final class Simulation {
     }
 
     /**
-     * An upload: register, then write the content. Half the uploads declare the blob's callees; the others do not
-     * know them (an older VM), so callees are sometimes declared after the blob is in use.
+     * An upload as {@code BlobGc.upload} makes it: the VM writes the content to the store, then registers it (content
+     * first: a registered blob has its content). Half the uploads declare the blob's callees; the others do not know
+     * them (an older VM), so callees are sometimes declared after the blob is in use. In a storm a write may fail
+     * (nothing written); one write in ten stalls for up to twice the grace; a member that crashes while writing may
+     * leave the file behind (renamed into place, never registered); a registration refused or lost leaves the
+     * content as an orphan.
      */
     private void upload(Member m, BlobHash h) {
         List<BlobHash> deps = rnd.nextBoolean() ? callees.get(h) : List.of();
         long incarnation = m.reporter.incarnation();
         log(m.node() + " uploads " + short_(h) + (deps.isEmpty() ? "" : " calling " + short_(deps.get(0))));
-        toCoordinator("register " + short_(h), c -> {
-            // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload declares
-            if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
-            Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps))));
-            if (!r.accepted().contains(h)) return;
-            declaredDeps.merge(h, deps, (a, b) -> {
-                List<BlobHash> all = new ArrayList<>(a);
-                for (BlobHash d : b) if (!all.contains(d)) all.add(d);
-                return all;
-            });
-            oracle.uploading(h, m);
-            // the answer travels back, then the VM writes the content (BlobGc.upload: register, then put)
-            // (the uploading thread, not the reporter: a writer stalled for longer than the grace would leave an orphan
-            // file — register-then-write's known gap, for an orphan scan to close; not modelled)
-            at(delay(), "registered " + short_(h) + " -> " + m.node(), () -> {
-                if (!m.alive || m.reporter.incarnation() != incarnation) return;
-                store.add(h);
-                oracle.uploaded(h);
+        if (storm() && rnd.nextInt(10) == 0) {
+            log(m.node() + "'s write of " + short_(h) + " fails: nothing written, nothing registered");
+            return;
+        }
+        long writing = rnd.nextInt(10) == 0 ? rnd.nextInt((int) (2 * GRACE)) : delay();
+        at(writing, m.node() + " wrote " + short_(h), () -> {
+            boolean crashed = !m.alive || m.reporter.incarnation() != incarnation;
+            if (crashed && rnd.nextBoolean()) return; // the crash came before the rename: no file
+            store.add(h);
+            oracle.written(h);
+            if (crashed) return; // the crash came between the rename and the registration: an orphan
+            toCoordinator("register " + short_(h), c -> {
+                // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload
+                // declares
+                if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
+                Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
+                        store::contains));
+                if (!r.accepted().contains(h)) return;
+                declaredDeps.merge(h, deps, (x, y) -> {
+                    List<BlobHash> all = new ArrayList<>(x);
+                    for (BlobHash d : y) if (!all.contains(d)) all.add(d);
+                    return all;
+                });
+                oracle.registered(h);
             });
         });
     }

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <pre>
  * mvn -B test -Dtest=SimulationTest -Dsim.seeds=2000 -Dsim.steps=20000      # 40M steps
+ * mvn -B test -Dtest=SimulationTest -Dsim.first=100000 -Dsim.seeds=2000 -Dsim.keepGoing=true  # lists every failure
  * mvn -B test -Dtest=SimulationTest -Dsim.seed=1234                         # replays one seed, prints its trace
  * </pre>
  */
@@ -38,9 +39,21 @@ class SimulationTest {
             long first = Long.getLong("sim.first", 1);
             for (long s = first; s < first + Long.getLong("sim.seeds", 40); s++) seeds.add(s);
         }
+        // a long run goes on past a failing seed (-Dsim.keepGoing=true) and lists every failure at the end
+        boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
+        List<String> failures = new ArrayList<>();
         long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0;
         for (long seed : seeds) {
-            Simulation sim = run(seed, steps);
+            Simulation sim;
+            try {
+                sim = run(seed, steps);
+            } catch (AssertionError | RuntimeException e) {
+                if (!keepGoing) throw e;
+                String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+                failures.add("seed " + seed + ": " + first);
+                System.out.println("FAILED " + failures.get(failures.size() - 1));
+                continue;
+            }
             total += sim.step;
             grants += sim.oracle.grants;
             deletions += sim.oracle.storeDeletions;
@@ -51,6 +64,8 @@ class SimulationTest {
         System.out.printf("simulation: %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
                 + "%d coordinator recoveries, %d reports from removed members%n", seeds.size(), total, grants, deletions,
                 journalChecks, generations, ghosts);
+        assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
+                + String.join("\n", failures));
         assertTrue(total >= seeds.size() * steps, "every seed ran its steps");
     }
 

@@ -515,25 +515,12 @@ public final class AdminRoutes extends AllDirectives {
      */
     private Route mutating(Body body, Supplier<Route> inner) {
         return extractRequest(req -> {
-            if (!token.isEmpty()) {
-                Optional<String> auth = req.getHeader("Authorization").map(HttpHeader::value);
-                if (auth.isEmpty() || !MessageDigest.isEqual(auth.get().getBytes(StandardCharsets.UTF_8),
-                        ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
-                    return complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
-                            "this call changes state: send 'Authorization: Bearer <blob-gc.http.token>'"));
-                }
+            if (!token.isEmpty() && !Edge.hasToken(req, token)) {
+                return complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
+                        "this call changes state: send 'Authorization: Bearer <blob-gc.http.token>'"));
             }
-            Optional<String> origin = req.getHeader("Origin").map(HttpHeader::value);
-            String host = req.getHeader("Host").map(HttpHeader::value).orElse("");
-            if (origin.isPresent() && !origin.get().equalsIgnoreCase("http://" + host)) {
-                return complete(error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state from "
-                        + "another origin (Origin: " + LogText.escape(origin.get()) + ") is refused"));
-            }
-            Optional<String> site = req.getHeader("Sec-Fetch-Site").map(HttpHeader::value);
-            if (site.isPresent() && !site.get().equals("same-origin") && !site.get().equals("none")) {
-                return complete(error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state from "
-                        + "another site (Sec-Fetch-Site: " + LogText.escape(site.get()) + ") is refused"));
-            }
+            Optional<HttpResponse> refused = Edge.crossOrigin(req);
+            if (refused.isPresent()) return complete(refused.get());
             ContentType type = req.entity().getContentType();
             boolean none = type.equals(ContentTypes.NO_CONTENT_TYPE);
             boolean json = !none && type.mediaType().equals(MediaTypes.APPLICATION_JSON);
@@ -561,11 +548,7 @@ public final class AdminRoutes extends AllDirectives {
      * this address (DNS rebinding) cannot read or call it.
      */
     private Route hostChecked(Supplier<Route> inner) {
-        return extractHost(host -> {
-            if (hosts.allows(host)) return inner.get();
-            return complete(error(StatusCodes.FORBIDDEN, "host_not_allowed", "Host '" + LogText.escape(host)
-                    + "' does not name this API: use its address or a name in blob-gc.http.allowed-hosts"));
-        });
+        return Edge.hostChecked(hosts, "this API", inner);
     }
 
     private <T> Route body(Class<T> type, java.util.function.Function<T, Route> inner) {

@@ -186,15 +186,15 @@ class ManagementTest {
             int port = base.getPort();
             String body = "address=" + java.net.URLEncoder.encode("pekko://blobgc@127.0.0.1:1",
                     java.nio.charset.StandardCharsets.UTF_8);
+            // a browser that sends neither Origin nor Sec-Fetch-Site: only X-Requested-By tells the form apart
+            RawHttp.Answer bare = send(port, form("POST", "/cluster/members", "Host: 127.0.0.1:" + port, body), body);
+            assertEquals(403, bare.status(), bare.text());
+            assertTrue(bare.text().contains("requested_by_missing"), bare.text());
             // the finding, as a browser sends a cross-site form POST
             RawHttp.Answer crossSite = send(port, form("POST", "/cluster/members", "Host: 127.0.0.1:" + port
                     + "\nOrigin: http://evil.example\nSec-Fetch-Site: cross-site", body), body);
             assertEquals(403, crossSite.status(), crossSite.text());
             assertTrue(crossSite.text().contains("requested_by_missing"), crossSite.text());
-            // a browser that sends neither Origin nor Sec-Fetch-Site: only X-Requested-By tells the form apart
-            RawHttp.Answer bare = send(port, form("POST", "/cluster/members", "Host: 127.0.0.1:" + port, body), body);
-            assertEquals(403, bare.status(), bare.text());
-            assertTrue(bare.text().contains("requested_by_missing"), bare.text());
             RawHttp.Answer siteOnly = send(port, form("POST", "/cluster/members", "Host: 127.0.0.1:" + port
                     + "\nSec-Fetch-Site: cross-site\nX-Requested-By: x", body), body);
             assertEquals(403, siteOnly.status(), siteOnly.text());

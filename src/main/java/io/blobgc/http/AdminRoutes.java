@@ -21,7 +21,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -44,7 +43,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -516,25 +514,12 @@ public final class AdminRoutes extends AllDirectives {
      */
     private Route mutating(Body body, Supplier<Route> inner) {
         return extractRequest(req -> {
-            if (!token.isEmpty()) {
-                Optional<String> auth = req.getHeader("Authorization").map(HttpHeader::value);
-                if (auth.isEmpty() || !MessageDigest.isEqual(auth.get().getBytes(StandardCharsets.UTF_8),
-                        ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
-                    return complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
-                            "this call changes state: send 'Authorization: Bearer <blob-gc.http.token>'"));
-                }
+            if (!token.isEmpty() && !Edge.hasToken(req, token)) {
+                return complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
+                        "this call changes state: send 'Authorization: Bearer <blob-gc.http.token>'"));
             }
-            Optional<String> origin = req.getHeader("Origin").map(HttpHeader::value);
-            String host = req.getHeader("Host").map(HttpHeader::value).orElse("");
-            if (origin.isPresent() && !origin.get().equalsIgnoreCase("http://" + host)) {
-                return complete(error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state from "
-                        + "another origin (Origin: " + LogText.escape(origin.get()) + ") is refused"));
-            }
-            Optional<String> site = req.getHeader("Sec-Fetch-Site").map(HttpHeader::value);
-            if (site.isPresent() && !site.get().equals("same-origin") && !site.get().equals("none")) {
-                return complete(error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state from "
-                        + "another site (Sec-Fetch-Site: " + LogText.escape(site.get()) + ") is refused"));
-            }
+            Optional<HttpResponse> refused = Edge.crossOrigin(req);
+            if (refused.isPresent()) return complete(refused.get());
             ContentType type = req.entity().getContentType();
             boolean none = type.equals(ContentTypes.NO_CONTENT_TYPE);
             boolean json = !none && type.mediaType().equals(MediaTypes.APPLICATION_JSON);
@@ -562,11 +547,7 @@ public final class AdminRoutes extends AllDirectives {
      * this address (DNS rebinding) cannot read or call it.
      */
     private Route hostChecked(Supplier<Route> inner) {
-        return extractHost(host -> {
-            if (hosts.allows(host)) return inner.get();
-            return complete(error(StatusCodes.FORBIDDEN, "host_not_allowed", "Host '" + LogText.escape(host)
-                    + "' does not name this API: use its address or a name in blob-gc.http.allowed-hosts"));
-        });
+        return Edge.hostChecked(hosts, "this API", inner);
     }
 
     private <T> Route body(Class<T> type, java.util.function.Function<T, Route> inner) {

@@ -82,6 +82,16 @@ public final class AdminServer {
         removeLeftoverUploads(edge.uploadDir());
         AllowedHosts hosts = new AllowedHosts(host, address, edge.allowedHosts());
         Flow<HttpRequest, HttpResponse, NotUsed> handler = new AdminRoutes(system, gc, hosts).route().flow(system);
+        return bind(system, "admin API", "blob-gc-http-unbind", host, port, edge, handler);
+    }
+
+    /**
+     * Serves {@code handler} on {@code host:port} with the connection limits of {@code edge} (header deadline, idle
+     * timeout, max connections, backlog) and unbinds it in CoordinatedShutdown's service-unbind phase; waits for the
+     * binding. The admin API and Pekko Management ({@link Management}) are both served this way.
+     */
+    static InetSocketAddress bind(ActorSystem<?> system, String what, String unbindTask, String host, int port,
+                                  BlobGcSettings.HttpEdge edge, Flow<HttpRequest, HttpResponse, NotUsed> handler) {
         ServerSettings server = ServerSettings.create(Adapter.toClassic(system));
         LoggingAdapter httpLog = new ClientFaultsAtDebug();
         Materializer mat = Materializer.matFromSystem(system);
@@ -93,13 +103,13 @@ public final class AdminServer {
                     .to(Sink.ignore())
                     .run(mat)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "blob-gc-http-unbind",
+            CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), unbindTask,
                     () -> binding.unbind().thenApply(x -> Done.getInstance()));
-            system.log().info("blob-gc admin API on http://{}:{}", host, binding.localAddress().getPort());
+            system.log().info("blob-gc {} on http://{}:{}", what, host, binding.localAddress().getPort());
             return binding.localAddress();
         } catch (Exception e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IllegalStateException("cannot serve the admin API on " + host + ":" + port + ": "
+            throw new IllegalStateException("cannot serve the " + what + " on " + host + ":" + port + ": "
                     + cause.getMessage(), e);
         }
     }

@@ -420,7 +420,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private boolean stored(BlobHash hash) {
         try {
             return store.exists(hash);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             ctx.getLog().warn("cannot tell whether the store holds {}: {}; its registration is refused", hash, e.toString());
             return false;
         }

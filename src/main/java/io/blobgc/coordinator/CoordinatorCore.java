@@ -155,7 +155,7 @@ public final class CoordinatorCore {
         for (BlobHash h : hashes) {
             if (rejected.contains(h)) continue;
             Optional<BlobStatus> s = l.status(h);
-            if ((s.isEmpty() || s.get() == BlobStatus.COLLECTED) && !stored.test(h)) {
+            if ((s.isEmpty() || s.get() == BlobStatus.COLLECTED) && !inStore(stored, h)) {
                 rejected.add(h);
                 noContent.add(h);
             }
@@ -180,6 +180,15 @@ public final class CoordinatorCore {
                 List.copyOf(rejected), List.copyOf(noContent));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
         return Decision.persist(new Coordinator.BlobsRegistered(accepted), st -> reply);
+    }
+
+    /** A store that cannot answer counts as "not there": the registration is refused and the uploader tries again. */
+    private static boolean inStore(Predicate<BlobHash> stored, BlobHash h) {
+        try {
+            return stored.test(h);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     public Decision<OpResult> pin(Ledger l, BlobHash hash, String owner, String reason, Long ttlMs, long now) {
@@ -248,12 +257,14 @@ public final class CoordinatorCore {
         return Decision.persist(new Coordinator.DeletionStarted(fresh, now), st -> all);
     }
 
+    /** @param bytes what the deletions freed (a negative count, never sent by a sweeper, counts as 0) */
     public Decision<Void> confirmDeleted(List<BlobHash> hashes, long bytes, long now) {
+        long freed = Math.max(0, bytes);
         List<BlobHash> done = hashes == null ? List.of() : hashes.stream().filter(Objects::nonNull).toList();
         done.forEach(inFlight::remove);
         done.forEach(unjournaledFailures::remove);
         if (done.isEmpty()) return Decision.answer(st -> null);
-        return Decision.persist(new Coordinator.BlobsCollected(done, now, bytes), st -> null);
+        return Decision.persist(new Coordinator.BlobsCollected(done, now, freed), st -> null);
     }
 
     /**

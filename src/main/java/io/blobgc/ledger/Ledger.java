@@ -294,7 +294,8 @@ public final class Ledger {
 
     /** The sweeper deleted these blobs, freeing {@code bytes} in the store. */
     public void applyCollected(Collection<BlobHash> hashes, long at, long bytes) {
-        totalCollectedBytes += bytes;
+        long sum = totalCollectedBytes + Math.max(0, bytes);
+        totalCollectedBytes = sum < totalCollectedBytes ? Long.MAX_VALUE : sum; // saturates
         applyCollected(hashes, at);
     }
 

@@ -5,6 +5,7 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.Coordinator.AcquireReply;
 import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.coordinator.CoordinatorCore;
+import io.blobgc.coordinator.HostileCommands;
 import io.blobgc.coordinator.SweeperCore;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Ledger;
@@ -54,6 +55,9 @@ final class Simulation {
     static final long STORM = 40_000;
     static final double DELETES_PER_SECOND = 3;
     static final int MEMBERS = 3, HASHES = 40, CHUNK = 4, SNAPSHOT_EVERY = 25;
+    /** What the hostile operator sends: commands the coordinator refuses or only reads, about a hash nobody uploads. */
+    private static final List<HostileCommands.Named> HOSTILE =
+            HostileCommands.refused(BlobHash.sha256("never uploaded by anyone".getBytes()));
 
     final long seed;
     final Random rnd;
@@ -566,13 +570,16 @@ final class Simulation {
         } else if (op < 98) {
             toCoordinator("dry run", c -> c.run(c.core.cycle(c.ledger, true, c.wall(), now)));
         } else {
-            // bad input: a hash-less acquire and pin (DESIGN 6: a refusal, never a crash)
-            toCoordinator("bad input", c -> {
+            // bad input: a hash-less acquire and pin, and a hostile sender's command with extreme values, nulls, huge
+            // lists (a refusal or an empty answer, never a crash; the oracle checks that nothing else changes)
+            HostileCommands.Named hostile = HOSTILE.get(rnd.nextInt(HOSTILE.size()));
+            toCoordinator("bad input: " + hostile.name(), c -> {
                 AcquireReply r = c.run(c.core.acquire(c.ledger, m.node(), 1, 0, null, c.wall(), now));
                 if (r.result() != AcquireResult.REFUSED) throw failure("a hash-less acquire was answered " + r);
                 if (c.run(c.core.pin(c.ledger, null, "x", "", null, c.wall())).ok()) {
                     throw failure("a hash-less pin was taken");
                 }
+                c.run(hostile.command().decide(c.core, c.ledger, c.wall()));
             });
         }
     }

@@ -44,7 +44,8 @@ public record BlobGcSettings(
         String testHoldSweeperFile,
         String testSilenceReporterFile,
         Duration maxLeaseTtl,
-        HttpEdge http) {
+        HttpEdge http,
+        OrphanSweep orphans) {
 
     /** The scheduler refuses delays beyond about 248 days (2^31 ticks of 10 ms): no lease timer may ask for more. */
     public static final Duration LONGEST_TIMER = Duration.ofDays(200);
@@ -69,6 +70,14 @@ public record BlobGcSettings(
     public record HttpEdge(List<String> allowedHosts, Duration headerTimeout, Duration idleTimeout, int maxConnections,
                            int backlog, long maxBlobSize, Path uploadDir, long maxJsonBody, int maxHashes,
                            int maxNameLength, int maxReasonLength, Duration minTtl, Duration maxPinTtl) {
+    }
+
+    /**
+     * The store reconciliation ({@code blob-gc.sweeper.orphan-*}): content in the store the registry does not account
+     * for is deleted once older than {@code grace} (by its modification time), walking the store {@code pageSize}
+     * entries per cycle (0: off).
+     */
+    public record OrphanSweep(Duration grace, int pageSize) {
     }
 
     public static BlobGcSettings from(Config root) {
@@ -135,7 +144,8 @@ public record BlobGcSettings(
                         c.getInt("http.max-name-length"),
                         c.getInt("http.max-reason-length"),
                         c.getDuration("http.min-ttl"),
-                        c.getDuration("http.max-pin-ttl")));
+                        c.getDuration("http.max-pin-ttl")),
+                new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")));
         s.validate();
         return s;
     }
@@ -154,6 +164,14 @@ public record BlobGcSettings(
         if (keepSnapshots < 1) throw new IllegalArgumentException("blob-gc.coordinator.keep-snapshots must be >= 1");
         if (maxReportChunk < 1) throw new IllegalArgumentException("blob-gc.reporter.max-report-chunk must be >= 1");
         if (sweepBatchSize < 1) throw new IllegalArgumentException("blob-gc.sweeper.batch-size must be >= 1");
+        if (orphans.grace().isNegative() || orphans.grace().isZero()) {
+            // safety does not rest on it (a registration needs its content in the store), but an upload whose write
+            // is older than the grace when it registers may lose its content and be refused: keep it long
+            throw new IllegalArgumentException("blob-gc.sweeper.orphan-grace must be positive (default 1h)");
+        }
+        if (orphans.pageSize() < 0 || orphans.pageSize() > 10_000) {
+            throw new IllegalArgumentException("blob-gc.sweeper.orphan-page-size must be 0 (off) to 10000");
+        }
         if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("blob-gc.http.port must be 0..65535");
         positive("reporter.max-lease-ttl", maxLeaseTtl);
         if (maxLeaseTtl.compareTo(LONGEST_TIMER) > 0) {

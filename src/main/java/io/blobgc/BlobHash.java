@@ -42,6 +42,16 @@ public record BlobHash(long w0, long w1, long w2, long w3) implements Comparable
         return new BlobHash(w[0], w[1], w[2], w[3]);
     }
 
+    /** Whether {@code s} is a hash as {@link #toHex} writes it: 64 lowercase ASCII hex digits. */
+    public static boolean isHex(String s) {
+        if (s == null || s.length() != 2 * BYTES) return false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) return false;
+        }
+        return true;
+    }
+
     /** The value of an ASCII hex digit, or -1: unlike {@link Character#digit}, fullwidth and other digits are not. */
     private static int hexDigit(char c) {
         if (c >= '0' && c <= '9') return c - '0';

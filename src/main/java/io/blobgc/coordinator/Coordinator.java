@@ -146,11 +146,16 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record GetSummary(ActorRef<Summary> replyTo) implements Command {
     }
 
-    /** @param lastCycleMs how long the last cycle's planning took on this coordinator (-1: none yet) */
+    /**
+     * @param lastCycleMs      how long the last cycle's planning took on this coordinator (-1: none yet)
+     * @param orphansCondemned content in the store the registry did not account for, condemned for deletion (total)
+     * @param orphansDeleted   of those, deleted (total)
+     */
     public record Summary(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
                           boolean dryRun, Map<String, Long> counts, List<NodeInfo> nodes, HistoryEntry lastCycle,
                           double lastCycleMs, long totalCollected, long totalCollectedBytes, long totalFailedDeletions,
-                          Map<String, Long> reportOutcomes, long reportedWhileDeleting, long reportedUnknown)
+                          Map<String, Long> reportOutcomes, long reportedWhileDeleting, long reportedUnknown,
+                          long orphansCondemned, long orphansDeleted)
             implements CborSerializable {
     }
 
@@ -172,6 +177,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     public record ReportDeletionFailed(BlobHash hash, String error) implements Command {
+    }
+
+    /** From the sweeper: a page of the store's listing after {@code after}, for the store reconciliation. */
+    public record StorePage(BlobHash after, List<BlobStore.Entry> entries, boolean more) implements Command {
     }
 
     private enum CycleTick implements Command { INSTANCE }
@@ -216,6 +225,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     public record DeletionFailed(BlobHash hash, String error, long at) implements Event {
+    }
+
+    /**
+     * Content in the store that the registry does not account for, condemned for deletion (its registration refused
+     * until the deletion is confirmed by a {@link BlobsCollected}); the walk through the store resumes after
+     * {@code scannedUpTo}.
+     */
+    public record OrphansCondemned(List<BlobHash> hashes, BlobHash scannedUpTo, long at) implements Event {
     }
 
     /** The state: the ledger. Snapshots hold its persistent half ({@link LedgerSnapshot}), copied in the actor. */
@@ -405,6 +422,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                         clock.millis())))
                 .onCommand(ReportDeletionFailed.class, (s, c) -> runNoReply(core.deletionFailed(s.ledger, c.hash(),
                         c.error(), clock.millis())))
+                .onCommand(StorePage.class, this::onStorePage)
                 .onCommand(MemberChanged.class, this::onMemberChanged)
                 .onCommand(MembersNow.class, this::onMembersNow)
                 .onCommand(ReportersChanged.class, this::onReportersChanged)
@@ -472,8 +490,26 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         logCycle(s.ledger, o);
         var effect = Effect().persist(d.events()).thenRun(st -> {
             if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
+            if (settings.orphans().pageSize() > 0) {
+                sweeper.tell(new Sweeper.ScanStore(core.orphanScanAfter(), settings.orphans().pageSize()));
+            }
         });
         return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
+    }
+
+    /** The store reconciliation: a page of the listing, its orphans condemned (a dry run only names them). */
+    private ReplyEffect<Event, State> onStorePage(State s, StorePage c) {
+        CoordinatorCore.Decision<List<BlobHash>> d = core.storePage(s.ledger, c.after(), c.entries(), c.more(),
+                clock.millis(), settings.orphans().grace().toMillis());
+        List<BlobHash> orphans = d.reply().apply(s.ledger);
+        if (orphans.isEmpty()) return Effect().noReply();
+        if (d.events().isEmpty()) {
+            ctx.getLog().info("dry run: {} orphan(s) in the store would be deleted: {}", orphans.size(), orphans);
+            return Effect().noReply();
+        }
+        ctx.getLog().info("{} orphan(s) in the store (content the registry does not account for, older than {}) "
+                + "condemned for deletion", orphans.size(), settings.orphans().grace());
+        return Effect().persist(d.events()).thenRun(st -> sweeper.tell(Sweeper.Wake.INSTANCE)).thenNoReply();
     }
 
     private void logCycle(Ledger l, CycleOutcome o) {
@@ -550,7 +586,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         return new Summary(l.cycle(), self, l.warmingUp(), l.warmUpBlockers(), settings.dryRun(), counts,
                 l.nodes(localNow()), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
                 l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting(),
-                l.reportedUnknown());
+                l.reportedUnknown(), l.orphansCondemned(), l.orphansDeleted());
     }
 
     // =====================================================================================================

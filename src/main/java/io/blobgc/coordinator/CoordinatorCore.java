@@ -13,6 +13,7 @@ import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
+import io.blobgc.store.BlobStore;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -67,6 +68,8 @@ public final class CoordinatorCore {
     private final Set<BlobHash> inFlight = new HashSet<>();
     /** Failed deletions not journaled: a blob that keeps failing is journaled after 1, 2, 4, 8… failures. */
     private final Map<BlobHash, Integer> unjournaledFailures = new HashMap<>();
+    /** Where the store reconciliation's walk goes on: after this hash (null: from the first). */
+    private BlobHash orphanScanAfter;
 
     /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
     public CoordinatorCore(boolean dryRun) {
@@ -80,6 +83,7 @@ public final class CoordinatorCore {
     public void recovered(Ledger l, Collection<String> upMembers, long localNow) {
         inFlight.clear();
         unjournaledFailures.clear();
+        orphanScanAfter = l.orphanScanResumesAfter();
         l.beginWarmUp(upMembers, localNow);
     }
 
@@ -248,6 +252,9 @@ public final class CoordinatorCore {
         for (BlobHash h : l.deleting(max + inFlight.size())) {
             if (batch.size() < max && !inFlight.contains(h)) batch.add(h);
         }
+        for (BlobHash h : l.condemnedOrphans(max + inFlight.size())) { // fenced already: OrphansCondemned
+            if (batch.size() < max && !inFlight.contains(h)) batch.add(h);
+        }
         List<BlobHash> fresh = l.planDeletion(max - batch.size());
         inFlight.addAll(batch);
         inFlight.addAll(fresh);
@@ -281,6 +288,36 @@ public final class CoordinatorCore {
         return Decision.persist(new Coordinator.DeletionFailed(hash, error, now), st -> null);
     }
 
+    /** Where the store reconciliation's next page starts: after this hash (null: from the first). */
+    public BlobHash orphanScanAfter() {
+        return orphanScanAfter;
+    }
+
+    /**
+     * A page of the store's listing (the store reconciliation): its orphans — content whose hash the registry does
+     * not know or holds as COLLECTED, not condemned yet, written more than {@code graceMs} ago — are condemned
+     * (persisted first: from then on their registration is refused, and the sweeper deletes them like DELETING
+     * blobs). The answer lists them; a dry run persists nothing and only names them. A page that does not start where
+     * the walk is (a late answer to an earlier scan) is ignored. The walk goes on after the page's last entry, and
+     * from the first again after the end.
+     */
+    public Decision<List<BlobHash>> storePage(Ledger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
+                                              long now, long graceMs) {
+        if (!Objects.equals(after, orphanScanAfter) || entries == null) return Decision.answer(st -> List.of());
+        List<BlobHash> orphans = new ArrayList<>();
+        BlobHash last = after;
+        for (BlobStore.Entry e : entries) {
+            if (e == null || e.hash() == null) continue;
+            last = e.hash();
+            // an entry from the future (clock skew) is young; the subtraction cannot overflow for any graceMs >= 0
+            if (e.modifiedAtMs() <= now - Math.max(0, graceMs) && l.isOrphan(e.hash())) orphans.add(e.hash());
+        }
+        orphanScanAfter = more ? last : null;
+        if (orphans.isEmpty() || dryRun) return Decision.answer(st -> orphans);
+        return Decision.persist(new Coordinator.OrphansCondemned(List.copyOf(orphans), orphanScanAfter, now),
+                st -> orphans);
+    }
+
     /** The event handler: live, and on every recovery. */
     public static Ledger apply(Ledger l, Coordinator.Event e) {
         if (e instanceof Coordinator.BlobsRegistered r) l.applyRegistered(r.registrations());
@@ -291,6 +328,7 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.BlobsCollected c) l.applyCollected(c.hashes(), c.at(), c.bytes());
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
         else if (e instanceof Coordinator.BlobsUsed u) l.applyUsed(u.hashes());
+        else if (e instanceof Coordinator.OrphansCondemned o) l.applyOrphansCondemned(o.hashes(), o.scannedUpTo());
         else throw new IllegalArgumentException("unknown event " + e);
         return l;
     }

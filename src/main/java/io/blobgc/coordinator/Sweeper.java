@@ -16,12 +16,13 @@ import java.util.List;
 
 /**
  * Deletes condemned blobs from the {@link BlobStore}. It only deletes what the coordinator handed over — blobs
- * already persisted as DELETING (the fence, S6) — within {@code max-deletes-per-second}, confirms each batch
+ * already persisted as DELETING (the fence, S6), and orphans persisted as condemned — within {@code max-deletes-per-second}, confirms each batch
  * (BlobsCollected), reports failures and retries them with exponential backoff. Runs on the blocking dispatcher.
  * <p>
  * A thin shell around {@link SweeperCore}, which makes every decision: this actor deletes exactly the hashes the core
  * says are due, reports the results to it, relays its confirmations and failures to the coordinator, and schedules
- * its timers from the core's delays. Only the test hook ({@code test-hooks.sweeper-hold-file}) lives here.
+ * its timers from the core's delays. Only the test hook ({@code test-hooks.sweeper-hold-file}) lives here. It also
+ * lists the store a page at a time for the store reconciliation ({@link ScanStore}), off the coordinator's thread.
  */
 public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
@@ -33,6 +34,10 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
     /** The coordinator's answer to {@link Coordinator.StartDeletion}: blobs that are DELETING, for us to delete. */
     public record Batch(List<BlobHash> hashes) implements Command {
+    }
+
+    /** The store reconciliation: list a page of the store after {@code after} and send it to the coordinator. */
+    public record ScanStore(BlobHash after, int max) implements Command {
     }
 
     private enum Tick implements Command { INSTANCE }
@@ -51,6 +56,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     private final BlobStore store;
     private final BlobGcSettings settings;
     private final SweeperCore core;
+    private boolean scanUnsupported;
 
     private Sweeper(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Coordinator.Command> coordinator,
                     BlobStore store, BlobGcSettings settings) {
@@ -68,7 +74,24 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
                 .onMessageEquals(Wake.INSTANCE, this::onWake)
                 .onMessage(Batch.class, this::onBatch)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(ScanStore.class, this::onScanStore)
                 .build();
+    }
+
+    /** Lists on this (blocking) dispatcher, not in the coordinator; a store without a paged listing is not scanned. */
+    private Behavior<Command> onScanStore(ScanStore s) {
+        if (scanUnsupported) return this;
+        try {
+            BlobStore.Page page = store.page(s.after(), s.max());
+            coordinator.tell(new Coordinator.StorePage(s.after(), page.entries(), page.more()));
+        } catch (UnsupportedOperationException e) {
+            scanUnsupported = true;
+            getContext().getLog().warn("no store reconciliation: {}", e.getMessage());
+        } catch (Exception e) {
+            getContext().getLog().warn("listing the store for its reconciliation failed (next cycle tries again): {}",
+                    e.toString());
+        }
+        return this;
     }
 
     private Behavior<Command> onWake() {

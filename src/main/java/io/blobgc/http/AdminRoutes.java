@@ -228,6 +228,8 @@ public final class AdminRoutes extends AllDirectives {
         out.put("collected", s.totalCollected());
         out.put("collectedBytes", s.totalCollectedBytes());
         out.put("failedDeletions", s.totalFailedDeletions());
+        out.put("orphansFound", s.orphansCondemned());
+        out.put("orphansDeleted", s.orphansDeleted());
         return out;
     }
 

@@ -58,6 +58,11 @@ final class Metrics {
         m.header("blobgc_reported_unknown_total", "counter", "Hashes nodes reported that the registry does not hold "
                 + "(never uploaded, or collected): not protected; upload blobs before using them.");
         m.sample("blobgc_reported_unknown_total", "", s.reportedUnknown());
+        m.header("blobgc_orphans_found_total", "counter", "Content in the store the registry does not account for "
+                + "(unknown or collected hashes), older than orphan-grace: condemned for deletion.");
+        m.sample("blobgc_orphans_found_total", "", s.orphansCondemned());
+        m.header("blobgc_orphans_deleted_total", "counter", "Orphans deleted from the store by the reconciliation.");
+        m.sample("blobgc_orphans_deleted_total", "", s.orphansDeleted());
         return m.out.toString();
     }
 

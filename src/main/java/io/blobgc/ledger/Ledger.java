@@ -59,6 +59,7 @@ public final class Ledger {
     private final Map<Integer, Integer> failedDeletions = new HashMap<>();
     private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
+    private final Orphans orphans = new Orphans();
     private long cycle;
     private long graceResetAt;
     private boolean frozen;
@@ -301,6 +302,7 @@ public final class Ledger {
 
     public void applyCollected(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {
+            if (orphans.applyDeleted(h)) continue; // a condemned orphan's content, deleted: the fence lifts
             int b = table.find(h);
             if (b >= 0 && table.status(b) == BlobStatus.DELETING) {
                 deletionStartedAt.remove(b);
@@ -366,9 +368,51 @@ public final class Ledger {
         List<BlobHash> rejected = new ArrayList<>();
         for (BlobHash h : candidates) {
             int b = table.find(h);
-            if (b >= 0 && table.status(b) == BlobStatus.DELETING) rejected.add(h);
+            if (b >= 0 && table.status(b) == BlobStatus.DELETING || orphans.isCondemned(h)) rejected.add(h);
         }
         return rejected;
+    }
+
+    // ---- store reconciliation: orphans (content the registry does not account for)
+
+    /**
+     * Whether content found in the store under {@code hash} is an orphan: the registry does not know the hash, or
+     * holds it as COLLECTED, and it is not condemned already.
+     */
+    public boolean isOrphan(BlobHash hash) {
+        int b = table.find(hash);
+        return (b < 0 || table.status(b) == BlobStatus.COLLECTED) && !orphans.isCondemned(hash);
+    }
+
+    /** Orphans condemned for deletion (registrations of them refused meanwhile); the walk resumes after {@code upTo}. */
+    public void applyOrphansCondemned(Collection<BlobHash> hashes, BlobHash upTo) {
+        orphans.applyCondemned(hashes, upTo);
+    }
+
+    /** Up to {@code max} condemned orphans, for the sweeper (their deletion is confirmed like a blob's). */
+    public List<BlobHash> condemnedOrphans(int max) {
+        return orphans.condemned(max);
+    }
+
+    public boolean isCondemnedOrphan(BlobHash hash) {
+        return orphans.isCondemned(hash);
+    }
+
+    /** Where the store reconciliation's walk resumes after a recovery: after this hash (null: from the first). */
+    public BlobHash orphanScanResumesAfter() {
+        return orphans.scannedUpTo();
+    }
+
+    public long orphansCondemned() {
+        return orphans.totalCondemned();
+    }
+
+    public long orphansDeleted() {
+        return orphans.totalDeleted();
+    }
+
+    public int orphansAwaitingDeletion() {
+        return orphans.condemnedCount();
     }
 
     /** Why an operator pin on {@code hash} cannot be taken, or empty when it can. */
@@ -1064,7 +1108,7 @@ public final class Ledger {
             }
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
-                totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history));
+                totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history), orphans.snapshot());
     }
 
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s) {
@@ -1075,6 +1119,7 @@ public final class Ledger {
         l.totalCollected = s.totalCollected();
         l.totalFailedDeletions = s.totalFailedDeletions();
         l.totalCollectedBytes = s.totalCollectedBytes();
+        l.orphans.restore(s.orphans());
         ByteBuffer packed = ByteBuffer.wrap(s.blobs());
         List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>();
         for (int i = 0; i < s.blobCount(); i++) {

@@ -13,10 +13,16 @@ import java.util.List;
  */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
                              long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
-                             List<Extra> extras, List<HistoryEntry> history) implements CborSerializable {
+                             List<Extra> extras, List<HistoryEntry> history, OrphanState orphans)
+        implements CborSerializable {
 
     /** Hash (32), status code (1, {@link BlobStatus#code()}), time (8: since, or collected at), decision cycle (4, unsigned). */
     public static final int BLOB_BYTES = 45;
+
+    /** The store reconciliation's state (see {@code Orphans}); null in a snapshot written before it existed. */
+    public record OrphanState(List<BlobHash> condemned, BlobHash scannedUpTo, long totalCondemned, long totalDeleted)
+            implements CborSerializable {
+    }
 
     public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,
                         long deletionStartedAt) implements CborSerializable {

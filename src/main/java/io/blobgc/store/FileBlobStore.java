@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -152,6 +154,45 @@ public final class FileBlobStore implements BlobStore {
                     .map(p -> p.getFileName().toString())
                     .filter(n -> n.length() == 64 && !n.startsWith("."))
                     .forEach(n -> each.accept(BlobHash.parse(n)));
+        }
+    }
+
+    /**
+     * Walks the shard directories in name order from {@code after}'s own: a page reads the two directory levels'
+     * names and the few leaf directories it spans, whatever the store's size. Names that are not a blob's (a
+     * put's temporary file, anything else) are skipped.
+     */
+    @Override
+    public Page page(BlobHash after, int max) throws IOException {
+        String from = after == null ? "" : after.toHex();
+        String fromTop = from.isEmpty() ? "" : from.substring(0, 2), fromMid = from.isEmpty() ? "" : from.substring(2, 4);
+        List<Entry> out = new ArrayList<>();
+        if (max <= 0) return new Page(out, true);
+        for (String top : sortedNames(root, 2)) {
+            if (top.compareTo(fromTop) < 0) continue;
+            for (String mid : sortedNames(root.resolve(top), 2)) {
+                if (top.equals(fromTop) && mid.compareTo(fromMid) < 0) continue;
+                for (String name : sortedNames(root.resolve(top).resolve(mid), 64)) {
+                    if (name.compareTo(from) <= 0 || !BlobHash.isHex(name)) continue;
+                    if (out.size() == max) return new Page(out, true);
+                    Path file = root.resolve(top).resolve(mid).resolve(name);
+                    try {
+                        out.add(new Entry(BlobHash.parse(name), Files.getLastModifiedTime(file).toMillis()));
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        // deleted while we listed
+                    }
+                }
+            }
+        }
+        return new Page(out, false);
+    }
+
+    /** The names in {@code dir} that are {@code length} characters long, sorted; none when it is not there. */
+    private static List<String> sortedNames(Path dir, int length) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> names = Files.list(dir)) {
+            return names.map(p -> p.getFileName().toString()).filter(n -> n.length() == length && !n.startsWith("."))
+                    .sorted().toList();
         }
     }
 

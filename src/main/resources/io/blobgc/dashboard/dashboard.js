@@ -233,6 +233,7 @@ function renderSweep(s) {
   $('sw-deleting').textContent = int(deleting);
   $('sw-rate').textContent = rate > 0 ? short(rate) + ' blobs/s' : (left ? 'none in the last 30 s' : '–');
   $('sw-failed').textContent = int(s.failedDeletions);
+  $('sw-orphans').textContent = int(s.orphansFound) + ' / ' + int(s.orphansDeleted);
   $('sw-eta').textContent = left === 0 ? 'done' : rate > 0 ? dur(left / rate * 1000) : 'unknown (no deletions in the last 30 s)';
 }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,7 +80,8 @@ class JdbcJournalRecoveryTest {
             ActorRef<Coordinator.Command> first = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             first.tell(new Coordinator.Register(List.of(Registration.of(used), Registration.of(free),
                     Registration.of(pinned)), replies.getRef().narrow()));
-            replies.expectMessageClass(Coordinator.Registered.class);
+            // the first command waits for the recovery of a new journal (slow on a loaded machine: 3 s was not enough)
+            replies.expectMessageClass(Coordinator.Registered.class, Duration.ofSeconds(30));
             first.tell(new Coordinator.PinBlob(pinned, "ops", "keep", null, replies.getRef().narrow()));
             assertTrue(((Coordinator.OpResult) replies.receiveMessage()).ok());
             first.tell(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(used), List.of()), reporter.getRef()));

@@ -40,11 +40,12 @@ final class Oracle {
      */
     private final Map<BlobHash, Map<String, Long>> operatorPins = new HashMap<>();
     /**
-     * Written to the store by an upload whose registration was not accepted since (refused, lost, or the member
-     * crashed first): content the registry does not account for. The orphan sweep (issue 19, step 2) is to delete
-     * it; until it exists, such content is tolerated at the end of a calm and of a run.
+     * How long content the registry does not account for (an orphan: a registration refused or lost, a crash between
+     * an upload's write and its registration) may stay in the store: the grace, the coordinators' clock skew, a walk
+     * through the whole store (a page per cycle) and a sweep.
      */
-    private final Set<BlobHash> orphans = new HashSet<>();
+    static final long ORPHAN_WINDOW = Simulation.ORPHAN_GRACE + Simulation.MAX_SKEW
+            + (Simulation.HASHES / Simulation.ORPHAN_PAGE + 2) * Simulation.CYCLE + 5_000;
     private final ArrayDeque<Long> deletions = new ArrayDeque<>();
     /** When each blob was last in use (held, pinned, or reachable from either as the callees are now). */
     private final Map<BlobHash, Long> lastUsed = new HashMap<>();
@@ -60,7 +61,7 @@ final class Oracle {
     void granted(BlobHash h) {
         grants++;
         for (BlobHash x : closure(h)) {
-            if (!sim.store.contains(x)) {
+            if (!sim.store.containsKey(x)) {
                 throw sim.failure("ACQUIRED " + Simulation.short_(h) + " but " + Simulation.short_(x)
                         + " is not in the store (status " + sim.status(x) + ")");
             }
@@ -92,21 +93,14 @@ final class Oracle {
     /** When each blob was last registered (an upload). */
     private final Map<BlobHash, Long> registeredAt = new HashMap<>();
 
-    /** An upload wrote {@code h}'s content to the store; its registration follows (or not). */
-    void written(BlobHash h) {
-        orphans.add(h);
-    }
-
     /** The coordinator accepted {@code h}'s registration: its content was in the store then. */
     void registered(BlobHash h) {
-        orphans.remove(h);
         registeredAt.put(h, sim.now);
     }
 
     /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */
     void deleting(Simulation.Instance c, BlobHash h) {
         storeDeletions++;
-        orphans.remove(h);
         if (c.core == null || sim.dryRun && c == sim.coordinator) {
             throw sim.failure("a dry-run coordinator's sweeper deleted " + Simulation.short_(h) + " (S9)");
         }
@@ -131,7 +125,7 @@ final class Oracle {
         Simulation.Instance c = sim.coordinator;
         for (BlobHash h : inUse()) for (BlobHash x : closure(h)) lastUsed.put(x, sim.now);
         for (BlobHash h : inUse()) {
-            if (!sim.store.contains(h)) {
+            if (!sim.store.containsKey(h)) {
                 throw sim.failure("in use (" + whyInUse(h) + "), but " + Simulation.short_(h)
                         + " is gone from the store (status " + sim.status(h) + ")");
             }
@@ -187,8 +181,8 @@ final class Oracle {
                 continue;
             }
             BlobStatus s = sim.status(h);
-            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h) && !orphan(h, s)) {
-                kept.add(Simulation.short_(h) + "=" + s + (sim.store.contains(h) ? "+content" : ""));
+            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.containsKey(h) && !youngOrphan(h, s)) {
+                kept.add(Simulation.short_(h) + "=" + s + (sim.store.containsKey(h) ? "+content" : ""));
             }
         }
         if (!kept.isEmpty()) {
@@ -208,8 +202,8 @@ final class Oracle {
         for (BlobHash h : sim.universe) {
             if (used.contains(h)) continue;
             BlobStatus s = sim.status(h);
-            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.contains(h) && !orphan(h, s)) {
-                kept.add(Simulation.short_(h) + "=" + s + (sim.store.contains(h) ? "+content" : ""));
+            if ((s != null && s != BlobStatus.COLLECTED) || sim.store.containsKey(h)) {
+                kept.add(Simulation.short_(h) + "=" + s + (sim.store.containsKey(h) ? "+content" : ""));
             }
         }
         if (!kept.isEmpty()) {
@@ -250,9 +244,10 @@ final class Oracle {
         return out;
     }
 
-    /** Content in the store that the registry does not account for, left by an upload (see {@link #orphans}). */
-    private boolean orphan(BlobHash h, BlobStatus s) {
-        return (s == null || s == BlobStatus.COLLECTED) && orphans.contains(h);
+    /** Content in the store that the registry does not account for, written too recently to be deleted by now. */
+    private boolean youngOrphan(BlobHash h, BlobStatus s) {
+        Long written = sim.store.get(h);
+        return (s == null || s == BlobStatus.COLLECTED) && written != null && written > sim.now - ORPHAN_WINDOW;
     }
 
     static LedgerSettings settings() {

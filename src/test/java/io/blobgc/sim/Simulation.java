@@ -13,6 +13,7 @@ import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.store.BlobStore;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.ledger.StaleNodePolicy;
 import io.blobgc.node.ReporterCore;
@@ -54,6 +55,9 @@ final class Simulation {
     /** Faults strike in storms, with calms between (so the rules that need a quiet while are checked mid-run too). */
     static final long STORM = 40_000;
     static final double DELETES_PER_SECOND = 3;
+    /** The store reconciliation: content older than this that the registry does not account for is deleted. */
+    static final long ORPHAN_GRACE = 6_000;
+    static final int ORPHAN_PAGE = 20;
     static final int MEMBERS = 3, HASHES = 40, CHUNK = 4, SNAPSHOT_EVERY = 25;
     /** What the hostile operator sends: commands the coordinator refuses or only reads, about a hash nobody uploads. */
     private static final List<HostileCommands.Named> HOSTILE =
@@ -72,7 +76,8 @@ final class Simulation {
 
     // the world
     final List<BlobHash> universe = new ArrayList<>();
-    final Set<BlobHash> store = new HashSet<>();
+    /** The store: each blob's content and when it was written (the store's clock: the simulation's). */
+    final TreeMap<BlobHash, Long> store = new TreeMap<>();
     final Map<BlobHash, List<BlobHash>> declaredDeps = new HashMap<>();
     /** The callees of each blob: a fact of its content (a third of the blobs call one with a lower index). */
     final Map<BlobHash, List<BlobHash>> callees = new HashMap<>();
@@ -282,6 +287,37 @@ final class Simulation {
         }, () -> c.alive);
     }
 
+    /**
+     * The store reconciliation after a cycle: the sweeper lists a page of the store after the walk's position and
+     * the coordinator condemns its orphans (content of hashes it does not know or holds as COLLECTED, older than
+     * {@link #ORPHAN_GRACE}), which the sweeper then deletes with its batches.
+     */
+    private void scanStore(Instance c) {
+        BlobHash after = c.core.orphanScanAfter();
+        at(delay(), "sweeper #" + c.generation + " lists the store after " + short_(after), () -> {
+            if (!c.alive) return;
+            List<BlobStore.Entry> entries = new ArrayList<>();
+            boolean more = false;
+            for (Map.Entry<BlobHash, Long> e : (after == null ? store : store.tailMap(after, false)).entrySet()) {
+                if (entries.size() == ORPHAN_PAGE) {
+                    more = true;
+                    break;
+                }
+                entries.add(new BlobStore.Entry(e.getKey(), e.getValue()));
+            }
+            boolean hasMore = more;
+            toCoordinator(c, "store page after " + short_(after), () -> {
+                List<BlobHash> orphans = c.run(c.core.storePage(c.ledger, after, entries, hasMore, c.wall(),
+                        ORPHAN_GRACE));
+                if (!orphans.isEmpty()) {
+                    log("orphans condemned" + (dryRun ? " (dry run: named only)" : "") + ": " + orphans.stream()
+                            .map(Simulation::short_).toList());
+                    wakeSweeper(c, 0);
+                }
+            });
+        });
+    }
+
     private void scheduleCycle(Instance c) {
         at(CYCLE, "cycle tick #" + c.generation, () -> {
             if (!c.alive) return;
@@ -291,6 +327,7 @@ final class Simulation {
             }
             var o = c.run(c.core.cycle(c.ledger, false, c.wall(), now));
             if (!o.dryRun()) wakeSweeper(c, 0);
+            scanStore(c);
             scheduleCycle(c);
         });
     }
@@ -604,15 +641,14 @@ final class Simulation {
         at(writing, m.node() + " wrote " + short_(h), () -> {
             boolean crashed = !m.alive || m.reporter.incarnation() != incarnation;
             if (crashed && rnd.nextBoolean()) return; // the crash came before the rename: no file
-            store.add(h);
-            oracle.written(h);
+            store.putIfAbsent(h, now); // the same content is there already: nothing written
             if (crashed) return; // the crash came between the rename and the registration: an orphan
             toCoordinator("register " + short_(h), c -> {
                 // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload
                 // declares
                 if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
                 Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
-                        store::contains));
+                        store::containsKey));
                 if (!r.accepted().contains(h)) return;
                 declaredDeps.merge(h, deps, (x, y) -> {
                     List<BlobHash> all = new ArrayList<>(x);

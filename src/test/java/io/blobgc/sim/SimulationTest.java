@@ -42,7 +42,7 @@ class SimulationTest {
         // a long run goes on past a failing seed (-Dsim.keepGoing=true) and lists every failure at the end
         boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
         List<String> failures = new ArrayList<>();
-        long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0;
+        long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0, orphans = 0;
         for (long seed : seeds) {
             Simulation sim;
             try {
@@ -60,10 +60,11 @@ class SimulationTest {
             journalChecks += sim.oracle.journalChecks;
             generations += (int) sim.summary().get("generations");
             ghosts += sim.ghostReports;
+            if (sim.coordinator != null) orphans += sim.coordinator.ledger.orphansDeleted();
         }
         System.out.printf("simulation: %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
-                + "%d coordinator recoveries, %d reports from removed members%n", seeds.size(), total, grants, deletions,
-                journalChecks, generations, ghosts);
+                + "%d coordinator recoveries, %d reports from removed members, %d orphans deleted%n", seeds.size(), total,
+                grants, deletions, journalChecks, generations, ghosts, orphans);
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
                 + String.join("\n", failures));
         assertTrue(total >= seeds.size() * steps, "every seed ran its steps");

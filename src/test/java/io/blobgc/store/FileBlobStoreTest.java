@@ -60,4 +60,41 @@ class FileBlobStoreTest {
         assertArrayEquals(a, store.get(BlobHash.sha256(a)));
         assertArrayEquals(b, store.get(BlobHash.sha256(b)));
     }
+
+    /** Issue 19, item 2: the listing the store reconciliation walks, a page at a time, in hash order. */
+    @Test
+    void pagesListEveryBlobOnceInHashOrderResumableFromAnyHash() throws Exception {
+        FileBlobStore store = new FileBlobStore(root);
+        List<BlobHash> all = new ArrayList<>();
+        for (int i = 0; i < 57; i++) {
+            byte[] content = ("blob " + i).getBytes();
+            store.put(BlobHash.sha256(content), content);
+            all.add(BlobHash.sha256(content));
+        }
+        Files.writeString(root.resolve("README.txt"), "not a blob");
+        Files.writeString(store.pathOf(all.get(0)).resolveSibling(".put-123.tmp"), "a put's temporary file");
+        Files.writeString(store.pathOf(all.get(1)).resolveSibling(all.get(1).toHex().toUpperCase()), "not ours");
+        all.sort(null);
+        List<BlobHash> walked = new ArrayList<>();
+        BlobHash after = null;
+        int pages = 0;
+        for (boolean more = true; more; pages++) {
+            BlobStore.Page page = store.page(after, 10);
+            assertTrue(page.entries().size() <= 10);
+            for (BlobStore.Entry e : page.entries()) {
+                walked.add(e.hash());
+                assertEquals(Files.getLastModifiedTime(store.pathOf(e.hash())).toMillis(), e.modifiedAtMs());
+            }
+            more = page.more();
+            if (!page.entries().isEmpty()) after = page.entries().get(page.entries().size() - 1).hash();
+        }
+        assertEquals(all, walked, "every blob once, in hash order, nothing else");
+        assertEquals(6, pages);
+        // resumable from any hash, also one that is not stored
+        BlobHash middle = all.get(30);
+        assertEquals(all.subList(31, 36), store.page(middle, 5).entries().stream().map(BlobStore.Entry::hash).toList());
+        store.delete(middle);
+        assertEquals(all.subList(31, 36), store.page(middle, 5).entries().stream().map(BlobStore.Entry::hash).toList());
+        assertEquals(List.of(), new FileBlobStore(root.resolve("absent")).page(null, 10).entries());
+    }
 }

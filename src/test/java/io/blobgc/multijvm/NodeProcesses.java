@@ -49,11 +49,27 @@ public final class NodeProcesses implements AutoCloseable {
         LocalCluster.writeLogback(this.dir);
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * A port free now, below Linux's ephemeral range (32768-60999): a port the OS handed out with bind(0) comes from
+     * that range, which every outgoing connection (Artery's, JDBC's) draws from too, so between this call and the
+     * node's bind another connection could take it (seen in CI: "Address already in use"). Never the same one twice
+     * in this JVM.
+     */
+    public static synchronized int freePort() throws IOException {
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = 20_000 + RANDOM.nextInt(12_000);
+            if (!handedOut.add(port)) continue;
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // in use: try another
+            }
         }
+        throw new IOException("no free port found in 20000-31999");
     }
+
+    private static final java.util.Random RANDOM = new java.util.Random();
+    private static final java.util.Set<Integer> handedOut = new java.util.HashSet<>();
 
     public int size() {
         return procs.length - 1;

@@ -43,11 +43,18 @@ final class Scenario implements AutoCloseable {
         }
         Scenario s = new Scenario(new NodeProcesses(dir, n, common));
         s.extra.putAll(perNode);
-        s.nodes.start(1, perNode.getOrDefault(1, ""));
-        s.nodes.awaitReady(1, WAIT);
-        for (int i = 2; i <= n; i++) s.nodes.start(i, perNode.getOrDefault(i, ""));
-        for (int i = 2; i <= n; i++) s.nodes.awaitReady(i, WAIT);
-        s.awaitReporting(n);
+        try {
+            s.nodes.start(1, perNode.getOrDefault(1, ""));
+            s.nodes.awaitReady(1, WAIT);
+            for (int i = 2; i <= n; i++) s.nodes.start(i, perNode.getOrDefault(i, ""));
+            for (int i = 2; i <= n; i++) s.nodes.awaitReady(i, WAIT);
+            s.awaitReporting(n);
+        } catch (Exception | AssertionError e) {
+            // the nodes already started must not outlive a start that failed: they would go on writing to the
+            // shared journal under the next test (seen: a node that could not bind left two JVMs running)
+            s.close();
+            throw e;
+        }
         return s;
     }
 

@@ -403,7 +403,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(Report.class, this::onReport)
                 .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),
                         c.hash(), clock.millis(), localNow()), c.replyTo()))
-                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations(), this::stored),
+                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations(), this::stored, clock.millis()),
                         c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
                         clock.millis()), c.replyTo()))

@@ -149,7 +149,8 @@ public final class CoordinatorCore {
      *
      * @param stored whether the store holds a hash's content, asked only for hashes that have none in the registry
      */
-    public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored) {
+    public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
+                                         long now) {
         List<Registration> given = registrations == null ? List.of()
                 : registrations.stream().filter(Objects::nonNull).toList();
         Set<BlobHash> hashes = new LinkedHashSet<>();
@@ -183,7 +184,18 @@ public final class CoordinatorCore {
         Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
                 List.copyOf(rejected), List.copyOf(noContent));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
-        return Decision.persist(new Coordinator.BlobsRegistered(accepted), st -> reply);
+        // a new edge from a caller in use to a callee waiting out its grace is a use of that callee (S2), persisted as
+        // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
+        // (S3; found by the simulation, seed 301125: the caller released right after, the coordinator restarted, and
+        // its successor deleted the callee 5 s after that use)
+        Set<BlobHash> used = new LinkedHashSet<>();
+        for (Registration r : accepted) {
+            if (r.dependencies().isEmpty() || !l.isProtected(r.hash())) continue;
+            for (BlobHash d : r.dependencies()) used.addAll(l.waitingOutGrace(d));
+        }
+        List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
+                : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(List.copyOf(used), now));
+        return new Decision<>(events, st -> reply);
     }
 
     /** A store that cannot answer counts as "not there": the registration is refused and the uploader tries again. */

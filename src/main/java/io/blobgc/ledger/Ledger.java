@@ -595,6 +595,12 @@ public final class Ledger {
         return table.refs(b) > 0 || isPinnedDirectly(b);
     }
 
+    /** Whether {@code hash} is in use now: held or pinned, or reachable through dependencies from a blob that is. */
+    public boolean isProtected(BlobHash hash) {
+        int b = table.find(hash);
+        return b >= 0 && isProtected(b);
+    }
+
     /** Held directly, or reachable through dependencies from a blob that is held directly. */
     private boolean isProtected(int b) {
         if (held(b)) return true;

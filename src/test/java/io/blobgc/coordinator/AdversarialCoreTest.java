@@ -59,7 +59,7 @@ class AdversarialCoreTest {
     }
 
     private void register(BlobHash x, BlobHash... deps) {
-        Coordinator.Registered r = run(core.register(ledger, List.of(new Registration(x, List.of(deps))), IN_STORE));
+        Coordinator.Registered r = run(core.register(ledger, List.of(new Registration(x, List.of(deps))), IN_STORE, now));
         assertEquals(List.of(x), r.accepted());
     }
 
@@ -179,7 +179,7 @@ class AdversarialCoreTest {
         assertTrue(ledger.status(c).isEmpty());
 
         // p only
-        Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE));
+        Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE, now));
         AcquireReply r = run(core.acquire(ledger, "n1", rc.incarnation(), rc.seq(), p, now, now));
         assertNotEquals(BlobStatus.ACTIVE, status(c), "c is ACTIVE, but its content left the store");
         assertEquals(AcquireResult.GONE, r.result(), "ACQUIRED p although its callee c has no content");
@@ -210,7 +210,7 @@ class AdversarialCoreTest {
         driveToDeleting(rc, c);
         assertEquals(BlobStatus.ACTIVE, status(p));
 
-        run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE));
+        run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE, now));
         assertTrue(ledger.info(p).orElseThrow().referencedBy().contains("n1"));
         assertTrue(ledger.goneInClosure(p).isEmpty(),
                 "p is held by n1 and now depends on " + ledger.goneInClosure(p) + ", which the sweeper is deleting");

@@ -49,7 +49,7 @@ class AdversarialReview2Test {
         BlobHash x = h("x"), y = h("y"), missing = h("never-uploaded");
         Coordinator.Registered r = run(core.register(ledger, List.of(
                 new Registration(x, List.of(y)),
-                new Registration(y, List.of(missing))), IN_STORE));
+                new Registration(y, List.of(missing))), IN_STORE, now));
         assertTrue(r.rejected().contains(y), "y's callee was never uploaded: y is rejected");
         assertTrue(r.rejected().contains(x) || !r.accepted().contains(x),
                 "x depends on y, which this very batch rejected — yet x was accepted: " + r

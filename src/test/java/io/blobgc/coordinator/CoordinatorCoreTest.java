@@ -40,7 +40,7 @@ class CoordinatorCoreTest {
         CoordinatorCore wet = new CoordinatorCore(false);
         wet.recovered(ledger, null, now);
         BlobHash x = BlobHash.sha256("x".getBytes());
-        run(wet.register(ledger, List.of(Registration.of(x)), IN_STORE));
+        run(wet.register(ledger, List.of(Registration.of(x)), IN_STORE, now));
         run(wet.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
         for (int i = 0; i < 2; i++) {
             run(wet.cycle(ledger, false, now, now));
@@ -86,7 +86,7 @@ class CoordinatorCoreTest {
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(ledger, null, now);
         BlobHash x = BlobHash.sha256("in grace".getBytes());
-        run(core.register(ledger, List.of(Registration.of(x)), IN_STORE));
+        run(core.register(ledger, List.of(Registration.of(x)), IN_STORE, now));
         run(core.report(NodeReport.full("n1", 1, ++seq, List.of(), List.of()), now));
         run(core.cycle(ledger, false, now, now));
         assertEquals(BlobStatus.UNREFERENCED, ledger.status(x).orElseThrow());
@@ -110,23 +110,55 @@ class CoordinatorCoreTest {
         BlobHash x = BlobHash.sha256("never written".getBytes()), y = BlobHash.sha256("caller".getBytes());
         Set<BlobHash> store = new HashSet<>(Set.of(y)); // the caller's content was written, its callee's was not
         var refused = run(core.register(ledger, List.of(Registration.of(x), new Registration(y, List.of(x))),
-                store::contains));
+                store::contains, now));
         assertEquals(List.of(), refused.accepted());
         assertEquals(List.of(x), refused.noContent());
         assertEquals(Set.of(x, y), Set.copyOf(refused.rejected()), "y's callee x has no content: y falls with it");
         assertTrue(ledger.status(x).isEmpty());
         store.add(x);
         var accepted = run(core.register(ledger, List.of(Registration.of(x), new Registration(y, List.of(x))),
-                store::contains));
+                store::contains, now));
         assertEquals(List.of(x, y), accepted.accepted());
         // a hash the registry holds with content is not asked for again (its content is in the store by construction)
         assertEquals(List.of(x), run(core.register(ledger, List.of(Registration.of(x)), h -> {
             throw new AssertionError("asked the store for " + h);
-        })).accepted());
+        }, now)).accepted());
         run(core.confirmDeleted(List.of(collected), 1, now));
         assertEquals(BlobStatus.COLLECTED, ledger.status(collected).orElseThrow());
-        var again = run(core.register(ledger, List.of(Registration.of(collected)), store::contains));
+        var again = run(core.register(ledger, List.of(Registration.of(collected)), store::contains, now));
         assertEquals(List.of(collected), again.noContent(), "a COLLECTED blob is not revived without its content");
         assertEquals(BlobStatus.COLLECTED, ledger.status(collected).orElseThrow());
+    }
+
+    /**
+     * Found by the simulation (seed 301125 of a long run): a new edge from a caller in use to a callee waiting out its
+     * grace is a use of the callee (S2), and a successor recovering before the next cycle must see it (S3). Before
+     * the fix the use lived only in the live ledger: the caller was released, the coordinator restarted, and the
+     * successor marked and deleted the callee 5 s after that use.
+     */
+    @Test
+    void aNewEdgeFromACallerInUseToACalleeInItsGraceIsPersistedAsAUse() {
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(ledger, null, now);
+        BlobHash callee = BlobHash.sha256("callee in its grace".getBytes());
+        BlobHash caller = BlobHash.sha256("caller in use".getBytes());
+        run(core.register(ledger, List.of(Registration.of(callee), Registration.of(caller)), IN_STORE, now));
+        run(core.report(NodeReport.full("n1", 1, ++seq, List.of(caller), List.of()), now));
+        run(core.cycle(ledger, false, now, now));
+        assertEquals(BlobStatus.UNREFERENCED, ledger.status(callee).orElseThrow());
+        var edge = core.register(ledger, List.of(new Registration(caller, List.of(callee))), IN_STORE, now);
+        assertEquals(List.of(new Coordinator.BlobsRegistered(List.of(new Registration(caller, List.of(callee)))),
+                new Coordinator.BlobsUsed(List.of(callee), now)), edge.events());
+        run(edge);
+        Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
+        assertEquals(BlobStatus.ACTIVE, successor.status(callee).orElseThrow(), "the successor counts the grace anew");
+        // an edge from a caller nobody uses is no use of its callee
+        BlobHash idle = BlobHash.sha256("caller nobody uses".getBytes()), other = BlobHash.sha256("other".getBytes());
+        run(core.register(ledger, List.of(Registration.of(idle), Registration.of(other)), IN_STORE, now));
+        run(core.report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(), List.of(), List.of()), now));
+        run(core.cycle(ledger, false, now, now));
+        assertEquals(BlobStatus.UNREFERENCED, ledger.status(other).orElseThrow());
+        assertEquals(1, core.register(ledger, List.of(new Registration(idle, List.of(other))), IN_STORE, now)
+                .events().size());
     }
 }

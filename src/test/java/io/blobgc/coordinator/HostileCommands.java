@@ -79,20 +79,20 @@ public final class HostileCommands {
                 NodeReport.Kind.DELTA, withNull, withNull, withNull, withNull, 0, 1), now)));
         out.add(new Named("acquire(null node)", (c, l, now) -> c.acquire(l, null, 1, 1, known, now, now)));
         out.add(new Named("acquire(empty node, null hash)", (c, l, now) -> c.acquire(l, "", 1, 1, null, now, now)));
-        out.add(new Named("register(null)", (c, l, now) -> c.register(l, null, h -> true)));
-        out.add(new Named("register([])", (c, l, now) -> c.register(l, List.of(), h -> true)));
-        out.add(new Named("register([null])", (c, l, now) -> c.register(l, Collections.singletonList(null), h -> true)));
+        out.add(new Named("register(null)", (c, l, now) -> c.register(l, null, h -> true, now)));
+        out.add(new Named("register([])", (c, l, now) -> c.register(l, List.of(), h -> true, now)));
+        out.add(new Named("register([null])", (c, l, now) -> c.register(l, Collections.singletonList(null), h -> true, now)));
         out.add(new Named("register(self-dependency, twice)", (c, l, now) -> c.register(l,
-                List.of(new Registration(known, List.of(known)), new Registration(known, List.of(known))), h -> true),
+                List.of(new Registration(known, List.of(known)), new Registration(known, List.of(known))), h -> true, now),
                 true));
         List<BlobHash> unknown = new ArrayList<>();
         for (int i = 0; i < 1_000; i++) unknown.add(BlobHash.sha256(("hostile " + i).getBytes()));
         out.add(new Named("register(1,000 unknown callees)", (c, l, now) -> c.register(l,
-                List.of(new Registration(BlobHash.sha256("hostile caller".getBytes()), unknown)), h -> true)));
+                List.of(new Registration(BlobHash.sha256("hostile caller".getBytes()), unknown)), h -> true, now)));
         out.add(new Named("register(a store that throws)", (c, l, now) -> c.register(l,
                 List.of(Registration.of(BlobHash.sha256("hostile, unknown".getBytes()))), h -> {
                     throw new IllegalStateException("the store is down");
-                })));
+                }, now)));
         for (long ttl : LONGS) {
             out.add(new Named("pin(ttl " + ttl + ")", (c, l, now) -> c.pin(l, known, "hostile", null, ttl, now)));
         }

@@ -23,7 +23,7 @@ class HostileCommandsTest {
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(ledger, null, now);
         BlobHash known = BlobHash.sha256("known".getBytes());
-        apply(ledger, core.register(ledger, List.of(Registration.of(known)), h -> true));
+        apply(ledger, core.register(ledger, List.of(Registration.of(known)), h -> true, now));
         apply(ledger, core.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now));
         List<String> threw = new ArrayList<>();
         List<HostileCommands.Named> all = HostileCommands.all(known);

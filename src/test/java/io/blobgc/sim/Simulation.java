@@ -648,7 +648,7 @@ final class Simulation {
                 // declares
                 if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
                 Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
-                        store::containsKey));
+                        store::containsKey, c.wall()));
                 if (!r.accepted().contains(h)) return;
                 declaredDeps.merge(h, deps, (x, y) -> {
                     List<BlobHash> all = new ArrayList<>(x);

@@ -78,6 +78,10 @@ public final class Ledger {
      * the sweeper before the next cycle looked at it.
      */
     private final IntSet usedSinceCycle = new IntSet();
+    /** Blobs whose whole dependency closure is in {@link #dirty} since the last cycle (see markClosure). */
+    private final IntSet closureDirty = new IntSet();
+    /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
+    private final IntSet closureUsed = new IntSet();
     /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
     private Set<String> members;
     /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
@@ -209,6 +213,8 @@ public final class Ledger {
         if (!o.frozen() && !o.warmingUp()) {
             dirty.clear();
             usedSinceCycle.clear();
+            closureDirty.clear();
+            closureUsed.clear();
         }
         for (PinRef p : o.expiredPins()) applyUnpinned(p.hash(), p.owner());
         for (BlobHash h : o.activated()) transition(h, BlobStatus.ACTIVE, o);
@@ -243,6 +249,8 @@ public final class Ledger {
         dependents.remove(b);
         failedDeletions.remove(b);
         nodePins.remove(b);
+        closureDirty.remove(b); // its id may be reused: the new blob's closure is not marked
+        closureUsed.remove(b);
         table.remove(b);
     }
 
@@ -831,6 +839,29 @@ public final class Ledger {
         return b < 0 ? List.of() : goneInClosure(b);
     }
 
+    /**
+     * Whether a registration may name {@code hash} as a callee: the registry holds it, and nothing in its dependency
+     * closure is DELETING or COLLECTED. {@code clean} carries what one decision learned across its calls (blobs whose
+     * closure holds nothing gone): a walk stops there, so checking many callers onto one long chain walks the chain
+     * once, not once per caller (issue 20).
+     */
+    public boolean hasContentInClosure(BlobHash hash, IntSet clean) {
+        int b = table.find(hash);
+        if (b < 0) return false;
+        if (clean.contains(b)) return true;
+        IntSet seen = new IntSet();
+        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
+        while (!todo.isEmpty()) {
+            int x = todo.poll();
+            if (clean.contains(x) || !seen.add(x)) continue;
+            BlobStatus s = table.status(x);
+            if (s == BlobStatus.DELETING || s == BlobStatus.COLLECTED) return false;
+            for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
+        }
+        for (int x : seen.toArray()) clean.add(x); // each closure below them is clean too
+        return true;
+    }
+
     /** Whether {@code b} was acquired after the report (incarnation, seq) was built: that report cannot drop it. */
     private static boolean acquiredAfter(NodeView v, int b, long incarnation, long seq) {
         if (v.sticky.isEmpty()) return false;
@@ -885,17 +916,26 @@ public final class Ledger {
         if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) markClosure(b, nowHeld);
     }
 
-    /** Dirties the dependency closure below {@code b} ({@code b} excluded); {@code used}: it is protected now. */
+    /**
+     * Dirties the dependency closure below {@code b} ({@code b} excluded); {@code used}: it is protected now. The walk
+     * stops at a blob whose closure was marked so since the last cycle ({@link #closureDirty}, {@link #closureUsed}):
+     * every blob below it is marked already, and so is what an edge added since brought below it (the edge marked
+     * its callee's closure). Each blob is walked at most once per cycle and kind, so a chain grown one edge at a time
+     * costs O(edges), not O(edges²) (issue 20: a long chain and fan-ins onto it froze the coordinator).
+     */
     private void markClosure(int b, boolean used) {
+        if (b < 0) return;
         ArrayDeque<Integer> todo = new ArrayDeque<>();
-        if (b >= 0) for (int d : deps.getOrDefault(b, NONE)) todo.add(d);
-        IntSet seen = new IntSet();
+        todo.add(b);
         while (!todo.isEmpty()) {
-            int d = todo.poll();
-            if (!seen.add(d)) continue;
-            dirty.add(d);
-            if (used) usedSinceCycle.add(d);
-            for (int e : deps.getOrDefault(d, NONE)) todo.add(e);
+            int x = todo.poll();
+            if (used ? !closureUsed.add(x) : !closureDirty.add(x)) continue;
+            if (used) closureDirty.add(x);
+            for (int d : deps.getOrDefault(x, NONE)) {
+                dirty.add(d);
+                if (used) usedSinceCycle.add(d);
+                todo.add(d);
+            }
         }
     }
 

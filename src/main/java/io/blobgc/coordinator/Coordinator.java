@@ -179,8 +179,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record ReportDeletionFailed(BlobHash hash, String error) implements Command {
     }
 
-    /** From the sweeper: a page of the store's listing after {@code after}, for the store reconciliation. */
-    public record StorePage(BlobHash after, List<BlobStore.Entry> entries, boolean more) implements Command {
+    /**
+     * From the sweeper: a page of the store's listing after {@code after}, for the store reconciliation;
+     * {@code dryRun}: listed after a dry run (its orphans are named, never condemned).
+     */
+    public record StorePage(BlobHash after, List<BlobStore.Entry> entries, boolean more, boolean dryRun)
+            implements Command {
     }
 
     private enum CycleTick implements Command { INSTANCE }
@@ -230,7 +234,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     /**
      * Content in the store that the registry does not account for, condemned for deletion (its registration refused
      * until the deletion is confirmed by a {@link BlobsCollected}); the walk through the store resumes after
-     * {@code scannedUpTo}.
+     * {@code scannedUpTo}. Written for every page that moves the walk, with no hashes when it found none.
      */
     public record OrphansCondemned(List<BlobHash> hashes, BlobHash scannedUpTo, long at) implements Event {
     }
@@ -491,7 +495,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         var effect = Effect().persist(d.events()).thenRun(st -> {
             if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
             if (settings.orphans().pageSize() > 0) {
-                sweeper.tell(new Sweeper.ScanStore(core.orphanScanAfter(), settings.orphans().pageSize()));
+                sweeper.tell(new Sweeper.ScanStore(core.orphanScanAfter(), settings.orphans().pageSize(),
+                        o.dryRun()));
             }
         });
         return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
@@ -500,7 +505,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     /** The store reconciliation: a page of the listing, its orphans condemned (a dry run only names them). */
     private ReplyEffect<Event, State> onStorePage(State s, StorePage c) {
         CoordinatorCore.Decision<List<BlobHash>> d = core.storePage(s.ledger, c.after(), c.entries(), c.more(),
-                clock.millis(), settings.orphans().grace().toMillis());
+                c.dryRun(), clock.millis(), settings.orphans().grace().toMillis());
         List<BlobHash> orphans = d.reply().apply(s.ledger);
         if (orphans.isEmpty()) return Effect().noReply();
         if (d.events().isEmpty()) {

@@ -71,6 +71,8 @@ public final class CoordinatorCore {
     private final Map<BlobHash, Integer> unjournaledFailures = new HashMap<>();
     /** Where the store reconciliation's walk goes on: after this hash (null: from the first). */
     private BlobHash orphanScanAfter;
+    /** Journaled deletion failures of condemned orphans (the ledger counts blobs' by id; an orphan may have none). */
+    private final Map<BlobHash, Integer> orphanFailuresJournaled = new HashMap<>();
 
     /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
     public CoordinatorCore(boolean dryRun) {
@@ -84,6 +86,7 @@ public final class CoordinatorCore {
     public void recovered(Ledger l, Collection<String> upMembers, long localNow) {
         inFlight.clear();
         unjournaledFailures.clear();
+        orphanFailuresJournaled.clear();
         orphanScanAfter = l.orphanScanResumesAfter();
         l.beginWarmUp(upMembers, localNow);
     }
@@ -190,9 +193,18 @@ public final class CoordinatorCore {
         // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
         // (S3; found by the simulation, seed 301125: the caller released right after, the coordinator restarted, and
         // its successor deleted the callee 5 s after that use)
+        // — on the state after the batch: a caller in use reaches through the batch's own edges too (P->C, C->D)
+        Set<BlobHash> reached = new LinkedHashSet<>();
+        for (Registration r : accepted) if (l.isProtected(r.hash())) reached.add(r.hash());
+        for (boolean grew = !reached.isEmpty(); grew; ) {
+            grew = false;
+            for (Registration r : accepted) {
+                if (reached.contains(r.hash())) grew |= reached.addAll(r.dependencies());
+            }
+        }
         Set<BlobHash> used = new LinkedHashSet<>();
         for (Registration r : accepted) {
-            if (r.dependencies().isEmpty() || !l.isProtected(r.hash())) continue;
+            if (!reached.contains(r.hash())) continue;
             for (BlobHash d : r.dependencies()) used.addAll(l.waitingOutGrace(d));
         }
         List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
@@ -284,6 +296,7 @@ public final class CoordinatorCore {
         List<BlobHash> done = hashes == null ? List.of() : hashes.stream().filter(Objects::nonNull).toList();
         done.forEach(inFlight::remove);
         done.forEach(unjournaledFailures::remove);
+        done.forEach(orphanFailuresJournaled::remove);
         if (done.isEmpty()) return Decision.answer(st -> null);
         return Decision.persist(new Coordinator.BlobsCollected(done, now, freed), st -> null);
     }
@@ -295,10 +308,13 @@ public final class CoordinatorCore {
     public Decision<Void> deletionFailed(Ledger l, BlobHash hash, String error, long now) {
         if (hash == null) return Decision.answer(st -> null);
         inFlight.remove(hash);
-        int journaled = l.failedDeletions(hash);
+        // a condemned orphan the registry does not know has no id for the ledger to count on: counted here
+        boolean orphan = l.isCondemnedOrphan(hash);
+        int journaled = orphan ? orphanFailuresJournaled.getOrDefault(hash, 0) : l.failedDeletions(hash);
         int pending = unjournaledFailures.merge(hash, 1, Integer::sum);
         if (pending < (journaled == 0 ? 1 : 1 << Math.min(20, journaled - 1))) return Decision.answer(st -> null);
         unjournaledFailures.remove(hash);
+        if (orphan) orphanFailuresJournaled.merge(hash, 1, Integer::sum);
         return Decision.persist(new Coordinator.DeletionFailed(hash, error, now), st -> null);
     }
 
@@ -316,7 +332,7 @@ public final class CoordinatorCore {
      * from the first again after the end.
      */
     public Decision<List<BlobHash>> storePage(Ledger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
-                                              long now, long graceMs) {
+                                              boolean dryRunAsked, long now, long graceMs) {
         if (!Objects.equals(after, orphanScanAfter) || entries == null) return Decision.answer(st -> List.of());
         List<BlobHash> orphans = new ArrayList<>();
         BlobHash last = after;
@@ -327,7 +343,13 @@ public final class CoordinatorCore {
             if (e.modifiedAtMs() <= now - Math.max(0, graceMs) && l.isOrphan(e.hash())) orphans.add(e.hash());
         }
         orphanScanAfter = more ? last : null;
-        if (orphans.isEmpty() || dryRun) return Decision.answer(st -> orphans);
+        if (dryRun || dryRunAsked) return Decision.answer(st -> orphans); // S9: named, never condemned
+        // the walk's position is persisted with every page that moves it (one small event per cycle, beside the
+        // cycle's own), so that restarts more frequent than a pass over the store cannot keep its end from being
+        // reached: a recovery resumes after the last page read
+        if (orphans.isEmpty() && Objects.equals(orphanScanAfter, l.orphanScanResumesAfter())) {
+            return Decision.answer(st -> orphans);
+        }
         return Decision.persist(new Coordinator.OrphansCondemned(List.copyOf(orphans), orphanScanAfter, now),
                 st -> orphans);
     }

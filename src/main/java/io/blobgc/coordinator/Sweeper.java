@@ -36,8 +36,11 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     public record Batch(List<BlobHash> hashes) implements Command {
     }
 
-    /** The store reconciliation: list a page of the store after {@code after} and send it to the coordinator. */
-    public record ScanStore(BlobHash after, int max) implements Command {
+    /**
+     * The store reconciliation: list a page of the store after {@code after} and send it to the coordinator;
+     * {@code dryRun}: after a dry run, whose orphans are only named.
+     */
+    public record ScanStore(BlobHash after, int max, boolean dryRun) implements Command {
     }
 
     private enum Tick implements Command { INSTANCE }
@@ -83,7 +86,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         if (scanUnsupported) return this;
         try {
             BlobStore.Page page = store.page(s.after(), s.max());
-            coordinator.tell(new Coordinator.StorePage(s.after(), page.entries(), page.more()));
+            coordinator.tell(new Coordinator.StorePage(s.after(), page.entries(), page.more(), s.dryRun()));
         } catch (UnsupportedOperationException e) {
             scanUnsupported = true;
             getContext().getLog().warn("no store reconciliation: {}", e.getMessage());

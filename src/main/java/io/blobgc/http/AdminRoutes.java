@@ -267,8 +267,8 @@ public final class AdminRoutes extends AllDirectives {
 
     /**
      * Streams the body to a temporary file under {@code upload-dir}, hashing it as it is written, with memory bounded
-     * by a few buffers whatever its size; then {@link BlobGc#upload(BlobHash, Path, List)}: checked, registered, and
-     * only then stored. Above {@code max-blob-size}: 413, from the declared length before reading, or when the
+     * by a few buffers whatever its size; then {@link BlobGc#upload(BlobHash, Path, List)}: checked, stored, and
+     * only then registered (409 when the coordinator refuses the registration). Above {@code max-blob-size}: 413, from the declared length before reading, or when the
      * stream passes it.
      */
     private CompletionStage<HttpResponse> putBlob(String hex, HttpEntity entity, Optional<String> dependsOn,

@@ -173,7 +173,9 @@ public final class FileBlobStore implements BlobStore {
             for (String mid : sortedNames(root.resolve(top), 2)) {
                 if (top.equals(fromTop) && mid.compareTo(fromMid) < 0) continue;
                 for (String name : sortedNames(root.resolve(top).resolve(mid), 64)) {
-                    if (name.compareTo(from) <= 0 || !BlobHash.isHex(name)) continue;
+                    // a name in the wrong shard is not a blob of ours (pathOf would never find it): skipped, or a
+                    // page ending on it would make the next one skip every shard up to its name
+                    if (name.compareTo(from) <= 0 || !BlobHash.isHex(name) || !name.startsWith(top + mid)) continue;
                     if (out.size() == max) return new Page(out, true);
                     Path file = root.resolve(top).resolve(mid).resolve(name);
                     try {

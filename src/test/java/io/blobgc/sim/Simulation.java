@@ -307,7 +307,7 @@ final class Simulation {
             }
             boolean hasMore = more;
             toCoordinator(c, "store page after " + short_(after), () -> {
-                List<BlobHash> orphans = c.run(c.core.storePage(c.ledger, after, entries, hasMore, c.wall(),
+                List<BlobHash> orphans = c.run(c.core.storePage(c.ledger, after, entries, hasMore, false, c.wall(),
                         ORPHAN_GRACE));
                 if (!orphans.isEmpty()) {
                     log("orphans condemned" + (dryRun ? " (dry run: named only)" : "") + ": " + orphans.stream()

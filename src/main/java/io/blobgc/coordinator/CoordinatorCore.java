@@ -7,7 +7,6 @@ import io.blobgc.coordinator.Coordinator.OpResult;
 import io.blobgc.coordinator.Coordinator.Registered;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.IntSet;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Pin;
@@ -170,14 +169,13 @@ public final class CoordinatorCore {
             }
         }
         // to a fixpoint: a caller accepted for a callee in this batch falls when that callee falls, whatever the order
-        IntSet clean = new IntSet(); // callees whose closure has content: each closure walked once per decision
         for (boolean changed = true; changed; ) {
             changed = false;
             for (Registration r : given) {
                 if (rejected.contains(r.hash())) continue;
                 for (BlobHash d : r.dependencies()) {
                     boolean inBatch = hashes.contains(d) && !rejected.contains(d);
-                    if (!inBatch && !l.hasContentInClosure(d, clean)) {
+                    if (!inBatch && !l.hasContentInClosure(d)) {
                         rejected.add(r.hash());
                         changed = true;
                         break;

@@ -82,6 +82,12 @@ public final class Ledger {
     private final IntSet closureDirty = new IntSet();
     /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
     private final IntSet closureUsed = new IntSet();
+    /**
+     * Derived, never persisted: blobs known to have nothing DELETING or COLLECTED in their dependency closure. It
+     * holds every blob of a cached blob's closure; a blob going DELETING or COLLECTED (or pruned), and an edge to a
+     * callee not known clean, take it and every cached blob above it out ({@link #uncache}).
+     */
+    private final IntSet cleanClosure = new IntSet();
     /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
     private Set<String> members;
     /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
@@ -134,6 +140,7 @@ public final class Ledger {
                 if (dep < 0) dep = registerOne(d);
                 if (addEdge(deps, b, dep)) {
                     addEdge(dependents, dep, b);
+                    if (!cleanClosure.contains(dep)) uncache(b); // b's closure grew by one not known clean
                     table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
                     table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
                     // a new edge may protect the callee (S2): the next cycle looks at it and its closure
@@ -338,6 +345,7 @@ public final class Ledger {
     private void setStatus(int b, BlobStatus to) {
         BlobStatus from = table.status(b);
         if (from == to) return;
+        if (to == null || to == BlobStatus.DELETING || to == BlobStatus.COLLECTED) uncache(b);
         counts.merge(from, -1L, Long::sum);
         if (from == BlobStatus.MARKED_FOR_COLLECTION) marked.remove(b);
         if (from == BlobStatus.DELETING) deleting.remove(b);
@@ -536,10 +544,11 @@ public final class Ledger {
             if (now - Math.max(since, resetAt) < settings.gracePeriodMs() || confirmTick <= decisionTick(b)) break;
             if (!dirty.contains(b)) elapsed.add(b);
         }
+        IntSet protectedNow = new IntSet(), unprotectedNow = new IntSet();
         java.util.function.IntConsumer decide = b -> {
             if (table.isFree(b) || gone(b)) return;
             BlobStatus status = table.status(b);
-            if (isProtected(b)) {
+            if (isProtected(b, protectedNow, unprotectedNow)) {
                 BlobStatus target = isPinnedDirectly(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE;
                 if (target != status) {
                     (target == BlobStatus.PINNED ? toPinned : toActive).add(table.hash(b));
@@ -572,9 +581,12 @@ public final class Ledger {
         if (warmingUpNow() || liveNodes() < settings.minNodesReporting()) return List.of();
         long confirmTick = minConfirmTick();
         List<BlobHash> out = new ArrayList<>();
+        IntSet yes = new IntSet(), no = new IntSet();
         for (int b : marked) {
             if (out.size() >= max) break;
-            if (!isProtected(b) && !usedSinceCycle.contains(b) && confirmTick > decisionTick(b)) out.add(table.hash(b));
+            if (!isProtected(b, yes, no) && !usedSinceCycle.contains(b) && confirmTick > decisionTick(b)) {
+                out.add(table.hash(b));
+            }
         }
         return out;
     }
@@ -613,17 +625,36 @@ public final class Ledger {
     private boolean isProtected(int b) {
         if (held(b)) return true;
         if (!table.flag(b, BlobTable.FLAG_HAS_DEPENDENTS)) return false;
-        int[] up = dependents.get(b);
-        IntSet seen = new IntSet();
-        seen.add(b);
+        return isProtected(b, new IntSet(), new IntSet());
+    }
+
+    /**
+     * {@link #isProtected(int)} for many blobs of one unchanging state (a cycle's plan, a deletion's): {@code yes}
+     * and {@code no} keep what the walks learned — the blobs on a path up to a held blob are protected, and every
+     * blob of a walk that found none is not — so the dirty blobs of a long chain held at its top cost one walk up the
+     * chain, not one each (issue 20).
+     */
+    private boolean isProtected(int b, IntSet yes, IntSet no) {
+        if (held(b) || yes.contains(b)) return true;
+        if (no.contains(b) || !table.flag(b, BlobTable.FLAG_HAS_DEPENDENTS)) return false;
+        Map<Integer, Integer> cameFrom = new HashMap<>();
+        cameFrom.put(b, b);
         ArrayDeque<Integer> todo = new ArrayDeque<>();
-        for (int p : up) todo.add(p);
+        todo.add(b);
         while (!todo.isEmpty()) {
-            int p = todo.poll();
-            if (!seen.add(p)) continue;
-            if (held(p)) return true;
-            for (int q : dependents.getOrDefault(p, NONE)) todo.add(q);
+            int x = todo.poll();
+            for (int p : dependents.getOrDefault(x, NONE)) {
+                if (cameFrom.containsKey(p) || no.contains(p)) continue;
+                cameFrom.put(p, x);
+                if (held(p) || yes.contains(p)) {
+                    for (int y = p; y != b; y = cameFrom.get(y)) yes.add(y);
+                    yes.add(b);
+                    return true;
+                }
+                todo.add(p);
+            }
         }
+        for (int x : cameFrom.keySet()) no.add(x); // none of them reaches a held blob
         return false;
     }
 
@@ -816,7 +847,22 @@ public final class Ledger {
      * of {@code b} uses its callees too, so none of them may be gone.
      */
     private List<BlobHash> goneInClosure(int b) {
+        if (cleanClosure.contains(b)) return List.of();
         return inClosure(b, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
+    }
+
+    /**
+     * {@code b} may have something gone in its closure now: it and every cached blob above it leave
+     * {@link #cleanClosure}. Walking up through cached blobs reaches them all: the cache holds every blob of a cached
+     * blob's closure.
+     */
+    private void uncache(int b) {
+        if (!cleanClosure.remove(b)) return;
+        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        todo.add(b);
+        while (!todo.isEmpty()) {
+            for (int p : dependents.getOrDefault(todo.poll(), NONE)) if (cleanClosure.remove(p)) todo.add(p);
+        }
     }
 
     /** The blobs in {@code b}'s dependency closure (itself included) whose status passes {@code which}. */
@@ -841,24 +887,24 @@ public final class Ledger {
 
     /**
      * Whether a registration may name {@code hash} as a callee: the registry holds it, and nothing in its dependency
-     * closure is DELETING or COLLECTED. {@code clean} carries what one decision learned across its calls (blobs whose
-     * closure holds nothing gone): a walk stops there, so checking many callers onto one long chain walks the chain
-     * once, not once per caller (issue 20).
+     * closure is DELETING or COLLECTED. What a walk learns is kept in {@link #cleanClosure}, so checking callers onto
+     * one long chain — many in one request, or one per request — walks the chain once, not once per caller (issue
+     * 20).
      */
-    public boolean hasContentInClosure(BlobHash hash, IntSet clean) {
+    public boolean hasContentInClosure(BlobHash hash) {
         int b = table.find(hash);
         if (b < 0) return false;
-        if (clean.contains(b)) return true;
+        if (cleanClosure.contains(b)) return true;
         IntSet seen = new IntSet();
         ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
         while (!todo.isEmpty()) {
             int x = todo.poll();
-            if (clean.contains(x) || !seen.add(x)) continue;
+            if (cleanClosure.contains(x) || !seen.add(x)) continue;
             BlobStatus s = table.status(x);
             if (s == BlobStatus.DELETING || s == BlobStatus.COLLECTED) return false;
             for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
         }
-        for (int x : seen.toArray()) clean.add(x); // each closure below them is clean too
+        for (int x : seen.toArray()) cleanClosure.add(x); // each closure below them is clean too
         return true;
     }
 

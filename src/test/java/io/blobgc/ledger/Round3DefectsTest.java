@@ -7,6 +7,7 @@ import java.util.List;
 
 import static io.blobgc.ledger.LedgerFixture.h;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 19's defects that live in the rules, one test each, named by what must hold. */
@@ -64,5 +65,35 @@ class Round3DefectsTest {
         assertEquals(List.of(), o.prunedTombstones());
         assertEquals(BlobStatus.COLLECTED, f.status(a));
         assertEquals(BlobStatus.COLLECTED, f.status(b));
+    }
+
+    /**
+     * Issue 20 (registration cost): what a callee check learned is kept (a clean closure), and a blob deep in a
+     * cached chain going DELETING takes every caller above it out: a registration onto the chain's top is refused.
+     */
+    @Test
+    void aCalleeDeepInAKnownCleanChainGoingDeletingMakesItsCallersRefusedAgain() {
+        LedgerFixture f = LedgerFixture.noGrace();
+        BlobHash a = h(1), b = h(2), c = h(3);
+        f.full("n1");
+        f.register(c);
+        for (int i = 0; i < 3; i++) {
+            f.heartbeat("n1");
+            f.cycle();
+        }
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, f.status(c));
+        f.registerWithDeps(b, c);
+        f.registerWithDeps(a, b);
+        assertTrue(f.ledger.hasContentInClosure(a), "a -> b -> c (MARKED) has content");
+        f.heartbeat("n1");
+        assertEquals(List.of(c), f.startDeletion());
+        assertEquals(BlobStatus.DELETING, f.status(c));
+        assertFalse(f.ledger.hasContentInClosure(a), "c is being deleted: a caller of a would be acquired for nothing");
+        assertFalse(f.ledger.hasContentInClosure(b));
+        BlobHash x = h(4);
+        f.register(x);
+        assertTrue(f.ledger.hasContentInClosure(x));
+        f.registerWithDeps(x, a); // an edge to a callee not known clean: x is not known clean any more
+        assertFalse(f.ledger.hasContentInClosure(x));
     }
 }

@@ -240,8 +240,8 @@ public final class AdminServer {
     /**
      * Passes the bytes a client sends; while no request of the connection is with the application (a request head is
      * being read, or awaited), a deadline of {@code timeout} runs from the connection's start or its last answer, and
-     * a client that has not completed a request head by then is disconnected. A client idle between requests after
-     * an answer is left to the idle timeout.
+     * a client that has not completed a request head by then is disconnected — one idle between requests after an
+     * answer too (within twice the timeout), so idle kept-alive connections cannot hold {@code max-connections}.
      */
     static final class HeaderDeadline extends GraphStage<FlowShape<ByteString, ByteString>> {
         private final Inlet<ByteString> in = Inlet.create("HeaderDeadline.in");
@@ -264,16 +264,14 @@ public final class AdminServer {
         public GraphStageLogic createLogic(Attributes attributes) {
             return new TimerGraphStageLogic(shape) {
                 private boolean armed;
-                /** The gate's generation when the deadline was armed, and when bytes last came. */
+                /** The gate's generation when the deadline was armed. */
                 private long armedAt;
-                private long lastBytesAt = -1;
 
                 {
                     setHandler(in, new AbstractInHandler() {
                         @Override
                         public void onPush() {
                             // bytes while no request is open: a request head is on its way, and must arrive in time
-                            lastBytesAt = gate.generation();
                             if (!armed && gate.readingHead()) arm();
                             push(out, grab(in));
                         }
@@ -302,9 +300,11 @@ public final class AdminServer {
                     armed = false;
                     if (!gate.readingHead()) return; // a request is with the application: its head arrived
                     if (gate.generation() != armedAt) {
-                        // a request came and was answered since: bytes after that answer are the next head, and get
-                        // their own time; none means the connection is idle, which is the idle timeout's business
-                        if (lastBytesAt == gate.generation()) arm();
+                        // a request came and was answered since: the next head gets its own time from now, whether
+                        // bytes came after that answer or none did — an idle kept-alive connection is closed too
+                        // (at most twice header-timeout after its last answer), so that idle sockets cannot hold
+                        // max-connections until the idle timeout (issue 20: 1,024 of them locked the API out)
+                        arm();
                         return;
                     }
                     log.debug("admin API connection: no complete request head within {}: closed", timeout);

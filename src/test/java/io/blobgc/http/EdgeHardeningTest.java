@@ -369,6 +369,49 @@ class EdgeHardeningTest {
         }
     }
 
+    /**
+     * Issue 20, finding 3: connections that made one request, read the answer and then sent nothing held
+     * {@code max-connections} until the idle timeout (60 s), locking new clients out. Now the header deadline runs
+     * between requests too: each is closed within twice {@code header-timeout} of its answer.
+     */
+    @Test
+    void idleKeptAliveConnectionsAreClosedAndCannotLockTheApiOut() throws Exception {
+        ActorSystem<Void> node = start(dir.resolve("idle"), """
+                pekko.http.server.max-connections = 8
+                blob-gc.http.max-connections = 8
+                blob-gc.http.header-timeout = 1s
+                blob-gc.http.idle-timeout = 60s
+                """);
+        int idlePort = BlobGc.get(node).httpAddress().getPort();
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress("127.0.0.1", idlePort), 2000);
+                s.getOutputStream().write("GET /health/alive HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                sockets.add(s);
+            }
+            for (Socket s : sockets) {
+                s.setSoTimeout(6_000);
+                StringBuilder got = new StringBuilder();
+                try {
+                    for (int b; (b = s.getInputStream().read()) >= 0; ) got.append((char) b);
+                } catch (java.net.SocketTimeoutException e) {
+                    throw new AssertionError("an idle kept-alive connection was still open 6 s after its answer "
+                            + "(header-timeout 1s): " + got, e);
+                }
+                assertTrue(got.toString().startsWith("HTTP/1.1 200"), got.toString());
+            }
+            RawHttp.Answer a = RawHttp.send(idlePort, "GET /health/alive HTTP/1.1\nHost: 127.0.0.1", null,
+                    Duration.ofSeconds(5));
+            assertEquals(200, a.status(), "a new client after the idle ones: " + a.text());
+        } finally {
+            for (Socket s : sockets) s.close();
+        }
+    }
+
     @Test
     void abortedConnectionsAreNotWarnings() throws Exception {
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(

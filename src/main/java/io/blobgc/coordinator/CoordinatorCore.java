@@ -191,9 +191,13 @@ public final class CoordinatorCore {
         // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
         // (S3; found by the simulation, seed 301125: the caller released right after, the coordinator restarted, and
         // its successor deleted the callee 5 s after that use)
-        // — on the state after the batch: a caller in use reaches through the batch's own edges too (P->C, C->D)
+        // — on the state after the batch: a caller in use reaches through the batch's own edges too (P->C, C->D).
+        // "In use" is what this coordinator sees (a held caller) or what the journal last said (an ACTIVE or PINNED
+        // caller): a coordinator warming up after a failover has not seen every member's holds yet (seed 514552: the
+        // edge was registered before the holder's FULL report arrived, the holder crashed, and a successor deleted
+        // the callee 3 s after that use)
         Set<BlobHash> reached = new LinkedHashSet<>();
-        for (Registration r : accepted) if (l.isProtected(r.hash())) reached.add(r.hash());
+        for (Registration r : accepted) if (inUse(l, r.hash())) reached.add(r.hash());
         for (boolean grew = !reached.isEmpty(); grew; ) {
             grew = false;
             for (Registration r : accepted) {
@@ -208,6 +212,12 @@ public final class CoordinatorCore {
         List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
                 : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(List.copyOf(used), now));
         return new Decision<>(events, st -> reply);
+    }
+
+    /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */
+    private static boolean inUse(Ledger l, BlobHash h) {
+        Optional<BlobStatus> s = l.status(h);
+        return s.isPresent() && (s.get() == BlobStatus.ACTIVE || s.get() == BlobStatus.PINNED || l.isProtected(h));
     }
 
     /** A store that cannot answer counts as "not there": the registration is refused and the uploader tries again. */

@@ -161,4 +161,29 @@ class CoordinatorCoreTest {
         assertEquals(1, core.register(ledger, List.of(new Registration(idle, List.of(other))), IN_STORE, now)
                 .events().size());
     }
+
+    /**
+     * Found by the simulation (seed 514552 of a long run): a coordinator warming up after a failover has not seen
+     * every member's holds, so an edge registered from a caller that a member holds (ACTIVE, as the journal last
+     * said) onto a callee in its grace is a use of the callee, persisted: the member crashed before its FULL report
+     * reached this coordinator, and a successor deleted the callee 3 s after that use.
+     */
+    @Test
+    void aNewEdgeFromAnActiveCallerIsAUseEvenBeforeTheHoldersReportArrived() {
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(ledger, null, now);
+        BlobHash callee = BlobHash.sha256("callee waiting out its grace".getBytes());
+        BlobHash caller = BlobHash.sha256("caller held by a member not heard from yet".getBytes());
+        run(core.register(ledger, List.of(Registration.of(callee), Registration.of(caller)), IN_STORE, now));
+        run(core.report(NodeReport.full("n1", 1, ++seq, List.of(caller), List.of()), now));
+        run(core.cycle(ledger, false, now, now));
+        assertEquals(BlobStatus.UNREFERENCED, ledger.status(callee).orElseThrow());
+        // a failover: the successor recovered from the journal and has no node views yet
+        Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
+        CoordinatorCore next = new CoordinatorCore(false);
+        next.recovered(successor, List.of("n1"), now);
+        assertEquals(BlobStatus.ACTIVE, successor.status(caller).orElseThrow());
+        var edge = next.register(successor, List.of(new Registration(caller, List.of(callee))), IN_STORE, now);
+        assertTrue(edge.events().contains(new Coordinator.BlobsUsed(List.of(callee), now)), edge.events().toString());
+    }
 }

@@ -23,9 +23,11 @@ class SimulationTest {
      * Seeds that once failed (before their fix): they run first, every time. 55: a blob acquired while in its grace
      * and released by a member that then crashed was deleted 8 s after that use by the next coordinator, which
      * counted the grace from the journal's older since (uses are now persisted: BlobsUsed). 47: a journal replay
-     * answered a status for a pruned blob — the table's add that grew its index had inserted the id twice.
+     * answered a status for a pruned blob — the table's add that grew its index had inserted the id twice. 514552:
+     * an edge registered from a caller held by a member whose FULL report had not reached the recovering coordinator
+     * was no persisted use of its callee; the member crashed and a successor deleted the callee 3 s later (S3).
      */
-    private static final long[] REGRESSIONS = {55, 47};
+    private static final long[] REGRESSIONS = {55, 47, 514552};
 
     @Test
     void theProtocolKeepsEveryRuleUnderFaultsAndCollectsWhatIsUnused() {

@@ -13,6 +13,16 @@ public final class TestNodes {
     private TestNodes() {
     }
 
+    /** What the coordinator says of {@code h} (null: it does not know it), asked from {@code s}. */
+    public static io.blobgc.ledger.BlobInfo blobInfo(org.apache.pekko.actor.typed.ActorSystem<?> s, BlobHash h)
+            throws Exception {
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.<io.blobgc.coordinator.Coordinator.Command,
+                        io.blobgc.coordinator.Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
+                        r -> new io.blobgc.coordinator.Coordinator.GetBlob(h, r), java.time.Duration.ofSeconds(5),
+                        s.scheduler())
+                .toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).info();
+    }
+
     /** A node config with short GC timings; {@code extra} (HOCON) goes over it. */
     public static Config config(Path dir, String extra) {
         return ConfigFactory.parseString(extra)

@@ -4,15 +4,11 @@ import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
-import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.store.BlobStore;
-import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -27,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,12 +44,11 @@ class FailingStoreTest {
      * A {@link FileBlobStore} whose writes fail ("disk full") while a file {@code fail-writes} exists beside its root,
      * and wait while {@code stall-writes} does.
      */
-    public static final class FaultyStore implements BlobStore {
-        private final FileBlobStore files;
+    public static final class FaultyStore extends FileStoreWrapper {
         private final Path fail, stall;
 
         public FaultyStore(Path root) {
-            this.files = new FileBlobStore(root);
+            super(root);
             this.fail = root.resolveSibling("fail-writes");
             this.stall = root.resolveSibling("stall-writes");
         }
@@ -74,44 +68,19 @@ class FailingStoreTest {
         @Override
         public void put(BlobHash hash, byte[] content) throws IOException {
             fault();
-            files.put(hash, content);
+            super.put(hash, content);
         }
 
         @Override
         public void putFile(BlobHash hash, Path file) throws IOException {
             fault();
-            files.putFile(hash, file);
-        }
-
-        @Override
-        public boolean exists(BlobHash hash) {
-            return files.exists(hash);
-        }
-
-        @Override
-        public byte[] get(BlobHash hash) throws IOException {
-            return files.get(hash);
-        }
-
-        @Override
-        public long delete(BlobHash hash) throws IOException {
-            return files.delete(hash);
-        }
-
-        @Override
-        public void list(Consumer<BlobHash> each) throws IOException {
-            files.list(each);
+            super.putFile(hash, file);
         }
     }
 
     @TempDir
     Path dir;
 
-    private static BlobInfo info(ActorSystem<?> s, BlobHash h) throws Exception {
-        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
-                        r -> new Coordinator.GetBlob(h, r), Duration.ofSeconds(5), s.scheduler())
-                .toCompletableFuture().get(10, TimeUnit.SECONDS).info();
-    }
 
     private static Coordinator.AcquireResult acquire(BlobGc gc, ActorRef<?> holder, BlobHash h) throws Exception {
         return gc.acquire(holder, h).toCompletableFuture().get(30, TimeUnit.SECONDS).result();
@@ -146,7 +115,7 @@ class FailingStoreTest {
                     () -> gc.upload(h, fresh, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertInstanceOf(IOException.class, failed.getCause().getCause() == null ? failed.getCause()
                     : failed.getCause().getCause(), failed.toString());
-            assertNull(info(system, h), "a failed write registered its blob");
+            assertNull(TestNodes.blobInfo(system, h), "a failed write registered its blob");
             assertEquals(0, filesUnder(root), "a failed write left a file in the store");
             assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, h));
 
@@ -156,14 +125,14 @@ class FailingStoreTest {
             BlobHash x = BlobHash.sha256(old);
             assertTrue(gc.upload(x, old, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS).rejected().isEmpty());
             probe.awaitAssert(Duration.ofSeconds(30), () -> {
-                assertEquals(BlobStatus.COLLECTED, info(system, x).status());
+                assertEquals(BlobStatus.COLLECTED, TestNodes.blobInfo(system, x).status());
                 return null;
             });
             assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, x));
             Files.writeString(fail, "on");
             assertThrows(ExecutionException.class,
                     () -> gc.upload(x, old, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS));
-            assertEquals(BlobStatus.COLLECTED, info(system, x).status(), "a failed re-upload revived the blob");
+            assertEquals(BlobStatus.COLLECTED, TestNodes.blobInfo(system, x).status(), "a failed re-upload revived the blob");
             assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, x),
                     "ACQUIRED for a blob whose content is not in the store");
             Files.delete(fail);
@@ -179,13 +148,13 @@ class FailingStoreTest {
                 return null;
             });
             assertFalse(pending.isDone());
-            assertNull(info(system, y), "registered before its content was written");
+            assertNull(TestNodes.blobInfo(system, y), "registered before its content was written");
             assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, y));
             Files.delete(stall);
             assertTrue(pending.get(30, TimeUnit.SECONDS).rejected().isEmpty());
             assertEquals(Coordinator.AcquireResult.ACQUIRED, acquire(gc, frame, y));
             assertTrue(gc.store().exists(y));
-            assertEquals(BlobStatus.ACTIVE, info(system, y).status());
+            assertEquals(BlobStatus.ACTIVE, TestNodes.blobInfo(system, y).status());
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

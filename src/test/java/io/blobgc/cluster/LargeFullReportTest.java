@@ -4,8 +4,6 @@ import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
 import io.blobgc.ledger.Registration;
-import io.blobgc.store.BlobStore;
-import io.blobgc.store.FileBlobStore;
 import io.blobgc.node.ActiveSetSource;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,14 +13,12 @@ import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -54,36 +50,14 @@ class LargeFullReportTest {
      * {@link LargeActiveSet} without a file each (writing 100,000 files takes CI's disk about 40 s; this test is about
      * the report, not the store, which the other tests use for real).
      */
-    public static final class LargeStore implements BlobStore {
-        private final FileBlobStore files;
-
+    public static final class LargeStore extends FileStoreWrapper {
         public LargeStore(Path root) {
-            this.files = new FileBlobStore(root);
-        }
-
-        @Override
-        public void put(BlobHash hash, byte[] content) throws IOException {
-            files.put(hash, content);
+            super(root);
         }
 
         @Override
         public boolean exists(BlobHash hash) {
             return LargeActiveSet.ACTIVE.contains(hash) || files.exists(hash);
-        }
-
-        @Override
-        public byte[] get(BlobHash hash) throws IOException {
-            return files.get(hash);
-        }
-
-        @Override
-        public long delete(BlobHash hash) throws IOException {
-            return files.delete(hash);
-        }
-
-        @Override
-        public void list(Consumer<BlobHash> each) throws IOException {
-            files.list(each);
         }
     }
 

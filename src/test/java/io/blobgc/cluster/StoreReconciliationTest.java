@@ -4,12 +4,10 @@ import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
-import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -40,11 +38,6 @@ class StoreReconciliationTest {
     @TempDir
     Path dir;
 
-    private static BlobInfo info(ActorSystem<?> s, BlobHash h) throws Exception {
-        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
-                        r -> new Coordinator.GetBlob(h, r), Duration.ofSeconds(5), s.scheduler())
-                .toCompletableFuture().get(10, TimeUnit.SECONDS).info();
-    }
 
     private static BlobHash writeBehindItsBack(FileBlobStore store, String content) throws Exception {
         BlobHash h = BlobHash.sha256(content.getBytes());
@@ -96,7 +89,7 @@ class StoreReconciliationTest {
             assertTrue(gc.upload(back, content, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS).rejected()
                     .isEmpty());
             probe.awaitAssert(Duration.ofSeconds(30), () -> {
-                assertEquals(BlobStatus.COLLECTED, info(node, back).status());
+                assertEquals(BlobStatus.COLLECTED, TestNodes.blobInfo(node, back).status());
                 return null;
             });
             writeBehindItsBack(store, new String(content));
@@ -106,13 +99,13 @@ class StoreReconciliationTest {
                 return null;
             });
             long ms = (System.nanoTime() - cameBack) / 1_000_000;
-            assertEquals(BlobStatus.COLLECTED, info(node, back).status());
+            assertEquals(BlobStatus.COLLECTED, TestNodes.blobInfo(node, back).status());
             System.out.printf("StoreReconciliationTest: a file that came back after its collection was deleted %d ms "
                     + "later (orphan-grace %d ms, cycle 1 s)%n", ms, GRACE.toMillis());
             assertTrue(ms < GRACE.toMillis() + 10_000, "deleted within orphan-grace plus a few cycles: " + ms + " ms");
 
             assertTrue(store.exists(kept), "content the registry holds is never an orphan");
-            assertEquals(BlobStatus.ACTIVE, info(node, kept).status());
+            assertEquals(BlobStatus.ACTIVE, TestNodes.blobInfo(node, kept).status());
             var s = gc.summary().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertEquals(3, s.orphansCondemned());
             assertEquals(3, s.orphansDeleted());

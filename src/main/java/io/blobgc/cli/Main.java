@@ -97,7 +97,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "node", description = "Run one blob-gc cluster node (reporter, coordinator candidate, admin API).")
+    @Command(name = "node", mixinStandardHelpOptions = true,
+            description = "Run one blob-gc cluster node (reporter, coordinator candidate, admin API).")
     static final class Node implements Callable<Integer> {
         @Option(names = "--config", description = "a HOCON file over blob-gc's defaults, e.g. config/embedded.conf")
         File config;
@@ -122,7 +123,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "Cycle, coordinator, counts by status, and the nodes; with --watch, "
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Cycle, coordinator, counts by status, and the nodes; with --watch, "
             + "the sweep's progress (done / total, rate, time left) until interrupted.")
     static final class Status implements Callable<Integer> {
         @CommandLine.Mixin
@@ -185,7 +187,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "blob", description = "Why is this blob still here? Its status, references, pins, dependencies.")
+    @Command(name = "blob", mixinStandardHelpOptions = true,
+            description = "Why is this blob still here? Its status, references, pins, dependencies.")
     static final class Blob implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;
@@ -219,7 +222,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "pin", description = "Pin a blob (an operator pin: only its owner, or its TTL, removes it).")
+    @Command(name = "pin", mixinStandardHelpOptions = true,
+            description = "Pin a blob (an operator pin: only its owner, or its TTL, removes it).")
     static final class PinCmd implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;
@@ -249,7 +253,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "unpin", description = "Remove an operator pin.")
+    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Remove an operator pin.")
     static final class Unpin implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;
@@ -269,7 +273,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "cycle", description = "Run one GC cycle now and print its decisions.")
+    @Command(name = "cycle", mixinStandardHelpOptions = true,
+            description = "Run one GC cycle now and print its decisions.")
     static final class Cycle implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;
@@ -294,7 +299,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "history", description = "Past cycles, newest first, with per-blob decisions.")
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "Past cycles, newest first, with per-blob decisions.")
     static final class History implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;
@@ -323,7 +329,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "put", description = "Upload a file as a blob (addressed by its SHA-256) and register it.")
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = "Upload a file as a blob (addressed by its SHA-256) and register it.")
     static final class Put implements Callable<Integer> {
         @CommandLine.Mixin
         ApiOptions api;

@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +59,17 @@ class CliTest {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(code, out.toString(), err.toString());
+    }
+
+    /** Issue 21 (small things): {@code --help} on every subcommand prints its usage and exits 0 (it exited 2). */
+    @Test
+    void everySubcommandAnswersHelp() {
+        for (String cmd : List.of("node", "demo", "bench", "bench-registrations", "status", "blob", "pin", "unpin",
+                "cycle", "history", "put")) {
+            Run r = cli(cmd, "--help");
+            assertEquals(0, r.code(), cmd + " --help: " + r.err());
+            assertTrue(r.out().contains("Usage: blob-gc " + cmd), cmd + " --help: " + r.out());
+        }
     }
 
     @Test

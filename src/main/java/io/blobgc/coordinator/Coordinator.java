@@ -491,8 +491,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis(), localNow());
         lastCycleMs = (System.nanoTime() - t0) / 1e6;
         CycleOutcome o = d.reply().apply(s.ledger);
-        logCycle(s.ledger, o);
         var effect = Effect().persist(d.events()).thenRun(st -> {
+            logCycle(st.ledger, o); // the counts after the cycle it reports
             if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
             if (settings.orphans().pageSize() > 0) {
                 sweeper.tell(new Sweeper.ScanStore(core.orphanScanAfter(), settings.orphans().pageSize(),

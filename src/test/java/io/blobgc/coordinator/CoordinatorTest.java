@@ -237,6 +237,33 @@ class CoordinatorTest {
         assertFalse(es.getState().ledger().warmingUp(), "the coordinator restarted: its node views are gone");
     }
 
+    /** Issue 21 (small things): the cycle's log line shows the counts after the cycle it reports, not before. */
+    @Test
+    void theCycleLogLineShowsTheCountsAfterTheCycle() {
+        BlobHash x = blob("unreferenced by the logged cycle");
+        register(x);
+        fullAndWarmUpCycle();
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                Coordinator.class);
+        var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        captured.start();
+        log.addAppender(captured);
+        try {
+            heartbeat();
+            CycleOutcome o = cycle();
+            assertTrue(o.marked().stream().anyMatch(m -> m.hash().equals(x)), "the cycle marked x: " + o);
+            TestProbe<Object> probe = kit.createTestProbe();
+            probe.awaitAssert(() -> {
+                String line = captured.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                        .filter(m -> m.startsWith("cycle " + o.cycle() + ":")).findFirst().orElseThrow();
+                assertTrue(line.contains("MARKED_FOR_COLLECTION=1"), line);
+                return null;
+            });
+        } finally {
+            log.detachAppender(captured);
+        }
+    }
+
     /** Issue 8, defect 4: reports list hashes a node asked for and was refused; a report registers nothing. */
     @Test
     void r4_aReportNeverRegistersNorRevivesAHash() {

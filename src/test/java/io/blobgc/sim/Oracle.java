@@ -90,12 +90,25 @@ final class Oracle {
         if (pins != null) pins.remove(owner);
     }
 
-    /** When each blob was last registered (an upload). */
+    /** When each blob was last registered or touched (see {@link #touched}). */
     private final Map<BlobHash, Long> registeredAt = new HashMap<>();
 
-    /** The coordinator accepted {@code h}'s registration: its content was in the store then. */
+    /**
+     * The coordinator accepted {@code h}'s registration: its content was in the store then. A registration may restart
+     * the grace of the blob and of its callees (a new edge from a caller in use, or one the journal last saw in use,
+     * is a use of the callee): the calm check does not expect any of them collected in that calm.
+     */
     void registered(BlobHash h) {
-        registeredAt.put(h, sim.now);
+        touched(h);
+    }
+
+    /**
+     * The coordinator took a command that may restart the grace of {@code h} and its callees: a registration, or an
+     * acquire whatever its answer (a use is persisted before the answer is known, so one that ends STALE or REFUSED
+     * restarts the grace too — a cost in liveness only). The calm check does not expect them collected in that calm.
+     */
+    void touched(BlobHash h) {
+        for (BlobHash x : closure(h)) registeredAt.put(x, sim.now);
     }
 
     /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */

@@ -490,6 +490,8 @@ final class Simulation {
                     toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
                 } else if (o instanceof ReporterCore.AskAcquire a) {
                     java.util.function.Consumer<Instance> ask = c -> {
+                        // whatever its answer, an acquire the coordinator takes may persist a use (its grace restarts)
+                        oracle.touched(a.hash());
                         AcquireReply reply = c.run(c.core.acquire(c.ledger, node, incarnation, a.afterSeq(), a.hash(), c.wall(),
                                 now));
                         toReporter("acquire answer " + reply.result() + " " + short_(a.hash()), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
@@ -534,6 +536,8 @@ final class Simulation {
     /** A VM waiting for the fence's answer: a frame's acquire or a node pin. */
     record Waiter(Member member, long incarnation, String frame, BlobHash hash) {
         void answer(AcquireReply reply) {
+            // while an ask waits, its reporter lists the blob in every report (the coordinator holds it): a use
+            member.sim().oracle.touched(hash);
             if (!member.alive || member.reporter.incarnation() != incarnation) return;
             member.asked.remove(frame + hash);
             if (reply.result() != AcquireResult.ACQUIRED) return;
@@ -690,6 +694,7 @@ final class Simulation {
     void quiesce() {
         faults = false;
         workload = false;
+        runFor(2 * GRACE); // uploads still writing (a stall lasts up to twice the grace) register, and may restart graces
         long stuck = 0; // a stuck reporter's mailbox is handled when it gets going: the quiet starts after that
         for (Member m : members) stuck = Math.max(stuck, m.stuckUntil - now);
         if (stuck > 0) runFor(stuck);

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -76,9 +77,26 @@ class DryRunOrphanReviewTest {
         store.put(stray, content);
         Files.setLastModifiedTime(store.pathOf(stray), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
 
-        CycleOutcome o = es.<CycleOutcome>runCommand(ref -> new Coordinator.RunCycleNow(true, ref)).reply();
-        assertTrue(o.dryRun());
-        Thread.sleep(3_000); // the scan, the condemnation, the sweeper's batch (100 deletions a second by default)
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                Coordinator.class);
+        var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        captured.start();
+        log.addAppender(captured);
+        try {
+            CycleOutcome o = es.<CycleOutcome>runCommand(ref -> new Coordinator.RunCycleNow(true, ref)).reply();
+            assertTrue(o.dryRun());
+            // the dry run's scan reached the coordinator: it names the orphan (and before the fix, condemned it)
+            kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+                assertTrue(captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains(stray.toString()))
+                        || es.getState().ledger().orphansCondemned() > 0, "the store page was handled");
+                return null;
+            });
+        } finally {
+            log.detachAppender(captured);
+        }
+        es.<Coordinator.Summary>runCommand(Coordinator.GetSummary::new); // what the page started is persisted by now
+        assertEquals(0, es.getState().ledger().orphansCondemned(), "the dry run the operator asked for condemned "
+                + stray + " (S9)");
         assertTrue(Files.exists(store.pathOf(stray)), "the dry run the operator asked for deleted " + stray
                 + " (S9); orphans condemned: " + es.getState().ledger().orphansCondemned() + ", deleted: "
                 + es.getState().ledger().orphansDeleted());

@@ -847,7 +847,7 @@ public final class Ledger {
      * of {@code b} uses its callees too, so none of them may be gone.
      */
     private List<BlobHash> goneInClosure(int b) {
-        if (cleanClosure.contains(b)) return List.of();
+        if (hasContentInClosure(b)) return List.of(); // the walk that finds nothing gone is cached for the next ask
         return inClosure(b, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
     }
 
@@ -893,7 +893,10 @@ public final class Ledger {
      */
     public boolean hasContentInClosure(BlobHash hash) {
         int b = table.find(hash);
-        if (b < 0) return false;
+        return b >= 0 && hasContentInClosure(b);
+    }
+
+    private boolean hasContentInClosure(int b) {
         if (cleanClosure.contains(b)) return true;
         IntSet seen = new IntSet();
         ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));

@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "blob-gc", mixinStandardHelpOptions = true, version = "blob-gc 0.1.0",
         description = "Distributed garbage collector for content-addressed blobs on Apache Pekko Cluster.",
-        subcommands = {Main.Node.class, Demo.class, Bench.class, RegistrationBench.class, Main.Status.class, Main.Blob.class, Main.PinCmd.class,
+        subcommands = {Main.Node.class, Demo.class, Bench.class, RegistrationBench.class, OrphanBench.class, Main.Status.class, Main.Blob.class, Main.PinCmd.class,
                 Main.Unpin.class, Main.Cycle.class, Main.History.class, Main.Put.class})
 public final class Main implements Callable<Integer> {
 

@@ -64,7 +64,7 @@ class CliTest {
     /** Issue 21 (small things): {@code --help} on every subcommand prints its usage and exits 0 (it exited 2). */
     @Test
     void everySubcommandAnswersHelp() {
-        for (String cmd : List.of("node", "demo", "bench", "bench-registrations", "status", "blob", "pin", "unpin",
+        for (String cmd : List.of("node", "demo", "bench", "bench-registrations", "bench-orphans", "status", "blob", "pin", "unpin",
                 "cycle", "history", "put")) {
             Run r = cli(cmd, "--help");
             assertEquals(0, r.code(), cmd + " --help: " + r.err());

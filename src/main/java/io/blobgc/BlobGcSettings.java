@@ -66,10 +66,16 @@ public record BlobGcSettings(
      * @param maxReasonLength longest pin reason
      * @param minTtl         shortest pin or lease TTL
      * @param maxPinTtl      longest pin TTL (a lease's is reporter.max-lease-ttl)
+     * @param maxUploadBytesInFlight the bytes all uploads in progress may hold at once (503 beyond)
+     * @param minFreeSpace   the free space uploads leave on the upload directory's and the store's file systems
+     * @param minUploadRate  bytes per second an upload must keep up over each window (408 below)
+     * @param minUploadRateWindow the window the pace is measured over (and the longest pause in a body)
      */
     public record HttpEdge(List<String> allowedHosts, Duration headerTimeout, Duration idleTimeout, int maxConnections,
                            int backlog, long maxBlobSize, Path uploadDir, long maxJsonBody, int maxHashes,
-                           int maxNameLength, int maxReasonLength, Duration minTtl, Duration maxPinTtl) {
+                           int maxNameLength, int maxReasonLength, Duration minTtl, Duration maxPinTtl,
+                           long maxUploadBytesInFlight, long minFreeSpace, long minUploadRate,
+                           Duration minUploadRateWindow) {
     }
 
     /**
@@ -144,7 +150,11 @@ public record BlobGcSettings(
                         c.getInt("http.max-name-length"),
                         c.getInt("http.max-reason-length"),
                         c.getDuration("http.min-ttl"),
-                        c.getDuration("http.max-pin-ttl")),
+                        c.getDuration("http.max-pin-ttl"),
+                        c.getBytes("http.max-upload-bytes-in-flight"),
+                        c.getBytes("http.min-free-space"),
+                        c.getBytes("http.min-upload-rate"),
+                        c.getDuration("http.min-upload-rate-window")),
                 new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")));
         s.validate();
         return s;
@@ -189,6 +199,13 @@ public record BlobGcSettings(
         atLeastOne("http.backlog", http.backlog());
         atLeastOne("http.max-blob-size", http.maxBlobSize());
         atLeastOne("http.max-json-body", http.maxJsonBody());
+        if (http.maxUploadBytesInFlight() < http.maxBlobSize()) {
+            throw new IllegalArgumentException("blob-gc.http.max-upload-bytes-in-flight must be at least "
+                    + "http.max-blob-size, or the largest blob could never be uploaded");
+        }
+        if (http.minFreeSpace() < 0) throw new IllegalArgumentException("blob-gc.http.min-free-space must be >= 0");
+        if (http.minUploadRate() < 0) throw new IllegalArgumentException("blob-gc.http.min-upload-rate must be >= 0");
+        positive("http.min-upload-rate-window", http.minUploadRateWindow());
         atLeastOne("http.max-hashes", http.maxHashes());
         atLeastOne("http.max-name-length", http.maxNameLength());
         atLeastOne("http.max-reason-length", http.maxReasonLength());

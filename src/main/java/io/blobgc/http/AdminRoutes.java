@@ -26,6 +26,7 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
@@ -80,6 +81,7 @@ public final class AdminRoutes extends AllDirectives {
     private final String token;
     private final Inputs inputs;
     private final AllowedHosts hosts;
+    private final UploadGate uploads;
 
     public AdminRoutes(ActorSystem<?> system, BlobGc gc, AllowedHosts hosts) {
         this.system = system;
@@ -88,6 +90,7 @@ public final class AdminRoutes extends AllDirectives {
         this.token = gc.settings().httpToken();
         this.inputs = new Inputs(gc.settings());
         this.hosts = hosts;
+        this.uploads = new UploadGate(gc.settings().http(), gc.store());
     }
 
     // ---- request bodies
@@ -105,11 +108,23 @@ public final class AdminRoutes extends AllDirectives {
     static final class ApiError extends RuntimeException {
         final StatusCode status;
         final String code;
+        /** Seconds for a {@code Retry-After} header; 0: none. */
+        final long retryAfterSeconds;
 
         ApiError(StatusCode status, String code, String message) {
+            this(status, code, message, 0);
+        }
+
+        ApiError(StatusCode status, String code, String message, long retryAfterSeconds) {
             super(message, null, false, false);
             this.status = status;
             this.code = code;
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        HttpResponse response() {
+            HttpResponse r = error(status, code, getMessage());
+            return retryAfterSeconds > 0 ? r.addHeader(RetryAfter.create(retryAfterSeconds)) : r;
         }
 
         static ApiError badRequest(String message) {
@@ -281,11 +296,19 @@ public final class AdminRoutes extends AllDirectives {
             entity.discardBytes(mat);
             return CompletableFuture.completedFuture(tooLarge(declared.getAsLong() + " bytes"));
         }
+        UploadGate.Ticket ticket;
+        try {
+            ticket = uploads.admit(declared);
+        } catch (ApiError refused) {
+            entity.discardBytes(mat);
+            return CompletableFuture.completedFuture(refused.response());
+        }
         Path tmp;
         try {
             Files.createDirectories(inputs.limits().uploadDir());
             tmp = Files.createTempFile(inputs.limits().uploadDir(), UPLOAD_PREFIX, ".tmp");
         } catch (IOException e) {
+            ticket.release();
             entity.discardBytes(mat);
             log.error("cannot create an upload file under {}: {}", inputs.limits().uploadDir(), e.toString());
             return CompletableFuture.completedFuture(error(StatusCodes.INSUFFICIENT_STORAGE, "storage",
@@ -294,7 +317,10 @@ public final class AdminRoutes extends AllDirectives {
         MessageDigest md = BlobHash.sha256Digest();
         long[] size = {0};
         return entity.withSizeLimit(max).getDataBytes()
+                // a body that stops coming is cut after a window without bytes; a trickle, by the gate's pace check
+                .idleTimeout(inputs.limits().minUploadRateWindow())
                 .map(bytes -> {
+                    ticket.received(bytes.size());
                     for (java.nio.ByteBuffer b : bytes.getByteBuffers()) md.update(b);
                     size[0] += bytes.size();
                     return bytes;
@@ -313,9 +339,11 @@ public final class AdminRoutes extends AllDirectives {
                     return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", size[0], "dependencies", deps));
                 })
                 .exceptionally(e -> sizeExceeded(e) ? tooLarge("more than that")
+                        : idle(e) ? uploads.tooSlow().response()
                         : clientGone(e) ? error(StatusCodes.BAD_REQUEST, "aborted", "the upload ended before its last byte")
                         : failure(e))
                 .whenComplete((r, e) -> {
+                    ticket.release();
                     try {
                         Files.deleteIfExists(tmp);
                     } catch (IOException ignored) {
@@ -334,6 +362,13 @@ public final class AdminRoutes extends AllDirectives {
     private static boolean sizeExceeded(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof EntityStreamSizeException) return true;
+        }
+        return false;
+    }
+
+    private static boolean idle(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.pekko.stream.StreamIdleTimeoutException) return true;
         }
         return false;
     }
@@ -598,7 +633,9 @@ public final class AdminRoutes extends AllDirectives {
 
     private HttpResponse failure(Throwable t) {
         Throwable e = unwrap(t);
-        if (e instanceof ApiError a) return error(a.status, a.code, a.getMessage());
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ApiError a) return a.response(); // also from inside a stream (an upload's gate)
+        }
         if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "coordinator_unavailable",
                     "the coordinator did not answer within " + timeout.toSeconds() + " s (failover under way?)");
@@ -622,7 +659,7 @@ public final class AdminRoutes extends AllDirectives {
 
     private ExceptionHandler exceptions() {
         return ExceptionHandler.newBuilder()
-                .match(ApiError.class, e -> complete(error(e.status, e.code, e.getMessage())))
+                .match(ApiError.class, e -> complete(e.response()))
                 .match(IllegalArgumentException.class, e -> complete(error(StatusCodes.BAD_REQUEST, "bad_request",
                         e.getMessage())))
                 .match(Throwable.class, e -> complete(failure(e)))

@@ -39,6 +39,14 @@ public interface BlobStore {
      */
     long delete(BlobHash hash) throws IOException;
 
+    /**
+     * The bytes still free for new content, when the store can tell (uploads are refused below
+     * {@code blob-gc.http.min-free-space}); empty when it cannot (an object store).
+     */
+    default java.util.OptionalLong usableSpace() throws IOException {
+        return java.util.OptionalLong.empty();
+    }
+
     /** Every stored hash. */
     void list(Consumer<BlobHash> each) throws IOException;
 

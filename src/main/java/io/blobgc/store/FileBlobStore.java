@@ -33,6 +33,14 @@ public final class FileBlobStore implements BlobStore {
         return root;
     }
 
+    /** The free space of the file system the root is on (of its nearest existing ancestor before the first put). */
+    @Override
+    public java.util.OptionalLong usableSpace() throws IOException {
+        Path p = root;
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        return p == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Files.getFileStore(p).getUsableSpace());
+    }
+
     public Path pathOf(BlobHash hash) {
         String hex = hash.toHex();
         return root.resolve(hex.substring(0, 2)).resolve(hex.substring(2, 4)).resolve(hex);

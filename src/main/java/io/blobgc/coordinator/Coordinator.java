@@ -507,11 +507,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         CoordinatorCore.Decision<List<BlobHash>> d = core.storePage(s.ledger, c.after(), c.entries(), c.more(),
                 c.dryRun(), clock.millis(), settings.orphans().grace().toMillis());
         List<BlobHash> orphans = d.reply().apply(s.ledger);
-        if (orphans.isEmpty()) return Effect().noReply();
         if (d.events().isEmpty()) {
-            ctx.getLog().info("dry run: {} orphan(s) in the store would be deleted: {}", orphans.size(), orphans);
+            if (!orphans.isEmpty()) {
+                ctx.getLog().info("dry run: {} orphan(s) in the store would be deleted: {}", orphans.size(), orphans);
+            }
             return Effect().noReply();
         }
+        // persisted also when the page named no orphan: the event carries the walk's position (a restart resumes it)
+        if (orphans.isEmpty()) return Effect().persist(d.events()).thenNoReply();
         ctx.getLog().info("{} orphan(s) in the store (content the registry does not account for, older than {}) "
                 + "condemned for deletion", orphans.size(), settings.orphans().grace());
         return Effect().persist(d.events()).thenRun(st -> sweeper.tell(Sweeper.Wake.INSTANCE)).thenNoReply();

@@ -20,6 +20,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
@@ -176,10 +177,18 @@ public final class AdminRoutes extends AllDirectives {
                                 + "img-src 'self' data:; frame-ancestors 'none'")),
                 () -> concat(
                         pathSingleSlash(() -> getFromResource(DASHBOARD + "/index.html", ContentTypes.TEXT_HTML_UTF8)),
-                        pathPrefix("ui", () -> getFromResourceDirectory(DASHBOARD)))));
+                        // the dashboard's own files by name: pekko's getFromResourceDirectory logged a request's
+                        // decoded path at WARN, raw (a forged log line), and would serve any resource under it
+                        pathPrefix("ui", () -> path(PathMatchers.segment(), name -> UI_FILES.containsKey(name)
+                                ? getFromResource(DASHBOARD + "/" + name, UI_FILES.get(name))
+                                : reject())))));
     }
 
     private static final String DASHBOARD = "io/blobgc/dashboard";
+    private static final Map<String, ContentType> UI_FILES = Map.of(
+            "dashboard.js", MediaTypes.APPLICATION_JAVASCRIPT.toContentType(HttpCharsets.UTF_8),
+            "dashboard.css", MediaTypes.TEXT_CSS.toContentType(HttpCharsets.UTF_8),
+            "index.html", ContentTypes.TEXT_HTML_UTF8);
 
     private CompletionStage<HttpResponse> pins(Optional<String> offset, Optional<String> limit) {
         int from = intParam("offset", offset, 0, 0);

@@ -15,6 +15,7 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.store.BlobStore;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -168,19 +169,26 @@ public final class CoordinatorCore {
                 noContent.add(h);
             }
         }
-        // to a fixpoint: a caller accepted for a callee in this batch falls when that callee falls, whatever the order
-        for (boolean changed = true; changed; ) {
-            changed = false;
-            for (Registration r : given) {
-                if (rejected.contains(r.hash())) continue;
-                for (BlobHash d : r.dependencies()) {
-                    boolean inBatch = hashes.contains(d) && !rejected.contains(d);
-                    if (!inBatch && !l.hasContentInClosure(d)) {
-                        rejected.add(r.hash());
-                        changed = true;
-                        break;
-                    }
+        // to a fixpoint, whatever the order: a caller falls with a callee that has no content below it — outside the
+        // batch, or in it and refused. Each edge is looked at once and each callee's closure walked once, so a batch
+        // costs time linear in its size (issue 20: one request must not hold the coordinator for seconds)
+        Map<BlobHash, Boolean> contentBelow = new HashMap<>();
+        Map<BlobHash, List<BlobHash>> callersInBatch = new HashMap<>();
+        ArrayDeque<BlobHash> falling = new ArrayDeque<>(rejected);
+        for (Registration r : given) {
+            for (BlobHash d : r.dependencies()) {
+                if (hashes.contains(d)) {
+                    callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
+                } else if (!contentBelow.computeIfAbsent(d, l::hasContentInClosure) && rejected.add(r.hash())) {
+                    falling.add(r.hash());
                 }
+            }
+        }
+        while (!falling.isEmpty()) {
+            BlobHash d = falling.poll();
+            if (contentBelow.computeIfAbsent(d, l::hasContentInClosure)) continue;
+            for (BlobHash caller : callersInBatch.getOrDefault(d, List.of())) {
+                if (rejected.add(caller)) falling.add(caller);
             }
         }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
@@ -196,21 +204,23 @@ public final class CoordinatorCore {
         // caller): a coordinator warming up after a failover has not seen every member's holds yet (seed 514552: the
         // edge was registered before the holder's FULL report arrived, the holder crashed, and a successor deleted
         // the callee 3 s after that use)
+        Map<BlobHash, List<BlobHash>> calleesInBatch = new HashMap<>();
+        for (Registration r : accepted) {
+            calleesInBatch.computeIfAbsent(r.hash(), k -> new ArrayList<>()).addAll(r.dependencies());
+        }
         Set<BlobHash> reached = new LinkedHashSet<>();
         for (Registration r : accepted) if (inUse(l, r.hash())) reached.add(r.hash());
-        for (boolean grew = !reached.isEmpty(); grew; ) {
-            grew = false;
-            for (Registration r : accepted) {
-                if (reached.contains(r.hash())) grew |= reached.addAll(r.dependencies());
+        ArrayDeque<BlobHash> todo = new ArrayDeque<>(reached);
+        Set<BlobHash> usedCallees = new LinkedHashSet<>();
+        while (!todo.isEmpty()) {
+            for (BlobHash d : calleesInBatch.getOrDefault(todo.poll(), List.of())) {
+                usedCallees.add(d);
+                if (reached.add(d)) todo.add(d);
             }
         }
-        Set<BlobHash> used = new LinkedHashSet<>();
-        for (Registration r : accepted) {
-            if (!reached.contains(r.hash())) continue;
-            for (BlobHash d : r.dependencies()) used.addAll(l.waitingOutGrace(d));
-        }
+        List<BlobHash> used = l.waitingOutGrace(usedCallees); // one walk below all of them
         List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
-                : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(List.copyOf(used), now));
+                : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(used, now));
         return new Decision<>(events, st -> reply);
     }
 

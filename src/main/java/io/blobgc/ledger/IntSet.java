@@ -78,10 +78,15 @@ public final class IntSet {
         return true;
     }
 
-    /** Empties the set; a table grown very large by a burst goes back to a moderate one. */
+    /**
+     * Empties the set in time proportional to what it held: a table much larger than that (grown by a burst) is
+     * replaced by one sized for it, so clearing a set that a burst once grew costs no more than its next use.
+     */
     void clear() {
-        if (size == 0 && table.length <= 1 << 16) return;
-        if (table.length > 1 << 16) table = new int[1 << 16];
+        if (size == 0) return;
+        if (table.length > 64 && size * 4 < table.length) {
+            table = new int[capacityFor(size)];
+        }
         Arrays.fill(table, EMPTY);
         size = 0;
     }

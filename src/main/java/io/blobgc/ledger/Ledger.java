@@ -40,7 +40,6 @@ import java.util.TreeMap;
  */
 public final class Ledger {
 
-    private static final int[] NONE = new int[0];
 
     private final LedgerSettings settings;
 
@@ -54,8 +53,8 @@ public final class Ledger {
     /** COLLECTED blobs in the order they were collected: tombstones are pruned from the head. */
     private final IdTimeQueue collectedOrder = new IdTimeQueue();
     private final Map<Integer, Map<String, Pin>> operatorPins = new HashMap<>();
-    private final Map<Integer, int[]> deps = new HashMap<>();
-    private final Map<Integer, int[]> dependents = new HashMap<>();
+    private final Adjacency deps = new Adjacency();
+    private final Adjacency dependents = new Adjacency();
     private final Map<Integer, Integer> failedDeletions = new HashMap<>();
     private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
@@ -138,8 +137,8 @@ public final class Ledger {
                 if (d.equals(r.hash())) continue;
                 int dep = table.find(d);
                 if (dep < 0) dep = registerOne(d);
-                if (addEdge(deps, b, dep)) {
-                    addEdge(dependents, dep, b);
+                if (deps.add(b, dep)) {
+                    dependents.add(dep, b);
                     if (!cleanClosure.contains(dep)) uncache(b); // b's closure grew by one not known clean
                     table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
                     table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
@@ -147,7 +146,9 @@ public final class Ledger {
                     boolean used = isProtected(b);
                     dirty.add(dep);
                     if (used) usedSinceCycle.add(dep);
-                    markClosure(dep, used);
+                    // a callee held itself already keeps everything below it: a new caller changes nothing there
+                    // (a fan-in onto a held blob then costs O(1) per caller, not a walk of the callee's closure)
+                    if (!held(dep)) markClosure(dep, used);
                 }
             }
         }
@@ -168,23 +169,6 @@ public final class Ledger {
         }
         dirty.add(b);
         return b;
-    }
-
-    private static boolean addEdge(Map<Integer, int[]> edges, int from, int to) {
-        int[] list = edges.getOrDefault(from, NONE);
-        for (int x : list) if (x == to) return false;
-        int[] grown = Arrays.copyOf(list, list.length + 1);
-        grown[list.length] = to;
-        edges.put(from, grown);
-        return true;
-    }
-
-    private static void removeEdge(Map<Integer, int[]> edges, int from, int to) {
-        int[] list = edges.get(from);
-        if (list == null) return;
-        int[] kept = Arrays.stream(list).filter(x -> x != to).toArray();
-        if (kept.length == 0) edges.remove(from);
-        else edges.put(from, kept);
     }
 
     public void applyPinned(BlobHash hash, Pin pin) {
@@ -244,16 +228,16 @@ public final class Ledger {
 
     private void prune(int b) {
         setStatus(b, null);
-        for (int d : deps.getOrDefault(b, NONE)) {
-            removeEdge(dependents, d, b);
-            table.flag(d, BlobTable.FLAG_HAS_DEPENDENTS, dependents.containsKey(d));
+        for (int d : deps.targets(b)) {
+            dependents.remove(d, b);
+            table.flag(d, BlobTable.FLAG_HAS_DEPENDENTS, dependents.has(d));
         }
-        for (int p : dependents.getOrDefault(b, NONE)) {
-            removeEdge(deps, p, b);
-            table.flag(p, BlobTable.FLAG_HAS_DEPS, deps.containsKey(p));
+        for (int p : dependents.targets(b)) {
+            deps.remove(p, b);
+            table.flag(p, BlobTable.FLAG_HAS_DEPS, deps.has(p));
         }
-        deps.remove(b);
-        dependents.remove(b);
+        deps.removeAll(b);
+        dependents.removeAll(b);
         failedDeletions.remove(b);
         nodePins.remove(b);
         closureDirty.remove(b); // its id may be reused: the new blob's closure is not marked
@@ -293,8 +277,17 @@ public final class Ledger {
 
     /** The blobs a use of {@code hash} keeps alive (it and its callees) that are UNREFERENCED or MARKED now. */
     public List<BlobHash> waitingOutGrace(BlobHash hash) {
-        int b = table.find(hash);
-        return b < 0 ? List.of() : inClosure(b, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
+        return waitingOutGrace(List.of(hash));
+    }
+
+    /** {@link #waitingOutGrace(BlobHash)} of each of {@code hashes}, in one walk (a blob below several once). */
+    public List<BlobHash> waitingOutGrace(Collection<BlobHash> hashes) {
+        List<Integer> ids = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            int b = table.find(h);
+            if (b >= 0) ids.add(b);
+        }
+        return inClosure(ids, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
     }
 
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */
@@ -486,7 +479,7 @@ public final class Ledger {
         }
         ArrayDeque<Integer> falling = new ArrayDeque<>();
         for (int b : candidates.toArray()) {
-            for (int p : dependents.getOrDefault(b, NONE)) {
+            for (int p : dependents.targets(b)) {
                 if (!candidates.contains(p)) {
                     falling.add(b);
                     break;
@@ -497,7 +490,7 @@ public final class Ledger {
             int b = falling.poll();
             if (!candidates.remove(b)) continue;
             // b stays: its callees among the candidates now have a dependent that stays
-            for (int d : deps.getOrDefault(b, NONE)) if (candidates.contains(d)) falling.add(d);
+            for (int d : deps.targets(b)) if (candidates.contains(d)) falling.add(d);
         }
         List<BlobHash> pruned = new ArrayList<>();
         for (int i = 0; i < collectedOrder.size(); i++) {
@@ -643,7 +636,7 @@ public final class Ledger {
         todo.add(b);
         while (!todo.isEmpty()) {
             int x = todo.poll();
-            for (int p : dependents.getOrDefault(x, NONE)) {
+            for (int p : dependents.targets(x)) {
                 if (cameFrom.containsKey(p) || no.contains(p)) continue;
                 cameFrom.put(p, x);
                 if (held(p) || yes.contains(p)) {
@@ -861,20 +854,25 @@ public final class Ledger {
         ArrayDeque<Integer> todo = new ArrayDeque<>();
         todo.add(b);
         while (!todo.isEmpty()) {
-            for (int p : dependents.getOrDefault(todo.poll(), NONE)) if (cleanClosure.remove(p)) todo.add(p);
+            for (int p : dependents.targets(todo.poll())) if (cleanClosure.remove(p)) todo.add(p);
         }
     }
 
     /** The blobs in {@code b}'s dependency closure (itself included) whose status passes {@code which}. */
     private List<BlobHash> inClosure(int b, java.util.function.Predicate<BlobStatus> which) {
+        return inClosure(List.of(b), which);
+    }
+
+    /** The blobs in the dependency closures of {@code roots} (themselves included) whose status passes {@code which}. */
+    private List<BlobHash> inClosure(Collection<Integer> roots, java.util.function.Predicate<BlobStatus> which) {
         List<BlobHash> out = new ArrayList<>();
-        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
+        ArrayDeque<Integer> todo = new ArrayDeque<>(roots);
         IntSet seen = new IntSet();
         while (!todo.isEmpty()) {
             int x = todo.poll();
             if (!seen.add(x)) continue;
             if (which.test(table.status(x))) out.add(table.hash(x));
-            for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
+            for (int d : deps.targets(x)) todo.add(d);
         }
         return out;
     }
@@ -905,7 +903,7 @@ public final class Ledger {
             if (cleanClosure.contains(x) || !seen.add(x)) continue;
             BlobStatus s = table.status(x);
             if (s == BlobStatus.DELETING || s == BlobStatus.COLLECTED) return false;
-            for (int d : deps.getOrDefault(x, NONE)) todo.add(d);
+            for (int d : deps.targets(x)) todo.add(d);
         }
         for (int x : seen.toArray()) cleanClosure.add(x); // each closure below them is clean too
         return true;
@@ -980,7 +978,7 @@ public final class Ledger {
             int x = todo.poll();
             if (used ? !closureUsed.add(x) : !closureDirty.add(x)) continue;
             if (used) closureDirty.add(x);
-            for (int d : deps.getOrDefault(x, NONE)) {
+            for (int d : deps.targets(x)) {
                 dirty.add(d);
                 if (used) usedSinceCycle.add(d);
                 todo.add(d);
@@ -1076,8 +1074,8 @@ public final class Ledger {
         return Optional.of(new BlobInfo(hash, s, unref ? table.time(b) : null,
                 decided && table.cycle(b) > 0 ? table.cycle(b) : null,
                 s == BlobStatus.COLLECTED ? table.time(b) : null, deletionStartedAt.get(b),
-                refBy, List.copyOf(pins.values()), pinBy, hashes(deps.getOrDefault(b, NONE)),
-                hashes(dependents.getOrDefault(b, NONE)), failedDeletions.getOrDefault(b, 0)));
+                refBy, List.copyOf(pins.values()), pinBy, hashes(deps.targets(b)),
+                hashes(dependents.targets(b)), failedDeletions.getOrDefault(b, 0)));
     }
 
     public Optional<BlobStatus> status(BlobHash hash) {
@@ -1193,7 +1191,7 @@ public final class Ledger {
             BlobHash h = table.hash(b);
             packed.putLong(h.w0()).putLong(h.w1()).putLong(h.w2()).putLong(h.w3());
             packed.put(table.status(b).code()).putLong(table.time(b)).putInt((int) table.cycle(b));
-            int[] d = deps.get(b);
+            int[] d = deps.has(b) ? deps.targets(b) : null;
             Map<String, Pin> pins = operatorPins.get(b);
             int failed = failedDeletions.getOrDefault(b, 0);
             Long started = deletionStartedAt.get(b);
@@ -1245,8 +1243,8 @@ public final class Ledger {
             }
             for (BlobHash d : e.dependencies()) {
                 int dep = l.table.find(d);
-                if (dep >= 0 && addEdge(l.deps, b, dep)) {
-                    addEdge(l.dependents, dep, b);
+                if (dep >= 0 && l.deps.add(b, dep)) {
+                    l.dependents.add(dep, b);
                     l.table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
                     l.table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
                 }

@@ -8,6 +8,7 @@ import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -96,6 +97,31 @@ class CoordinatorCoreTest {
         // a successor that recovers from the journal before the next cycle sees the use
         Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
         assertEquals(BlobStatus.ACTIVE, successor.status(x).orElseThrow());
+    }
+
+    /**
+     * Issue 20, item 2: in one batch, a caller falls with its callee whatever the order they are listed in — here a
+     * chain listed callers first, its bottom without content, so that they fall one after the other — and a callee
+     * held by a caller in use is used once however many callers reach it (the batch is decided in time linear in its
+     * size; `blob-gc bench-registrations` measures it).
+     */
+    @Test
+    void aBatchFallsAsAWholeWhateverItsOrder() {
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(ledger, null, now);
+        List<BlobHash> chain = new ArrayList<>();
+        for (int i = 0; i <= 500; i++) chain.add(BlobHash.sha256(("link " + i).getBytes()));
+        List<Registration> batch = new ArrayList<>();
+        for (int i = 0; i < 500; i++) batch.add(new Registration(chain.get(i), List.of(chain.get(i + 1))));
+        BlobHash bottom = chain.get(500);
+        var refused = run(core.register(ledger, batch, h -> !h.equals(bottom), now));
+        assertEquals(List.of(), refused.accepted());
+        assertEquals(Set.copyOf(chain.subList(0, 500)), Set.copyOf(refused.rejected()));
+        for (BlobHash h : chain) assertTrue(ledger.status(h).isEmpty(), "nothing registered");
+        // with the bottom listed too (its content stored), the whole chain is accepted in the same order
+        List<Registration> whole = new ArrayList<>(batch);
+        whole.add(Registration.of(bottom));
+        assertEquals(Set.copyOf(chain), Set.copyOf(run(core.register(ledger, whole, h -> true, now)).accepted()));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.blobgc;
 
 import com.typesafe.config.Config;
 import io.blobgc.coordinator.Coordinator;
+import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
 import io.blobgc.ledger.BlobStatus;
@@ -224,6 +225,10 @@ public final class BlobGc implements Extension {
      * ({@link Coordinator.Registered#noContent()}).
      */
     public CompletionStage<Coordinator.Registered> register(List<Registration> registrations) {
+        if (registrations == null || CoordinatorCore.items(registrations) > CoordinatorCore.MAX_REGISTRATION_ITEMS) {
+            throw new IllegalArgumentException("a registration carries at most "
+                    + CoordinatorCore.MAX_REGISTRATION_ITEMS + " hashes and edges: split it");
+        }
         return AskPattern.ask(coordinator, r -> new Coordinator.Register(registrations, r), settings.askTimeout(),
                 system.scheduler());
     }

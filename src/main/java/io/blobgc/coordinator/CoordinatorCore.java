@@ -60,6 +60,11 @@ public final class CoordinatorCore {
     public static final int MAX_PAGE = 1000;
     /** The most blobs the sweeper is handed in one batch: a larger {@code max} is cut to it. */
     public static final int MAX_DELETION_BATCH = 10_000;
+    /**
+     * The most hashes and edges one registration may carry, all together: a larger one is refused as a whole (the
+     * admin API allows far fewer, {@code http.max-hashes}); it keeps one message from holding the coordinator long.
+     */
+    public static final int MAX_REGISTRATION_ITEMS = 100_000;
 
     /** The longest operator pin TTL (100 years): beyond it, use no TTL. */
     public static final long MAX_PIN_TTL_MS = 100L * 365 * 24 * 3_600_000L;
@@ -159,6 +164,10 @@ public final class CoordinatorCore {
                 : registrations.stream().filter(Objects::nonNull).toList();
         Set<BlobHash> hashes = new LinkedHashSet<>();
         for (Registration r : given) hashes.add(r.hash());
+        if (items(given) > MAX_REGISTRATION_ITEMS) {
+            Registered tooLarge = new Registered(List.of(), List.copyOf(hashes), List.of());
+            return Decision.answer(st -> tooLarge);
+        }
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
         List<BlobHash> noContent = new ArrayList<>();
         for (BlobHash h : hashes) {
@@ -222,6 +231,13 @@ public final class CoordinatorCore {
         List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
                 : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(used, now));
         return new Decision<>(events, st -> reply);
+    }
+
+    /** The hashes and edges of a registration, all together (what {@link #MAX_REGISTRATION_ITEMS} bounds). */
+    public static long items(List<Registration> registrations) {
+        long n = 0;
+        for (Registration r : registrations) if (r != null) n += 1 + r.dependencies().size();
+        return n;
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */

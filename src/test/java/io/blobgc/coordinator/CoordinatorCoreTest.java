@@ -124,6 +124,22 @@ class CoordinatorCoreTest {
         assertEquals(Set.copyOf(chain), Set.copyOf(run(core.register(ledger, whole, h -> true, now)).accepted()));
     }
 
+    /** Issue 20, item 2: one registration larger than the coordinator's bound is refused as a whole, unapplied. */
+    @Test
+    void aRegistrationBeyondTheBoundIsRefusedAsAWhole() {
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(ledger, null, now);
+        BlobHash callee = BlobHash.sha256("callee".getBytes());
+        List<BlobHash> callees = java.util.Collections.nCopies(CoordinatorCore.MAX_REGISTRATION_ITEMS, callee);
+        BlobHash caller = BlobHash.sha256("caller".getBytes());
+        var d = core.register(ledger, List.of(Registration.of(callee), new Registration(caller, callees)), h -> true, now);
+        assertTrue(d.events().isEmpty(), "nothing persisted");
+        var reply = run(d);
+        assertEquals(List.of(), reply.accepted());
+        assertEquals(List.of(callee, caller), reply.rejected());
+        assertTrue(ledger.status(caller).isEmpty());
+    }
+
     /**
      * Issue 19, defect 1: a registration gives content only to a hash whose content is in the store — a new hash, or
      * a COLLECTED one uploaded again — and is refused, naming the hash, when it is not there.

@@ -232,6 +232,70 @@ class ManagementTest {
         }
     }
 
+    /**
+     * The hostile-input sweep over Management's routes (issue 20): with a token set, every route answers hostile
+     * requests — no or a wrong token, a foreign Host, cross-site forms, malformed addresses and bodies, wrong methods,
+     * traversal, oversized headers — with a 4xx and changes nothing: the node stays Up, the only member.
+     */
+    @Test
+    void hostileInputOnEveryManagementRouteGetsA4xxAndChangesNothing() throws Exception {
+        ActorSystem<Void> s = node("blob-gc.http.token = s3cret");
+        try {
+            URI base = Management.start(s);
+            int port = base.getPort();
+            String self = java.net.URLEncoder.encode(selfAddress(base), java.nio.charset.StandardCharsets.UTF_8);
+            String host = "Host: 127.0.0.1:" + port;
+            String auth = "\nAuthorization: Bearer s3cret";
+            List<String[]> cases = new java.util.ArrayList<>(); // {what, head, body}
+            for (String m : List.of("PUT", "DELETE")) {
+                cases.add(new String[]{m + " self, no token", form(m, "/cluster/members/" + self, host, "operation=Leave"), "operation=Leave"});
+                cases.add(new String[]{m + " self, wrong token", form(m, "/cluster/members/" + self, host
+                        + "\nAuthorization: Bearer s3creT", "operation=Leave"), "operation=Leave"});
+                cases.add(new String[]{m + " self, foreign host", form(m, "/cluster/members/" + self,
+                        "Host: evil.example" + auth, "operation=Down"), "operation=Down"});
+            }
+            cases.add(new String[]{"join, no token", form("POST", "/cluster/members", host, "address=" + self), "address=" + self});
+            cases.add(new String[]{"full shutdown, no token", form("PUT", "/cluster", host,
+                    "operation=Prepare-for-full-shutdown"), "operation=Prepare-for-full-shutdown"});
+            cases.add(new String[]{"full shutdown, basic auth", form("PUT", "/cluster", host
+                    + "\nAuthorization: Basic czNjcmV0", "operation=Prepare-for-full-shutdown"), "operation=Prepare-for-full-shutdown"});
+            cases.add(new String[]{"bearer without a token", form("PUT", "/cluster/members/" + self, host
+                    + "\nAuthorization: Bearer ", "operation=Leave"), "operation=Leave"});
+            cases.add(new String[]{"garbage address", form("PUT", "/cluster/members/%00%0d%0a" + "x".repeat(300), host + auth,
+                    "operation=Leave"), "operation=Leave"});
+            cases.add(new String[]{"unknown operation", form("PUT", "/cluster/members/" + self, host + auth,
+                    "operation=Explode"), "operation=Explode"});
+            cases.add(new String[]{"no operation", form("PUT", "/cluster/members/" + self, host + auth, "x=y"), "x=y"});
+            cases.add(new String[]{"join garbage", form("POST", "/cluster/members", host + auth, "address=%%%"), "address=%%%"});
+            cases.add(new String[]{"traversal", "GET /cluster/../../etc/passwd HTTP/1.1\n" + host, null});
+            cases.add(new String[]{"encoded traversal", "GET /cluster/members/..%2F..%2Fetc%2Fpasswd HTTP/1.1\n" + host, null});
+            cases.add(new String[]{"unknown route", "GET /cluster/nothing HTTP/1.1\n" + host, null});
+            cases.add(new String[]{"shards of nothing", "GET /cluster/shards/%0d%0aFORGED HTTP/1.1\n" + host, null});
+            cases.add(new String[]{"wrong method on /alive", "DELETE /alive HTTP/1.1\n" + host + auth, null});
+            cases.add(new String[]{"huge header", "GET /ready HTTP/1.1\n" + host + "\nX-Big: " + "a".repeat(40_000), null});
+            cases.add(new String[]{"absurd length", "PUT /cluster/members/" + self + " HTTP/1.1\n" + host + auth
+                    + "\nContent-Type: application/x-www-form-urlencoded\nContent-Length: 99999999999999999999", null});
+            cases.add(new String[]{"json instead of a form", "PUT /cluster/members/" + self + " HTTP/1.1\n" + host
+                    + "\nContent-Type: application/json\nContent-Length: 23", "{\"operation\":\"Leave\"}"});
+            StringBuilder wrong = new StringBuilder();
+            for (String[] c : cases) {
+                RawHttp.Answer a = send(port, c[1], c[2]);
+                if (a.status() < 400 || a.status() >= 500) {
+                    wrong.append(c[0]).append(" -> ").append(a.status()).append(' ')
+                            .append(a.text().lines().findFirst().orElse("")).append('\n');
+                }
+            }
+            assertEquals("", wrong.toString(), "hostile requests that did not get a 4xx");
+            assertStillUp(s);
+            int members = 0;
+            for (var ignored : Cluster.get(s).state().getMembers()) members++;
+            assertEquals(1, members, "still the only member");
+        } finally {
+            s.terminate();
+            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aSlowRequestHeadIsCutOffAtTheHeaderTimeout() throws Exception {
         ActorSystem<Void> s = node("blob-gc.http.header-timeout = 1s");

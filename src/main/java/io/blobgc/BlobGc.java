@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.stream.javadsl.Tcp;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,12 +36,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * The one entry point for an embedding application: {@code BlobGc.get(system)} creates the journal schema when
- * missing, starts the coordinator singleton (and its proxy) and this node's {@link NodeReporter}, all from
- * {@code blob-gc { … }} in the configuration.
+ * The one entry point for an embedding application. {@code BlobGc.start(system)} creates the journal schema when
+ * missing, binds the admin API when {@code blob-gc.http.enabled} (off unless configured; {@code blob-gc node} turns
+ * it on), then starts the coordinator singleton (and its proxy) and this node's {@link NodeReporter}, all from
+ * {@code blob-gc { … }} in the configuration — on a blocking thread, completing when the node serves. It cannot
+ * half-start: what can fail (settings, the schema, the port) is done before any actor starts, and the server is
+ * unbound again if an actor cannot start; a failed start can be retried. Everything stops with the actor system
+ * (CoordinatedShutdown unbinds the server). {@code BlobGc.get(system)} does the same, blocking, and returns the
+ * running instance after that.
  *
  * <pre>{@code
- * BlobGc gc = BlobGc.get(system);
+ * BlobGc gc = BlobGc.start(system).toCompletableFuture().join();
  * gc.acquire(self, hash).thenAccept(r -> ...);   // S6: fenced against a concurrent deletion
  * gc.release(self, hash);                          // or let the holder actor stop
  * }</pre>
@@ -56,28 +62,66 @@ public final class BlobGc implements Extension {
 
     private static final Id ID = new Id();
 
+    /**
+     * Starts blob-gc on this node (once: later calls return the running instance), blocking until it serves; throws
+     * what {@link #start} fails with. From an actor, prefer {@link #start}.
+     */
     public static BlobGc get(ActorSystem<?> system) {
-        return ID.apply(system);
+        try {
+            return start(system).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
+    }
+
+    /**
+     * Starts blob-gc on this node without blocking the caller: completes with the running instance once it serves,
+     * or exceptionally (a taken port, an unreachable journal database) with nothing left running — and then a later
+     * call tries again. Invalid settings fail it for good (they are read when the actor system first asks).
+     */
+    public static CompletionStage<BlobGc> start(ActorSystem<?> system) {
+        return ID.apply(system).startOnce();
     }
 
     private final ActorSystem<?> system;
     private final BlobGcSettings settings;
     private final BlobStore store;
-    private final ActorRef<Coordinator.Command> coordinator;
-    private final ActorRef<NodeReporter.Message> reporter;
-    private final InetSocketAddress http;
+    // set by the start, before `started` (volatile) and before the start's future completes: both publish them
+    private ActorRef<Coordinator.Command> coordinator;
+    private ActorRef<NodeReporter.Message> reporter;
+    private InetSocketAddress http;
     private volatile boolean reporterStopped;
+    /** Set last: the admin API, bound first, answers 503 until then (and sees every field once it is set). */
+    private volatile boolean started;
+    /** The start under way or done; replaced when it failed. */
+    private CompletableFuture<BlobGc> starting;
 
+    /** Reads the settings and makes the store; starts nothing ({@link #start} does). */
     private BlobGc(ActorSystem<?> system) {
         this.system = system;
-        Config config = system.settings().config();
-        this.settings = BlobGcSettings.from(config);
+        this.settings = BlobGcSettings.from(system.settings().config());
         this.store = createStore(settings);
+    }
+
+    private synchronized CompletionStage<BlobGc> startOnce() {
+        if (starting == null || starting.isCompletedExceptionally()) {
+            starting = CompletableFuture.supplyAsync(this::startNow,
+                    system.dispatchers().lookup(DispatcherSelector.blocking()));
+        }
+        return starting;
+    }
+
+    /**
+     * What can fail comes first — the schema, the settings' consistency with this member, the port — so that a
+     * failure leaves nothing running; the server is unbound again if an actor cannot start.
+     */
+    private BlobGc startNow() {
+        Config config = system.settings().config();
         if (settings.createSchema()) {
             String db = config.getString(settings.journalPluginId() + ".use-shared-db");
             JournalSchema.ensure(config.getConfig("pekko-persistence-jdbc.shared-databases." + db));
         }
-        this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC());
         Cluster cluster = Cluster.get(system);
         boolean expected = settings.nodeRole().isEmpty() || cluster.selfMember().hasRole(settings.nodeRole());
         if (expected && !settings.reporterEnabled()) {
@@ -88,29 +132,44 @@ public final class BlobGc implements Extension {
                     : "it has the role '" + settings.nodeRole() + "'") + "). Give the members that run VMs a role, "
                     + "set blob-gc.node-role to it, and leave it off this member");
         }
-        boolean reports = expected;
+        // the port first: when it is taken, nothing has started yet (no half-started node)
+        Tcp.ServerBinding binding = settings.httpEnabled() ? AdminServer.start(system, this) : null;
+        try {
+            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC());
+            this.reporter = expected ? startReporter(system, cluster) : null;
+        } catch (RuntimeException e) {
+            if (binding != null) binding.unbind();
+            throw e;
+        }
+        this.http = binding == null ? null : binding.localAddress();
+        this.started = true;
+        return this;
+    }
+
+    private ActorRef<NodeReporter.Message> startReporter(ActorSystem<?> system, Cluster cluster) {
         // resume: a message that throws is dropped and the view kept (a restart would forget what every frame holds
         // while the frames go on using it); only an Error stops it, and then /health/ready says so
-        this.reporter = reports
-                ? system.systemActorOf(Behaviors.supervise(NodeReporter.create(
+        ActorRef<NodeReporter.Message> r = system.systemActorOf(Behaviors.supervise(NodeReporter.create(
                         NodeIds.of(cluster.selfMember().uniqueAddress()), coordinator, settings, createSource(settings)))
-                        .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty())
-                : null;
-        if (reporter != null) {
-            system.systemActorOf(Behaviors.<Void>setup(ctx -> {
-                ctx.watch(reporter);
-                return Behaviors.receive(Void.class).onSignal(Terminated.class, t -> {
-                    reporterStopped = true;
-                    if (org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent()) {
-                        return Behaviors.stopped(); // the node is stopping: nothing to tell
-                    }
-                    ctx.getLog().error("this node's blob-gc reporter stopped: the node reports nothing (the coordinator "
-                            + "will see it STALE) and /health/ready answers 503; restart the node");
-                    return Behaviors.stopped();
-                }).build();
-            }), "blob-gc-reporter-watch", Props.empty());
-        }
-        this.http = settings.httpEnabled() ? AdminServer.start(system, this) : null;
+                .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty());
+        system.systemActorOf(Behaviors.<Void>setup(ctx -> {
+            ctx.watch(r);
+            return Behaviors.receive(Void.class).onSignal(Terminated.class, t -> {
+                reporterStopped = true;
+                if (org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent()) {
+                    return Behaviors.stopped(); // the node is stopping: nothing to tell
+                }
+                ctx.getLog().error("this node's blob-gc reporter stopped: the node reports nothing (the coordinator "
+                        + "will see it STALE) and /health/ready answers 503; restart the node");
+                return Behaviors.stopped();
+            }).build();
+        }), "blob-gc-reporter-watch", Props.empty());
+        return r;
+    }
+
+    /** Whether this node's blob-gc has started (its admin API answers 503 before). */
+    public boolean started() {
+        return started;
     }
 
     /** Where the admin API listens, or null when {@code blob-gc.http.enabled = off}. */

@@ -49,6 +49,7 @@ public final class LocalCluster {
                   stale-report-threshold = %8$s
                   data-dir = "%1$s"
                   store.root = "%1$s/blobs"
+                  http.enabled = on
                   http.port = %4$d
                 }
                 pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"

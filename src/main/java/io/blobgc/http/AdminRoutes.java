@@ -133,7 +133,15 @@ public final class AdminRoutes extends AllDirectives {
         }
     }
 
+    /** Every route; until blob-gc has started (the server is bound first), 503 "starting" for all of them. */
     public Route route() {
+        Route routes = routes();
+        Route starting = complete(error(StatusCodes.SERVICE_UNAVAILABLE, "starting", "blob-gc is starting on this node")
+                .addHeader(RetryAfter.create(1L)));
+        return extractRequestContext(ctx -> gc.started() ? routes : starting);
+    }
+
+    private Route routes() {
         return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> hostChecked(() -> concat(
                 dashboard(),
                 pathPrefix("v1", () -> concat(

@@ -64,8 +64,11 @@ public final class AdminServer {
     private AdminServer() {
     }
 
-    /** Binds and waits for the binding; a clear exception when the port is taken or the token rule is broken. */
-    public static InetSocketAddress start(ActorSystem<?> system, BlobGc gc) {
+    /**
+     * Binds and waits for the binding; a clear exception when the port is taken or the token rule is broken. The
+     * routes answer 503 until {@link BlobGc#started()}.
+     */
+    public static Tcp.ServerBinding start(ActorSystem<?> system, BlobGc gc) {
         String host = gc.settings().httpHost();
         int port = gc.settings().httpPort();
         BlobGcSettings.HttpEdge edge = gc.settings().http();
@@ -90,7 +93,7 @@ public final class AdminServer {
      * timeout, max connections, backlog) and unbinds it in CoordinatedShutdown's service-unbind phase; waits for the
      * binding. The admin API and Pekko Management ({@link Management}) are both served this way.
      */
-    static InetSocketAddress bind(ActorSystem<?> system, String what, String unbindTask, String host, int port,
+    static Tcp.ServerBinding bind(ActorSystem<?> system, String what, String unbindTask, String host, int port,
                                   BlobGcSettings.HttpEdge edge, Flow<HttpRequest, HttpResponse, NotUsed> handler) {
         ServerSettings server = ServerSettings.create(Adapter.toClassic(system));
         LoggingAdapter httpLog = new ClientFaultsAtDebug();
@@ -106,7 +109,7 @@ public final class AdminServer {
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), unbindTask,
                     () -> binding.unbind().thenApply(x -> Done.getInstance()));
             system.log().info("blob-gc {} on http://{}:{}", what, host, binding.localAddress().getPort());
-            return binding.localAddress();
+            return binding;
         } catch (Exception e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("cannot serve the " + what + " on " + host + ":" + port + ": "

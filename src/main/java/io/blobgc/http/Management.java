@@ -83,7 +83,7 @@ public final class Management {
         }
         Route guarded = Edge.hostChecked(hosts, "Pekko Management", () -> routes);
         InetSocketAddress bound = AdminServer.bind(system, "Pekko Management (cluster routes, /ready, /alive)",
-                "blob-gc-management-unbind", bindHost, port, edge, guarded.flow(system));
+                "blob-gc-management-unbind", bindHost, port, edge, guarded.flow(system)).localAddress();
         String uriHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         return URI.create("http://" + uriHost + ":" + bound.getPort());
     }

@@ -58,7 +58,6 @@ class EmbedTest {
                   stale-report-threshold = 5s
                   data-dir = "%1$s"
                   store.root = "%1$s/blobs"
-                  http.enabled = off
                 }
                 pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;WRITE_DELAY=0"
                 """.formatted(dir)).withFallback(ConfigFactory.load());
@@ -69,7 +68,8 @@ class EmbedTest {
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
             await("this node Up", () -> cluster.selfMember().status() == MemberStatus.up());
 
-            BlobGc gc = BlobGc.get(system);
+            BlobGc gc = BlobGc.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(null, gc.httpAddress(), "an embedder opens no admin port unless it asks");
             byte[] calleeBytes = "callee".getBytes(StandardCharsets.UTF_8);
             byte[] callerBytes = "caller, which calls callee".getBytes(StandardCharsets.UTF_8);
             byte[] thirdBytes = "a third blob nobody uses".getBytes(StandardCharsets.UTF_8);

@@ -5,10 +5,14 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
+import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.ActiveSetSource;
 import io.blobgc.node.NodeReporter;
+import io.blobgc.node.ReporterCore;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -30,6 +34,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -208,6 +214,119 @@ public final class BlobGc implements Extension {
 
     public void release(ActorRef<?> holder, BlobHash hash) {
         requireReporter().tell(new NodeReporter.Release(holder, hash));
+    }
+
+    /**
+     * Holds {@code hash} (and its callees) for a holder that is not an actor: completes with a {@link Hold} once the
+     * acquire fence answered ACQUIRED — close it to release — or fails with {@link NotHeldException} carrying the
+     * answer (GONE: upload again, listed in {@code gone}; UNAVAILABLE: retry).
+     */
+    public CompletionStage<Hold> hold(BlobHash hash) {
+        Hold h = new Hold(hash);
+        return AskPattern.<NodeReporter.Message, Coordinator.AcquireReply>ask(requireReporter(),
+                r -> new NodeReporter.Acquire(h, hash, r), settings.acquireTimeout().plus(settings.askTimeout()),
+                system.scheduler()).thenApply(reply -> {
+            if (reply.result() != Coordinator.AcquireResult.ACQUIRED) throw new NotHeldException(reply);
+            return h;
+        });
+    }
+
+    /** A hold taken by {@link #hold}: the blob and its callees are not deleted until it is closed. */
+    public final class Hold implements AutoCloseable {
+        private final BlobHash hash;
+        private boolean released;
+
+        private Hold(BlobHash hash) {
+            this.hash = hash;
+        }
+
+        public BlobHash hash() {
+            return hash;
+        }
+
+        /** Releases the hold (once); completes when this node's reporter has applied it (its next report drops it). */
+        public synchronized CompletionStage<org.apache.pekko.Done> release() {
+            if (released) return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+            released = true;
+            return AskPattern.ask(requireReporter(), r -> new NodeReporter.Release(this, hash, r),
+                    settings.askTimeout(), system.scheduler());
+        }
+
+        /** {@link #release()}, waiting for its acknowledgement (at most {@code coordinator.ask-timeout}). */
+        @Override
+        public void close() {
+            release().toCompletableFuture().join();
+        }
+
+        @Override
+        public String toString() {
+            return "Hold[" + hash + "]";
+        }
+    }
+
+    /** What an acquire answered when it did not hold the blob. */
+    public static final class NotHeldException extends RuntimeException {
+        private final Coordinator.AcquireReply reply;
+
+        NotHeldException(Coordinator.AcquireReply reply) {
+            super(reply.result() + " for " + reply.hash() + (reply.gone().isEmpty() ? "" : ", gone: " + reply.gone())
+                    + (reply.message() == null ? "" : ": " + reply.message()), null, false, false);
+            this.reply = reply;
+        }
+
+        public Coordinator.AcquireReply reply() {
+            return reply;
+        }
+    }
+
+    /** What the coordinator knows of {@code hash}: empty when it does not know it (never registered, or pruned). */
+    public CompletionStage<Optional<BlobInfo>> blob(BlobHash hash) {
+        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(coordinator,
+                r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler())
+                .thenApply(b -> Optional.ofNullable(b.info()));
+    }
+
+    /** Runs a GC cycle now (a dry run decides and records what it would do, and changes nothing). */
+    public CompletionStage<CycleOutcome> runCycle(boolean dryRun) {
+        return AskPattern.ask(coordinator, r -> new Coordinator.RunCycleNow(dryRun, r), settings.askTimeout(),
+                system.scheduler());
+    }
+
+    /** The last {@code limit} cycles, newest first (at most {@code history-size}). */
+    public CompletionStage<List<HistoryEntry>> history(int limit) {
+        return AskPattern.<Coordinator.Command, Coordinator.History>ask(coordinator,
+                r -> new Coordinator.GetHistory(limit, r), settings.askTimeout(), system.scheduler())
+                .thenApply(Coordinator.History::entries);
+    }
+
+    /** A page of the operator pins, newest first ({@code limit} at most 1,000). */
+    public CompletionStage<Coordinator.Pins> pins(int offset, int limit) {
+        return AskPattern.ask(coordinator, r -> new Coordinator.GetPins(offset, limit, r), settings.askTimeout(),
+                system.scheduler());
+    }
+
+    /** A node pin: this node holds {@code hash} until {@link #unpinOnNode}; through the acquire fence (GONE: upload). */
+    public CompletionStage<Coordinator.AcquireReply> pinOnNode(BlobHash hash) {
+        return AskPattern.ask(requireReporter(), r -> new NodeReporter.PinLocal(hash, r),
+                settings.acquireTimeout().plus(settings.askTimeout()), system.scheduler());
+    }
+
+    public void unpinOnNode(BlobHash hash) {
+        requireReporter().tell(new NodeReporter.UnpinLocal(hash));
+    }
+
+    /**
+     * Sets the lease of a holder outside this JVM (an out-of-process VM) to {@code hashes} and {@code pins}; it lasts
+     * {@code ttl} unless set again. New hashes and pins go through the acquire fence: the reply says what is held.
+     */
+    public CompletionStage<ReporterCore.LeaseReply> lease(String holder, Set<BlobHash> hashes, Set<BlobHash> pins,
+                                                         Duration ttl) {
+        return AskPattern.ask(requireReporter(), r -> new NodeReporter.SetLease(holder, hashes, pins, ttl, r),
+                settings.acquireTimeout().plus(settings.askTimeout()), system.scheduler());
+    }
+
+    public void dropLease(String holder) {
+        requireReporter().tell(new NodeReporter.DropLease(holder));
     }
 
     /**

@@ -60,7 +60,11 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
             implements Message {
     }
 
-    public record Release(Object holder, BlobHash hash) implements Message {
+    /** {@code holder} stops using {@code hash}; {@code replyTo} (may be null) is told once the release is applied. */
+    public record Release(Object holder, BlobHash hash, ActorRef<org.apache.pekko.Done> replyTo) implements Message {
+        public Release(Object holder, BlobHash hash) {
+            this(holder, hash, null);
+        }
     }
 
     public record Register(List<Registration> registrations, ActorRef<Coordinator.Registered> replyTo)
@@ -163,7 +167,11 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                 .onMessage(AcquireAnswered.class, m -> run(m.reply() != null
                         ? core.acquireAnswered(m.ask(), m.reply())
                         : core.acquireFailed(m.ask(), String.valueOf(m.failure().getMessage()))))
-                .onMessage(Release.class, m -> run(core.release(m.holder(), m.hash())))
+                .onMessage(Release.class, m -> {
+                    Behavior<Message> next = run(core.release(m.holder(), m.hash()));
+                    if (m.replyTo() != null) m.replyTo().tell(org.apache.pekko.Done.getInstance());
+                    return next;
+                })
                 .onMessage(HolderStopped.class, m -> {
                     getContext().getLog().debug("holder {} stopped: its blobs are released", m.holder());
                     return run(core.holderStopped(m.holder()));

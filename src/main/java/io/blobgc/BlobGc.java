@@ -90,6 +90,27 @@ public final class BlobGc implements Extension {
         return ID.apply(system).startOnce();
     }
 
+    /**
+     * {@link #start(ActorSystem)} with a blob store the application made (an object store with its own client and
+     * credentials, say) instead of {@code blob-gc.store.class}. Fails when blob-gc already runs on this system with
+     * another store.
+     */
+    public static CompletionStage<BlobGc> start(ActorSystem<?> system, BlobStore store) {
+        java.util.Objects.requireNonNull(store, "store");
+        GIVEN_STORES.putIfAbsent(system, store);
+        BlobGc gc = ID.apply(system);
+        if (gc.store != store) {
+            GIVEN_STORES.remove(system, store); // blob-gc was made before: this store was never taken
+            return CompletableFuture.failedFuture(new IllegalStateException("blob-gc already runs on " + system.name()
+                    + " with another store (" + gc.store + ")"));
+        }
+        return gc.startOnce();
+    }
+
+    /** Stores handed to {@link #start(ActorSystem, BlobStore)}, taken by the extension when it is made. */
+    private static final java.util.Map<ActorSystem<?>, BlobStore> GIVEN_STORES =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     private final ActorSystem<?> system;
     private final BlobGcSettings settings;
     private final BlobStore store;
@@ -107,7 +128,8 @@ public final class BlobGc implements Extension {
     private BlobGc(ActorSystem<?> system) {
         this.system = system;
         this.settings = BlobGcSettings.from(system.settings().config());
-        this.store = createStore(settings);
+        BlobStore given = GIVEN_STORES.remove(system);
+        this.store = given != null ? given : createStore(settings);
     }
 
     private synchronized CompletionStage<BlobGc> startOnce() {

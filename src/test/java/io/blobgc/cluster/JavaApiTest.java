@@ -113,4 +113,29 @@ class JavaApiTest {
             s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void aStoreInstanceHandedInIsTheOneUsed() throws Exception {
+        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
+        try {
+            Cluster c = Cluster.get(s);
+            c.manager().tell(Join.create(c.selfMember().address()));
+            TestProbe.create(s).awaitAssert(Duration.ofSeconds(20), () -> {
+                assertEquals(MemberStatus.up(), c.selfMember().status());
+                return null;
+            });
+            io.blobgc.store.FileBlobStore mine = new io.blobgc.store.FileBlobStore(dir.resolve("the-apps-store"));
+            BlobGc gc = await(BlobGc.start(s, mine));
+            assertTrue(gc.store() == mine);
+            BlobHash h = upload(gc, "in the app's store", List.of());
+            assertTrue(java.nio.file.Files.exists(mine.pathOf(h)), "written where the app's store keeps it");
+            var other = assertThrows(ExecutionException.class, () -> await(BlobGc.start(s,
+                    new io.blobgc.store.FileBlobStore(dir.resolve("another")))));
+            assertTrue(other.getCause().getMessage().contains("another store"), other.getCause().getMessage());
+            assertTrue(await(BlobGc.start(s)) == gc, "start without a store returns the running instance");
+        } finally {
+            s.terminate();
+            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
 }

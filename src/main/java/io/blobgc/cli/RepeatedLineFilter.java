@@ -6,14 +6,18 @@ import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import org.slf4j.Marker;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A logback turbo filter that rate-limits repeated lines (issue 20, item 4): at most {@code burst} lines of one kind
  * (one logger and one message template, whatever its arguments) per {@code windowSeconds}; the rest of the window's
- * lines of that kind are dropped, and counted in one line of {@code io.blobgc.log} when the kind shows up again in a
- * later window. A flood of client faults (5,000 bad requests a second) then costs a few lines, not megabytes.
+ * lines of that kind are dropped, and counted in one line of {@code io.blobgc.log} once the window is over (with the
+ * next line anything logs). A line logged without arguments is of the kind its first
+ * {@value #PREFORMATTED_KIND_CHARS} characters name (Pekko's classic logging hands over lines it formatted itself). A flood of client faults (5,000 bad requests a second) then costs a few lines, not megabytes.
  * Kinds are remembered in a bounded LRU ({@code maxKinds}), so distinct templates cannot grow it without end. Used by
  * the shipped logback configurations; configured in them as
  * {@code <turboFilter class="io.blobgc.cli.RepeatedLineFilter"><burst>20</burst><windowSeconds>10</windowSeconds></turboFilter>}.
@@ -31,12 +35,24 @@ public final class RepeatedLineFilter extends TurboFilter {
             return size() > maxKinds;
         }
     };
+    /** Windows that dropped lines, oldest first: counted once they end, whatever logs next (or they are evicted). */
+    private final ArrayDeque<Window> dropping = new ArrayDeque<>();
 
     private static final class Window {
+        final String logger;
+        final String kind;
         long start;
         int seen;
         long suppressed;
+
+        Window(String logger, String kind) {
+            this.logger = logger;
+            this.kind = kind;
+        }
     }
+
+    /** How many leading characters name the kind of a line logged without arguments (Pekko formats its own). */
+    static final int PREFORMATTED_KIND_CHARS = 40;
 
     public void setBurst(int burst) {
         this.burst = burst;
@@ -58,26 +74,43 @@ public final class RepeatedLineFilter extends TurboFilter {
             return FilterReply.NEUTRAL;
         }
         long now = System.nanoTime();
-        long dropped;
+        long windowNanos = windowSeconds * 1_000_000_000L;
+        // a line without arguments may have its variable text inside (Pekko's classic logging hands over the
+        // formatted message): its first characters name its kind
+        String kind = params == null || params.length == 0
+                ? format.substring(0, Math.min(format.length(), PREFORMATTED_KIND_CHARS)) : format;
+        List<Window> ended = new ArrayList<>();
+        FilterReply reply;
         synchronized (kinds) {
-            Window w = kinds.computeIfAbsent(logger.getName() + '\u0000' + format, k -> new Window());
-            if (w.seen == 0 || now - w.start >= windowSeconds * 1_000_000_000L) {
-                dropped = w.suppressed;
+            while (!dropping.isEmpty() && now - dropping.peekFirst().start >= windowNanos) {
+                Window w = dropping.pollFirst();
+                ended.add(w);
+            }
+            Window w = kinds.computeIfAbsent(logger.getName() + '\u0000' + level + '\u0000' + kind,
+                    k -> new Window(logger.getName(), kind));
+            if (w.seen == 0 || now - w.start >= windowNanos) {
+                if (w.suppressed > 0 && dropping.remove(w)) ended.add(w); // its count goes out before it restarts
                 w.start = now;
                 w.seen = 1;
-                w.suppressed = 0;
+                reply = FilterReply.NEUTRAL;
             } else if (w.seen < burst) {
                 w.seen++;
-                return FilterReply.NEUTRAL;
+                reply = FilterReply.NEUTRAL;
             } else {
-                w.suppressed++;
-                return FilterReply.DENY;
+                if (w.suppressed++ == 0) dropping.addLast(w);
+                reply = FilterReply.DENY;
             }
         }
-        if (dropped > 0) {
-            logger.getLoggerContext().getLogger(SUMMARY_LOGGER).warn("{} more lines like \"{}\" from {} were dropped "
-                    + "(more than {} in {} s)", dropped, format, logger.getName(), burst, windowSeconds);
+        Logger summary = logger.getLoggerContext().getLogger(SUMMARY_LOGGER);
+        for (Window w : ended) {
+            long dropped;
+            synchronized (kinds) {
+                dropped = w.suppressed;
+                w.suppressed = 0;
+            }
+            summary.warn("{} more lines like \"{}\" from {} were dropped (more than {} in {} s)", dropped, w.kind,
+                    w.logger, burst, windowSeconds);
         }
-        return FilterReply.NEUTRAL;
+        return reply;
     }
 }

@@ -40,8 +40,9 @@ final class UploadGate {
      * Admits an upload of {@code declared} bytes (empty: not declared, a chunked body), reserving them; throws a 503
      * {@link AdminRoutes.ApiError} when the node cannot take it now.
      */
-    Ticket admit(OptionalLong declared) {
-        long need = declared.orElse(0);
+    synchronized Ticket admit(OptionalLong declared) { // checks and reserves at once: two cannot both pass
+        // what admitted uploads reserved is not on the disk yet, but will be: it counts against the floor too
+        long need = declared.orElse(0) + inFlight.get();
         checkFreeSpace(limits.uploadDir(), need);
         try {
             OptionalLong storeSpace = store.usableSpace();
@@ -54,7 +55,7 @@ final class UploadGate {
         }
         Ticket t = new Ticket();
         try {
-            t.take(need);
+            t.take(declared.orElse(0));
         } catch (AdminRoutes.ApiError full) {
             t.release();
             throw full;

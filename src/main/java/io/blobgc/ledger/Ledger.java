@@ -143,7 +143,10 @@ public final class Ledger {
                     table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
                     table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
                     // a new edge may protect the callee (S2): the next cycle looks at it and its closure
-                    boolean used = isProtected(b);
+                    // a caller whose closure was walked as used since the last cycle passes that on: the walk
+                    // stops at marked blobs, so everything below a marked one must be marked (review 20: a later
+                    // hold of an ancestor would otherwise not reach the new callee)
+                    boolean used = isProtected(b) || closureUsed.contains(b);
                     dirty.add(dep);
                     if (used) usedSinceCycle.add(dep);
                     // a callee held itself already keeps everything below it: a new caller changes nothing there
@@ -954,13 +957,17 @@ public final class Ledger {
         dirty.add(b);
     }
 
-    /** A blob's direct hold flipped: it, and everything it keeps alive, needs a look next cycle. */
+    /**
+     * A blob's direct hold flipped: it, and everything it keeps alive, needs a look next cycle — as used either way:
+     * a hold that ends was a use until now, of the whole closure below it (review 20: after a snapshot recovery, a
+     * callee left UNREFERENCED under a pinned caller would otherwise count its grace from before the unpin).
+     */
     private void holdChanged(int b, boolean wasHeld) {
         boolean nowHeld = held(b);
         if (nowHeld == wasHeld) return;
         if (nowHeld) usedSinceCycle.add(b);
         dirty.add(b);
-        if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) markClosure(b, nowHeld);
+        if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) markClosure(b, true);
     }
 
     /**

@@ -37,7 +37,7 @@ import java.util.function.Predicate;
  *
  * <p>The ledger is the event-sourced state; what belongs to one incarnation of the coordinator (the blobs handed to
  * its sweeper, failures not yet journaled) lives here and is reset by {@link #recovered}. No input reaches an
- * exception: a command missing a hash or a node is refused (DESIGN section 6: bad input is never a crash).
+ * exception: a command missing a hash or a node is refused (design.md §4: bad input is never a crash).
  */
 public final class CoordinatorCore {
 
@@ -149,7 +149,7 @@ public final class CoordinatorCore {
 
     /**
      * An upload's registration, made after its content was written to the store: ACTIVE (or ACQUIRED) implies the
-     * content is in the store (DESIGN: the registry and the store agree). Refused for a blob being deleted right now
+     * content is in the store (design.md, S11: the registry never runs ahead of the store). Refused for a blob being deleted right now
      * (upload again once collected); for a blob that would get content from this registration — unknown, or
      * COLLECTED — while {@code stored} says the store does not hold it (write it first); and for a blob whose
      * declared callees have no content: unknown (not uploaded yet, unless in the same registration) or being deleted

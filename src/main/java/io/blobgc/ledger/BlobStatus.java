@@ -1,7 +1,7 @@
 package io.blobgc.ledger;
 
 /**
- * The lifecycle of a known blob (DESIGN.md section 3). Snapshots store each status as its {@link #code()}, fixed
+ * The lifecycle of a known blob (design.md §2). Snapshots store each status as its {@link #code()}, fixed
  * here once and for all (never the ordinal): reordering or adding statuses must not change what old snapshots mean.
  */
 public enum BlobStatus {

@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The GC rules of DESIGN.md sections 3 and 4, in plain Java: no actors, no I/O, no clock of its own (every
+ * The GC rules of design.md §2 and §3 (src/site/markdown/design.md), in plain Java: no actors, no I/O, no clock of its own (every
  * method that needs the time takes it). Two clocks: what is persisted (grace since, pin expiry, collection time) is
  * wall-clock epoch millis; what is local to this coordinator — when it received each node's last report, and so
  * staleness — is any monotonic millisecond count ({@code localNow}), so a step of the wall clock does not make every

@@ -6,7 +6,7 @@ import io.blobgc.CborSerializable;
 import java.util.List;
 
 /**
- * What a node tells the coordinator about its view (DESIGN.md section 2). A heartbeat is a DELTA with
+ * What a node tells the coordinator about its view (design.md §1 and §5.1). A heartbeat is a DELTA with
  * nothing in it. A FULL report carries the whole view in {@code activeAdded}/{@code pinsAdded}, possibly split
  * into {@code chunks} parts that share one {@code seq}; it counts once every chunk arrived.
  *

@@ -295,7 +295,7 @@ class CoordinatorTest {
         assertEquals(BlobStatus.COLLECTED, status(x));
     }
 
-    /** Issue 8, defect 13: bad input is a clear refusal, never a crash that loses the soft state (DESIGN 6). */
+    /** Issue 8, defect 13: bad input is a clear refusal, never a crash that loses the soft state (design.md §4). */
     @Test
     void r13_aCommandWithoutAHashIsRefusedAndTheCoordinatorKeepsItsViews() {
         BlobHash used = blob("used13");

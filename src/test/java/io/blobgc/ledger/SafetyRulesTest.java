@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** One test per safety rule of DESIGN.md section 4. */
+/** One test per safety rule S1–S9 of design.md §3. */
 class SafetyRulesTest {
 
     private static final long MIN = 60_000;

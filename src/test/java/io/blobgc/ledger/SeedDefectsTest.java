@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** One test per defect of the original (DESIGN.md section 8): each shows that we do not repeat it. */
+/** One test per defect of the original (design.md, appendix): each shows that we do not repeat it. */
 class SeedDefectsTest {
 
     private static final long MIN = 60_000;

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The reference model, written from DESIGN.md, not from the ledger: it knows what each VM was answered (what it
+ * The reference model, written from the rules (src/site/markdown/design.md §3), not from the ledger: it knows what each VM was answered (what it
  * holds, what it pinned, what the operators pinned), the callees each upload declared, and what the store holds. It
  * never asks the ledger who holds what; it only reads the ledger's statuses to compare them with the rules.
  *
@@ -119,7 +119,7 @@ final class Oracle {
         }
         if (inUse().contains(h)) throw sim.failure("deleted " + Simulation.short_(h) + " while in use");
         Long used = lastUsed.get(h);
-        // a failover between machines whose clocks disagree may shrink the grace by their skew (DESIGN 6), no more
+        // a failover between machines whose clocks disagree may shrink the grace by their skew (design.md §4), no more
         if (used != null && sim.now - used < Simulation.GRACE - 2 * Simulation.MAX_SKEW) {
             throw sim.failure("deleted " + Simulation.short_(h) + " " + (sim.now - used) + " ms after its last use, "
                     + "within the grace period (S3)");

@@ -189,6 +189,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     private enum CycleTick implements Command { INSTANCE }
 
+    /** Sent to itself when recovery completes: persist {@link TookOver} before handling anything else (S10). */
+    private enum TakeOver implements Command { INSTANCE }
+
     private enum StalenessTick implements Command { INSTANCE }
 
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
@@ -237,6 +240,15 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
      * {@code scannedUpTo}. Written for every page that moves the walk, with no hashes when it found none.
      */
     public record OrphansCondemned(List<BlobHash> hashes, BlobHash scannedUpTo, long at) implements Event {
+    }
+
+    /**
+     * The first write of every instance, before it answers anything (S10, the fence): it takes the next sequence
+     * number of the one persistence id, so an earlier instance that is late, not dead (paused, cut off), cannot
+     * write after it — the journal's unique (persistence id, sequence number) refuses that write, and the earlier
+     * instance restarts and recovers instead of deciding on what it knew. No change to the ledger.
+     */
+    public record TookOver(String instance, long at) implements Event {
     }
 
     /** The state: the ledger. Snapshots hold its persistent half ({@link LedgerSnapshot}), copied in the actor. */
@@ -291,6 +303,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private final Set<ActorRef<NodeReporter.Message>> reporters = new LinkedHashSet<>();
     private final Map<ActorRef<NodeReporter.Message>, String> reporterNodes = new HashMap<>();
     private double lastCycleMs = -1;
+    /** Whether this recovery's {@link TookOver} is persisted; until then commands are stashed. */
+    private boolean takenOver;
+    /** Names this instance in its {@link TookOver} (and the log): member and a random part. */
+    private final String instanceId;
 
     private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, BlobGcSettings settings,
                         BlobStore store, Clock clock) {
@@ -303,6 +319,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         this.clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.store = store;
         this.core = new CoordinatorCore(settings.dryRun());
+        this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
+                : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Override
@@ -348,6 +366,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     private void onRecovered(State state) {
+        takenOver = false;
+        ctx.getSelf().tell(TakeOver.INSTANCE);
         reporters.clear();
         reporterNodes.clear();
         // resumed on a failure: a restart would forget the batch it holds, which this incarnation keeps in flight
@@ -401,8 +421,30 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     // Commands
     // =====================================================================================================
 
+    /**
+     * Until this instance's {@link TookOver} is persisted every command waits (stashed, in order), so nothing that can
+     * protect or delete a blob — an acquire, a registration, a pin, a report, a cycle, a deletion — is decided by an
+     * instance that has not fenced out its predecessors.
+     */
     @Override
     public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+        CommandHandlerWithReply<Command, Event, State> taken = commands();
+        return (state, command) -> {
+            if (command == TakeOver.INSTANCE) return onTakeOver();
+            return takenOver ? taken.apply(state, command) : Effect().stash();
+        };
+    }
+
+    private ReplyEffect<Event, State> onTakeOver() {
+        if (takenOver) return Effect().noReply();
+        return Effect().persist(core.takeOver(instanceId, clock.millis()).events()).thenRun(st -> {
+            takenOver = true;
+            ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
+                    instanceId);
+        }).thenNoReply().thenUnstashAll();
+    }
+
+    private CommandHandlerWithReply<Command, Event, State> commands() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Report.class, this::onReport)
                 .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),

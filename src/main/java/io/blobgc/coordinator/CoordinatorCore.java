@@ -388,6 +388,11 @@ public final class CoordinatorCore {
                 st -> orphans);
     }
 
+    /** This instance's first write after a recovery (S10): see {@link Coordinator.TookOver}. */
+    public Decision<Void> takeOver(String instance, long now) {
+        return Decision.persist(new Coordinator.TookOver(instance, now), l -> null);
+    }
+
     /** The event handler: live, and on every recovery. */
     public static Ledger apply(Ledger l, Coordinator.Event e) {
         if (e instanceof Coordinator.BlobsRegistered r) l.applyRegistered(r.registrations());
@@ -399,6 +404,7 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
         else if (e instanceof Coordinator.BlobsUsed u) l.applyUsed(u.hashes());
         else if (e instanceof Coordinator.OrphansCondemned o) l.applyOrphansCondemned(o.hashes(), o.scannedUpTo());
+        else if (e instanceof Coordinator.TookOver) return l; // the fence: a write, no change
         else throw new IllegalArgumentException("unknown event " + e);
         return l;
     }

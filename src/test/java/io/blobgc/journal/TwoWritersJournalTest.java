@@ -38,10 +38,7 @@ class TwoWritersJournalTest {
 
     @Test
     void onH2AStaleWritersWriteFailsAndItRecoversTheNewerWrites() throws Exception {
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().toString().replace('\\', '/')
-                + "/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0";
-        aStaleWritersWriteFails(ConfigFactory.parseString(
-                "pekko-persistence-jdbc.shared-databases.blob-gc.db.url = \"" + url + "\""));
+        aStaleWritersWriteFails(h2());
     }
 
     @Test
@@ -51,8 +48,64 @@ class TwoWritersJournalTest {
         aStaleWritersWriteFails(ConfigFactory.parseFile(Postgres.configFile()));
     }
 
-    private void aStaleWritersWriteFails(Config journal) throws Exception {
-        Config config = journal.withFallback(ConfigFactory.parseString("""
+    @Test
+    void onH2ARecoveryAloneFencesTheEarlierInstance() throws Exception {
+        aRecoveryAloneFences(h2());
+    }
+
+    @Test
+    void onPostgresARecoveryAloneFencesTheEarlierInstance() throws Exception {
+        Postgres.assume();
+        Postgres.clean();
+        aRecoveryAloneFences(ConfigFactory.parseFile(Postgres.configFile()));
+    }
+
+    private Config h2() {
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().toString().replace('\\', '/')
+                + "/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0";
+        return ConfigFactory.parseString("pekko-persistence-jdbc.shared-databases.blob-gc.db.url = \"" + url + "\"");
+    }
+
+    /**
+     * S10's takeover write: a second instance that recovers and is asked nothing that writes — only a read — has
+     * written already (its TookOver, before it answers the read). The first instance, late, not dead, cannot write
+     * after it: its registration is refused by the journal and never answered, and it recovers instead. Without the
+     * takeover write the first one's write would land and the second would decide on a journal it had not read.
+     */
+    private void aRecoveryAloneFences(Config journal) throws Exception {
+        Config config = config(journal);
+        BlobGcSettings settings = BlobGcSettings.from(config);
+        JournalSchema.ensure(config.getConfig("pekko-persistence-jdbc.shared-databases.blob-gc"));
+        FileBlobStore store = new FileBlobStore(settings.storeRoot());
+        BlobHash x = put(store, "registered by the first instance"), z = put(store, "the late instance's write");
+        ActorTestKit memberA = ActorTestKit.create("FenceA", config);
+        ActorTestKit memberB = ActorTestKit.create("FenceB", config);
+        try {
+            ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            TestProbe<Coordinator.Registered> replyA = memberA.createTestProbe();
+            first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
+            assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
+
+            ActorRef<Coordinator.Command> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            TestProbe<Coordinator.BlobReply> read = memberB.createTestProbe();
+            second.tell(new Coordinator.GetBlob(x, read.getRef())); // answered once its takeover is written
+            assertEquals(BlobStatus.ACTIVE, read.receiveMessage(Duration.ofSeconds(30)).info().status());
+
+            first.tell(new Coordinator.Register(List.of(Registration.of(z)), replyA.getRef()));
+            replyA.expectNoMessage(Duration.ofSeconds(3));
+            second.tell(new Coordinator.GetBlob(z, read.getRef()));
+            assertNull(read.receiveMessage(Duration.ofSeconds(30)).info(), "the late instance's write landed");
+            ActorRef<Coordinator.Command> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            third.tell(new Coordinator.GetBlob(z, read.getRef()));
+            assertNull(read.receiveMessage(Duration.ofSeconds(30)).info(), "the journal holds the late write");
+        } finally {
+            memberA.shutdownTestKit();
+            memberB.shutdownTestKit();
+        }
+    }
+
+    private Config config(Config journal) {
+        return journal.withFallback(ConfigFactory.parseString("""
                 pekko.actor.provider = local
                 pekko.loglevel = INFO
                 blob-gc {
@@ -64,6 +117,10 @@ class TwoWritersJournalTest {
                 }
                 """.formatted(dir.resolve("blobs").toString().replace('\\', '/'))))
                 .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
+    }
+
+    private void aStaleWritersWriteFails(Config journal) throws Exception {
+        Config config = config(journal);
         BlobGcSettings settings = BlobGcSettings.from(config);
         JournalSchema.ensure(config.getConfig("pekko-persistence-jdbc.shared-databases.blob-gc"));
         FileBlobStore store = new FileBlobStore(settings.storeRoot());

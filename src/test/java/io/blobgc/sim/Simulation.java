@@ -186,6 +186,7 @@ final class Simulation {
             List<String> up = new ArrayList<>();
             for (Member m : members) if (m.up) up.add(m.node());
             core.recovered(ledger, up, now);
+            run(core.takeOver("#" + generation, wall())); // S10: the first write, before anything is handled
             recovering = false;
             recoveredAt = now;
             // subscribed now (Coordinator.onRecovered): membership's initial state as events, then its current state —

@@ -32,6 +32,7 @@ public record BlobGcSettings(
         Duration sweepRetryMin,
         Duration sweepRetryMax,
         Duration sweepProgressInterval,
+        Duration sweepBatchDeadline,
         String storeClass,
         Path storeRoot,
         boolean createSchema,
@@ -46,6 +47,24 @@ public record BlobGcSettings(
         Duration maxLeaseTtl,
         HttpEdge http,
         OrphanSweep orphans) {
+
+    /**
+     * How many DELETING blobs the sweeper asks for at a time: the batch size, but no more than it can delete in half
+     * its batch deadline at its rate limit (so a slow rate does not make every batch run out of time).
+     */
+    public int sweepAskSize() {
+        long inTime = (long) Math.floor(maxDeletesPerSecond * sweepBatchDeadline.toMillis() / 2000.0);
+        return (int) Math.max(1, Math.min(sweepBatchSize, inTime));
+    }
+
+    /**
+     * How long after its takeover a coordinator refuses new content for what a predecessor may still be deleting:
+     * twice the batch deadline (the predecessor's sweeper stops at its deadline, counted from before its batch's
+     * write, which came before the takeover; the second deadline is the margin for a deletion started in time).
+     */
+    public Duration inheritedDeletionWait() {
+        return sweepBatchDeadline.multipliedBy(2);
+    }
 
     /** The scheduler refuses delays beyond about 248 days (2^31 ticks of 10 ms): no lease timer may ask for more. */
     public static final Duration LONGEST_TIMER = Duration.ofDays(200);
@@ -125,6 +144,7 @@ public record BlobGcSettings(
                 c.getDuration("sweeper.retry-backoff.min"),
                 c.getDuration("sweeper.retry-backoff.max"),
                 c.getDuration("sweeper.progress-interval"),
+                c.getDuration("sweeper.batch-deadline"),
                 c.getString("store.class"),
                 Path.of(c.getString("store.root")),
                 c.getBoolean("journal.create-schema"),
@@ -174,6 +194,7 @@ public record BlobGcSettings(
         if (keepSnapshots < 1) throw new IllegalArgumentException("blob-gc.coordinator.keep-snapshots must be >= 1");
         if (maxReportChunk < 1) throw new IllegalArgumentException("blob-gc.reporter.max-report-chunk must be >= 1");
         if (sweepBatchSize < 1) throw new IllegalArgumentException("blob-gc.sweeper.batch-size must be >= 1");
+        positive("sweeper.batch-deadline", sweepBatchDeadline);
         if (orphans.grace().isNegative() || orphans.grace().isZero()) {
             // safety does not rest on it (a registration needs its content in the store), but an upload whose write
             // is older than the grace when it registers may lose its content and be refused: keep it long

@@ -108,8 +108,21 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
      *                  the store, or whose declared callees have no content (upload the callees first)
      * @param noContent those of {@code rejected} whose own content is not in the store: write it first, then register
      */
-    public record Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent)
-            implements CborSerializable {
+    /**
+     * @param rejected  refused (being deleted, no content, a callee without content, or {@code retry})
+     * @param noContent of those, refused because their content is not in the store: upload it first
+     * @param retry     of those, refused for now: a predecessor coordinator may still be deleting them (S10); upload
+     *                  again in a while
+     */
+    public record Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent,
+                             List<BlobHash> retry) implements CborSerializable {
+        public Registered {
+            retry = retry == null ? List.of() : retry;
+        }
+
+        public Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent) {
+            this(accepted, rejected, noContent, List.of());
+        }
     }
 
     /** An operator pin; {@code ttlMs} null for none. */
@@ -169,6 +182,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     /** From the sweeper: hand over up to {@code max} blobs to delete (moved to DELETING first). */
+    /** The sweeper's batch deadline passed before it deleted these: they go out again under a new write (S10). */
+    public record BatchExpired(List<BlobHash> hashes) implements Command {
+    }
+
     public record StartDeletion(int max, ActorRef<Sweeper.Command> replyTo) implements Command {
     }
 
@@ -439,6 +456,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         if (takenOver) return Effect().noReply();
         return Effect().persist(core.takeOver(instanceId, clock.millis()).events()).thenRun(st -> {
             takenOver = true;
+            core.tookOver(st.ledger, localNow(), settings.inheritedDeletionWait().toMillis());
             ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
                     instanceId);
         }).thenNoReply().thenUnstashAll();
@@ -449,8 +467,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(Report.class, this::onReport)
                 .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),
                         c.hash(), clock.millis(), localNow()), c.replyTo()))
-                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations(), this::stored, clock.millis()),
-                        c.replyTo()))
+                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations(), this::stored,
+                        clock.millis(), localNow()), c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
                         clock.millis()), c.replyTo()))
                 .onCommand(UnpinBlob.class, (s, c) -> run(s, core.unpin(s.ledger, c.hash(), c.owner()), c.replyTo()))
@@ -462,8 +480,16 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(RunCycleNow.class, (s, c) -> runCycle(s, c.dryRun(), c.replyTo()))
                 .onCommand(CycleTick.class, (s, c) -> runCycle(s, false, null))
                 .onCommand(StalenessTick.class, this::onStalenessTick)
-                .onCommand(StartDeletion.class, (s, c) -> run(s, core.startDeletion(s.ledger, c.max(), clock.millis()),
-                        c.replyTo(), Sweeper.Batch::new))
+                .onCommand(StartDeletion.class, (s, c) -> {
+                    // the deadline counts from before the batch's write: a successor's takeover comes after that write
+                    long deadline = System.nanoTime() + settings.sweepBatchDeadline().toNanos();
+                    return run(s, core.startDeletion(s.ledger, c.max(), clock.millis()), c.replyTo(),
+                            hashes -> new Sweeper.Batch(hashes, deadline));
+                })
+                .onCommand(BatchExpired.class, (s, c) -> {
+                    core.batchExpired(c.hashes());
+                    return Effect().noReply();
+                })
                 .onCommand(ConfirmDeleted.class, (s, c) -> runNoReply(core.confirmDeleted(c.hashes(), c.bytes(),
                         clock.millis())))
                 .onCommand(ReportDeletionFailed.class, (s, c) -> runNoReply(core.deletionFailed(s.ledger, c.hash(),

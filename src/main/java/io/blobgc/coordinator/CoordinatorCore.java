@@ -79,6 +79,13 @@ public final class CoordinatorCore {
     /** Journaled deletion failures of condemned orphans (the ledger counts blobs' by id; an orphan may have none). */
     private final Map<BlobHash, Integer> orphanFailuresJournaled = new HashMap<>();
 
+    /**
+     * What a predecessor instance may still be deleting when this one took over (its DELETING blobs and condemned
+     * orphans), and until when (this instance's monotonic millis): registrations of them are refused for now (S10).
+     */
+    private Set<BlobHash> inherited = Set.of();
+    private long inheritedUntil = Long.MIN_VALUE;
+
     /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
     public CoordinatorCore(boolean dryRun) {
         this.dryRun = dryRun;
@@ -160,6 +167,15 @@ public final class CoordinatorCore {
      */
     public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                          long now) {
+        return register(l, registrations, stored, now, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #register(Ledger, List, Predicate, long)}, with this instance's monotonic millis: a hash a predecessor may
+     * still be deleting is refused until {@link #tookOver}'s window ends ({@code retry} in the answer).
+     */
+    public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
+                                         long now, long localNow) {
         List<Registration> given = registrations == null ? List.of()
                 : registrations.stream().filter(Objects::nonNull).toList();
         Set<BlobHash> hashes = new LinkedHashSet<>();
@@ -169,6 +185,14 @@ public final class CoordinatorCore {
             return Decision.answer(st -> tooLarge);
         }
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
+        List<BlobHash> retry = new ArrayList<>();
+        if (!inherited.isEmpty() && localNow - inheritedUntil >= 0) inherited = Set.of(); // the window is over
+        for (BlobHash h : hashes) {
+            if (!rejected.contains(h) && inherited.contains(h)) {
+                rejected.add(h);
+                retry.add(h);
+            }
+        }
         List<BlobHash> noContent = new ArrayList<>();
         for (BlobHash h : hashes) {
             if (rejected.contains(h)) continue;
@@ -202,7 +226,7 @@ public final class CoordinatorCore {
         }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
         Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
-                List.copyOf(rejected), List.copyOf(noContent));
+                List.copyOf(rejected), List.copyOf(noContent), List.copyOf(retry));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
         // a new edge from a caller in use to a callee waiting out its grace is a use of that callee (S2), persisted as
         // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
@@ -320,8 +344,19 @@ public final class CoordinatorCore {
         inFlight.addAll(fresh);
         List<BlobHash> all = new ArrayList<>(batch);
         all.addAll(fresh);
-        if (fresh.isEmpty()) return Decision.answer(st -> all);
-        return Decision.persist(new Coordinator.DeletionStarted(fresh, now), st -> all);
+        if (all.isEmpty()) return Decision.answer(st -> all);
+        // every batch goes out under a write of this instance, what it hands out again (a predecessor's DELETING
+        // blobs, condemned orphans, retries) included: an instance fenced out by a successor's takeover cannot write
+        // it, so its sweeper is handed nothing (S10). The event moves only the fresh ones (MARKED) to DELETING.
+        return Decision.persist(new Coordinator.DeletionStarted(all, now), st -> all);
+    }
+
+    /**
+     * The sweeper's batch deadline passed before it deleted {@code hashes} (S10): they stay DELETING (or condemned)
+     * and go out again in a later batch, under a new write.
+     */
+    public void batchExpired(List<BlobHash> hashes) {
+        if (hashes != null) hashes.forEach(inFlight::remove);
     }
 
     /** @param bytes what the deletions freed (a negative count, never sent by a sweeper, counts as 0) */
@@ -386,6 +421,19 @@ public final class CoordinatorCore {
         }
         return Decision.persist(new Coordinator.OrphansCondemned(List.copyOf(orphans), orphanScanAfter, now),
                 st -> orphans);
+    }
+
+    /**
+     * This instance's takeover is written ({@code localNow}: its monotonic millis, taken after the write): a
+     * predecessor's sweeper can delete nothing it was handed once its batch deadline passed, at the latest
+     * {@code predecessorDeadlineMs} from now (its batch was written before this takeover, its deadline counted from
+     * before that write). Until then, what it may still be deleting takes no new content (S10).
+     */
+    public void tookOver(Ledger l, long localNow, long predecessorDeadlineMs) {
+        Set<BlobHash> mayStillDelete = new LinkedHashSet<>(l.deleting(Integer.MAX_VALUE));
+        mayStillDelete.addAll(l.condemnedOrphans(Integer.MAX_VALUE));
+        inherited = mayStillDelete;
+        inheritedUntil = localNow + predecessorDeadlineMs;
     }
 
     /** This instance's first write after a recovery (S10): see {@link Coordinator.TookOver}. */

@@ -32,8 +32,12 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     /** Something may be waiting to be deleted: ask the coordinator for a batch (ignored while busy). */
     public enum Wake implements Command { INSTANCE }
 
-    /** The coordinator's answer to {@link Coordinator.StartDeletion}: blobs that are DELETING, for us to delete. */
-    public record Batch(List<BlobHash> hashes) implements Command {
+    /**
+     * The coordinator's answer to {@link Coordinator.StartDeletion}: blobs that are DELETING, for us to delete, under
+     * a write it made; nothing of them is deleted from {@code deadlineNanos} on ({@code System.nanoTime()}, the same
+     * JVM's clock; S10).
+     */
+    public record Batch(List<BlobHash> hashes, long deadlineNanos) implements Command {
     }
 
     /**
@@ -99,13 +103,13 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
     private Behavior<Command> onWake() {
         if (core.wake(System.nanoTime())) {
-            coordinator.tell(new Coordinator.StartDeletion(settings.sweepBatchSize(), getContext().getSelf()));
+            coordinator.tell(new Coordinator.StartDeletion(settings.sweepAskSize(), getContext().getSelf()));
         }
         return this;
     }
 
     private Behavior<Command> onBatch(Batch b) {
-        core.batch(b.hashes(), System.nanoTime()).ifPresent(p -> getContext().getLog().info(
+        core.batch(b.hashes(), System.nanoTime(), b.deadlineNanos()).ifPresent(p -> getContext().getLog().info(
                 "sweep finished: {} blobs deleted, {} failed, in {} ms", p.deleted(), p.failed(),
                 p.elapsedNanos() / 1_000_000));
         if (core.queued() > 0) timers.startSingleTimer(Tick.INSTANCE, Duration.ZERO);
@@ -119,6 +123,10 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
             return this;
         }
         for (BlobHash h : core.due(System.nanoTime())) {
+            if (!core.inTime(System.nanoTime())) { // checked right before each deletion: the batch's time is up
+                core.lapsed(h);
+                continue;
+            }
             long bytes;
             try {
                 bytes = store.delete(h);
@@ -140,6 +148,12 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         }
         // batch finished: confirm it, then ask for the next (after a backoff when deletions fail)
         core.finishBatch(now).ifPresent(c -> coordinator.tell(new Coordinator.ConfirmDeleted(c.hashes(), c.bytes())));
+        List<BlobHash> expired = core.takeExpired();
+        if (!expired.isEmpty()) {
+            getContext().getLog().info("{} deletion(s) not done within the batch deadline ({}): handed back",
+                    expired.size(), settings.sweepBatchDeadline());
+            coordinator.tell(new Coordinator.BatchExpired(expired));
+        }
         timers.startSingleTimer(Wake.INSTANCE, Duration.ofMillis(core.nextWakeDelayMs()));
         return this;
     }

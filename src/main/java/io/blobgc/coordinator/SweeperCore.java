@@ -63,6 +63,11 @@ public final class SweeperCore {
     /** Returned by {@link #due}, result not reported yet. */
     private final Set<BlobHash> outstanding = new LinkedHashSet<>();
     private final List<BlobHash> done = new ArrayList<>();
+    /** Of the batch, what its deadline left undeleted: handed back to the coordinator ({@link #takeExpired}). */
+    private final List<BlobHash> expired = new ArrayList<>();
+    /** The batch's deadline (monotonic nanos): nothing of it is deleted from then on (S10). */
+    private long deadlineNanos;
+    private boolean hasDeadline;
     private long doneBytes;
     private int batchFailures;
     private int consecutiveFailures;
@@ -126,6 +131,42 @@ public final class SweeperCore {
      * the core goes idle, and when that ends a sweep its final figures are returned (to log).
      */
     public Optional<Progress> batch(List<BlobHash> hashes, long nowNanos) {
+        hasDeadline = false;
+        return start(hashes, nowNanos);
+    }
+
+    /**
+     * {@link #batch(List, long)} with a deadline (S10): the coordinator wrote the batch before {@code deadlineNanos}
+     * minus the configured batch deadline, on this same monotonic clock. From the deadline on, nothing of the batch is
+     * returned by {@link #due} (nor should the caller delete what it got, see {@link #inTime}): a sweeper whose
+     * coordinator was fenced out by a successor deletes nothing once the successor may let those hashes take new
+     * content.
+     */
+    public Optional<Progress> batch(List<BlobHash> hashes, long nowNanos, long deadlineNanos) {
+        hasDeadline = true;
+        this.deadlineNanos = deadlineNanos;
+        return start(hashes, nowNanos);
+    }
+
+    /** Whether the batch under way may still delete at {@code nowNanos}: its deadline has not come. */
+    public boolean inTime(long nowNanos) {
+        return !hasDeadline || nowNanos - deadlineNanos < 0;
+    }
+
+    /** {@code hash} (returned by {@link #due}) was not deleted: the batch's deadline came first ({@link #inTime}). */
+    public void lapsed(BlobHash hash) {
+        if (!outstanding.remove(hash)) throw new IllegalStateException(hash + " was not due for deletion");
+        expired.add(hash);
+    }
+
+    /** What deadlines left undeleted since the last call: to hand back to the coordinator (they stay DELETING). */
+    public List<BlobHash> takeExpired() {
+        List<BlobHash> out = List.copyOf(expired);
+        expired.clear();
+        return out;
+    }
+
+    private Optional<Progress> start(List<BlobHash> hashes, long nowNanos) {
         if (hashes.isEmpty()) {
             if (state == State.DELETING) return Optional.empty(); // a stray empty answer: the batch under way goes on
             state = State.IDLE;
@@ -158,6 +199,11 @@ public final class SweeperCore {
      */
     public List<BlobHash> due(long nowNanos) {
         if (queue.isEmpty()) return List.of();
+        if (!inTime(nowNanos)) { // the deadline came: the rest of the batch goes back undeleted
+            expired.addAll(queue);
+            queue.clear();
+            return List.of();
+        }
         credit = creditAt(nowNanos);
         if (nowNanos - creditAtNanos > 0) creditAtNanos = nowNanos;
         int n = (int) Math.min(queue.size(), credit / TOKEN);

@@ -627,6 +627,11 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private static ApiError refused(Coordinator.Registered r) {
+        if (!r.retry().isEmpty()) {
+            return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "retry", "a coordinator that was replaced may still "
+                    + "be deleting " + r.retry() + " (blob-gc.sweeper.batch-deadline): upload again in a while",
+                    UploadGate.RETRY_AFTER_SECONDS);
+        }
         if (!r.noContent().isEmpty() && r.noContent().size() == r.rejected().size()) {
             return new ApiError(StatusCodes.CONFLICT, "no_content", "the store does not hold the content of "
                     + r.noContent() + ": upload its content first (PUT /v1/blobs/{hash}), or upload again if it was "

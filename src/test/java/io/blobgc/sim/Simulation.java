@@ -58,6 +58,8 @@ final class Simulation {
     /** The store reconciliation: content older than this that the registry does not account for is deleted. */
     static final long ORPHAN_GRACE = 6_000;
     static final int ORPHAN_PAGE = 20;
+    /** The sweeper deletes nothing of a batch this long after the coordinator decided to write it (S10). */
+    static final long BATCH_DEADLINE = 10_000;
     static final int MEMBERS = 3, HASHES = 40, CHUNK = 4, SNAPSHOT_EVERY = 25;
     /** What the hostile operator sends: commands the coordinator refuses or only reads, about a hash nobody uploads. */
     private static final List<HostileCommands.Named> HOSTILE =
@@ -187,6 +189,7 @@ final class Simulation {
             for (Member m : members) if (m.up) up.add(m.node());
             core.recovered(ledger, up, now);
             run(core.takeOver("#" + generation, wall())); // S10: the first write, before anything is handled
+            core.tookOver(ledger, now, 2 * BATCH_DEADLINE);
             recovering = false;
             recoveredAt = now;
             // subscribed now (Coordinator.onRecovered): membership's initial state as events, then its current state —
@@ -375,8 +378,9 @@ final class Simulation {
                 return;
             }
             if (!c.alive || !c.sweeper.wake(now * 1_000_000L)) return;
+            long deadline = (now + BATCH_DEADLINE) * 1_000_000L; // counted from before the batch's write (S10)
             List<BlobHash> batch = c.run(c.core.startDeletion(c.ledger, 8, c.wall()));
-            c.sweeper.batch(batch, now * 1_000_000L);
+            c.sweeper.batch(batch, now * 1_000_000L, deadline);
             if (!batch.isEmpty()) sweepTick(c);
         });
     }
@@ -384,7 +388,9 @@ final class Simulation {
     private void sweepTick(Instance c) {
         if (!c.alive) return;
         for (BlobHash h : c.sweeper.due(now * 1_000_000L)) {
-            if (storm() && rnd.nextInt(20) == 0) {
+            if (!c.sweeper.inTime(now * 1_000_000L)) {
+                c.sweeper.lapsed(h);
+            } else if (storm() && rnd.nextInt(20) == 0) {
                 c.sweeper.failed(h);
                 c.run(c.core.deletionFailed(c.ledger, h, "simulated I/O error", c.wall()));
             } else {
@@ -396,6 +402,7 @@ final class Simulation {
         if (c.sweeper.batchDone()) {
             Optional<SweeperCore.Confirmation> done = c.sweeper.finishBatch(now * 1_000_000L);
             done.ifPresent(conf -> c.run(c.core.confirmDeleted(conf.hashes(), conf.bytes(), c.wall())));
+            c.core.batchExpired(c.sweeper.takeExpired());
             wakeSweeper(c, c.sweeper.nextWakeDelayMs());
             return;
         }
@@ -653,7 +660,7 @@ final class Simulation {
                 // declares
                 if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
                 Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
-                        store::containsKey, c.wall()));
+                        store::containsKey, c.wall(), now));
                 if (!r.accepted().contains(h)) return;
                 declaredDeps.merge(h, deps, (x, y) -> {
                     List<BlobHash> all = new ArrayList<>(x);

@@ -147,7 +147,7 @@ final class Oracle {
             }
         }
         if (c != null && c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
-        if (c != null && c.alive && sim.step % 97 == 0) {
+        if (c != null && c.alive && !c.recovering && sim.step % 97 == 0) { // a recovering one has no live state yet
             journalChecks++;
             Ledger recovered = sim.recover(c.ledger.settings());
             String live = sim.persistentState(c.ledger), replayed = sim.persistentState(recovered);

@@ -133,7 +133,11 @@ final class Simulation {
             step++;
             log(e.what);
             try {
-                e.action.run();
+                try {
+                    e.action.run();
+                } catch (Fenced fenced) {
+                    log(fenced.getMessage()); // the persist failed: nothing of this command happened
+                }
                 oracle.check();
             } catch (AssertionError | RuntimeException x) {
                 if (x.getMessage() != null && x.getMessage().startsWith("seed ")) throw x;
@@ -175,12 +179,16 @@ final class Simulation {
         boolean recovering = true;
         long recoveredAt;
         final List<Runnable> stash = new ArrayList<>();
+        /** The journal's length as this instance knows it: its next write takes that sequence number. */
+        int position;
 
         Instance(Member host) {
             this.host = host;
             this.core = new CoordinatorCore(dryRun);
             LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20);
             this.ledger = recover(settings);
+            this.position = journal.size();
+            host.hosted = this;
         }
 
         /** Recovery completed: membership is read now, then the stashed messages are handled in order. */
@@ -211,9 +219,25 @@ final class Simulation {
             return now + host.skew;
         }
 
-        /** Persists the decision's events (appended to the journal, then applied) and returns the reply. */
+        /**
+         * Persists the decision's events (appended to the journal, then applied) and returns the reply. A write whose
+         * sequence number another instance took since this one recovered (or last wrote) is refused, as the journal's
+         * unique key refuses it (S10): this instance restarts, and nothing of the command happens ({@link Fenced}).
+         */
         <R> R run(CoordinatorCore.Decision<R> d) {
+            if (!d.events().isEmpty() && journal.size() != position) {
+                alive = false;
+                Instance fenced = this;
+                if (coordinator == fenced) {
+                    at(500 + rnd.nextInt(2_000), "coordinator restart (fenced)", () -> {
+                        if (coordinator == fenced) startCoordinator();
+                    });
+                }
+                throw new Fenced("coordinator #" + generation + "'s write refused: the journal moved on (" + position
+                        + " -> " + journal.size() + "); it restarts");
+            }
             for (Coordinator.Event e : d.events()) {
+                position++;
                 journal.add(e);
                 CoordinatorCore.apply(ledger, e);
                 if (journal.size() - snapshotAt >= SNAPSHOT_EVERY) {
@@ -223,6 +247,23 @@ final class Simulation {
             }
             return d.reply().apply(ledger);
         }
+    }
+
+    /** A write refused by the journal (S10): the command that made it is over, unanswered. */
+    static final class Fenced extends RuntimeException {
+        Fenced(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * A paused member's JVM runs nothing until it resumes: then {@code action} runs (in order with what else waited).
+     * True when it was deferred.
+     */
+    boolean deferred(Member m, String what, Runnable action) {
+        if (now >= m.pausedUntil) return false;
+        at(m.pausedUntil - now, what + " (" + m.node() + " resumed)", action);
+        return true;
     }
 
     Ledger recover(LedgerSettings settings) {
@@ -243,9 +284,7 @@ final class Simulation {
         coordinator = c;
         log("coordinator #" + c.generation + " recovering on " + host.node() + (dryRun ? " (dry run)" : "")
                 + ", journal " + journal.size());
-        at(100 + rnd.nextInt(5_000), "coordinator #" + c.generation + " recovery completes", () -> {
-            if (c.alive) c.recovered();
-        });
+        at(100 + rnd.nextInt(5_000), "coordinator #" + c.generation + " recovery completes", () -> completeRecovery(c));
         if (faults && rnd.nextInt(4) == 0) {
             // failures come in groups (a rack, a bad deploy): another member dies while the new coordinator recovers
             at(rnd.nextInt(1_500), "a second failure", () -> {
@@ -261,6 +300,13 @@ final class Simulation {
         scheduleCycle(c);
         scheduleStaleness(c);
         wakeSweeper(c, 0);
+    }
+
+    private void completeRecovery(Instance c) {
+        if (c.alive && !deferred(c.host, "coordinator #" + c.generation + " recovery completes",
+                () -> completeRecovery(c))) {
+            c.recovered();
+        }
     }
 
     /** A message to the coordinator singleton; lost if the instance it reaches has died since. */
@@ -285,10 +331,14 @@ final class Simulation {
     }
 
     private void toCoordinator(Instance c, String what, Runnable action) {
-        send("to-coordinator-" + c.generation, what + " -> coordinator #" + c.generation, () -> {
-            if (c.recovering) c.stash.add(action);
-            else action.run();
-        }, () -> c.alive);
+        send("to-coordinator-" + c.generation, what + " -> coordinator #" + c.generation,
+                () -> deliver(c, what, action), () -> c.alive);
+    }
+
+    private void deliver(Instance c, String what, Runnable action) {
+        if (!c.alive || deferred(c.host, what, () -> deliver(c, what, action))) return;
+        if (c.recovering) c.stash.add(action);
+        else action.run();
     }
 
     /**
@@ -298,8 +348,13 @@ final class Simulation {
      */
     private void scanStore(Instance c) {
         BlobHash after = c.core.orphanScanAfter();
-        at(delay(), "sweeper #" + c.generation + " lists the store after " + short_(after), () -> {
-            if (!c.alive) return;
+        at(delay(), "sweeper #" + c.generation + " lists the store after " + short_(after), () -> listStore(c, after));
+    }
+
+    private void listStore(Instance c, BlobHash after) {
+        {
+            if (!c.alive || deferred(c.host, "sweeper #" + c.generation + " lists the store",
+                    () -> listStore(c, after))) return;
             List<BlobStore.Entry> entries = new ArrayList<>();
             boolean more = false;
             for (Map.Entry<BlobHash, Long> e : (after == null ? store : store.tailMap(after, false)).entrySet()) {
@@ -319,26 +374,34 @@ final class Simulation {
                     wakeSweeper(c, 0);
                 }
             });
-        });
+        }
     }
 
     private void scheduleCycle(Instance c) {
-        at(CYCLE, "cycle tick #" + c.generation, () -> {
-            if (!c.alive) return;
+        at(CYCLE, "cycle tick #" + c.generation, () -> cycleTick(c));
+    }
+
+    private void cycleTick(Instance c) {
+        {
+            if (!c.alive || deferred(c.host, "cycle tick #" + c.generation, () -> cycleTick(c))) return;
             if (c.recovering) {
                 scheduleCycle(c);
                 return;
             }
+            scheduleCycle(c); // a fixed-delay timer: the next tick comes whether this one's write succeeds or not
             var o = c.run(c.core.cycle(c.ledger, false, c.wall(), now));
             if (!o.dryRun()) wakeSweeper(c, 0);
             scanStore(c);
-            scheduleCycle(c);
-        });
+        }
     }
 
     private void scheduleStaleness(Instance c) {
-        at(HEARTBEAT, "staleness tick #" + c.generation, () -> {
-            if (!c.alive) return;
+        at(HEARTBEAT, "staleness tick #" + c.generation, () -> stalenessTick(c));
+    }
+
+    private void stalenessTick(Instance c) {
+        {
+            if (!c.alive || deferred(c.host, "staleness tick #" + c.generation, () -> stalenessTick(c))) return;
             if (c.recovering) {
                 scheduleStaleness(c);
                 return;
@@ -352,7 +415,7 @@ final class Simulation {
                 }
             }
             scheduleStaleness(c);
-        });
+        }
     }
 
     long ghostReports;
@@ -372,21 +435,26 @@ final class Simulation {
     // ---- the sweeper: a child of the coordinator, same member
 
     private void wakeSweeper(Instance c, long delay) {
-        at(delay, "sweeper wake #" + c.generation, () -> {
+        at(delay, "sweeper wake #" + c.generation, () -> sweeperWakes(c));
+    }
+
+    private void sweeperWakes(Instance c) {
+        {
+            if (!c.alive || deferred(c.host, "sweeper wake #" + c.generation, () -> sweeperWakes(c))) return;
             if (c.recovering) {
                 wakeSweeper(c, 500);
                 return;
             }
-            if (!c.alive || !c.sweeper.wake(now * 1_000_000L)) return;
+            if (!c.sweeper.wake(now * 1_000_000L)) return;
             long deadline = (now + BATCH_DEADLINE) * 1_000_000L; // counted from before the batch's write (S10)
             List<BlobHash> batch = c.run(c.core.startDeletion(c.ledger, 8, c.wall()));
             c.sweeper.batch(batch, now * 1_000_000L, deadline);
             if (!batch.isEmpty()) sweepTick(c);
-        });
+        }
     }
 
     private void sweepTick(Instance c) {
-        if (!c.alive) return;
+        if (!c.alive || deferred(c.host, "sweeper tick #" + c.generation, () -> sweepTick(c))) return;
         for (BlobHash h : c.sweeper.due(now * 1_000_000L)) {
             if (!c.sweeper.inTime(now * 1_000_000L)) {
                 c.sweeper.lapsed(h);
@@ -430,6 +498,12 @@ final class Simulation {
         long stuckUntil;
         /** When this member last crashed, restarted or got stuck (the warm-up may wait for it). */
         long lastTrouble;
+        /** A paused JVM (GC, SIGSTOP, a frozen VM): nothing on it runs until then — its coordinator instance neither. */
+        long pausedUntil;
+        /** The cluster removed it while it was paused: it exits soon after it resumes (and learns of it). */
+        boolean removedWhilePaused;
+        /** The coordinator instance this member runs (or ran last). */
+        Instance hosted;
 
         Member(String name) {
             this.name = name;
@@ -447,6 +521,8 @@ final class Simulation {
             alive = true;
             lastTrouble = now;
             stuckUntil = 0; // a new JVM
+            pausedUntil = 0;
+            removedWhilePaused = false;
             reporter = new ReporterCore(node(), now + restarts, CHUNK);
             frames.clear();
             pins.clear();
@@ -546,7 +622,9 @@ final class Simulation {
         void answer(AcquireReply reply) {
             // while an ask waits, its reporter lists the blob in every report (the coordinator holds it): a use
             member.sim().oracle.touched(hash);
-            if (!member.alive || member.reporter.incarnation() != incarnation) return;
+            // a member removed while paused runs on until it learns of it, but nothing protects its VM's holds any
+            // more (the cluster dropped it): it must exit, and it does, holding nothing the oracle would count
+            if (!member.alive || member.reporter.incarnation() != incarnation || member.removedWhilePaused) return;
             member.asked.remove(frame + hash);
             if (reply.result() != AcquireResult.ACQUIRED) return;
             member.sim().oracle.granted(hash);
@@ -575,7 +653,7 @@ final class Simulation {
 
     private void act() {
         Member m = members.get(rnd.nextInt(MEMBERS));
-        if (!m.alive || now < m.stuckUntil) return; // a VM whose reporter is stuck waits for it
+        if (!m.alive || now < m.stuckUntil || m.removedWhilePaused) return; // a VM whose reporter is stuck waits
         BlobHash h = universe.get(rnd.nextInt(universe.size()));
         String frame = "f" + rnd.nextInt(4);
         int op = rnd.nextInt(100);
@@ -686,6 +764,9 @@ final class Simulation {
             m.stuckUntil = now + 5_000 + rnd.nextInt(60_000);
             m.lastTrouble = m.stuckUntil;
             log(m.node() + "'s reporter is stuck until " + m.stuckUntil);
+        } else if (f < 12 && coordinator != null && coordinator.alive && now >= coordinator.host.pausedUntil
+                && rnd.nextInt(3) == 0) {
+            pause(coordinator.host);
         } else if (f < 12 && coordinator != null && coordinator.alive) {
             // a journal failure: the coordinator restarts (backoff) on the same member; sometimes with dry-run switched
             Instance old = coordinator;
@@ -696,6 +777,45 @@ final class Simulation {
                 if (coordinator == old) startCoordinator();
             });
         }
+    }
+
+    /**
+     * S10: the coordinator's JVM pauses (a long GC, SIGSTOP, a frozen VM) — its reporter, VM, coordinator instance and
+     * sweeper stop where they are. A short pause ends before anyone notices; a long one gets the member downed and
+     * removed, a successor takes over on another member, and when the old JVM resumes it goes on for a while — its
+     * timers fire, its mailbox is handled, its sweeper works through the batch it held — until its next write is
+     * refused and it learns it was removed, and exits.
+     */
+    private void pause(Member m) {
+        long pause = rnd.nextBoolean() ? 500 + rnd.nextInt(2_000) : DOWN_AFTER + rnd.nextInt((int) (3 * DOWN_AFTER));
+        m.pausedUntil = now + pause;
+        m.stuckUntil = Math.max(m.stuckUntil, m.pausedUntil);
+        m.lastTrouble = Math.max(m.lastTrouble, m.pausedUntil);
+        log(m.node() + " pauses for " + pause + " ms (its coordinator #" + m.hosted.generation + " too)");
+        long incarnation = m.reporter.incarnation();
+        String node = m.node();
+        at(DOWN_AFTER / 3 + rnd.nextInt((int) DOWN_AFTER), "downed and removed while paused " + node, () -> {
+            if (!m.alive || m.reporter.incarnation() != incarnation || now >= m.pausedUntil) return; // resumed first
+            m.up = false;
+            m.removedWhilePaused = true;
+            m.frames.clear(); // its VM's holds count for nothing now: the member is gone
+            m.pins.clear();
+            m.asked.clear();
+            oracle.crashed(m);
+            if (coordinator != null && coordinator.host == m) startCoordinator(); // the old instance lives on, paused
+            toCoordinator("member removed " + node, c -> c.ledger.memberRemoved(node, now));
+            at(m.pausedUntil - now + rnd.nextInt(2_000), "removed " + node + " learns it and exits", () -> {
+                if (!m.alive || m.reporter.incarnation() != incarnation) return;
+                log("exit " + node + " (removed while paused)");
+                m.alive = false;
+                m.lastTrouble = now;
+                if (m.hosted != null) m.hosted.alive = false;
+                at(1_000 + rnd.nextInt(5_000), "restart " + m.name, () -> {
+                    m.restarts++;
+                    m.start();
+                });
+            });
+        });
     }
 
     /** The end of a run: faults stop, every member is back, dry-run is off; then quiet for long enough. */

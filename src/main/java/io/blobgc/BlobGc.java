@@ -3,6 +3,7 @@ package io.blobgc;
 import com.typesafe.config.Config;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
+import io.blobgc.coordinator.Decision;
 import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
 import io.blobgc.ledger.BlobInfo;
@@ -23,6 +24,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -118,6 +120,8 @@ public final class BlobGc implements Extension {
     private ActorRef<Coordinator.Command> coordinator;
     private ActorRef<NodeReporter.Message> reporter;
     private InetSocketAddress http;
+    /** This member's end of the cluster-wide topic the coordinator publishes its decisions to. */
+    private ActorRef<Topic.Command<Decision>> decisions;
     private volatile boolean reporterStopped;
     /** Set last: the admin API, bound first, answers 503 until then (and sees every field once it is set). */
     private volatile boolean started;
@@ -163,7 +167,11 @@ public final class BlobGc implements Extension {
         // the port first: when it is taken, nothing has started yet (no half-started node)
         Tcp.ServerBinding binding = settings.httpEnabled() ? AdminServer.start(system, this) : null;
         try {
-            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC());
+            if (decisions == null) { // kept across a failed start: its name is taken once made
+                decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),
+                        "blob-gc-decisions", Props.empty());
+            }
+            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions);
             this.reporter = expected ? startReporter(system, cluster) : null;
         } catch (RuntimeException e) {
             if (binding != null) binding.unbind();
@@ -299,6 +307,20 @@ public final class BlobGc implements Extension {
         public Coordinator.AcquireReply reply() {
             return reply;
         }
+    }
+
+    /**
+     * {@code subscriber} is told what the collector decides from now on, wherever the coordinator runs: blobs marked
+     * by a cycle, blobs deleted from the store (with the bytes freed). At most once: a subscriber that is away, or a
+     * member that is not Up yet, misses what is published meanwhile (the blob's status and the history are the
+     * record).
+     */
+    public void subscribe(ActorRef<Decision> subscriber) {
+        decisions.tell(Topic.subscribe(subscriber));
+    }
+
+    public void unsubscribe(ActorRef<Decision> subscriber) {
+        decisions.tell(Topic.unsubscribe(subscriber));
     }
 
     /** What the coordinator knows of {@code hash}: empty when it does not know it (never registered, or pruned). */

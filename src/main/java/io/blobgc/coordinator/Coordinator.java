@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -287,10 +288,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     /** Starts the singleton (on members with the configured role) and returns its proxy. */
     public static ActorRef<Command> initSingleton(ActorSystem<?> system, BlobGcSettings settings, BlobStore store,
-                                                  Clock clock) {
+                                                  Clock clock, ActorRef<Topic.Command<Decision>> decisions) {
         ClusterSingletonSettings singletonSettings = ClusterSingletonSettings.create(system);
         if (!settings.coordinatorRole().isEmpty()) singletonSettings = singletonSettings.withRole(settings.coordinatorRole());
-        Behavior<Command> supervised = Behaviors.supervise(create(settings, store, clock))
+        Behavior<Command> supervised = Behaviors.supervise(create(settings, store, clock, decisions))
                 .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                         settings.restartBackoffMax(), 0.2));
         return ClusterSingleton.get(system)
@@ -298,8 +299,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     public static Behavior<Command> create(BlobGcSettings settings, BlobStore store, Clock clock) {
+        return create(settings, store, clock, null);
+    }
+
+    /** @param decisions where what the collector decided is published (null: nowhere) */
+    public static Behavior<Command> create(BlobGcSettings settings, BlobStore store, Clock clock,
+                                           ActorRef<Topic.Command<Decision>> decisions) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Coordinator(ctx, timers, settings, store, clock)));
+                new Coordinator(ctx, timers, settings, store, clock, decisions)));
     }
 
     private final ActorContext<Command> ctx;
@@ -320,13 +327,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private final Set<ActorRef<NodeReporter.Message>> reporters = new LinkedHashSet<>();
     private final Map<ActorRef<NodeReporter.Message>, String> reporterNodes = new HashMap<>();
     private double lastCycleMs = -1;
+    private final ActorRef<Topic.Command<Decision>> decisions;
     /** Whether this recovery's {@link TookOver} is persisted; until then commands are stashed. */
     private boolean takenOver;
     /** Names this instance in its {@link TookOver} (and the log): member and a random part. */
     private final String instanceId;
 
     private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, BlobGcSettings settings,
-                        BlobStore store, Clock clock) {
+                        BlobStore store, Clock clock, ActorRef<Topic.Command<Decision>> decisions) {
         super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                 settings.restartBackoffMax(), 0.2));
         this.ctx = ctx;
@@ -335,6 +343,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         this.clock = clock;
         this.clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.store = store;
+        this.decisions = decisions;
         this.core = new CoordinatorCore(settings.dryRun());
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -490,8 +499,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                     core.batchExpired(c.hashes());
                     return Effect().noReply();
                 })
-                .onCommand(ConfirmDeleted.class, (s, c) -> runNoReply(core.confirmDeleted(c.hashes(), c.bytes(),
-                        clock.millis())))
+                .onCommand(ConfirmDeleted.class, this::onConfirmDeleted)
                 .onCommand(ReportDeletionFailed.class, (s, c) -> runNoReply(core.deletionFailed(s.ledger, c.hash(),
                         c.error(), clock.millis())))
                 .onCommand(StorePage.class, this::onStorePage)
@@ -525,6 +533,20 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                                                  Function<R, M> message) {
         if (d.events().isEmpty()) return Effect().reply(replyTo, message.apply(d.reply().apply(s.ledger)));
         return Effect().persist(d.events()).thenReply(replyTo, st -> message.apply(d.reply().apply(st.ledger)));
+    }
+
+    private ReplyEffect<Event, State> onConfirmDeleted(State s, ConfirmDeleted c) {
+        CoordinatorCore.Decision<Void> d = core.confirmDeleted(c.hashes(), c.bytes(), clock.millis());
+        if (d.events().isEmpty()) return Effect().noReply();
+        return Effect().persist(d.events()).thenRun(st -> {
+            for (Event e : d.events()) {
+                if (e instanceof BlobsCollected b) publish(new Decision.Collected(b.hashes(), b.bytes()));
+            }
+        }).thenNoReply();
+    }
+
+    private void publish(Decision d) {
+        if (decisions != null) decisions.tell(Topic.publish(d));
     }
 
     private ReplyEffect<Event, State> runNoReply(CoordinatorCore.Decision<?> d) {
@@ -561,6 +583,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         CycleOutcome o = d.reply().apply(s.ledger);
         var effect = Effect().persist(d.events()).thenRun(st -> {
             logCycle(st.ledger, o); // the counts after the cycle it reports
+            if (!o.dryRun() && !o.marked().isEmpty()) {
+                publish(new Decision.Marked(o.cycle(), o.marked().stream().map(CycleOutcome.MarkedBlob::hash).toList()));
+            }
             if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
             if (settings.orphans().pageSize() > 0) {
                 sweeper.tell(new Sweeper.ScanStore(core.orphanScanAfter(), settings.orphans().pageSize(),

@@ -69,6 +69,8 @@ class JavaApiTest {
                 return null;
             });
             BlobGc gc = await(BlobGc.start(s));
+            TestProbe<io.blobgc.coordinator.Decision> decided = TestProbe.create(s);
+            gc.subscribe(decided.getRef());
             BlobHash callee = upload(gc, "callee", List.of()), caller = upload(gc, "caller", List.of(callee));
             BlobHash pinned = upload(gc, "node-pinned", List.of()), leased = upload(gc, "leased", List.of());
             assertEquals(Optional.empty(), await(gc.blob(BlobHash.sha256("never".getBytes()))));
@@ -108,6 +110,16 @@ class JavaApiTest {
                 return null;
             });
             hold.close(); // twice is harmless
+            // the subscriber was told: each of them marked, then collected
+            java.util.Set<BlobHash> marked = new java.util.HashSet<>(), collected = new java.util.HashSet<>();
+            decided.awaitAssert(Duration.ofSeconds(10), () -> {
+                io.blobgc.coordinator.Decision d = decided.receiveMessage(Duration.ofSeconds(5));
+                if (d instanceof io.blobgc.coordinator.Decision.Marked m) marked.addAll(m.hashes());
+                if (d instanceof io.blobgc.coordinator.Decision.Collected c2) collected.addAll(c2.hashes());
+                assertTrue(marked.containsAll(List.of(caller, callee, pinned, leased)), "marked " + marked);
+                assertTrue(collected.containsAll(List.of(caller, callee, pinned, leased)), "collected " + collected);
+                return null;
+            });
         } finally {
             s.terminate();
             s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package io.blobgc.sim;
 
 import io.blobgc.BlobHash;
+import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
@@ -112,8 +113,29 @@ final class Oracle {
     }
 
     /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */
+    /**
+     * S10, the fence: an instance writes only while no later instance has begun to act (its takeover written) — else
+     * the later one decided on a journal that was about to change under it.
+     */
+    void writing(Simulation.Instance c, List<Coordinator.Event> events) {
+        for (Simulation.Instance n : sim.instances) {
+            if (n.generation > c.generation && n.tookOverAt >= 0) {
+                throw sim.failure("coordinator #" + c.generation + " wrote " + events + " after #" + n.generation
+                        + " took over at " + n.tookOverAt + " ms (S10)");
+            }
+        }
+    }
+
     void deleting(Simulation.Instance c, BlobHash h) {
         storeDeletions++;
+        // S10: a successor takes new content for what a predecessor may still delete once twice the batch deadline
+        // passed after its takeover; from then on the predecessor's sweeper deletes nothing
+        for (Simulation.Instance n : sim.instances) {
+            if (n.generation > c.generation && n.tookOverAt >= 0 && sim.now >= n.tookOverAt + 2 * Simulation.BATCH_DEADLINE) {
+                throw sim.failure("coordinator #" + c.generation + "'s sweeper deleted " + Simulation.short_(h) + " "
+                        + (sim.now - n.tookOverAt) + " ms after #" + n.generation + " took over (S10)");
+            }
+        }
         if (c.core == null || sim.dryRun && c == sim.coordinator) {
             throw sim.failure("a dry-run coordinator's sweeper deleted " + Simulation.short_(h) + " (S9)");
         }

@@ -88,6 +88,8 @@ final class Simulation {
     LedgerSnapshot snapshot;
     int snapshotAt;
     Instance coordinator;
+    /** Every coordinator instance started, in order (the oracle asks which came after which). */
+    final List<Instance> instances = new ArrayList<>();
     private int generations;
     boolean dryRun;
     /** When the proxy has no singleton to send to, it buffers (as Pekko's singleton proxy does). */
@@ -181,8 +183,11 @@ final class Simulation {
         final List<Runnable> stash = new ArrayList<>();
         /** The journal's length as this instance knows it: its next write takes that sequence number. */
         int position;
+        /** When this instance's takeover was written and it began to act (-1: not yet). */
+        long tookOverAt = -1;
 
         Instance(Member host) {
+            instances.add(this);
             this.host = host;
             this.core = new CoordinatorCore(dryRun);
             LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20);
@@ -198,6 +203,7 @@ final class Simulation {
             core.recovered(ledger, up, now);
             run(core.takeOver("#" + generation, wall())); // S10: the first write, before anything is handled
             core.tookOver(ledger, now, 2 * BATCH_DEADLINE);
+            tookOverAt = now;
             recovering = false;
             recoveredAt = now;
             // subscribed now (Coordinator.onRecovered): membership's initial state as events, then its current state —
@@ -236,6 +242,7 @@ final class Simulation {
                 throw new Fenced("coordinator #" + generation + "'s write refused: the journal moved on (" + position
                         + " -> " + journal.size() + "); it restarts");
             }
+            if (!d.events().isEmpty()) oracle.writing(this, d.events());
             for (Coordinator.Event e : d.events()) {
                 position++;
                 journal.add(e);
@@ -765,7 +772,7 @@ final class Simulation {
             m.lastTrouble = m.stuckUntil;
             log(m.node() + "'s reporter is stuck until " + m.stuckUntil);
         } else if (f < 12 && coordinator != null && coordinator.alive && now >= coordinator.host.pausedUntil
-                && rnd.nextInt(3) == 0) {
+                && (rnd.nextInt(3) == 0 || coordinator.sweeper.queued() > 0)) { // best while its sweeper has a batch
             pause(coordinator.host);
         } else if (f < 12 && coordinator != null && coordinator.alive) {
             // a journal failure: the coordinator restarts (backoff) on the same member; sometimes with dry-run switched
@@ -787,7 +794,10 @@ final class Simulation {
      * refused and it learns it was removed, and exits.
      */
     private void pause(Member m) {
-        long pause = rnd.nextBoolean() ? 500 + rnd.nextInt(2_000) : DOWN_AFTER + rnd.nextInt((int) (3 * DOWN_AFTER));
+        // short ones go unnoticed; long ones outlast the removal, the successor's takeover and its wait for what this
+        // instance's sweeper may still delete (2 x BATCH_DEADLINE)
+        long pause = rnd.nextInt(3) == 0 ? 500 + rnd.nextInt(2_000)
+                : DOWN_AFTER + rnd.nextInt((int) (DOWN_AFTER + 5 * BATCH_DEADLINE));
         m.pausedUntil = now + pause;
         m.stuckUntil = Math.max(m.stuckUntil, m.pausedUntil);
         m.lastTrouble = Math.max(m.lastTrouble, m.pausedUntil);

@@ -126,6 +126,30 @@ final class Oracle {
         }
     }
 
+    /** S10: a sweeper gets a batch only under a write of its instance, so never once a later instance took over. */
+    void handingOut(Simulation.Instance c, List<BlobHash> batch) {
+        for (Simulation.Instance n : sim.instances) {
+            if (n.generation > c.generation && n.tookOverAt >= 0) {
+                throw sim.failure("coordinator #" + c.generation + " handed its sweeper " + batch.size()
+                        + " blob(s) after #" + n.generation + " took over at " + n.tookOverAt + " ms (S10)");
+            }
+        }
+    }
+
+    /**
+     * S10: a hash takes new content (a registration accepted) only when no earlier instance's sweeper may still
+     * delete it: none holds it in a batch whose deadline has not come.
+     */
+    void newContent(Simulation.Instance c, BlobHash h) {
+        for (Simulation.Instance o : sim.instances) {
+            if (o.generation < c.generation && o.alive && o.sweeper.pending(h)
+                    && o.sweeper.inTime(sim.now * 1_000_000L)) {
+                throw sim.failure("coordinator #" + c.generation + " accepted new content for " + Simulation.short_(h)
+                        + " while #" + o.generation + "'s sweeper may still delete it (S10)");
+            }
+        }
+    }
+
     void deleting(Simulation.Instance c, BlobHash h) {
         storeDeletions++;
         // S10: a successor takes new content for what a predecessor may still delete once twice the batch deadline

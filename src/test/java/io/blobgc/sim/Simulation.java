@@ -455,6 +455,7 @@ final class Simulation {
             if (!c.sweeper.wake(now * 1_000_000L)) return;
             long deadline = (now + BATCH_DEADLINE) * 1_000_000L; // counted from before the batch's write (S10)
             List<BlobHash> batch = c.run(c.core.startDeletion(c.ledger, 8, c.wall()));
+            if (!batch.isEmpty()) oracle.handingOut(c, batch);
             c.sweeper.batch(batch, now * 1_000_000L, deadline);
             if (!batch.isEmpty()) sweepTick(c);
         }
@@ -747,6 +748,7 @@ final class Simulation {
                 Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
                         store::containsKey, c.wall(), now));
                 if (!r.accepted().contains(h)) return;
+                oracle.newContent(c, h);
                 declaredDeps.merge(h, deps, (x, y) -> {
                     List<BlobHash> all = new ArrayList<>(x);
                     for (BlobHash d : y) if (!all.contains(d)) all.add(d);
@@ -796,7 +798,9 @@ final class Simulation {
     private void pause(Member m) {
         // short ones go unnoticed; long ones outlast the removal, the successor's takeover and its wait for what this
         // instance's sweeper may still delete (2 x BATCH_DEADLINE)
-        long pause = rnd.nextInt(3) == 0 ? 500 + rnd.nextInt(2_000)
+        int kind = rnd.nextInt(4);
+        long pause = kind == 0 ? 500 + rnd.nextInt(2_000) // unnoticed
+                : kind == 1 ? DOWN_AFTER + rnd.nextInt((int) BATCH_DEADLINE) // resumes within its sweeper's deadline
                 : DOWN_AFTER + rnd.nextInt((int) (DOWN_AFTER + 5 * BATCH_DEADLINE));
         m.pausedUntil = now + pause;
         m.stuckUntil = Math.max(m.stuckUntil, m.pausedUntil);

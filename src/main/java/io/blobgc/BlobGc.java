@@ -83,6 +83,13 @@ public final class BlobGc implements Extension {
         }
     }
 
+    /** The running instance on {@code system}, if blob-gc was started there (asking starts nothing). */
+    public static Optional<BlobGc> running(ActorSystem<?> system) {
+        if (!system.hasExtension(ID)) return Optional.empty();
+        BlobGc gc = ID.apply(system);
+        return gc.started ? Optional.of(gc) : Optional.empty();
+    }
+
     /**
      * Starts blob-gc on this node without blocking the caller: completes with the running instance once it serves,
      * or exceptionally (a taken port, an unreachable journal database) with nothing left running — and then a later

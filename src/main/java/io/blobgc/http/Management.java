@@ -122,7 +122,10 @@ public final class Management {
         }
     }
 
-    /** Ready when this node's coordinator proxy gets an answer: the same as the admin API's {@code /health/ready}. */
+    /**
+     * Ready when blob-gc runs on this node and its coordinator proxy gets an answer. Registered with Pekko
+     * Management's health checks by blob-gc's reference.conf: an application that starts Management gets it.
+     */
     public static final class Ready implements Supplier<CompletionStage<Boolean>> {
         private final org.apache.pekko.actor.ActorSystem system;
 
@@ -132,12 +135,16 @@ public final class Management {
 
         @Override
         public CompletionStage<Boolean> get() {
-            return BlobGc.get(Adapter.toTyped(system)).summary().thenApply(s -> true)
-                    .exceptionally(e -> false);
+            return BlobGc.running(Adapter.toTyped(system))
+                    .map(gc -> gc.summary().thenApply(s -> true).exceptionally(e -> false))
+                    .orElse(CompletableFuture.completedFuture(false)); // not started (yet): not ready
         }
     }
 
-    /** Alive while blob-gc runs on this node (its extension started and the actor system not terminating). */
+    /**
+     * Alive unless the actor system is terminating or blob-gc's reporter on this node stopped (an Error escaped it: the
+     * node reports nothing any more, and only a restart helps). Registered by reference.conf, as {@link Ready}.
+     */
     public static final class Alive implements Supplier<CompletionStage<Boolean>> {
         private final org.apache.pekko.actor.ActorSystem system;
 
@@ -147,8 +154,9 @@ public final class Management {
 
         @Override
         public CompletionStage<Boolean> get() {
-            return CompletableFuture.completedFuture(!system.whenTerminated().isCompleted()
-                    && BlobGc.get(Adapter.toTyped(system)) != null);
+            boolean reporterStopped = BlobGc.running(Adapter.toTyped(system))
+                    .map(gc -> gc.reporter() != null && !gc.reporterRunning()).orElse(false);
+            return CompletableFuture.completedFuture(!system.whenTerminated().isCompleted() && !reporterStopped);
         }
     }
 }

@@ -85,4 +85,38 @@ class LifecycleTest {
             s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * Issue 21, step 5: an application that starts Pekko Management gets blob-gc's health checks from blob-gc's own
+     * reference.conf (they lived in a node-only file before): not ready until blob-gc runs and its coordinator
+     * answers, alive meanwhile; asking them starts nothing.
+     */
+    @Test
+    void embeddersGetTheHealthChecksFromReferenceConf() throws Exception {
+        var ref = com.typesafe.config.ConfigFactory.defaultReference();
+        assertEquals("io.blobgc.http.Management$Ready",
+                ref.getString("pekko.management.health-checks.readiness-checks.blob-gc"));
+        assertEquals("io.blobgc.http.Management$Alive",
+                ref.getString("pekko.management.health-checks.liveness-checks.blob-gc"));
+        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
+        try {
+            var classic = Adapter.toClassic(s);
+            var ready = new io.blobgc.http.Management.Ready(classic);
+            var alive = new io.blobgc.http.Management.Alive(classic);
+            assertFalse(ready.get().toCompletableFuture().get(10, TimeUnit.SECONDS), "not started: not ready");
+            assertTrue(alive.get().toCompletableFuture().get(10, TimeUnit.SECONDS));
+            assertTrue(BlobGc.running(s).isEmpty(), "asking the checks started nothing");
+            var cluster = org.apache.pekko.cluster.typed.Cluster.get(s);
+            cluster.manager().tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
+            BlobGc.start(s).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            org.apache.pekko.actor.testkit.typed.javadsl.TestProbe.create(s).awaitAssert(Duration.ofSeconds(30), () -> {
+                assertTrue(ready.get().toCompletableFuture().get(10, TimeUnit.SECONDS), "started and answering: ready");
+                return null;
+            });
+            assertTrue(alive.get().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        } finally {
+            s.terminate();
+            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
 }

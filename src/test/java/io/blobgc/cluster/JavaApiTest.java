@@ -42,6 +42,18 @@ class JavaApiTest {
     @TempDir
     Path dir;
 
+    /** A one-node cluster, Up (blob-gc not started). */
+    private ActorSystem<Void> upNode() {
+        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
+        Cluster c = Cluster.get(s);
+        c.manager().tell(Join.create(c.selfMember().address()));
+        TestProbe.create(s).awaitAssert(Duration.ofSeconds(20), () -> {
+            assertEquals(MemberStatus.up(), c.selfMember().status());
+            return null;
+        });
+        return s;
+    }
+
     private static <T> T await(CompletionStage<T> s) throws Exception {
         return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
@@ -59,15 +71,9 @@ class JavaApiTest {
 
     @Test
     void theFacadeAnswersWhatTheAdminApiDoes() throws Exception {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
+        ActorSystem<Void> s = upNode();
         try {
-            Cluster c = Cluster.get(s);
-            c.manager().tell(Join.create(c.selfMember().address()));
             TestProbe<Void> probe = TestProbe.create(s);
-            probe.awaitAssert(Duration.ofSeconds(20), () -> {
-                assertEquals(MemberStatus.up(), c.selfMember().status());
-                return null;
-            });
             BlobGc gc = await(BlobGc.start(s));
             TestProbe<io.blobgc.coordinator.Decision> decided = TestProbe.create(s);
             gc.subscribe(decided.getRef());
@@ -128,14 +134,8 @@ class JavaApiTest {
 
     @Test
     void aStoreInstanceHandedInIsTheOneUsed() throws Exception {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
+        ActorSystem<Void> s = upNode();
         try {
-            Cluster c = Cluster.get(s);
-            c.manager().tell(Join.create(c.selfMember().address()));
-            TestProbe.create(s).awaitAssert(Duration.ofSeconds(20), () -> {
-                assertEquals(MemberStatus.up(), c.selfMember().status());
-                return null;
-            });
             io.blobgc.store.FileBlobStore mine = new io.blobgc.store.FileBlobStore(dir.resolve("the-apps-store"));
             BlobGc gc = await(BlobGc.start(s, mine));
             assertTrue(gc.store() == mine);

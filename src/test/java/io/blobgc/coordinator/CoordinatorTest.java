@@ -243,24 +243,17 @@ class CoordinatorTest {
         BlobHash x = blob("unreferenced by the logged cycle");
         register(x);
         fullAndWarmUpCycle();
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                Coordinator.class);
-        var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
-        captured.start();
-        log.addAppender(captured);
-        try {
+        try (io.blobgc.LogCapture captured = io.blobgc.LogCapture.of(Coordinator.class)) {
             heartbeat();
             CycleOutcome o = cycle();
             assertTrue(o.marked().stream().anyMatch(m -> m.hash().equals(x)), "the cycle marked x: " + o);
             TestProbe<Object> probe = kit.createTestProbe();
             probe.awaitAssert(() -> {
-                String line = captured.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                String line = captured.messages().stream()
                         .filter(m -> m.startsWith("cycle " + o.cycle() + ":")).findFirst().orElseThrow();
                 assertTrue(line.contains("MARKED_FOR_COLLECTION=1"), line);
                 return null;
             });
-        } finally {
-            log.detachAppender(captured);
         }
     }
 

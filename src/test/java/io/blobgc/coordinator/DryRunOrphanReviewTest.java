@@ -77,22 +77,15 @@ class DryRunOrphanReviewTest {
         store.put(stray, content);
         Files.setLastModifiedTime(store.pathOf(stray), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
 
-        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                Coordinator.class);
-        var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
-        captured.start();
-        log.addAppender(captured);
-        try {
+        try (io.blobgc.LogCapture captured = io.blobgc.LogCapture.of(Coordinator.class)) {
             CycleOutcome o = es.<CycleOutcome>runCommand(ref -> new Coordinator.RunCycleNow(true, ref)).reply();
             assertTrue(o.dryRun());
             // the dry run's scan reached the coordinator: it names the orphan (and before the fix, condemned it)
             kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
-                assertTrue(captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains(stray.toString()))
+                assertTrue(captured.messages().stream().anyMatch(m -> m.contains(stray.toString()))
                         || es.getState().ledger().orphansCondemned() > 0, "the store page was handled");
                 return null;
             });
-        } finally {
-            log.detachAppender(captured);
         }
         es.<Coordinator.Summary>runCommand(Coordinator.GetSummary::new); // what the page started is persisted by now
         assertEquals(0, es.getState().ledger().orphansCondemned(), "the dry run the operator asked for condemned "

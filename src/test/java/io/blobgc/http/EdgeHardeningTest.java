@@ -1,8 +1,6 @@
 package io.blobgc.http;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blobgc.BlobGc;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
@@ -414,12 +411,7 @@ class EdgeHardeningTest {
 
     @Test
     void abortedConnectionsAreNotWarnings() throws Exception {
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
-                org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> captured = new ListAppender<>();
-        captured.start();
-        root.addAppender(captured);
-        try {
+        try (io.blobgc.LogCapture captured = io.blobgc.LogCapture.root()) {
             for (int i = 0; i < 30; i++) {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
@@ -439,13 +431,11 @@ class EdgeHardeningTest {
                 }
             }
             Thread.sleep(1500);
-            List<String> warnings = captured.list.stream()
+            List<String> warnings = captured.events().stream()
                     .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                     .filter(e -> !String.valueOf(e.getFormattedMessage()).contains("this source is broken"))
                     .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
             assertTrue(warnings.isEmpty(), warnings.size() + " warnings: " + warnings);
-        } finally {
-            root.detachAppender(captured);
         }
         assertEquals(200, json("GET", "/health/alive", null).status());
     }

@@ -1,15 +1,14 @@
 package io.blobgc.http;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.blobgc.BlobGc;
+import io.blobgc.LogCapture;
 import io.blobgc.LogText;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,12 +31,7 @@ class LogInjectionTest {
     @Test
     void noRequestTextReachesTheLogWithItsControlCharacters() throws Exception {
         ActorSystem<Void> node = AdminApiTest.startUp(dir.resolve("node"), "");
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
-                org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> captured = new ListAppender<>();
-        captured.start();
-        root.addAppender(captured);
-        try {
+        try (LogCapture captured = LogCapture.root()) {
             int port = BlobGc.get(node).httpAddress().getPort();
             for (String path : List.of("/ui/..%2F%0D%0A09:59:59.999%20ERROR%20FORGED",
                     "/ui/%1B%5B31mFORGED%1B%5B0m", "/ui/..%2F..%2Fdashboard%2F%0AFORGED", "/ui/%E2%80%A8FORGED",
@@ -54,10 +48,10 @@ class LogInjectionTest {
             // pekko's classic logging is asynchronous: a line logged after the requests comes after theirs
             Adapter.toClassic(node).log().warning("SENTINEL after the hostile requests");
             TestProbe.create(node).awaitAssert(Duration.ofSeconds(10), () -> {
-                assertTrue(captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains("SENTINEL")));
+                assertTrue(captured.messages().stream().anyMatch(m -> m.contains("SENTINEL")));
                 return null;
             });
-            for (ILoggingEvent e : List.copyOf(captured.list)) {
+            for (ILoggingEvent e : captured.events()) {
                 String m = e.getFormattedMessage();
                 if (!m.contains("FORGED")) continue;
                 for (char c : m.toCharArray()) {
@@ -66,7 +60,6 @@ class LogInjectionTest {
                 }
             }
         } finally {
-            root.detachAppender(captured);
             node.terminate();
             node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }

@@ -744,10 +744,12 @@ final class Simulation {
             toCoordinator("register " + short_(h), c -> {
                 // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload
                 // declares
-                if (c.ledger.status(h).isEmpty()) declaredDeps.remove(h);
+                boolean forgotten = c.ledger.status(h).isEmpty();
                 Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
                         store::containsKey, c.wall(), now));
                 if (!r.accepted().contains(h)) return;
+                // only once accepted: a registration a fenced-out instance took (its write refused) changed nothing
+                if (forgotten) declaredDeps.remove(h);
                 oracle.newContent(c, h);
                 declaredDeps.merge(h, deps, (x, y) -> {
                     List<BlobHash> all = new ArrayList<>(x);

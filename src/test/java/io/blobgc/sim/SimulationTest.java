@@ -26,8 +26,10 @@ class SimulationTest {
      * answered a status for a pruned blob — the table's add that grew its index had inserted the id twice. 514552:
      * an edge registered from a caller held by a member whose FULL report had not reached the recovering coordinator
      * was no persisted use of its callee; the member crashed and a successor deleted the callee 3 s later (S3).
+     * 632371 (the oracle's): a registration delivered to a paused, fenced-out coordinator made the oracle forget the
+     * callees the blob had declared, and it then called the callee unused.
      */
-    private static final long[] REGRESSIONS = {55, 47, 514552};
+    private static final long[] REGRESSIONS = {55, 47, 514552, 632371};
 
     @Test
     void theProtocolKeepsEveryRuleUnderFaultsAndCollectsWhatIsUnused() {

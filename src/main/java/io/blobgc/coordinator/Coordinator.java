@@ -366,8 +366,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots())
-                .withDeleteEventsOnSnapshot();
+        // events are kept unless configured otherwise: a deleted row's sequence number is free for a late
+        // predecessor's write, and the S10 fence rests on that write being refused
+        var retention = RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+        return settings.deleteEventsOnSnapshot() ? retention.withDeleteEventsOnSnapshot() : retention;
     }
 
     @Override

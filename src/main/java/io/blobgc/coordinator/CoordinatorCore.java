@@ -186,9 +186,13 @@ public final class CoordinatorCore {
         }
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
         List<BlobHash> retry = new ArrayList<>();
-        if (!inherited.isEmpty() && localNow - inheritedUntil >= 0) inherited = Set.of(); // the window is over
+        if (!inherited.isEmpty() && localNow >= inheritedUntil) inherited = Set.of(); // the window is over
+        boolean waiting = localNow < inheritedUntil; // plain comparisons: Long.MAX_VALUE means "no clock"
         for (BlobHash h : hashes) {
-            if (!rejected.contains(h) && inherited.contains(h)) {
+            // COLLECTED too: a predecessor's batch this instance's predecessor finished (a second takeover within
+            // the first one's window, on another member) is a tombstone here, and that predecessor may still delete
+            if (waiting && !rejected.contains(h) && (inherited.contains(h)
+                    || l.status(h).orElse(null) == BlobStatus.COLLECTED)) {
                 rejected.add(h);
                 retry.add(h);
             }
@@ -432,6 +436,9 @@ public final class CoordinatorCore {
     public void tookOver(Ledger l, long localNow, long predecessorDeadlineMs) {
         Set<BlobHash> mayStillDelete = new LinkedHashSet<>(l.deleting(Integer.MAX_VALUE));
         mayStillDelete.addAll(l.condemnedOrphans(Integer.MAX_VALUE));
+        // a takeover again within the window (a restart in place) keeps what the window covered: what this instance
+        // finished deleting for a predecessor is COLLECTED or forgotten by now, and that predecessor may still delete
+        if (localNow < inheritedUntil) mayStillDelete.addAll(inherited);
         inherited = mayStillDelete;
         inheritedUntil = localNow + predecessorDeadlineMs;
     }

@@ -106,14 +106,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     /**
      * @param rejected  hashes being deleted right now (upload again once they are collected), whose content is not in
-     *                  the store, or whose declared callees have no content (upload the callees first)
+     *                  the store, whose declared callees have no content (upload the callees first), or {@code retry}
      * @param noContent those of {@code rejected} whose own content is not in the store: write it first, then register
-     */
-    /**
-     * @param rejected  refused (being deleted, no content, a callee without content, or {@code retry})
-     * @param noContent of those, refused because their content is not in the store: upload it first
-     * @param retry     of those, refused for now: a predecessor coordinator may still be deleting them (S10); upload
-     *                  again in a while
+     * @param retry     those of {@code rejected} refused for now: a predecessor coordinator may still be deleting them
+     *                  (S10); upload again in a while
      */
     public record Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent,
                              List<BlobHash> retry) implements CborSerializable {
@@ -182,11 +178,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record History(List<HistoryEntry> entries) implements CborSerializable {
     }
 
-    /** From the sweeper: hand over up to {@code max} blobs to delete (moved to DELETING first). */
     /** The sweeper's batch deadline passed before it deleted these: they go out again under a new write (S10). */
     public record BatchExpired(List<BlobHash> hashes) implements Command {
     }
 
+    /** From the sweeper: hand over up to {@code max} blobs to delete (moved to DELETING first). */
     public record StartDeletion(int max, ActorRef<Sweeper.Command> replyTo) implements Command {
     }
 

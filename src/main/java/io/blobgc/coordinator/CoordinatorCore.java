@@ -192,7 +192,7 @@ public final class CoordinatorCore {
             // COLLECTED too: a predecessor's batch this instance's predecessor finished (a second takeover within
             // the first one's window, on another member) is a tombstone here, and that predecessor may still delete
             if (waiting && !rejected.contains(h) && (inherited.contains(h)
-                    || l.status(h).orElse(null) == BlobStatus.COLLECTED || l.wasOrphanDeleted(h))) {
+                    || l.status(h).orElse(null) == BlobStatus.COLLECTED)) {
                 rejected.add(h);
                 retry.add(h);
             }

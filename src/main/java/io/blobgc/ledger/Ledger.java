@@ -158,7 +158,6 @@ public final class Ledger {
     }
 
     private int registerOne(BlobHash h) {
-        orphans.registered(h);
         int b = table.find(h);
         if (b < 0) {
             b = table.add(h);
@@ -314,7 +313,7 @@ public final class Ledger {
 
     public void applyCollected(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {
-            if (orphans.applyDeleted(h, at, settings.tombstoneTtlMs())) continue; // an orphan's: the fence lifts
+            if (orphans.applyDeleted(h)) continue; // a condemned orphan's content, deleted: the fence lifts
             int b = table.find(h);
             if (b >= 0 && table.status(b) == BlobStatus.DELETING) {
                 deletionStartedAt.remove(b);
@@ -405,11 +404,6 @@ public final class Ledger {
     /** Up to {@code max} condemned orphans, for the sweeper (their deletion is confirmed like a blob's). */
     public List<BlobHash> condemnedOrphans(int max) {
         return orphans.condemned(max);
-    }
-
-    /** Whether {@code hash} is an orphan whose deletion was confirmed lately (within the tombstone TTL). */
-    public boolean wasOrphanDeleted(BlobHash hash) {
-        return orphans.wasDeleted(hash);
     }
 
     public boolean isCondemnedOrphan(BlobHash hash) {

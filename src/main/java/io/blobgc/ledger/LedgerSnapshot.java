@@ -20,13 +20,8 @@ public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long
     public static final int BLOB_BYTES = 45;
 
     /** The store reconciliation's state (see {@code Orphans}); null in a snapshot written before it existed. */
-    /**
-     * @param deleted   orphans deleted lately (their tombstones, as blobs have theirs), oldest first; null in a
-     *                  snapshot written before they were kept
-     * @param deletedAt when each was deleted (the confirmation's time)
-     */
-    public record OrphanState(List<BlobHash> condemned, BlobHash scannedUpTo, long totalCondemned, long totalDeleted,
-                              List<BlobHash> deleted, List<Long> deletedAt) implements CborSerializable {
+    public record OrphanState(List<BlobHash> condemned, BlobHash scannedUpTo, long totalCondemned, long totalDeleted)
+            implements CborSerializable {
     }
 
     public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,

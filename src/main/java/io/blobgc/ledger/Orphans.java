@@ -17,12 +17,6 @@ import java.util.Set;
 final class Orphans {
 
     private final Set<BlobHash> condemned = new LinkedHashSet<>();
-    /**
-     * Orphans deleted lately, oldest first, with when: an orphan leaves no COLLECTED blob behind, and after a failover
-     * its re-upload must wait like a collected blob's (S10); kept for the tombstone TTL, at most {@link #DELETED_KEPT}.
-     */
-    private final java.util.LinkedHashMap<BlobHash, Long> deleted = new java.util.LinkedHashMap<>();
-    static final int DELETED_KEPT = 100_000;
     /** The last hash of the last page that condemned something (null: from the first); the walk resumes after it. */
     private BlobHash scannedUpTo;
     private long totalCondemned;
@@ -33,29 +27,11 @@ final class Orphans {
         scannedUpTo = upTo;
     }
 
-    /** A deletion of {@code h} was confirmed at {@code at}: true when it was a condemned orphan's. */
-    boolean applyDeleted(BlobHash h, long at, long tombstoneTtlMs) {
+    /** A deletion of {@code h} was confirmed: true when it was a condemned orphan's. */
+    boolean applyDeleted(BlobHash h) {
         if (!condemned.remove(h)) return false;
         totalDeleted++;
-        deleted.remove(h);
-        deleted.put(h, at);
-        var oldest = deleted.entrySet().iterator();
-        while (oldest.hasNext()) {
-            var e = oldest.next();
-            if (deleted.size() <= DELETED_KEPT && e.getValue() >= at - tombstoneTtlMs) break;
-            oldest.remove();
-        }
         return true;
-    }
-
-    /** {@code h} was registered: its content is a blob's now, no orphan's. */
-    void registered(BlobHash h) {
-        deleted.remove(h);
-    }
-
-    /** Whether {@code h} is an orphan deleted lately (within the tombstone TTL). */
-    boolean wasDeleted(BlobHash h) {
-        return deleted.containsKey(h);
     }
 
     boolean isCondemned(BlobHash h) {
@@ -89,8 +65,7 @@ final class Orphans {
     }
 
     LedgerSnapshot.OrphanState snapshot() {
-        return new LedgerSnapshot.OrphanState(List.copyOf(condemned), scannedUpTo, totalCondemned, totalDeleted,
-                List.copyOf(deleted.keySet()), List.copyOf(deleted.values()));
+        return new LedgerSnapshot.OrphanState(List.copyOf(condemned), scannedUpTo, totalCondemned, totalDeleted);
     }
 
     void restore(LedgerSnapshot.OrphanState s) {
@@ -99,10 +74,5 @@ final class Orphans {
         scannedUpTo = s.scannedUpTo();
         totalCondemned = s.totalCondemned();
         totalDeleted = s.totalDeleted();
-        if (s.deleted() != null && s.deletedAt() != null) {
-            for (int i = 0; i < Math.min(s.deleted().size(), s.deletedAt().size()); i++) {
-                deleted.put(s.deleted().get(i), s.deletedAt().get(i));
-            }
-        }
     }
 }

@@ -189,10 +189,7 @@ public final class CoordinatorCore {
         if (!inherited.isEmpty() && localNow >= inheritedUntil) inherited = Set.of(); // the window is over
         boolean waiting = localNow < inheritedUntil; // plain comparisons: Long.MAX_VALUE means "no clock"
         for (BlobHash h : hashes) {
-            // COLLECTED too: a predecessor's batch this instance's predecessor finished (a second takeover within
-            // the first one's window, on another member) is a tombstone here, and that predecessor may still delete
-            if (waiting && !rejected.contains(h) && (inherited.contains(h)
-                    || l.status(h).orElse(null) == BlobStatus.COLLECTED)) {
+            if (waiting && !rejected.contains(h) && inherited.contains(h)) {
                 rejected.add(h);
                 retry.add(h);
             }

@@ -85,7 +85,9 @@ class SnapshotDeletionFenceReviewTest {
             }
             // snapshots were taken (every 2 events), and the successor's takeover row (seq 3) is still there: events
             // are kept (coordinator.delete-events-on-snapshot = off), so its sequence number stays taken
-            Thread.sleep(1_000);
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (latestSnapshot(db) < 10 && System.nanoTime() < until) Thread.sleep(50); // the last one is written
+            assertTrue(latestSnapshot(db) >= 10, "precondition: the successor's snapshots were taken");
             assertTrue(rowExists(db, 3), "the successor's takeover row was deleted: its sequence number is free");
 
             // the first instance resumes and writes: seq 3, free again — the fence must still refuse it
@@ -111,6 +113,20 @@ class SnapshotDeletionFenceReviewTest {
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 return r.getLong(1) > 0;
+            }
+        }
+    }
+
+    /** The sequence number of the newest snapshot (0: none). */
+    private static long latestSnapshot(Config db) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.getString("db.url"), db.getString("db.user"),
+                db.getString("db.password"));
+             PreparedStatement s = c.prepareStatement("SELECT COALESCE(MAX(\"sequence_number\"), 0) FROM "
+                     + "PUBLIC.\"snapshot\" WHERE \"persistence_id\" = ?")) {
+            s.setString(1, Coordinator.PERSISTENCE_ID.id());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
             }
         }
     }

@@ -245,6 +245,11 @@ public final class BlobGc implements Extension {
 
     /** {@code holder} starts to use {@code hash} (and its callees): fenced, see {@link Coordinator.AcquireResult}. */
     public CompletionStage<Coordinator.AcquireReply> acquire(ActorRef<?> holder, BlobHash hash) {
+        return acquireFor(holder, hash);
+    }
+
+    /** The acquire fence for any holder the reporter knows: an actor, or a {@link Hold}. */
+    private CompletionStage<Coordinator.AcquireReply> acquireFor(Object holder, BlobHash hash) {
         return AskPattern.ask(requireReporter(), r -> new NodeReporter.Acquire(holder, hash, r),
                 settings.acquireTimeout().plus(settings.askTimeout()), system.scheduler());
     }
@@ -260,9 +265,7 @@ public final class BlobGc implements Extension {
      */
     public CompletionStage<Hold> hold(BlobHash hash) {
         Hold h = new Hold(hash);
-        return AskPattern.<NodeReporter.Message, Coordinator.AcquireReply>ask(requireReporter(),
-                r -> new NodeReporter.Acquire(h, hash, r), settings.acquireTimeout().plus(settings.askTimeout()),
-                system.scheduler()).thenApply(reply -> {
+        return acquireFor(h, hash).thenApply(reply -> {
             if (reply.result() != Coordinator.AcquireResult.ACQUIRED) throw new NotHeldException(reply);
             return h;
         });

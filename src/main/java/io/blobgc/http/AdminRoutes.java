@@ -356,7 +356,7 @@ public final class AdminRoutes extends AllDirectives {
                     return json(StatusCodes.CREATED, Map.of("hash", h.toHex(), "bytes", size[0], "dependencies", deps));
                 })
                 .exceptionally(e -> sizeExceeded(e) ? tooLarge("more than that")
-                        : idle(e) ? uploads.tooSlow().response()
+                        : causedBy(e, org.apache.pekko.stream.StreamIdleTimeoutException.class) ? uploads.tooSlow().response()
                         : clientGone(e) ? error(StatusCodes.BAD_REQUEST, "aborted", "the upload ended before its last byte")
                         : failure(e))
                 .whenComplete((r, e) -> {
@@ -376,30 +376,27 @@ public final class AdminRoutes extends AllDirectives {
                 + inputs.limits().maxBlobSize() + " bytes (blob-gc.http.max-blob-size)");
     }
 
-    private static boolean sizeExceeded(Throwable e) {
+    /** The first throwable of one of {@code kinds} in {@code e}'s chain of causes (itself included), or null. */
+    private static Throwable cause(Throwable e, Class<?>... kinds) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof EntityStreamSizeException) return true;
+            for (Class<?> k : kinds) if (k.isInstance(t)) return t;
         }
-        return false;
+        return null;
     }
 
-    private static boolean idle(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.pekko.stream.StreamIdleTimeoutException) return true;
-        }
-        return false;
+    private static boolean causedBy(Throwable e, Class<?>... kinds) {
+        return cause(e, kinds) != null;
+    }
+
+    private static boolean sizeExceeded(Throwable e) {
+        return causedBy(e, EntityStreamSizeException.class);
     }
 
     /** The client went away mid-upload (reset, truncated body): its business, not a fault of ours to log. */
     private static boolean clientGone(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException
-                    || t instanceof org.apache.pekko.stream.StreamTcpException
-                    || t instanceof org.apache.pekko.stream.AbruptStageTerminationException) {
-                return true;
-            }
-        }
-        return false;
+        return causedBy(e, org.apache.pekko.http.scaladsl.model.EntityStreamException.class,
+                org.apache.pekko.stream.StreamTcpException.class,
+                org.apache.pekko.stream.AbruptStageTerminationException.class);
     }
 
     private Route register(RegisterBody b) {
@@ -655,9 +652,7 @@ public final class AdminRoutes extends AllDirectives {
 
     private HttpResponse failure(Throwable t) {
         Throwable e = unwrap(t);
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof ApiError a) return a.response(); // also from inside a stream (an upload's gate)
-        }
+        if (cause(e, ApiError.class) instanceof ApiError a) return a.response(); // also from inside a stream
         if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
             return error(StatusCodes.SERVICE_UNAVAILABLE, "coordinator_unavailable",
                     "the coordinator did not answer within " + timeout.toSeconds() + " s (failover under way?)");

@@ -6,7 +6,6 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,11 +30,6 @@ final class UploadGate {
         this.store = store;
     }
 
-    /** The bytes uploads in progress hold now (reserved by their declared lengths, or received so far). */
-    long inFlight() {
-        return inFlight.get();
-    }
-
     /**
      * Admits an upload of {@code declared} bytes (empty: not declared, a chunked body), reserving them; throws a 503
      * {@link AdminRoutes.ApiError} when the node cannot take it now.
@@ -43,16 +37,11 @@ final class UploadGate {
     synchronized Ticket admit(OptionalLong declared) { // checks and reserves at once: two cannot both pass
         // what admitted uploads reserved is not on the disk yet, but will be: it counts against the floor too
         long need = declared.orElse(0) + inFlight.get();
-        checkFreeSpace(limits.uploadDir(), need);
-        try {
-            OptionalLong storeSpace = store.usableSpace();
-            if (storeSpace.isPresent() && storeSpace.getAsLong() - need < limits.minFreeSpace()) {
-                throw noSpace("the blob store", storeSpace.getAsLong());
-            }
-        } catch (IOException e) {
-            throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", "cannot tell the "
-                    + "blob store's free space: " + e.getMessage(), RETRY_AFTER_SECONDS);
-        }
+        requireFloor("the upload directory " + limits.uploadDir(), need, () -> {
+            Files.createDirectories(limits.uploadDir());
+            return OptionalLong.of(Files.getFileStore(limits.uploadDir()).getUsableSpace());
+        });
+        requireFloor("the blob store", need, store::usableSpace);
         Ticket t = new Ticket();
         try {
             t.take(declared.orElse(0));
@@ -63,21 +52,25 @@ final class UploadGate {
         return t;
     }
 
-    private void checkFreeSpace(Path dir, long need) {
-        try {
-            Files.createDirectories(dir);
-            long usable = Files.getFileStore(dir).getUsableSpace();
-            if (usable - need < limits.minFreeSpace()) throw noSpace("the upload directory", usable);
-        } catch (IOException e) {
-            throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", "cannot write "
-                    + "uploads under " + dir + ": " + e.getMessage(), RETRY_AFTER_SECONDS);
-        }
+    private interface FreeSpace {
+        /** The bytes free, or empty when it cannot tell (then there is no floor to keep). */
+        OptionalLong usable() throws IOException;
     }
 
-    private AdminRoutes.ApiError noSpace(String where, long usable) {
-        return new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", where + " has "
-                + usable + " bytes free; uploads keep at least " + limits.minFreeSpace()
-                + " (blob-gc.http.min-free-space): try again later", RETRY_AFTER_SECONDS);
+    /** 503 when {@code where} would keep less than the floor after {@code need} more bytes, or cannot be read. */
+    private void requireFloor(String where, long need, FreeSpace space) {
+        OptionalLong usable;
+        try {
+            usable = space.usable();
+        } catch (IOException e) {
+            throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", "cannot tell the "
+                    + "free space of " + where + ": " + e.getMessage(), RETRY_AFTER_SECONDS);
+        }
+        if (usable.isPresent() && usable.getAsLong() - need < limits.minFreeSpace()) {
+            throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", where + " has "
+                    + usable.getAsLong() + " bytes free; uploads keep at least " + limits.minFreeSpace()
+                    + " (blob-gc.http.min-free-space): try again later", RETRY_AFTER_SECONDS);
+        }
     }
 
     /** One admitted upload: what it holds of the cap, and its pace. Not thread-safe (one stream's stage uses it). */

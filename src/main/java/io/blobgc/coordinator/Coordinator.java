@@ -48,6 +48,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -208,6 +209,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     private enum StalenessTick implements Command { INSTANCE }
 
+    /** This instance's re-upload window (S10) should be over: say so in the journal. */
+    private enum WindowOver implements Command { INSTANCE }
+
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
     }
 
@@ -260,9 +264,16 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
      * The first write of every instance, before it answers anything (S10, the fence): it takes the next sequence
      * number of the one persistence id, so an earlier instance that is late, not dead (paused, cut off), cannot
      * write after it — the journal's unique (persistence id, sequence number) refuses that write, and the earlier
-     * instance restarts and recovers instead of deciding on what it knew. No change to the ledger.
+     * instance restarts and recovers instead of deciding on what it knew. It begins a new generation of writers.
      */
     public record TookOver(String instance, long at) implements Event {
+    }
+
+    /**
+     * The instance of {@code generation} saw its re-upload window end: no instance before it can delete anything any
+     * more, so what was deleted for them need not wait out a later takeover's window (S10).
+     */
+    public record PredecessorsDone(int generation, long at) implements Event {
     }
 
     /** The state: the ledger. Snapshots hold its persistent half ({@link LedgerSnapshot}), copied in the actor. */
@@ -464,6 +475,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         return Effect().persist(core.takeOver(instanceId, clock.millis()).events()).thenRun(st -> {
             takenOver = true;
             core.tookOver(st.ledger, localNow(), settings.inheritedDeletionWait().toMillis());
+            timers.startSingleTimer(WindowOver.INSTANCE, settings.inheritedDeletionWait());
             ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
                     instanceId);
         }).thenNoReply().thenUnstashAll();
@@ -487,6 +499,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                 .onCommand(RunCycleNow.class, (s, c) -> runCycle(s, c.dryRun(), c.replyTo()))
                 .onCommand(CycleTick.class, (s, c) -> runCycle(s, false, null))
                 .onCommand(StalenessTick.class, this::onStalenessTick)
+                .onCommand(WindowOver.class, (s, c) -> {
+                    long remaining = core.windowRemaining(localNow());
+                    if (remaining > 0) timers.startSingleTimer(WindowOver.INSTANCE, Duration.ofMillis(remaining));
+                    return runNoReply(core.windowOver(s.ledger, localNow(), clock.millis()));
+                })
                 .onCommand(StartDeletion.class, (s, c) -> {
                     // the deadline counts from before the batch's write: a successor's takeover comes after that write
                     long deadline = System.nanoTime() + settings.sweepBatchDeadline().toNanos();

@@ -85,6 +85,8 @@ public final class CoordinatorCore {
      */
     private Set<BlobHash> inherited = Set.of();
     private long inheritedUntil = Long.MIN_VALUE;
+    /** This instance's generation (its takeover's), 0 before it took over. */
+    private int generation;
 
     /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
     public CoordinatorCore(boolean dryRun) {
@@ -186,7 +188,6 @@ public final class CoordinatorCore {
         }
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
         List<BlobHash> retry = new ArrayList<>();
-        if (!inherited.isEmpty() && localNow >= inheritedUntil) inherited = Set.of(); // the window is over
         boolean waiting = localNow < inheritedUntil; // plain comparisons: Long.MAX_VALUE means "no clock"
         for (BlobHash h : hashes) {
             if (waiting && !rejected.contains(h) && inherited.contains(h)) {
@@ -428,16 +429,33 @@ public final class CoordinatorCore {
      * This instance's takeover is written ({@code localNow}: its monotonic millis, taken after the write): a
      * predecessor's sweeper can delete nothing it was handed once its batch deadline passed, at the latest
      * {@code predecessorDeadlineMs} from now (its batch was written before this takeover, its deadline counted from
-     * before that write). Until then, what it may still be deleting takes no new content (S10).
+     * before that write). Until then, what any predecessor may still be deleting takes no new content (S10): what is
+     * DELETING or condemned, and what a later instance finished deleting for the one that handed it out (persisted:
+     * a second takeover within the first predecessor's deadline still knows it).
      */
     public void tookOver(Ledger l, long localNow, long predecessorDeadlineMs) {
         Set<BlobHash> mayStillDelete = new LinkedHashSet<>(l.deleting(Integer.MAX_VALUE));
         mayStillDelete.addAll(l.condemnedOrphans(Integer.MAX_VALUE));
-        // a takeover again within the window (a restart in place) keeps what the window covered: what this instance
-        // finished deleting for a predecessor is COLLECTED or forgotten by now, and that predecessor may still delete
-        if (localNow < inheritedUntil) mayStillDelete.addAll(inherited);
+        mayStillDelete.addAll(l.deletedForPredecessors());
         inherited = mayStillDelete;
         inheritedUntil = localNow + predecessorDeadlineMs;
+        generation = l.generation();
+    }
+
+    /** How long until this instance's window ends (0: over), by its monotonic millis. */
+    public long windowRemaining(long localNow) {
+        return Math.max(0, inheritedUntil - localNow);
+    }
+
+    /**
+     * This instance's window is over: it writes so — from now on no instance before it deletes anything — and what
+     * was remembered as deleted for its predecessors is forgotten (S10). Nothing while the window lasts, or once said.
+     */
+    public Decision<Void> windowOver(Ledger l, long localNow, long now) {
+        if (localNow < inheritedUntil) return Decision.answer(st -> null);
+        inherited = Set.of();
+        if (generation == 0 || l.predecessorsDoneBelow() >= generation) return Decision.answer(st -> null);
+        return Decision.persist(new Coordinator.PredecessorsDone(generation, now), st -> null);
     }
 
     /** This instance's first write after a recovery (S10): see {@link Coordinator.TookOver}. */
@@ -456,7 +474,8 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
         else if (e instanceof Coordinator.BlobsUsed u) l.applyUsed(u.hashes());
         else if (e instanceof Coordinator.OrphansCondemned o) l.applyOrphansCondemned(o.hashes(), o.scannedUpTo());
-        else if (e instanceof Coordinator.TookOver) return l; // the fence: a write, no change
+        else if (e instanceof Coordinator.TookOver) l.applyTookOver(); // the fence: a write, a new generation
+        else if (e instanceof Coordinator.PredecessorsDone d) l.applyPredecessorsDone(d.generation());
         else throw new IllegalArgumentException("unknown event " + e);
         return l;
     }

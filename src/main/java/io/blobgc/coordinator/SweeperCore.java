@@ -240,6 +240,11 @@ public final class SweeperCore {
         return state == State.DELETING && queue.isEmpty() && outstanding.isEmpty();
     }
 
+    /** Whether a batch is under way with hashes not deleted (or given up) yet. */
+    public boolean holdsAny() {
+        return state == State.DELETING && !(queue.isEmpty() && outstanding.isEmpty());
+    }
+
     /** Whether {@code hash} is in the batch under way and not deleted (or given up) yet. */
     public boolean pending(BlobHash hash) {
         return queue.contains(hash) || outstanding.contains(hash);

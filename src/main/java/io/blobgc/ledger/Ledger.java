@@ -59,6 +59,7 @@ public final class Ledger {
     private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
     private final Orphans orphans = new Orphans();
+    private final PredecessorDeletions predecessors = new PredecessorDeletions();
     private long cycle;
     private long graceResetAt;
     private boolean frozen;
@@ -133,6 +134,7 @@ public final class Ledger {
     public void applyRegistered(Collection<Registration> registrations) {
         for (Registration r : registrations) {
             int b = registerOne(r.hash());
+            predecessors.applyNewContent(r.hash());
             for (BlobHash d : r.dependencies()) {
                 if (d.equals(r.hash())) continue;
                 int dep = table.find(d);
@@ -301,6 +303,7 @@ public final class Ledger {
                 deletionStartedAt.put(b, at);
                 setStatus(b, BlobStatus.DELETING);
             }
+            if (b >= 0 && table.status(b) == BlobStatus.DELETING || orphans.isCondemned(h)) predecessors.applyHandedOut(h);
         }
     }
 
@@ -313,9 +316,13 @@ public final class Ledger {
 
     public void applyCollected(Collection<BlobHash> hashes, long at) {
         for (BlobHash h : hashes) {
-            if (orphans.applyDeleted(h)) continue; // a condemned orphan's content, deleted: the fence lifts
+            if (orphans.applyDeleted(h)) { // a condemned orphan's content, deleted: the fence lifts
+                predecessors.applyDeleted(h);
+                continue;
+            }
             int b = table.find(h);
             if (b >= 0 && table.status(b) == BlobStatus.DELETING) {
+                predecessors.applyDeleted(h);
                 deletionStartedAt.remove(b);
                 table.time(b, at);
                 setStatus(b, BlobStatus.COLLECTED);
@@ -404,6 +411,36 @@ public final class Ledger {
     /** Up to {@code max} condemned orphans, for the sweeper (their deletion is confirmed like a blob's). */
     public List<BlobHash> condemnedOrphans(int max) {
         return orphans.condemned(max);
+    }
+
+    // ---- S10: what earlier coordinator instances may still be deleting
+
+    /** A coordinator instance wrote its takeover: a new generation begins. */
+    public void applyTookOver() {
+        predecessors.applyTookOver();
+    }
+
+    /** The generation of the instance writing now: how many takeovers were written. */
+    public int generation() {
+        return predecessors.generation();
+    }
+
+    /** The instance of generation {@code g} wrote that its window is over: no earlier instance deletes any more. */
+    public void applyPredecessorsDone(int g) {
+        predecessors.applyPredecessorsDone(g);
+    }
+
+    /** Instances of a generation below this can delete nothing more. */
+    public int predecessorsDoneBelow() {
+        return predecessors.doneBelow();
+    }
+
+    /**
+     * Hashes whose deletion a later generation confirmed for the one that handed them out, which may still hold them
+     * in a batch: together with what is DELETING and condemned now, what a new instance refuses new content for.
+     */
+    public Set<BlobHash> deletedForPredecessors() {
+        return Set.copyOf(predecessors.deletedForPredecessors());
     }
 
     public boolean isCondemnedOrphan(BlobHash hash) {
@@ -1208,7 +1245,8 @@ public final class Ledger {
             }
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
-                totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history), orphans.snapshot());
+                totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history), orphans.snapshot(),
+                predecessors.snapshot());
     }
 
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s) {
@@ -1220,6 +1258,7 @@ public final class Ledger {
         l.totalFailedDeletions = s.totalFailedDeletions();
         l.totalCollectedBytes = s.totalCollectedBytes();
         l.orphans.restore(s.orphans());
+        l.predecessors.restore(s.predecessors());
         ByteBuffer packed = ByteBuffer.wrap(s.blobs());
         List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>();
         for (int i = 0; i < s.blobCount(); i++) {
@@ -1262,6 +1301,10 @@ public final class Ledger {
         collected.sort((x, y) -> Long.compare(x[0], y[0]));
         for (long[] e : collected) l.collectedOrder.addLast((int) e[1], e[0]);
         l.history.addAll(s.history());
+        if (s.predecessors() == null) { // written before generations: whatever is being deleted, an earlier one handed out
+            for (int b : l.deleting) l.predecessors.applyHandedOut(l.table.hash(b));
+            for (BlobHash h : l.orphans.condemned(Integer.MAX_VALUE)) l.predecessors.applyHandedOut(h);
+        }
         return l;
     }
 

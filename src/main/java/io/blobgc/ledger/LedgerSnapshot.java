@@ -13,7 +13,8 @@ import java.util.List;
  */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
                              long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
-                             List<Extra> extras, List<HistoryEntry> history, OrphanState orphans)
+                             List<Extra> extras, List<HistoryEntry> history, OrphanState orphans,
+                             PredecessorState predecessors)
         implements CborSerializable {
 
     /** Hash (32), status code (1, {@link BlobStatus#code()}), time (8: since, or collected at), decision cycle (4, unsigned). */
@@ -22,6 +23,18 @@ public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long
     /** The store reconciliation's state (see {@code Orphans}); null in a snapshot written before it existed. */
     public record OrphanState(List<BlobHash> condemned, BlobHash scannedUpTo, long totalCondemned, long totalDeleted)
             implements CborSerializable {
+    }
+
+    /**
+     * What earlier coordinator instances may still be deleting (see {@code PredecessorDeletions}); null in a snapshot
+     * written before it existed.
+     */
+    public record PredecessorState(int generation, int doneBelow, List<HashGeneration> handedOut,
+                                   List<HashGeneration> deletedForPredecessor) implements CborSerializable {
+    }
+
+    /** A hash and a coordinator generation (the count of takeover writes before it). */
+    public record HashGeneration(BlobHash hash, int generation) implements CborSerializable {
     }
 
     public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,

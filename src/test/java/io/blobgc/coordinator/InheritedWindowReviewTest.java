@@ -52,17 +52,56 @@ class InheritedWindowReviewTest {
         return new NodeReport(node, 1L, seq, NodeReport.Kind.FULL, held, List.of(), List.of(), List.of(), 0, 1);
     }
 
-    // The same on a failover to a third member (a new object: scenario(false)) is not covered yet — the third instance
-    // does not know what the second finished deleting for the first (issue 22, open); a window over every COLLECTED
-    // blob covered it but held up every re-upload for a minute after every start and failover.
-
     /** The successor restarts in place (restartWithBackoff: the same Coordinator and CoordinatorCore object). */
     @Test
     void aRestartOfTheSuccessorWithinThePredecessorsDeadlineStillRefusesTheReUpload() {
         scenario(true);
     }
 
-    private void scenario(boolean sameObject) {
+    /** The successor fails over to a third member: a new object, which knows only the journal. */
+    @Test
+    void aFailoverToAThirdMemberWithinThePredecessorsDeadlineStillRefusesTheReUpload() {
+        scenario(false);
+    }
+
+    /** The same, the third instance recovering from a snapshot of the successor's ledger. */
+    @Test
+    void aFailoverFromASnapshotWithinThePredecessorsDeadlineStillRefusesTheReUpload() {
+        fromSnapshot = true;
+        scenario(false);
+    }
+
+    private boolean fromSnapshot;
+
+    /**
+     * Once the third instance's window is over it writes so (PredecessorsDone): a fourth instance that takes over then
+     * takes the re-upload at once — what was deleted for the first is forgotten, not refused after every takeover.
+     */
+    @Test
+    void theEndOfAWindowIsWrittenAndLaterTakeoversNoLongerWaitForTheFirstPredecessor() {
+        After a = scenario(false);
+        assertEquals(List.of(), a.third().windowOver(a.ledger(), a.mono(), now).events(), "nothing while the window lasts");
+        long over = a.mono() + 2 * BATCH_DEADLINE;
+        int written = journal.size();
+        run(a.ledger(), a.third().windowOver(a.ledger(), over, now));
+        assertEquals(List.of(new Coordinator.PredecessorsDone(a.ledger().generation(), now)),
+                journal.subList(written, journal.size()));
+        assertEquals(List.of(), a.third().windowOver(a.ledger(), over + 1, now).events(), "said once");
+        assertEquals(Set.of(), a.ledger().deletedForPredecessors());
+
+        Ledger fl = recoverFromJournal();
+        CoordinatorCore fourth = new CoordinatorCore(false);
+        fourth.recovered(fl, null, over);
+        run(fl, fourth.takeOver("fourth", now));
+        fourth.tookOver(fl, over, 2 * BATCH_DEADLINE);
+        assertEquals(List.of(a.h()), run(fl, fourth.register(fl, List.of(Registration.of(a.h())), store::contains, now,
+                over)).accepted());
+    }
+
+    private record After(Ledger ledger, CoordinatorCore third, long mono, BlobHash h) {
+    }
+
+    private After scenario(boolean sameObject) {
         BlobHash other = BlobHash.sha256("keeps the batch in the sweeper's queue".getBytes());
         BlobHash h = BlobHash.sha256("deleted by the successor, re-uploaded".getBytes());
         store.add(other);
@@ -124,7 +163,7 @@ class InheritedWindowReviewTest {
         // within P's deadline: it recovers, takes over again
         now += 2_000;
         mono += 2_000;
-        Ledger tl = recoverFromJournal();
+        Ledger tl = fromSnapshot ? Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot()) : recoverFromJournal();
         CoordinatorCore third = sameObject ? succ : new CoordinatorCore(false);
         third.recovered(tl, null, mono);
         run(tl, third.takeOver("S again", now));
@@ -140,5 +179,6 @@ class InheritedWindowReviewTest {
         assertTrue(predecessorCanStillDelete, "precondition: P's sweeper still holds h in time");
         assertEquals(List.of(h), r.retry(), "h was accepted (" + r + ") while the paused predecessor's sweeper still "
                 + "holds it in time: it deletes the re-uploaded blob");
+        return new After(tl, third, mono, h);
     }
 }

@@ -133,6 +133,56 @@ class OrphanPredecessorReviewTest {
         assertEquals(BlobStatus.ACTIVE, sl.status(h).orElseThrow());
     }
 
+    /**
+     * The review of S10: the successor deletes a paused predecessor's condemned orphan, confirms it, and fails over to
+     * a third instance within the predecessor's deadline. An orphan leaves no COLLECTED blob behind; the third instance
+     * must still refuse its re-upload for its own window (the deleted orphan is remembered, in events and snapshots).
+     */
+    @Test
+    void aDeletedOrphanWaitsOutAPredecessorAcrossASecondFailover() {
+        BlobHash h = BlobHash.sha256("an orphan the predecessor condemned".getBytes());
+        store.add(h);
+        Ledger pl = new Ledger(SETTINGS);
+        CoordinatorCore pred = new CoordinatorCore(false);
+        long mono = 0;
+        pred.recovered(pl, null, mono);
+        run(pl, pred.takeOver("P", now));
+        run(pl, pred.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
+                ORPHAN_GRACE));
+        SweeperCore predSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
+        assertTrue(predSweeper.wake(0));
+        predSweeper.batch(run(pl, pred.startDeletion(pl, 10, now)), 0, BATCH_DEADLINE * 1_000_000L);
+        // the predecessor pauses before its sweeper's first deletion
+
+        mono += 5_000;
+        Ledger sl = recoverFromJournal();
+        CoordinatorCore succ = new CoordinatorCore(false);
+        succ.recovered(sl, null, mono);
+        run(sl, succ.takeOver("S", now));
+        succ.tookOver(sl, mono, 2 * BATCH_DEADLINE);
+        List<BlobHash> batch = run(sl, succ.startDeletion(sl, 10, now));
+        assertEquals(List.of(h), batch);
+        store.remove(h);
+        run(sl, succ.confirmDeleted(batch, 1, now));
+        assertFalse(sl.isCondemnedOrphan(h));
+
+        // the successor fails over to a third instance, from a snapshot of the successor's ledger and the journal
+        mono += 2_000;
+        Ledger tl = Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot());
+        CoordinatorCore third = new CoordinatorCore(false);
+        third.recovered(tl, null, mono);
+        run(tl, third.takeOver("T", now));
+        third.tookOver(tl, mono, 2 * BATCH_DEADLINE);
+        store.add(h);
+        Coordinator.Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
+        assertEquals(List.of(h), r.retry(), "the predecessor's sweeper still holds h in time: retry later");
+        assertTrue(predSweeper.inTime(mono * 1_000_000L), "precondition: the predecessor may still delete h");
+
+        mono += 2 * BATCH_DEADLINE;
+        assertEquals(List.of(h), run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono))
+                .accepted(), "after the window");
+    }
+
     /** A sweeper deletes nothing of a batch once its deadline came, and hands the rest back; in time, as before. */
     @Test
     void aSweeperDeletesNothingOfABatchPastItsDeadline() {

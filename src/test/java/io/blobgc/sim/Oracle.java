@@ -124,6 +124,16 @@ final class Oracle {
                         + " took over at " + n.tookOverAt + " ms (S10)");
             }
         }
+        // S10: "no earlier instance deletes any more" is written only when true: no earlier sweeper is in time
+        if (events.stream().anyMatch(e -> e instanceof Coordinator.PredecessorsDone)) {
+            for (Simulation.Instance o : sim.instances) {
+                if (o.generation < c.generation && o.alive && o.sweeper.inTime(sim.now * 1_000_000L)
+                        && o.sweeper.holdsAny()) {
+                    throw sim.failure("coordinator #" + c.generation + " wrote that its predecessors are done while #"
+                            + o.generation + "'s sweeper may still delete (S10)");
+                }
+            }
+        }
     }
 
     /** S10: a sweeper gets a batch only under a write of its instance, so never once a later instance took over. */

@@ -396,6 +396,7 @@ final class Simulation {
                 return;
             }
             scheduleCycle(c); // a fixed-delay timer: the next tick comes whether this one's write succeeds or not
+            c.run(c.core.windowOver(c.ledger, now, c.wall())); // the actor's WindowOver timer, checked every cycle here
             var o = c.run(c.core.cycle(c.ledger, false, c.wall(), now));
             if (!o.dryRun()) wakeSweeper(c, 0);
             scanStore(c);
@@ -611,7 +612,7 @@ final class Simulation {
             frames.clear();
             pins.clear();
             oracle.crashed(this);
-            if (coordinator != null && coordinator.host == this) coordinator.alive = false;
+            stopInstances(this); // the current one, and an old one paused here and fenced out since
             String gone = node();
             at(DOWN_AFTER / 3 + rnd.nextInt((int) DOWN_AFTER), "downed and removed " + gone, () -> {
                 up = false;
@@ -825,13 +826,18 @@ final class Simulation {
                 log("exit " + node + " (removed while paused)");
                 m.alive = false;
                 m.lastTrouble = now;
-                if (m.hosted != null) m.hosted.alive = false;
+                stopInstances(m);
                 at(1_000 + rnd.nextInt(5_000), "restart " + m.name, () -> {
                     m.restarts++;
                     m.start();
                 });
             });
         });
+    }
+
+    /** A member's JVM ends: every coordinator instance on it stops (its sweeper with it). */
+    private void stopInstances(Member m) {
+        for (Instance i : instances) if (i.host == m) i.alive = false;
     }
 
     /** The end of a run: faults stop, every member is back, dry-run is off; then quiet for long enough. */

@@ -27,9 +27,12 @@ class SimulationTest {
      * an edge registered from a caller held by a member whose FULL report had not reached the recovering coordinator
      * was no persisted use of its callee; the member crashed and a successor deleted the callee 3 s later (S3).
      * 632371 (the oracle's): a registration delivered to a paused, fenced-out coordinator made the oracle forget the
-     * callees the blob had declared, and it then called the callee unused.
+     * callees the blob had declared, and it then called the callee unused. 701490: a registration decided without a
+     * clock (a hostile command) ended a successor's re-upload window early, and it took new content for an orphan a
+     * paused predecessor's sweeper still held in time (S10). 701888 (the simulation's): a member killed while paused
+     * went on running its fenced-out coordinator's sweeper after it "resumed" — a killed JVM deletes nothing.
      */
-    private static final long[] REGRESSIONS = {55, 47, 514552, 632371};
+    private static final long[] REGRESSIONS = {55, 47, 514552, 632371, 701490, 701888};
 
     @Test
     void theProtocolKeepsEveryRuleUnderFaultsAndCollectsWhatIsUnused() {

@@ -1,0 +1,71 @@
+package io.blobgc.coordinator;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.blobgc.BlobGcSettings;
+import io.blobgc.store.FileBlobStore;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * S10: every instance, once its re-upload window (twice the batch deadline after its takeover) is over, writes so
+ * (PredecessorsDone of its generation) by a timer of its own; a restart begins the next generation and writes again.
+ */
+class WindowOverTest {
+
+    private static final Config CONFIG = ConfigFactory.parseString("""
+            pekko.actor.provider = local
+            blob-gc {
+              cycle-interval = 1h
+              journal.journal-plugin = ""
+              journal.snapshot-plugin = ""
+              sweeper.batch-deadline = 150ms
+            }
+            """).withFallback(EventSourcedBehaviorTestKit.config())
+            .withFallback(PersistenceTestKitSnapshotPlugin.config())
+            .withFallback(ConfigFactory.load()).resolve();
+
+    private static ActorTestKit kit;
+
+    @TempDir
+    Path storeRoot;
+
+    @BeforeAll
+    static void startKit() {
+        kit = ActorTestKit.create("WindowOverTest", CONFIG);
+    }
+
+    @AfterAll
+    static void stopKit() {
+        kit.shutdownTestKit();
+    }
+
+    @Test
+    void eachInstanceWritesTheEndOfItsWindow() {
+        var es = EventSourcedBehaviorTestKit.<Coordinator.Command, Coordinator.Event, Coordinator.State>create(
+                kit.system(), Coordinator.create(BlobGcSettings.from(CONFIG), new FileBlobStore(storeRoot),
+                        Clock.systemUTC()), EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+        TestProbe<Object> probe = kit.createTestProbe();
+        for (int generation = 1; generation <= 2; generation++) {
+            int g = generation;
+            probe.awaitAssert(Duration.ofSeconds(10), () -> {
+                assertEquals(g, es.getState().ledger().generation(), "the takeover's generation");
+                assertEquals(g, es.getState().ledger().predecessorsDoneBelow(), "the window's end, written");
+                return null;
+            });
+            es.restart();
+        }
+    }
+}

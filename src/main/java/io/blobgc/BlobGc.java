@@ -105,19 +105,36 @@ public final class BlobGc implements Extension {
      * another store.
      */
     public static CompletionStage<BlobGc> start(ActorSystem<?> system, BlobStore store) {
-        java.util.Objects.requireNonNull(store, "store");
-        GIVEN_STORES.putIfAbsent(system, store);
+        return start(system, null, java.util.Objects.requireNonNull(store, "store"));
+    }
+
+    /**
+     * {@link #start(ActorSystem)} with settings made in code ({@code BlobGcSettings.create(system).with…}) instead of
+     * the actor system's {@code blob-gc} section. Fails when blob-gc already runs on this system with other settings.
+     */
+    public static CompletionStage<BlobGc> start(ActorSystem<?> system, BlobGcSettings settings) {
+        return start(system, java.util.Objects.requireNonNull(settings, "settings"), null);
+    }
+
+    /** Settings made in code and a store the application made (either may be null: from the configuration). */
+    public static CompletionStage<BlobGc> start(ActorSystem<?> system, BlobGcSettings settings, BlobStore store) {
+        Given given = new Given(settings, store);
+        GIVEN.putIfAbsent(system, given);
         BlobGc gc = ID.apply(system);
-        if (gc.store != store) {
-            GIVEN_STORES.remove(system, store); // blob-gc was made before: this store was never taken
+        if (settings != null && !gc.settings.equals(settings) || store != null && gc.store != store) {
+            GIVEN.remove(system, given); // blob-gc was made before: these were never taken
             return CompletableFuture.failedFuture(new IllegalStateException("blob-gc already runs on " + system.name()
-                    + " with another store (" + gc.store + ")"));
+                    + (store != null && gc.store != store ? " with another store (" + gc.store + ")"
+                    : " with other settings")));
         }
         return gc.startOnce();
     }
 
-    /** Stores handed to {@link #start(ActorSystem, BlobStore)}, taken by the extension when it is made. */
-    private static final java.util.Map<ActorSystem<?>, BlobStore> GIVEN_STORES =
+    /** What {@link #start(ActorSystem, BlobGcSettings, BlobStore)} was handed, taken by the extension when made. */
+    private record Given(BlobGcSettings settings, BlobStore store) {
+    }
+
+    private static final java.util.Map<ActorSystem<?>, Given> GIVEN =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private final ActorSystem<?> system;
@@ -138,9 +155,10 @@ public final class BlobGc implements Extension {
     /** Reads the settings and makes the store; starts nothing ({@link #start} does). */
     private BlobGc(ActorSystem<?> system) {
         this.system = system;
-        this.settings = BlobGcSettings.from(system.settings().config());
-        BlobStore given = GIVEN_STORES.remove(system);
-        this.store = given != null ? given : createStore(settings);
+        Given given = GIVEN.remove(system);
+        this.settings = given != null && given.settings() != null ? given.settings()
+                : BlobGcSettings.from(system.settings().config());
+        this.store = given != null && given.store() != null ? given.store() : createStore(settings);
     }
 
     private synchronized CompletionStage<BlobGc> startOnce() {

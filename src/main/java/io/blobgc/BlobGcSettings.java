@@ -1,15 +1,22 @@
 package io.blobgc;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.StaleNodePolicy;
+
+import org.apache.pekko.actor.typed.ActorSystem;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code blob-gc { … }} read once into an immutable object; every knob is documented in reference.conf. */
+/**
+ * {@code blob-gc { … }} read once into an immutable object; every knob is documented in reference.conf. Made from the
+ * actor system's configuration ({@link #create}) and changed in code with the {@code with…} methods
+ * ({@code config}: the configuration they were read from, with what was set in code).
+ */
 public record BlobGcSettings(
         LedgerSettings ledger,
         String nodeRole,
@@ -47,7 +54,8 @@ public record BlobGcSettings(
         String testSilenceReporterFile,
         Duration maxLeaseTtl,
         HttpEdge http,
-        OrphanSweep orphans) {
+        OrphanSweep orphans,
+        Config config) {
 
     /**
      * How many DELETING blobs the sweeper asks for at a time: the batch size, but no more than it can delete in half
@@ -104,6 +112,78 @@ public record BlobGcSettings(
      * entries per cycle (0: off).
      */
     public record OrphanSweep(Duration grace, int pageSize) {
+    }
+
+    /** The settings in the actor system's configuration ({@code blob-gc { … }}), to start from in code. */
+    public static BlobGcSettings create(ActorSystem<?> system) {
+        return from(system.settings().config());
+    }
+
+    // ---- settings in code: each returns new settings, checked as the configuration is (a bad value throws here)
+
+    /** {@code blob-gc.grace-period}: how long a blob stays unused before it may be marked. */
+    public BlobGcSettings withGracePeriod(Duration d) {
+        return withValue("grace-period", d);
+    }
+
+    /** {@code blob-gc.cycle-interval}: how often the coordinator runs a cycle. */
+    public BlobGcSettings withCycleInterval(Duration d) {
+        return withValue("cycle-interval", d);
+    }
+
+    /** {@code blob-gc.heartbeat-interval}: how often each node reports (at most half the stale threshold). */
+    public BlobGcSettings withHeartbeatInterval(Duration d) {
+        return withValue("heartbeat-interval", d);
+    }
+
+    /** {@code blob-gc.stale-report-threshold}: a node silent this long is STALE (its blobs stay held). */
+    public BlobGcSettings withStaleReportThreshold(Duration d) {
+        return withValue("stale-report-threshold", d);
+    }
+
+    /** {@code blob-gc.dry-run}: compute and record, delete nothing. */
+    public BlobGcSettings withDryRun(boolean dryRun) {
+        return withValue("dry-run", dryRun);
+    }
+
+    /** {@code blob-gc.node-role}: the members that run VMs and report (empty: every member). */
+    public BlobGcSettings withNodeRole(String role) {
+        return withValue("node-role", role);
+    }
+
+    /** {@code blob-gc.coordinator.role}: the members the coordinator may run on (empty: any). */
+    public BlobGcSettings withCoordinatorRole(String role) {
+        return withValue("coordinator.role", role);
+    }
+
+    /** {@code blob-gc.store.root}: the shared directory {@code FileBlobStore} keeps blobs in. */
+    public BlobGcSettings withStoreRoot(Path root) {
+        return withValue("store.root", root);
+    }
+
+    /** {@code blob-gc.sweeper.max-deletes-per-second}: the sweeper's rate limit. */
+    public BlobGcSettings withMaxDeletesPerSecond(int n) {
+        return withValue("sweeper.max-deletes-per-second", n);
+    }
+
+    /** {@code blob-gc.http.enabled}, {@code .host}, {@code .port}: the admin API and dashboard (port 0: any free). */
+    public BlobGcSettings withHttp(boolean enabled, String host, int port) {
+        return withValue("http.enabled", enabled).withValue("http.host", host).withValue("http.port", port);
+    }
+
+    /**
+     * Any other setting under {@code blob-gc} by its key as reference.conf names it ({@code "sweeper.batch-size"}), with
+     * a {@link Duration}, {@link Path}, number, boolean or string. Values the configuration derived from another when it
+     * was loaded stay as they were ({@code data-dir} does not move {@code store.root}, nor the journal, which is the
+     * actor system's configuration).
+     */
+    public BlobGcSettings withValue(String key, Object value) {
+        String path = "blob-gc." + key;
+        if (!config.hasPath(path)) {
+            throw new IllegalArgumentException("no setting " + path + " (reference.conf lists every setting)");
+        }
+        Object v = value instanceof Duration d ? d.toNanos() + "ns" : value instanceof Path p ? p.toString() : value;
+        return from(config.withValue(path, ConfigValueFactory.fromAnyRef(v, "set in code")));
     }
 
     public static BlobGcSettings from(Config root) {
@@ -177,7 +257,8 @@ public record BlobGcSettings(
                         c.getBytes("http.min-free-space"),
                         c.getBytes("http.min-upload-rate"),
                         c.getDuration("http.min-upload-rate-window")),
-                new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")));
+                new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")),
+                root);
         s.validate();
         return s;
     }

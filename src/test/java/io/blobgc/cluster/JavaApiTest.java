@@ -145,6 +145,11 @@ class JavaApiTest {
                     new io.blobgc.store.FileBlobStore(dir.resolve("another")))));
             assertTrue(other.getCause().getMessage().contains("another store"), other.getCause().getMessage());
             assertTrue(await(BlobGc.start(s)) == gc, "start without a store returns the running instance");
+            var otherSettings = assertThrows(ExecutionException.class,
+                    () -> await(BlobGc.start(s, gc.settings().withDryRun(!gc.settings().dryRun()))));
+            assertTrue(otherSettings.getCause().getMessage().contains("other settings"),
+                    otherSettings.getCause().getMessage());
+            assertTrue(await(BlobGc.start(s, gc.settings())) == gc, "the same settings: the running instance");
         } finally {
             s.terminate();
             s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -8,14 +8,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
 import io.blobgc.BlobGc;
+import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator;
+import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
 
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -52,7 +50,6 @@ class EmbedTest {
                 pekko.remote.artery.canonical.hostname = "127.0.0.1"
                 pekko.remote.artery.canonical.port = 0
                 blob-gc {
-                  grace-period = 1s
                   cycle-interval = 300ms
                   heartbeat-interval = 200ms
                   stale-report-threshold = 5s
@@ -68,46 +65,49 @@ class EmbedTest {
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
             await("this node Up", () -> cluster.selfMember().status() == MemberStatus.up());
 
-            BlobGc gc = BlobGc.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            assertEquals(null, gc.httpAddress(), "an embedder opens no admin port unless it asks");
             byte[] calleeBytes = "callee".getBytes(StandardCharsets.UTF_8);
             byte[] callerBytes = "caller, which calls callee".getBytes(StandardCharsets.UTF_8);
             byte[] thirdBytes = "a third blob nobody uses".getBytes(StandardCharsets.UTF_8);
-            BlobHash callee = BlobHash.sha256(calleeBytes);
-            BlobHash caller = BlobHash.sha256(callerBytes);
+
+            // README: begin
+            BlobGcSettings settings = BlobGcSettings.create(system).withGracePeriod(Duration.ofSeconds(1));
+            BlobGc gc = BlobGc.start(system, settings).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            BlobHash callee = BlobHash.sha256(calleeBytes), caller = BlobHash.sha256(callerBytes);
             BlobHash third = BlobHash.sha256(thirdBytes);
-
-            upload(gc, callee, calleeBytes, List.of());
-            upload(gc, caller, callerBytes, List.of(callee));
-            upload(gc, third, thirdBytes, List.of());
-
-            ActorRef<Void> frame = system.systemActorOf(Behaviors.empty(), "frame", Props.empty());
-            Coordinator.AcquireReply acquired = gc.acquire(frame, caller).toCompletableFuture().get(20, TimeUnit.SECONDS);
-            assertEquals(Coordinator.AcquireResult.ACQUIRED, acquired.result(), "acquire caller: " + acquired);
-
-            await("the third blob collected", () -> status(system, gc, third) == BlobStatus.COLLECTED);
-            assertTrue(!gc.store().exists(third), "the third blob's content is still in the store");
-            Thread.sleep(1500); // more than the grace and a few cycles: the held ones must stay
-            for (BlobHash kept : List.of(caller, callee)) {
-                assertEquals(BlobStatus.ACTIVE, status(system, gc, kept), "held blob " + kept);
-                assertTrue(gc.store().exists(kept), "held blob " + kept + " lost its content");
-            }
+            gc.upload(callee, calleeBytes, List.of()).toCompletableFuture().get();       // stored, then registered
+            gc.upload(caller, callerBytes, List.of(callee)).toCompletableFuture().get(); // caller calls callee
+            gc.upload(third, thirdBytes, List.of()).toCompletableFuture().get();         // nobody will use it
+            try (BlobGc.Hold hold = gc.hold(caller).toCompletableFuture().get()) {       // keeps caller and callee
+                runTheFunction(system, gc, caller, callee, third);                       // third is collected
+            }                                                                            // released
+            // README: end
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
-    private static void upload(BlobGc gc, BlobHash hash, byte[] bytes, List<BlobHash> deps) throws Exception {
-        Coordinator.Registered r = gc.upload(hash, bytes, deps).toCompletableFuture().get(20, TimeUnit.SECONDS);
-        assertEquals(List.of(hash), r.accepted(), "upload of " + hash + ": " + r);
+    /**
+     * What the application does while it holds the caller — here, the checks: the blob nobody uses is collected (its
+     * file gone), and the held caller and its callee stay, with their content, for more than the grace.
+     */
+    private static void runTheFunction(ActorSystem<?> system, BlobGc gc, BlobHash caller, BlobHash callee,
+                                       BlobHash third) throws Exception {
+        assertEquals(null, gc.httpAddress(), "an embedder opens no admin port unless it asks");
+        for (BlobHash h : List.of(caller, callee, third)) {
+            assertEquals(BlobStatus.ACTIVE, status(system, gc, h), "uploaded and registered: " + h);
+        }
+        await("the third blob collected", () -> status(system, gc, third) == BlobStatus.COLLECTED);
+        assertTrue(!gc.store().exists(third), "the third blob's content is still in the store");
+        Thread.sleep(1500); // more than the grace and a few cycles: the held ones must stay
+        for (BlobHash kept : List.of(caller, callee)) {
+            assertEquals(BlobStatus.ACTIVE, status(system, gc, kept), "held blob " + kept);
+            assertTrue(gc.store().exists(kept), "held blob " + kept + " lost its content");
+        }
     }
 
     private static BlobStatus status(ActorSystem<?> system, BlobGc gc, BlobHash hash) throws Exception {
-        Coordinator.BlobReply reply = AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(gc.coordinator(),
-                r -> new Coordinator.GetBlob(hash, r), Duration.ofSeconds(5), system.scheduler())
-                .toCompletableFuture().get(10, TimeUnit.SECONDS);
-        return reply.info() == null ? null : reply.info().status();
+        return gc.blob(hash).toCompletableFuture().get(10, TimeUnit.SECONDS).map(BlobInfo::status).orElse(null);
     }
 
     private interface Check {

@@ -1,0 +1,57 @@
+package io.blobgc;
+
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Settings in code: each {@code with…} gives new settings, checked as the configuration is. */
+class BlobGcSettingsTest {
+
+    private final BlobGcSettings defaults = BlobGcSettings.from(ConfigFactory.load());
+
+    @Test
+    void theWithMethodsChangeWhatTheyName() {
+        BlobGcSettings s = defaults.withGracePeriod(Duration.ofSeconds(5))
+                .withCycleInterval(Duration.ofMillis(300))
+                .withHeartbeatInterval(Duration.ofMillis(200))
+                .withStaleReportThreshold(Duration.ofSeconds(7))
+                .withDryRun(true)
+                .withNodeRole("vm")
+                .withCoordinatorRole("control")
+                .withStoreRoot(Path.of("/srv/blobs"))
+                .withMaxDeletesPerSecond(7)
+                .withHttp(true, "127.0.0.1", 0)
+                .withValue("sweeper.batch-size", 17);
+        assertEquals(5_000, s.ledger().gracePeriodMs());
+        assertEquals(Duration.ofMillis(300), s.cycleInterval());
+        assertEquals(Duration.ofMillis(200), s.heartbeatInterval());
+        assertEquals(7_000, s.ledger().staleThresholdMs());
+        assertTrue(s.dryRun());
+        assertEquals("vm", s.nodeRole());
+        assertEquals("control", s.coordinatorRole());
+        assertEquals(Path.of("/srv/blobs"), s.storeRoot());
+        assertEquals(7, s.maxDeletesPerSecond());
+        assertTrue(s.httpEnabled());
+        assertEquals(0, s.httpPort());
+        assertEquals(17, s.sweepBatchSize());
+        assertNotEquals(defaults, s);
+        assertEquals(defaults, BlobGcSettings.from(ConfigFactory.load()), "the originals are unchanged");
+    }
+
+    @Test
+    void aBadValueIsRefusedWhereItIsSet() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> defaults.withHeartbeatInterval(defaults.heartbeatInterval().plusDays(1)));
+        assertTrue(e.getMessage().contains("heartbeat-interval"), e.getMessage());
+        var unknown = assertThrows(IllegalArgumentException.class, () -> defaults.withValue("grace-periods", "1s"));
+        assertTrue(unknown.getMessage().contains("no setting blob-gc.grace-periods"), unknown.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> defaults.withMaxDeletesPerSecond(0));
+    }
+}

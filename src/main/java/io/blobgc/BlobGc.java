@@ -123,6 +123,7 @@ public final class BlobGc implements Extension {
     private final ActorSystem<?> system;
     private final BlobGcSettings settings;
     private final BlobStore store;
+    private final BlobGcMetrics metrics;
     // set by the start, before `started` (volatile) and before the start's future completes: both publish them
     private ActorRef<Coordinator.Command> coordinator;
     private ActorRef<NodeReporter.Message> reporter;
@@ -141,6 +142,7 @@ public final class BlobGc implements Extension {
         this.settings = BlobGcSettings.from(system.settings().config());
         BlobStore given = GIVEN_STORES.remove(system);
         this.store = given != null ? given : createStore(settings);
+        this.metrics = new BlobGcMetrics(this::summary);
     }
 
     private synchronized CompletionStage<BlobGc> startOnce() {
@@ -178,7 +180,8 @@ public final class BlobGc implements Extension {
                 decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),
                         "blob-gc-decisions", Props.empty());
             }
-            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions);
+            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
+                    metrics.timings());
             this.reporter = expected ? startReporter(system, cluster) : null;
         } catch (RuntimeException e) {
             if (binding != null) binding.unbind();
@@ -226,6 +229,14 @@ public final class BlobGc implements Extension {
 
     public BlobStore store() {
         return store;
+    }
+
+    /**
+     * blob-gc's meters (Micrometer): {@code gc.metrics().bindTo(hostRegistry)} shows them in the application's own
+     * registry as well; {@code GET /metrics} is their Prometheus exposition.
+     */
+    public BlobGcMetrics metrics() {
+        return metrics;
     }
 
     /** The coordinator singleton's proxy: every command of {@link Coordinator} can be sent to it. */

@@ -70,6 +70,10 @@ class EmbedTest {
 
             BlobGc gc = BlobGc.start(system).toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(null, gc.httpAddress(), "an embedder opens no admin port unless it asks");
+            // Micrometer comes with blob-gc: the application's own registry sees blob-gc's meters
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry appMeters =
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            gc.metrics().bindTo(appMeters);
             byte[] calleeBytes = "callee".getBytes(StandardCharsets.UTF_8);
             byte[] callerBytes = "caller, which calls callee".getBytes(StandardCharsets.UTF_8);
             byte[] thirdBytes = "a third blob nobody uses".getBytes(StandardCharsets.UTF_8);
@@ -87,6 +91,8 @@ class EmbedTest {
 
             await("the third blob collected", () -> status(system, gc, third) == BlobStatus.COLLECTED);
             assertTrue(!gc.store().exists(third), "the third blob's content is still in the store");
+            assertTrue(appMeters.get("blobgc.sweep.latency").tag("outcome", "deleted").timer().count() >= 1,
+                    "the third blob's deletion timed in the application's registry");
             Thread.sleep(1500); // more than the grace and a few cycles: the held ones must stay
             for (BlobHash kept : List.of(caller, callee)) {
                 assertEquals(BlobStatus.ACTIVE, status(system, gc, kept), "held blob " + kept);

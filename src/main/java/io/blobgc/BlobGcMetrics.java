@@ -44,6 +44,16 @@ public final class BlobGcMetrics implements MeterBinder {
     /** The Prometheus text exposition format {@link PrometheusMeterRegistry#scrape()} writes. */
     private static final String TEXT_004 = "text/plain; version=0.0.4; charset=utf-8";
 
+    /**
+     * The histograms' buckets, 0.1 ms to 10 s: a cycle's planning on a small registry and a deletion from a local disk
+     * take well under a millisecond; on a large registry, or from an object store, tens to thousands of milliseconds.
+     */
+    private static final Duration[] BUCKETS = micros(100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000,
+            100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000);
+    /** A cycle's planning gets one more, 30 s: a large registry's planning holds up the coordinator. */
+    private static final Duration[] CYCLE_BUCKETS = java.util.stream.Stream.concat(java.util.Arrays.stream(BUCKETS),
+            java.util.stream.Stream.of(Duration.ofSeconds(30))).toArray(Duration[]::new);
+
     private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
     private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<CompletionStage<Coordinator.Summary>> summaries;
@@ -62,8 +72,7 @@ public final class BlobGcMetrics implements MeterBinder {
         registry.add(prometheus);
         cycleDuration = Timer.builder("blobgc.cycle.duration")
                 .description("How long each GC cycle's planning took (recorded where the coordinator singleton runs).")
-                .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1_000),
-                        ms(2_500), ms(5_000), ms(10_000), ms(30_000))
+                .serviceLevelObjectives(CYCLE_BUCKETS)
                 .register(registry);
         deleted = sweepLatency("deleted");
         deletionFailed = sweepLatency("failed");
@@ -109,8 +118,8 @@ public final class BlobGcMetrics implements MeterBinder {
                 .description("Time since each node's last report.").register(registry);
     }
 
-    private static Duration ms(long millis) {
-        return Duration.ofMillis(millis);
+    private static Duration[] micros(long... micros) {
+        return java.util.Arrays.stream(micros).mapToObj(m -> Duration.ofNanos(m * 1_000)).toArray(Duration[]::new);
     }
 
     private Timer sweepLatency(String outcome) {
@@ -118,8 +127,7 @@ public final class BlobGcMetrics implements MeterBinder {
                 .description("How long each store deletion took (recorded where the coordinator's sweeper runs); "
                         + "outcome: deleted, or failed (it threw, and is retried).")
                 .tag("outcome", outcome)
-                .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1_000),
-                        ms(2_500), ms(5_000), ms(10_000))
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 

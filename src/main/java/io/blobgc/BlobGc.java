@@ -140,6 +140,7 @@ public final class BlobGc implements Extension {
     private final ActorSystem<?> system;
     private final BlobGcSettings settings;
     private final BlobStore store;
+    private final BlobGcMetrics metrics;
     // set by the start, before `started` (volatile) and before the start's future completes: both publish them
     private ActorRef<Coordinator.Command> coordinator;
     private ActorRef<NodeReporter.Message> reporter;
@@ -159,6 +160,7 @@ public final class BlobGc implements Extension {
         this.settings = given != null && given.settings() != null ? given.settings()
                 : BlobGcSettings.from(system.settings().config());
         this.store = given != null && given.store() != null ? given.store() : createStore(settings);
+        this.metrics = new BlobGcMetrics(this::summary);
     }
 
     private synchronized CompletionStage<BlobGc> startOnce() {
@@ -196,7 +198,8 @@ public final class BlobGc implements Extension {
                 decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),
                         "blob-gc-decisions", Props.empty());
             }
-            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions);
+            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
+                    metrics.timings());
             this.reporter = expected ? startReporter(system, cluster) : null;
         } catch (RuntimeException e) {
             if (binding != null) binding.unbind();
@@ -244,6 +247,14 @@ public final class BlobGc implements Extension {
 
     public BlobStore store() {
         return store;
+    }
+
+    /**
+     * blob-gc's meters (Micrometer): {@code gc.metrics().bindTo(hostRegistry)} shows them in the application's own
+     * registry as well; {@code GET /metrics} is their Prometheus exposition.
+     */
+    public BlobGcMetrics metrics() {
+        return metrics;
     }
 
     /** The coordinator singleton's proxy: every command of {@link Coordinator} can be sent to it. */

@@ -295,10 +295,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     /** Starts the singleton (on members with the configured role) and returns its proxy. */
     public static ActorRef<Command> initSingleton(ActorSystem<?> system, BlobGcSettings settings, BlobStore store,
-                                                  Clock clock, ActorRef<Topic.Command<Decision>> decisions) {
+                                                  Clock clock, ActorRef<Topic.Command<Decision>> decisions,
+                                                  Timings timings) {
         ClusterSingletonSettings singletonSettings = ClusterSingletonSettings.create(system);
         if (!settings.coordinatorRole().isEmpty()) singletonSettings = singletonSettings.withRole(settings.coordinatorRole());
-        Behavior<Command> supervised = Behaviors.supervise(create(settings, store, clock, decisions))
+        Behavior<Command> supervised = Behaviors.supervise(create(settings, store, clock, decisions, timings))
                 .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                         settings.restartBackoffMax(), 0.2));
         return ClusterSingleton.get(system)
@@ -306,14 +307,17 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     public static Behavior<Command> create(BlobGcSettings settings, BlobStore store, Clock clock) {
-        return create(settings, store, clock, null);
+        return create(settings, store, clock, null, Timings.NONE);
     }
 
-    /** @param decisions where what the collector decided is published (null: nowhere) */
+    /**
+     * @param decisions where what the collector decided is published (null: nowhere)
+     * @param timings   where the cycles' planning times and the sweeper's store deletions are recorded
+     */
     public static Behavior<Command> create(BlobGcSettings settings, BlobStore store, Clock clock,
-                                           ActorRef<Topic.Command<Decision>> decisions) {
+                                           ActorRef<Topic.Command<Decision>> decisions, Timings timings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Coordinator(ctx, timers, settings, store, clock, decisions)));
+                new Coordinator(ctx, timers, settings, store, clock, decisions, timings)));
     }
 
     private final ActorContext<Command> ctx;
@@ -335,13 +339,15 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private final Map<ActorRef<NodeReporter.Message>, String> reporterNodes = new HashMap<>();
     private double lastCycleMs = -1;
     private final ActorRef<Topic.Command<Decision>> decisions;
+    private final Timings timings;
     /** Whether this recovery's {@link TookOver} is persisted; until then commands are stashed. */
     private boolean takenOver;
     /** Names this instance in its {@link TookOver} (and the log): member and a random part. */
     private final String instanceId;
 
     private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, BlobGcSettings settings,
-                        BlobStore store, Clock clock, ActorRef<Topic.Command<Decision>> decisions) {
+                        BlobStore store, Clock clock, ActorRef<Topic.Command<Decision>> decisions,
+                        Timings timings) {
         super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                 settings.restartBackoffMax(), 0.2));
         this.ctx = ctx;
@@ -351,6 +357,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         this.clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.store = store;
         this.decisions = decisions;
+        this.timings = timings;
         this.core = new CoordinatorCore(settings.dryRun());
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -406,7 +413,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         reporters.clear();
         reporterNodes.clear();
         // resumed on a failure: a restart would forget the batch it holds, which this incarnation keeps in flight
-        sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf(), store, settings))
+        sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf(), store, settings, timings))
                         .onFailure(SupervisorStrategy.resume()), "sweeper-" + (++sweeperGeneration),
                 DispatcherSelector.blocking());
         Ledger l = state.ledger;
@@ -594,7 +601,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     private ReplyEffect<Event, State> runCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
         long t0 = System.nanoTime();
         CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis(), localNow());
-        lastCycleMs = (System.nanoTime() - t0) / 1e6;
+        long planned = System.nanoTime() - t0;
+        lastCycleMs = planned / 1e6;
+        timings.cyclePlanned(planned);
         CycleOutcome o = d.reply().apply(s.ledger);
         var effect = Effect().persist(d.events()).thenRun(st -> {
             logCycle(st.ledger, o); // the counts after the cycle it reports

@@ -52,10 +52,11 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     /** How often a held sweeper (test hook) looks at the hold file again. */
     private static final Duration HOLD_POLL = Duration.ofMillis(100);
 
+    /** @param timings where each store deletion's duration is recorded */
     public static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, BlobStore store,
-                                           BlobGcSettings settings) {
+                                           BlobGcSettings settings, Timings timings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Sweeper(ctx, timers, coordinator, store,
-                settings)));
+                settings, timings)));
     }
 
     private final TimerScheduler<Command> timers;
@@ -63,16 +64,18 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     private final BlobStore store;
     private final BlobGcSettings settings;
     private final SweeperCore core;
+    private final Timings timings;
     private boolean scanUnsupported;
 
     private Sweeper(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Coordinator.Command> coordinator,
-                    BlobStore store, BlobGcSettings settings) {
+                    BlobStore store, BlobGcSettings settings, Timings timings) {
         super(ctx);
         this.timers = timers;
         this.coordinator = coordinator;
         this.store = store;
         this.settings = settings;
         this.core = SweeperCore.from(settings);
+        this.timings = timings;
     }
 
     @Override
@@ -128,9 +131,12 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
                 continue;
             }
             long bytes;
+            long t0 = System.nanoTime();
             try {
                 bytes = store.delete(h);
+                timings.storeDeletion(System.nanoTime() - t0, true);
             } catch (Exception e) {
+                timings.storeDeletion(System.nanoTime() - t0, false);
                 core.failed(h);
                 getContext().getLog().warn("deleting blob {} failed (will retry): {}", h, e.toString());
                 coordinator.tell(new Coordinator.ReportDeletionFailed(h, e.toString()));

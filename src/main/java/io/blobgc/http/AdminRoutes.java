@@ -500,8 +500,7 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private CompletionStage<HttpResponse> metrics() {
-        return gc.summary().thenApply(Metrics::render)
-                .exceptionally(e -> Metrics.unavailable(unwrap(e).toString()))
+        return gc.metrics().scrape()
                 .thenApply(text -> HttpResponse.create().withStatus(StatusCodes.OK)
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, text));
     }

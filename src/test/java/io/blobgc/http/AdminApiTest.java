@@ -333,5 +333,10 @@ class AdminApiTest {
         assertError(call(url, "POST", "/v1/cycles", null, null), 503, "coordinator_unavailable");
         Reply metrics = call(url, "GET", "/metrics", null, null);
         assertTrue(metrics.text().contains("blobgc_coordinator_up 0"), metrics.text());
+        // this JVM's own histograms still answer (count 0: it runs no coordinator); nothing read from a summary
+        assertTrue(metrics.text().contains("blobgc_cycle_duration_seconds_count 0"), metrics.text());
+        assertTrue(metrics.text().contains("# coordinator unreachable: "), metrics.text());
+        assertFalse(metrics.text().contains("blobgc_blobs"), metrics.text());
+        assertFalse(metrics.text().contains("blobgc_cycles_total"), metrics.text());
     }
 }

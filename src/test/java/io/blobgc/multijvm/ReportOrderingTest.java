@@ -44,8 +44,10 @@ class ReportOrderingTest {
     Path dir;
 
     private static long metric(String text, String name) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(name) + " (\\d+)$", Pattern.MULTILINE).matcher(text);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+        // Micrometer's Prometheus registry writes every value as a double ("2.0")
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + " (\\d+(?:\\.\\d+)?)$", Pattern.MULTILINE)
+                .matcher(text);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -94,11 +95,16 @@ class EmbedTest {
     private static void runTheFunction(ActorSystem<?> system, BlobGc gc, BlobHash caller, BlobHash callee,
                                        BlobHash third) throws Exception {
         assertEquals(null, gc.httpAddress(), "an embedder opens no admin port unless it asks");
+        // Micrometer comes with blob-gc: the application's own registry sees blob-gc's meters
+        SimpleMeterRegistry appMeters = new SimpleMeterRegistry();
+        gc.metrics().bindTo(appMeters);
         for (BlobHash h : List.of(caller, callee, third)) {
             assertEquals(BlobStatus.ACTIVE, status(system, gc, h), "uploaded and registered: " + h);
         }
         await("the third blob collected", () -> status(system, gc, third) == BlobStatus.COLLECTED);
         assertTrue(!gc.store().exists(third), "the third blob's content is still in the store");
+        assertTrue(appMeters.get("blobgc.cycle.duration").timer().count() >= 1,
+                "the cycles that collected it timed in the application's registry");
         Thread.sleep(1500); // more than the grace and a few cycles: the held ones must stay
         for (BlobHash kept : List.of(caller, callee)) {
             assertEquals(BlobStatus.ACTIVE, status(system, gc, kept), "held blob " + kept);

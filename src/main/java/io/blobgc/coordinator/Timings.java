@@ -1,0 +1,25 @@
+package io.blobgc.coordinator;
+
+/**
+ * Where the coordinator and its sweeper say how long their work took: {@link io.blobgc.BlobGcMetrics} records each
+ * into a histogram. Called in the JVM that runs the coordinator singleton, on its actors' threads: cheap, never blocks.
+ */
+public interface Timings {
+
+    /** Records nothing: for a coordinator started without a {@link io.blobgc.BlobGc} extension (tests, tools). */
+    Timings NONE = new Timings() {
+        @Override
+        public void cyclePlanned(long nanos) {
+        }
+
+        @Override
+        public void storeDeletion(long nanos, boolean deleted) {
+        }
+    };
+
+    /** A GC cycle's planning (deciding what to mark) took {@code nanos}. */
+    void cyclePlanned(long nanos);
+
+    /** One store deletion ({@code BlobStore.delete}) took {@code nanos}; {@code deleted}: false when it threw. */
+    void storeDeletion(long nanos, boolean deleted);
+}

@@ -35,6 +35,9 @@ final class Bench implements Callable<Integer> {
     @Option(names = "--churn", defaultValue = "100", description = "blobs each node drops and picks per cycle") int churn;
     @Option(names = "--cycles", defaultValue = "5") int cycles;
     @Option(names = "--warmup", defaultValue = "3", description = "untimed cycles first (JIT)") int warmup;
+    @Option(names = "--cycle-seconds", defaultValue = "30", description = "simulated time between cycles (the default "
+            + "cycle-interval): with the 5-minute grace, unused blobs reach their grace's end from the 10th cycle on")
+    int cycleSeconds;
     @Option(names = "--no-snapshot", description = "skip the snapshot write and recovery (they need about as much "
             + "heap again as the state)") boolean noSnapshot;
 
@@ -93,7 +96,7 @@ final class Bench implements Callable<Integer> {
         int[][] sets = new int[nodes][];
         long[] seq = new long[nodes];
         for (int n = 0; n < nodes; n++) {
-            IntSet s = new IntSet(active * 2);
+            IntSet s = new IntSet(active * 2, IntSet.seed(-1 - n));
             while (s.size() < active) s.add(rng.below(blobs));
             sets[n] = s.toArray();
             List<BlobHash> full = new ArrayList<>(active);
@@ -110,11 +113,16 @@ final class Bench implements Callable<Integer> {
             // the workload: every node drops `churn` blobs and draws as many others (outside the timed part)
             List<NodeReport> reports = new ArrayList<>(nodes);
             for (int n = 0; n < nodes; n++) {
-                IntSet s = new IntSet(active + 16);
+                IntSet s = new IntSet(active + 16, IntSet.seed(-1 - n));
                 for (int i : sets[n]) s.add(i);
                 List<BlobHash> removed = new ArrayList<>(churn), added = new ArrayList<>(churn);
+                // victims at random, as the original's harness takes them (the first of a randomly keyed HashSet)
+                int[] members = sets[n];
                 for (int k = 0; k < churn; k++) {
-                    int victim = sets[n][k];
+                    int j = k + rng.below(members.length - k);
+                    int victim = members[j];
+                    members[j] = members[k];
+                    members[k] = victim;
                     s.remove(victim);
                     removed.add(hashOf(victim));
                 }
@@ -125,7 +133,7 @@ final class Bench implements Callable<Integer> {
                 sets[n] = s.toArray();
                 reports.add(NodeReport.delta(node(n), 1, ++seq[n], added, removed, List.of(), List.of()));
             }
-            now += 1_000;
+            now += cycleSeconds * 1_000L;
             long t0 = System.nanoTime();
             for (NodeReport r : reports) ledger.report(r, now);
             long t1 = System.nanoTime();
@@ -160,9 +168,11 @@ final class Bench implements Callable<Integer> {
 
         spec.commandLine().getOut().printf(Locale.ROOT, "{\"impl\":\"blob-gc\",\"blobs\":%d,\"nodes\":%d,\"active_per_node\":%d,"
                         + "\"churn_per_node\":%d,\"cycles\":%d,\"ingest_ms_median\":%.3f,\"cycle_ms_median\":%.3f,"
-                        + "\"cycle_plus_ingest_ms_median\":%.3f,\"bytes_per_blob\":%.1f,\"deltas_per_sec\":%.0f,"
+                        + "\"cycle_plus_ingest_ms_median\":%.3f,\"cycle_plus_ingest_ms_median_first5\":%.3f,"
+                        + "\"cycle_plus_ingest_ms_median_last20\":%.3f,\"bytes_per_blob\":%.1f,\"deltas_per_sec\":%.0f,"
                         + "\"snapshot_write_ms\":%.0f,\"snapshot_bytes\":%d,\"snapshot_recovery_ms\":%.0f}%n",
                 blobs, nodes, active, churn, cycles, median(ingest), median(cycle), medianSum(ingest, cycle),
+                medianSum(first(ingest, 5), first(cycle, 5)), medianSum(last(ingest, 20), last(cycle, 20)),
                 (double) heap / blobs, deltas / ingestTotal, (s1 - s0) / 1e6, bytes.length, (s2 - s1) / 1e6);
         return 0;
     }
@@ -175,6 +185,15 @@ final class Bench implements Callable<Integer> {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static double[] first(double[] xs, int n) {
+        return Arrays.copyOf(xs, Math.min(n, xs.length));
+    }
+
+    /** The last {@code n} (the steady state of a long run). */
+    private static double[] last(double[] xs, int n) {
+        return Arrays.copyOfRange(xs, Math.max(0, xs.length - n), xs.length);
     }
 
     private static double medianSum(double[] a, double[] b) {

@@ -34,7 +34,7 @@ final class Adjacency {
             grown[a.length] = to;
             bySource.put(from, grown);
         } else {
-            IntSet s = new IntSet(4 * SMALL);
+            IntSet s = new IntSet(4 * SMALL, IntSet.seed(from));
             for (int x : a) s.add(x);
             s.add(to);
             bySource.put(from, s);

@@ -3,17 +3,27 @@ package io.blobgc.ledger;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 
-/** An open-addressing set of non-negative ints (linear probing, backward-shift deletion): 4 bytes a slot. */
+/**
+ * An open-addressing set of non-negative ints (linear probing, backward-shift deletion): 4 bytes a slot. Each set
+ * hashes with its own seed through a strong mix, so ints taken from one set in its slot order (its iteration order)
+ * do not pile up in the same probe runs of another: a set fed from another's iteration would otherwise inherit its
+ * clusters (issue 24: a benchmark that dropped each node's lowest-slot blobs slowed every ingest fivefold). Seeds
+ * are given, not drawn, so that what iterates a set does so in the same order on every run.
+ */
 public final class IntSet {
     private static final int EMPTY = -1;
+    private final int seed;
     private int[] table;
     private int size;
 
-    public IntSet() {
-        this(8);
+    /** A small set hashed with {@code seed}. */
+    public IntSet(int seed) {
+        this(8, seed);
     }
 
-    public IntSet(int expected) {
+    /** A set sized for {@code expected} members, hashed with {@code seed} (give sets that feed each other different ones). */
+    public IntSet(int expected, int seed) {
+        this.seed = seed;
         table = new int[capacityFor(expected)];
         Arrays.fill(table, EMPTY);
     }
@@ -24,9 +34,19 @@ public final class IntSet {
         return cap;
     }
 
-    private static int slot(int v, int mask) {
-        int h = v * 0x9E3779B9;
-        return (h ^ (h >>> 16)) & mask;
+    /** MurmurHash3's finalizer of the value and this set's seed: every input bit reaches every slot bit. */
+    private int slot(int v, int mask) {
+        int h = (v ^ seed) * 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        h ^= h >>> 16;
+        return h & mask;
+    }
+
+    /** A seed for the {@code n}th set of an owner: distinct, and far apart in every bit. */
+    public static int seed(int n) {
+        int h = n * 0x9E3779B9;
+        return h ^ (h >>> 15);
     }
 
     public int size() {
@@ -100,6 +120,15 @@ public final class IntSet {
         int k = 0;
         for (int t : table) if (t != EMPTY) out[k++] = t;
         return out;
+    }
+
+    /** The longest distance of a member from its home slot: how long the longest probe for it is. */
+    int maxDisplacement() {
+        int mask = table.length - 1, max = 0;
+        for (int i = 0; i < table.length; i++) {
+            if (table[i] != EMPTY) max = Math.max(max, (i - slot(table[i], mask)) & mask);
+        }
+        return max;
     }
 
     private void grow() {

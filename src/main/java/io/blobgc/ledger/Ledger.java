@@ -71,23 +71,25 @@ public final class Ledger {
     private final Map<String, NodeView> views = new TreeMap<>();
     private final Map<String, Long> removedNodes = new HashMap<>();
     private final Map<Integer, Integer> nodePins = new HashMap<>();
-    private final IntSet dirty = new IntSet();
+    private final IntSet dirty = newSet(8);
     /**
      * Blobs that were protected (held, or reachable from a held blob) at some moment since the last cycle: a use
      * that starts and ends between two cycles restarts the grace all the same (S3), and none of them is handed to
      * the sweeper before the next cycle looked at it.
      */
-    private final IntSet usedSinceCycle = new IntSet();
+    private final IntSet usedSinceCycle = newSet(8);
     /** Blobs whose whole dependency closure is in {@link #dirty} since the last cycle (see markClosure). */
-    private final IntSet closureDirty = new IntSet();
+    private final IntSet closureDirty = newSet(8);
     /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
-    private final IntSet closureUsed = new IntSet();
+    private final IntSet closureUsed = newSet(8);
     /**
      * Derived, never persisted: blobs known to have nothing DELETING or COLLECTED in their dependency closure. It
      * holds every blob of a cached blob's closure; a blob going DELETING or COLLECTED (or pruned), and an edge to a
      * callee not known clean, take it and every cached blob above it out ({@link #uncache}).
      */
-    private final IntSet cleanClosure = new IntSet();
+    private final IntSet cleanClosure = newSet(8);
+    /** How many sets this ledger made: each gets its own seed (see {@link IntSet}). */
+    private int setsMade;
     /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
     private Set<String> members;
     /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
@@ -378,6 +380,11 @@ public final class Ledger {
         return t != null ? t : oldestEvictedTick;
     }
 
+    /** A set with a seed of its own: ids taken from one set's iteration do not cluster in another. */
+    private IntSet newSet(int expected) {
+        return new IntSet(expected, IntSet.seed(++setsMade));
+    }
+
     // =====================================================================================================
     // Decisions
     // =====================================================================================================
@@ -510,7 +517,7 @@ public final class Ledger {
      * a candidate with a dependent that stays falls, and so do the candidates that depend on it).
      */
     private List<BlobHash> expiredTombstones(long now) {
-        IntSet candidates = new IntSet();
+        IntSet candidates = newSet(8);
         for (int i = 0; i < collectedOrder.size(); i++) {
             int b = collectedOrder.id(i);
             long at = collectedOrder.time(i);
@@ -569,7 +576,7 @@ public final class Ledger {
         // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
         // live node may have confirmed absent (the queue is in since order, and so in tick order: stop at the
         // first that is not over or not confirmed, all behind it are not either)
-        IntSet elapsed = new IntSet();
+        IntSet elapsed = newSet(8);
         for (int i = 0; i < graceQueue.size(); i++) {
             int b = graceQueue.id(i);
             long since = graceQueue.time(i);
@@ -577,7 +584,7 @@ public final class Ledger {
             if (now - Math.max(since, resetAt) < settings.gracePeriodMs() || confirmTick <= decisionTick(b)) break;
             if (!dirty.contains(b)) elapsed.add(b);
         }
-        IntSet protectedNow = new IntSet(), unprotectedNow = new IntSet();
+        IntSet protectedNow = newSet(8), unprotectedNow = newSet(8);
         java.util.function.IntConsumer decide = b -> {
             if (table.isFree(b) || gone(b)) return;
             BlobStatus status = table.status(b);
@@ -614,7 +621,7 @@ public final class Ledger {
         if (warmingUpNow() || liveNodes() < settings.minNodesReporting()) return List.of();
         long confirmTick = minConfirmTick();
         List<BlobHash> out = new ArrayList<>();
-        IntSet yes = new IntSet(), no = new IntSet();
+        IntSet yes = newSet(8), no = newSet(8);
         for (int b : marked) {
             if (out.size() >= max) break;
             if (!isProtected(b, yes, no) && !usedSinceCycle.contains(b) && confirmTick > decisionTick(b)) {
@@ -658,7 +665,7 @@ public final class Ledger {
     private boolean isProtected(int b) {
         if (held(b)) return true;
         if (!table.flag(b, BlobTable.FLAG_HAS_DEPENDENTS)) return false;
-        return isProtected(b, new IntSet(), new IntSet());
+        return isProtected(b, newSet(8), newSet(8));
     }
 
     /**
@@ -822,12 +829,12 @@ public final class Ledger {
 
     private void replaceView(NodeView v, PendingFull full) {
         coverAcquires(v, full.incarnation, full.seq);
-        IntSet active = new IntSet(full.active.size());
+        IntSet active = newSet(full.active.size());
         for (BlobHash h : full.active) {
             int b = reportedId(h);
             if (b >= 0) active.add(b);
         }
-        IntSet pins = new IntSet(full.pins.size());
+        IntSet pins = newSet(full.pins.size());
         for (BlobHash h : full.pins) {
             int b = reportedId(h);
             if (b >= 0) pins.add(b);
@@ -907,7 +914,7 @@ public final class Ledger {
     private List<BlobHash> inClosure(Collection<Integer> roots, java.util.function.Predicate<BlobStatus> which) {
         List<BlobHash> out = new ArrayList<>();
         ArrayDeque<Integer> todo = new ArrayDeque<>(roots);
-        IntSet seen = new IntSet();
+        IntSet seen = newSet(8);
         while (!todo.isEmpty()) {
             int x = todo.poll();
             if (!seen.add(x)) continue;
@@ -936,7 +943,7 @@ public final class Ledger {
 
     private boolean hasContentInClosure(int b) {
         if (cleanClosure.contains(b)) return true;
-        IntSet seen = new IntSet();
+        IntSet seen = newSet(8);
         ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
         while (!todo.isEmpty()) {
             int x = todo.poll();
@@ -1330,8 +1337,8 @@ public final class Ledger {
         boolean dropped;
         long lastReportAt;
         long lastCompleteTick;
-        final IntSet active = new IntSet();
-        final IntSet pins = new IntSet();
+        final IntSet active;
+        final IntSet pins;
         /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
         final Map<Integer, long[]> sticky = new HashMap<>();
         PendingFull pending;
@@ -1339,6 +1346,8 @@ public final class Ledger {
         NodeView(String node, long now) {
             this.node = node;
             this.lastReportAt = now;
+            this.active = new IntSet(8, IntSet.seed(2 * node.hashCode()));
+            this.pins = new IntSet(8, IntSet.seed(2 * node.hashCode() + 1));
         }
     }
 

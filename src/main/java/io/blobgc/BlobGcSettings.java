@@ -66,15 +66,6 @@ public record BlobGcSettings(
         return (int) Math.max(1, Math.min(sweepBatchSize, inTime));
     }
 
-    /**
-     * How long after its takeover a coordinator refuses new content for what a predecessor may still be deleting:
-     * twice the batch deadline (the predecessor's sweeper stops at its deadline, counted from before its batch's
-     * write, which came before the takeover; the second deadline is the margin for a deletion started in time).
-     */
-    public Duration inheritedDeletionWait() {
-        return sweepBatchDeadline.multipliedBy(2);
-    }
-
     /** The scheduler refuses delays beyond about 248 days (2^31 ticks of 10 ms): no lease timer may ask for more. */
     public static final Duration LONGEST_TIMER = Duration.ofDays(200);
 

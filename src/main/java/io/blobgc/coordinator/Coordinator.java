@@ -264,16 +264,18 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
      * The first write of every instance, before it answers anything (S10, the fence): it takes the next sequence
      * number of the one persistence id, so an earlier instance that is late, not dead (paused, cut off), cannot
      * write after it — the journal's unique (persistence id, sequence number) refuses that write, and the earlier
-     * instance restarts and recovers instead of deciding on what it knew. It begins a new generation of writers.
+     * instance restarts and recovers instead of deciding on what it knew. It begins a new generation of writers;
+     * {@code batchDeadlineMs} is its sweeper's batch deadline (0 in an event written before it was recorded), which
+     * a later instance waits out at least (S10).
      */
-    public record TookOver(String instance, long at) implements Event {
+    public record TookOver(String instance, long at, long batchDeadlineMs) implements Event {
     }
 
     /**
-     * The instance of {@code generation} saw its re-upload window end: no instance before it can delete anything any
-     * more, so what was deleted for them need not wait out a later takeover's window (S10).
+     * {@code instance} saw its re-upload window end: no instance before it can delete anything any more, so what was
+     * deleted for them need not wait out a later takeover's window (S10).
      */
-    public record PredecessorsDone(int generation, long at) implements Event {
+    public record PredecessorsDone(String instance, long at) implements Event {
     }
 
     /** The state: the ledger. Snapshots hold its persistent half ({@link LedgerSnapshot}), copied in the actor. */
@@ -479,10 +481,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
 
     private ReplyEffect<Event, State> onTakeOver() {
         if (takenOver) return Effect().noReply();
-        return Effect().persist(core.takeOver(instanceId, clock.millis()).events()).thenRun(st -> {
+        long deadline = settings.sweepBatchDeadline().toMillis();
+        return Effect().persist(core.takeOver(instanceId, clock.millis(), deadline).events()).thenRun(st -> {
             takenOver = true;
-            core.tookOver(st.ledger, localNow(), settings.inheritedDeletionWait().toMillis());
-            timers.startSingleTimer(WindowOver.INSTANCE, settings.inheritedDeletionWait());
+            core.tookOver(st.ledger, localNow(), deadline);
+            timers.startSingleTimer(WindowOver.INSTANCE, Duration.ofMillis(core.windowRemaining(localNow())));
             ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
                     instanceId);
         }).thenNoReply().thenUnstashAll();

@@ -85,8 +85,10 @@ public final class CoordinatorCore {
      */
     private Set<BlobHash> inherited = Set.of();
     private long inheritedUntil = Long.MIN_VALUE;
-    /** This instance's generation (its takeover's), 0 before it took over. */
-    private int generation;
+    /** This instance's name in its takeover (null before it took over). */
+    private String instance;
+    /** Whether this instance wrote that its window is over. */
+    private boolean windowEndWritten;
 
     /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
     public CoordinatorCore(boolean dryRun) {
@@ -426,20 +428,22 @@ public final class CoordinatorCore {
     }
 
     /**
-     * This instance's takeover is written ({@code localNow}: its monotonic millis, taken after the write): a
-     * predecessor's sweeper can delete nothing it was handed once its batch deadline passed, at the latest
-     * {@code predecessorDeadlineMs} from now (its batch was written before this takeover, its deadline counted from
-     * before that write). Until then, what any predecessor may still be deleting takes no new content (S10): what is
-     * DELETING or condemned, and what a later instance finished deleting for the one that handed it out (persisted:
-     * a second takeover within the first predecessor's deadline still knows it).
+     * This instance's takeover is written ({@code localNow}: its monotonic millis, taken after the write;
+     * {@code batchDeadlineMs}: its own sweeper's batch deadline). A predecessor's sweeper deletes nothing it was
+     * handed once its batch deadline passed — at the latest its deadline after this takeover (its batch was written
+     * before this takeover, its deadline counted from before that write) — and a deletion it started in time ends
+     * within one more. So for twice the longest deadline of this instance and of the writers not known to be done,
+     * what any predecessor may still be deleting takes no new content (S10): what is DELETING or condemned, and what a
+     * later instance finished deleting for the one that handed it out (persisted: a second takeover within the first
+     * predecessor's deadline still knows it).
      */
-    public void tookOver(Ledger l, long localNow, long predecessorDeadlineMs) {
+    public void tookOver(Ledger l, long localNow, long batchDeadlineMs) {
         Set<BlobHash> mayStillDelete = new LinkedHashSet<>(l.deleting(Integer.MAX_VALUE));
         mayStillDelete.addAll(l.condemnedOrphans(Integer.MAX_VALUE));
         mayStillDelete.addAll(l.deletedForPredecessors());
         inherited = mayStillDelete;
-        inheritedUntil = localNow + predecessorDeadlineMs;
-        generation = l.generation();
+        inheritedUntil = localNow + 2 * Math.max(batchDeadlineMs, l.longestLiveBatchDeadlineMs());
+        windowEndWritten = false;
     }
 
     /** How long until this instance's window ends (0: over), by its monotonic millis. */
@@ -454,13 +458,18 @@ public final class CoordinatorCore {
     public Decision<Void> windowOver(Ledger l, long localNow, long now) {
         if (localNow < inheritedUntil) return Decision.answer(st -> null);
         inherited = Set.of();
-        if (generation == 0 || l.predecessorsDoneBelow() >= generation) return Decision.answer(st -> null);
-        return Decision.persist(new Coordinator.PredecessorsDone(generation, now), st -> null);
+        if (instance == null || windowEndWritten) return Decision.answer(st -> null);
+        windowEndWritten = true;
+        return Decision.persist(new Coordinator.PredecessorsDone(instance, now), st -> null);
     }
 
-    /** This instance's first write after a recovery (S10): see {@link Coordinator.TookOver}. */
-    public Decision<Void> takeOver(String instance, long now) {
-        return Decision.persist(new Coordinator.TookOver(instance, now), l -> null);
+    /**
+     * This instance's first write after a recovery (S10): see {@link Coordinator.TookOver}; {@code batchDeadlineMs}
+     * its sweeper's batch deadline, recorded for its successors.
+     */
+    public Decision<Void> takeOver(String instance, long now, long batchDeadlineMs) {
+        this.instance = instance;
+        return Decision.persist(new Coordinator.TookOver(instance, now, batchDeadlineMs), l -> null);
     }
 
     /** The event handler: live, and on every recovery. */
@@ -474,8 +483,8 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
         else if (e instanceof Coordinator.BlobsUsed u) l.applyUsed(u.hashes());
         else if (e instanceof Coordinator.OrphansCondemned o) l.applyOrphansCondemned(o.hashes(), o.scannedUpTo());
-        else if (e instanceof Coordinator.TookOver) l.applyTookOver(); // the fence: a write, a new generation
-        else if (e instanceof Coordinator.PredecessorsDone d) l.applyPredecessorsDone(d.generation());
+        else if (e instanceof Coordinator.TookOver t) l.applyTookOver(t.instance(), t.batchDeadlineMs()); // the fence
+        else if (e instanceof Coordinator.PredecessorsDone d) l.applyPredecessorsDone(d.instance());
         else throw new IllegalArgumentException("unknown event " + e);
         return l;
     }

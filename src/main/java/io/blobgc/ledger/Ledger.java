@@ -422,9 +422,17 @@ public final class Ledger {
 
     // ---- S10: what earlier coordinator instances may still be deleting
 
-    /** A coordinator instance wrote its takeover: a new generation begins. */
-    public void applyTookOver() {
-        predecessors.applyTookOver();
+    /**
+     * Coordinator {@code instance} wrote its takeover: a new generation begins; its sweeper stops each batch
+     * {@code batchDeadlineMs} after the batch's write (0: unknown, an event from before it was written).
+     */
+    public void applyTookOver(String instance, long batchDeadlineMs) {
+        predecessors.applyTookOver(instance, batchDeadlineMs);
+    }
+
+    /** The longest batch deadline of the coordinator instances not known to be done (0: none known). */
+    public long longestLiveBatchDeadlineMs() {
+        return predecessors.longestLiveDeadlineMs();
     }
 
     /** The generation of the instance writing now: how many takeovers were written. */
@@ -432,14 +440,9 @@ public final class Ledger {
         return predecessors.generation();
     }
 
-    /** The instance of generation {@code g} wrote that its window is over: no earlier instance deletes any more. */
-    public void applyPredecessorsDone(int g) {
-        predecessors.applyPredecessorsDone(g);
-    }
-
-    /** Instances of a generation below this can delete nothing more. */
-    public int predecessorsDoneBelow() {
-        return predecessors.doneBelow();
+    /** Coordinator {@code instance} wrote that its window is over: no instance before it deletes any more. */
+    public void applyPredecessorsDone(String instance) {
+        predecessors.applyPredecessorsDone(instance);
     }
 
     /**

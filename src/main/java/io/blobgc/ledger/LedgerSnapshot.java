@@ -27,14 +27,18 @@ public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long
 
     /**
      * What earlier coordinator instances may still be deleting (see {@code PredecessorDeletions}); null in a snapshot
-     * written before it existed.
+     * written before it existed. Generations are this recovery's count of takeovers.
      */
-    public record PredecessorState(int generation, int doneBelow, List<HashGeneration> handedOut,
-                                   List<HashGeneration> deletedForPredecessor) implements CborSerializable {
+    public record PredecessorState(int generation, int doneBelow, List<Writer> writers, List<HandedOut> handedOut,
+                                   List<HandedOut> deletedForPredecessor) implements CborSerializable {
     }
 
-    /** A hash and a coordinator generation (the count of takeover writes before it). */
-    public record HashGeneration(BlobHash hash, int generation) implements CborSerializable {
+    /** A coordinator instance that wrote a takeover, its generation, and its sweeper's batch deadline (0: unknown). */
+    public record Writer(int generation, String instance, long batchDeadlineMs) implements CborSerializable {
+    }
+
+    /** A hash and the latest generation that handed it out (or may still delete it), and the one before (-1: none). */
+    public record HandedOut(BlobHash hash, int generation, int before) implements CborSerializable {
     }
 
     public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,

@@ -84,7 +84,7 @@ class InheritedWindowReviewTest {
         long over = a.mono() + 2 * BATCH_DEADLINE;
         int written = journal.size();
         run(a.ledger(), a.third().windowOver(a.ledger(), over, now));
-        assertEquals(List.of(new Coordinator.PredecessorsDone(a.ledger().generation(), now)),
+        assertEquals(List.of(new Coordinator.PredecessorsDone(a.instance(), now)),
                 journal.subList(written, journal.size()));
         assertEquals(List.of(), a.third().windowOver(a.ledger(), over + 1, now).events(), "said once");
         assertEquals(Set.of(), a.ledger().deletedForPredecessors());
@@ -92,13 +92,13 @@ class InheritedWindowReviewTest {
         Ledger fl = recoverFromJournal();
         CoordinatorCore fourth = new CoordinatorCore(false);
         fourth.recovered(fl, null, over);
-        run(fl, fourth.takeOver("fourth", now));
-        fourth.tookOver(fl, over, 2 * BATCH_DEADLINE);
+        run(fl, fourth.takeOver("fourth", now, BATCH_DEADLINE));
+        fourth.tookOver(fl, over, BATCH_DEADLINE);
         assertEquals(List.of(a.h()), run(fl, fourth.register(fl, List.of(Registration.of(a.h())), store::contains, now,
                 over)).accepted());
     }
 
-    private record After(Ledger ledger, CoordinatorCore third, long mono, BlobHash h) {
+    private record After(Ledger ledger, CoordinatorCore third, String instance, long mono, BlobHash h) {
     }
 
     private After scenario(boolean sameObject) {
@@ -112,7 +112,7 @@ class InheritedWindowReviewTest {
         CoordinatorCore pred = new CoordinatorCore(false);
         long mono = 0;
         pred.recovered(pl, null, mono);
-        run(pl, pred.takeOver("P", now));
+        run(pl, pred.takeOver("P", now, BATCH_DEADLINE));
         run(pl, pred.register(pl, List.of(Registration.of(other), Registration.of(h)), store::contains, now, mono));
         run(pl, pred.report(full("n1", 1, List.of()), mono));
         long seq = 1;
@@ -148,8 +148,8 @@ class InheritedWindowReviewTest {
         Ledger sl = recoverFromJournal();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
-        run(sl, succ.takeOver("S", now));
-        succ.tookOver(sl, mono, 2 * BATCH_DEADLINE);
+        run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
+        succ.tookOver(sl, mono, BATCH_DEADLINE);
         List<BlobHash> succBatch = run(sl, succ.startDeletion(sl, 10, now));
         assertTrue(succBatch.contains(h));
         store.removeAll(succBatch);
@@ -166,8 +166,8 @@ class InheritedWindowReviewTest {
         Ledger tl = fromSnapshot ? Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot()) : recoverFromJournal();
         CoordinatorCore third = sameObject ? succ : new CoordinatorCore(false);
         third.recovered(tl, null, mono);
-        run(tl, third.takeOver("S again", now));
-        third.tookOver(tl, mono, 2 * BATCH_DEADLINE);
+        run(tl, third.takeOver("S again", now, BATCH_DEADLINE));
+        third.tookOver(tl, mono, BATCH_DEADLINE);
 
         // the VM's upload tries again: content first, then the registration
         now += 1_000;
@@ -179,6 +179,6 @@ class InheritedWindowReviewTest {
         assertTrue(predecessorCanStillDelete, "precondition: P's sweeper still holds h in time");
         assertEquals(List.of(h), r.retry(), "h was accepted (" + r + ") while the paused predecessor's sweeper still "
                 + "holds it in time: it deletes the re-uploaded blob");
-        return new After(tl, third, mono, h);
+        return new After(tl, third, "S again", mono, h);
     }
 }

@@ -98,8 +98,8 @@ class OrphanPredecessorReviewTest {
         Ledger sl = recoverFromJournal();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
-        run(sl, succ.takeOver("successor", now));
-        succ.tookOver(sl, mono, 2 * BATCH_DEADLINE);
+        run(sl, succ.takeOver("successor", now, BATCH_DEADLINE));
+        succ.tookOver(sl, mono, BATCH_DEADLINE);
         int written = journal.size();
         List<BlobHash> succBatch = run(sl, succ.startDeletion(sl, 10, now));
         assertEquals(two, succBatch);
@@ -146,7 +146,7 @@ class OrphanPredecessorReviewTest {
         CoordinatorCore pred = new CoordinatorCore(false);
         long mono = 0;
         pred.recovered(pl, null, mono);
-        run(pl, pred.takeOver("P", now));
+        run(pl, pred.takeOver("P", now, BATCH_DEADLINE));
         run(pl, pred.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
                 ORPHAN_GRACE));
         SweeperCore predSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
@@ -158,8 +158,8 @@ class OrphanPredecessorReviewTest {
         Ledger sl = recoverFromJournal();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
-        run(sl, succ.takeOver("S", now));
-        succ.tookOver(sl, mono, 2 * BATCH_DEADLINE);
+        run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
+        succ.tookOver(sl, mono, BATCH_DEADLINE);
         List<BlobHash> batch = run(sl, succ.startDeletion(sl, 10, now));
         assertEquals(List.of(h), batch);
         store.remove(h);
@@ -171,8 +171,8 @@ class OrphanPredecessorReviewTest {
         Ledger tl = Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot());
         CoordinatorCore third = new CoordinatorCore(false);
         third.recovered(tl, null, mono);
-        run(tl, third.takeOver("T", now));
-        third.tookOver(tl, mono, 2 * BATCH_DEADLINE);
+        run(tl, third.takeOver("T", now, BATCH_DEADLINE));
+        third.tookOver(tl, mono, BATCH_DEADLINE);
         store.add(h);
         Coordinator.Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), r.retry(), "the predecessor's sweeper still holds h in time: retry later");

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -62,7 +63,14 @@ class WindowOverTest {
             int g = generation;
             probe.awaitAssert(Duration.ofSeconds(10), () -> {
                 assertEquals(g, es.getState().ledger().generation(), "the takeover's generation");
-                assertEquals(g, es.getState().ledger().predecessorsDoneBelow(), "the window's end, written");
+                List<Object> journal = es.persistenceTestKit().persistedInStorage(
+                        Coordinator.PERSISTENCE_ID.id());
+                List<String> tookOver = journal.stream().filter(e -> e instanceof Coordinator.TookOver)
+                        .map(e -> ((Coordinator.TookOver) e).instance()).toList();
+                List<String> done = journal.stream().filter(e -> e instanceof Coordinator.PredecessorsDone)
+                        .map(e -> ((Coordinator.PredecessorsDone) e).instance()).toList();
+                assertEquals(tookOver, done, "each instance that took over wrote the end of its window");
+                assertEquals(150, ((Coordinator.TookOver) journal.get(0)).batchDeadlineMs(), "its deadline recorded");
                 return null;
             });
             es.restart();

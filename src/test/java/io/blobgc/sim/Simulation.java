@@ -201,8 +201,8 @@ final class Simulation {
             List<String> up = new ArrayList<>();
             for (Member m : members) if (m.up) up.add(m.node());
             core.recovered(ledger, up, now);
-            run(core.takeOver("#" + generation, wall())); // S10: the first write, before anything is handled
-            core.tookOver(ledger, now, 2 * BATCH_DEADLINE);
+            run(core.takeOver("#" + generation, wall(), BATCH_DEADLINE)); // S10: the first write, before anything is handled
+            core.tookOver(ledger, now, BATCH_DEADLINE);
             tookOverAt = now;
             recovering = false;
             recoveredAt = now;

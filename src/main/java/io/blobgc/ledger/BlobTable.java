@@ -6,8 +6,10 @@ import java.util.Arrays;
 
 /**
  * The known blobs, compact: one long array holding, per id, the hash as four longs, a packed meta word and a time
- * (48 bytes, one cache line), and an open-addressing index from hash to id (load up to 0.8, any capacity). About 53
- * bytes a blob, and no object per blob. Ids are stable while the blob is known; a freed id is reused.
+ * (48 bytes, one cache line), and an open-addressing index from hash to id (load up to 0.8, any capacity) with a tag
+ * of each hash beside it (8 other bits of the hash: a probe reads a row only when its tag matches, 1 in 256 for a row
+ * that is not the one). About 54 bytes a blob, and no object per blob. Ids are stable while the blob is known; a
+ * freed id is reused.
  *
  * <p>meta: bits 0-2 status (0 free, else {@link BlobStatus} ordinal + 1), bits 3-7 flags (see {@code FLAG_…}),
  * bits 8-31 reference count, bits 32-63 the cycle of the last status decision (unreferenced or marked).
@@ -28,6 +30,7 @@ final class BlobTable {
 
     private long[] data;
     private int[] index; // id + 1, 0 for empty
+    private byte[] tags; // beside index: the tag of the hash whose id is there
     private int highWater;
     private int size;
     private int[] free = new int[16];
@@ -37,6 +40,7 @@ final class BlobTable {
         int n = Math.max(16, expected);
         data = new long[STRIDE * n];
         index = new int[indexCapacity(n)];
+        tags = new byte[index.length];
     }
 
     private static int indexCapacity(int n) {
@@ -61,6 +65,11 @@ final class BlobTable {
         return (int) (((w0 >>> 32) * index.length) >>> 32);
     }
 
+    /** 8 bits of the hash that {@link #home} does not use. */
+    private static byte tag(long w1) {
+        return (byte) (w1 >>> 56);
+    }
+
     private int nextSlot(int i) {
         return ++i == index.length ? 0 : i;
     }
@@ -70,9 +79,11 @@ final class BlobTable {
     }
 
     int find(long w0, long w1, long w2, long w3) {
+        byte t = tag(w1);
         for (int i = home(w0); ; i = nextSlot(i)) {
             int e = index[i];
             if (e == 0) return -1;
+            if (tags[i] != t) continue; // not this hash: its row is not read
             int k = (e - 1) * STRIDE;
             if (data[k] == w0 && data[k + 1] == w1 && data[k + 2] == w2 && data[k + 3] == w3) return e - 1;
         }
@@ -110,6 +121,7 @@ final class BlobTable {
             int h = home(data[(index[j] - 1) * STRIDE]);
             if (Math.floorMod(j - h, n) >= Math.floorMod(j - i, n)) {
                 index[i] = index[j];
+                tags[i] = tags[j];
                 index[j] = 0;
                 i = j;
             }
@@ -176,6 +188,7 @@ final class BlobTable {
         int i = home(data[id * STRIDE]);
         while (index[i] != 0) i = nextSlot(i);
         index[i] = id + 1;
+        tags[i] = tag(data[id * STRIDE + 1]);
     }
 
     private void growStorage() {
@@ -185,6 +198,7 @@ final class BlobTable {
 
     private void growIndex() {
         index = new int[indexCapacity(size * 2)];
+        tags = new byte[index.length];
         for (int id = 0; id < highWater; id++) if (!isFree(id)) insertIndex(id);
     }
 }

@@ -36,4 +36,35 @@ class BlobTableTest {
         }
         assertEquals(added.size(), t.size());
     }
+
+    /**
+     * The index keeps a tag of each hash beside its id: hashes with the same home slot and the same tag (they differ
+     * only in bits neither uses) are still told apart, and adds and removes (backward shifts move tags with ids) agree
+     * with a map all along.
+     */
+    @Test
+    void hashesThatShareHomeAndTagAreToldApartThroughAddsAndRemoves() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        BlobTable t = new BlobTable(16);
+        java.util.Map<BlobHash, Integer> ids = new java.util.HashMap<>();
+        List<BlobHash> pool = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            // a third of them collide on home and tag: same w0 and w1, different w2
+            pool.add(i % 3 == 0 ? new BlobHash(42L << 32, 7L << 56, i, i) : BlobHash.sha256(("b" + i).getBytes()));
+        }
+        for (int step = 0; step < 60_000; step++) {
+            BlobHash h = pool.get(rnd.nextInt(pool.size()));
+            Integer id = ids.get(h);
+            if (id == null) {
+                ids.put(h, t.add(h));
+            } else if (rnd.nextInt(3) == 0) {
+                t.remove(id);
+                ids.remove(h);
+            }
+            BlobHash probe = pool.get(rnd.nextInt(pool.size()));
+            assertEquals(ids.getOrDefault(probe, -1).intValue(), t.find(probe), "find " + probe);
+        }
+        for (var e : ids.entrySet()) assertEquals(e.getValue().intValue(), t.find(e.getKey()));
+        assertEquals(ids.size(), t.size());
+    }
 }

@@ -45,7 +45,8 @@ public final class Ledger {
 
     // ---- persistent half
     private final BlobTable table;
-    private final EnumMap<BlobStatus, Long> counts = new EnumMap<>(BlobStatus.class);
+    /** Known blobs by status (by ordinal): no boxing on every status change. */
+    private final long[] counts = new long[BlobStatus.values().length];
     private final Set<Integer> marked = new LinkedHashSet<>();
     private final Set<Integer> deleting = new LinkedHashSet<>();
     /** UNREFERENCED blobs in the order their grace started (cycles apply in time order): a cycle reads its head. */
@@ -116,7 +117,6 @@ public final class Ledger {
     public Ledger(LedgerSettings settings, int expectedBlobs) {
         this.settings = settings;
         this.table = new BlobTable(expectedBlobs);
-        for (BlobStatus s : BlobStatus.values()) counts.put(s, 0L);
         for (ReportOutcome o : ReportOutcome.values()) reportOutcomes.put(o, 0L);
     }
 
@@ -165,7 +165,7 @@ public final class Ledger {
         int b = table.find(h);
         if (b < 0) {
             b = table.add(h);
-            counts.merge(BlobStatus.ACTIVE, 1L, Long::sum);
+            counts[BlobStatus.ACTIVE.ordinal()]++;
         } else {
             BlobStatus s = table.status(b);
             if (s == BlobStatus.COLLECTED || s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION) {
@@ -351,12 +351,12 @@ public final class Ledger {
         BlobStatus from = table.status(b);
         if (from == to) return;
         if (to == null || to == BlobStatus.DELETING || to == BlobStatus.COLLECTED) uncache(b);
-        counts.merge(from, -1L, Long::sum);
+        counts[from.ordinal()]--;
         if (from == BlobStatus.MARKED_FOR_COLLECTION) marked.remove(b);
         if (from == BlobStatus.DELETING) deleting.remove(b);
         if (to == null) return;
         table.status(b, to);
-        counts.merge(to, 1L, Long::sum);
+        counts[to.ordinal()]++;
         if (to == BlobStatus.MARKED_FOR_COLLECTION) marked.add(b);
         if (to == BlobStatus.DELETING) deleting.add(b);
     }
@@ -1138,7 +1138,9 @@ public final class Ledger {
     }
 
     public Map<BlobStatus, Long> counts() {
-        return new EnumMap<>(counts);
+        EnumMap<BlobStatus, Long> out = new EnumMap<>(BlobStatus.class);
+        for (BlobStatus s : BlobStatus.values()) out.put(s, counts[s.ordinal()]);
+        return out;
     }
 
     public int knownBlobs() {
@@ -1277,7 +1279,7 @@ public final class Ledger {
             long time = packed.getLong();
             long decided = Integer.toUnsignedLong(packed.getInt());
             int b = l.table.add(h);
-            l.counts.merge(BlobStatus.ACTIVE, 1L, Long::sum);
+            l.counts[BlobStatus.ACTIVE.ordinal()]++;
             l.setStatus(b, status);
             l.table.time(b, time);
             l.table.cycle(b, decided);

@@ -118,11 +118,14 @@ public final class BlobGc implements Extension {
 
     /** Settings made in code and a store the application made (either may be null: from the configuration). */
     public static CompletionStage<BlobGc> start(ActorSystem<?> system, BlobGcSettings settings, BlobStore store) {
-        Given given = new Given(settings, store);
-        GIVEN.putIfAbsent(system, given);
-        BlobGc gc = ID.apply(system);
+        BlobGc gc;
+        GIVEN.set(new Given(system, settings, store));
+        try {
+            gc = ID.apply(system); // made on this thread if it is not yet: the constructor takes what was given
+        } finally {
+            GIVEN.remove();
+        }
         if (settings != null && !gc.settings.equals(settings) || store != null && gc.store != store) {
-            GIVEN.remove(system, given); // blob-gc was made before: these were never taken
             return CompletableFuture.failedFuture(new IllegalStateException("blob-gc already runs on " + system.name()
                     + (store != null && gc.store != store ? " with another store (" + gc.store + ")"
                     : " with other settings")));
@@ -130,12 +133,15 @@ public final class BlobGc implements Extension {
         return gc.startOnce();
     }
 
-    /** What {@link #start(ActorSystem, BlobGcSettings, BlobStore)} was handed, taken by the extension when made. */
-    private record Given(BlobGcSettings settings, BlobStore store) {
+    /**
+     * What {@link #start(ActorSystem, BlobGcSettings, BlobStore)} was handed, for the extension made during that call,
+     * on that thread. Not a map by system: two actor systems of one name are equal (their guardians' paths are), and an
+     * entry left by one would be taken by the other.
+     */
+    private record Given(ActorSystem<?> system, BlobGcSettings settings, BlobStore store) {
     }
 
-    private static final java.util.Map<ActorSystem<?>, Given> GIVEN =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final ThreadLocal<Given> GIVEN = new ThreadLocal<>();
 
     private final ActorSystem<?> system;
     private final BlobGcSettings settings;
@@ -156,7 +162,7 @@ public final class BlobGc implements Extension {
     /** Reads the settings and makes the store; starts nothing ({@link #start} does). */
     private BlobGc(ActorSystem<?> system) {
         this.system = system;
-        Given given = GIVEN.remove(system);
+        Given given = GIVEN.get() != null && GIVEN.get().system() == system ? GIVEN.get() : null;
         this.settings = given != null && given.settings() != null ? given.settings()
                 : BlobGcSettings.from(system.settings().config());
         this.store = given != null && given.store() != null ? given.store() : createStore(settings);

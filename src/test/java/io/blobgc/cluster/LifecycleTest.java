@@ -67,6 +67,34 @@ class LifecycleTest {
         }
     }
 
+    /**
+     * Settings handed to {@code start} on a system whose blob-gc runs already reach nothing else: not a later system of
+     * the same name (actor systems of one name are equal). They were kept in a map by system, and the next system of
+     * that name took them: in CI, LifecycleTest's taken-port start used JavaApiTest's settings and succeeded.
+     */
+    @Test
+    void settingsHandedToARunningSystemDoNotReachTheNextSystemOfThatName() throws Exception {
+        ActorSystem<Void> first = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir.resolve("1"), ""));
+        try {
+            BlobGc gc = BlobGc.start(first).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertFalse(gc.settings().dryRun());
+            assertTrue(BlobGc.start(first, gc.settings()).toCompletableFuture().get(30, TimeUnit.SECONDS) == gc);
+        } finally {
+            first.terminate();
+            first.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        ActorSystem<Void> second = ActorSystem.create(Behaviors.empty(), "blobgc",
+                TestNodes.config(dir.resolve("2"), "blob-gc.dry-run = on"));
+        try {
+            assertEquals(first, second, "precondition: two systems of one name are equal");
+            BlobGc gc = BlobGc.start(second).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertTrue(gc.settings().dryRun(), "the second system's own settings");
+        } finally {
+            second.terminate();
+            second.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void anEmbedderOpensNoPortUnlessItAsks() throws Exception {
         // the library's defaults for the admin API (TestNodes turns it on, as `blob-gc node` does)

@@ -208,8 +208,8 @@ final class Oracle {
             Ledger recovered = sim.recover(c.ledger.settings());
             String live = sim.persistentState(c.ledger), replayed = sim.persistentState(recovered);
             if (!live.equals(replayed)) {
-                throw sim.failure("the live state differs from the journal's:\n live     " + live
-                        + "\n journal  " + replayed);
+                throw sim.failure("the live state differs from the journal's:\n--- live\n" + live
+                        + "--- journal\n" + replayed);
             }
         }
     }

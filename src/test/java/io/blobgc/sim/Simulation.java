@@ -10,6 +10,7 @@ import io.blobgc.coordinator.SweeperCore;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.LedgerDump;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -859,14 +860,9 @@ final class Simulation {
         runFor(STALE + GRACE + 4 * CYCLE + 10_000);
     }
 
-    /** Statuses and pins of the live coordinator, against a fresh recovery from the journal. */
+    /** The persistent state of the live coordinator, against a fresh recovery from the journal. */
     String persistentState(Ledger l) {
-        StringBuilder sb = new StringBuilder("cycle " + l.cycle());
-        for (BlobHash h : universe) {
-            sb.append(' ').append(short_(h)).append('=').append(l.status(h).map(Enum::name).orElse("-"));
-            l.info(h).ifPresent(i -> i.pins().forEach(p -> sb.append("/pin:").append(p.owner())));
-        }
-        return sb.toString();
+        return LedgerDump.of(l, universe);
     }
 
     Map<String, Object> summary() {

@@ -132,7 +132,7 @@ public final class JournalFixtureWriter {
         run(core.cycle(ledger, false, now, mono)); // below quorum: frozen; the pin on expiring expires all the same
         takeSnapshot();
         cycle(); // quorum again: every grace counts from now on; expiring starts its grace
-        run(core.windowOver(ledger, mono, now)); // PredecessorsDone(2): what was deleted for A is forgotten
+        run(core.windowOver(ledger, mono, now)); // PredecessorsDone("B"): what was deleted for A is forgotten
         pass(65_000);
         heartbeat();
         run(core.cycle(ledger, true, now, mono)); // an operator's dry run: would mark late and expiring
@@ -182,8 +182,8 @@ public final class JournalFixtureWriter {
         ledger = replay(SETTINGS, null, 0, journal);
         core = new CoordinatorCore(false);
         core.recovered(ledger, null, mono);
-        run(core.takeOver(instance, now));
-        core.tookOver(ledger, mono, 2 * BATCH_DEADLINE);
+        run(core.takeOver(instance, now, BATCH_DEADLINE));
+        core.tookOver(ledger, mono, BATCH_DEADLINE);
         for (String node : List.of("n1", "n2")) {
             run(core.report(NodeReport.full(node, 1, nextSeq(node), holds.getOrDefault(node, List.of()),
                     nodePins.getOrDefault(node, List.of())), mono));

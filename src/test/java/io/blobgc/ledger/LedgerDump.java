@@ -36,7 +36,6 @@ public final class LedgerDump {
         line(sb, "totalCollectedBytes", l.totalCollectedBytes());
         line(sb, "totalFailedDeletions", l.totalFailedDeletions());
         line(sb, "generation", l.generation());
-        line(sb, "predecessorsDoneBelow", l.predecessorsDoneBelow());
         line(sb, "deletedForPredecessors", new TreeSet<>(l.deletedForPredecessors()));
         line(sb, "condemnedOrphans", l.condemnedOrphans(Integer.MAX_VALUE));
         line(sb, "orphanScanResumesAfter", l.orphanScanResumesAfter());
@@ -45,8 +44,13 @@ public final class LedgerDump {
         LedgerSnapshot s = l.snapshot();
         line(sb, "graceResetAt", s.graceResetAt());
         line(sb, "frozen", s.frozen());
+        line(sb, "writers", s.predecessors().writers().stream()
+                .map(w -> w.generation() + ":" + w.instance() + "/" + w.batchDeadlineMs() + "ms").toList());
         line(sb, "handedOut", s.predecessors().handedOut().stream()
-                .sorted(Comparator.comparing(LedgerSnapshot.HashGeneration::hash))
+                .sorted(Comparator.comparing(LedgerSnapshot.HandedOut::hash))
+                .map(e -> e.hash() + "@" + e.generation() + "," + e.before()).toList());
+        line(sb, "deletedForPredecessorBy", s.predecessors().deletedForPredecessor().stream()
+                .sorted(Comparator.comparing(LedgerSnapshot.HandedOut::hash))
                 .map(e -> e.hash() + "@" + e.generation()).toList());
         for (BlobHash h : new TreeSet<>(hashes)) {
             l.info(h).ifPresent(i -> sb.append("blob ").append(h).append(names.containsKey(h) ? " " + names.get(h) : "")

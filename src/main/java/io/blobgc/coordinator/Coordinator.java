@@ -179,8 +179,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public record History(List<HistoryEntry> entries) implements CborSerializable {
     }
 
+    /*
+     * From the sweeper, each naming it ({@code from}, {@code replyTo}): a coordinator that restarted in place (the same
+     * actor, a journal failure) hears only from the sweeper it started since — the one before stops after the message
+     * it is handling, which may be a deletion that returns late and confirms a batch the new sweeper holds again (S10).
+     */
+
     /** The sweeper's batch deadline passed before it deleted these: they go out again under a new write (S10). */
-    public record BatchExpired(List<BlobHash> hashes) implements Command {
+    public record BatchExpired(List<BlobHash> hashes, ActorRef<Sweeper.Command> from) implements Command {
     }
 
     /** From the sweeper: hand over up to {@code max} blobs to delete (moved to DELETING first). */
@@ -188,10 +194,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     /** @param bytes what the deletions freed in the store */
-    public record ConfirmDeleted(List<BlobHash> hashes, long bytes) implements Command {
+    public record ConfirmDeleted(List<BlobHash> hashes, long bytes, ActorRef<Sweeper.Command> from) implements Command {
     }
 
-    public record ReportDeletionFailed(BlobHash hash, String error) implements Command {
+    public record ReportDeletionFailed(BlobHash hash, String error, ActorRef<Sweeper.Command> from) implements Command {
     }
 
     /**
@@ -515,18 +521,19 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                     return runNoReply(core.windowOver(s.ledger, localNow(), clock.millis()));
                 })
                 .onCommand(StartDeletion.class, (s, c) -> {
+                    if (!current(c.replyTo(), c)) return Effect().noReply(); // a batch it would never delete
                     // the deadline counts from before the batch's write: a successor's takeover comes after that write
                     long deadline = System.nanoTime() + settings.sweepBatchDeadline().toNanos();
                     return run(s, core.startDeletion(s.ledger, c.max(), clock.millis()), c.replyTo(),
                             hashes -> new Sweeper.Batch(hashes, deadline));
                 })
                 .onCommand(BatchExpired.class, (s, c) -> {
-                    core.batchExpired(c.hashes());
+                    if (current(c.from(), c)) core.batchExpired(c.hashes());
                     return Effect().noReply();
                 })
                 .onCommand(ConfirmDeleted.class, this::onConfirmDeleted)
-                .onCommand(ReportDeletionFailed.class, (s, c) -> runNoReply(core.deletionFailed(s.ledger, c.hash(),
-                        c.error(), clock.millis())))
+                .onCommand(ReportDeletionFailed.class, (s, c) -> !current(c.from(), c) ? Effect().noReply()
+                        : runNoReply(core.deletionFailed(s.ledger, c.hash(), c.error(), clock.millis())))
                 .onCommand(StorePage.class, this::onStorePage)
                 .onCommand(MemberChanged.class, this::onMemberChanged)
                 .onCommand(MembersNow.class, this::onMembersNow)
@@ -560,7 +567,19 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         return Effect().persist(d.events()).thenReply(replyTo, st -> message.apply(d.reply().apply(st.ledger)));
     }
 
+    /**
+     * Whether {@code from} is the sweeper this incarnation started: what an earlier one (stopped by a restart in place)
+     * says is dropped — its deletions happened, and the current sweeper, which holds those blobs again, confirms them.
+     */
+    private boolean current(ActorRef<Sweeper.Command> from, Command c) {
+        if (from != null && from.equals(sweeper)) return true;
+        ctx.getLog().info("ignored {} from {}: not this coordinator's current sweeper ({})",
+                c.getClass().getSimpleName(), from, sweeper);
+        return false;
+    }
+
     private ReplyEffect<Event, State> onConfirmDeleted(State s, ConfirmDeleted c) {
+        if (!current(c.from(), c)) return Effect().noReply();
         CoordinatorCore.Decision<Void> d = core.confirmDeleted(c.hashes(), c.bytes(), clock.millis());
         if (d.events().isEmpty()) return Effect().noReply();
         return Effect().persist(d.events()).thenRun(st -> {

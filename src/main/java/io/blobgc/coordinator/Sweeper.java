@@ -139,7 +139,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
                 timings.storeDeletion(System.nanoTime() - t0, false);
                 core.failed(h);
                 getContext().getLog().warn("deleting blob {} failed (will retry): {}", h, e.toString());
-                coordinator.tell(new Coordinator.ReportDeletionFailed(h, e.toString()));
+                coordinator.tell(new Coordinator.ReportDeletionFailed(h, e.toString(), getContext().getSelf()));
                 continue;
             }
             core.deleted(h, bytes);
@@ -153,12 +153,13 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
             return this;
         }
         // batch finished: confirm it, then ask for the next (after a backoff when deletions fail)
-        core.finishBatch(now).ifPresent(c -> coordinator.tell(new Coordinator.ConfirmDeleted(c.hashes(), c.bytes())));
+        core.finishBatch(now).ifPresent(c -> coordinator.tell(new Coordinator.ConfirmDeleted(c.hashes(), c.bytes(),
+                getContext().getSelf())));
         List<BlobHash> expired = core.takeExpired();
         if (!expired.isEmpty()) {
             getContext().getLog().info("{} deletion(s) not done within the batch deadline ({}): handed back",
                     expired.size(), settings.sweepBatchDeadline());
-            coordinator.tell(new Coordinator.BatchExpired(expired));
+            coordinator.tell(new Coordinator.BatchExpired(expired, getContext().getSelf()));
         }
         timers.startSingleTimer(Wake.INSTANCE, Duration.ofMillis(core.nextWakeDelayMs()));
         return this;

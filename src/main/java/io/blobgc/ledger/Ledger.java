@@ -1313,9 +1313,13 @@ public final class Ledger {
         collected.sort((x, y) -> Long.compare(x[0], y[0]));
         for (long[] e : collected) l.collectedOrder.addLast((int) e[1], e[0]);
         l.history.addAll(s.history());
-        if (s.predecessors() == null) { // written before generations: whatever is being deleted, an earlier one handed out
+        if (s.predecessors() == null) {
+            // written before generations: whatever is being deleted, an earlier one handed out, and whatever was
+            // collected may have been deleted for one that still holds it (refused for the next window only: the
+            // first PredecessorsDone forgets them). Orphans deleted before it left no trace (design.md, S10).
             for (int b : l.deleting) l.predecessors.applyHandedOut(l.table.hash(b));
             for (BlobHash h : l.orphans.condemned(Integer.MAX_VALUE)) l.predecessors.applyHandedOut(h);
+            for (long[] e : collected) l.predecessors.rememberDeletedBefore(l.table.hash((int) e[1]));
         }
         return l;
     }

@@ -69,6 +69,11 @@ final class PredecessorDeletions {
         if (predecessor >= 0 && predecessor >= doneBelow) deletedForPredecessor.merge(h, predecessor, Math::max);
     }
 
+    /** {@code h} was deleted, by whom is not known (a snapshot from before generations): as if for generation 0. */
+    void rememberDeletedBefore(BlobHash h) {
+        deletedForPredecessor.putIfAbsent(h, 0);
+    }
+
     /** {@code h} took new content: only ever accepted once no predecessor could delete it any more. */
     void applyNewContent(BlobHash h) {
         deletedForPredecessor.remove(h);
@@ -104,7 +109,10 @@ final class PredecessorDeletions {
         if (s.writers() != null) for (LedgerSnapshot.Writer w : s.writers()) writers.put(w.generation(), w);
         if (s.handedOut() != null) {
             for (LedgerSnapshot.HandedOut e : s.handedOut()) {
-                handedOut.put(e.hash(), new int[]{e.generation(), e.before()});
+                // a snapshot without writers kept the FIRST generation that handed a hash out: the one writing then
+                // may have handed it out again since
+                handedOut.put(e.hash(), s.writers() != null ? new int[]{e.generation(), e.before()}
+                        : new int[]{generation, e.generation()});
             }
         }
         if (s.deletedForPredecessor() != null) {

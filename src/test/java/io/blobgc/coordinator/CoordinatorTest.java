@@ -373,4 +373,40 @@ class CoordinatorTest {
         assertEquals(Coordinator.AcquireResult.GONE, acquire.reply().result());
         assertNull(es.<Coordinator.BlobReply>runCommand(ref -> new Coordinator.GetBlob(blob("nope"), ref)).reply().info());
     }
+
+    /**
+     * S10 review, round 2: a coordinator that restarted in place (the same actor: a journal failure) must not act on
+     * what its earlier sweeper says — that sweeper stops only after the message it is handling, a deletion that may
+     * return late, and its confirmation would make a blob the new sweeper holds again COLLECTED (and so open to new
+     * content) while that sweeper may still delete it. A batch asked for by it would go to a sweeper that is gone.
+     * Messages from any sweeper but the current one change nothing; the current one then collects the blob.
+     */
+    @Test
+    void messagesFromASweeperThatIsNotTheCurrentOneChangeNothing() throws Exception {
+        byte[] content = "deleted by the current sweeper only".getBytes();
+        BlobHash x = BlobHash.sha256(content), kept = blob("kept too");
+        store.put(x, content);
+        register(x, kept);
+        full(kept);
+        cycle();
+        heartbeat();
+        cycle(); // x marked
+        heartbeat(); // the second confirmation: a sweeper may take it now
+        TestProbe<Sweeper.Command> stale = kit.createTestProbe();
+        var asked = es.runCommand(new Coordinator.StartDeletion(10, stale.getRef()));
+        assertEquals(List.of(), asked.events(), "a batch written for a sweeper that is not the current one");
+        stale.expectNoMessage(Duration.ofMillis(200));
+        assertEquals(List.of(), es.runCommand(new Coordinator.ReportDeletionFailed(x, "late", stale.getRef()))
+                .events());
+        assertEquals(List.of(), es.runCommand(new Coordinator.ConfirmDeleted(List.of(x), 1, stale.getRef()))
+                .events(), "a confirmation from a sweeper that is not the current one");
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, status(x));
+        cycle(); // wakes the current sweeper
+        TestProbe<Object> probe = kit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            assertEquals(BlobStatus.COLLECTED, status(x));
+            return null;
+        });
+        assertFalse(Files.exists(store.pathOf(x)));
+    }
 }

@@ -14,6 +14,10 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.node.ActiveSetSource;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.node.ReporterCore;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -278,13 +282,13 @@ public final class BlobGc implements Extension {
         return reporter != null && !reporterStopped;
     }
 
-    /** {@code holder} starts to use {@code hash} (and its callees): fenced, see {@link Coordinator.AcquireResult}. */
-    public CompletionStage<Coordinator.AcquireReply> acquire(ActorRef<?> holder, BlobHash hash) {
+    /** {@code holder} starts to use {@code hash} (and its callees): fenced, see {@link AcquireResult}. */
+    public CompletionStage<AcquireReply> acquire(ActorRef<?> holder, BlobHash hash) {
         return acquireFor(holder, hash);
     }
 
     /** The acquire fence for any holder the reporter knows: an actor, or a {@link Hold}. */
-    private CompletionStage<Coordinator.AcquireReply> acquireFor(Object holder, BlobHash hash) {
+    private CompletionStage<AcquireReply> acquireFor(Object holder, BlobHash hash) {
         return AskPattern.ask(requireReporter(), r -> new NodeReporter.Acquire(holder, hash, r),
                 settings.acquireTimeout().plus(settings.askTimeout()), system.scheduler());
     }
@@ -301,7 +305,7 @@ public final class BlobGc implements Extension {
     public CompletionStage<Hold> hold(BlobHash hash) {
         Hold h = new Hold(hash);
         return acquireFor(h, hash).thenApply(reply -> {
-            if (reply.result() != Coordinator.AcquireResult.ACQUIRED) throw new NotHeldException(reply);
+            if (reply.result() != AcquireResult.ACQUIRED) throw new NotHeldException(reply);
             return h;
         });
     }
@@ -341,15 +345,15 @@ public final class BlobGc implements Extension {
 
     /** What an acquire answered when it did not hold the blob. */
     public static final class NotHeldException extends RuntimeException {
-        private final Coordinator.AcquireReply reply;
+        private final AcquireReply reply;
 
-        NotHeldException(Coordinator.AcquireReply reply) {
+        NotHeldException(AcquireReply reply) {
             super(reply.result() + " for " + reply.hash() + (reply.gone().isEmpty() ? "" : ", gone: " + reply.gone())
                     + (reply.message() == null ? "" : ": " + reply.message()), null, false, false);
             this.reply = reply;
         }
 
-        public Coordinator.AcquireReply reply() {
+        public AcquireReply reply() {
             return reply;
         }
     }
@@ -395,7 +399,7 @@ public final class BlobGc implements Extension {
     }
 
     /** A node pin: this node holds {@code hash} until {@link #unpinOnNode}; through the acquire fence (GONE: upload). */
-    public CompletionStage<Coordinator.AcquireReply> pinOnNode(BlobHash hash) {
+    public CompletionStage<AcquireReply> pinOnNode(BlobHash hash) {
         return AskPattern.ask(requireReporter(), r -> new NodeReporter.PinLocal(hash, r),
                 settings.acquireTimeout().plus(settings.askTimeout()), system.scheduler());
     }
@@ -423,10 +427,10 @@ public final class BlobGc implements Extension {
      * registers it — content first, so that a registered (ACTIVE) blob always has its content in the store. A write
      * that fails registers nothing (the store leaves no temporary file). The coordinator refuses the registration of
      * a blob being deleted right now, and of one whose content is not in the store when the registration arrives (a
-     * deletion came between the write and the registration): see {@link Coordinator.Registered#rejected()}; upload
+     * deletion came between the write and the registration): see {@link Registered#rejected()}; upload
      * again. Content written but not registered (refused, or the registration lost) is an orphan in the store.
      */
-    public CompletionStage<Coordinator.Registered> upload(BlobHash hash, byte[] content, List<BlobHash> dependencies) {
+    public CompletionStage<Registered> upload(BlobHash hash, byte[] content, List<BlobHash> dependencies) {
         BlobHash actual = BlobHash.sha256(content);
         if (!actual.equals(hash)) {
             throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
@@ -439,7 +443,7 @@ public final class BlobGc implements Extension {
      * {@link #upload(BlobHash, byte[], List)} from a file (a streamed upload: memory stays flat whatever its size).
      * The file is hashed first, then copied into the store, then registered; it stays the caller's to delete.
      */
-    public CompletionStage<Coordinator.Registered> upload(BlobHash hash, Path content, List<BlobHash> dependencies) {
+    public CompletionStage<Registered> upload(BlobHash hash, Path content, List<BlobHash> dependencies) {
         return writeThenRegister(hash, dependencies, () -> {
             long size = java.nio.file.Files.size(content);
             BlobHash actual = sha256(content);
@@ -459,13 +463,13 @@ public final class BlobGc implements Extension {
      * A blob being deleted right now is refused before anything is written (the sweeper would race the write); the
      * check is advisory — the coordinator's check at registration is what keeps the registry and the store agreeing.
      */
-    private CompletionStage<Coordinator.Registered> writeThenRegister(BlobHash hash, List<BlobHash> dependencies,
+    private CompletionStage<Registered> writeThenRegister(BlobHash hash, List<BlobHash> dependencies,
                                                                       StoreWrite write) {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(coordinator,
                 r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler()).thenCompose(b -> {
             if (b.info() != null && b.info().status() == BlobStatus.DELETING) {
-                return CompletableFuture.completedFuture(new Coordinator.Registered(List.of(), List.of(hash), List.of()));
+                return CompletableFuture.completedFuture(new Registered(List.of(), List.of(hash), List.of()));
             }
             return CompletableFuture.runAsync(() -> {
                 try {
@@ -489,9 +493,9 @@ public final class BlobGc implements Extension {
     /**
      * Registers blobs whose content is in the store already (written by {@link #upload}, or by the host application
      * into the same store): the coordinator refuses a hash whose content it does not find there
-     * ({@link Coordinator.Registered#noContent()}).
+     * ({@link Registered#noContent()}).
      */
-    public CompletionStage<Coordinator.Registered> register(List<Registration> registrations) {
+    public CompletionStage<Registered> register(List<Registration> registrations) {
         if (registrations == null || CoordinatorCore.items(registrations) > CoordinatorCore.MAX_REGISTRATION_ITEMS) {
             throw new IllegalArgumentException("a registration carries at most "
                     + CoordinatorCore.MAX_REGISTRATION_ITEMS + " hashes and edges: split it");

@@ -7,6 +7,8 @@ import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -85,7 +87,7 @@ final class RegistrationBench implements Callable<Integer> {
             batch.add(new Registration(Bench.hashOf(3L * n + i), List.of(Bench.hashOf(3L * n + i + 1))));
         }
         long t4 = System.nanoTime();
-        Coordinator.Registered refused = core.register(l, batch, h -> !h.equals(Bench.hashOf(3L * n + m)), now)
+        Registered refused = core.register(l, batch, h -> !h.equals(Bench.hashOf(3L * n + m)), now)
                 .reply().apply(l);
         long t5 = System.nanoTime();
         if (refused.rejected().size() != m) {

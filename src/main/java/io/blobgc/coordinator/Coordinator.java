@@ -16,6 +16,8 @@ import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.node.NodeReporter;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -87,40 +89,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
                           ActorRef<AcquireReply> replyTo) implements Command {
     }
 
-    public record AcquireReply(BlobHash hash, AcquireResult result, List<BlobHash> gone, String message)
-            implements CborSerializable {
-    }
-
-    public enum AcquireResult {
-        /** Recorded: the blob will not be deleted while this node holds it. */
-        ACQUIRED,
-        /** The blob or one of its callees (listed in {@code gone}) is being deleted or was collected: upload again. */
-        GONE,
-        /** The node was removed from the cluster. */
-        REFUSED,
-        /** The coordinator did not answer within {@code reporter.acquire-timeout} (failover under way?): retry. */
-        UNAVAILABLE
-    }
-
     public record Register(List<Registration> registrations, ActorRef<Registered> replyTo) implements Command {
-    }
-
-    /**
-     * @param rejected  hashes being deleted right now (upload again once they are collected), whose content is not in
-     *                  the store, whose declared callees have no content (upload the callees first), or {@code retry}
-     * @param noContent those of {@code rejected} whose own content is not in the store: write it first, then register
-     * @param retry     those of {@code rejected} refused for now: a predecessor coordinator may still be deleting them
-     *                  (S10); upload again in a while
-     */
-    public record Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent,
-                             List<BlobHash> retry) implements CborSerializable {
-        public Registered {
-            retry = retry == null ? List.of() : retry;
-        }
-
-        public Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent) {
-            this(accepted, rejected, noContent, List.of());
-        }
     }
 
     /** An operator pin; {@code ttlMs} null for none. */

@@ -1,10 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator.AcquireReply;
-import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.coordinator.Coordinator.OpResult;
-import io.blobgc.coordinator.Coordinator.Registered;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.Ledger;
@@ -13,6 +10,10 @@ import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 
 import java.util.ArrayDeque;

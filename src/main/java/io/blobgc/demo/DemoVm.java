@@ -3,7 +3,9 @@ package io.blobgc.demo;
 import com.typesafe.config.Config;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -37,7 +39,7 @@ public final class DemoVm {
 
     private enum Tick implements Msg { INSTANCE }
 
-    private record Answered(int index, ActorRef<Void> frame, Coordinator.AcquireReply reply, Throwable failure)
+    private record Answered(int index, ActorRef<Void> frame, AcquireReply reply, Throwable failure)
             implements Msg {
     }
 
@@ -110,14 +112,14 @@ public final class DemoVm {
 
         Behavior<Msg> onAnswered(Answered a) {
             pending.remove(a.index());
-            boolean ok = a.reply() != null && a.reply().result() == Coordinator.AcquireResult.ACQUIRED;
+            boolean ok = a.reply() != null && a.reply().result() == AcquireResult.ACQUIRED;
             if (ok) {
                 frames.put(a.index(), a.frame());
                 write("acquire", a.index());
                 return Behaviors.same();
             }
             ctx.stop(a.frame());
-            if (a.reply() != null && a.reply().result() == Coordinator.AcquireResult.GONE) {
+            if (a.reply() != null && a.reply().result() == AcquireResult.GONE) {
                 reupload(a.index(), a.reply().gone());
             }
             return Behaviors.same(); // retried on a later tick

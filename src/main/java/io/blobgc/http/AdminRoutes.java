@@ -14,6 +14,8 @@ import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.node.ReporterCore;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;
@@ -622,7 +624,7 @@ public final class AdminRoutes extends AllDirectives {
         return gc.reporter();
     }
 
-    private static ApiError refused(Coordinator.Registered r) {
+    private static ApiError refused(Registered r) {
         if (!r.retry().isEmpty()) {
             return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "retry", "a coordinator that was replaced may still "
                     + "be deleting " + r.retry() + " (blob-gc.sweeper.batch-deadline): upload again in a while",

@@ -7,6 +7,9 @@ import io.blobgc.LogText;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -56,7 +59,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
      * {@code holder} starts to use {@code hash}; released when it calls {@link Release} or, for an actor, stops.
      * A holder is an {@link ActorRef} (a VM frame) or a {@link ReporterCore.LeaseHolder}.
      */
-    public record Acquire(Object holder, BlobHash hash, ActorRef<Coordinator.AcquireReply> replyTo)
+    public record Acquire(Object holder, BlobHash hash, ActorRef<AcquireReply> replyTo)
             implements Message {
     }
 
@@ -67,7 +70,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
         }
     }
 
-    public record Register(List<Registration> registrations, ActorRef<Coordinator.Registered> replyTo)
+    public record Register(List<Registration> registrations, ActorRef<Registered> replyTo)
             implements Message {
     }
 
@@ -75,7 +78,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
      * The node pins {@code hash}. The pin goes through the acquire fence first: it is in force (and reported) only
      * when {@code replyTo} gets ACQUIRED; on GONE, upload the blob again and pin again.
      */
-    public record PinLocal(BlobHash hash, ActorRef<Coordinator.AcquireReply> replyTo) implements Message {
+    public record PinLocal(BlobHash hash, ActorRef<AcquireReply> replyTo) implements Message {
     }
 
     public record UnpinLocal(BlobHash hash) implements Message {
@@ -116,7 +119,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     private record HolderStopped(ActorRef<?> holder) implements Message {
     }
 
-    private record AcquireAnswered(long ask, Coordinator.AcquireReply reply, Throwable failure) implements Message {
+    private record AcquireAnswered(long ask, AcquireReply reply, Throwable failure) implements Message {
     }
 
     /** The lease timer of {@code holder} fired ({@code generation} tells renewals apart). */
@@ -211,12 +214,12 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
             if (o instanceof ReporterCore.SendReport r) {
                 send(r.report());
             } else if (o instanceof ReporterCore.AskAcquire a) {
-                getContext().ask(Coordinator.AcquireReply.class, coordinator, settings.acquireTimeout(),
+                getContext().ask(AcquireReply.class, coordinator, settings.acquireTimeout(),
                         replyTo -> new Coordinator.Acquire(core.node(), core.incarnation(), a.afterSeq(), a.hash(),
                                 replyTo),
                         (reply, failure) -> new AcquireAnswered(a.ask(), reply, failure));
             } else if (o instanceof ReporterCore.ReplyAcquire r) {
-                ((ActorRef<Coordinator.AcquireReply>) r.replyTo()).tell(r.reply());
+                ((ActorRef<AcquireReply>) r.replyTo()).tell(r.reply());
             } else if (o instanceof ReporterCore.ReplyLease r) {
                 ((ActorRef<ReporterCore.LeaseReply>) r.replyTo()).tell(r.reply());
             } else if (o instanceof ReporterCore.Watch w) {

@@ -1,9 +1,10 @@
 package io.blobgc.node;
 
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator.AcquireReply;
-import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,8 +3,10 @@ package io.blobgc.cluster;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
-import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -82,7 +84,7 @@ class FailingStoreTest {
     Path dir;
 
 
-    private static Coordinator.AcquireResult acquire(BlobGc gc, ActorRef<?> holder, BlobHash h) throws Exception {
+    private static AcquireResult acquire(BlobGc gc, ActorRef<?> holder, BlobHash h) throws Exception {
         return gc.acquire(holder, h).toCompletableFuture().get(30, TimeUnit.SECONDS).result();
     }
 
@@ -117,7 +119,7 @@ class FailingStoreTest {
                     : failed.getCause().getCause(), failed.toString());
             assertNull(TestNodes.blobInfo(system, h), "a failed write registered its blob");
             assertEquals(0, filesUnder(root), "a failed write left a file in the store");
-            assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, h));
+            assertEquals(AcquireResult.GONE, acquire(gc, frame, h));
 
             // a COLLECTED blob uploaded again onto the full disk: still COLLECTED, still GONE
             Files.delete(fail);
@@ -128,12 +130,12 @@ class FailingStoreTest {
                 assertEquals(BlobStatus.COLLECTED, TestNodes.blobInfo(system, x).status());
                 return null;
             });
-            assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, x));
+            assertEquals(AcquireResult.GONE, acquire(gc, frame, x));
             Files.writeString(fail, "on");
             assertThrows(ExecutionException.class,
                     () -> gc.upload(x, old, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS));
             assertEquals(BlobStatus.COLLECTED, TestNodes.blobInfo(system, x).status(), "a failed re-upload revived the blob");
-            assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, x),
+            assertEquals(AcquireResult.GONE, acquire(gc, frame, x),
                     "ACQUIRED for a blob whose content is not in the store");
             Files.delete(fail);
 
@@ -141,7 +143,7 @@ class FailingStoreTest {
             byte[] slow = "written to a stalled disk".getBytes();
             BlobHash y = BlobHash.sha256(slow);
             Files.writeString(stall, "on");
-            CompletableFuture<Coordinator.Registered> pending = gc.upload(y, slow, List.of()).toCompletableFuture();
+            CompletableFuture<Registered> pending = gc.upload(y, slow, List.of()).toCompletableFuture();
             long cycle = gc.summary().toCompletableFuture().get(10, TimeUnit.SECONDS).cycle();
             probe.awaitAssert(Duration.ofSeconds(30), () -> { // two cycles pass while the write stalls
                 assertTrue(gc.summary().toCompletableFuture().get(10, TimeUnit.SECONDS).cycle() >= cycle + 2);
@@ -149,10 +151,10 @@ class FailingStoreTest {
             });
             assertFalse(pending.isDone());
             assertNull(TestNodes.blobInfo(system, y), "registered before its content was written");
-            assertEquals(Coordinator.AcquireResult.GONE, acquire(gc, frame, y));
+            assertEquals(AcquireResult.GONE, acquire(gc, frame, y));
             Files.delete(stall);
             assertTrue(pending.get(30, TimeUnit.SECONDS).rejected().isEmpty());
-            assertEquals(Coordinator.AcquireResult.ACQUIRED, acquire(gc, frame, y));
+            assertEquals(AcquireResult.ACQUIRED, acquire(gc, frame, y));
             assertTrue(gc.store().exists(y));
             assertEquals(BlobStatus.ACTIVE, TestNodes.blobInfo(system, y).status());
         } finally {

@@ -3,11 +3,12 @@ package io.blobgc.cluster;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
-import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.node.ReporterCore;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -85,9 +86,9 @@ class JavaApiTest {
             assertEquals(caller, hold.hash());
             var gone = assertThrows(ExecutionException.class, () -> await(gc.hold(BlobHash.sha256("never".getBytes()))));
             BlobGc.NotHeldException notHeld = assertInstanceOf(BlobGc.NotHeldException.class, gone.getCause());
-            assertEquals(Coordinator.AcquireResult.GONE, notHeld.reply().result());
+            assertEquals(AcquireResult.GONE, notHeld.reply().result());
 
-            assertEquals(Coordinator.AcquireResult.ACQUIRED, await(gc.pinOnNode(pinned)).result());
+            assertEquals(AcquireResult.ACQUIRED, await(gc.pinOnNode(pinned)).result());
             ReporterCore.LeaseReply lease = await(gc.lease("vm-7", Set.of(leased), Set.of(), Duration.ofMinutes(5)));
             assertEquals(Set.of(leased), lease.held());
             assertTrue(await(gc.pin(callee, "ops", "golden", null)).ok());

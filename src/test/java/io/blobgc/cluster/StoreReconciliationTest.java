@@ -3,8 +3,9 @@ package io.blobgc.cluster;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
-import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -63,7 +64,7 @@ class StoreReconciliationTest {
             BlobHash kept = BlobHash.sha256(used);
             assertTrue(gc.upload(kept, used, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS).rejected()
                     .isEmpty());
-            assertEquals(Coordinator.AcquireResult.ACQUIRED,
+            assertEquals(AcquireResult.ACQUIRED,
                     gc.acquire(frame, kept).toCompletableFuture().get(30, TimeUnit.SECONDS).result());
             Files.setLastModifiedTime(store.pathOf(kept), FileTime.from(Instant.now().minus(Duration.ofDays(1))));
 

@@ -6,6 +6,8 @@ import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -102,9 +104,9 @@ class ThreeNodeClusterTest {
         assertTrue(gc1.pin(pinned, "ops", "golden image", null).toCompletableFuture().get(30, TimeUnit.SECONDS).ok());
         ActorRef<Object> holder2 = node2.systemActorOf(Behaviors.empty(), "vm-frame", org.apache.pekko.actor.typed.Props.empty());
         ActorRef<Object> holder3 = node3.systemActorOf(Behaviors.empty(), "vm-frame", org.apache.pekko.actor.typed.Props.empty());
-        assertEquals(Coordinator.AcquireResult.ACQUIRED,
+        assertEquals(AcquireResult.ACQUIRED,
                 gc2.acquire(holder2, onNode2).toCompletableFuture().get(30, TimeUnit.SECONDS).result());
-        assertEquals(Coordinator.AcquireResult.ACQUIRED,
+        assertEquals(AcquireResult.ACQUIRED,
                 gc3.acquire(holder3, onNode3).toCompletableFuture().get(30, TimeUnit.SECONDS).result());
 
         probe.awaitAssert(WAIT, () -> {

@@ -5,6 +5,8 @@ import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -77,7 +79,7 @@ class UploadWhileDeletingTest {
             assertTrue(Files.exists(store.pathOf(h)), "the content of a blob registered anew is on disk");
             assertEquals(BlobStatus.ACTIVE, status(node, h));
             var holder = node.systemActorOf(Behaviors.empty(), "frame", org.apache.pekko.actor.typed.Props.empty());
-            assertEquals(Coordinator.AcquireResult.ACQUIRED,
+            assertEquals(AcquireResult.ACQUIRED,
                     gc.acquire(holder, h).toCompletableFuture().get(30, TimeUnit.SECONDS).result());
             assertTrue(Files.exists(store.pathOf(h)));
         } finally {

@@ -1,8 +1,6 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator.AcquireReply;
-import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.Ledger;
@@ -10,6 +8,10 @@ import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.ReporterCore;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -59,7 +61,7 @@ class AdversarialCoreTest {
     }
 
     private void register(BlobHash x, BlobHash... deps) {
-        Coordinator.Registered r = run(core.register(ledger, List.of(new Registration(x, List.of(deps))), IN_STORE, now));
+        Registered r = run(core.register(ledger, List.of(new Registration(x, List.of(deps))), IN_STORE, now));
         assertEquals(List.of(x), r.accepted());
     }
 
@@ -179,7 +181,7 @@ class AdversarialCoreTest {
         assertTrue(ledger.status(c).isEmpty());
 
         // p only
-        Coordinator.Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE, now));
+        Registered reg = run(core.register(ledger, List.of(new Registration(p, List.of(c))), IN_STORE, now));
         AcquireReply r = run(core.acquire(ledger, "n1", rc.incarnation(), rc.seq(), p, now, now));
         assertNotEquals(BlobStatus.ACTIVE, status(c), "c is ACTIVE, but its content left the store");
         assertEquals(AcquireResult.GONE, r.result(), "ACQUIRED p although its callee c has no content");

@@ -1,11 +1,13 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator.AcquireReply;
-import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -47,7 +49,7 @@ class AdversarialReview2Test {
     @Test
     void aCalleeRejectedLaterInTheSameBatchDoesNotLetItsCallerIn() {
         BlobHash x = h("x"), y = h("y"), missing = h("never-uploaded");
-        Coordinator.Registered r = run(core.register(ledger, List.of(
+        Registered r = run(core.register(ledger, List.of(
                 new Registration(x, List.of(y)),
                 new Registration(y, List.of(missing))), IN_STORE, now));
         assertTrue(r.rejected().contains(y), "y's callee was never uploaded: y is rejected");

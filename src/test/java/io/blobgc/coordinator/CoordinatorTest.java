@@ -10,6 +10,10 @@ import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -108,7 +112,7 @@ class CoordinatorTest {
             }
         }
         List<Registration> regs = java.util.Arrays.stream(hs).map(Registration::of).toList();
-        var r = es.<Coordinator.Registered>runCommand(ref -> new Coordinator.Register(regs, ref));
+        var r = es.<Registered>runCommand(ref -> new Coordinator.Register(regs, ref));
         assertEquals(List.of(hs), r.reply().accepted());
     }
 
@@ -203,8 +207,8 @@ class CoordinatorTest {
     void r3_anAcquireOfAnUnknownHashAnswersGoneAndRegistersNothing() {
         fullAndWarmUpCycle();
         BlobHash x = blob("never uploaded, or collected and its tombstone pruned");
-        var r = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
-        assertEquals(Coordinator.AcquireResult.GONE, r.reply().result());
+        var r = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
+        assertEquals(AcquireResult.GONE, r.reply().result());
         assertTrue(r.hasNoEvents(), "nothing registered");
         assertNull(status(x));
     }
@@ -273,8 +277,8 @@ class CoordinatorTest {
         assertTrue(current.hasNoEvents());
         assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
         assertEquals(BlobStatus.COLLECTED, status(x), "a report revived a blob whose content is gone");
-        var acquire = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n2", 1, 0, x, ref));
-        assertEquals(Coordinator.AcquireResult.GONE, acquire.reply().result());
+        var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n2", 1, 0, x, ref));
+        assertEquals(AcquireResult.GONE, acquire.reply().result());
     }
 
     /** Issue 8, defect 5: a report that S8 rejects changes nothing, in the journal neither. */
@@ -294,8 +298,8 @@ class CoordinatorTest {
         BlobHash used = blob("used13");
         register(used);
         full(used);
-        var acquire = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, null, ref));
-        assertEquals(Coordinator.AcquireResult.REFUSED, acquire.reply().result());
+        var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, null, ref));
+        assertEquals(AcquireResult.REFUSED, acquire.reply().result());
         var pin = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(null, "ops", "r", null, ref));
         assertEquals(Refusal.Kind.BAD_REQUEST, pin.reply().refusal().kind());
         var unpin = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.UnpinBlob(null, "ops", ref));
@@ -369,8 +373,8 @@ class CoordinatorTest {
         });
         assertFalse(Files.exists(store.pathOf(x)), "the file is deleted from the store");
         assertEquals(BlobStatus.ACTIVE, status(kept));
-        var acquire = es.<Coordinator.AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
-        assertEquals(Coordinator.AcquireResult.GONE, acquire.reply().result());
+        var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
+        assertEquals(AcquireResult.GONE, acquire.reply().result());
         assertNull(es.<Coordinator.BlobReply>runCommand(ref -> new Coordinator.GetBlob(blob("nope"), ref)).reply().info());
     }
 

@@ -6,6 +6,8 @@ import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import org.junit.jupiter.api.Test;
 
@@ -210,7 +212,7 @@ class GenerationReHandReviewTest {
         now += 1_000;
         mono += 1_000;
         store.add(h);
-        Coordinator.Registered r = run(ul, u.register(ul, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = run(ul, u.register(ul, List.of(Registration.of(h)), store::contains, now, mono));
 
         // S resumes: its batch's deadline has not come, h is still in its sweeper's batch
         assertTrue(sSweeper.inTime(mono * 1_000_000L) && sSweeper.pending(h),
@@ -346,7 +348,7 @@ class GenerationReHandReviewTest {
         mono += 2 * successorDeadline;
         run(sl, s.windowOver(sl, mono, now));
         store.add(h);
-        Coordinator.Registered r = run(sl, s.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = run(sl, s.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
         assertTrue(pSweeper.inTime(mono * 1_000_000L) && pSweeper.pending(h),
                 "precondition: P's sweeper still holds h in time");
         assertEquals(List.of(h), r.retry(), "h took new content (" + r + ") while P's sweeper, configured with a "

@@ -6,6 +6,8 @@ import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -172,7 +174,7 @@ class InheritedWindowReviewTest {
         // the VM's upload tries again: content first, then the registration
         now += 1_000;
         mono += 1_000;
-        Coordinator.Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
         // P resumes (its monotonic clock went on): its batch's deadline has not come
         mono += 1_000;
         boolean predecessorCanStillDelete = predSweeper.inTime(mono * 1_000_000L) && predSweeper.pending(h);

@@ -5,6 +5,8 @@ import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import org.junit.jupiter.api.Test;
 
@@ -109,7 +111,7 @@ class OrphanPredecessorReviewTest {
 
         // an upload of H: content first, then the registration — refused for now: the predecessor may still delete it
         store.add(h);
-        Coordinator.Registered r = run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), r.retry(), "a re-upload while a predecessor may still be deleting it: retry later");
         assertTrue(sl.status(h).isEmpty(), "nothing registered");
 
@@ -126,7 +128,7 @@ class OrphanPredecessorReviewTest {
         // upload goes through
         mono += 2 * BATCH_DEADLINE;
         store.add(h);
-        Coordinator.Registered again = run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered again = run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), again.accepted());
         assertTrue(predSweeper.due(mono * 1_000_000L).isEmpty(), "a sweeper past its batch deadline deletes nothing");
         assertTrue(store.contains(h));
@@ -174,7 +176,7 @@ class OrphanPredecessorReviewTest {
         run(tl, third.takeOver("T", now, BATCH_DEADLINE));
         third.tookOver(tl, mono, BATCH_DEADLINE);
         store.add(h);
-        Coordinator.Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), r.retry(), "the predecessor's sweeper still holds h in time: retry later");
         assertTrue(predSweeper.inTime(mono * 1_000_000L), "precondition: the predecessor may still delete h");
 

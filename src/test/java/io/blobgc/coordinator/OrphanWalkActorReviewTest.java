@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -91,7 +93,7 @@ class OrphanWalkActorReviewTest {
             hashes.add(h);
         }
         hashes.sort(Comparator.comparing(BlobHash::toHex));
-        var reg = es.<Coordinator.Registered>runCommand(ref -> new Coordinator.Register(
+        var reg = es.<Registered>runCommand(ref -> new Coordinator.Register(
                 hashes.stream().map(Registration::of).toList(), ref));
         assertEquals(hashes, reg.reply().accepted());
 

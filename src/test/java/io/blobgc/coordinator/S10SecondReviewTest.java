@@ -7,6 +7,7 @@ import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.store.BlobStore;
 import org.junit.jupiter.api.Test;
 
@@ -146,8 +147,8 @@ class S10SecondReviewTest {
         // C (the current code) takes over 10 s after A's batch, either way, and a VM re-uploads h a second later
         mono = handedOutAt + 10_000;
         store.add(h);
-        Coordinator.Registered byReplay = takeOverAndRegister(replayed, h);
-        Coordinator.Registered bySnapshot = takeOverAndRegister(fromSnapshot, h);
+        Registered byReplay = takeOverAndRegister(replayed, h);
+        Registered bySnapshot = takeOverAndRegister(fromSnapshot, h);
         assertTrue(aSweeper.inTime(mono * 1_000_000L) && aSweeper.pending(h),
                 "precondition: A's sweeper still holds h in time");
         assertEquals(List.of(h), byReplay.retry(), "precondition: recovered by a replay, C refuses h");
@@ -157,7 +158,7 @@ class S10SecondReviewTest {
                 + ", snapshot: " + fromSnapshot.deletedForPredecessors() + ")");
     }
 
-    private Coordinator.Registered takeOverAndRegister(Ledger l, BlobHash h) {
+    private Registered takeOverAndRegister(Ledger l, BlobHash h) {
         CoordinatorCore c = new CoordinatorCore(false);
         c.recovered(l, null, mono);
         runAlone(l, c.takeOver("C", now, BATCH_DEADLINE));
@@ -220,7 +221,7 @@ class S10SecondReviewTest {
         mono = 75_000;
         now = t0 + 75_000;
         store.add(h);
-        Coordinator.Registered r = takeOverAndRegister(fromF80ff3a, h);
+        Registered r = takeOverAndRegister(fromF80ff3a, h);
         assertTrue(sSweeper.inTime((mono + 1_000) * 1_000_000L) && sSweeper.pending(h),
                 "precondition: S's sweeper still holds h in time");
         assertEquals(List.of(h), r.retry(), "recovered from f80ff3a's snapshot, h took new content (" + r + ") while "

@@ -11,6 +11,8 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -81,7 +83,7 @@ class JdbcJournalRecoveryTest {
             first.tell(new Coordinator.Register(List.of(Registration.of(used), Registration.of(free),
                     Registration.of(pinned)), replies.getRef().narrow()));
             // the first command waits for the recovery of a new journal (slow on a loaded machine: 3 s was not enough)
-            replies.expectMessageClass(Coordinator.Registered.class, Duration.ofSeconds(30));
+            replies.expectMessageClass(Registered.class, Duration.ofSeconds(30));
             first.tell(new Coordinator.PinBlob(pinned, "ops", "keep", null, replies.getRef().narrow()));
             assertTrue(((Coordinator.OpResult) replies.receiveMessage()).ok());
             first.tell(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(used), List.of()), reporter.getRef()));

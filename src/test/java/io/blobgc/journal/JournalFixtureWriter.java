@@ -11,6 +11,9 @@ import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.StaleNodePolicy;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.Serialization;
@@ -195,8 +198,8 @@ public final class JournalFixtureWriter {
     }
 
     private void acquire(String node, BlobHash h) {
-        Coordinator.AcquireReply r = run(core.acquire(ledger, node, 1, seqs.getOrDefault(node, 0L), h, now, mono));
-        check(r.result() == Coordinator.AcquireResult.ACQUIRED, "acquire " + r);
+        AcquireReply r = run(core.acquire(ledger, node, 1, seqs.getOrDefault(node, 0L), h, now, mono));
+        check(r.result() == AcquireResult.ACQUIRED, "acquire " + r);
         delta(node, List.of(h), List.of(), List.of(), List.of());
     }
 

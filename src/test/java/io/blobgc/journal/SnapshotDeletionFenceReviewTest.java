@@ -7,6 +7,8 @@ import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -70,14 +72,14 @@ class SnapshotDeletionFenceReviewTest {
         try {
             // the first instance: TookOver (seq 1), x (seq 2); then its JVM pauses
             ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
-            TestProbe<Coordinator.Registered> replyA = memberA.createTestProbe();
+            TestProbe<Registered> replyA = memberA.createTestProbe();
             first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
             assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
 
             // the successor takes over (seq 3) and goes on writing: registrations, each an event (seq 4..11);
             // its snapshots delete the older events
             ActorRef<Coordinator.Command> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
-            TestProbe<Coordinator.Registered> replyB = memberB.createTestProbe();
+            TestProbe<Registered> replyB = memberB.createTestProbe();
             for (int i = 0; i < 8; i++) {
                 BlobHash y = put(store, "registered by the successor " + i);
                 second.tell(new Coordinator.Register(List.of(Registration.of(y)), replyB.getRef()));

@@ -8,6 +8,8 @@ import io.blobgc.Postgres;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -82,7 +84,7 @@ class TwoWritersJournalTest {
         ActorTestKit memberB = ActorTestKit.create("FenceB", config);
         try {
             ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
-            TestProbe<Coordinator.Registered> replyA = memberA.createTestProbe();
+            TestProbe<Registered> replyA = memberA.createTestProbe();
             first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
             assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
 
@@ -130,13 +132,13 @@ class TwoWritersJournalTest {
         ActorTestKit memberB = ActorTestKit.create("TwoWritersB", config);
         try {
             ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
-            TestProbe<Coordinator.Registered> replyA = memberA.createTestProbe();
+            TestProbe<Registered> replyA = memberA.createTestProbe();
             first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
             assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
 
             // a second instance recovers (the first one is paused, as far as it knows) and writes
             ActorRef<Coordinator.Command> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
-            TestProbe<Coordinator.Registered> replyB = memberB.createTestProbe();
+            TestProbe<Registered> replyB = memberB.createTestProbe();
             second.tell(new Coordinator.Register(List.of(Registration.of(y)), replyB.getRef()));
             assertEquals(List.of(y), replyB.receiveMessage(Duration.ofSeconds(30)).accepted());
 

@@ -6,6 +6,9 @@ import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -60,12 +63,12 @@ class NodeReporterTest {
     }
 
     private void acquire(ActorRef<?> holder, BlobHash hash) {
-        TestProbe<Coordinator.AcquireReply> caller = kit.createTestProbe();
+        TestProbe<AcquireReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.Acquire(holder, hash, caller.getRef()));
         Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
         assertEquals(hash, ask.hash());
-        ask.replyTo().tell(new Coordinator.AcquireReply(hash, Coordinator.AcquireResult.ACQUIRED, List.of(), "ok"));
-        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        ask.replyTo().tell(new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "ok"));
+        assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
     }
 
     @Test
@@ -115,9 +118,9 @@ class NodeReporterTest {
         nextReport();
         ActorRef<Object> a = kit.spawn(Behaviors.empty()), b = kit.spawn(Behaviors.empty());
         acquire(a, h(1));
-        TestProbe<Coordinator.AcquireReply> caller = kit.createTestProbe();
+        TestProbe<AcquireReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.Acquire(b, h(1), caller.getRef()));
-        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
         coordinator.expectNoMessage(Duration.ofMillis(100));
         reporter.tell(new NodeReporter.Release(a, h(1)));
         time.timePasses(Duration.ofSeconds(1));
@@ -131,9 +134,9 @@ class NodeReporterTest {
         nextReport();
         ActorRef<Object> holder = kit.spawn(Behaviors.empty());
         for (int i = 0; i < 7; i++) acquire(holder, h(i));
-        TestProbe<Coordinator.AcquireReply> pinner = kit.createTestProbe();
+        TestProbe<AcquireReply> pinner = kit.createTestProbe();
         reporter.tell(new NodeReporter.PinLocal(h(0), pinner.getRef()));
-        assertEquals(Coordinator.AcquireResult.ACQUIRED, pinner.receiveMessage().result(), "held already: no round trip");
+        assertEquals(AcquireResult.ACQUIRED, pinner.receiveMessage().result(), "held already: no round trip");
         reporter.tell(new NodeReporter.ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "test"));
         Set<BlobHash> active = new HashSet<>(), pins = new HashSet<>();
         NodeReport first = nextReport();
@@ -170,8 +173,8 @@ class NodeReporterTest {
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
             Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
-            var result = ask.hash().equals(h(8)) ? Coordinator.AcquireResult.GONE : Coordinator.AcquireResult.ACQUIRED;
-            ask.replyTo().tell(new Coordinator.AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
+            var result = ask.hash().equals(h(8)) ? AcquireResult.GONE : AcquireResult.ACQUIRED;
+            ask.replyTo().tell(new AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
         }
         ReporterCore.LeaseReply lease = caller.receiveMessage();
         assertEquals(Set.of(h(9)), lease.held());
@@ -195,7 +198,7 @@ class NodeReporterTest {
     @Test
     void nodePinGoesThroughTheAcquireFence() {
         NodeReport first = nextReport();
-        TestProbe<Coordinator.AcquireReply> caller = kit.createTestProbe();
+        TestProbe<AcquireReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.PinLocal(h(5), caller.getRef()));
         Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
         assertEquals(h(5), ask.hash());
@@ -204,8 +207,8 @@ class NodeReporterTest {
         NodeReport whilePending = nextReport();
         assertEquals(List.of(h(5)), whilePending.activeAdded(), "a pending pin is reported like a pending acquire");
         assertTrue(whilePending.pinsAdded().isEmpty());
-        ask.replyTo().tell(new Coordinator.AcquireReply(h(5), Coordinator.AcquireResult.GONE, List.of(h(5)), "gone"));
-        assertEquals(Coordinator.AcquireResult.GONE, caller.receiveMessage().result());
+        ask.replyTo().tell(new AcquireReply(h(5), AcquireResult.GONE, List.of(h(5)), "gone"));
+        assertEquals(AcquireResult.GONE, caller.receiveMessage().result());
         assertTrue(viewPins().isEmpty(), "a GONE blob is not pinned");
         time.timePasses(Duration.ofSeconds(1));
         NodeReport afterGone = nextReport();
@@ -215,13 +218,13 @@ class NodeReporterTest {
         reporter.tell(new NodeReporter.PinLocal(h(6), caller.getRef()));
         ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
         assertEquals(h(6), ask.hash());
-        ask.replyTo().tell(new Coordinator.AcquireReply(h(6), Coordinator.AcquireResult.ACQUIRED, List.of(), "ok"));
-        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        ask.replyTo().tell(new AcquireReply(h(6), AcquireResult.ACQUIRED, List.of(), "ok"));
+        assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
         assertEquals(Set.of(h(6)), viewPins());
         time.timePasses(Duration.ofSeconds(1));
         assertEquals(List.of(h(6)), nextReport().pinsAdded());
         reporter.tell(new NodeReporter.PinLocal(h(6), caller.getRef()));
-        assertEquals(Coordinator.AcquireResult.ACQUIRED, caller.receiveMessage().result());
+        assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
         coordinator.expectNoMessage(Duration.ofMillis(100)); // pinned already: no round trip
     }
 
@@ -233,8 +236,8 @@ class NodeReporterTest {
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
             Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
-            var result = ask.hash().equals(h(7)) ? Coordinator.AcquireResult.GONE : Coordinator.AcquireResult.ACQUIRED;
-            ask.replyTo().tell(new Coordinator.AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
+            var result = ask.hash().equals(h(7)) ? AcquireResult.GONE : AcquireResult.ACQUIRED;
+            ask.replyTo().tell(new AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
         }
         ReporterCore.LeaseReply lease = caller.receiveMessage();
         assertEquals(Set.of(h(7)), lease.gone(), "the gone pin is left out and listed");

@@ -1,14 +1,15 @@
 package io.blobgc.node;
 
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator.AcquireReply;
-import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.node.ReporterCore.AskAcquire;
 import io.blobgc.node.ReporterCore.Output;
 import io.blobgc.node.ReporterCore.ReplyAcquire;
 import io.blobgc.node.ReporterCore.ReplyLease;
 import io.blobgc.node.ReporterCore.SendReport;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -2,8 +2,6 @@ package io.blobgc.sim;
 
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
-import io.blobgc.coordinator.Coordinator.AcquireReply;
-import io.blobgc.coordinator.Coordinator.AcquireResult;
 import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.coordinator.HostileCommands;
 import io.blobgc.coordinator.SweeperCore;
@@ -14,6 +12,10 @@ import io.blobgc.ledger.LedgerDump;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.ledger.StaleNodePolicy;
@@ -747,7 +749,7 @@ final class Simulation {
                 // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload
                 // declares
                 boolean forgotten = c.ledger.status(h).isEmpty();
-                Coordinator.Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
+                Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
                         store::containsKey, c.wall(), now));
                 if (!r.accepted().contains(h)) return;
                 // only once accepted: a registration a fenced-out instance took (its write refused) changed nothing

@@ -17,7 +17,6 @@ import io.blobgc.node.ReporterCore;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -225,7 +224,7 @@ public final class BlobGc implements Extension {
         // while the frames go on using it); only an Error stops it, and then /health/ready says so
         ActorRef<NodeReporter.Message> r = system.systemActorOf(Behaviors.supervise(NodeReporter.create(
                         NodeIds.of(cluster.selfMember().uniqueAddress()), coordinator, settings, createSource(settings)))
-                .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty());
+                .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty()).narrow();
         system.systemActorOf(Behaviors.<Void>setup(ctx -> {
             ctx.watch(r);
             return Behaviors.receive(Void.class).onSignal(Terminated.class, t -> {

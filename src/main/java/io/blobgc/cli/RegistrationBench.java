@@ -8,7 +8,6 @@ import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

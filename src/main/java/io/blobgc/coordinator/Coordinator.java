@@ -14,10 +14,13 @@ import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
-import io.blobgc.ledger.ReportOutcome;
-import io.blobgc.node.NodeReporter;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ReportRejected;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -80,8 +83,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     public interface Command extends CborSerializable {
     }
 
-    /** A reporter's report; answered with {@link NodeReporter.ReportAck}, {@code ResendFull} or {@code Rejected}. */
-    public record Report(NodeReport report, ActorRef<NodeReporter.Message> replyTo) implements Command {
+    /** A reporter's report; answered with {@link ReportAck}, {@code ResendFull} or {@code Rejected}. */
+    public record Report(NodeReport report, ActorRef<ToReporter> replyTo) implements Command {
     }
 
     /** The acquire fence (S6): {@code afterSeq} is the seq of the last report the reporter sent. */
@@ -312,8 +315,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     /** Every decision: what to persist and what to answer. */
     private final CoordinatorCore core;
     /** The reporters the receptionist lists, and the node each one reported for (once it did). */
-    private final Set<ActorRef<NodeReporter.Message>> reporters = new LinkedHashSet<>();
-    private final Map<ActorRef<NodeReporter.Message>, String> reporterNodes = new HashMap<>();
+    private final Set<ActorRef<ToReporter>> reporters = new LinkedHashSet<>();
+    private final Map<ActorRef<ToReporter>, String> reporterNodes = new HashMap<>();
     private double lastCycleMs = -1;
     private final ActorRef<Topic.Command<Decision>> decisions;
     private final Timings timings;
@@ -413,7 +416,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         }
         ActorRef<Receptionist.Listing> listingAdapter = ctx.messageAdapter(Receptionist.Listing.class,
                 ReportersChanged::new);
-        ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeReporter.SERVICE_KEY, listingAdapter));
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(ReporterProtocol.REPORTERS, listingAdapter));
         sweeper.tell(Sweeper.Wake.INSTANCE);
     }
 
@@ -578,12 +581,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
             ctx.getSelf().tell(CycleTick.INSTANCE);
         }
         return Effect().reply(c.replyTo(), switch (result.outcome()) {
-            case APPLIED, CHUNK_BUFFERED -> new NodeReporter.ReportAck(r.incarnation(), r.seq());
-            case NEED_FULL -> new NodeReporter.ResendFull(r.incarnation(), r.seq(), "view of " + r.node()
+            case APPLIED, CHUNK_BUFFERED -> new ReportAck(r.incarnation(), r.seq());
+            case NEED_FULL -> new ResendFull(r.incarnation(), r.seq(), "view of " + r.node()
                     + " cannot take seq " + r.seq());
             default -> {
                 ctx.getLog().debug("report ignored: {}", result.outcome());
-                yield new NodeReporter.ReportRejected(r == null ? -1 : r.incarnation(), r == null ? -1 : r.seq(),
+                yield new ReportRejected(r == null ? -1 : r.incarnation(), r == null ? -1 : r.seq(),
                         result.outcome().name());
             }
         });
@@ -644,10 +647,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         if (s.ledger.warmingUp()) {
             // ask whoever has not delivered a FULL report to this coordinator yet (or is not known yet)
             List<String> blockers = s.ledger.warmUpBlockers();
-            for (ActorRef<NodeReporter.Message> r : reporters) {
+            for (ActorRef<ToReporter> r : reporters) {
                 String node = reporterNodes.get(r);
                 if (node == null || blockers.contains(node)) {
-                    r.tell(new NodeReporter.ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"));
+                    r.tell(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"));
                 }
             }
         }
@@ -681,10 +684,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     }
 
     private ReplyEffect<Event, State> onReportersChanged(State s, ReportersChanged c) {
-        Set<ActorRef<NodeReporter.Message>> listed = c.listing().getServiceInstances(NodeReporter.SERVICE_KEY);
-        for (ActorRef<NodeReporter.Message> r : listed) {
+        Set<ActorRef<ToReporter>> listed = c.listing().getServiceInstances(ReporterProtocol.REPORTERS);
+        for (ActorRef<ToReporter> r : listed) {
             // a reporter new to this coordinator reports in full: it may have missed our start
-            if (reporters.add(r)) r.tell(new NodeReporter.ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "new coordinator"));
+            if (reporters.add(r)) r.tell(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "new coordinator"));
         }
         reporters.retainAll(listed);
         reporterNodes.keySet().retainAll(listed);

@@ -13,7 +13,6 @@ import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 
 import java.util.ArrayDeque;

@@ -5,7 +5,6 @@ import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;

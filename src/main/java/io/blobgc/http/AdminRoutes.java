@@ -15,7 +15,6 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.node.ReporterCore;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.MemberStatus;

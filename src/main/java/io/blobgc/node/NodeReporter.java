@@ -2,14 +2,17 @@ package io.blobgc.node;
 
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
-import io.blobgc.CborSerializable;
 import io.blobgc.LogText;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
+import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ReportRejected;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -18,7 +21,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 import java.time.Duration;
 import java.util.List;
@@ -34,23 +36,10 @@ import java.util.Set;
  * (reports and fence asks to the coordinator, replies, holder watches, lease timers), runs the heartbeat timer and
  * samples the {@link ActiveSetSource}.
  */
-public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
+public final class NodeReporter extends AbstractBehavior<ToReporter> {
 
-    public static final ServiceKey<Message> SERVICE_KEY = ServiceKey.create(Message.class, "blob-gc-reporter");
-
-    public interface Message {
-    }
-
-    // ---- from the coordinator
-
-    public record ReportAck(long incarnation, long seq) implements Message, CborSerializable {
-    }
-
-    /** Send a FULL report: the coordinator's view of this node cannot take {@code seq}, or it is new. */
-    public record ResendFull(long incarnation, long seq, String reason) implements Message, CborSerializable {
-    }
-
-    public record ReportRejected(long incarnation, long seq, String reason) implements Message, CborSerializable {
+    /** Its local messages; what it takes from the coordinator is in {@link ReporterProtocol}. */
+    public interface Message extends ToReporter {
     }
 
     // ---- the embedding API (local)
@@ -126,19 +115,19 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
     private record LeaseTimerFired(String holder, long generation) implements Message {
     }
 
-    public static Behavior<Message> create(String node, ActorRef<Coordinator.Command> coordinator,
+    public static Behavior<ToReporter> create(String node, ActorRef<Coordinator.Command> coordinator,
                                            BlobGcSettings settings, ActiveSetSource source) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new NodeReporter(ctx, timers, node, coordinator, settings, source)));
     }
 
-    private final TimerScheduler<Message> timers;
+    private final TimerScheduler<ToReporter> timers;
     private final ActorRef<Coordinator.Command> coordinator;
     private final BlobGcSettings settings;
     private final ActiveSetSource source;
     private final ReporterCore core;
 
-    private NodeReporter(ActorContext<Message> ctx, TimerScheduler<Message> timers, String node,
+    private NodeReporter(ActorContext<ToReporter> ctx, TimerScheduler<ToReporter> timers, String node,
                          ActorRef<Coordinator.Command> coordinator, BlobGcSettings settings, ActiveSetSource source) {
         super(ctx);
         this.timers = timers;
@@ -146,13 +135,13 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
         this.settings = settings;
         this.source = source;
         this.core = new ReporterCore(node, System.currentTimeMillis(), settings.maxReportChunk());
-        ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
+        ctx.getSystem().receptionist().tell(Receptionist.register(ReporterProtocol.REPORTERS, ctx.getSelf()));
         timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, settings.heartbeatInterval());
         report(); // FULL at start
     }
 
     @Override
-    public Receive<Message> createReceive() {
+    public Receive<ToReporter> createReceive() {
         return newReceiveBuilder()
                 .onMessageEquals(Heartbeat.INSTANCE, this::report)
                 .onMessage(ReportAck.class, m -> this)
@@ -171,7 +160,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                         ? core.acquireAnswered(m.ask(), m.reply())
                         : core.acquireFailed(m.ask(), String.valueOf(m.failure().getMessage()))))
                 .onMessage(Release.class, m -> {
-                    Behavior<Message> next = run(core.release(m.holder(), m.hash()));
+                    Behavior<ToReporter> next = run(core.release(m.holder(), m.hash()));
                     if (m.replyTo() != null) m.replyTo().tell(org.apache.pekko.Done.getInstance());
                     return next;
                 })
@@ -196,7 +185,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
                 .build();
     }
 
-    private Behavior<Message> report() {
+    private Behavior<ToReporter> report() {
         if (source != null) {
             try {
                 core.sampled(source.activeBlobs(), source.pinnedBlobs());
@@ -209,7 +198,7 @@ public final class NodeReporter extends AbstractBehavior<NodeReporter.Message> {
 
     /** Carries out what the core decided, in order. */
     @SuppressWarnings("unchecked")
-    private Behavior<Message> run(List<ReporterCore.Output> outputs) {
+    private Behavior<ToReporter> run(List<ReporterCore.Output> outputs) {
         for (ReporterCore.Output o : outputs) {
             if (o instanceof ReporterCore.SendReport r) {
                 send(r.report());

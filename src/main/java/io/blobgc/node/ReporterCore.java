@@ -4,7 +4,6 @@ import io.blobgc.BlobHash;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
 
 import java.time.Duration;
 import java.util.ArrayList;

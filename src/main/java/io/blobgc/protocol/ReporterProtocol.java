@@ -2,6 +2,7 @@ package io.blobgc.protocol;
 
 import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 import java.util.List;
 
@@ -14,6 +15,30 @@ import java.util.List;
 public final class ReporterProtocol {
 
     private ReporterProtocol() {
+    }
+
+    // =====================================================================================================
+    // Coordinator -> reporter
+    // =====================================================================================================
+
+    /**
+     * What a node's reporter takes: the coordinator's answers below and the reporter's local messages
+     * ({@code NodeReporter.Message} extends it).
+     */
+    public interface ToReporter {
+    }
+
+    /** The reporters, as the receptionist lists them: the coordinator subscribes to it. */
+    public static final ServiceKey<ToReporter> REPORTERS = ServiceKey.create(ToReporter.class, "blob-gc-reporter");
+
+    public record ReportAck(long incarnation, long seq) implements ToReporter, CborSerializable {
+    }
+
+    /** Send a FULL report: the coordinator's view of this node cannot take {@code seq}, or it is new. */
+    public record ResendFull(long incarnation, long seq, String reason) implements ToReporter, CborSerializable {
+    }
+
+    public record ReportRejected(long incarnation, long seq, String reason) implements ToReporter, CborSerializable {
     }
 
     public record AcquireReply(BlobHash hash, AcquireResult result, List<BlobHash> gone, String message)

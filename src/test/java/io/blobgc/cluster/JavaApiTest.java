@@ -8,7 +8,6 @@ import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.node.ReporterCore;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;

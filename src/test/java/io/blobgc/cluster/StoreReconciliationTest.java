@@ -5,7 +5,6 @@ import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;

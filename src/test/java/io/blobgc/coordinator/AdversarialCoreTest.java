@@ -11,7 +11,6 @@ import io.blobgc.node.ReporterCore;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -7,7 +7,6 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -6,14 +6,16 @@ import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
-import io.blobgc.node.NodeReporter;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
+import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ReportRejected;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -68,7 +70,7 @@ class CoordinatorTest {
     Path storeRoot;
     private FileBlobStore store;
     private EventSourcedBehaviorTestKit<Coordinator.Command, Coordinator.Event, Coordinator.State> es;
-    private TestProbe<NodeReporter.Message> reporter;
+    private TestProbe<ToReporter> reporter;
     private long seq;
 
     @BeforeAll
@@ -116,7 +118,7 @@ class CoordinatorTest {
         assertEquals(List.of(hs), r.reply().accepted());
     }
 
-    private NodeReporter.Message full(BlobHash... active) {
+    private ToReporter full(BlobHash... active) {
         es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(active), List.of()),
                 reporter.getRef()));
         return reporter.receiveMessage();
@@ -140,7 +142,7 @@ class CoordinatorTest {
     private void heartbeat() {
         es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(), List.of(),
                 List.of()), reporter.getRef()));
-        assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
+        assertInstanceOf(ReportAck.class, reporter.receiveMessage());
     }
 
     private CycleOutcome cycle() {
@@ -269,13 +271,13 @@ class CoordinatorTest {
         var r = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(unknown), List.of()),
                 reporter.getRef()));
         assertTrue(r.hasNoEvents(), "a report persisted " + r.events());
-        assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
+        assertInstanceOf(ReportAck.class, reporter.receiveMessage());
         assertNull(status(unknown));
         BlobHash x = collectedBlob();
         var current = es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, ++seq, List.of(x), List.of(),
                 List.of(), List.of()), reporter.getRef()));
         assertTrue(current.hasNoEvents());
-        assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage());
+        assertInstanceOf(ReportAck.class, reporter.receiveMessage());
         assertEquals(BlobStatus.COLLECTED, status(x), "a report revived a blob whose content is gone");
         var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n2", 1, 0, x, ref));
         assertEquals(AcquireResult.GONE, acquire.reply().result());
@@ -287,7 +289,7 @@ class CoordinatorTest {
         BlobHash x = collectedBlob();
         var late = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
                 reporter.getRef()));
-        assertInstanceOf(NodeReporter.ReportRejected.class, reporter.receiveMessage());
+        assertInstanceOf(ReportRejected.class, reporter.receiveMessage());
         assertTrue(late.hasNoEvents(), "a rejected report persisted " + late.events());
         assertEquals(BlobStatus.COLLECTED, status(x));
     }
@@ -333,9 +335,9 @@ class CoordinatorTest {
         full();
         es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, seq + 5, List.of(), List.of(), List.of(),
                 List.of()), reporter.getRef()));
-        assertInstanceOf(NodeReporter.ResendFull.class, reporter.receiveMessage());
+        assertInstanceOf(ResendFull.class, reporter.receiveMessage());
         es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(), List.of()), reporter.getRef()));
-        assertInstanceOf(NodeReporter.ReportRejected.class, reporter.receiveMessage());
+        assertInstanceOf(ReportRejected.class, reporter.receiveMessage());
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

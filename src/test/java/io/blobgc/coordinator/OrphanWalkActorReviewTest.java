@@ -6,7 +6,6 @@ import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;

@@ -10,9 +10,9 @@ import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
-import io.blobgc.node.NodeReporter;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
+import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -77,7 +77,7 @@ class JdbcJournalRecoveryTest {
             for (String content : List.of("used", "free", "pinned")) store.put(BlobHash.sha256(content.getBytes()),
                     content.getBytes()); // uploads write the content, then register
             TestProbe<Object> replies = kit.createTestProbe();
-            TestProbe<NodeReporter.Message> reporter = kit.createTestProbe();
+            TestProbe<ToReporter> reporter = kit.createTestProbe();
 
             ActorRef<Coordinator.Command> first = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             first.tell(new Coordinator.Register(List.of(Registration.of(used), Registration.of(free),
@@ -87,7 +87,7 @@ class JdbcJournalRecoveryTest {
             first.tell(new Coordinator.PinBlob(pinned, "ops", "keep", null, replies.getRef().narrow()));
             assertTrue(((Coordinator.OpResult) replies.receiveMessage()).ok());
             first.tell(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(used), List.of()), reporter.getRef()));
-            reporter.expectMessageClass(NodeReporter.ReportAck.class);
+            reporter.expectMessageClass(ReportAck.class);
             for (int i = 0; i < 6; i++) {
                 first.tell(new Coordinator.Report(NodeReport.delta("n1", 1, 2 + i, List.of(), List.of(), List.of(),
                         List.of()), reporter.getRef()));

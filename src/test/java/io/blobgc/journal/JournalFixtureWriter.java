@@ -13,7 +13,6 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.StaleNodePolicy;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.Serialization;

@@ -8,7 +8,6 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;

@@ -7,7 +7,10 @@ import io.blobgc.Postgres;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
-import io.blobgc.node.NodeReporter;
+import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ReportRejected;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -80,27 +83,27 @@ class ReportOrderingTest {
                 return null;
             });
 
-            TestProbe<NodeReporter.Message> reporter = TestProbe.create(a);
+            TestProbe<ToReporter> reporter = TestProbe.create(a);
             String node = "pekko://blobgc@127.0.0.1:9#42";
             BlobHash h = BlobHash.sha256("reported".getBytes());
             gc.upload(h, "reported".getBytes(), List.of()).toCompletableFuture().get(10, TimeUnit.SECONDS); // uploaded first
             gc.coordinator().tell(new Coordinator.Report(NodeReport.full(node, 1, 10, List.of(h), List.of()), reporter.getRef()));
-            assertInstanceOf(NodeReporter.ReportAck.class, reporter.receiveMessage(Duration.ofSeconds(10)));
+            assertInstanceOf(ReportAck.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // a duplicate
             gc.coordinator().tell(new Coordinator.Report(NodeReport.full(node, 1, 10, List.of(), List.of()), reporter.getRef()));
-            assertInstanceOf(NodeReporter.ReportRejected.class, reporter.receiveMessage(Duration.ofSeconds(10)));
+            assertInstanceOf(ReportRejected.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // a late one: older than the view
             gc.coordinator().tell(new Coordinator.Report(NodeReport.delta(node, 1, 9, List.of(), List.of(h), List.of(),
                     List.of()), reporter.getRef()));
-            assertInstanceOf(NodeReporter.ReportRejected.class, reporter.receiveMessage(Duration.ofSeconds(10)));
+            assertInstanceOf(ReportRejected.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // out of order: seq 12 before 11
             gc.coordinator().tell(new Coordinator.Report(NodeReport.delta(node, 1, 12, List.of(), List.of(h), List.of(),
                     List.of()), reporter.getRef()));
-            assertInstanceOf(NodeReporter.ResendFull.class, reporter.receiveMessage(Duration.ofSeconds(10)));
+            assertInstanceOf(ResendFull.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // from an incarnation membership removed
             gc.coordinator().tell(new Coordinator.Report(NodeReport.full(removedNode, 1, 100, List.of(h), List.of()),
                     reporter.getRef()));
-            var removed = reporter.expectMessageClass(NodeReporter.ReportRejected.class, Duration.ofSeconds(10));
+            var removed = reporter.expectMessageClass(ReportRejected.class, Duration.ofSeconds(10));
             assertEquals("FROM_REMOVED_NODE", removed.reason());
 
             var blob = TestProbe.<Coordinator.BlobReply>create(a);

@@ -8,7 +8,8 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -39,7 +40,7 @@ class NodeReporterTest {
     private ActorTestKit kit;
     private ManualTime time;
     private TestProbe<Coordinator.Command> coordinator;
-    private ActorRef<NodeReporter.Message> reporter;
+    private ActorRef<ToReporter> reporter;
 
     @BeforeEach
     void start() {
@@ -137,7 +138,7 @@ class NodeReporterTest {
         TestProbe<AcquireReply> pinner = kit.createTestProbe();
         reporter.tell(new NodeReporter.PinLocal(h(0), pinner.getRef()));
         assertEquals(AcquireResult.ACQUIRED, pinner.receiveMessage().result(), "held already: no round trip");
-        reporter.tell(new NodeReporter.ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "test"));
+        reporter.tell(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "test"));
         Set<BlobHash> active = new HashSet<>(), pins = new HashSet<>();
         NodeReport first = nextReport();
         assertEquals(NodeReport.Kind.FULL, first.kind());
@@ -159,9 +160,9 @@ class NodeReporterTest {
     @Test
     void anOldResendFullRequestIsAnsweredAlready() {
         NodeReport first = nextReport();
-        reporter.tell(new NodeReporter.ResendFull(first.incarnation(), first.seq() - 1, "late"));
+        reporter.tell(new ResendFull(first.incarnation(), first.seq() - 1, "late"));
         coordinator.expectNoMessage(Duration.ofMillis(100));
-        reporter.tell(new NodeReporter.ResendFull(first.incarnation(), first.seq() + 1, "gap"));
+        reporter.tell(new ResendFull(first.incarnation(), first.seq() + 1, "gap"));
         assertEquals(NodeReport.Kind.FULL, nextReport().kind());
     }
 

@@ -9,7 +9,6 @@ import io.blobgc.node.ReporterCore.ReplyLease;
 import io.blobgc.node.ReporterCore.SendReport;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
-import io.blobgc.protocol.ReporterProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -15,7 +15,6 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.store.BlobStore;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.ledger.StaleNodePolicy;

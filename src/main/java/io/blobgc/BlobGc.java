@@ -14,9 +14,11 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.node.ActiveSetSource;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.node.ReporterCore;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -151,7 +153,7 @@ public final class BlobGc implements Extension {
     private final BlobStore store;
     private final BlobGcMetrics metrics;
     // set by the start, before `started` (volatile) and before the start's future completes: both publish them
-    private ActorRef<Coordinator.Command> coordinator;
+    private ActorRef<ToCoordinator> coordinator;
     private ActorRef<NodeReporter.Message> reporter;
     private InetSocketAddress http;
     /** This member's end of the cluster-wide topic the coordinator publishes its decisions to. */
@@ -267,7 +269,7 @@ public final class BlobGc implements Extension {
     }
 
     /** The coordinator singleton's proxy: every command of {@link Coordinator} can be sent to it. */
-    public ActorRef<Coordinator.Command> coordinator() {
+    public ActorRef<ToCoordinator> coordinator() {
         return coordinator;
     }
 
@@ -373,7 +375,7 @@ public final class BlobGc implements Extension {
 
     /** What the coordinator knows of {@code hash}: empty when it does not know it (never registered, or pruned). */
     public CompletionStage<Optional<BlobInfo>> blob(BlobHash hash) {
-        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(coordinator,
+        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator,
                 r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler())
                 .thenApply(b -> Optional.ofNullable(b.info()));
     }
@@ -386,7 +388,7 @@ public final class BlobGc implements Extension {
 
     /** The last {@code limit} cycles, newest first (at most {@code history-size}). */
     public CompletionStage<List<HistoryEntry>> history(int limit) {
-        return AskPattern.<Coordinator.Command, Coordinator.History>ask(coordinator,
+        return AskPattern.<ToCoordinator, Coordinator.History>ask(coordinator,
                 r -> new Coordinator.GetHistory(limit, r), settings.askTimeout(), system.scheduler())
                 .thenApply(Coordinator.History::entries);
     }
@@ -465,7 +467,7 @@ public final class BlobGc implements Extension {
     private CompletionStage<Registered> writeThenRegister(BlobHash hash, List<BlobHash> dependencies,
                                                                       StoreWrite write) {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(coordinator,
+        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator,
                 r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler()).thenCompose(b -> {
             if (b.info() != null && b.info().status() == BlobStatus.DELETING) {
                 return CompletableFuture.completedFuture(new Registered(List.of(), List.of(hash), List.of()));
@@ -499,7 +501,7 @@ public final class BlobGc implements Extension {
             throw new IllegalArgumentException("a registration carries at most "
                     + CoordinatorCore.MAX_REGISTRATION_ITEMS + " hashes and edges: split it");
         }
-        return AskPattern.ask(coordinator, r -> new Coordinator.Register(registrations, r), settings.askTimeout(),
+        return AskPattern.ask(coordinator, r -> new ReporterProtocol.Register(registrations, r), settings.askTimeout(),
                 system.scheduler());
     }
 

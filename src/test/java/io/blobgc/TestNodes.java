@@ -16,7 +16,7 @@ public final class TestNodes {
     /** What the coordinator says of {@code h} (null: it does not know it), asked from {@code s}. */
     public static io.blobgc.ledger.BlobInfo blobInfo(org.apache.pekko.actor.typed.ActorSystem<?> s, BlobHash h)
             throws Exception {
-        return org.apache.pekko.actor.typed.javadsl.AskPattern.<io.blobgc.coordinator.Coordinator.Command,
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.<io.blobgc.protocol.ReporterProtocol.ToCoordinator,
                         io.blobgc.coordinator.Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
                         r -> new io.blobgc.coordinator.Coordinator.GetBlob(h, r), java.time.Duration.ofSeconds(5),
                         s.scheduler())

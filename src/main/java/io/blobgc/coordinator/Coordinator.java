@@ -15,11 +15,13 @@ import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol;
-import io.blobgc.protocol.ReporterProtocol.AcquireReply;
-import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.Acquire;
+import io.blobgc.protocol.ReporterProtocol.Register;
+import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ReportAck;
 import io.blobgc.protocol.ReporterProtocol.ReportRejected;
 import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -70,7 +72,7 @@ import java.util.function.Function;
  * ledger to decide, the decisions are persisted as events, and the event handler applies them to the ledger —
  * live and on every recovery. Node views are soft state, rebuilt from FULL reports after a recovery (S5).
  */
-public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<Coordinator.Command,
+public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<ToCoordinator,
         Coordinator.Event, Coordinator.State> {
 
     public static final String SINGLETON_NAME = "blob-gc-coordinator";
@@ -80,19 +82,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     // Protocol
     // =====================================================================================================
 
-    public interface Command extends CborSerializable {
-    }
-
-    /** A reporter's report; answered with {@link ReportAck}, {@code ResendFull} or {@code Rejected}. */
-    public record Report(NodeReport report, ActorRef<ToReporter> replyTo) implements Command {
-    }
-
-    /** The acquire fence (S6): {@code afterSeq} is the seq of the last report the reporter sent. */
-    public record Acquire(String node, long incarnation, long afterSeq, BlobHash hash,
-                          ActorRef<AcquireReply> replyTo) implements Command {
-    }
-
-    public record Register(List<Registration> registrations, ActorRef<Registered> replyTo) implements Command {
+    /**
+     * The coordinator's own commands. It takes {@link ToCoordinator}: these, and the reporter's {@link Report},
+     * {@link Acquire} and {@link Register} ({@link ReporterProtocol}).
+     */
+    public interface Command extends ToCoordinator {
     }
 
     /** An operator pin; {@code ttlMs} null for none. */
@@ -274,19 +268,19 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     // =====================================================================================================
 
     /** Starts the singleton (on members with the configured role) and returns its proxy. */
-    public static ActorRef<Command> initSingleton(ActorSystem<?> system, BlobGcSettings settings, BlobStore store,
+    public static ActorRef<ToCoordinator> initSingleton(ActorSystem<?> system, BlobGcSettings settings, BlobStore store,
                                                   Clock clock, ActorRef<Topic.Command<Decision>> decisions,
                                                   Timings timings) {
         ClusterSingletonSettings singletonSettings = ClusterSingletonSettings.create(system);
         if (!settings.coordinatorRole().isEmpty()) singletonSettings = singletonSettings.withRole(settings.coordinatorRole());
-        Behavior<Command> supervised = Behaviors.supervise(create(settings, store, clock, decisions, timings))
+        Behavior<ToCoordinator> supervised = Behaviors.supervise(create(settings, store, clock, decisions, timings))
                 .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                         settings.restartBackoffMax(), 0.2));
         return ClusterSingleton.get(system)
                 .init(SingletonActor.of(supervised, SINGLETON_NAME).withSettings(singletonSettings));
     }
 
-    public static Behavior<Command> create(BlobGcSettings settings, BlobStore store, Clock clock) {
+    public static Behavior<ToCoordinator> create(BlobGcSettings settings, BlobStore store, Clock clock) {
         return create(settings, store, clock, null, Timings.NONE);
     }
 
@@ -294,14 +288,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
      * @param decisions where what the collector decided is published (null: nowhere)
      * @param timings   where the cycles' planning times and the sweeper's store deletions are recorded
      */
-    public static Behavior<Command> create(BlobGcSettings settings, BlobStore store, Clock clock,
+    public static Behavior<ToCoordinator> create(BlobGcSettings settings, BlobStore store, Clock clock,
                                            ActorRef<Topic.Command<Decision>> decisions, Timings timings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new Coordinator(ctx, timers, settings, store, clock, decisions, timings)));
     }
 
-    private final ActorContext<Command> ctx;
-    private final TimerScheduler<Command> timers;
+    private final ActorContext<ToCoordinator> ctx;
+    private final TimerScheduler<ToCoordinator> timers;
     private final BlobGcSettings settings;
     private final Clock clock;
     private final BlobStore store;
@@ -325,7 +319,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
     /** Names this instance in its {@link TookOver} (and the log): member and a random part. */
     private final String instanceId;
 
-    private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, BlobGcSettings settings,
+    private Coordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
                         BlobStore store, Clock clock, ActorRef<Topic.Command<Decision>> decisions,
                         Timings timings) {
         super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
@@ -393,7 +387,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         reporters.clear();
         reporterNodes.clear();
         // resumed on a failure: a restart would forget the batch it holds, which this incarnation keeps in flight
-        sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf(), store, settings, timings))
+        sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf().narrow(), store, settings, timings))
                         .onFailure(SupervisorStrategy.resume()), "sweeper-" + (++sweeperGeneration),
                 DispatcherSelector.blocking());
         Ledger l = state.ledger;
@@ -449,8 +443,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
      * instance that has not fenced out its predecessors.
      */
     @Override
-    public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-        CommandHandlerWithReply<Command, Event, State> taken = commands();
+    public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
+        CommandHandlerWithReply<ToCoordinator, Event, State> taken = commands();
         return (state, command) -> {
             if (command == TakeOver.INSTANCE) return onTakeOver();
             return takenOver ? taken.apply(state, command) : Effect().stash();
@@ -469,7 +463,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<C
         }).thenNoReply().thenUnstashAll();
     }
 
-    private CommandHandlerWithReply<Command, Event, State> commands() {
+    private CommandHandlerWithReply<ToCoordinator, Event, State> commands() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Report.class, this::onReport)
                 .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),

@@ -3,10 +3,10 @@ package io.blobgc.node;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.LogText;
-import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.protocol.ReporterProtocol.ReportAck;
@@ -115,20 +115,20 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
     private record LeaseTimerFired(String holder, long generation) implements Message {
     }
 
-    public static Behavior<ToReporter> create(String node, ActorRef<Coordinator.Command> coordinator,
+    public static Behavior<ToReporter> create(String node, ActorRef<ToCoordinator> coordinator,
                                            BlobGcSettings settings, ActiveSetSource source) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new NodeReporter(ctx, timers, node, coordinator, settings, source)));
     }
 
     private final TimerScheduler<ToReporter> timers;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<ToCoordinator> coordinator;
     private final BlobGcSettings settings;
     private final ActiveSetSource source;
     private final ReporterCore core;
 
     private NodeReporter(ActorContext<ToReporter> ctx, TimerScheduler<ToReporter> timers, String node,
-                         ActorRef<Coordinator.Command> coordinator, BlobGcSettings settings, ActiveSetSource source) {
+                         ActorRef<ToCoordinator> coordinator, BlobGcSettings settings, ActiveSetSource source) {
         super(ctx);
         this.timers = timers;
         this.coordinator = coordinator;
@@ -169,7 +169,7 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
                     return run(core.holderStopped(m.holder()));
                 })
                 .onMessage(Register.class, m -> {
-                    coordinator.tell(new Coordinator.Register(m.registrations(), m.replyTo()));
+                    coordinator.tell(new ReporterProtocol.Register(m.registrations(), m.replyTo()));
                     return this;
                 })
                 .onMessage(PinLocal.class, m -> run(core.pin(m.hash(), m.replyTo())))
@@ -204,7 +204,7 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
                 send(r.report());
             } else if (o instanceof ReporterCore.AskAcquire a) {
                 getContext().ask(AcquireReply.class, coordinator, settings.acquireTimeout(),
-                        replyTo -> new Coordinator.Acquire(core.node(), core.incarnation(), a.afterSeq(), a.hash(),
+                        replyTo -> new ReporterProtocol.Acquire(core.node(), core.incarnation(), a.afterSeq(), a.hash(),
                                 replyTo),
                         (reply, failure) -> new AcquireAnswered(a.ask(), reply, failure));
             } else if (o instanceof ReporterCore.ReplyAcquire r) {
@@ -245,6 +245,6 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
     private void send(NodeReport r) {
         String silence = settings.testSilenceReporterFile();
         if (!silence.isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(silence))) return; // test hook
-        coordinator.tell(new Coordinator.Report(r, getContext().getSelf()));
+        coordinator.tell(new ReporterProtocol.Report(r, getContext().getSelf()));
     }
 }

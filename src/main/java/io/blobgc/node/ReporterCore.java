@@ -64,8 +64,8 @@ public final class ReporterCore {
     }
 
     /**
-     * Ask the coordinator's fence: {@code Coordinator.Acquire(node(), incarnation(), afterSeq, hash, …)}; give the
-     * answer to {@link #acquireAnswered}, or a time-out to {@link #acquireFailed}, with this {@code ask}.
+     * Ask the coordinator's fence: {@code ReporterProtocol.Acquire(node(), incarnation(), afterSeq, hash, …)}; give
+     * the answer to {@link #acquireAnswered}, or a time-out to {@link #acquireFailed}, with this {@code ask}.
      */
     public record AskAcquire(long ask, BlobHash hash, long afterSeq) implements Output {
     }

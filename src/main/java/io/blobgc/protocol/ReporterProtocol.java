@@ -2,6 +2,9 @@ package io.blobgc.protocol;
 
 import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 import java.util.List;
@@ -15,6 +18,30 @@ import java.util.List;
 public final class ReporterProtocol {
 
     private ReporterProtocol() {
+    }
+
+    // =====================================================================================================
+    // Reporter -> coordinator (through the singleton proxy)
+    // =====================================================================================================
+
+    /**
+     * What the coordinator takes: the messages below and the coordinator's own commands ({@code Coordinator.Command}
+     * extends it).
+     */
+    public interface ToCoordinator extends CborSerializable {
+    }
+
+    /** A reporter's report; answered with {@link ReportAck}, {@link ResendFull} or {@link ReportRejected}. */
+    public record Report(NodeReport report, ActorRef<ToReporter> replyTo) implements ToCoordinator {
+    }
+
+    /** The acquire fence (S6): {@code afterSeq} is the seq of the last report the reporter sent. */
+    public record Acquire(String node, long incarnation, long afterSeq, BlobHash hash,
+                          ActorRef<AcquireReply> replyTo) implements ToCoordinator {
+    }
+
+    /** A registration: from a node's reporter, which forwards its embedder's, or straight from the embedder. */
+    public record Register(List<Registration> registrations, ActorRef<Registered> replyTo) implements ToCoordinator {
     }
 
     // =====================================================================================================

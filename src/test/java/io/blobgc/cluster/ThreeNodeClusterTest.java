@@ -7,6 +7,7 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -71,7 +72,7 @@ class ThreeNodeClusterTest {
     }
 
     private static BlobStatus status(ActorSystem<?> s, BlobHash h) throws Exception {
-        Coordinator.BlobReply r = AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
+        Coordinator.BlobReply r = AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
                 ref -> new Coordinator.GetBlob(h, ref), Duration.ofSeconds(5), s.scheduler())
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
         return r.info() == null ? null : r.info().status();

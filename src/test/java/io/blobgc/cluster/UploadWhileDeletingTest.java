@@ -6,6 +6,7 @@ import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,7 +38,7 @@ class UploadWhileDeletingTest {
     Path dir;
 
     private static BlobStatus status(ActorSystem<?> s, BlobHash h) throws Exception {
-        return AskPattern.<Coordinator.Command, Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
+        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(BlobGc.get(s).coordinator(),
                         r -> new Coordinator.GetBlob(h, r), Duration.ofSeconds(5), s.scheduler())
                 .toCompletableFuture().get(10, TimeUnit.SECONDS).info().status();
     }

@@ -9,12 +9,16 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ReportAck;
 import io.blobgc.protocol.ReporterProtocol.ReportRejected;
 import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -69,7 +73,7 @@ class CoordinatorTest {
     @TempDir
     Path storeRoot;
     private FileBlobStore store;
-    private EventSourcedBehaviorTestKit<Coordinator.Command, Coordinator.Event, Coordinator.State> es;
+    private EventSourcedBehaviorTestKit<ToCoordinator, Coordinator.Event, Coordinator.State> es;
     private TestProbe<ToReporter> reporter;
     private long seq;
 
@@ -114,12 +118,12 @@ class CoordinatorTest {
             }
         }
         List<Registration> regs = java.util.Arrays.stream(hs).map(Registration::of).toList();
-        var r = es.<Registered>runCommand(ref -> new Coordinator.Register(regs, ref));
+        var r = es.<Registered>runCommand(ref -> new Register(regs, ref));
         assertEquals(List.of(hs), r.reply().accepted());
     }
 
     private ToReporter full(BlobHash... active) {
-        es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(active), List.of()),
+        es.runCommand(new Report(NodeReport.full("n1", 1, ++seq, List.of(active), List.of()),
                 reporter.getRef()));
         return reporter.receiveMessage();
     }
@@ -140,7 +144,7 @@ class CoordinatorTest {
     }
 
     private void heartbeat() {
-        es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(), List.of(),
+        es.runCommand(new Report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(), List.of(),
                 List.of()), reporter.getRef()));
         assertInstanceOf(ReportAck.class, reporter.receiveMessage());
     }
@@ -209,7 +213,7 @@ class CoordinatorTest {
     void r3_anAcquireOfAnUnknownHashAnswersGoneAndRegistersNothing() {
         fullAndWarmUpCycle();
         BlobHash x = blob("never uploaded, or collected and its tombstone pruned");
-        var r = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
+        var r = es.<AcquireReply>runCommand(ref -> new Acquire("n1", 1, seq, x, ref));
         assertEquals(AcquireResult.GONE, r.reply().result());
         assertTrue(r.hasNoEvents(), "nothing registered");
         assertNull(status(x));
@@ -268,18 +272,18 @@ class CoordinatorTest {
     void r4_aReportNeverRegistersNorRevivesAHash() {
         BlobHash unknown = blob("never registered");
         fullAndWarmUpCycle();
-        var r = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, ++seq, List.of(unknown), List.of()),
+        var r = es.runCommand(new Report(NodeReport.full("n1", 1, ++seq, List.of(unknown), List.of()),
                 reporter.getRef()));
         assertTrue(r.hasNoEvents(), "a report persisted " + r.events());
         assertInstanceOf(ReportAck.class, reporter.receiveMessage());
         assertNull(status(unknown));
         BlobHash x = collectedBlob();
-        var current = es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, ++seq, List.of(x), List.of(),
+        var current = es.runCommand(new Report(NodeReport.delta("n1", 1, ++seq, List.of(x), List.of(),
                 List.of(), List.of()), reporter.getRef()));
         assertTrue(current.hasNoEvents());
         assertInstanceOf(ReportAck.class, reporter.receiveMessage());
         assertEquals(BlobStatus.COLLECTED, status(x), "a report revived a blob whose content is gone");
-        var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n2", 1, 0, x, ref));
+        var acquire = es.<AcquireReply>runCommand(ref -> new Acquire("n2", 1, 0, x, ref));
         assertEquals(AcquireResult.GONE, acquire.reply().result());
     }
 
@@ -287,7 +291,7 @@ class CoordinatorTest {
     @Test
     void r5_aRejectedReportPersistsNothing() {
         BlobHash x = collectedBlob();
-        var late = es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
+        var late = es.runCommand(new Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
                 reporter.getRef()));
         assertInstanceOf(ReportRejected.class, reporter.receiveMessage());
         assertTrue(late.hasNoEvents(), "a rejected report persisted " + late.events());
@@ -300,7 +304,7 @@ class CoordinatorTest {
         BlobHash used = blob("used13");
         register(used);
         full(used);
-        var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, null, ref));
+        var acquire = es.<AcquireReply>runCommand(ref -> new Acquire("n1", 1, seq, null, ref));
         assertEquals(AcquireResult.REFUSED, acquire.reply().result());
         var pin = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(null, "ops", "r", null, ref));
         assertEquals(Refusal.Kind.BAD_REQUEST, pin.reply().refusal().kind());
@@ -333,10 +337,10 @@ class CoordinatorTest {
     @Test
     void aGapInSeqAsksForAFullReportAndARemovedLookingOldReportIsRejected() {
         full();
-        es.runCommand(new Coordinator.Report(NodeReport.delta("n1", 1, seq + 5, List.of(), List.of(), List.of(),
+        es.runCommand(new Report(NodeReport.delta("n1", 1, seq + 5, List.of(), List.of(), List.of(),
                 List.of()), reporter.getRef()));
         assertInstanceOf(ResendFull.class, reporter.receiveMessage());
-        es.runCommand(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(), List.of()), reporter.getRef()));
+        es.runCommand(new Report(NodeReport.full("n1", 1, 1, List.of(), List.of()), reporter.getRef()));
         assertInstanceOf(ReportRejected.class, reporter.receiveMessage());
     }
 
@@ -375,7 +379,7 @@ class CoordinatorTest {
         });
         assertFalse(Files.exists(store.pathOf(x)), "the file is deleted from the store");
         assertEquals(BlobStatus.ACTIVE, status(kept));
-        var acquire = es.<AcquireReply>runCommand(ref -> new Coordinator.Acquire("n1", 1, seq, x, ref));
+        var acquire = es.<AcquireReply>runCommand(ref -> new Acquire("n1", 1, seq, x, ref));
         assertEquals(AcquireResult.GONE, acquire.reply().result());
         assertNull(es.<Coordinator.BlobReply>runCommand(ref -> new Coordinator.GetBlob(blob("nope"), ref)).reply().info());
     }

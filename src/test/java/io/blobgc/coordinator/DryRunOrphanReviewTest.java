@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
@@ -67,7 +68,7 @@ class DryRunOrphanReviewTest {
     void anAskedDryRunDeletesNoOrphan() throws Exception {
         BlobGcSettings settings = BlobGcSettings.from(CONFIG);
         FileBlobStore store = new FileBlobStore(storeRoot);
-        var es = EventSourcedBehaviorTestKit.<Coordinator.Command, Coordinator.Event, Coordinator.State>create(
+        var es = EventSourcedBehaviorTestKit.<ToCoordinator, Coordinator.Event, Coordinator.State>create(
                 kit.system(), Coordinator.create(settings, store, Clock.systemUTC()),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
         es.clear();

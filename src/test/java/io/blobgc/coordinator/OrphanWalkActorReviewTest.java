@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -53,7 +55,7 @@ class OrphanWalkActorReviewTest {
     @TempDir
     Path storeRoot;
     private FileBlobStore store;
-    private EventSourcedBehaviorTestKit<Coordinator.Command, Coordinator.Event, Coordinator.State> es;
+    private EventSourcedBehaviorTestKit<ToCoordinator, Coordinator.Event, Coordinator.State> es;
 
     @BeforeAll
     static void startKit() {
@@ -92,7 +94,7 @@ class OrphanWalkActorReviewTest {
             hashes.add(h);
         }
         hashes.sort(Comparator.comparing(BlobHash::toHex));
-        var reg = es.<Registered>runCommand(ref -> new Coordinator.Register(
+        var reg = es.<Registered>runCommand(ref -> new Register(
                 hashes.stream().map(Registration::of).toList(), ref));
         assertEquals(hashes, reg.reply().accepted());
 

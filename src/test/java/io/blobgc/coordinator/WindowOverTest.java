@@ -3,6 +3,7 @@ package io.blobgc.coordinator;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -55,7 +56,7 @@ class WindowOverTest {
 
     @Test
     void eachInstanceWritesTheEndOfItsWindow() {
-        var es = EventSourcedBehaviorTestKit.<Coordinator.Command, Coordinator.Event, Coordinator.State>create(
+        var es = EventSourcedBehaviorTestKit.<ToCoordinator, Coordinator.Event, Coordinator.State>create(
                 kit.system(), Coordinator.create(BlobGcSettings.from(CONFIG), new FileBlobStore(storeRoot),
                         Clock.systemUTC()), EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
         TestProbe<Object> probe = kit.createTestProbe();

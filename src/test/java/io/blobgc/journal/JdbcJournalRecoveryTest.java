@@ -10,8 +10,11 @@ import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -79,17 +82,17 @@ class JdbcJournalRecoveryTest {
             TestProbe<Object> replies = kit.createTestProbe();
             TestProbe<ToReporter> reporter = kit.createTestProbe();
 
-            ActorRef<Coordinator.Command> first = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
-            first.tell(new Coordinator.Register(List.of(Registration.of(used), Registration.of(free),
+            ActorRef<ToCoordinator> first = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            first.tell(new Register(List.of(Registration.of(used), Registration.of(free),
                     Registration.of(pinned)), replies.getRef().narrow()));
             // the first command waits for the recovery of a new journal (slow on a loaded machine: 3 s was not enough)
             replies.expectMessageClass(Registered.class, Duration.ofSeconds(30));
             first.tell(new Coordinator.PinBlob(pinned, "ops", "keep", null, replies.getRef().narrow()));
             assertTrue(((Coordinator.OpResult) replies.receiveMessage()).ok());
-            first.tell(new Coordinator.Report(NodeReport.full("n1", 1, 1, List.of(used), List.of()), reporter.getRef()));
+            first.tell(new Report(NodeReport.full("n1", 1, 1, List.of(used), List.of()), reporter.getRef()));
             reporter.expectMessageClass(ReportAck.class);
             for (int i = 0; i < 6; i++) {
-                first.tell(new Coordinator.Report(NodeReport.delta("n1", 1, 2 + i, List.of(), List.of(), List.of(),
+                first.tell(new Report(NodeReport.delta("n1", 1, 2 + i, List.of(), List.of(), List.of(),
                         List.of()), reporter.getRef()));
                 first.tell(new Coordinator.RunCycleNow(false, replies.getRef().narrow()));
                 replies.expectMessageClass(CycleOutcome.class);
@@ -105,7 +108,7 @@ class JdbcJournalRecoveryTest {
             long cycles = before.receiveMessage().cycle();
             kit.stop(first);
 
-            ActorRef<Coordinator.Command> second = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> second = kit.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Coordinator.BlobReply> blob = kit.createTestProbe();
             second.tell(new Coordinator.GetBlob(free, blob.getRef()));
             var freeInfo = blob.receiveMessage().info();

@@ -7,7 +7,9 @@ import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -70,18 +72,18 @@ class SnapshotDeletionFenceReviewTest {
         ActorTestKit memberB = ActorTestKit.create("SnapFenceB", config);
         try {
             // the first instance: TookOver (seq 1), x (seq 2); then its JVM pauses
-            ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Registered> replyA = memberA.createTestProbe();
-            first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
+            first.tell(new Register(List.of(Registration.of(x)), replyA.getRef()));
             assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
 
             // the successor takes over (seq 3) and goes on writing: registrations, each an event (seq 4..11);
             // its snapshots delete the older events
-            ActorRef<Coordinator.Command> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Registered> replyB = memberB.createTestProbe();
             for (int i = 0; i < 8; i++) {
                 BlobHash y = put(store, "registered by the successor " + i);
-                second.tell(new Coordinator.Register(List.of(Registration.of(y)), replyB.getRef()));
+                second.tell(new Register(List.of(Registration.of(y)), replyB.getRef()));
                 assertEquals(List.of(y), replyB.receiveMessage(Duration.ofSeconds(30)).accepted());
             }
             // snapshots were taken (every 2 events), and the successor's takeover row (seq 3) is still there: events
@@ -92,9 +94,9 @@ class SnapshotDeletionFenceReviewTest {
             assertTrue(rowExists(db, 3), "the successor's takeover row was deleted: its sequence number is free");
 
             // the first instance resumes and writes: seq 3, free again — the fence must still refuse it
-            first.tell(new Coordinator.Register(List.of(Registration.of(z)), replyA.getRef()));
+            first.tell(new Register(List.of(Registration.of(z)), replyA.getRef()));
             replyA.expectNoMessage(Duration.ofSeconds(3));
-            ActorRef<Coordinator.Command> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Coordinator.BlobReply> read = memberB.createTestProbe();
             third.tell(new Coordinator.GetBlob(x, read.getRef()));
             assertEquals(BlobStatus.ACTIVE, read.receiveMessage(Duration.ofSeconds(30)).info().status());

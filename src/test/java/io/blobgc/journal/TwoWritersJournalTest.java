@@ -8,7 +8,9 @@ import io.blobgc.Postgres;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -82,21 +84,21 @@ class TwoWritersJournalTest {
         ActorTestKit memberA = ActorTestKit.create("FenceA", config);
         ActorTestKit memberB = ActorTestKit.create("FenceB", config);
         try {
-            ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Registered> replyA = memberA.createTestProbe();
-            first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
+            first.tell(new Register(List.of(Registration.of(x)), replyA.getRef()));
             assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
 
-            ActorRef<Coordinator.Command> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Coordinator.BlobReply> read = memberB.createTestProbe();
             second.tell(new Coordinator.GetBlob(x, read.getRef())); // answered once its takeover is written
             assertEquals(BlobStatus.ACTIVE, read.receiveMessage(Duration.ofSeconds(30)).info().status());
 
-            first.tell(new Coordinator.Register(List.of(Registration.of(z)), replyA.getRef()));
+            first.tell(new Register(List.of(Registration.of(z)), replyA.getRef()));
             replyA.expectNoMessage(Duration.ofSeconds(3));
             second.tell(new Coordinator.GetBlob(z, read.getRef()));
             assertNull(read.receiveMessage(Duration.ofSeconds(30)).info(), "the late instance's write landed");
-            ActorRef<Coordinator.Command> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             third.tell(new Coordinator.GetBlob(z, read.getRef()));
             assertNull(read.receiveMessage(Duration.ofSeconds(30)).info(), "the journal holds the late write");
         } finally {
@@ -130,21 +132,21 @@ class TwoWritersJournalTest {
         ActorTestKit memberA = ActorTestKit.create("TwoWritersA", config);
         ActorTestKit memberB = ActorTestKit.create("TwoWritersB", config);
         try {
-            ActorRef<Coordinator.Command> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> first = memberA.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Registered> replyA = memberA.createTestProbe();
-            first.tell(new Coordinator.Register(List.of(Registration.of(x)), replyA.getRef()));
+            first.tell(new Register(List.of(Registration.of(x)), replyA.getRef()));
             assertEquals(List.of(x), replyA.receiveMessage(Duration.ofSeconds(30)).accepted());
 
             // a second instance recovers (the first one is paused, as far as it knows) and writes
-            ActorRef<Coordinator.Command> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> second = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Registered> replyB = memberB.createTestProbe();
-            second.tell(new Coordinator.Register(List.of(Registration.of(y)), replyB.getRef()));
+            second.tell(new Register(List.of(Registration.of(y)), replyB.getRef()));
             assertEquals(List.of(y), replyB.receiveMessage(Duration.ofSeconds(30)).accepted());
 
             // the first one resumes: its write takes the sequence number the second one took, fails, and the
             // instance is restarted (coordinator.restart-backoff): it recovers from the journal, the second's write
             // included, and the command it was deciding is dropped unanswered
-            first.tell(new Coordinator.Register(List.of(Registration.of(z)), replyA.getRef()));
+            first.tell(new Register(List.of(Registration.of(z)), replyA.getRef()));
             TestProbe<Coordinator.BlobReply> seen = memberA.createTestProbe();
             seen.awaitAssert(Duration.ofSeconds(30), () -> {
                 first.tell(new Coordinator.GetBlob(y, seen.getRef()));
@@ -155,7 +157,7 @@ class TwoWritersJournalTest {
             replyA.expectNoMessage(Duration.ofMillis(300));
 
             // the journal holds the second instance's write, not the stale one's
-            ActorRef<Coordinator.Command> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
+            ActorRef<ToCoordinator> third = memberB.spawn(Coordinator.create(settings, store, Clock.systemUTC()));
             TestProbe<Coordinator.BlobReply> blob = memberB.createTestProbe();
             for (BlobHash h : List.of(x, y)) {
                 third.tell(new Coordinator.GetBlob(h, blob.getRef()));

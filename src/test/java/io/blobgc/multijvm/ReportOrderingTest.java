@@ -7,6 +7,7 @@ import io.blobgc.Postgres;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ReportAck;
 import io.blobgc.protocol.ReporterProtocol.ReportRejected;
 import io.blobgc.protocol.ReporterProtocol.ResendFull;
@@ -87,21 +88,21 @@ class ReportOrderingTest {
             String node = "pekko://blobgc@127.0.0.1:9#42";
             BlobHash h = BlobHash.sha256("reported".getBytes());
             gc.upload(h, "reported".getBytes(), List.of()).toCompletableFuture().get(10, TimeUnit.SECONDS); // uploaded first
-            gc.coordinator().tell(new Coordinator.Report(NodeReport.full(node, 1, 10, List.of(h), List.of()), reporter.getRef()));
+            gc.coordinator().tell(new Report(NodeReport.full(node, 1, 10, List.of(h), List.of()), reporter.getRef()));
             assertInstanceOf(ReportAck.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // a duplicate
-            gc.coordinator().tell(new Coordinator.Report(NodeReport.full(node, 1, 10, List.of(), List.of()), reporter.getRef()));
+            gc.coordinator().tell(new Report(NodeReport.full(node, 1, 10, List.of(), List.of()), reporter.getRef()));
             assertInstanceOf(ReportRejected.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // a late one: older than the view
-            gc.coordinator().tell(new Coordinator.Report(NodeReport.delta(node, 1, 9, List.of(), List.of(h), List.of(),
+            gc.coordinator().tell(new Report(NodeReport.delta(node, 1, 9, List.of(), List.of(h), List.of(),
                     List.of()), reporter.getRef()));
             assertInstanceOf(ReportRejected.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // out of order: seq 12 before 11
-            gc.coordinator().tell(new Coordinator.Report(NodeReport.delta(node, 1, 12, List.of(), List.of(h), List.of(),
+            gc.coordinator().tell(new Report(NodeReport.delta(node, 1, 12, List.of(), List.of(h), List.of(),
                     List.of()), reporter.getRef()));
             assertInstanceOf(ResendFull.class, reporter.receiveMessage(Duration.ofSeconds(10)));
             // from an incarnation membership removed
-            gc.coordinator().tell(new Coordinator.Report(NodeReport.full(removedNode, 1, 100, List.of(h), List.of()),
+            gc.coordinator().tell(new Report(NodeReport.full(removedNode, 1, 100, List.of(h), List.of()),
                     reporter.getRef()));
             var removed = reporter.expectMessageClass(ReportRejected.class, Duration.ofSeconds(10));
             assertEquals("FROM_REMOVED_NODE", removed.reason());

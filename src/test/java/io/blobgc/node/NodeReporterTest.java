@@ -4,11 +4,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
-import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
@@ -39,7 +40,7 @@ class NodeReporterTest {
 
     private ActorTestKit kit;
     private ManualTime time;
-    private TestProbe<Coordinator.Command> coordinator;
+    private TestProbe<ToCoordinator> coordinator;
     private ActorRef<ToReporter> reporter;
 
     @BeforeEach
@@ -60,13 +61,13 @@ class NodeReporterTest {
     }
 
     private NodeReport nextReport() {
-        return coordinator.expectMessageClass(Coordinator.Report.class).report();
+        return coordinator.expectMessageClass(ReporterProtocol.Report.class).report();
     }
 
     private void acquire(ActorRef<?> holder, BlobHash hash) {
         TestProbe<AcquireReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.Acquire(holder, hash, caller.getRef()));
-        Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+        ReporterProtocol.Acquire ask = coordinator.expectMessageClass(ReporterProtocol.Acquire.class);
         assertEquals(hash, ask.hash());
         ask.replyTo().tell(new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "ok"));
         assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
@@ -173,7 +174,7 @@ class NodeReporterTest {
         reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(h(9), h(8)), Set.of(), Duration.ofMillis(2500),
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
-            Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+            ReporterProtocol.Acquire ask = coordinator.expectMessageClass(ReporterProtocol.Acquire.class);
             var result = ask.hash().equals(h(8)) ? AcquireResult.GONE : AcquireResult.ACQUIRED;
             ask.replyTo().tell(new AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
         }
@@ -201,7 +202,7 @@ class NodeReporterTest {
         NodeReport first = nextReport();
         TestProbe<AcquireReply> caller = kit.createTestProbe();
         reporter.tell(new NodeReporter.PinLocal(h(5), caller.getRef()));
-        Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+        ReporterProtocol.Acquire ask = coordinator.expectMessageClass(ReporterProtocol.Acquire.class);
         assertEquals(h(5), ask.hash());
         assertEquals(first.seq(), ask.afterSeq());
         time.timePasses(Duration.ofSeconds(1));
@@ -217,7 +218,7 @@ class NodeReporterTest {
         assertTrue(afterGone.pinsAdded().isEmpty(), "the gone pin is never reported");
 
         reporter.tell(new NodeReporter.PinLocal(h(6), caller.getRef()));
-        ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+        ask = coordinator.expectMessageClass(ReporterProtocol.Acquire.class);
         assertEquals(h(6), ask.hash());
         ask.replyTo().tell(new AcquireReply(h(6), AcquireResult.ACQUIRED, List.of(), "ok"));
         assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
@@ -236,7 +237,7 @@ class NodeReporterTest {
         reporter.tell(new NodeReporter.SetLease("rust-vm-1", Set.of(), Set.of(h(6), h(7)), Duration.ofSeconds(10),
                 caller.getRef()));
         for (int i = 0; i < 2; i++) {
-            Coordinator.Acquire ask = coordinator.expectMessageClass(Coordinator.Acquire.class);
+            ReporterProtocol.Acquire ask = coordinator.expectMessageClass(ReporterProtocol.Acquire.class);
             var result = ask.hash().equals(h(7)) ? AcquireResult.GONE : AcquireResult.ACQUIRED;
             ask.replyTo().tell(new AcquireReply(ask.hash(), result, List.of(ask.hash()), "test"));
         }

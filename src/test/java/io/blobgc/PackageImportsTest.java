@@ -1,0 +1,49 @@
+package io.blobgc;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reporter and the coordinator speak through {@code io.blobgc.protocol} only (issue 23): no main source file of
+ * {@code io.blobgc.coordinator} names a class of {@code io.blobgc.node} (an import or a qualified name), none of
+ * {@code io.blobgc.node} one of {@code io.blobgc.coordinator}, and {@code io.blobgc.protocol} names neither.
+ */
+class PackageImportsTest {
+
+    private static final Path MAIN = Path.of("src/main/java/io/blobgc");
+
+    @Test
+    void coordinatorAndNodeDoNotImportEachOther() throws IOException {
+        assertEquals(List.of(), uses("coordinator", "node"));
+        assertEquals(List.of(), uses("node", "coordinator"));
+        assertEquals(List.of(), uses("protocol", "node"));
+        assertEquals(List.of(), uses("protocol", "coordinator"));
+    }
+
+    /** The lines of {@code from}'s main sources that name a class of {@code to}. */
+    private static List<String> uses(String from, String to) throws IOException {
+        Path dir = MAIN.resolve(from);
+        assertTrue(Files.isDirectory(dir), dir + " exists");
+        Pattern use = Pattern.compile("\\bio\\.blobgc\\." + to + "\\.[\\w*]");
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    if (use.matcher(lines.get(i)).find()) found.add(f + ":" + (i + 1) + ": " + lines.get(i).strip());
+                }
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,85 @@
+package io.blobgc.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Acquire;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Register;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.Report;
+import io.blobgc.protocol.ReporterProtocol.ReportAck;
+import io.blobgc.protocol.ReporterProtocol.ReportRejected;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Every message of the reporter protocol crosses the wire as jackson-cbor, round-trips, and keeps the fields it had
+ * as {@code Coordinator}'s and {@code NodeReporter}'s records (issue 23 moved them: only their class names, the
+ * manifests, changed).
+ */
+class ReporterProtocolSerializationTest {
+
+    private static ActorTestKit kit;
+
+    @BeforeAll
+    static void start() {
+        kit = ActorTestKit.create("ReporterProtocolSerializationTest");
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    @Test
+    void everyMessageRoundTripsAsJacksonCborWithItsFields() throws Exception {
+        BlobHash h = BlobHash.sha256(new byte[] {1});
+        BlobHash g = BlobHash.sha256(new byte[] {2});
+        var toReporter = kit.<ToReporter>createTestProbe().getRef();
+        var acquired = kit.<AcquireReply>createTestProbe().getRef();
+        var registered = kit.<Registered>createTestProbe().getRef();
+        check(new Report(NodeReport.full("n1", 3, 7, List.of(h), List.of(g)), toReporter), "report", "replyTo");
+        check(new Acquire("n1", 3, 7, h, acquired), "node", "incarnation", "afterSeq", "hash", "replyTo");
+        check(new Register(List.of(new Registration(h, List.of(g))), registered), "registrations", "replyTo");
+        check(new AcquireReply(h, AcquireResult.GONE, List.of(g), "gone"), "hash", "result", "gone", "message");
+        check(new Registered(List.of(h), List.of(g), List.of(g), List.of()), "accepted", "rejected", "noContent",
+                "retry");
+        check(new ReportAck(3, 7), "incarnation", "seq");
+        check(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"), "incarnation", "seq", "reason");
+        check(new ReportRejected(3, 7, "STALE"), "incarnation", "seq", "reason");
+    }
+
+    private static void check(Object message, String... fields) throws Exception {
+        Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
+        Serializer serializer = serialization.findSerializerFor(message);
+        assertEquals("JacksonCborSerializer", serializer.getClass().getSimpleName(),
+                message.getClass().getSimpleName());
+        byte[] bytes = serialization.serialize(message).get();
+        String manifest = Serializers.manifestFor(serializer, message);
+        assertEquals(message.getClass().getName(), manifest);
+        assertEquals(message, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
+        JsonNode tree = new ObjectMapper(new CBORFactory()).readTree(bytes);
+        List<String> names = new ArrayList<>();
+        for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) names.add(it.next());
+        assertEquals(List.of(fields), names, message.getClass().getSimpleName() + "'s fields");
+    }
+}

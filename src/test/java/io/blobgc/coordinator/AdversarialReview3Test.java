@@ -30,25 +30,10 @@ class AdversarialReview3Test {
 
     private long now = 1_700_000_000_000L;
     private long seq;
-    private final List<Coordinator.Event> journal = new ArrayList<>();
+    private final TestJournal journal = new TestJournal(SETTINGS);
 
     private static BlobHash h(String s) {
         return BlobHash.sha256(s.getBytes());
-    }
-
-    /** Persists the decision's events (journal, then apply) and answers. */
-    private <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
-        for (Coordinator.Event e : d.events()) {
-            journal.add(e);
-            CoordinatorCore.apply(l, e);
-        }
-        return d.reply().apply(l);
-    }
-
-    private Ledger recoverFromJournal() {
-        Ledger l = new Ledger(SETTINGS);
-        for (Coordinator.Event e : journal) CoordinatorCore.apply(l, e);
-        return l;
     }
 
     /**
@@ -65,29 +50,29 @@ class AdversarialReview3Test {
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(live, null, now);
         BlobHash p = h("caller in use"), c = h("middle"), d = h("callee in its grace");
-        run(live, core.register(live, List.of(Registration.of(p), Registration.of(c), Registration.of(d)), IN_STORE, now));
-        run(live, core.report(NodeReport.full("n1", 1, ++seq, List.of(p), List.of()), now));
-        run(live, core.cycle(live, false, now, now)); // C and D unreferenced since t0
+        journal.run(live, core.register(live, List.of(Registration.of(p), Registration.of(c), Registration.of(d)), IN_STORE, now));
+        journal.run(live, core.report(NodeReport.full("n1", 1, ++seq, List.of(p), List.of()), now));
+        journal.run(live, core.cycle(live, false, now, now)); // C and D unreferenced since t0
         assertEquals(BlobStatus.UNREFERENCED, live.status(d).orElseThrow());
 
         now += GRACE - 1_000; // 59 s later: one batch adds P -> C and C -> D; P is held, so D is in use from now on
         var batch = core.register(live, List.of(new Registration(p, List.of(c)), new Registration(c, List.of(d))),
                 IN_STORE, now);
-        run(live, batch);
+        journal.run(live, batch);
         assertTrue(live.isProtected(d), "D is reachable from the held P");
         long lastUse = now;
 
         now += 500; // P is released; the coordinator restarts before its next cycle
-        run(live, core.report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(p), List.of(), List.of()), now));
-        Ledger successor = recoverFromJournal();
+        journal.run(live, core.report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(p), List.of(), List.of()), now));
+        Ledger successor = journal.recover();
         CoordinatorCore next = new CoordinatorCore(false);
         next.recovered(successor, null, now);
         long seq2 = 0;
-        run(successor, next.report(NodeReport.full("n1", 2, ++seq2, List.of(), List.of()), now));
+        journal.run(successor, next.report(NodeReport.full("n1", 2, ++seq2, List.of(), List.of()), now));
         now += 1_500;
-        CycleOutcome o = run(successor, next.cycle(successor, false, now, now));
-        run(successor, next.report(NodeReport.delta("n1", 2, ++seq2, List.of(), List.of(), List.of(), List.of()), now));
-        List<BlobHash> deleted = run(successor, next.startDeletion(successor, 10, now));
+        CycleOutcome o = journal.run(successor, next.cycle(successor, false, now, now));
+        journal.run(successor, next.report(NodeReport.delta("n1", 2, ++seq2, List.of(), List.of(), List.of(), List.of()), now));
+        List<BlobHash> deleted = journal.run(successor, next.startDeletion(successor, 10, now));
         assertFalse(deleted.contains(d), "D handed to the sweeper " + (now - lastUse) + " ms after its last use, "
                 + "within the grace of " + GRACE + " ms (S3); the batch persisted " + batch.events()
                 + "; the successor's cycle marked " + o.marked());
@@ -110,11 +95,11 @@ class AdversarialReview3Test {
         List<Registration> regs = stored.subList(0, stored.size() - 1).stream().map(Registration::of).toList();
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, now);
-        run(l, core.register(l, regs, IN_STORE, now));
+        journal.run(l, core.register(l, regs, IN_STORE, now));
         long old = now - 2 * 3_600_000L; // every file is older than the orphan grace
         int page = 10; // 10 pages; the coordinator restarts every 6 cycles
         for (int restart = 0; restart < 20; restart++) {
-            Ledger recovered = recoverFromJournal();
+            Ledger recovered = journal.recover();
             CoordinatorCore c = new CoordinatorCore(false);
             c.recovered(recovered, null, now);
             for (int cycle = 0; cycle < 6; cycle++) {
@@ -123,14 +108,14 @@ class AdversarialReview3Test {
                 int to = Math.min(stored.size(), from + page);
                 List<io.blobgc.store.BlobStore.Entry> entries = stored.subList(from, to).stream()
                         .map(x -> new io.blobgc.store.BlobStore.Entry(x, old)).toList();
-                run(recovered, c.storePage(recovered, after, entries, to < stored.size(), false, now, 3_600_000L));
+                journal.run(recovered, c.storePage(recovered, after, entries, to < stored.size(), false, now, 3_600_000L));
                 if (recovered.isCondemnedOrphan(orphan)) return;
                 now += 30_000;
             }
         }
         throw new AssertionError("after 20 restarts, 6 cycles each (12 full passes' worth of pages), the orphan at "
                 + "the end of the store was never reached: every restart resumed the walk after "
-                + recoverFromJournal().orphanScanResumesAfter() + " (the last condemnation; null: the first hash)");
+                + journal.recover().orphanScanResumesAfter() + " (the last condemnation; null: the first hash)");
     }
     /**
      * A deletion that keeps failing is journaled after 1, 2, 4, 8… failures — counted by the ledger per blob id. A
@@ -143,15 +128,15 @@ class AdversarialReview3Test {
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, now);
         BlobHash orphan = h("an orphan on a read-only directory");
-        run(l, core.storePage(l, null, List.of(new io.blobgc.store.BlobStore.Entry(orphan, now - 7_200_000L)), false, false,
+        journal.run(l, core.storePage(l, null, List.of(new io.blobgc.store.BlobStore.Entry(orphan, now - 7_200_000L)), false, false,
                 now, 3_600_000L));
         assertTrue(l.isCondemnedOrphan(orphan));
         StringBuilder at = new StringBuilder();
         for (int failure = 1; failure <= 16; failure++) {
-            assertEquals(List.of(orphan), run(l, core.startDeletion(l, 10, now)));
+            assertEquals(List.of(orphan), journal.run(l, core.startDeletion(l, 10, now)));
             var d = core.deletionFailed(l, orphan, "permission denied", now);
             if (!d.events().isEmpty()) at.append(failure).append(' ');
-            run(l, d);
+            journal.run(l, d);
         }
         assertEquals("1 2 4 8 16 ", at.toString(), "failures journaled");
     }

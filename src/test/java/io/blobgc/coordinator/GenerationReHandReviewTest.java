@@ -4,13 +4,11 @@ import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
-import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.store.BlobStore;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -40,30 +38,8 @@ class GenerationReHandReviewTest {
 
     private long now = 1_700_000_000_000L;
     private long mono;
-    private final List<Coordinator.Event> journal = new ArrayList<>();
+    private final TestJournal journal = new TestJournal(SETTINGS);
     private final Set<BlobHash> store = new HashSet<>();
-
-    private <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
-        for (Coordinator.Event e : d.events()) {
-            journal.add(e);
-            CoordinatorCore.apply(l, e);
-        }
-        return d.reply().apply(l);
-    }
-
-    private Ledger recoverFromJournal() {
-        Ledger l = new Ledger(SETTINGS);
-        for (Coordinator.Event e : journal) CoordinatorCore.apply(l, e);
-        return l;
-    }
-
-    private static NodeReport full(String node, long seq, List<BlobHash> held) {
-        return new NodeReport(node, 1L, seq, NodeReport.Kind.FULL, held, List.of(), List.of(), List.of(), 0, 1);
-    }
-
-    private static NodeReport heartbeat(String node, long seq) {
-        return new NodeReport(node, 1L, seq, NodeReport.Kind.DELTA, List.of(), List.of(), List.of(), List.of(), 0, 1);
-    }
 
     private enum Fourth { RESTART_IN_PLACE, FAILOVER_FROM_JOURNAL, FAILOVER_FROM_SNAPSHOT }
 
@@ -112,55 +88,55 @@ class GenerationReHandReviewTest {
         Ledger pl = new Ledger(SETTINGS);
         CoordinatorCore p = new CoordinatorCore(false);
         p.recovered(pl, null, mono);
-        run(pl, p.takeOver("P", now, BATCH_DEADLINE));
+        journal.run(pl, p.takeOver("P", now, BATCH_DEADLINE));
         if (orphan) {
-            run(pl, p.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
+            journal.run(pl, p.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
                     ORPHAN_GRACE));
             assertTrue(pl.isCondemnedOrphan(h), "precondition: condemned");
         } else {
-            run(pl, p.register(pl, List.of(Registration.of(h)), store::contains, now, mono));
-            run(pl, p.report(full("n1", 1, List.of()), mono));
+            journal.run(pl, p.register(pl, List.of(Registration.of(h)), store::contains, now, mono));
+            journal.run(pl, p.report(TestJournal.full("n1", 1, List.of()), mono));
             long seq = 1;
             for (int i = 0; i < 6 && pl.status(h).orElseThrow() != BlobStatus.MARKED_FOR_COLLECTION; i++) {
                 now += 61_000;
                 mono += 61_000;
-                run(pl, p.report(heartbeat("n1", ++seq), mono));
-                run(pl, p.cycle(pl, false, now, mono));
+                journal.run(pl, p.report(TestJournal.heartbeat("n1", ++seq), mono));
+                journal.run(pl, p.cycle(pl, false, now, mono));
             }
             assertEquals(BlobStatus.MARKED_FOR_COLLECTION, pl.status(h).orElseThrow(), "precondition: marked");
             now += 1_000;
             mono += 1_000;
-            run(pl, p.report(heartbeat("n1", ++seq), mono)); // the confirmation after the mark
+            journal.run(pl, p.report(TestJournal.heartbeat("n1", ++seq), mono)); // the confirmation after the mark
         }
-        assertEquals(List.of(h), run(pl, p.startDeletion(pl, 10, now)), "precondition: P hands h out");
+        assertEquals(List.of(h), journal.run(pl, p.startDeletion(pl, 10, now)), "precondition: P hands h out");
         assertEquals(1, pl.generation());
 
         // ---- generation 2 (S) takes over; its first attempt at h fails (the store errs for a while)
         now += 5_000;
         mono += 5_000;
-        Ledger sl = recoverFromJournal();
+        Ledger sl = journal.recover();
         CoordinatorCore s = new CoordinatorCore(false);
         s.recovered(sl, null, mono);
-        run(sl, s.takeOver("S", now, BATCH_DEADLINE));
+        journal.run(sl, s.takeOver("S", now, BATCH_DEADLINE));
         s.tookOver(sl, mono, BATCH_DEADLINE);
         assertEquals(2, sl.generation());
-        assertEquals(List.of(h), run(sl, s.startDeletion(sl, 10, now)), "S hands h out again");
+        assertEquals(List.of(h), journal.run(sl, s.startDeletion(sl, 10, now)), "S hands h out again");
         SweeperCore sSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
         if (!reHandWithinWindow) {
             // its first attempt fails (the store errs for a while)
-            run(sl, s.deletionFailed(sl, h, "java.io.IOException: store unavailable", now));
+            journal.run(sl, s.deletionFailed(sl, h, "java.io.IOException: store unavailable", now));
             // S's window ends (P is long dead): S writes that its predecessors are done — true
             now += 2 * BATCH_DEADLINE;
             mono += 2 * BATCH_DEADLINE;
-            int before = journal.size();
-            run(sl, s.windowOver(sl, mono, now));
-            assertEquals(List.of(new Coordinator.PredecessorsDone("S", now)), journal.subList(before, journal.size()),
+            int before = journal.events.size();
+            journal.run(sl, s.windowOver(sl, mono, now));
+            assertEquals(List.of(new Coordinator.PredecessorsDone("S", now)), journal.events.subList(before, journal.events.size()),
                     "precondition: generation 2 wrote the end of its window");
             // the store works again: S hands h out once more (a retry, under a new write) and its JVM pauses with h
             // in its sweeper's batch, before the first deletion
             now += 1_000;
             mono += 1_000;
-            assertEquals(List.of(h), run(sl, s.startDeletion(sl, 10, now)), "S hands h out after its window");
+            assertEquals(List.of(h), journal.run(sl, s.startDeletion(sl, 10, now)), "S hands h out after its window");
             assertTrue(sSweeper.wake(mono * 1_000_000L));
             sSweeper.batch(List.of(h), mono * 1_000_000L, (mono + BATCH_DEADLINE) * 1_000_000L);
         } else {
@@ -170,15 +146,15 @@ class GenerationReHandReviewTest {
             // 20 s after the window's end
             now += 50_000;
             mono += 50_000;
-            assertEquals(List.of(h), run(sl, s.startDeletion(sl, 10, now)), "S hands h out again within its window");
+            assertEquals(List.of(h), journal.run(sl, s.startDeletion(sl, 10, now)), "S hands h out again within its window");
             assertTrue(sSweeper.wake(mono * 1_000_000L));
             sSweeper.batch(List.of(h), mono * 1_000_000L, (mono + BATCH_DEADLINE) * 1_000_000L);
             // S's window ends: S writes that its predecessors are done — true (P is long dead)
             now += 2 * BATCH_DEADLINE - 50_000;
             mono += 2 * BATCH_DEADLINE - 50_000;
-            int before = journal.size();
-            run(sl, s.windowOver(sl, mono, now));
-            assertEquals(List.of(new Coordinator.PredecessorsDone("S", now)), journal.subList(before, journal.size()),
+            int before = journal.events.size();
+            journal.run(sl, s.windowOver(sl, mono, now));
+            assertEquals(List.of(new Coordinator.PredecessorsDone("S", now)), journal.events.subList(before, journal.events.size()),
                     "precondition: generation 2 wrote the end of its window");
         }
         // ... S's JVM pauses here (GC, SIGSTOP) past a failover, h in its sweeper's batch, before it is deleted
@@ -186,32 +162,32 @@ class GenerationReHandReviewTest {
         // ---- generation 3 (T) takes over, deletes h for S and confirms it
         now += 5_000;
         mono += 5_000;
-        Ledger tl = recoverFromJournal();
+        Ledger tl = journal.recover();
         CoordinatorCore t = new CoordinatorCore(false);
         t.recovered(tl, null, mono);
-        run(tl, t.takeOver("T", now, BATCH_DEADLINE));
+        journal.run(tl, t.takeOver("T", now, BATCH_DEADLINE));
         t.tookOver(tl, mono, BATCH_DEADLINE);
         assertEquals(3, tl.generation());
-        List<BlobHash> tBatch = run(tl, t.startDeletion(tl, 10, now));
+        List<BlobHash> tBatch = journal.run(tl, t.startDeletion(tl, 10, now));
         assertEquals(List.of(h), tBatch);
         store.removeAll(tBatch);
-        run(tl, t.confirmDeleted(tBatch, 1, now));
+        journal.run(tl, t.confirmDeleted(tBatch, 1, now));
 
         // ---- generation 4: T restarts in place (journal hiccup) or fails over, well within S's batch deadline
         now += 2_000;
         mono += 2_000;
         Ledger ul = fourthKind == Fourth.FAILOVER_FROM_SNAPSHOT
-                ? Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot()) : recoverFromJournal();
+                ? Ledger.fromSnapshot(SETTINGS, journal.recover().snapshot()) : journal.recover();
         CoordinatorCore u = fourthKind == Fourth.RESTART_IN_PLACE ? t : new CoordinatorCore(false);
         u.recovered(ul, null, mono);
-        run(ul, u.takeOver("U", now, BATCH_DEADLINE));
+        journal.run(ul, u.takeOver("U", now, BATCH_DEADLINE));
         u.tookOver(ul, mono, BATCH_DEADLINE);
 
         // a VM uploads h again: content first, then the registration
         now += 1_000;
         mono += 1_000;
         store.add(h);
-        Registered r = run(ul, u.register(ul, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = journal.run(ul, u.register(ul, List.of(Registration.of(h)), store::contains, now, mono));
 
         // S resumes: its batch's deadline has not come, h is still in its sweeper's batch
         assertTrue(sSweeper.inTime(mono * 1_000_000L) && sSweeper.pending(h),
@@ -322,32 +298,32 @@ class GenerationReHandReviewTest {
         Ledger pl = new Ledger(SETTINGS);
         CoordinatorCore p = new CoordinatorCore(false);
         p.recovered(pl, null, mono);
-        run(pl, p.takeOver("P", now, predecessorDeadline));
-        run(pl, p.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
+        journal.run(pl, p.takeOver("P", now, predecessorDeadline));
+        journal.run(pl, p.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
                 ORPHAN_GRACE));
         SweeperCore pSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
         assertTrue(pSweeper.wake(mono * 1_000_000L));
         long deadline = (mono + predecessorDeadline) * 1_000_000L;
-        pSweeper.batch(run(pl, p.startDeletion(pl, 10, now)), mono * 1_000_000L, deadline);
+        pSweeper.batch(journal.run(pl, p.startDeletion(pl, 10, now)), mono * 1_000_000L, deadline);
         // P pauses before its sweeper's first deletion
 
         now += 5_000;
         mono += 5_000;
-        Ledger sl = recoverFromJournal();
+        Ledger sl = journal.recover();
         CoordinatorCore s = new CoordinatorCore(false);
         s.recovered(sl, null, mono);
-        run(sl, s.takeOver("S", now, successorDeadline));
+        journal.run(sl, s.takeOver("S", now, successorDeadline));
         s.tookOver(sl, mono, successorDeadline);
-        List<BlobHash> batch = run(sl, s.startDeletion(sl, 10, now));
+        List<BlobHash> batch = journal.run(sl, s.startDeletion(sl, 10, now));
         assertEquals(List.of(h), batch);
         store.remove(h);
-        run(sl, s.confirmDeleted(batch, 1, now));
+        journal.run(sl, s.confirmDeleted(batch, 1, now));
 
         now += 2 * successorDeadline;
         mono += 2 * successorDeadline;
-        run(sl, s.windowOver(sl, mono, now));
+        journal.run(sl, s.windowOver(sl, mono, now));
         store.add(h);
-        Registered r = run(sl, s.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = journal.run(sl, s.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
         assertTrue(pSweeper.inTime(mono * 1_000_000L) && pSweeper.pending(h),
                 "precondition: P's sweeper still holds h in time");
         assertEquals(List.of(h), r.retry(), "h took new content (" + r + ") while P's sweeper, configured with a "

@@ -9,7 +9,6 @@ import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,26 +31,8 @@ class InheritedWindowReviewTest {
     private static final long BATCH_DEADLINE = 30_000L;
 
     private long now = 1_700_000_000_000L;
-    private final List<Coordinator.Event> journal = new ArrayList<>();
+    private final TestJournal journal = new TestJournal(SETTINGS);
     private final Set<BlobHash> store = new HashSet<>();
-
-    private <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
-        for (Coordinator.Event e : d.events()) {
-            journal.add(e);
-            CoordinatorCore.apply(l, e);
-        }
-        return d.reply().apply(l);
-    }
-
-    private Ledger recoverFromJournal() {
-        Ledger l = new Ledger(SETTINGS);
-        for (Coordinator.Event e : journal) CoordinatorCore.apply(l, e);
-        return l;
-    }
-
-    private static NodeReport full(String node, long seq, List<BlobHash> held) {
-        return new NodeReport(node, 1L, seq, NodeReport.Kind.FULL, held, List.of(), List.of(), List.of(), 0, 1);
-    }
 
     /** The successor restarts in place (restartWithBackoff: the same Coordinator and CoordinatorCore object). */
     @Test
@@ -83,19 +64,19 @@ class InheritedWindowReviewTest {
         After a = scenario(false);
         assertEquals(List.of(), a.third().windowOver(a.ledger(), a.mono(), now).events(), "nothing while the window lasts");
         long over = a.mono() + 2 * BATCH_DEADLINE;
-        int written = journal.size();
-        run(a.ledger(), a.third().windowOver(a.ledger(), over, now));
+        int written = journal.events.size();
+        journal.run(a.ledger(), a.third().windowOver(a.ledger(), over, now));
         assertEquals(List.of(new Coordinator.PredecessorsDone(a.instance(), now)),
-                journal.subList(written, journal.size()));
+                journal.events.subList(written, journal.events.size()));
         assertEquals(List.of(), a.third().windowOver(a.ledger(), over + 1, now).events(), "said once");
         assertEquals(Set.of(), a.ledger().deletedForPredecessors());
 
-        Ledger fl = recoverFromJournal();
+        Ledger fl = journal.recover();
         CoordinatorCore fourth = new CoordinatorCore(false);
         fourth.recovered(fl, null, over);
-        run(fl, fourth.takeOver("fourth", now, BATCH_DEADLINE));
+        journal.run(fl, fourth.takeOver("fourth", now, BATCH_DEADLINE));
         fourth.tookOver(fl, over, BATCH_DEADLINE);
-        assertEquals(List.of(a.h()), run(fl, fourth.register(fl, List.of(Registration.of(a.h())), store::contains, now,
+        assertEquals(List.of(a.h()), journal.run(fl, fourth.register(fl, List.of(Registration.of(a.h())), store::contains, now,
                 over)).accepted());
     }
 
@@ -113,26 +94,26 @@ class InheritedWindowReviewTest {
         CoordinatorCore pred = new CoordinatorCore(false);
         long mono = 0;
         pred.recovered(pl, null, mono);
-        run(pl, pred.takeOver("P", now, BATCH_DEADLINE));
-        run(pl, pred.register(pl, List.of(Registration.of(other), Registration.of(h)), store::contains, now, mono));
-        run(pl, pred.report(full("n1", 1, List.of()), mono));
+        journal.run(pl, pred.takeOver("P", now, BATCH_DEADLINE));
+        journal.run(pl, pred.register(pl, List.of(Registration.of(other), Registration.of(h)), store::contains, now, mono));
+        journal.run(pl, pred.report(TestJournal.full("n1", 1, List.of()), mono));
         long seq = 1;
         for (int i = 0; i < 6 && pl.status(h).orElseThrow() != BlobStatus.MARKED_FOR_COLLECTION; i++) {
             now += 61_000;
             mono += 61_000;
-            run(pl, pred.report(new NodeReport("n1", 1L, ++seq, NodeReport.Kind.DELTA, List.of(), List.of(), List.of(),
+            journal.run(pl, pred.report(new NodeReport("n1", 1L, ++seq, NodeReport.Kind.DELTA, List.of(), List.of(), List.of(),
                     List.of(), 0, 1), mono));
-            run(pl, pred.cycle(pl, false, now, mono));
+            journal.run(pl, pred.cycle(pl, false, now, mono));
         }
         assertEquals(BlobStatus.MARKED_FOR_COLLECTION, pl.status(h).orElseThrow(), "precondition: marked");
         now += 1_000;
         mono += 1_000;
-        run(pl, pred.report(new NodeReport("n1", 1L, ++seq, NodeReport.Kind.DELTA, List.of(), List.of(), List.of(),
+        journal.run(pl, pred.report(new NodeReport("n1", 1L, ++seq, NodeReport.Kind.DELTA, List.of(), List.of(), List.of(),
                 List.of(), 0, 1), mono));
         SweeperCore predSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE); // 1 deletion a second
         assertTrue(predSweeper.wake(mono * 1_000_000L));
         long deadline = (mono + BATCH_DEADLINE) * 1_000_000L;
-        List<BlobHash> batch = run(pl, pred.startDeletion(pl, 10, now));
+        List<BlobHash> batch = journal.run(pl, pred.startDeletion(pl, 10, now));
         assertEquals(Set.of(other, h), Set.copyOf(batch), "precondition: both in P's batch");
         // the sweeper starts with the other one; h waits in its queue for the next token ...
         predSweeper.batch(List.of(other, h), mono * 1_000_000L, deadline); // the batch, in this order
@@ -146,34 +127,34 @@ class InheritedWindowReviewTest {
         // the successor S takes over, finishes h's deletion and confirms it; the re-upload is refused (retry)
         now += 5_000;
         mono += 5_000;
-        Ledger sl = recoverFromJournal();
+        Ledger sl = journal.recover();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
-        run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
+        journal.run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
         succ.tookOver(sl, mono, BATCH_DEADLINE);
-        List<BlobHash> succBatch = run(sl, succ.startDeletion(sl, 10, now));
+        List<BlobHash> succBatch = journal.run(sl, succ.startDeletion(sl, 10, now));
         assertTrue(succBatch.contains(h));
         store.removeAll(succBatch);
-        run(sl, succ.confirmDeleted(succBatch, 2, now));
+        journal.run(sl, succ.confirmDeleted(succBatch, 2, now));
         assertEquals(BlobStatus.COLLECTED, sl.status(h).orElseThrow());
         store.add(h);
-        assertEquals(List.of(h), run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono))
+        assertEquals(List.of(h), journal.run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono))
                 .retry(), "S refuses the re-upload for now");
 
         // S restarts (a journal hiccup: restartWithBackoff, same object) or fails over to a third member, well
         // within P's deadline: it recovers, takes over again
         now += 2_000;
         mono += 2_000;
-        Ledger tl = fromSnapshot ? Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot()) : recoverFromJournal();
+        Ledger tl = fromSnapshot ? Ledger.fromSnapshot(SETTINGS, journal.recover().snapshot()) : journal.recover();
         CoordinatorCore third = sameObject ? succ : new CoordinatorCore(false);
         third.recovered(tl, null, mono);
-        run(tl, third.takeOver("S again", now, BATCH_DEADLINE));
+        journal.run(tl, third.takeOver("S again", now, BATCH_DEADLINE));
         third.tookOver(tl, mono, BATCH_DEADLINE);
 
         // the VM's upload tries again: content first, then the registration
         now += 1_000;
         mono += 1_000;
-        Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = journal.run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
         // P resumes (its monotonic clock went on): its batch's deadline has not come
         mono += 1_000;
         boolean predecessorCanStillDelete = predSweeper.inTime(mono * 1_000_000L) && predSweeper.pending(h);

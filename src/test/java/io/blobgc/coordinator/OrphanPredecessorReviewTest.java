@@ -32,22 +32,8 @@ class OrphanPredecessorReviewTest {
     private static final long BATCH_DEADLINE = 30_000L;
 
     private long now = 1_700_000_000_000L;
-    private final List<Coordinator.Event> journal = new ArrayList<>();
+    private final TestJournal journal = new TestJournal(SETTINGS);
     private final Set<BlobHash> store = new HashSet<>();
-
-    private <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
-        for (Coordinator.Event e : d.events()) {
-            journal.add(e);
-            CoordinatorCore.apply(l, e);
-        }
-        return d.reply().apply(l);
-    }
-
-    private Ledger recoverFromJournal() {
-        Ledger l = new Ledger(SETTINGS);
-        for (Coordinator.Event e : journal) CoordinatorCore.apply(l, e);
-        return l;
-    }
 
     /**
      * P2 / S10 ("late, not dead"; "a blob a successor finished deleting for a predecessor takes no new upload while
@@ -72,16 +58,16 @@ class OrphanPredecessorReviewTest {
         Ledger pl = new Ledger(SETTINGS);
         CoordinatorCore pred = new CoordinatorCore(false);
         pred.recovered(pl, null, now);
-        run(pl, pred.storePage(pl, null, two.stream().map(x -> new BlobStore.Entry(x, now - 2 * ORPHAN_GRACE)).toList(),
+        journal.run(pl, pred.storePage(pl, null, two.stream().map(x -> new BlobStore.Entry(x, now - 2 * ORPHAN_GRACE)).toList(),
                 false, false, now, ORPHAN_GRACE));
         assertTrue(pl.isCondemnedOrphan(h));
         SweeperCore predSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE); // 1 deletion a second
         long mono = 0;
         assertTrue(predSweeper.wake(mono * 1_000_000L));
         long deadline = (mono + BATCH_DEADLINE) * 1_000_000L; // counted from before the batch's write
-        List<BlobHash> batch = run(pl, pred.startDeletion(pl, 10, now));
+        List<BlobHash> batch = journal.run(pl, pred.startDeletion(pl, 10, now));
         assertEquals(two, batch);
-        assertTrue(journal.get(journal.size() - 1) instanceof Coordinator.DeletionStarted d && d.hashes().equals(two),
+        assertTrue(journal.events.get(journal.events.size() - 1) instanceof Coordinator.DeletionStarted d && d.hashes().equals(two),
                 "the batch went out under a write of its own");
         predSweeper.batch(batch, mono * 1_000_000L, deadline);
         for (BlobHash x : predSweeper.due(mono * 1_000_000L)) { // the bucket's one token: the first orphan
@@ -96,21 +82,21 @@ class OrphanPredecessorReviewTest {
         // its own), deletes it and confirms
         now += 10_000;
         mono += 10_000;
-        Ledger sl = recoverFromJournal();
+        Ledger sl = journal.recover();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
-        run(sl, succ.takeOver("successor", now, BATCH_DEADLINE));
+        journal.run(sl, succ.takeOver("successor", now, BATCH_DEADLINE));
         succ.tookOver(sl, mono, BATCH_DEADLINE);
-        int written = journal.size();
-        List<BlobHash> succBatch = run(sl, succ.startDeletion(sl, 10, now));
+        int written = journal.events.size();
+        List<BlobHash> succBatch = journal.run(sl, succ.startDeletion(sl, 10, now));
         assertEquals(two, succBatch);
-        assertEquals(written + 1, journal.size(), "the predecessor's batch goes out again under the successor's write");
+        assertEquals(written + 1, journal.events.size(), "the predecessor's batch goes out again under the successor's write");
         store.removeAll(succBatch);
-        run(sl, succ.confirmDeleted(succBatch, 1, now));
+        journal.run(sl, succ.confirmDeleted(succBatch, 1, now));
 
         // an upload of H: content first, then the registration — refused for now: the predecessor may still delete it
         store.add(h);
-        Registered r = run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = journal.run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), r.retry(), "a re-upload while a predecessor may still be deleting it: retry later");
         assertTrue(sl.status(h).isEmpty(), "nothing registered");
 
@@ -127,7 +113,7 @@ class OrphanPredecessorReviewTest {
         // upload goes through
         mono += 2 * BATCH_DEADLINE;
         store.add(h);
-        Registered again = run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered again = journal.run(sl, succ.register(sl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), again.accepted());
         assertTrue(predSweeper.due(mono * 1_000_000L).isEmpty(), "a sweeper past its batch deadline deletes nothing");
         assertTrue(store.contains(h));
@@ -147,40 +133,40 @@ class OrphanPredecessorReviewTest {
         CoordinatorCore pred = new CoordinatorCore(false);
         long mono = 0;
         pred.recovered(pl, null, mono);
-        run(pl, pred.takeOver("P", now, BATCH_DEADLINE));
-        run(pl, pred.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
+        journal.run(pl, pred.takeOver("P", now, BATCH_DEADLINE));
+        journal.run(pl, pred.storePage(pl, null, List.of(new BlobStore.Entry(h, now - 2 * ORPHAN_GRACE)), false, false, now,
                 ORPHAN_GRACE));
         SweeperCore predSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
         assertTrue(predSweeper.wake(0));
-        predSweeper.batch(run(pl, pred.startDeletion(pl, 10, now)), 0, BATCH_DEADLINE * 1_000_000L);
+        predSweeper.batch(journal.run(pl, pred.startDeletion(pl, 10, now)), 0, BATCH_DEADLINE * 1_000_000L);
         // the predecessor pauses before its sweeper's first deletion
 
         mono += 5_000;
-        Ledger sl = recoverFromJournal();
+        Ledger sl = journal.recover();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
-        run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
+        journal.run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
         succ.tookOver(sl, mono, BATCH_DEADLINE);
-        List<BlobHash> batch = run(sl, succ.startDeletion(sl, 10, now));
+        List<BlobHash> batch = journal.run(sl, succ.startDeletion(sl, 10, now));
         assertEquals(List.of(h), batch);
         store.remove(h);
-        run(sl, succ.confirmDeleted(batch, 1, now));
+        journal.run(sl, succ.confirmDeleted(batch, 1, now));
         assertFalse(sl.isCondemnedOrphan(h));
 
         // the successor fails over to a third instance, from a snapshot of the successor's ledger and the journal
         mono += 2_000;
-        Ledger tl = Ledger.fromSnapshot(SETTINGS, recoverFromJournal().snapshot());
+        Ledger tl = Ledger.fromSnapshot(SETTINGS, journal.recover().snapshot());
         CoordinatorCore third = new CoordinatorCore(false);
         third.recovered(tl, null, mono);
-        run(tl, third.takeOver("T", now, BATCH_DEADLINE));
+        journal.run(tl, third.takeOver("T", now, BATCH_DEADLINE));
         third.tookOver(tl, mono, BATCH_DEADLINE);
         store.add(h);
-        Registered r = run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
+        Registered r = journal.run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono));
         assertEquals(List.of(h), r.retry(), "the predecessor's sweeper still holds h in time: retry later");
         assertTrue(predSweeper.inTime(mono * 1_000_000L), "precondition: the predecessor may still delete h");
 
         mono += 2 * BATCH_DEADLINE;
-        assertEquals(List.of(h), run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono))
+        assertEquals(List.of(h), journal.run(tl, third.register(tl, List.of(Registration.of(h)), store::contains, now, mono))
                 .accepted(), "after the window");
     }
 

@@ -5,16 +5,12 @@ import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
-import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
-import io.blobgc.store.BlobStore;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,42 +42,8 @@ class S10SecondReviewTest {
 
     private long now = 1_700_000_000_000L;
     private long mono;
-    private final List<Coordinator.Event> journal = new ArrayList<>();
+    private final TestJournal journal = new TestJournal(SETTINGS);
     private final Set<BlobHash> store = new HashSet<>();
-
-    private <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
-        for (Coordinator.Event e : d.events()) {
-            journal.add(e);
-            CoordinatorCore.apply(l, e);
-        }
-        return d.reply().apply(l);
-    }
-
-    /** A decision on a ledger of its own (not the shared journal): its events applied, its answer returned. */
-    private static <R> R runAlone(Ledger l, CoordinatorCore.Decision<R> d) {
-        for (Coordinator.Event e : d.events()) CoordinatorCore.apply(l, e);
-        return d.reply().apply(l);
-    }
-
-    private Ledger recoverFromJournal() {
-        Ledger l = new Ledger(SETTINGS);
-        for (Coordinator.Event e : journal) CoordinatorCore.apply(l, e);
-        return l;
-    }
-
-    private static Ledger replay(List<Coordinator.Event> events) {
-        Ledger l = new Ledger(SETTINGS);
-        for (Coordinator.Event e : events) CoordinatorCore.apply(l, e);
-        return l;
-    }
-
-    private static NodeReport full(String node, long seq, List<BlobHash> held) {
-        return new NodeReport(node, 1L, seq, NodeReport.Kind.FULL, held, List.of(), List.of(), List.of(), 0, 1);
-    }
-
-    private static NodeReport heartbeat(String node, long seq) {
-        return new NodeReport(node, 1L, seq, NodeReport.Kind.DELTA, List.of(), List.of(), List.of(), List.of(), 0, 1);
-    }
 
     /** {@code s} as an older code wrote it: everything the same but {@code predecessors}. */
     private static LedgerSnapshot withPredecessors(LedgerSnapshot s, LedgerSnapshot.PredecessorState p) {
@@ -108,20 +70,20 @@ class S10SecondReviewTest {
         Ledger al = new Ledger(SETTINGS);
         CoordinatorCore a = new CoordinatorCore(false);
         a.recovered(al, null, mono);
-        run(al, a.takeOver("A", now, BATCH_DEADLINE));
-        run(al, a.register(al, List.of(Registration.of(h)), store::contains, now, mono));
-        run(al, a.report(full("n1", 1, List.of()), mono));
+        journal.run(al, a.takeOver("A", now, BATCH_DEADLINE));
+        journal.run(al, a.register(al, List.of(Registration.of(h)), store::contains, now, mono));
+        journal.run(al, a.report(TestJournal.full("n1", 1, List.of()), mono));
         long seq = 1;
         for (int i = 0; i < 6 && al.status(h).orElseThrow() != BlobStatus.MARKED_FOR_COLLECTION; i++) {
             now += 61_000;
             mono += 61_000;
-            run(al, a.report(heartbeat("n1", ++seq), mono));
-            run(al, a.cycle(al, false, now, mono));
+            journal.run(al, a.report(TestJournal.heartbeat("n1", ++seq), mono));
+            journal.run(al, a.cycle(al, false, now, mono));
         }
         now += 1_000;
         mono += 1_000;
-        run(al, a.report(heartbeat("n1", ++seq), mono));
-        assertEquals(List.of(h), run(al, a.startDeletion(al, 10, now)), "precondition: A hands h out");
+        journal.run(al, a.report(TestJournal.heartbeat("n1", ++seq), mono));
+        assertEquals(List.of(h), journal.run(al, a.startDeletion(al, 10, now)), "precondition: A hands h out");
         long handedOutAt = mono;
         SweeperCore aSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
         assertTrue(aSweeper.wake(mono * 1_000_000L));
@@ -129,20 +91,20 @@ class S10SecondReviewTest {
 
         now += 5_000;
         mono += 5_000;
-        Ledger bl = recoverFromJournal();
+        Ledger bl = journal.recover();
         CoordinatorCore b = new CoordinatorCore(false);
         b.recovered(bl, null, mono);
-        run(bl, b.takeOver("B", now, BATCH_DEADLINE));
-        List<BlobHash> batch = run(bl, b.startDeletion(bl, 10, now));
+        journal.run(bl, b.takeOver("B", now, BATCH_DEADLINE));
+        List<BlobHash> batch = journal.run(bl, b.startDeletion(bl, 10, now));
         assertEquals(List.of(h), batch);
         store.remove(h);
-        run(bl, b.confirmDeleted(batch, 1, now));
+        journal.run(bl, b.confirmDeleted(batch, 1, now));
         // the journal as the code before f80ff3a wrote it: TookOver(instance, at), no deadline
-        List<Coordinator.Event> oldCode = journal.stream().map(e -> e instanceof Coordinator.TookOver t
+        List<Coordinator.Event> oldCode = journal.events.stream().map(e -> e instanceof Coordinator.TookOver t
                 ? new Coordinator.TookOver(t.instance(), t.at(), 0) : e).toList();
 
-        Ledger replayed = replay(oldCode);
-        Ledger fromSnapshot = Ledger.fromSnapshot(SETTINGS, withPredecessors(replay(oldCode).snapshot(), null));
+        Ledger replayed = TestJournal.replay(SETTINGS, oldCode);
+        Ledger fromSnapshot = Ledger.fromSnapshot(SETTINGS, withPredecessors(TestJournal.replay(SETTINGS, oldCode).snapshot(), null));
 
         // C (the current code) takes over 10 s after A's batch, either way, and a VM re-uploads h a second later
         mono = handedOutAt + 10_000;
@@ -161,9 +123,9 @@ class S10SecondReviewTest {
     private Registered takeOverAndRegister(Ledger l, BlobHash h) {
         CoordinatorCore c = new CoordinatorCore(false);
         c.recovered(l, null, mono);
-        runAlone(l, c.takeOver("C", now, BATCH_DEADLINE));
+        TestJournal.runAlone(l, c.takeOver("C", now, BATCH_DEADLINE));
         c.tookOver(l, mono, BATCH_DEADLINE);
-        return runAlone(l, c.register(l, List.of(Registration.of(h)), store::contains, now + 1_000, mono + 1_000));
+        return TestJournal.runAlone(l, c.register(l, List.of(Registration.of(h)), store::contains, now + 1_000, mono + 1_000));
     }
 
     // =================================================================================================================
@@ -193,7 +155,7 @@ class S10SecondReviewTest {
                 new Coordinator.DeletionFailed(h, "java.io.IOException: store unavailable", t0 + 5_000),
                 new Coordinator.PredecessorsDone("S", t0 + 65_000),          // true: P is dead
                 new Coordinator.DeletionStarted(List.of(h), t0 + 66_000));   // S hands h out again, and pauses
-        Ledger current = replay(history);
+        Ledger current = TestJournal.replay(SETTINGS, history);
         // the same state as f80ff3a snapshotted it: PredecessorState(generation, doneBelow, handedOut, deleted) with
         // handedOut = {h: 1} (f80ff3a's putIfAbsent: the first generation), read by the current code: no writers,
         // "before" absent (0)

@@ -318,6 +318,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private boolean takenOver;
     /** Names this instance in its {@link TookOver} (and the log): member and a random part. */
     private final String instanceId;
+    /**
+     * Pekko asks for the empty state once and starts every recovery without a snapshot from that very object — also
+     * a restart in place after a journal failure. So it is never changed: the first event applied to it starts a
+     * ledger of its own, and a restart in place recovers from the journal alone, not on top of the ledger it had.
+     */
+    private final State empty;
 
     private Coordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
                         BlobStore store, Clock clock, ActorRef<Topic.Command<Decision>> decisions,
@@ -333,13 +339,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.decisions = decisions;
         this.timings = timings;
         this.core = new CoordinatorCore(settings.dryRun());
+        this.empty = new State(new Ledger(settings.ledger()));
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Override
     public State emptyState() {
-        return new State(new Ledger(settings.ledger()));
+        return empty;
     }
 
     @Override
@@ -390,12 +397,6 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf().narrow(), store, settings, timings))
                         .onFailure(SupervisorStrategy.resume()), "sweeper-" + (++sweeperGeneration),
                 DispatcherSelector.blocking());
-        Ledger l = state.ledger;
-        // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
-        core.recovered(l, clustered ? upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
-                localNow());
-        ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every member "
-                + "delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(), l.warmUpBlockers());
         timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
         if (clustered) {
@@ -454,12 +455,20 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private ReplyEffect<Event, State> onTakeOver() {
         if (takenOver) return Effect().noReply();
         long deadline = settings.sweepBatchDeadline().toMillis();
-        return Effect().persist(core.takeOver(instanceId, clock.millis(), deadline).events()).thenRun(st -> {
+        String name = instanceId + "." + sweeperGeneration; // one name per recovery: a restart in place is another
+        return Effect().persist(core.takeOver(name, clock.millis(), deadline).events()).thenRun(st -> {
             takenOver = true;
+            Ledger l = st.ledger;
+            // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
+            core.recovered(l, clustered ? upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
+                    localNow());
+            ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every "
+                    + "member delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(),
+                    l.warmUpBlockers());
             core.tookOver(st.ledger, localNow(), deadline);
             timers.startSingleTimer(WindowOver.INSTANCE, Duration.ofMillis(core.windowRemaining(localNow())));
             ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
-                    instanceId);
+                    name);
         }).thenNoReply().thenUnstashAll();
     }
 
@@ -709,8 +718,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     @Override
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
-            CoordinatorCore.apply(s.ledger, e);
-            return s;
+            State st = s == empty ? new State(new Ledger(settings.ledger())) : s; // the empty state stays empty
+            CoordinatorCore.apply(st.ledger, e);
+            return st;
         });
     }
 }

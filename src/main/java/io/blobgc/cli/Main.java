@@ -8,6 +8,8 @@ import io.blobgc.BlobHash;
 import io.blobgc.bench.Bench;
 import io.blobgc.bench.OrphanBench;
 import io.blobgc.bench.RegistrationBench;
+import io.blobgc.demo.Demo;
+import io.blobgc.demo.DemoVm;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import picocli.CommandLine;
@@ -117,7 +119,7 @@ public final class Main implements Callable<Integer> {
             try {
                 BlobGc.get(system);
                 if (c.getBoolean("blob-gc.management.enabled")) io.blobgc.http.Management.start(system);
-                io.blobgc.demo.DemoVm.startIfConfigured(system);
+                DemoVm.startIfConfigured(system);
             } catch (RuntimeException e) {
                 system.terminate();
                 throw new IllegalArgumentException("cannot start: " + e.getMessage());
@@ -356,7 +358,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    static String bytes(long n) {
+    /** {@code n} bytes for people: B, KiB or MiB (the demo's lines too). */
+    public static String bytes(long n) {
         if (n < 1024) return n + " B";
         if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));

@@ -28,8 +28,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code blob-gc} command line: {@code node} runs a cluster node, {@code demo} the 3-node demo; the other
- * commands talk to a node's admin API. Exit codes: 0 ok, 1 error, 2 usage.
+ * The {@code blob-gc} command line: {@code node} runs a cluster node, {@code demo} the 3-node demo
+ * ({@code io.blobgc.demo}), {@code bench}, {@code bench-registrations} and {@code bench-orphans} the benchmarks
+ * ({@code io.blobgc.bench}); the other commands talk to a node's admin API. Exit codes: 0 ok, 1 error, 2 usage.
  */
 @Command(name = "blob-gc", mixinStandardHelpOptions = true, version = "blob-gc 0.1.0",
         description = "Distributed garbage collector for content-addressed blobs on Apache Pekko Cluster.",

@@ -3,7 +3,7 @@ package io.blobgc;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
-import io.blobgc.cli.LocalCluster;
+import io.blobgc.demo.LocalCluster;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -12,12 +12,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A small client of the admin API: JSON in, JSON out, errors as {@link ApiException}. */
-final class ApiClient {
+public final class ApiClient {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** The API answered with an error, or could not be reached. */
-    static final class ApiException extends RuntimeException {
+    public static final class ApiException extends RuntimeException {
         ApiException(String message) {
             super(message);
         }
@@ -27,12 +27,12 @@ final class ApiClient {
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    ApiClient(String base, String token) {
+    public ApiClient(String base, String token) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.token = token == null || token.isEmpty() ? null : token;
     }
 
-    JsonNode get(String path) {
+    public JsonNode get(String path) {
         return send("GET", path, HttpRequest.BodyPublishers.noBody(), null);
     }
 
@@ -41,11 +41,11 @@ final class ApiClient {
                 : HttpRequest.BodyPublishers.ofString(json), "application/json");
     }
 
-    JsonNode put(String path, String json) {
+    public JsonNode put(String path, String json) {
         return send("PUT", path, HttpRequest.BodyPublishers.ofString(json), "application/json");
     }
 
-    JsonNode putBytes(String path, byte[] bytes) {
+    public JsonNode putBytes(String path, byte[] bytes) {
         return send("PUT", path, HttpRequest.BodyPublishers.ofByteArray(bytes), "application/octet-stream");
     }
 

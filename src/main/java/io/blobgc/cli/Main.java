@@ -5,6 +5,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
+import io.blobgc.bench.Bench;
+import io.blobgc.bench.OrphanBench;
+import io.blobgc.bench.RegistrationBench;
+import io.blobgc.demo.Demo;
+import io.blobgc.demo.DemoVm;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import picocli.CommandLine;
@@ -23,8 +28,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code blob-gc} command line: {@code node} runs a cluster node, {@code demo} the 3-node demo; the other
- * commands talk to a node's admin API. Exit codes: 0 ok, 1 error, 2 usage.
+ * The {@code blob-gc} command line: {@code node} runs a cluster node, {@code demo} the 3-node demo
+ * ({@code io.blobgc.demo}), {@code bench}, {@code bench-registrations} and {@code bench-orphans} the benchmarks
+ * ({@code io.blobgc.bench}); the other commands talk to a node's admin API. Exit codes: 0 ok, 1 error, 2 usage.
  */
 @Command(name = "blob-gc", mixinStandardHelpOptions = true, version = "blob-gc 0.1.0",
         description = "Distributed garbage collector for content-addressed blobs on Apache Pekko Cluster.",
@@ -114,7 +120,7 @@ public final class Main implements Callable<Integer> {
             try {
                 BlobGc.get(system);
                 if (c.getBoolean("blob-gc.management.enabled")) io.blobgc.http.Management.start(system);
-                io.blobgc.demo.DemoVm.startIfConfigured(system);
+                DemoVm.startIfConfigured(system);
             } catch (RuntimeException e) {
                 system.terminate();
                 throw new IllegalArgumentException("cannot start: " + e.getMessage());
@@ -353,7 +359,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    static String bytes(long n) {
+    /** {@code n} bytes for people: B, KiB or MiB (the demo's lines too). */
+    public static String bytes(long n) {
         if (n < 1024) return n + " B";
         if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));

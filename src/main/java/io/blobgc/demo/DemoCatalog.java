@@ -16,8 +16,8 @@ import java.util.Set;
  */
 public final class DemoCatalog {
 
-    public static final int FUNCTIONS = 30;
-    public static final int LIBRARIES = 6;
+    static final int FUNCTIONS = 30;
+    static final int LIBRARIES = 6;
     /** The function the operator pins. */
     public static final int PINNED = 0;
 
@@ -98,13 +98,11 @@ public final class DemoCatalog {
         return keep;
     }
 
-    /** The functions (blob indexes) node {@code node} (1-based) runs in {@code phase}. */
-    public static Set<Integer> uses(int node, long phase, long finalPhase) {
-        return uses(node, phase, finalPhase, 0);
-    }
-
-    /** As {@link #uses(int, long, long)}, on a random schedule drawn from {@code seed} (0: the demo's own). */
-    public static Set<Integer> uses(int node, long phase, long finalPhase, long seed) {
+    /**
+     * The functions (blob indexes) node {@code node} (1-based) runs in {@code phase}: on the demo's own schedule when
+     * {@code seed} is 0, else on a random one drawn from {@code seed}.
+     */
+    static Set<Integer> uses(int node, long phase, long finalPhase, long seed) {
         Set<Integer> out = new LinkedHashSet<>();
         if (phase >= finalPhase) {
             out.add(function(2 * node));

@@ -1,7 +1,7 @@
 package io.blobgc.http;
 
 import io.blobgc.BlobHash;
-import io.blobgc.cli.LocalCluster;
+import io.blobgc.demo.LocalCluster;
 import io.blobgc.multijvm.NodeProcesses;
 import org.junit.jupiter.api.Test;
 

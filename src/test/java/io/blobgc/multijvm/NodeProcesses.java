@@ -2,7 +2,7 @@ package io.blobgc.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.blobgc.cli.LocalCluster;
+import io.blobgc.demo.LocalCluster;
 
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -1,4 +1,6 @@
-package io.blobgc.cli;
+package io.blobgc.demo;
+
+import io.blobgc.cli.Main;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.blobgc.cli;
+package io.blobgc.bench;
 
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench-registrations", mixinStandardHelpOptions = true,
         description = "Benchmark registrations (chain, fan-in) and their replay; prints one JSON line per size.")
-final class RegistrationBench implements Callable<Integer> {
+public final class RegistrationBench implements Callable<Integer> {
 
     @Option(names = "--edges", split = ",", defaultValue = "1000,10000,100000",
             description = "chain lengths (and as many fan-in callers)") List<Integer> sizes;

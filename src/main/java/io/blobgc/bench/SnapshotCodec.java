@@ -1,4 +1,4 @@
-package io.blobgc.cli;
+package io.blobgc.bench;
 
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.ledger.LedgerSnapshot;

@@ -1,9 +1,9 @@
-package io.blobgc.cli;
+package io.blobgc.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobHash;
-import io.blobgc.demo.DemoCatalog;
-import io.blobgc.demo.UseLog;
+import io.blobgc.cli.ApiClient;
+import io.blobgc.cli.Main;
 import io.blobgc.store.FileBlobStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "A 3-node cluster on loopback: VMs load and "
         + "unload blobs, the coordinator is killed (kill -9) midway, and every decision is verified.")
-final class Demo implements Callable<Integer> {
+public final class Demo implements Callable<Integer> {
 
     @Option(names = "--dir", defaultValue = "demo-data", description = "working directory, wiped first (default ${DEFAULT-VALUE})")
     File dir;

@@ -1,4 +1,4 @@
-package io.blobgc.cli;
+package io.blobgc.bench;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.IntSet;
@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark the GC ledger on the original's workload; prints one JSON line.")
-final class Bench implements Callable<Integer> {
+public final class Bench implements Callable<Integer> {
 
     @Option(names = "--blobs", defaultValue = "1000000") int blobs;
     @Option(names = "--nodes", defaultValue = "100") int nodes;

@@ -1,4 +1,4 @@
-package io.blobgc.cli;
+package io.blobgc.bench;
 
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench-orphans", mixinStandardHelpOptions = true,
         description = "Benchmark the store reconciliation (one page of the listing + the coordinator's decision) "
                 + "at several store sizes; prints one JSON line per size.")
-final class OrphanBench implements Callable<Integer> {
+public final class OrphanBench implements Callable<Integer> {
 
     @Option(names = "--files", split = ",", defaultValue = "1000,100000,1000000",
             description = "store sizes (files); default ${DEFAULT-VALUE}") List<Integer> sizes;

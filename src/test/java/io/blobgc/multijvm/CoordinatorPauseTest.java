@@ -70,7 +70,9 @@ class CoordinatorPauseTest {
                 for (String h : blobs) {
                     Scenario.await(h.substring(0, 12) + " COLLECTED", () -> status(s, vm, h).equals("COLLECTED"));
                 }
-                // a VM uploads them all again (503 retry while the old sweeper may still delete) and holds them
+                // a VM uploads them all again (503 retry while the old sweeper may still delete) and holds each as
+                // soon as it is taken (held by nobody, one would be collected again after the 2 s grace while the
+                // VM still waits for the others)
                 int retried = 0;
                 for (int i = 0; i < blobs.size(); i++) {
                     byte[] bytes = ("paused coordinator's batch " + i).getBytes();
@@ -81,8 +83,8 @@ class CoordinatorPauseTest {
                         retried++;
                         Thread.sleep(1_000);
                     }
+                    s.lease(vm, "vm", blobs.subList(0, i + 1).toArray(String[]::new));
                 }
-                s.lease(vm, "vm", blobs.toArray(String[]::new));
                 for (String h : blobs) assertTrue(s.onDisk(h));
                 System.out.println("re-uploads answered 503 (retry) " + retried + " times before they were taken");
             } finally {

@@ -89,6 +89,12 @@ public final class Ledger {
      * callee not known clean, take it and every cached blob above it out ({@link #uncache}).
      */
     private final IntSet cleanClosure = newSet(8);
+    /**
+     * The ids of the outcome {@link #planCycle} returned last, for {@link #applyCycle} of that very outcome (the live
+     * path: nothing runs between a plan and its apply) — so it looks no hash up again; a replayed outcome is another
+     * object and is looked up.
+     */
+    private Plan planned;
     /** How many sets this ledger made: each gets its own seed (see {@link IntSet}). */
     private int setsMade;
     /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
@@ -214,12 +220,24 @@ public final class Ledger {
             closureDirty.clear();
             closureUsed.clear();
         }
+        Plan plan = planned != null && planned.outcome == o ? planned : null; // live: the outcome just planned
+        planned = null;
         for (PinRef p : o.expiredPins()) applyUnpinned(p.hash(), p.owner());
-        for (BlobHash h : o.activated()) transition(h, BlobStatus.ACTIVE, o);
-        for (BlobHash h : o.pinned()) transition(h, BlobStatus.PINNED, o);
-        for (BlobHash h : o.unreferenced()) transition(h, BlobStatus.UNREFERENCED, o);
+        for (int i = 0; i < o.activated().size(); i++) {
+            transition(plan != null ? plan.activated[i] : table.find(o.activated().get(i)), BlobStatus.ACTIVE, o);
+        }
+        for (int i = 0; i < o.pinned().size(); i++) {
+            transition(plan != null ? plan.pinned[i] : table.find(o.pinned().get(i)), BlobStatus.PINNED, o);
+        }
+        for (int i = 0; i < o.unreferenced().size(); i++) {
+            transition(plan != null ? plan.unreferenced[i] : table.find(o.unreferenced().get(i)),
+                    BlobStatus.UNREFERENCED, o);
+        }
         if (!o.dryRun()) {
-            for (MarkedBlob m : o.marked()) transition(m.hash(), BlobStatus.MARKED_FOR_COLLECTION, o);
+            for (int i = 0; i < o.marked().size(); i++) {
+                transition(plan != null ? plan.marked[i] : table.find(o.marked().get(i).hash()),
+                        BlobStatus.MARKED_FOR_COLLECTION, o);
+            }
         }
         for (BlobHash h : o.prunedTombstones()) {
             int b = table.find(h);
@@ -252,8 +270,7 @@ public final class Ledger {
         table.remove(b);
     }
 
-    private void transition(BlobHash h, BlobStatus to, CycleOutcome o) {
-        int b = table.find(h);
+    private void transition(int b, BlobStatus to, CycleOutcome o) {
         if (b < 0 || gone(b)) return;
         if (to == BlobStatus.UNREFERENCED) {
             table.time(b, o.at());
@@ -378,6 +395,25 @@ public final class Ledger {
     private long decisionTick(int b) {
         Long t = cycleTicks.get(table.cycle(b));
         return t != null ? t : oldestEvictedTick;
+    }
+
+    /** A planned outcome and its blobs' ids, list by list, in the outcome's order. */
+    private record Plan(CycleOutcome outcome, int[] activated, int[] pinned, int[] unreferenced, int[] marked) {
+    }
+
+    /** A growable list of ids. */
+    private static final class Ids {
+        private int[] a = new int[16];
+        private int n;
+
+        void add(int id) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            a[n++] = id;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
     }
 
     /** A set with a seed of its own: ids taken from one set's iteration do not cluster in another. */
@@ -554,6 +590,7 @@ public final class Ledger {
 
     /** @param localNow the monotonic clock the reports' receipt times were taken on (staleness) */
     public CycleOutcome planCycle(long now, long localNow, boolean dryRun) {
+        planned = null;
         List<String> stale = updateStaleness(localNow);
         long next = cycle + 1;
         List<PinRef> expired = new ArrayList<>();
@@ -588,31 +625,43 @@ public final class Ledger {
             if (!dirty.contains(b)) elapsed.add(b);
         }
         IntSet protectedNow = newSet(8), unprotectedNow = newSet(8);
+        Ids activeIds = new Ids(), pinnedIds = new Ids(), unreferencedIds = new Ids(), markedIds = new Ids();
         java.util.function.IntConsumer decide = b -> {
             if (table.isFree(b) || gone(b)) return;
             BlobStatus status = table.status(b);
             if (isProtected(b, protectedNow, unprotectedNow)) {
                 BlobStatus target = isPinnedDirectly(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE;
                 if (target != status) {
-                    (target == BlobStatus.PINNED ? toPinned : toActive).add(table.hash(b));
-                    if (status == BlobStatus.UNREFERENCED || status == BlobStatus.MARKED_FOR_COLLECTION) {
-                        rescued.add(table.hash(b));
+                    BlobHash h = table.hash(b);
+                    if (target == BlobStatus.PINNED) {
+                        toPinned.add(h);
+                        pinnedIds.add(b);
+                    } else {
+                        toActive.add(h);
+                        activeIds.add(b);
                     }
+                    if (status == BlobStatus.UNREFERENCED || status == BlobStatus.MARKED_FOR_COLLECTION) rescued.add(h);
                 }
             } else if (status == BlobStatus.ACTIVE || status == BlobStatus.PINNED || usedSinceCycle.contains(b)) {
                 // unused now; a blob used since the last cycle (even briefly) starts its grace again from now
-                toUnreferenced.add(table.hash(b));
-                if (status == BlobStatus.MARKED_FOR_COLLECTION) rescued.add(table.hash(b));
+                BlobHash h = table.hash(b);
+                toUnreferenced.add(h);
+                unreferencedIds.add(b);
+                if (status == BlobStatus.MARKED_FOR_COLLECTION) rescued.add(h);
             } else if (status == BlobStatus.UNREFERENCED
                     && now - Math.max(table.time(b), resetAt) >= settings.gracePeriodMs()
                     && confirmTick > decisionTick(b)) {
                 toMark.add(new MarkedBlob(table.hash(b), table.time(b)));
+                markedIds.add(b);
             }
         };
         dirty.forEach(decide);
         elapsed.forEach(decide);
-        return new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned, rescued,
-                toMark, expired, pruned, live, stale, resetAt);
+        CycleOutcome outcome = new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned,
+                rescued, toMark, expired, pruned, live, stale, resetAt);
+        planned = new Plan(outcome, activeIds.toArray(), pinnedIds.toArray(), unreferencedIds.toArray(),
+                markedIds.toArray());
+        return outcome;
     }
 
     /**

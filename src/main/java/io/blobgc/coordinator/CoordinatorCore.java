@@ -80,8 +80,9 @@ public final class CoordinatorCore {
     private final Map<BlobHash, Integer> orphanFailuresJournaled = new HashMap<>();
 
     /**
-     * What a predecessor instance may still be deleting when this one took over (its DELETING blobs and condemned
-     * orphans), and until when (this instance's monotonic millis): registrations of them are refused for now (S10).
+     * What any predecessor instance may still be deleting when this one took over (DELETING blobs, condemned orphans,
+     * and what a later instance deleted for one that handed it out), and until when (this instance's monotonic
+     * millis): registrations of them are refused for now (S10).
      */
     private Set<BlobHash> inherited = Set.of();
     private long inheritedUntil = Long.MIN_VALUE;

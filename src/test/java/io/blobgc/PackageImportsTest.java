@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The reporter and the coordinator speak through {@code io.blobgc.protocol} only (issue 23): no main source file of
  * {@code io.blobgc.coordinator} names a class of {@code io.blobgc.node} (an import or a qualified name), none of
- * {@code io.blobgc.node} one of {@code io.blobgc.coordinator}, and {@code io.blobgc.protocol} names neither.
+ * {@code io.blobgc.node} one of {@code io.blobgc.coordinator}, and {@code io.blobgc.protocol} names neither. And the
+ * library names nothing of the command line, the demo or the benchmarks.
  */
 class PackageImportsTest {
 
@@ -28,6 +29,25 @@ class PackageImportsTest {
         assertEquals(List.of(), uses("node", "coordinator"));
         assertEquals(List.of(), uses("protocol", "node"));
         assertEquals(List.of(), uses("protocol", "coordinator"));
+    }
+
+    /**
+     * The library an application embeds names nothing of the command line, the demo or the benchmarks (issue 23,
+     * step 6: they are packages of their own, which only the jar's command line brings together).
+     */
+    @Test
+    void theLibraryDoesNotImportTheCommandLineTheDemoOrTheBenchmarks() throws IOException {
+        for (String library : List.of("coordinator", "node", "ledger", "store", "http", "protocol", "journal")) {
+            for (String tool : List.of("cli", "demo", "bench")) assertEquals(List.of(), uses(library, tool));
+        }
+        Pattern tools = Pattern.compile("\\bio\\.blobgc\\.(cli|demo|bench)\\.[\\w*]");
+        List<String> top = new ArrayList<>();
+        try (Stream<Path> files = Files.list(MAIN)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                for (String line : Files.readAllLines(f)) if (tools.matcher(line).find()) top.add(f + ": " + line.strip());
+            }
+        }
+        assertEquals(List.of(), top, "io.blobgc's own classes (BlobGc, its settings)");
     }
 
     /** The lines of {@code from}'s main sources that name a class of {@code to}. */

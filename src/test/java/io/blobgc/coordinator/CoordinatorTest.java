@@ -1,7 +1,6 @@
 package io.blobgc.coordinator;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
@@ -23,7 +22,6 @@ import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,22 +48,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The coordinator under EventSourcedBehaviorTestKit: commands and events serialized, recovery by restart(). */
 class CoordinatorTest {
 
-    private static final Config CONFIG = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            pekko.loglevel = INFO
-            blob-gc {
-              grace-period = 0s
-              cycle-interval = 1h       # cycles run on command only
-              heartbeat-interval = 1h
-              stale-report-threshold = 3h
-              coordinator.snapshot-every = 7
-              journal.journal-plugin = ""    # the test kit's journal and snapshot store
-              journal.snapshot-plugin = ""
-              sweeper.retry-backoff.min = 50ms
-            }
-            """).withFallback(EventSourcedBehaviorTestKit.config())
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.load()).resolve();
+    private static final Config CONFIG = CoordinatorTestKit.config("""
+                coordinator.snapshot-every = 7
+                sweeper.retry-backoff.min = 50ms
+                """);
 
     private static ActorTestKit kit;
     private static BlobGcSettings settings;

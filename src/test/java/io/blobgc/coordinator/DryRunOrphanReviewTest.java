@@ -1,14 +1,12 @@
 package io.blobgc.coordinator;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,20 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DryRunOrphanReviewTest {
 
-    private static final Config CONFIG = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            pekko.loglevel = INFO
-            blob-gc {
-              grace-period = 0s
-              cycle-interval = 1h       # cycles run on command only
-              heartbeat-interval = 1h
-              stale-report-threshold = 3h
-              journal.journal-plugin = ""
-              journal.snapshot-plugin = ""
-            }
-            """).withFallback(EventSourcedBehaviorTestKit.config())
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.load()).resolve();
+    private static final Config CONFIG = CoordinatorTestKit.config("");
 
     private static ActorTestKit kit;
 

@@ -1,7 +1,6 @@
 package io.blobgc.coordinator;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.Ledger;
@@ -12,7 +11,6 @@ import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,23 +40,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RestartInPlaceReviewTest {
 
-    private static final Config CONFIG = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            blob-gc {
-              grace-period = 0s
-              cycle-interval = 1h
-              heartbeat-interval = 1h
-              stale-report-threshold = 3h
-              journal.journal-plugin = ""
-              journal.snapshot-plugin = ""
-              coordinator.restart-backoff {
-                min = 100ms
-                max = 200ms
-              }
-            }
-            """).withFallback(EventSourcedBehaviorTestKit.config())
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.load()).resolve();
+    private static final Config CONFIG = CoordinatorTestKit.config("""
+                coordinator.restart-backoff {
+                  min = 100ms
+                  max = 200ms
+                }
+                """);
 
     private static ActorTestKit kit;
 

@@ -1,13 +1,11 @@
 package io.blobgc.coordinator;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,17 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class WindowOverTest {
 
-    private static final Config CONFIG = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            blob-gc {
-              cycle-interval = 1h
-              journal.journal-plugin = ""
-              journal.snapshot-plugin = ""
-              sweeper.batch-deadline = 150ms
-            }
-            """).withFallback(EventSourcedBehaviorTestKit.config())
-            .withFallback(PersistenceTestKitSnapshotPlugin.config())
-            .withFallback(ConfigFactory.load()).resolve();
+    private static final Config CONFIG = CoordinatorTestKit.config("""
+                sweeper.batch-deadline = 150ms
+                """);
 
     private static ActorTestKit kit;
 

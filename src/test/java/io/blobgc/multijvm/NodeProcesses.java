@@ -110,11 +110,22 @@ public final class NodeProcesses implements AutoCloseable {
     public void awaitReady(int i, Duration timeout) throws Exception {
         await("node" + i + " ready", timeout, () -> {
             if (!procs[i].isAlive()) {
-                throw new NodeExited("node" + i + " exited with " + procs[i].exitValue() + ": see "
-                        + dir.resolve("node" + i + ".out") + " and .log");
+                throw new NodeExited("node" + i + " exited with " + procs[i].exitValue() + "; the end of "
+                        + dir.resolve("node" + i + ".out") + " (a fresh clone's target/ is gone with it):\n"
+                        + tail(dir.resolve("node" + i + ".out"), 60));
             }
             return get(i, "/health/ready").status == 200;
         });
+    }
+
+    /** The last {@code lines} lines of a node's output, for a failure message (CI keeps no files). */
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     /** A node JVM ended while a test waited for it: waiting longer cannot help. */

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The GC rules of design.md §2 and §3 (src/site/markdown/design.md), in plain Java: no actors, no I/O, no clock of its own (every
@@ -28,9 +27,10 @@ import java.util.TreeMap;
  *
  * <p>The state has two halves. The <b>persistent</b> half (statuses, operator pins, dependencies, cycle counter,
  * history) changes only through the {@code apply…} methods, which the coordinator calls from its event handler,
- * so the same events rebuild the same state on recovery. The <b>soft</b> half (node views and the reference
- * counts derived from them) changes through {@link #report}, {@link #acquire} and membership, and is rebuilt
- * from FULL reports after a recovery (S5). Decisions ({@link #planCycle}, {@link #planDeletion}, the
+ * so the same events rebuild the same state on recovery. The <b>soft</b> half — the node views, in {@link NodeViews},
+ * and the reference counts derived from them — changes through {@link #report}, {@link #acquire} and membership,
+ * and is rebuilt from FULL reports after a recovery (S5); the views tell the registry only that a blob's hold
+ * changed. Decisions ({@link #planCycle}, {@link #planDeletion}, the
  * {@code check…} methods) read both halves and change neither persistent state nor anything a replay needs.
  *
  * <p>The work is incremental: reference counts follow the deltas, and a cycle visits only candidates — blobs
@@ -69,8 +69,7 @@ public final class Ledger {
     private long totalCollectedBytes;
 
     // ---- soft half
-    private final Map<String, NodeView> views = new TreeMap<>();
-    private final Map<String, Long> removedNodes = new HashMap<>();
+    private final NodeViews views;
     private final Map<Integer, Integer> nodePins = new HashMap<>();
     private final IntSet dirty = newSet(8);
     /**
@@ -97,8 +96,6 @@ public final class Ledger {
     private Plan planned;
     /** How many sets this ledger made: each gets its own seed (see {@link IntSet}). */
     private int setsMade;
-    /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
-    private Set<String> members;
     /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
     private final LinkedHashMap<Long, Long> cycleTicks = new LinkedHashMap<>() {
         @Override
@@ -109,11 +106,6 @@ public final class Ledger {
         }
     };
     private long oldestEvictedTick;
-    private long tick;
-    private boolean warmingUp;
-    private final EnumMap<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
-    private long reportedWhileDeleting;
-    private long reportedUnknown;
 
     public Ledger(LedgerSettings settings) {
         this(settings, 1024);
@@ -123,7 +115,7 @@ public final class Ledger {
     public Ledger(LedgerSettings settings, int expectedBlobs) {
         this.settings = settings;
         this.table = new BlobTable(expectedBlobs);
-        for (ReportOutcome o : ReportOutcome.values()) reportOutcomes.put(o, 0L);
+        this.views = new NodeViews(settings, new ViewHolds(), this::newSet);
     }
 
     public LedgerSettings settings() {
@@ -212,7 +204,7 @@ public final class Ledger {
         cycle = o.cycle();
         frozen = o.frozen();
         graceResetAt = o.graceResetAt();
-        cycleTicks.put(o.cycle(), tick);
+        cycleTicks.put(o.cycle(), views.tick());
         // the plan looked at these; what changes from here on (an expired pin below) waits for the next cycle
         if (!o.frozen() && !o.warmingUp()) {
             dirty.clear();
@@ -591,23 +583,23 @@ public final class Ledger {
     /** @param localNow the monotonic clock the reports' receipt times were taken on (staleness) */
     public CycleOutcome planCycle(long now, long localNow, boolean dryRun) {
         planned = null;
-        List<String> stale = updateStaleness(localNow);
+        List<String> stale = views.updateStaleness(localNow);
         long next = cycle + 1;
         List<PinRef> expired = new ArrayList<>();
         operatorPins.forEach((b, pins) -> {
             for (Pin p : pins.values()) if (p.expiredAt(now)) expired.add(new PinRef(table.hash(b), p.owner()));
         });
         List<BlobHash> pruned = expiredTombstones(now);
-        boolean warm = warmingUpNow();
-        boolean quorum = liveNodes() >= settings.minNodesReporting();
-        List<String> live = liveNodeNames();
+        boolean warm = views.warmingUp();
+        List<String> live = views.liveNodeNames();
+        boolean quorum = live.size() >= settings.minNodesReporting();
         if (!quorum || warm) {
             // S7: below quorum no status changes and no grace clock runs; S5: while warming up nothing is decided
             return new CycleOutcome(next, now, dryRun, !quorum || frozen, warm, List.of(), List.of(), List.of(),
                     List.of(), List.of(), expired, pruned, live, stale, graceResetAt);
         }
         long resetAt = frozen ? now : graceResetAt;
-        long confirmTick = minConfirmTick();
+        long confirmTick = views.minConfirmTick();
         List<BlobHash> toUnreferenced = new ArrayList<>();
         List<BlobHash> toActive = new ArrayList<>();
         List<BlobHash> toPinned = new ArrayList<>();
@@ -670,8 +662,8 @@ public final class Ledger {
      * delete). Nothing while warming up or below quorum.
      */
     public List<BlobHash> planDeletion(int max) {
-        if (warmingUpNow() || liveNodes() < settings.minNodesReporting()) return List.of();
-        long confirmTick = minConfirmTick();
+        if (views.warmingUp() || views.liveNodes() < settings.minNodesReporting()) return List.of();
+        long confirmTick = views.minConfirmTick();
         List<BlobHash> out = new ArrayList<>();
         IntSet yes = newSet(8), no = newSet(8);
         for (int b : marked) {
@@ -751,23 +743,17 @@ public final class Ledger {
     }
 
     // =====================================================================================================
-    // Soft half: node views
+    // Soft half: node views (in NodeViews), and what their holds change here
     // =====================================================================================================
 
     /** A member that runs a reporter is up: it must report before anything it might hold can be marked. */
     public void memberUp(String node, long now) {
-        if (removedNodes.containsKey(node)) return;
-        if (members != null) members.add(node);
-        views.computeIfAbsent(node, n -> new NodeView(n, now));
+        views.memberUp(node, now);
     }
 
     /** Membership removed the member (it left, or was downed): its references and pins are dropped (S4). */
     public void memberRemoved(String node, long now) {
-        if (members != null) members.remove(node);
-        NodeView v = views.remove(node);
-        if (v != null) clearView(v);
-        removedNodes.put(node, now);
-        removedNodes.values().removeIf(at -> at + settings.tombstoneTtlMs() < now);
+        views.memberRemoved(node, now);
     }
 
     /**
@@ -778,14 +764,7 @@ public final class Ledger {
      * (a single process): every node that reports counts.
      */
     public void beginWarmUp(Collection<String> upMembers, long now) {
-        members = upMembers == null ? null : new java.util.TreeSet<>(upMembers);
-        if (members != null) for (String m : members) memberUp(m, now);
-        beginWarmUp();
-    }
-
-    private void beginWarmUp() {
-        warmingUp = true;
-        for (NodeView v : views.values()) v.fullSinceRecovery = false;
+        views.beginWarmUp(upMembers, now);
         for (int b = 0; b < table.highWater(); b++) {
             if (table.isFree(b)) continue;
             BlobStatus s = table.status(b);
@@ -795,106 +774,7 @@ public final class Ledger {
 
     /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
     public ReportOutcome report(NodeReport r, long now) {
-        ReportOutcome o = doReport(r, now);
-        reportOutcomes.merge(o, 1L, Long::sum);
-        return o;
-    }
-
-    private ReportOutcome doReport(NodeReport r, long now) {
-        if (removedNodes.containsKey(r.node())) return ReportOutcome.FROM_REMOVED_NODE;
-        if (r.chunks() < 1 || r.chunk() < 0 || r.chunk() >= r.chunks()) return ReportOutcome.MALFORMED;
-        NodeView v = views.computeIfAbsent(r.node(), n -> new NodeView(n, now));
-        if (r.incarnation() < v.incarnation) return ReportOutcome.DUPLICATE_OR_OLD;
-        boolean newIncarnation = r.incarnation() > v.incarnation;
-        if (r.kind() == NodeReport.Kind.DELTA) {
-            if (!newIncarnation && r.seq() <= v.seq) return ReportOutcome.DUPLICATE_OR_OLD;
-            if (newIncarnation || !v.complete || r.seq() != v.seq + 1) {
-                v.complete = false;
-                v.lastReportAt = now;
-                v.stale = false;
-                return ReportOutcome.NEED_FULL;
-            }
-            for (BlobHash h : r.activeAdded()) {
-                int b = reportedId(h);
-                if (b >= 0) addRef(v, b);
-            }
-            for (BlobHash h : r.activeRemoved()) {
-                int b = table.find(h);
-                if (b >= 0 && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
-            }
-            for (BlobHash h : r.pinsAdded()) {
-                int b = reportedId(h);
-                if (b >= 0) addNodePin(v, b);
-            }
-            for (BlobHash h : r.pinsRemoved()) {
-                int b = table.find(h);
-                if (b >= 0) removeNodePin(v, b);
-            }
-            v.seq = r.seq();
-            coverAcquires(v, r.incarnation(), r.seq());
-            confirmed(v, now);
-            return ReportOutcome.APPLIED;
-        }
-        // FULL, possibly in chunks
-        if (!newIncarnation && r.seq() <= v.seq) return ReportOutcome.DUPLICATE_OR_OLD;
-        v.lastReportAt = now;
-        v.stale = false;
-        if (v.pending == null || v.pending.incarnation != r.incarnation() || v.pending.seq != r.seq()
-                || v.pending.chunks != r.chunks()) {
-            v.pending = new PendingFull(r.incarnation(), r.seq(), r.chunks());
-        }
-        if (!v.pending.add(r)) return ReportOutcome.DUPLICATE_OR_OLD;
-        if (!v.pending.isComplete()) return ReportOutcome.CHUNK_BUFFERED;
-        PendingFull full = v.pending;
-        v.pending = null;
-        replaceView(v, full);
-        v.incarnation = full.incarnation;
-        v.seq = full.seq;
-        v.fullSinceRecovery = true;
-        confirmed(v, now);
-        return ReportOutcome.APPLIED;
-    }
-
-    /**
-     * The id of a hash a node reports, or -1 when the view cannot hold it: a report never registers a blob nor
-     * revives a COLLECTED one (its content is gone; only a persisted registration, an upload, makes it known again).
-     * A node lists hashes it asked for and may have been refused (GONE); those are not held. Counted.
-     */
-    private int reportedId(BlobHash h) {
-        int b = table.find(h);
-        if (b < 0 || table.status(b) == BlobStatus.COLLECTED) {
-            reportedUnknown++;
-            return -1;
-        }
-        if (table.status(b) == BlobStatus.DELETING) reportedWhileDeleting++;
-        return b;
-    }
-
-    private void confirmed(NodeView v, long now) {
-        v.dropped = false;
-        v.complete = true;
-        v.lastReportAt = now;
-        v.stale = false;
-        v.lastCompleteTick = ++tick;
-        if (warmingUp && !warmingUpNow()) warmingUp = false;
-    }
-
-    private void replaceView(NodeView v, PendingFull full) {
-        coverAcquires(v, full.incarnation, full.seq);
-        IntSet active = newSet(full.active.size());
-        for (BlobHash h : full.active) {
-            int b = reportedId(h);
-            if (b >= 0) active.add(b);
-        }
-        IntSet pins = newSet(full.pins.size());
-        for (BlobHash h : full.pins) {
-            int b = reportedId(h);
-            if (b >= 0) pins.add(b);
-        }
-        for (int b : v.active.toArray()) if (!active.contains(b) && !v.sticky.containsKey(b)) removeRef(v, b);
-        active.forEach(b -> addRef(v, b));
-        for (int b : v.pins.toArray()) if (!pins.contains(b)) removeNodePin(v, b);
-        pins.forEach(b -> addNodePin(v, b));
+        return views.report(r, now);
     }
 
     /** Outcome of {@link #acquire}. */
@@ -918,20 +798,36 @@ public final class Ledger {
      * asking: a report sent earlier but delivered later cannot drop the reference; a later one covers it.
      */
     public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
-        if (removedNodes.containsKey(node)) return AcquireOutcome.FROM_REMOVED_NODE;
+        if (views.isRemoved(node)) return AcquireOutcome.FROM_REMOVED_NODE;
         int b = table.find(hash);
         if (b < 0) return AcquireOutcome.UNKNOWN;
         if (!goneInClosure(b).isEmpty()) return AcquireOutcome.GONE;
-        NodeView v = views.computeIfAbsent(node, n -> new NodeView(n, now));
-        if (incarnation < v.incarnation || (incarnation == v.incarnation && afterSeq < v.seq)) {
-            // the view already took a report built after this ask: while an ask waits, its reporter lists the blob in
-            // every report, so that report holds it — or the reporter gave up on the ask (or this is a duplicate,
-            // delivered after the release): recording it now would hold the blob for ever
-            return v.active.contains(b) ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
+        return views.acquire(node, incarnation, afterSeq, b, now);
+    }
+
+    /** How the views' holds reach the registry: the reference counts and node pins behind {@link #held}. */
+    private final class ViewHolds implements NodeViews.Registry {
+        @Override
+        public int find(BlobHash hash) {
+            return table.find(hash);
         }
-        addRef(v, b);
-        v.sticky.put(b, new long[]{incarnation, afterSeq});
-        return AcquireOutcome.ACQUIRED;
+
+        @Override
+        public BlobStatus status(int b) {
+            return table.status(b);
+        }
+
+        @Override
+        public void holdChanged(int b, int refs, int pins) {
+            boolean wasHeld = held(b);
+            if (refs != 0) table.addRefs(b, refs);
+            if (pins != 0) {
+                if (nodePins.merge(b, pins, Integer::sum) <= 0) nodePins.remove(b);
+                updatePinnedFlag(b);
+            }
+            Ledger.this.holdChanged(b, wasHeld);
+            if (pins != 0) dirty.add(b); // ACTIVE <-> PINNED is a status change even when the blob stays held
+        }
     }
 
     /**
@@ -1008,51 +904,6 @@ public final class Ledger {
         return true;
     }
 
-    /** Whether {@code b} was acquired after the report (incarnation, seq) was built: that report cannot drop it. */
-    private static boolean acquiredAfter(NodeView v, int b, long incarnation, long seq) {
-        if (v.sticky.isEmpty()) return false;
-        long[] at = v.sticky.get(b);
-        return at != null && (incarnation < at[0] || (incarnation == at[0] && seq <= at[1]));
-    }
-
-    /** Drops the sticky acquires that a report built after them covers. */
-    private static void coverAcquires(NodeView v, long incarnation, long seq) {
-        if (v.sticky.isEmpty()) return;
-        v.sticky.values().removeIf(at -> incarnation > at[0] || (incarnation == at[0] && seq > at[1]));
-    }
-
-    private void addRef(NodeView v, int b) {
-        if (!v.active.add(b)) return;
-        boolean wasHeld = held(b);
-        table.addRefs(b, 1);
-        holdChanged(b, wasHeld);
-    }
-
-    private void removeRef(NodeView v, int b) {
-        if (!v.active.remove(b)) return;
-        boolean wasHeld = held(b);
-        table.addRefs(b, -1);
-        holdChanged(b, wasHeld);
-    }
-
-    private void addNodePin(NodeView v, int b) {
-        if (!v.pins.add(b)) return;
-        boolean wasHeld = held(b);
-        nodePins.merge(b, 1, Integer::sum);
-        updatePinnedFlag(b);
-        holdChanged(b, wasHeld);
-        dirty.add(b); // ACTIVE -> PINNED is a status change even when the blob was held already
-    }
-
-    private void removeNodePin(NodeView v, int b) {
-        if (!v.pins.remove(b)) return;
-        boolean wasHeld = held(b);
-        if (nodePins.merge(b, -1, Integer::sum) <= 0) nodePins.remove(b);
-        updatePinnedFlag(b);
-        holdChanged(b, wasHeld);
-        dirty.add(b);
-    }
-
     /**
      * A blob's direct hold flipped: it, and everything it keeps alive, needs a look next cycle — as used either way:
      * a hold that ends was a use until now, of the whole closure below it (review 20: after a snapshot recovery, a
@@ -1089,74 +940,6 @@ public final class Ledger {
         }
     }
 
-    private void clearView(NodeView v) {
-        for (int b : v.active.toArray()) removeRef(v, b);
-        for (int b : v.pins.toArray()) removeNodePin(v, b);
-        v.complete = false;
-        v.pending = null;
-        v.sticky.clear();
-    }
-
-    private List<String> updateStaleness(long now) {
-        List<String> stale = new ArrayList<>();
-        for (NodeView v : views.values()) {
-            v.stale = now - v.lastReportAt >= settings.staleThresholdMs();
-            if (v.stale) stale.add(v.node);
-        }
-        // a stale view of a node that membership does not list is a removal we did not see (it was removed before
-        // this coordinator subscribed, and its late report made the view): nothing will ever drop it otherwise
-        views.values().removeIf(v -> {
-            if (!v.stale || isMember(v.node)) return false;
-            clearView(v);
-            return true;
-        });
-        // policy drop (the original's behaviour) drops a stale member's references — but never below quorum (S7)
-        if (settings.staleNodePolicy() == StaleNodePolicy.DROP && liveNodes() >= settings.minNodesReporting()) {
-            for (NodeView v : views.values()) if (v.stale && !v.dropped) {
-                clearView(v);
-                v.dropped = true;
-            }
-        }
-        return stale;
-    }
-
-    /** Membership lists the node as Up (always true without membership). */
-    private boolean isMember(String node) {
-        return members == null || members.contains(node);
-    }
-
-    /** Live: a member whose view is not stale. Only members count towards quorum (S7). */
-    private int liveNodes() {
-        return liveNodeNames().size();
-    }
-
-    private List<String> liveNodeNames() {
-        List<String> out = new ArrayList<>();
-        for (NodeView v : views.values()) if (!v.stale && isMember(v.node)) out.add(v.node);
-        return out;
-    }
-
-    /** The oldest complete view among live nodes: a blob is confirmed absent by all once this is after it. */
-    private long minConfirmTick() {
-        long min = Long.MAX_VALUE;
-        for (NodeView v : views.values()) {
-            if (v.stale) continue;
-            min = Math.min(min, v.complete ? v.lastCompleteTick : -1);
-        }
-        return min == Long.MAX_VALUE ? -1 : min;
-    }
-
-    private boolean warmingUpNow() {
-        if (!warmingUp) return false;
-        boolean anyMember = false;
-        for (NodeView v : views.values()) {
-            if (!isMember(v.node)) continue;
-            anyMember = true;
-            if (!v.fullSinceRecovery || !v.complete) return true;
-        }
-        return !anyMember;
-    }
-
     // =====================================================================================================
     // Queries
     // =====================================================================================================
@@ -1167,10 +950,7 @@ public final class Ledger {
         BlobStatus s = table.status(b);
         List<String> refBy = new ArrayList<>();
         List<String> pinBy = new ArrayList<>();
-        for (NodeView v : views.values()) {
-            if (v.active.contains(b)) refBy.add(v.node);
-            if (v.pins.contains(b)) pinBy.add(v.node);
-        }
+        views.holders(b, refBy, pinBy);
         boolean unref = s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION;
         boolean decided = s == BlobStatus.MARKED_FOR_COLLECTION || s == BlobStatus.DELETING || s == BlobStatus.COLLECTED;
         Map<String, Pin> pins = operatorPins.getOrDefault(b, Map.of());
@@ -1197,13 +977,7 @@ public final class Ledger {
     }
 
     public List<NodeInfo> nodes(long now) {
-        List<NodeInfo> out = new ArrayList<>();
-        for (NodeView v : views.values()) {
-            boolean stale = now - v.lastReportAt >= settings.staleThresholdMs();
-            out.add(new NodeInfo(v.node, stale ? NodeInfo.State.STALE : NodeInfo.State.LIVE, now - v.lastReportAt,
-                    v.active.size(), v.pins.size(), v.complete, v.fullSinceRecovery));
-        }
-        return out;
+        return views.nodes(now);
     }
 
     /** Newest first. */
@@ -1237,17 +1011,12 @@ public final class Ledger {
     }
 
     public boolean warmingUp() {
-        return warmingUpNow();
+        return views.warmingUp();
     }
 
     /** The nodes that hold up the warm-up barrier: no FULL report to this coordinator yet. */
     public List<String> warmUpBlockers() {
-        if (!warmingUpNow()) return List.of();
-        List<String> out = new ArrayList<>();
-        for (NodeView v : views.values()) {
-            if (isMember(v.node) && (!v.fullSinceRecovery || !v.complete)) out.add(v.node);
-        }
-        return out;
+        return views.warmUpBlockers();
     }
 
     public long totalCollected() {
@@ -1263,25 +1032,25 @@ public final class Ledger {
     }
 
     public Map<ReportOutcome, Long> reportOutcomes() {
-        return new EnumMap<>(reportOutcomes);
+        return views.reportOutcomes();
     }
 
     public long reportedWhileDeleting() {
-        return reportedWhileDeleting;
+        return views.reportedWhileDeleting();
     }
 
     /** Hashes reported by nodes that the registry does not hold (never uploaded, or collected): not protected. */
     public long reportedUnknown() {
-        return reportedUnknown;
+        return views.reportedUnknown();
     }
 
     /** The Up members membership listed (empty without membership). */
     public List<String> members() {
-        return members == null ? List.of() : List.copyOf(members);
+        return views.members();
     }
 
     public boolean isNodeRemoved(String node) {
-        return removedNodes.containsKey(node);
+        return views.isRemoved(node);
     }
 
     // =====================================================================================================
@@ -1377,62 +1146,5 @@ public final class Ledger {
         List<BlobHash> out = new ArrayList<>(ids.length);
         for (int b : ids) out.add(table.hash(b));
         return out;
-    }
-
-    // =====================================================================================================
-    // Internal state types
-    // =====================================================================================================
-
-    /** The coordinator's soft view of one node: sets of blob ids. */
-    private static final class NodeView {
-        final String node;
-        long incarnation = Long.MIN_VALUE;
-        long seq = -1;
-        boolean complete;
-        boolean fullSinceRecovery;
-        boolean stale;
-        /** Policy drop cleared this stale view; a report makes it live again. */
-        boolean dropped;
-        long lastReportAt;
-        long lastCompleteTick;
-        final IntSet active;
-        final IntSet pins;
-        /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
-        final Map<Integer, long[]> sticky = new HashMap<>();
-        PendingFull pending;
-
-        NodeView(String node, long now) {
-            this.node = node;
-            this.lastReportAt = now;
-            this.active = new IntSet(8, IntSet.seed(2 * node.hashCode()));
-            this.pins = new IntSet(8, IntSet.seed(2 * node.hashCode() + 1));
-        }
-    }
-
-    /** The chunks of one FULL report received so far. */
-    private static final class PendingFull {
-        final long incarnation;
-        final long seq;
-        final int chunks;
-        final Set<Integer> received = new java.util.HashSet<>();
-        final Set<BlobHash> active = new LinkedHashSet<>();
-        final Set<BlobHash> pins = new LinkedHashSet<>();
-
-        PendingFull(long incarnation, long seq, int chunks) {
-            this.incarnation = incarnation;
-            this.seq = seq;
-            this.chunks = chunks;
-        }
-
-        boolean add(NodeReport r) {
-            if (!received.add(r.chunk())) return false;
-            active.addAll(r.activeAdded());
-            pins.addAll(r.pinsAdded());
-            return true;
-        }
-
-        boolean isComplete() {
-            return received.size() == chunks;
-        }
     }
 }

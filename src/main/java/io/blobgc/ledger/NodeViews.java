@@ -1,0 +1,425 @@
+package io.blobgc.ledger;
+
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.Ledger.AcquireOutcome;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
+
+/**
+ * The soft half of the {@link Ledger}: the coordinator's view of each node, built from its reports and acquires and
+ * rebuilt from FULL reports after a recovery (S5) — report ordering (S8), chunked FULL reports, acquires that a
+ * report built before them cannot drop (S6), staleness and quorum (S4, S7), the warm-up barrier (S5) and the
+ * confirmation ticks of the two-phase delete (S3).
+ *
+ * <p>Views are sets of blob ids. The views tell the registry only one thing, through {@link Registry}: a blob's
+ * hold changed (a reference or a node pin was added or dropped). Nothing here writes the persistent half; the
+ * registry reads the views only through the holds they report and the queries below.
+ */
+final class NodeViews {
+
+    /** What the views need of the registry. */
+    interface Registry {
+        /** The id of a known blob, or -1. */
+        int find(BlobHash hash);
+
+        BlobStatus status(int b);
+
+        /** A view added ({@code +1}) or dropped ({@code -1}) a reference ({@code refs}) or a node pin ({@code pins}). */
+        void holdChanged(int b, int refs, int pins);
+    }
+
+    private final LedgerSettings settings;
+    private final Registry registry;
+    private final IntFunction<IntSet> newSet;
+    private final Map<String, NodeView> views = new TreeMap<>();
+    private final Map<String, Long> removedNodes = new HashMap<>();
+    /** The Up members that run a reporter, as membership tells; null: no membership (every reporting node counts). */
+    private Set<String> members;
+    /** Counts complete views: a view's tick says when it was last confirmed, relative to cycles and marks. */
+    private long tick;
+    private boolean warmingUp;
+    private final EnumMap<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
+    private long reportedWhileDeleting;
+    private long reportedUnknown;
+
+    /** @param newSet makes a set of ids for a given expected size (the ledger's, so each set has its own seed) */
+    NodeViews(LedgerSettings settings, Registry registry, IntFunction<IntSet> newSet) {
+        this.settings = settings;
+        this.registry = registry;
+        this.newSet = newSet;
+        for (ReportOutcome o : ReportOutcome.values()) reportOutcomes.put(o, 0L);
+    }
+
+    // ---- membership and warm-up
+
+    /** A member that runs a reporter is up: it must report before anything it might hold can be marked. */
+    void memberUp(String node, long now) {
+        if (removedNodes.containsKey(node)) return;
+        if (members != null) members.add(node);
+        views.computeIfAbsent(node, n -> new NodeView(n, now));
+    }
+
+    /** Membership removed the member (it left, or was downed): its references and pins are dropped (S4). */
+    void memberRemoved(String node, long now) {
+        if (members != null) members.remove(node);
+        NodeView v = views.remove(node);
+        if (v != null) clearView(v);
+        removedNodes.put(node, now);
+        removedNodes.values().removeIf(at -> at + settings.tombstoneTtlMs() < now);
+    }
+
+    /** See {@link Ledger#beginWarmUp}: every view must be rebuilt from a FULL report before anything is marked. */
+    void beginWarmUp(Collection<String> upMembers, long now) {
+        members = upMembers == null ? null : new TreeSet<>(upMembers);
+        if (members != null) for (String m : members) memberUp(m, now);
+        warmingUp = true;
+        for (NodeView v : views.values()) v.fullSinceRecovery = false;
+    }
+
+    boolean warmingUp() {
+        if (!warmingUp) return false;
+        boolean anyMember = false;
+        for (NodeView v : views.values()) {
+            if (!isMember(v.node)) continue;
+            anyMember = true;
+            if (!v.fullSinceRecovery || !v.complete) return true;
+        }
+        return !anyMember;
+    }
+
+    /** The nodes that hold up the warm-up barrier: no FULL report to this coordinator yet. */
+    List<String> warmUpBlockers() {
+        if (!warmingUp()) return List.of();
+        List<String> out = new ArrayList<>();
+        for (NodeView v : views.values()) {
+            if (isMember(v.node) && (!v.fullSinceRecovery || !v.complete)) out.add(v.node);
+        }
+        return out;
+    }
+
+    // ---- reports
+
+    /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
+    ReportOutcome report(NodeReport r, long now) {
+        ReportOutcome o = doReport(r, now);
+        reportOutcomes.merge(o, 1L, Long::sum);
+        return o;
+    }
+
+    private ReportOutcome doReport(NodeReport r, long now) {
+        if (removedNodes.containsKey(r.node())) return ReportOutcome.FROM_REMOVED_NODE;
+        if (r.chunks() < 1 || r.chunk() < 0 || r.chunk() >= r.chunks()) return ReportOutcome.MALFORMED;
+        NodeView v = views.computeIfAbsent(r.node(), n -> new NodeView(n, now));
+        if (r.incarnation() < v.incarnation) return ReportOutcome.DUPLICATE_OR_OLD;
+        boolean newIncarnation = r.incarnation() > v.incarnation;
+        if (r.kind() == NodeReport.Kind.DELTA) {
+            if (!newIncarnation && r.seq() <= v.seq) return ReportOutcome.DUPLICATE_OR_OLD;
+            if (newIncarnation || !v.complete || r.seq() != v.seq + 1) {
+                v.complete = false;
+                v.lastReportAt = now;
+                v.stale = false;
+                return ReportOutcome.NEED_FULL;
+            }
+            for (BlobHash h : r.activeAdded()) {
+                int b = reportedId(h);
+                if (b >= 0) addRef(v, b);
+            }
+            for (BlobHash h : r.activeRemoved()) {
+                int b = registry.find(h);
+                if (b >= 0 && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
+            }
+            for (BlobHash h : r.pinsAdded()) {
+                int b = reportedId(h);
+                if (b >= 0) addNodePin(v, b);
+            }
+            for (BlobHash h : r.pinsRemoved()) {
+                int b = registry.find(h);
+                if (b >= 0) removeNodePin(v, b);
+            }
+            v.seq = r.seq();
+            coverAcquires(v, r.incarnation(), r.seq());
+            confirmed(v, now);
+            return ReportOutcome.APPLIED;
+        }
+        // FULL, possibly in chunks
+        if (!newIncarnation && r.seq() <= v.seq) return ReportOutcome.DUPLICATE_OR_OLD;
+        v.lastReportAt = now;
+        v.stale = false;
+        if (v.pending == null || v.pending.incarnation != r.incarnation() || v.pending.seq != r.seq()
+                || v.pending.chunks != r.chunks()) {
+            v.pending = new PendingFull(r.incarnation(), r.seq(), r.chunks());
+        }
+        if (!v.pending.add(r)) return ReportOutcome.DUPLICATE_OR_OLD;
+        if (!v.pending.isComplete()) return ReportOutcome.CHUNK_BUFFERED;
+        PendingFull full = v.pending;
+        v.pending = null;
+        replaceView(v, full);
+        v.incarnation = full.incarnation;
+        v.seq = full.seq;
+        v.fullSinceRecovery = true;
+        confirmed(v, now);
+        return ReportOutcome.APPLIED;
+    }
+
+    /**
+     * The id of a hash a node reports, or -1 when the view cannot hold it: a report never registers a blob nor
+     * revives a COLLECTED one (its content is gone; only a persisted registration, an upload, makes it known again).
+     * A node lists hashes it asked for and may have been refused (GONE); those are not held. Counted.
+     */
+    private int reportedId(BlobHash h) {
+        int b = registry.find(h);
+        if (b < 0 || registry.status(b) == BlobStatus.COLLECTED) {
+            reportedUnknown++;
+            return -1;
+        }
+        if (registry.status(b) == BlobStatus.DELETING) reportedWhileDeleting++;
+        return b;
+    }
+
+    private void confirmed(NodeView v, long now) {
+        v.dropped = false;
+        v.complete = true;
+        v.lastReportAt = now;
+        v.stale = false;
+        v.lastCompleteTick = ++tick;
+        if (warmingUp && !warmingUp()) warmingUp = false;
+    }
+
+    private void replaceView(NodeView v, PendingFull full) {
+        coverAcquires(v, full.incarnation, full.seq);
+        IntSet active = newSet.apply(full.active.size());
+        for (BlobHash h : full.active) {
+            int b = reportedId(h);
+            if (b >= 0) active.add(b);
+        }
+        IntSet pins = newSet.apply(full.pins.size());
+        for (BlobHash h : full.pins) {
+            int b = reportedId(h);
+            if (b >= 0) pins.add(b);
+        }
+        for (int b : v.active.toArray()) if (!active.contains(b) && !v.sticky.containsKey(b)) removeRef(v, b);
+        active.forEach(b -> addRef(v, b));
+        for (int b : v.pins.toArray()) if (!pins.contains(b)) removeNodePin(v, b);
+        pins.forEach(b -> addNodePin(v, b));
+    }
+
+    // ---- acquires (S6)
+
+    /**
+     * Records {@code node}'s acquire of {@code b}, a known blob with nothing gone in its closure (the registry
+     * checked): see {@link Ledger#acquire}.
+     */
+    AcquireOutcome acquire(String node, long incarnation, long afterSeq, int b, long now) {
+        NodeView v = views.computeIfAbsent(node, n -> new NodeView(n, now));
+        if (incarnation < v.incarnation || (incarnation == v.incarnation && afterSeq < v.seq)) {
+            // the view already took a report built after this ask: while an ask waits, its reporter lists the blob in
+            // every report, so that report holds it — or the reporter gave up on the ask (or this is a duplicate,
+            // delivered after the release): recording it now would hold the blob for ever
+            return v.active.contains(b) ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
+        }
+        addRef(v, b);
+        v.sticky.put(b, new long[]{incarnation, afterSeq});
+        return AcquireOutcome.ACQUIRED;
+    }
+
+    /** Whether {@code b} was acquired after the report (incarnation, seq) was built: that report cannot drop it. */
+    private static boolean acquiredAfter(NodeView v, int b, long incarnation, long seq) {
+        if (v.sticky.isEmpty()) return false;
+        long[] at = v.sticky.get(b);
+        return at != null && (incarnation < at[0] || (incarnation == at[0] && seq <= at[1]));
+    }
+
+    /** Drops the sticky acquires that a report built after them covers. */
+    private static void coverAcquires(NodeView v, long incarnation, long seq) {
+        if (v.sticky.isEmpty()) return;
+        v.sticky.values().removeIf(at -> incarnation > at[0] || (incarnation == at[0] && seq > at[1]));
+    }
+
+    // ---- holds, told to the registry
+
+    private void addRef(NodeView v, int b) {
+        if (v.active.add(b)) registry.holdChanged(b, 1, 0);
+    }
+
+    private void removeRef(NodeView v, int b) {
+        if (v.active.remove(b)) registry.holdChanged(b, -1, 0);
+    }
+
+    private void addNodePin(NodeView v, int b) {
+        if (v.pins.add(b)) registry.holdChanged(b, 0, 1);
+    }
+
+    private void removeNodePin(NodeView v, int b) {
+        if (v.pins.remove(b)) registry.holdChanged(b, 0, -1);
+    }
+
+    private void clearView(NodeView v) {
+        for (int b : v.active.toArray()) removeRef(v, b);
+        for (int b : v.pins.toArray()) removeNodePin(v, b);
+        v.complete = false;
+        v.pending = null;
+        v.sticky.clear();
+    }
+
+    // ---- staleness, quorum, confirmation
+
+    /** Marks each view stale or live at {@code now} (local clock) and applies the stale-node policy; the stale ones. */
+    List<String> updateStaleness(long now) {
+        List<String> stale = new ArrayList<>();
+        for (NodeView v : views.values()) {
+            v.stale = now - v.lastReportAt >= settings.staleThresholdMs();
+            if (v.stale) stale.add(v.node);
+        }
+        // a stale view of a node that membership does not list is a removal we did not see (it was removed before
+        // this coordinator subscribed, and its late report made the view): nothing will ever drop it otherwise
+        views.values().removeIf(v -> {
+            if (!v.stale || isMember(v.node)) return false;
+            clearView(v);
+            return true;
+        });
+        // policy drop (the original's behaviour) drops a stale member's references — but never below quorum (S7)
+        if (settings.staleNodePolicy() == StaleNodePolicy.DROP && liveNodes() >= settings.minNodesReporting()) {
+            for (NodeView v : views.values()) if (v.stale && !v.dropped) {
+                clearView(v);
+                v.dropped = true;
+            }
+        }
+        return stale;
+    }
+
+    /** Membership lists the node as Up (always true without membership). */
+    private boolean isMember(String node) {
+        return members == null || members.contains(node);
+    }
+
+    /** Live: a member whose view is not stale. Only members count towards quorum (S7). */
+    int liveNodes() {
+        return liveNodeNames().size();
+    }
+
+    List<String> liveNodeNames() {
+        List<String> out = new ArrayList<>();
+        for (NodeView v : views.values()) if (!v.stale && isMember(v.node)) out.add(v.node);
+        return out;
+    }
+
+    /** The oldest complete view among live nodes: a blob is confirmed absent by all once this is after it. */
+    long minConfirmTick() {
+        long min = Long.MAX_VALUE;
+        for (NodeView v : views.values()) {
+            if (v.stale) continue;
+            min = Math.min(min, v.complete ? v.lastCompleteTick : -1);
+        }
+        return min == Long.MAX_VALUE ? -1 : min;
+    }
+
+    /** The tick of the latest complete view. */
+    long tick() {
+        return tick;
+    }
+
+    // ---- queries
+
+    boolean isRemoved(String node) {
+        return removedNodes.containsKey(node);
+    }
+
+    /** The nodes whose views reference {@code b}, and those that pin it. */
+    void holders(int b, List<String> referencing, List<String> pinning) {
+        for (NodeView v : views.values()) {
+            if (v.active.contains(b)) referencing.add(v.node);
+            if (v.pins.contains(b)) pinning.add(v.node);
+        }
+    }
+
+    List<NodeInfo> nodes(long now) {
+        List<NodeInfo> out = new ArrayList<>();
+        for (NodeView v : views.values()) {
+            boolean stale = now - v.lastReportAt >= settings.staleThresholdMs();
+            out.add(new NodeInfo(v.node, stale ? NodeInfo.State.STALE : NodeInfo.State.LIVE, now - v.lastReportAt,
+                    v.active.size(), v.pins.size(), v.complete, v.fullSinceRecovery));
+        }
+        return out;
+    }
+
+    Map<ReportOutcome, Long> reportOutcomes() {
+        return new EnumMap<>(reportOutcomes);
+    }
+
+    long reportedWhileDeleting() {
+        return reportedWhileDeleting;
+    }
+
+    long reportedUnknown() {
+        return reportedUnknown;
+    }
+
+    List<String> members() {
+        return members == null ? List.of() : List.copyOf(members);
+    }
+
+    // ---- state types
+
+    /** The coordinator's soft view of one node: sets of blob ids. */
+    private static final class NodeView {
+        final String node;
+        long incarnation = Long.MIN_VALUE;
+        long seq = -1;
+        boolean complete;
+        boolean fullSinceRecovery;
+        boolean stale;
+        /** Policy drop cleared this stale view; a report makes it live again. */
+        boolean dropped;
+        long lastReportAt;
+        long lastCompleteTick;
+        final IntSet active;
+        final IntSet pins;
+        /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
+        final Map<Integer, long[]> sticky = new HashMap<>();
+        PendingFull pending;
+
+        NodeView(String node, long now) {
+            this.node = node;
+            this.lastReportAt = now;
+            this.active = new IntSet(8, IntSet.seed(2 * node.hashCode()));
+            this.pins = new IntSet(8, IntSet.seed(2 * node.hashCode() + 1));
+        }
+    }
+
+    /** The chunks of one FULL report received so far. */
+    private static final class PendingFull {
+        final long incarnation;
+        final long seq;
+        final int chunks;
+        final Set<Integer> received = new java.util.HashSet<>();
+        final Set<BlobHash> active = new LinkedHashSet<>();
+        final Set<BlobHash> pins = new LinkedHashSet<>();
+
+        PendingFull(long incarnation, long seq, int chunks) {
+            this.incarnation = incarnation;
+            this.seq = seq;
+            this.chunks = chunks;
+        }
+
+        boolean add(NodeReport r) {
+            if (!received.add(r.chunk())) return false;
+            active.addAll(r.activeAdded());
+            pins.addAll(r.pinsAdded());
+            return true;
+        }
+
+        boolean isComplete() {
+            return received.size() == chunks;
+        }
+    }
+}

@@ -54,8 +54,8 @@ public final class Ledger {
     /** COLLECTED blobs in the order they were collected: tombstones are pruned from the head. */
     private final IdTimeQueue collectedOrder = new IdTimeQueue();
     private final Map<Integer, Map<String, Pin>> operatorPins = new HashMap<>();
-    private final Adjacency deps = new Adjacency();
-    private final Adjacency dependents = new Adjacency();
+    /** The dependency edges (persistent) and the cache of clean closures (derived). */
+    private final DependencyGraph graph;
     private final Map<Integer, Integer> failedDeletions = new HashMap<>();
     private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
@@ -70,6 +70,7 @@ public final class Ledger {
 
     // ---- soft half
     private final NodeViews views;
+    private final java.util.function.IntPredicate held = this::held;
     private final Map<Integer, Integer> nodePins = new HashMap<>();
     private final IntSet dirty = newSet(8);
     /**
@@ -82,12 +83,6 @@ public final class Ledger {
     private final IntSet closureDirty = newSet(8);
     /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
     private final IntSet closureUsed = newSet(8);
-    /**
-     * Derived, never persisted: blobs known to have nothing DELETING or COLLECTED in their dependency closure. It
-     * holds every blob of a cached blob's closure; a blob going DELETING or COLLECTED (or pruned), and an edge to a
-     * callee not known clean, take it and every cached blob above it out ({@link #uncache}).
-     */
-    private final IntSet cleanClosure = newSet(8);
     /**
      * The ids of the outcome {@link #planCycle} returned last, for {@link #applyCycle} of that very outcome (the live
      * path: nothing runs between a plan and its apply) — so it looks no hash up again; a replayed outcome is another
@@ -115,6 +110,7 @@ public final class Ledger {
     public Ledger(LedgerSettings settings, int expectedBlobs) {
         this.settings = settings;
         this.table = new BlobTable(expectedBlobs);
+        this.graph = new DependencyGraph(table, this::newSet);
         this.views = new NodeViews(settings, new ViewHolds(), this::newSet);
     }
 
@@ -139,11 +135,7 @@ public final class Ledger {
                 if (d.equals(r.hash())) continue;
                 int dep = table.find(d);
                 if (dep < 0) dep = registerOne(d);
-                if (deps.add(b, dep)) {
-                    dependents.add(dep, b);
-                    if (!cleanClosure.contains(dep)) uncache(b); // b's closure grew by one not known clean
-                    table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
-                    table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
+                if (graph.add(b, dep)) {
                     // a new edge may protect the callee (S2): the next cycle looks at it and its closure
                     // a caller whose closure was walked as used since the last cycle passes that on: the walk
                     // stops at marked blobs, so everything below a marked one must be marked (review 20: a later
@@ -245,16 +237,7 @@ public final class Ledger {
 
     private void prune(int b) {
         setStatus(b, null);
-        for (int d : deps.targets(b)) {
-            dependents.remove(d, b);
-            table.flag(d, BlobTable.FLAG_HAS_DEPENDENTS, dependents.has(d));
-        }
-        for (int p : dependents.targets(b)) {
-            deps.remove(p, b);
-            table.flag(p, BlobTable.FLAG_HAS_DEPS, deps.has(p));
-        }
-        deps.removeAll(b);
-        dependents.removeAll(b);
+        graph.removeAll(b);
         failedDeletions.remove(b);
         nodePins.remove(b);
         closureDirty.remove(b); // its id may be reused: the new blob's closure is not marked
@@ -303,7 +286,7 @@ public final class Ledger {
             int b = table.find(h);
             if (b >= 0) ids.add(b);
         }
-        return inClosure(ids, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
+        return graph.inClosure(ids, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
     }
 
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */
@@ -359,7 +342,7 @@ public final class Ledger {
     private void setStatus(int b, BlobStatus to) {
         BlobStatus from = table.status(b);
         if (from == to) return;
-        if (to == null || to == BlobStatus.DELETING || to == BlobStatus.COLLECTED) uncache(b);
+        if (to == null || to == BlobStatus.DELETING || to == BlobStatus.COLLECTED) graph.uncache(b);
         counts[from.ordinal()]--;
         if (from == BlobStatus.MARKED_FOR_COLLECTION) marked.remove(b);
         if (from == BlobStatus.DELETING) deleting.remove(b);
@@ -512,7 +495,7 @@ public final class Ledger {
         if (table.status(b) == BlobStatus.COLLECTED) {
             return Optional.of(Refusal.conflict("blob " + hash + " was collected: upload it again"));
         }
-        List<BlobHash> gone = goneInClosure(b);
+        List<BlobHash> gone = graph.goneInClosure(b);
         if (!gone.isEmpty()) {
             return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
                     + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
@@ -557,7 +540,7 @@ public final class Ledger {
         }
         ArrayDeque<Integer> falling = new ArrayDeque<>();
         for (int b : candidates.toArray()) {
-            for (int p : dependents.targets(b)) {
+            for (int p : graph.callers(b)) {
                 if (!candidates.contains(p)) {
                     falling.add(b);
                     break;
@@ -568,7 +551,7 @@ public final class Ledger {
             int b = falling.poll();
             if (!candidates.remove(b)) continue;
             // b stays: its callees among the candidates now have a dependent that stays
-            for (int d : deps.targets(b)) if (candidates.contains(d)) falling.add(d);
+            for (int d : graph.callees(b)) if (candidates.contains(d)) falling.add(d);
         }
         List<BlobHash> pruned = new ArrayList<>();
         for (int i = 0; i < collectedOrder.size(); i++) {
@@ -712,34 +695,9 @@ public final class Ledger {
         return isProtected(b, newSet(8), newSet(8));
     }
 
-    /**
-     * {@link #isProtected(int)} for many blobs of one unchanging state (a cycle's plan, a deletion's): {@code yes}
-     * and {@code no} keep what the walks learned — the blobs on a path up to a held blob are protected, and every
-     * blob of a walk that found none is not — so the dirty blobs of a long chain held at its top cost one walk up the
-     * chain, not one each (issue 20).
-     */
+    /** {@link #isProtected(int)} for many blobs of one unchanging state: see {@link DependencyGraph#isProtected}. */
     private boolean isProtected(int b, IntSet yes, IntSet no) {
-        if (held(b) || yes.contains(b)) return true;
-        if (no.contains(b) || !table.flag(b, BlobTable.FLAG_HAS_DEPENDENTS)) return false;
-        Map<Integer, Integer> cameFrom = new HashMap<>();
-        cameFrom.put(b, b);
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
-        todo.add(b);
-        while (!todo.isEmpty()) {
-            int x = todo.poll();
-            for (int p : dependents.targets(x)) {
-                if (cameFrom.containsKey(p) || no.contains(p)) continue;
-                cameFrom.put(p, x);
-                if (held(p) || yes.contains(p)) {
-                    for (int y = p; y != b; y = cameFrom.get(y)) yes.add(y);
-                    yes.add(b);
-                    return true;
-                }
-                todo.add(p);
-            }
-        }
-        for (int x : cameFrom.keySet()) no.add(x); // none of them reaches a held blob
-        return false;
+        return graph.isProtected(b, held, yes, no);
     }
 
     // =====================================================================================================
@@ -801,7 +759,7 @@ public final class Ledger {
         if (views.isRemoved(node)) return AcquireOutcome.FROM_REMOVED_NODE;
         int b = table.find(hash);
         if (b < 0) return AcquireOutcome.UNKNOWN;
-        if (!goneInClosure(b).isEmpty()) return AcquireOutcome.GONE;
+        if (!graph.goneInClosure(b).isEmpty()) return AcquireOutcome.GONE;
         return views.acquire(node, incarnation, afterSeq, b, now);
     }
 
@@ -830,78 +788,19 @@ public final class Ledger {
         }
     }
 
-    /**
-     * The blobs in {@code b}'s dependency closure (itself included) that are DELETING or COLLECTED: a holder
-     * of {@code b} uses its callees too, so none of them may be gone.
-     */
-    private List<BlobHash> goneInClosure(int b) {
-        if (hasContentInClosure(b)) return List.of(); // the walk that finds nothing gone is cached for the next ask
-        return inClosure(b, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
-    }
-
-    /**
-     * {@code b} may have something gone in its closure now: it and every cached blob above it leave
-     * {@link #cleanClosure}. Walking up through cached blobs reaches them all: the cache holds every blob of a cached
-     * blob's closure.
-     */
-    private void uncache(int b) {
-        if (!cleanClosure.remove(b)) return;
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
-        todo.add(b);
-        while (!todo.isEmpty()) {
-            for (int p : dependents.targets(todo.poll())) if (cleanClosure.remove(p)) todo.add(p);
-        }
-    }
-
-    /** The blobs in {@code b}'s dependency closure (itself included) whose status passes {@code which}. */
-    private List<BlobHash> inClosure(int b, java.util.function.Predicate<BlobStatus> which) {
-        return inClosure(List.of(b), which);
-    }
-
-    /** The blobs in the dependency closures of {@code roots} (themselves included) whose status passes {@code which}. */
-    private List<BlobHash> inClosure(Collection<Integer> roots, java.util.function.Predicate<BlobStatus> which) {
-        List<BlobHash> out = new ArrayList<>();
-        ArrayDeque<Integer> todo = new ArrayDeque<>(roots);
-        IntSet seen = newSet(8);
-        while (!todo.isEmpty()) {
-            int x = todo.poll();
-            if (!seen.add(x)) continue;
-            if (which.test(table.status(x))) out.add(table.hash(x));
-            for (int d : deps.targets(x)) todo.add(d);
-        }
-        return out;
-    }
-
     /** The blobs in {@code hash}'s dependency closure that must be uploaded again before it can be acquired. */
     public List<BlobHash> goneInClosure(BlobHash hash) {
         int b = table.find(hash);
-        return b < 0 ? List.of() : goneInClosure(b);
+        return b < 0 ? List.of() : graph.goneInClosure(b);
     }
 
     /**
      * Whether a registration may name {@code hash} as a callee: the registry holds it, and nothing in its dependency
-     * closure is DELETING or COLLECTED. What a walk learns is kept in {@link #cleanClosure}, so checking callers onto
-     * one long chain — many in one request, or one per request — walks the chain once, not once per caller (issue
-     * 20).
+     * closure is DELETING or COLLECTED (walks cached: {@link DependencyGraph#hasContentInClosure}).
      */
     public boolean hasContentInClosure(BlobHash hash) {
         int b = table.find(hash);
-        return b >= 0 && hasContentInClosure(b);
-    }
-
-    private boolean hasContentInClosure(int b) {
-        if (cleanClosure.contains(b)) return true;
-        IntSet seen = newSet(8);
-        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
-        while (!todo.isEmpty()) {
-            int x = todo.poll();
-            if (cleanClosure.contains(x) || !seen.add(x)) continue;
-            BlobStatus s = table.status(x);
-            if (s == BlobStatus.DELETING || s == BlobStatus.COLLECTED) return false;
-            for (int d : deps.targets(x)) todo.add(d);
-        }
-        for (int x : seen.toArray()) cleanClosure.add(x); // each closure below them is clean too
-        return true;
+        return b >= 0 && graph.hasContentInClosure(b);
     }
 
     /**
@@ -932,7 +831,7 @@ public final class Ledger {
             int x = todo.poll();
             if (used ? !closureUsed.add(x) : !closureDirty.add(x)) continue;
             if (used) closureDirty.add(x);
-            for (int d : deps.targets(x)) {
+            for (int d : graph.callees(x)) {
                 dirty.add(d);
                 if (used) usedSinceCycle.add(d);
                 todo.add(d);
@@ -957,8 +856,8 @@ public final class Ledger {
         return Optional.of(new BlobInfo(hash, s, unref ? table.time(b) : null,
                 decided && table.cycle(b) > 0 ? table.cycle(b) : null,
                 s == BlobStatus.COLLECTED ? table.time(b) : null, deletionStartedAt.get(b),
-                refBy, List.copyOf(pins.values()), pinBy, hashes(deps.targets(b)),
-                hashes(dependents.targets(b)), failedDeletions.getOrDefault(b, 0)));
+                refBy, List.copyOf(pins.values()), pinBy, hashes(graph.callees(b)),
+                hashes(graph.callers(b)), failedDeletions.getOrDefault(b, 0)));
     }
 
     public Optional<BlobStatus> status(BlobHash hash) {
@@ -1065,7 +964,7 @@ public final class Ledger {
             BlobHash h = table.hash(b);
             packed.putLong(h.w0()).putLong(h.w1()).putLong(h.w2()).putLong(h.w3());
             packed.put(table.status(b).code()).putLong(table.time(b)).putInt((int) table.cycle(b));
-            int[] d = deps.has(b) ? deps.targets(b) : null;
+            int[] d = graph.hasCallees(b) ? graph.callees(b) : null;
             Map<String, Pin> pins = operatorPins.get(b);
             int failed = failedDeletions.getOrDefault(b, 0);
             Long started = deletionStartedAt.get(b);
@@ -1119,11 +1018,7 @@ public final class Ledger {
             }
             for (BlobHash d : e.dependencies()) {
                 int dep = l.table.find(d);
-                if (dep >= 0 && l.deps.add(b, dep)) {
-                    l.dependents.add(dep, b);
-                    l.table.flag(b, BlobTable.FLAG_HAS_DEPS, true);
-                    l.table.flag(dep, BlobTable.FLAG_HAS_DEPENDENTS, true);
-                }
+                if (dep >= 0) l.graph.add(b, dep);
             }
         }
         unreferenced.sort((x, y) -> Long.compare(x[0], y[0]));

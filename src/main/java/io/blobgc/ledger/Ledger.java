@@ -72,17 +72,8 @@ public final class Ledger {
     private final NodeViews views;
     private final java.util.function.IntPredicate held = this::held;
     private final Map<Integer, Integer> nodePins = new HashMap<>();
-    private final IntSet dirty = newSet(8);
-    /**
-     * Blobs that were protected (held, or reachable from a held blob) at some moment since the last cycle: a use
-     * that starts and ends between two cycles restarts the grace all the same (S3), and none of them is handed to
-     * the sweeper before the next cycle looked at it.
-     */
-    private final IntSet usedSinceCycle = newSet(8);
-    /** Blobs whose whole dependency closure is in {@link #dirty} since the last cycle (see markClosure). */
-    private final IntSet closureDirty = newSet(8);
-    /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
-    private final IntSet closureUsed = newSet(8);
+    /** What the next cycle looks at (created first: its sets' seeds come before the graph's). */
+    private final Candidates candidates = new Candidates(this::newSet, this::callees);
     /**
      * The ids of the outcome {@link #planCycle} returned last, for {@link #applyCycle} of that very outcome (the live
      * path: nothing runs between a plan and its apply) — so it looks no hash up again; a replayed outcome is another
@@ -140,12 +131,12 @@ public final class Ledger {
                     // a caller whose closure was walked as used since the last cycle passes that on: the walk
                     // stops at marked blobs, so everything below a marked one must be marked (review 20: a later
                     // hold of an ancestor would otherwise not reach the new callee)
-                    boolean used = isProtected(b) || closureUsed.contains(b);
-                    dirty.add(dep);
-                    if (used) usedSinceCycle.add(dep);
+                    boolean used = isProtected(b) || candidates.closureUsed(b);
+                    if (used) candidates.used(dep);
+                    else candidates.dirty(dep);
                     // a callee held itself already keeps everything below it: a new caller changes nothing there
                     // (a fan-in onto a held blob then costs O(1) per caller, not a walk of the callee's closure)
-                    if (!held(dep)) markClosure(dep, used);
+                    if (!held(dep)) candidates.markClosure(dep, used);
                 }
             }
         }
@@ -164,7 +155,7 @@ public final class Ledger {
                 table.cycle(b, 0);
             }
         }
-        dirty.add(b);
+        candidates.dirty(b);
         return b;
     }
 
@@ -189,7 +180,7 @@ public final class Ledger {
             if (table.status(b) == BlobStatus.PINNED) setStatus(b, BlobStatus.ACTIVE);
         }
         holdChanged(b, true);
-        dirty.add(b); // still node-pinned (soft): the next cycle makes it PINNED again
+        candidates.dirty(b); // still node-pinned (soft): the next cycle makes it PINNED again
     }
 
     public void applyCycle(CycleOutcome o) {
@@ -199,10 +190,7 @@ public final class Ledger {
         cycleTicks.put(o.cycle(), views.tick());
         // the plan looked at these; what changes from here on (an expired pin below) waits for the next cycle
         if (!o.frozen() && !o.warmingUp()) {
-            dirty.clear();
-            usedSinceCycle.clear();
-            closureDirty.clear();
-            closureUsed.clear();
+            candidates.cycleApplied();
         }
         Plan plan = planned != null && planned.outcome == o ? planned : null; // live: the outcome just planned
         planned = null;
@@ -240,8 +228,7 @@ public final class Ledger {
         graph.removeAll(b);
         failedDeletions.remove(b);
         nodePins.remove(b);
-        closureDirty.remove(b); // its id may be reused: the new blob's closure is not marked
-        closureUsed.remove(b);
+        candidates.forget(b);
         table.remove(b);
     }
 
@@ -270,7 +257,7 @@ public final class Ledger {
             if (s != BlobStatus.UNREFERENCED && s != BlobStatus.MARKED_FOR_COLLECTION) continue;
             setStatus(b, operatorPins.containsKey(b) ? BlobStatus.PINNED : BlobStatus.ACTIVE);
             table.cycle(b, 0);
-            dirty.add(b);
+            candidates.dirty(b);
         }
     }
 
@@ -389,6 +376,10 @@ public final class Ledger {
         int[] toArray() {
             return Arrays.copyOf(a, n);
         }
+    }
+
+    private int[] callees(int b) {
+        return graph.callees(b);
     }
 
     /** A set with a seed of its own: ids taken from one set's iteration do not cluster in another. */
@@ -597,7 +588,7 @@ public final class Ledger {
             long since = graceQueue.time(i);
             if (!graceCurrent(b, since)) continue;
             if (now - Math.max(since, resetAt) < settings.gracePeriodMs() || confirmTick <= decisionTick(b)) break;
-            if (!dirty.contains(b)) elapsed.add(b);
+            if (!candidates.isDirty(b)) elapsed.add(b);
         }
         IntSet protectedNow = newSet(8), unprotectedNow = newSet(8);
         Ids activeIds = new Ids(), pinnedIds = new Ids(), unreferencedIds = new Ids(), markedIds = new Ids();
@@ -617,7 +608,7 @@ public final class Ledger {
                     }
                     if (status == BlobStatus.UNREFERENCED || status == BlobStatus.MARKED_FOR_COLLECTION) rescued.add(h);
                 }
-            } else if (status == BlobStatus.ACTIVE || status == BlobStatus.PINNED || usedSinceCycle.contains(b)) {
+            } else if (status == BlobStatus.ACTIVE || status == BlobStatus.PINNED || candidates.usedSinceCycle(b)) {
                 // unused now; a blob used since the last cycle (even briefly) starts its grace again from now
                 BlobHash h = table.hash(b);
                 toUnreferenced.add(h);
@@ -630,7 +621,7 @@ public final class Ledger {
                 markedIds.add(b);
             }
         };
-        dirty.forEach(decide);
+        candidates.forEachDirty(decide);
         elapsed.forEach(decide);
         CycleOutcome outcome = new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned,
                 rescued, toMark, expired, pruned, live, stale, resetAt);
@@ -651,7 +642,7 @@ public final class Ledger {
         IntSet yes = newSet(8), no = newSet(8);
         for (int b : marked) {
             if (out.size() >= max) break;
-            if (!isProtected(b, yes, no) && !usedSinceCycle.contains(b) && confirmTick > decisionTick(b)) {
+            if (!isProtected(b, yes, no) && !candidates.usedSinceCycle(b) && confirmTick > decisionTick(b)) {
                 out.add(table.hash(b));
             }
         }
@@ -726,7 +717,7 @@ public final class Ledger {
         for (int b = 0; b < table.highWater(); b++) {
             if (table.isFree(b)) continue;
             BlobStatus s = table.status(b);
-            if (s == BlobStatus.ACTIVE || s == BlobStatus.PINNED) dirty.add(b);
+            if (s == BlobStatus.ACTIVE || s == BlobStatus.PINNED) candidates.dirty(b);
         }
     }
 
@@ -784,7 +775,7 @@ public final class Ledger {
                 updatePinnedFlag(b);
             }
             Ledger.this.holdChanged(b, wasHeld);
-            if (pins != 0) dirty.add(b); // ACTIVE <-> PINNED is a status change even when the blob stays held
+            if (pins != 0) candidates.dirty(b); // ACTIVE <-> PINNED is a status change even when the blob stays held
         }
     }
 
@@ -811,32 +802,9 @@ public final class Ledger {
     private void holdChanged(int b, boolean wasHeld) {
         boolean nowHeld = held(b);
         if (nowHeld == wasHeld) return;
-        if (nowHeld) usedSinceCycle.add(b);
-        dirty.add(b);
-        if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) markClosure(b, true);
-    }
-
-    /**
-     * Dirties the dependency closure below {@code b} ({@code b} excluded); {@code used}: it is protected now. The walk
-     * stops at a blob whose closure was marked so since the last cycle ({@link #closureDirty}, {@link #closureUsed}):
-     * every blob below it is marked already, and so is what an edge added since brought below it (the edge marked
-     * its callee's closure). Each blob is walked at most once per cycle and kind, so a chain grown one edge at a time
-     * costs O(edges), not O(edges²) (issue 20: a long chain and fan-ins onto it froze the coordinator).
-     */
-    private void markClosure(int b, boolean used) {
-        if (b < 0) return;
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
-        todo.add(b);
-        while (!todo.isEmpty()) {
-            int x = todo.poll();
-            if (used ? !closureUsed.add(x) : !closureDirty.add(x)) continue;
-            if (used) closureDirty.add(x);
-            for (int d : graph.callees(x)) {
-                dirty.add(d);
-                if (used) usedSinceCycle.add(d);
-                todo.add(d);
-            }
-        }
+        if (nowHeld) candidates.used(b);
+        else candidates.dirty(b);
+        if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) candidates.markClosure(b, true);
     }
 
     // =====================================================================================================

@@ -3,14 +3,12 @@ package io.blobgc.coordinator;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
-import io.blobgc.NodeIds;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeInfo;
-import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.Registration;
@@ -18,16 +16,11 @@ import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Report;
-import io.blobgc.protocol.ReporterProtocol.ReportAck;
-import io.blobgc.protocol.ReporterProtocol.ReportRejected;
-import io.blobgc.protocol.ReporterProtocol.ResendFull;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
-import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -35,42 +28,29 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
-import org.apache.pekko.cluster.typed.GetCurrentState;
 import org.apache.pekko.cluster.typed.SingletonActor;
-import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
-import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The cluster-singleton GC coordinator: an event-sourced shell around the {@link Ledger}. Commands ask the
  * ledger to decide, the decisions are persisted as events, and the event handler applies them to the ledger —
- * live and on every recovery. Node views are soft state, rebuilt from FULL reports after a recovery (S5).
+ * live and on every recovery. Node views are soft state, rebuilt from FULL reports after a recovery (S5). The commands
+ * of each concern are handled by a package-private part: {@link TakeOverFence} (S10), {@link Roster} (members,
+ * reporters, reports), {@link CycleRunner}, {@link SweeperLink} (deletions, the store reconciliation).
  */
 public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<ToCoordinator,
         Coordinator.Event, Coordinator.State> {
@@ -174,24 +154,24 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
             implements Command {
     }
 
-    private enum CycleTick implements Command { INSTANCE }
+    enum CycleTick implements Command { INSTANCE }
 
     /** Sent to itself when recovery completes: persist {@link TookOver} before handling anything else (S10). */
     private enum TakeOver implements Command { INSTANCE }
 
-    private enum StalenessTick implements Command { INSTANCE }
+    enum StalenessTick implements Command { INSTANCE }
 
     /** This instance's re-upload window (S10) should be over: say so in the journal. */
-    private enum WindowOver implements Command { INSTANCE }
+    enum WindowOver implements Command { INSTANCE }
 
-    private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
+    record MemberChanged(ClusterEvent.MemberEvent event) implements Command {
     }
 
-    private record ReportersChanged(Receptionist.Listing listing) implements Command {
+    record ReportersChanged(Receptionist.Listing listing) implements Command {
     }
 
     /** Membership's state, asked for after subscribing (see onRecovered). */
-    private record MembersNow(ClusterEvent.CurrentClusterState state) implements Command {
+    record MembersNow(ClusterEvent.CurrentClusterState state) implements Command {
     }
 
     // ---- events
@@ -298,26 +278,18 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final TimerScheduler<ToCoordinator> timers;
     private final BlobGcSettings settings;
     private final Clock clock;
-    private final BlobStore store;
-    /**
-     * Spawned at every recovery: a restart after a journal failure restarts the event-sourced part inside this
-     * same object and stops its children, so the sweeper and the soft state below belong to one recovery.
-     */
-    private ActorRef<Sweeper.Command> sweeper;
-    private int sweeperGeneration;
+    /** Asked whether the store holds a registration's content. */
+    private final StoreProbe stored;
     private final boolean clustered;
     /** Every decision: what to persist and what to answer. */
     private final CoordinatorCore core;
-    /** The reporters the receptionist lists, and the node each one reported for (once it did). */
-    private final Set<ActorRef<ToReporter>> reporters = new LinkedHashSet<>();
-    private final Map<ActorRef<ToReporter>, String> reporterNodes = new HashMap<>();
-    private double lastCycleMs = -1;
+    private final DecisionEffects effects;
+    /** The members and reporters, the sweeper, the cycles: each one recovery's soft state and its commands. */
+    private final Roster roster;
+    private final SweeperLink sweeper;
+    private final CycleRunner cycles;
     private final ActorRef<Topic.Command<Decision>> decisions;
-    private final Timings timings;
-    /** Whether this recovery's {@link TookOver} is persisted; until then commands are stashed. */
-    private boolean takenOver;
-    /** Names this instance in its {@link TookOver} (and the log): member and a random part. */
-    private final String instanceId;
+    private final TakeOverFence fence;
     /**
      * Pekko asks for the empty state once and starts every recovery without a snapshot from that very object — also
      * a restart in place after a journal failure. So it is never changed: the first event applied to it starts a
@@ -335,13 +307,15 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.settings = settings;
         this.clock = clock;
         this.clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
-        this.store = store;
+        this.stored = new StoreProbe(store, ctx);
         this.decisions = decisions;
-        this.timings = timings;
         this.core = new CoordinatorCore(settings.dryRun());
+        this.effects = new DecisionEffects(Effect());
+        this.roster = new Roster(ctx, timers, settings, core, effects);
+        this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
+        this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
+        this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered);
         this.empty = new State(new Ledger(settings.ledger()));
-        this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
-                : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     @Override
@@ -369,17 +343,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     @Override
     public SnapshotAdapter<State> snapshotAdapter() {
-        return new SnapshotAdapter<>() {
-            @Override
-            public Object toJournal(State state) {
-                return state.ledger.snapshot();
-            }
-
-            @Override
-            public State fromJournal(Object from) {
-                return new State(Ledger.fromSnapshot(settings.ledger(), (LedgerSnapshot) from));
-            }
-        };
+        return new StateSnapshots(settings.ledger());
     }
 
     @Override
@@ -389,49 +353,19 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     private void onRecovered(State state) {
-        takenOver = false;
+        fence.recovered();
         ctx.getSelf().tell(TakeOver.INSTANCE);
-        reporters.clear();
-        reporterNodes.clear();
-        // resumed on a failure: a restart would forget the batch it holds, which this incarnation keeps in flight
-        sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf().narrow(), store, settings, timings))
-                        .onFailure(SupervisorStrategy.resume()), "sweeper-" + (++sweeperGeneration),
-                DispatcherSelector.blocking());
+        roster.clear();
+        sweeper.spawn();
         timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
-        if (clustered) {
-            ActorRef<ClusterEvent.MemberEvent> adapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class,
-                    MemberChanged::new);
-            var subscriptions = Cluster.get(ctx.getSystem()).subscriptions();
-            subscriptions.tell(new Subscribe<>(adapter, ClusterEvent.MemberEvent.class));
-            // after the subscription's initial events: members removed between the read above and the subscription
-            // are in neither, and this state tells
-            subscriptions.tell(new GetCurrentState(ctx.messageAdapter(ClusterEvent.CurrentClusterState.class,
-                    MembersNow::new).unsafeUpcast()));
-        }
-        ActorRef<Receptionist.Listing> listingAdapter = ctx.messageAdapter(Receptionist.Listing.class,
-                ReportersChanged::new);
-        ctx.getSystem().receptionist().tell(Receptionist.subscribe(ReporterProtocol.REPORTERS, listingAdapter));
-        sweeper.tell(Sweeper.Wake.INSTANCE);
+        roster.subscribe(clustered);
+        sweeper.wake();
     }
 
     /** Monotonic millis, for what is local to this instance (report receipt, staleness): wall-clock steps don't count. */
-    private static long localNow() {
+    static long localNow() {
         return System.nanoTime() / 1_000_000;
-    }
-
-    /** The members that run a reporter (the node role) and are Up. */
-    private List<String> upMembers(Iterable<Member> members) {
-        List<String> up = new ArrayList<>();
-        for (Member m : members) {
-            boolean isUp = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
-            if (isUp && reports(m)) up.add(NodeIds.of(m.uniqueAddress()));
-        }
-        return up;
-    }
-
-    private boolean reports(Member m) {
-        return settings.nodeRole().isEmpty() || m.hasRole(settings.nodeRole());
     }
 
     // =====================================================================================================
@@ -447,268 +381,50 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
         CommandHandlerWithReply<ToCoordinator, Event, State> taken = commands();
         return (state, command) -> {
-            if (command == TakeOver.INSTANCE) return onTakeOver();
-            return takenOver ? taken.apply(state, command) : Effect().stash();
+            if (command == TakeOver.INSTANCE) return fence.onTakeOver();
+            return fence.takenOver() ? taken.apply(state, command) : Effect().stash();
         };
-    }
-
-    private ReplyEffect<Event, State> onTakeOver() {
-        if (takenOver) return Effect().noReply();
-        long deadline = settings.sweepBatchDeadline().toMillis();
-        String name = instanceId + "." + sweeperGeneration; // one name per recovery: a restart in place is another
-        return Effect().persist(core.takeOver(name, clock.millis(), deadline).events()).thenRun(st -> {
-            takenOver = true;
-            Ledger l = st.ledger;
-            // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
-            core.recovered(l, clustered ? upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
-                    localNow());
-            ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every "
-                    + "member delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(),
-                    l.warmUpBlockers());
-            core.tookOver(st.ledger, localNow(), deadline);
-            timers.startSingleTimer(WindowOver.INSTANCE, Duration.ofMillis(core.windowRemaining(localNow())));
-            ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
-                    name);
-        }).thenNoReply().thenUnstashAll();
     }
 
     private CommandHandlerWithReply<ToCoordinator, Event, State> commands() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
-                .onCommand(Report.class, this::onReport)
-                .onCommand(Acquire.class, (s, c) -> run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(),
-                        c.hash(), clock.millis(), localNow()), c.replyTo()))
-                .onCommand(Register.class, (s, c) -> run(s, core.register(s.ledger, c.registrations(), this::stored,
-                        clock.millis(), localNow()), c.replyTo()))
-                .onCommand(PinBlob.class, (s, c) -> run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
-                        clock.millis()), c.replyTo()))
-                .onCommand(UnpinBlob.class, (s, c) -> run(s, core.unpin(s.ledger, c.hash(), c.owner()), c.replyTo()))
+                .onCommand(Report.class, roster::onReport)
+                .onCommand(Acquire.class, (s, c) -> effects.run(s, core.acquire(s.ledger, c.node(), c.incarnation(),
+                        c.afterSeq(), c.hash(), clock.millis(), localNow()), c.replyTo()))
+                .onCommand(Register.class, (s, c) -> effects.run(s, core.register(s.ledger, c.registrations(),
+                        stored, clock.millis(), localNow()), c.replyTo()))
+                .onCommand(PinBlob.class, (s, c) -> effects.run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(),
+                        c.ttlMs(), clock.millis()), c.replyTo()))
+                .onCommand(UnpinBlob.class, (s, c) -> effects.run(s, core.unpin(s.ledger, c.hash(), c.owner()),
+                        c.replyTo()))
                 .onCommand(GetBlob.class, (s, c) -> Effect().reply(c.replyTo(), new BlobReply(c.hash(),
                         c.hash() == null ? null : s.ledger.info(c.hash()).orElse(null))))
                 .onCommand(GetSummary.class, (s, c) -> Effect().reply(c.replyTo(), summary(s.ledger)))
-                .onCommand(GetPins.class, (s, c) -> run(s, core.pins(c.offset(), c.limit()), c.replyTo()))
-                .onCommand(GetHistory.class, (s, c) -> run(s, core.history(c.limit()), c.replyTo()))
-                .onCommand(RunCycleNow.class, (s, c) -> runCycle(s, c.dryRun(), c.replyTo()))
-                .onCommand(CycleTick.class, (s, c) -> runCycle(s, false, null))
-                .onCommand(StalenessTick.class, this::onStalenessTick)
-                .onCommand(WindowOver.class, (s, c) -> {
-                    long remaining = core.windowRemaining(localNow());
-                    if (remaining > 0) timers.startSingleTimer(WindowOver.INSTANCE, Duration.ofMillis(remaining));
-                    return runNoReply(core.windowOver(s.ledger, localNow(), clock.millis()));
-                })
-                .onCommand(StartDeletion.class, (s, c) -> {
-                    if (!current(c.replyTo(), c)) return Effect().noReply(); // a batch it would never delete
-                    // the deadline counts from before the batch's write: a successor's takeover comes after that write
-                    long deadline = System.nanoTime() + settings.sweepBatchDeadline().toNanos();
-                    return run(s, core.startDeletion(s.ledger, c.max(), clock.millis()), c.replyTo(),
-                            hashes -> new Sweeper.Batch(hashes, deadline));
-                })
-                .onCommand(BatchExpired.class, (s, c) -> {
-                    if (current(c.from(), c)) core.batchExpired(c.hashes());
-                    return Effect().noReply();
-                })
-                .onCommand(ConfirmDeleted.class, this::onConfirmDeleted)
-                .onCommand(ReportDeletionFailed.class, (s, c) -> !current(c.from(), c) ? Effect().noReply()
-                        : runNoReply(core.deletionFailed(s.ledger, c.hash(), c.error(), clock.millis())))
-                .onCommand(StorePage.class, this::onStorePage)
-                .onCommand(MemberChanged.class, this::onMemberChanged)
-                .onCommand(MembersNow.class, this::onMembersNow)
-                .onCommand(ReportersChanged.class, this::onReportersChanged)
+                .onCommand(GetPins.class, (s, c) -> effects.run(s, core.pins(c.offset(), c.limit()), c.replyTo()))
+                .onCommand(GetHistory.class, (s, c) -> effects.run(s, core.history(c.limit()), c.replyTo()))
+                .onCommand(RunCycleNow.class, (s, c) -> cycles.run(s, c.dryRun(), c.replyTo()))
+                .onCommand(CycleTick.class, (s, c) -> cycles.run(s, false, null))
+                .onCommand(StalenessTick.class, roster::onStalenessTick)
+                .onCommand(WindowOver.class, (s, c) -> fence.onWindowOver(s))
+                .onCommand(StartDeletion.class, sweeper::onStartDeletion)
+                .onCommand(BatchExpired.class, sweeper::onBatchExpired)
+                .onCommand(ConfirmDeleted.class, sweeper::onConfirmDeleted)
+                .onCommand(ReportDeletionFailed.class, sweeper::onDeletionFailed)
+                .onCommand(StorePage.class, sweeper::onStorePage)
+                .onCommand(MemberChanged.class, roster::onMemberChanged)
+                .onCommand(MembersNow.class, roster::onMembersNow)
+                .onCommand(ReportersChanged.class, roster::onReportersChanged)
                 .build();
-    }
-
-    /**
-     * Whether the store holds {@code hash}'s content, asked when a registration would give content to a hash that has
-     * none (unknown or COLLECTED). In the actor, so that no deletion the ledger starts can come between the answer and
-     * the registration (only DELETING blobs are deleted, and their registration is refused). A store that cannot
-     * answer counts as "not there": the registration is refused and the uploader tries again.
-     */
-    private boolean stored(BlobHash hash) {
-        try {
-            return store.exists(hash);
-        } catch (IOException e) {
-            ctx.getLog().warn("cannot tell whether the store holds {}: {}; its registration is refused", hash, e.toString());
-            return false;
-        }
-    }
-
-    /** Persists a decision's events (if any), then replies with its answer on the new state. */
-    private <R> ReplyEffect<Event, State> run(State s, CoordinatorCore.Decision<R> d, ActorRef<R> replyTo) {
-        return run(s, d, replyTo, r -> r);
-    }
-
-    private <R, M> ReplyEffect<Event, State> run(State s, CoordinatorCore.Decision<R> d, ActorRef<M> replyTo,
-                                                 Function<R, M> message) {
-        if (d.events().isEmpty()) return Effect().reply(replyTo, message.apply(d.reply().apply(s.ledger)));
-        return Effect().persist(d.events()).thenReply(replyTo, st -> message.apply(d.reply().apply(st.ledger)));
-    }
-
-    /**
-     * Whether {@code from} is the sweeper this incarnation started: what an earlier one (stopped by a restart in place)
-     * says is dropped — its deletions happened, and the current sweeper, which holds those blobs again, confirms them.
-     */
-    private boolean current(ActorRef<Sweeper.Command> from, Command c) {
-        if (from != null && from.equals(sweeper)) return true;
-        ctx.getLog().info("ignored {} from {}: not this coordinator's current sweeper ({})",
-                c.getClass().getSimpleName(), from, sweeper);
-        return false;
-    }
-
-    private ReplyEffect<Event, State> onConfirmDeleted(State s, ConfirmDeleted c) {
-        if (!current(c.from(), c)) return Effect().noReply();
-        CoordinatorCore.Decision<Void> d = core.confirmDeleted(c.hashes(), c.bytes(), clock.millis());
-        if (d.events().isEmpty()) return Effect().noReply();
-        return Effect().persist(d.events()).thenRun(st -> {
-            for (Event e : d.events()) {
-                if (e instanceof BlobsCollected b) publish(new Decision.Collected(b.hashes(), b.bytes()));
-            }
-        }).thenNoReply();
     }
 
     private void publish(Decision d) {
         if (decisions != null) decisions.tell(Topic.publish(d));
     }
 
-    private ReplyEffect<Event, State> runNoReply(CoordinatorCore.Decision<?> d) {
-        if (d.events().isEmpty()) return Effect().noReply();
-        return Effect().persist(d.events()).thenNoReply();
-    }
-
-    private ReplyEffect<Event, State> onReport(State s, Report c) {
-        NodeReport r = c.report();
-        CoordinatorCore.ReportResult result = core.report(r, localNow()).reply().apply(s.ledger);
-        if (r != null && r.node() != null) reporterNodes.put(c.replyTo(), r.node());
-        if (result.warmUpCompleted()) {
-            // the last FULL report of the warm-up: cycle now rather than a cycle-interval later
-            ctx.getLog().info("warm-up complete: every member delivered a FULL report");
-            timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
-            ctx.getSelf().tell(CycleTick.INSTANCE);
-        }
-        return Effect().reply(c.replyTo(), switch (result.outcome()) {
-            case APPLIED, CHUNK_BUFFERED -> new ReportAck(r.incarnation(), r.seq());
-            case NEED_FULL -> new ResendFull(r.incarnation(), r.seq(), "view of " + r.node()
-                    + " cannot take seq " + r.seq());
-            default -> {
-                ctx.getLog().debug("report ignored: {}", result.outcome());
-                yield new ReportRejected(r == null ? -1 : r.incarnation(), r == null ? -1 : r.seq(),
-                        result.outcome().name());
-            }
-        });
-    }
-
-    private ReplyEffect<Event, State> runCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
-        long t0 = System.nanoTime();
-        CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis(), localNow());
-        long planned = System.nanoTime() - t0;
-        lastCycleMs = planned / 1e6;
-        timings.cyclePlanned(planned);
-        CycleOutcome o = d.reply().apply(s.ledger);
-        var effect = Effect().persist(d.events()).thenRun(st -> {
-            logCycle(st.ledger, o); // the counts after the cycle it reports
-            if (!o.dryRun() && !o.marked().isEmpty()) {
-                publish(new Decision.Marked(o.cycle(), o.marked().stream().map(CycleOutcome.MarkedBlob::hash).toList()));
-            }
-            if (!o.dryRun()) sweeper.tell(Sweeper.Wake.INSTANCE);
-            if (settings.orphans().pageSize() > 0) {
-                sweeper.tell(new Sweeper.ScanStore(core.orphanScanAfter(), settings.orphans().pageSize(),
-                        o.dryRun()));
-            }
-        });
-        return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
-    }
-
-    /** The store reconciliation: a page of the listing, its orphans condemned (a dry run only names them). */
-    private ReplyEffect<Event, State> onStorePage(State s, StorePage c) {
-        CoordinatorCore.Decision<List<BlobHash>> d = core.storePage(s.ledger, c.after(), c.entries(), c.more(),
-                c.dryRun(), clock.millis(), settings.orphans().grace().toMillis());
-        List<BlobHash> orphans = d.reply().apply(s.ledger);
-        if (d.events().isEmpty()) {
-            if (!orphans.isEmpty()) {
-                ctx.getLog().info("dry run: {} orphan(s) in the store would be deleted: {}", orphans.size(), orphans);
-            }
-            return Effect().noReply();
-        }
-        // persisted also when the page named no orphan: the event carries the walk's position (a restart resumes it)
-        if (orphans.isEmpty()) return Effect().persist(d.events()).thenNoReply();
-        ctx.getLog().info("{} orphan(s) in the store (content the registry does not account for, older than {}) "
-                + "condemned for deletion", orphans.size(), settings.orphans().grace());
-        return Effect().persist(d.events()).thenRun(st -> sweeper.tell(Sweeper.Wake.INSTANCE)).thenNoReply();
-    }
-
-    private void logCycle(Ledger l, CycleOutcome o) {
-        if (o.changedNothing() && !o.frozen() && !o.warmingUp()) {
-            ctx.getLog().debug("cycle {}: no change", o.cycle());
-            return;
-        }
-        ctx.getLog().info("cycle {}{}{}{}: {} newly unreferenced, {} rescued, {} {}, {} stale node(s), counts {}",
-                o.cycle(), o.dryRun() ? " (dry run)" : "", o.frozen() ? " FROZEN (below min-nodes-reporting)" : "",
-                o.warmingUp() ? " WARMING UP (waiting for " + l.warmUpBlockers() + ")" : "",
-                o.unreferenced().size(), o.rescued().size(), o.marked().size(),
-                o.dryRun() ? "would be marked" : "marked", o.staleNodes().size(), l.counts());
-    }
-
-    private ReplyEffect<Event, State> onStalenessTick(State s, StalenessTick c) {
-        if (s.ledger.warmingUp()) {
-            // ask whoever has not delivered a FULL report to this coordinator yet (or is not known yet)
-            List<String> blockers = s.ledger.warmUpBlockers();
-            for (ActorRef<ToReporter> r : reporters) {
-                String node = reporterNodes.get(r);
-                if (node == null || blockers.contains(node)) {
-                    r.tell(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"));
-                }
-            }
-        }
-        return Effect().noReply();
-    }
-
-    private ReplyEffect<Event, State> onMemberChanged(State s, MemberChanged c) {
-        var member = c.event().member();
-        String node = NodeIds.of(member.uniqueAddress());
-        if (c.event() instanceof ClusterEvent.MemberRemoved) {
-            ctx.getLog().info("member {} removed: its references are dropped", node);
-            s.ledger.memberRemoved(node, localNow());
-        } else if ((c.event() instanceof ClusterEvent.MemberUp || c.event() instanceof ClusterEvent.MemberWeaklyUp)
-                && reports(member)) {
-            s.ledger.memberUp(node, localNow());
-        }
-        return Effect().noReply();
-    }
-
-    private ReplyEffect<Event, State> onMembersNow(State s, MembersNow c) {
-        Set<String> present = new HashSet<>();
-        for (Member m : c.state().getMembers()) present.add(NodeIds.of(m.uniqueAddress()));
-        for (String node : s.ledger.members()) {
-            if (!present.contains(node)) {
-                ctx.getLog().info("member {} was removed before this coordinator subscribed: its references are dropped",
-                        node);
-                s.ledger.memberRemoved(node, localNow());
-            }
-        }
-        return Effect().noReply();
-    }
-
-    private ReplyEffect<Event, State> onReportersChanged(State s, ReportersChanged c) {
-        Set<ActorRef<ToReporter>> listed = c.listing().getServiceInstances(ReporterProtocol.REPORTERS);
-        for (ActorRef<ToReporter> r : listed) {
-            // a reporter new to this coordinator reports in full: it may have missed our start
-            if (reporters.add(r)) r.tell(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "new coordinator"));
-        }
-        reporters.retainAll(listed);
-        reporterNodes.keySet().retainAll(listed);
-        return Effect().noReply();
-    }
-
     private Summary summary(Ledger l) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        l.counts().forEach((k, v) -> counts.put(k.name(), v));
-        Map<String, Long> outcomes = new LinkedHashMap<>();
-        l.reportOutcomes().forEach((k, v) -> outcomes.put(k.name(), v));
-        List<HistoryEntry> last = l.history(1);
         String self = clustered ? Cluster.get(ctx.getSystem()).selfMember().address().toString()
                 : ctx.getSystem().address().toString();
-        return new Summary(l.cycle(), self, l.warmingUp(), l.warmUpBlockers(), settings.dryRun(), counts,
-                l.nodes(localNow()), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
-                l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting(),
-                l.reportedUnknown(), l.orphansCondemned(), l.orphansDeleted());
+        return Summaries.of(l, self, settings.dryRun(), cycles.lastCycleMs(), localNow());
     }
 
     // =====================================================================================================

@@ -65,7 +65,7 @@ class OrphanWalkActorReviewTest {
     /**
      * P3 (the walk is resumable after a restart). CoordinatorCore.storePage persists an OrphansCondemned with no
      * hashes for every page that moves the walk ("so that restarts more frequent than a pass over the store cannot
-     * keep its end from being reached"), but Coordinator.onStorePage returns noReply() as soon as the page named no
+     * keep its end from being reached"), but Coordinator's onStorePage returned noReply() as soon as the page named no
      * orphan, before looking at the decision's events: the position of a page without orphans is never persisted.
      * A coordinator restarted more often than a pass takes re-reads the same first pages after every restart and
      * never reaches the orphans further on — the defect AdversarialReview3Test fixed in the core, back in the actor.

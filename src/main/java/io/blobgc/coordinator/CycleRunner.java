@@ -1,0 +1,75 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.coordinator.Coordinator.Event;
+import io.blobgc.coordinator.Coordinator.State;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * A GC cycle in the {@link Coordinator}: planned by the {@link CoordinatorCore} (and timed), persisted, logged, what it
+ * marked published, and the sweeper told to delete and to walk on through the store.
+ */
+final class CycleRunner {
+    private final ActorContext<ToCoordinator> ctx;
+    private final Clock clock;
+    private final Timings timings;
+    private final CoordinatorCore core;
+    private final DecisionEffects effects;
+    private final SweeperLink sweeper;
+    private final Consumer<Decision> publish;
+    private double lastCycleMs = -1;
+
+    CycleRunner(ActorContext<ToCoordinator> ctx, Clock clock, Timings timings, CoordinatorCore core,
+                DecisionEffects effects, SweeperLink sweeper, Consumer<Decision> publish) {
+        this.ctx = ctx;
+        this.clock = clock;
+        this.timings = timings;
+        this.core = core;
+        this.effects = effects;
+        this.sweeper = sweeper;
+        this.publish = publish;
+    }
+
+    /** How long the last cycle's planning took on this coordinator (-1: none yet). */
+    double lastCycleMs() {
+        return lastCycleMs;
+    }
+
+    /** Runs a cycle; {@code replyTo} null for a timer's cycle (no answer). */
+    ReplyEffect<Event, State> run(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
+        long t0 = System.nanoTime();
+        CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis(), Coordinator.localNow());
+        long planned = System.nanoTime() - t0;
+        lastCycleMs = planned / 1e6;
+        timings.cyclePlanned(planned);
+        CycleOutcome o = d.reply().apply(s.ledger);
+        var effect = effects.effect().persist(d.events()).thenRun(st -> {
+            log(st.ledger, o); // the counts after the cycle it reports
+            if (!o.dryRun() && !o.marked().isEmpty()) {
+                publish.accept(new Decision.Marked(o.cycle(),
+                        o.marked().stream().map(CycleOutcome.MarkedBlob::hash).toList()));
+            }
+            sweeper.cycled(o);
+        });
+        return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
+    }
+
+    private void log(Ledger l, CycleOutcome o) {
+        if (o.changedNothing() && !o.frozen() && !o.warmingUp()) {
+            ctx.getLog().debug("cycle {}: no change", o.cycle());
+            return;
+        }
+        ctx.getLog().info("cycle {}{}{}{}: {} newly unreferenced, {} rescued, {} {}, {} stale node(s), counts {}",
+                o.cycle(), o.dryRun() ? " (dry run)" : "", o.frozen() ? " FROZEN (below min-nodes-reporting)" : "",
+                o.warmingUp() ? " WARMING UP (waiting for " + l.warmUpBlockers() + ")" : "",
+                o.unreferenced().size(), o.rescued().size(), o.marked().size(),
+                o.dryRun() ? "would be marked" : "marked", o.staleNodes().size(), l.counts());
+    }
+}

@@ -1,0 +1,90 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobGcSettings;
+import io.blobgc.NodeIds;
+import io.blobgc.coordinator.Coordinator.Event;
+import io.blobgc.coordinator.Coordinator.State;
+import io.blobgc.coordinator.Coordinator.WindowOver;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The {@link Coordinator}'s fence (S10): each recovery's first write is a {@link Coordinator.TookOver}, persisted
+ * before the instance decides anything (until then its commands are stashed), and its re-upload window is closed in
+ * the journal once it is over ({@link Coordinator.PredecessorsDone}).
+ */
+final class TakeOverFence {
+    private final ActorContext<ToCoordinator> ctx;
+    private final TimerScheduler<ToCoordinator> timers;
+    private final BlobGcSettings settings;
+    private final Clock clock;
+    private final CoordinatorCore core;
+    private final DecisionEffects effects;
+    private final Roster roster;
+    private final SweeperLink sweeper;
+    private final boolean clustered;
+    /** Names this instance in its {@link Coordinator.TookOver} (and the log): member and a random part. */
+    private final String instanceId;
+    /** Whether this recovery's {@link Coordinator.TookOver} is persisted; until then commands are stashed. */
+    private boolean takenOver;
+
+    TakeOverFence(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
+                  Clock clock, CoordinatorCore core, DecisionEffects effects, Roster roster, SweeperLink sweeper,
+                  boolean clustered) {
+        this.ctx = ctx;
+        this.timers = timers;
+        this.settings = settings;
+        this.clock = clock;
+        this.core = core;
+        this.effects = effects;
+        this.roster = roster;
+        this.sweeper = sweeper;
+        this.clustered = clustered;
+        this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
+                : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A recovery completed: its takeover is not written yet. */
+    void recovered() {
+        takenOver = false;
+    }
+
+    boolean takenOver() {
+        return takenOver;
+    }
+
+    ReplyEffect<Event, State> onTakeOver() {
+        if (takenOver) return effects.noReply();
+        long deadline = settings.sweepBatchDeadline().toMillis();
+        String name = instanceId + "." + sweeper.generation(); // one name per recovery: a restart in place is another
+        return effects.effect().persist(core.takeOver(name, clock.millis(), deadline).events()).thenRun(st -> {
+            takenOver = true;
+            Ledger l = st.ledger;
+            // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
+            core.recovered(l, clustered ? roster.upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
+                    Coordinator.localNow());
+            ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every "
+                    + "member delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(),
+                    l.warmUpBlockers());
+            core.tookOver(st.ledger, Coordinator.localNow(), deadline);
+            timers.startSingleTimer(WindowOver.INSTANCE,
+                    Duration.ofMillis(core.windowRemaining(Coordinator.localNow())));
+            ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
+                    name);
+        }).thenNoReply().thenUnstashAll();
+    }
+
+    /** This instance's re-upload window should be over: say so in the journal (or wait for the rest of it). */
+    ReplyEffect<Event, State> onWindowOver(State s) {
+        long remaining = core.windowRemaining(Coordinator.localNow());
+        if (remaining > 0) timers.startSingleTimer(WindowOver.INSTANCE, Duration.ofMillis(remaining));
+        return effects.runNoReply(core.windowOver(s.ledger, Coordinator.localNow(), clock.millis()));
+    }
+}

@@ -37,7 +37,7 @@ class PackageImportsTest {
      */
     @Test
     void theLibraryDoesNotImportTheCommandLineTheDemoOrTheBenchmarks() throws IOException {
-        for (String library : List.of("coordinator", "node", "ledger", "store", "http", "protocol", "journal")) {
+        for (String library : List.of("coordinator", "node", "ledger", "store", "http", "protocol", "journal", "api")) {
             for (String tool : List.of("cli", "demo", "bench")) assertEquals(List.of(), uses(library, tool));
         }
         Pattern tools = Pattern.compile("\\bio\\.blobgc\\.(cli|demo|bench)\\.[\\w*]");

@@ -208,7 +208,7 @@ public final class AdminServer {
     /** Uploads that a crash left behind (their requests are long gone). */
     private static void removeLeftoverUploads(Path dir) {
         if (!Files.isDirectory(dir)) return;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, AdminRoutes.UPLOAD_PREFIX + "*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, BlobUploads.UPLOAD_PREFIX + "*")) {
             for (Path f : files) Files.deleteIfExists(f);
         } catch (IOException e) {
             log.warn("cannot remove leftover uploads under {}: {}", dir, e.toString());

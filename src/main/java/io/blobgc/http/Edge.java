@@ -29,7 +29,7 @@ final class Edge {
     static Route hostChecked(AllowedHosts hosts, String server, Supplier<Route> inner) {
         return Directives.extractHost(host -> {
             if (hosts.allows(host)) return inner.get();
-            return Directives.complete(AdminRoutes.error(StatusCodes.FORBIDDEN, "host_not_allowed", "Host '"
+            return Directives.complete(Responses.error(StatusCodes.FORBIDDEN, "host_not_allowed", "Host '"
                     + LogText.escape(host) + "' does not name " + server
                     + ": use its address or a name in blob-gc.http.allowed-hosts"));
         });
@@ -43,12 +43,12 @@ final class Edge {
         Optional<String> origin = req.getHeader("Origin").map(HttpHeader::value);
         String host = req.getHeader("Host").map(HttpHeader::value).orElse("");
         if (origin.isPresent() && !origin.get().equalsIgnoreCase("http://" + host)) {
-            return Optional.of(AdminRoutes.error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state "
+            return Optional.of(Responses.error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state "
                     + "from another origin (Origin: " + LogText.escape(origin.get()) + ") is refused"));
         }
         Optional<String> site = req.getHeader("Sec-Fetch-Site").map(HttpHeader::value);
         if (site.isPresent() && !site.get().equals("same-origin") && !site.get().equals("none")) {
-            return Optional.of(AdminRoutes.error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state "
+            return Optional.of(Responses.error(StatusCodes.FORBIDDEN, "cross_origin", "a call that changes state "
                     + "from another site (Sec-Fetch-Site: " + LogText.escape(site.get()) + ") is refused"));
         }
         return Optional.empty();

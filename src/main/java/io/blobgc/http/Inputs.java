@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
 
 /**
  * Every input of the admin API checked against its documented bound ({@code blob-gc.http}, README "Security
- * model"): a violation is an {@link AdminRoutes.ApiError} 400 naming the field and, for a bound, its setting.
+ * model"): a violation is an {@link ApiError} 400 naming the field and, for a bound, its setting.
  */
 final class Inputs {
 
@@ -76,7 +76,7 @@ final class Inputs {
         try (JsonParser p = STRICT.createParser(text)) {
             tree = STRICT.readTree(p);
             if (tree == null || tree.isMissingNode() || tree.isNull()) {
-                throw AdminRoutes.ApiError.badRequest("a JSON object body is required");
+                throw ApiError.badRequest("a JSON object body is required");
             }
             JsonProcessingException trailing = null;
             try {
@@ -85,25 +85,25 @@ final class Inputs {
                 trailing = e;
             }
             if (trailing != null) {
-                throw AdminRoutes.ApiError.badRequest("malformed JSON body: trailing content after the JSON object");
+                throw ApiError.badRequest("malformed JSON body: trailing content after the JSON object");
             }
         } catch (JsonProcessingException e) {
-            throw AdminRoutes.ApiError.badRequest("malformed JSON body: " + firstLine(e.getOriginalMessage()));
+            throw ApiError.badRequest("malformed JSON body: " + firstLine(e.getOriginalMessage()));
         } catch (java.io.IOException e) {
-            throw AdminRoutes.ApiError.badRequest("malformed JSON body: " + firstLine(e.getMessage()));
+            throw ApiError.badRequest("malformed JSON body: " + firstLine(e.getMessage()));
         }
-        if (!tree.isObject()) throw AdminRoutes.ApiError.badRequest("the body must be a JSON object");
+        if (!tree.isObject()) throw ApiError.badRequest("the body must be a JSON object");
         try {
             return STRICT.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
-            throw AdminRoutes.ApiError.badRequest("unknown field '" + LogText.escape(e.getPropertyName())
+            throw ApiError.badRequest("unknown field '" + LogText.escape(e.getPropertyName())
                     + "' (this call takes " + e.getKnownPropertyIds().stream().map(String::valueOf).sorted()
                     .collect(Collectors.joining(", ")) + ")");
         } catch (JsonMappingException e) {
-            throw AdminRoutes.ApiError.badRequest("field '" + path(e) + "' has the wrong type: "
+            throw ApiError.badRequest("field '" + path(e) + "' has the wrong type: "
                     + firstLine(e.getOriginalMessage()).replaceAll(" \\(but could if.*", ""));
         } catch (JsonProcessingException e) {
-            throw AdminRoutes.ApiError.badRequest("malformed JSON body: " + firstLine(e.getOriginalMessage()));
+            throw ApiError.badRequest("malformed JSON body: " + firstLine(e.getOriginalMessage()));
         }
     }
 
@@ -126,7 +126,7 @@ final class Inputs {
         try {
             return BlobHash.parse(hex);
         } catch (IllegalArgumentException e) {
-            throw AdminRoutes.ApiError.badRequest("'" + field + "': " + e.getMessage());
+            throw ApiError.badRequest("'" + field + "': " + e.getMessage());
         }
     }
 
@@ -145,7 +145,7 @@ final class Inputs {
         void take(String field, int n) {
             used += n;
             if (used > limits.maxHashes()) {
-                throw AdminRoutes.ApiError.badRequest("'" + field + "': too many hashes in one request (at most "
+                throw ApiError.badRequest("'" + field + "': too many hashes in one request (at most "
                         + limits.maxHashes() + ", blob-gc.http.max-hashes)");
             }
         }
@@ -164,7 +164,7 @@ final class Inputs {
 
     /** A pin owner or lease holder: required, at most max-name-length, no control or format characters. */
     String name(String field, String value) {
-        if (value == null || value.isBlank()) throw AdminRoutes.ApiError.badRequest("'" + field + "' is required");
+        if (value == null || value.isBlank()) throw ApiError.badRequest("'" + field + "' is required");
         return text(field, value, limits.maxNameLength(), "blob-gc.http.max-name-length");
     }
 
@@ -175,12 +175,12 @@ final class Inputs {
 
     private static String text(String field, String value, int max, String setting) {
         if (value.length() > max) {
-            throw AdminRoutes.ApiError.badRequest("'" + field + "' is " + value.length() + " characters long, at most "
+            throw ApiError.badRequest("'" + field + "' is " + value.length() + " characters long, at most "
                     + max + " (" + setting + ")");
         }
         for (int i = 0; i < value.length(); i++) {
             if (LogText.unsafe(value.charAt(i)) && value.charAt(i) != '\\') {
-                throw AdminRoutes.ApiError.badRequest("'" + field + "' must not contain control or format characters "
+                throw ApiError.badRequest("'" + field + "' must not contain control or format characters "
                         + String.format("(U+%04X at position %d)", (int) value.charAt(i), i));
             }
         }
@@ -200,18 +200,18 @@ final class Inputs {
         String bounds = "between " + show(limits.minTtl()) + " and " + show(max) + " (blob-gc.http.min-ttl, "
                 + maxSetting + ")";
         if (text == null || !DURATION.matcher(text.trim()).matches()) {
-            throw AdminRoutes.ApiError.badRequest("'ttl' must be a duration with its unit such as \"30s\", \"10m\" or "
+            throw ApiError.badRequest("'ttl' must be a duration with its unit such as \"30s\", \"10m\" or "
                     + "\"1h\", " + bounds + ", not " + (text == null ? "null" : "'" + LogText.escape(text) + "'"));
         }
         Duration d;
         try {
             d = ConfigFactory.parseMap(Map.of("d", text.trim())).getDuration("d");
         } catch (ConfigException | ArithmeticException e) {
-            throw AdminRoutes.ApiError.badRequest("'ttl' must be a duration such as \"30s\", " + bounds + ", not '"
+            throw ApiError.badRequest("'ttl' must be a duration such as \"30s\", " + bounds + ", not '"
                     + LogText.escape(text) + "'");
         }
         if (d.compareTo(limits.minTtl()) < 0 || d.compareTo(max) > 0) {
-            throw AdminRoutes.ApiError.badRequest("'ttl' must be " + bounds + ", not '" + LogText.escape(text) + "'");
+            throw ApiError.badRequest("'ttl' must be " + bounds + ", not '" + LogText.escape(text) + "'");
         }
         return d;
     }

@@ -108,11 +108,11 @@ public final class Management {
             return extractRequest(req -> {
                 if (req.method().equals(HttpMethods.GET) || req.method().equals(HttpMethods.HEAD)) return all;
                 if (!token.isEmpty() && !Edge.hasToken(req, token)) {
-                    return complete(AdminRoutes.error(StatusCodes.UNAUTHORIZED, "unauthorized",
+                    return complete(Responses.error(StatusCodes.UNAUTHORIZED, "unauthorized",
                             "this call changes the cluster: send 'Authorization: Bearer <blob-gc.http.token>'"));
                 }
                 if (token.isEmpty() && req.getHeader(REQUESTED_BY).map(h -> h.value().isBlank()).orElse(true)) {
-                    return complete(AdminRoutes.error(StatusCodes.FORBIDDEN, "requested_by_missing",
+                    return complete(Responses.error(StatusCodes.FORBIDDEN, "requested_by_missing",
                             "this call changes the cluster: send '" + REQUESTED_BY + ": <anything>' (a header no "
                                     + "cross-site form can send)"));
                 }

@@ -32,7 +32,7 @@ final class UploadGate {
 
     /**
      * Admits an upload of {@code declared} bytes (empty: not declared, a chunked body), reserving them; throws a 503
-     * {@link AdminRoutes.ApiError} when the node cannot take it now.
+     * {@link ApiError} when the node cannot take it now.
      */
     synchronized Ticket admit(OptionalLong declared) { // checks and reserves at once: two cannot both pass
         // what admitted uploads reserved is not on the disk yet, but will be: it counts against the floor too
@@ -45,7 +45,7 @@ final class UploadGate {
         Ticket t = new Ticket();
         try {
             t.take(declared.orElse(0));
-        } catch (AdminRoutes.ApiError full) {
+        } catch (ApiError full) {
             t.release();
             throw full;
         }
@@ -63,11 +63,11 @@ final class UploadGate {
         try {
             usable = space.usable();
         } catch (IOException e) {
-            throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", "cannot tell the "
+            throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", "cannot tell the "
                     + "free space of " + where + ": " + e.getMessage(), RETRY_AFTER_SECONDS);
         }
         if (usable.isPresent() && usable.getAsLong() - need < limits.minFreeSpace()) {
-            throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", where + " has "
+            throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "insufficient_space", where + " has "
                     + usable.getAsLong() + " bytes free; uploads keep at least " + limits.minFreeSpace()
                     + " (blob-gc.http.min-free-space): try again later", RETRY_AFTER_SECONDS);
         }
@@ -103,7 +103,7 @@ final class UploadGate {
             long now = inFlight.addAndGet(bytes);
             held += bytes;
             if (now > limits.maxUploadBytesInFlight()) {
-                throw new AdminRoutes.ApiError(StatusCodes.SERVICE_UNAVAILABLE, "busy", "uploads in progress hold "
+                throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "busy", "uploads in progress hold "
                         + (now - bytes) + " bytes; this one would pass the node's " + limits.maxUploadBytesInFlight()
                         + " (blob-gc.http.max-upload-bytes-in-flight): try again later", RETRY_AFTER_SECONDS);
             }
@@ -117,8 +117,8 @@ final class UploadGate {
         }
     }
 
-    AdminRoutes.ApiError tooSlow() {
-        return new AdminRoutes.ApiError(StatusCodes.REQUEST_TIMEOUT, "too_slow", "the upload sent less than "
+    ApiError tooSlow() {
+        return new ApiError(StatusCodes.REQUEST_TIMEOUT, "too_slow", "the upload sent less than "
                 + limits.minUploadRate() + " bytes/s over " + limits.minUploadRateWindow().toSeconds()
                 + " s (blob-gc.http.min-upload-rate): cut");
     }

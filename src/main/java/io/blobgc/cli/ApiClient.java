@@ -2,6 +2,8 @@ package io.blobgc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.blobgc.api.ApiJson;
+import io.blobgc.api.ErrorBody;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -14,7 +16,8 @@ import java.time.Duration;
 /** A small client of the admin API: JSON in, JSON out, errors as {@link ApiException}. */
 public final class ApiClient {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** The API's own mapper ({@link ApiJson#MAPPER}): request bodies are written, answers read, as the server does. */
+    static final ObjectMapper JSON = ApiJson.MAPPER;
 
     /** The API answered with an error, or could not be reached. */
     public static final class ApiException extends RuntimeException {
@@ -66,10 +69,20 @@ public final class ApiClient {
             throw new ApiException("HTTP " + r.statusCode() + " from " + base + path + ": not JSON");
         }
         if (r.statusCode() >= 400) {
-            throw new ApiException(json.path("error").asText("http_" + r.statusCode()) + ": "
-                    + json.path("message").asText(""));
+            ErrorBody error = errorBody(json);
+            throw new ApiException((error.error() == null ? "http_" + r.statusCode() : error.error()) + ": "
+                    + (error.message() == null ? "" : error.message()));
         }
         return json;
+    }
+
+    /** The error's code and message; none when the body is not an {@link ErrorBody}. */
+    private static ErrorBody errorBody(JsonNode json) {
+        try {
+            return json.isObject() ? ApiJson.read(json, ErrorBody.class) : new ErrorBody(null, null);
+        } catch (IllegalArgumentException e) {
+            return new ErrorBody(null, null);
+        }
     }
 
     private HttpResponse<String> raw(String method, String path, HttpRequest.BodyPublisher body, String contentType) {

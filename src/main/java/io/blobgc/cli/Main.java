@@ -5,6 +5,15 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
+import io.blobgc.api.ApiJson;
+import io.blobgc.api.BlobDetail;
+import io.blobgc.api.CycleEntry;
+import io.blobgc.api.CycleRun;
+import io.blobgc.api.CyclesPage;
+import io.blobgc.api.MarkedBlob;
+import io.blobgc.api.NodeRow;
+import io.blobgc.api.PinRequest;
+import io.blobgc.api.SummaryBody;
 import io.blobgc.bench.Bench;
 import io.blobgc.bench.OrphanBench;
 import io.blobgc.bench.RegistrationBench;
@@ -22,7 +31,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -101,6 +109,11 @@ public final class Main implements Callable<Integer> {
             else table.run();
             return 0;
         }
+
+        /** Prints JSON when asked (the API's, as it came), otherwise the table of the answer read into its record. */
+        <T> int print(JsonNode json, Class<T> type, java.util.function.Consumer<T> table) {
+            return print(json, () -> table.accept(ApiJson.read(json, type)));
+        }
     }
 
     @Command(name = "node", mixinStandardHelpOptions = true,
@@ -156,7 +169,7 @@ public final class Main implements Callable<Integer> {
             while (true) {
                 String now = java.time.LocalTime.now().withNano(0).toString();
                 if (s != null) {
-                    SweepProgress.Reading r = progress.add(System.currentTimeMillis(), s);
+                    SweepProgress.Reading r = progress.add(System.currentTimeMillis(), ApiJson.read(s, SummaryBody.class));
                     api.out().println(api.json ? ApiClient.JSON.valueToTree(r).toString() : now + "  " + SweepProgress.line(r));
                     if (untilDone && r.idle()) return 0;
                 }
@@ -170,24 +183,23 @@ public final class Main implements Callable<Integer> {
             }
         }
 
-        private int table(JsonNode s) {
-            return api.print(s, () -> {
+        private int table(JsonNode json) {
+            return api.print(json, SummaryBody.class, s -> {
                 PrintWriter o = api.out();
-                o.printf("cycle %d, coordinator %s%s%s%n", s.path("cycle").asLong(), s.path("coordinatorNode").asText(),
-                        s.path("warmingUp").asBoolean() ? ", WARMING UP (waiting for " + s.path("warmUpBlockers") + ")" : "",
-                        s.path("dryRun").asBoolean() ? ", DRY RUN" : "");
+                o.printf("cycle %d, coordinator %s%s%s%n", s.cycle(), s.coordinatorNode(),
+                        s.warmingUp() ? ", WARMING UP (waiting for " + jsonText(s.warmUpBlockers()) + ")" : "",
+                        s.dryRun() ? ", DRY RUN" : "");
                 StringBuilder counts = new StringBuilder();
-                for (Iterator<Map.Entry<String, JsonNode>> it = s.path("counts").fields(); it.hasNext(); ) {
-                    var e = it.next();
-                    counts.append(String.format("%s %d  ", e.getKey(), e.getValue().asLong()));
+                for (Map.Entry<String, Long> e : orEmpty(s.counts()).entrySet()) {
+                    counts.append(String.format("%s %d  ", e.getKey(), e.getValue() == null ? 0 : e.getValue()));
                 }
                 o.println(counts.toString().trim());
-                o.printf("collected %d blobs (%s), %d failed deletions%n", s.path("collected").asLong(),
-                        bytes(s.path("collectedBytes").asLong()), s.path("failedDeletions").asLong());
+                o.printf("collected %d blobs (%s), %d failed deletions%n", s.collected(),
+                        bytes(s.collectedBytes()), s.failedDeletions());
                 o.printf("%-40s %-6s %10s %8s %7s%n", "NODE", "STATE", "REPORT AGE", "ACTIVE", "PINNED");
-                for (JsonNode n : s.path("nodes")) {
-                    o.printf("%-40s %-6s %9.1fs %8d %7d%n", n.path("node").asText(), n.path("state").asText(),
-                            n.path("lastReportAgeMs").asLong() / 1000.0, n.path("active").asInt(), n.path("pinned").asInt());
+                for (NodeRow n : orEmpty(s.nodes())) {
+                    o.printf("%-40s %-6s %9.1fs %8d %7d%n", n.node(), n.state(),
+                            n.lastReportAgeMs() / 1000.0, n.active(), n.pinned());
                 }
             });
         }
@@ -205,24 +217,23 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             BlobHash.parse(hash);
-            JsonNode b = api.client().get("/v1/blobs/" + hash);
-            return api.print(b, () -> {
+            return api.print(api.client().get("/v1/blobs/" + hash), BlobDetail.class, b -> {
                 PrintWriter o = api.out();
-                o.printf("%-18s %s%n", "hash", b.path("hash").asText());
-                o.printf("%-18s %s%n", "status", b.path("status").asText());
-                if (!b.path("unreferencedSince").isNull()) {
-                    o.printf("%-18s %s%n", "unreferenced since", Instant.ofEpochMilli(b.path("unreferencedSince").asLong()));
+                o.printf("%-18s %s%n", "hash", b.hash());
+                o.printf("%-18s %s%n", "status", b.status());
+                if (b.unreferencedSince() != null) {
+                    o.printf("%-18s %s%n", "unreferenced since", Instant.ofEpochMilli(b.unreferencedSince()));
                 }
-                o.printf("%-18s %s%n", "referenced by", b.path("referencedBy"));
-                o.printf("%-18s %s%n", "node pins", b.path("nodePinnedBy"));
-                for (JsonNode p : b.path("pins")) {
-                    o.printf("%-18s %s (%s)%n", "pinned by", p.path("owner").asText(), p.path("reason").asText());
+                o.printf("%-18s %s%n", "referenced by", jsonText(b.referencedBy()));
+                o.printf("%-18s %s%n", "node pins", jsonText(b.nodePinnedBy()));
+                for (BlobDetail.BlobPin p : orEmpty(b.pins())) {
+                    o.printf("%-18s %s (%s)%n", "pinned by", p.owner(), p.reason());
                 }
-                o.printf("%-18s %s%n", "dependencies", b.path("dependencies"));
-                o.printf("%-18s %s%n", "dependents", b.path("dependents"));
-                if (!b.path("collectedAt").isNull()) {
+                o.printf("%-18s %s%n", "dependencies", jsonText(b.dependencies()));
+                o.printf("%-18s %s%n", "dependents", jsonText(b.dependents()));
+                if (b.collectedAt() != null) {
                     o.printf("%-18s %s (marked in cycle %s)%n", "collected at",
-                            Instant.ofEpochMilli(b.path("collectedAt").asLong()), b.path("markedCycle").asText());
+                            Instant.ofEpochMilli(b.collectedAt()), b.markedCycle());
                 }
             });
         }
@@ -249,11 +260,8 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             BlobHash.parse(hash);
-            Map<String, String> body = new java.util.LinkedHashMap<>();
-            body.put("owner", owner);
-            body.put("reason", reason);
-            if (ttl != null) body.put("ttl", ttl);
-            JsonNode r = api.client().put("/v1/pins/" + hash, ApiClient.JSON.writeValueAsString(body));
+            PinRequest body = new PinRequest(owner, reason, ttl);
+            JsonNode r = api.client().put("/v1/pins/" + hash, ApiJson.MAPPER.writeValueAsString(body));
             return api.print(r, () -> api.out().printf("pinned %s for %s%s%n", hash, owner,
                     ttl == null ? "" : " (ttl " + ttl + ")"));
         }
@@ -290,16 +298,14 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            JsonNode c = api.client().post("/v1/cycles?dryRun=" + dryRun, null);
-            return api.print(c, () -> {
+            return api.print(api.client().post("/v1/cycles?dryRun=" + dryRun, null), CycleRun.class, c -> {
                 PrintWriter o = api.out();
-                o.printf("cycle %d%s%s%s: %d newly unreferenced, %d rescued, %d %s%n", c.path("cycle").asLong(),
-                        dryRun ? " (dry run)" : "", c.path("frozen").asBoolean() ? " FROZEN" : "",
-                        c.path("warmingUp").asBoolean() ? " WARMING UP" : "", c.path("unreferenced").size(),
-                        c.path("rescued").size(), c.path("marked").size(), dryRun ? "would be marked" : "marked");
-                for (JsonNode m : c.path("marked")) {
-                    o.printf("  %s unreferenced since %s%n", m.path("hash").asText(),
-                            Instant.ofEpochMilli(m.path("unreferencedSince").asLong()));
+                o.printf("cycle %d%s%s%s: %d newly unreferenced, %d rescued, %d %s%n", c.cycle(),
+                        dryRun ? " (dry run)" : "", c.frozen() ? " FROZEN" : "",
+                        c.warmingUp() ? " WARMING UP" : "", orEmpty(c.unreferenced()).size(),
+                        orEmpty(c.rescued()).size(), orEmpty(c.marked()).size(), dryRun ? "would be marked" : "marked");
+                for (MarkedBlob m : orEmpty(c.marked())) {
+                    o.printf("  %s unreferenced since %s%n", m.hash(), Instant.ofEpochMilli(m.unreferencedSince()));
                 }
             });
         }
@@ -317,18 +323,16 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() {
             if (limit < 1) throw new CommandLine.ParameterException(api.spec.commandLine(), "--limit must be at least 1");
-            JsonNode h = api.client().get("/v1/cycles?limit=" + limit);
-            return api.print(h, () -> {
+            return api.print(api.client().get("/v1/cycles?limit=" + limit), CyclesPage.class, h -> {
                 PrintWriter o = api.out();
                 o.printf("%-7s %-24s %-5s %-7s %-7s %-7s%n", "CYCLE", "AT", "DRY", "UNREF", "RESCUED", "MARKED");
-                for (JsonNode c : h.path("cycles")) {
-                    o.printf("%-7d %-24s %-5s %-7d %-7d %-7d%n", c.path("cycle").asLong(),
-                            Instant.ofEpochMilli(c.path("at").asLong()), c.path("dryRun").asBoolean() ? "yes" : "",
-                            c.path("newlyUnreferenced").asInt(), c.path("rescuedCount").asInt(), Math.max(c.path("markedCount").asInt(), c.path("marked").size()));
-                    for (JsonNode m : c.path("marked")) {
+                for (CycleEntry c : orEmpty(h.cycles())) {
+                    o.printf("%-7d %-24s %-5s %-7d %-7d %-7d%n", c.cycle(),
+                            Instant.ofEpochMilli(c.at()), c.dryRun() ? "yes" : "",
+                            c.newlyUnreferenced(), c.rescuedCount(), Math.max(c.markedCount(), orEmpty(c.marked()).size()));
+                    for (MarkedBlob m : orEmpty(c.marked())) {
                         o.printf("        marked %s (unreferenced since %s, confirmed by %d node(s))%n",
-                                m.path("hash").asText(), Instant.ofEpochMilli(m.path("unreferencedSince").asLong()),
-                                c.path("confirmedBy").size());
+                                m.hash(), Instant.ofEpochMilli(m.unreferencedSince()), orEmpty(c.confirmedBy()).size());
                     }
                 }
             });
@@ -357,6 +361,19 @@ public final class Main implements Callable<Integer> {
             JsonNode r = api.client().putBytes("/v1/blobs/" + h.toHex() + query, bytes);
             return api.print(r, () -> api.out().printf("%s %s%n", h.toHex(), bytes(bytes.length)));
         }
+    }
+
+    /** A list as the API wrote it ({@code ["a","b"]}), as these tables have always shown it. */
+    static String jsonText(java.util.List<String> list) {
+        return ApiJson.MAPPER.valueToTree(list).toString();
+    }
+
+    static <T> java.util.List<T> orEmpty(java.util.List<T> list) {
+        return list == null ? java.util.List.of() : list;
+    }
+
+    static <K, V> Map<K, V> orEmpty(Map<K, V> map) {
+        return map == null ? Map.of() : map;
     }
 
     /** {@code n} bytes for people: B, KiB or MiB (the demo's lines too). */

@@ -1,9 +1,10 @@
 package io.blobgc.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.blobgc.api.SummaryBody;
 
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A sweep's progress from successive {@code /v1/summary} answers: done / total since the backlog (blobs marked or
@@ -31,10 +32,11 @@ final class SweepProgress {
         this.windowMs = windowMs;
     }
 
-    Reading add(long nowMs, JsonNode summary) {
-        long collected = summary.path("collected").asLong();
-        long marked = summary.path("counts").path("MARKED_FOR_COLLECTION").asLong();
-        long deleting = summary.path("counts").path("DELETING").asLong();
+    Reading add(long nowMs, SummaryBody summary) {
+        Map<String, Long> counts = summary.counts() == null ? Map.of() : summary.counts();
+        long collected = summary.collected();
+        long marked = counts.getOrDefault("MARKED_FOR_COLLECTION", 0L);
+        long deleting = counts.getOrDefault("DELETING", 0L);
         samples.addLast(new Sample(nowMs, collected));
         while (samples.size() > 2 && nowMs - samples.peekFirst().atMs() > windowMs) samples.removeFirst();
         long left = marked + deleting;
@@ -44,8 +46,8 @@ final class SweepProgress {
         Sample first = samples.peekFirst();
         double rate = nowMs > first.atMs() ? (collected - first.collected()) * 1000.0 / (nowMs - first.atMs()) : 0;
         double secondsLeft = left == 0 ? 0 : rate > 0 ? left / rate : -1;
-        return new Reading(summary.path("cycle").asLong(), done, done + left, marked, deleting,
-                summary.path("failedDeletions").asLong(), rate, secondsLeft);
+        return new Reading(summary.cycle(), done, done + left, marked, deleting,
+                summary.failedDeletions(), rate, secondsLeft);
     }
 
     /** One terminal line: a bar, done / total, rate, time left, and what is waiting. */

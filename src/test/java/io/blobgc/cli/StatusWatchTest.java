@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
+import io.blobgc.api.ApiJson;
+import io.blobgc.api.SummaryBody;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -28,9 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code blob-gc status --watch}: a sweep's done / total, rate and time left, from a pure reading and on a real node. */
 class StatusWatchTest {
 
-    private static JsonNode summary(long cycle, long collected, long marked, long deleting) {
-        return ApiClient.JSON.valueToTree(java.util.Map.of("cycle", cycle, "collected", collected, "failedDeletions", 0,
+    private static SummaryBody summary(long cycle, long collected, long marked, long deleting) {
+        JsonNode json = ApiClient.JSON.valueToTree(java.util.Map.of("cycle", cycle, "collected", collected, "failedDeletions", 0,
                 "counts", java.util.Map.of("MARKED_FOR_COLLECTION", marked, "DELETING", deleting)));
+        return ApiJson.read(json, SummaryBody.class);
     }
 
     @Test

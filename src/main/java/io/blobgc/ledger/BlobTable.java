@@ -156,6 +156,11 @@ final class BlobTable {
         data[k] = on ? data[k] | flag : data[k] & ~flag;
     }
 
+    /** Held directly: referenced by a node view, or pinned (by a node or an operator). */
+    boolean held(int id) {
+        return refs(id) > 0 || flag(id, FLAG_PINNED);
+    }
+
     int refs(int id) {
         return (int) ((data[id * STRIDE + META] >>> 8) & 0xFFFFFF);
     }

@@ -1,7 +1,6 @@
 package io.blobgc.ledger;
 
 import io.blobgc.BlobHash;
-import io.blobgc.ledger.Ledger.AcquireOutcome;
 
 import java.util.ArrayList;
 import java.util.Collection;

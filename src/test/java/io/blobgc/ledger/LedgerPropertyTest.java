@@ -140,13 +140,13 @@ class LedgerPropertyTest {
 
         void acquire(Node n, BlobHash h) {
             if (n.held.contains(h)) return;
-            Ledger.AcquireOutcome o = ledger.acquire(n.name, n.incarnation, n.seq, h, now);
-            if (o == Ledger.AcquireOutcome.UNKNOWN || o == Ledger.AcquireOutcome.GONE) {
+            AcquireOutcome o = ledger.acquire(n.name, n.incarnation, n.seq, h, now);
+            if (o == AcquireOutcome.UNKNOWN || o == AcquireOutcome.GONE) {
                 // the VM uploads (again) and registers, then acquires
                 register(h);
                 o = ledger.acquire(n.name, n.incarnation, n.seq, h, now);
             }
-            if (o == Ledger.AcquireOutcome.ACQUIRED) {
+            if (o == AcquireOutcome.ACQUIRED) {
                 n.held.add(h);
                 n.extra.add(h);
             }

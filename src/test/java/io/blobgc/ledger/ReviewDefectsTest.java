@@ -112,7 +112,7 @@ class ReviewDefectsTest {
         f.advance(4 * MIN);
         long seq = f.nextSeq("n1");
         f.ledger.report(NodeReport.delta("n1", 1, seq, List.of(), List.of(), List.of(), List.of()), f.now);
-        assertEquals(Ledger.AcquireOutcome.ACQUIRED, f.ledger.acquire("n1", 1, seq, x, f.now));
+        assertEquals(AcquireOutcome.ACQUIRED, f.ledger.acquire("n1", 1, seq, x, f.now));
         f.advance(2_000);
         f.delta("n1", List.of(), List.of(x)); // released before the next cycle
         f.advance(2 * MIN);

@@ -144,16 +144,16 @@ class SafetyRulesTest {
         f.cycle();
         f.heartbeat("n1");
         // x is marked; n2 acquires it before the sweeper asks: recorded at once, x cannot go to DELETING
-        assertEquals(Ledger.AcquireOutcome.ACQUIRED, f.ledger.acquire("n2", 1, 0, x, f.now));
+        assertEquals(AcquireOutcome.ACQUIRED, f.ledger.acquire("n2", 1, 0, x, f.now));
         f.full("n2", x);
         assertEquals(List.of(y), f.startDeletion());
         assertEquals(BlobStatus.DELETING, f.status(y));
         // y is fenced: nobody can acquire it, a registration is refused, an operator pin too
-        assertEquals(Ledger.AcquireOutcome.GONE, f.ledger.acquire("n2", 1, 0, y, f.now));
+        assertEquals(AcquireOutcome.GONE, f.ledger.acquire("n2", 1, 0, y, f.now));
         assertEquals(List.of(y), f.ledger.checkRegister(List.of(y)));
         assertTrue(f.ledger.checkPin(y).isPresent());
         f.collect(List.of(y));
-        assertEquals(Ledger.AcquireOutcome.GONE, f.ledger.acquire("n2", 1, 0, y, f.now));
+        assertEquals(AcquireOutcome.GONE, f.ledger.acquire("n2", 1, 0, y, f.now));
         assertEquals(List.of(x), f.cycle().rescued());
     }
 

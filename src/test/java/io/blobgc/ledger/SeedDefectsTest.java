@@ -215,7 +215,7 @@ class SeedDefectsTest {
         f.cycle();
         f.heartbeat("n1");
         assertEquals(List.of(x), f.startDeletion());
-        assertEquals(Ledger.AcquireOutcome.GONE, f.ledger.acquire("n1", 1, 99, x, f.now));
+        assertEquals(AcquireOutcome.GONE, f.ledger.acquire("n1", 1, 99, x, f.now));
     }
 
     @Test

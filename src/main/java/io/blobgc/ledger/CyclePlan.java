@@ -1,0 +1,8 @@
+package io.blobgc.ledger;
+
+/**
+ * A planned cycle's outcome with its blobs' ids, list by list, in the outcome's order: applying that very outcome
+ * (the live path: nothing runs between a plan and its apply) looks no hash up again.
+ */
+record CyclePlan(CycleOutcome outcome, int[] activated, int[] pinned, int[] unreferenced, int[] marked) {
+}

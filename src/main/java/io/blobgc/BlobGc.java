@@ -1,17 +1,13 @@
 package io.blobgc;
 
-import com.typesafe.config.Config;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.coordinator.Decision;
-import io.blobgc.http.AdminServer;
-import io.blobgc.journal.JournalSchema;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Registration;
-import io.blobgc.node.ActiveSetSource;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.node.ReporterCore;
 import io.blobgc.protocol.ReporterProtocol;
@@ -20,25 +16,17 @@ import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.BlobStore;
-import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.pubsub.Topic;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.stream.javadsl.Tcp;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -152,13 +140,8 @@ public final class BlobGc implements Extension {
     private final BlobGcSettings settings;
     private final BlobStore store;
     private final BlobGcMetrics metrics;
-    // set by the start, before `started` (volatile) and before the start's future completes: both publish them
-    private ActorRef<ToCoordinator> coordinator;
-    private ActorRef<NodeReporter.Message> reporter;
-    private InetSocketAddress http;
-    /** This member's end of the cluster-wide topic the coordinator publishes its decisions to. */
-    private ActorRef<Topic.Command<Decision>> decisions;
-    private volatile boolean reporterStopped;
+    /** What the start makes: the coordinator's proxy, the reporter, the admin API, the decisions topic. */
+    private final NodeWiring wiring;
     /** Set last: the admin API, bound first, answers 503 until then (and sees every field once it is set). */
     private volatile boolean started;
     /** The start under way or done; replaced when it failed. */
@@ -170,8 +153,9 @@ public final class BlobGc implements Extension {
         Given given = GIVEN.get() != null && GIVEN.get().system() == system ? GIVEN.get() : null;
         this.settings = given != null && given.settings() != null ? given.settings()
                 : BlobGcSettings.from(system.settings().config());
-        this.store = given != null && given.store() != null ? given.store() : createStore(settings);
+        this.store = given != null && given.store() != null ? given.store() : NodeWiring.createStore(settings);
         this.metrics = new BlobGcMetrics(this::summary);
+        this.wiring = new NodeWiring(system, settings, store, metrics);
     }
 
     private synchronized CompletionStage<BlobGc> startOnce() {
@@ -182,64 +166,11 @@ public final class BlobGc implements Extension {
         return starting;
     }
 
-    /**
-     * What can fail comes first — the schema, the settings' consistency with this member, the port — so that a
-     * failure leaves nothing running; the server is unbound again if an actor cannot start.
-     */
+    /** {@link NodeWiring#start}: it either starts all, or fails with nothing left running; {@code started} last. */
     private BlobGc startNow() {
-        Config config = system.settings().config();
-        if (settings.createSchema()) {
-            String db = config.getString(settings.journalPluginId() + ".use-shared-db");
-            JournalSchema.ensure(config.getConfig("pekko-persistence-jdbc.shared-databases." + db));
-        }
-        Cluster cluster = Cluster.get(system);
-        boolean expected = settings.nodeRole().isEmpty() || cluster.selfMember().hasRole(settings.nodeRole());
-        if (expected && !settings.reporterEnabled()) {
-            // the coordinator waits for a report from every member with the node role: one that never comes would
-            // hold up the warm-up and every "confirmed absent by all" for good
-            throw new IllegalStateException("blob-gc.reporter.enabled is off, but this member is expected to report ("
-                    + (settings.nodeRole().isEmpty() ? "blob-gc.node-role is empty: every member reports"
-                    : "it has the role '" + settings.nodeRole() + "'") + "). Give the members that run VMs a role, "
-                    + "set blob-gc.node-role to it, and leave it off this member");
-        }
-        // the port first: when it is taken, nothing has started yet (no half-started node)
-        Tcp.ServerBinding binding = settings.httpEnabled() ? AdminServer.start(system, this) : null;
-        try {
-            if (decisions == null) { // kept across a failed start: its name is taken once made
-                decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),
-                        "blob-gc-decisions", Props.empty());
-            }
-            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
-                    metrics.timings());
-            this.reporter = expected ? startReporter(system, cluster) : null;
-        } catch (RuntimeException e) {
-            if (binding != null) binding.unbind();
-            throw e;
-        }
-        this.http = binding == null ? null : binding.localAddress();
+        wiring.start(this);
         this.started = true;
         return this;
-    }
-
-    private ActorRef<NodeReporter.Message> startReporter(ActorSystem<?> system, Cluster cluster) {
-        // resume: a message that throws is dropped and the view kept (a restart would forget what every frame holds
-        // while the frames go on using it); only an Error stops it, and then /health/ready says so
-        ActorRef<NodeReporter.Message> r = system.systemActorOf(Behaviors.supervise(NodeReporter.create(
-                        NodeIds.of(cluster.selfMember().uniqueAddress()), coordinator, settings, createSource(settings)))
-                .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty()).narrow();
-        system.systemActorOf(Behaviors.<Void>setup(ctx -> {
-            ctx.watch(r);
-            return Behaviors.receive(Void.class).onSignal(Terminated.class, t -> {
-                reporterStopped = true;
-                if (org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent()) {
-                    return Behaviors.stopped(); // the node is stopping: nothing to tell
-                }
-                ctx.getLog().error("this node's blob-gc reporter stopped: the node reports nothing (the coordinator "
-                        + "will see it STALE) and /health/ready answers 503; restart the node");
-                return Behaviors.stopped();
-            }).build();
-        }), "blob-gc-reporter-watch", Props.empty());
-        return r;
     }
 
     /** Whether this node's blob-gc has started (its admin API answers 503 before). */
@@ -249,7 +180,7 @@ public final class BlobGc implements Extension {
 
     /** Where the admin API listens, or null when {@code blob-gc.http.enabled = off}. */
     public InetSocketAddress httpAddress() {
-        return http;
+        return wiring.http();
     }
 
     public BlobGcSettings settings() {
@@ -270,17 +201,17 @@ public final class BlobGc implements Extension {
 
     /** The coordinator singleton's proxy: every command of {@link Coordinator} can be sent to it. */
     public ActorRef<ToCoordinator> coordinator() {
-        return coordinator;
+        return wiring.coordinator();
     }
 
     /** This node's reporter, or null on a member that does not report ({@code reporter.enabled}, {@code node-role}). */
     public ActorRef<NodeReporter.Message> reporter() {
-        return reporter;
+        return wiring.reporter();
     }
 
     /** False once this node's reporter has stopped (an Error escaped it): the node no longer reports. */
     public boolean reporterRunning() {
-        return reporter != null && !reporterStopped;
+        return wiring.reporterRunning();
     }
 
     /** {@code holder} starts to use {@code hash} (and its callees): fenced, see {@link AcquireResult}. */
@@ -366,36 +297,36 @@ public final class BlobGc implements Extension {
      * record).
      */
     public void subscribe(ActorRef<Decision> subscriber) {
-        decisions.tell(Topic.subscribe(subscriber));
+        wiring.decisions().tell(Topic.subscribe(subscriber));
     }
 
     public void unsubscribe(ActorRef<Decision> subscriber) {
-        decisions.tell(Topic.unsubscribe(subscriber));
+        wiring.decisions().tell(Topic.unsubscribe(subscriber));
     }
 
     /** What the coordinator knows of {@code hash}: empty when it does not know it (never registered, or pruned). */
     public CompletionStage<Optional<BlobInfo>> blob(BlobHash hash) {
-        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator,
+        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator(),
                 r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler())
                 .thenApply(b -> Optional.ofNullable(b.info()));
     }
 
     /** Runs a GC cycle now (a dry run decides and records what it would do, and changes nothing). */
     public CompletionStage<CycleOutcome> runCycle(boolean dryRun) {
-        return AskPattern.ask(coordinator, r -> new Coordinator.RunCycleNow(dryRun, r), settings.askTimeout(),
+        return AskPattern.ask(coordinator(), r -> new Coordinator.RunCycleNow(dryRun, r), settings.askTimeout(),
                 system.scheduler());
     }
 
     /** The last {@code limit} cycles, newest first (at most {@code history-size}). */
     public CompletionStage<List<HistoryEntry>> history(int limit) {
-        return AskPattern.<ToCoordinator, Coordinator.History>ask(coordinator,
+        return AskPattern.<ToCoordinator, Coordinator.History>ask(coordinator(),
                 r -> new Coordinator.GetHistory(limit, r), settings.askTimeout(), system.scheduler())
                 .thenApply(Coordinator.History::entries);
     }
 
     /** A page of the operator pins, newest first ({@code limit} at most 1,000). */
     public CompletionStage<Coordinator.Pins> pins(int offset, int limit) {
-        return AskPattern.ask(coordinator, r -> new Coordinator.GetPins(offset, limit, r), settings.askTimeout(),
+        return AskPattern.ask(coordinator(), r -> new Coordinator.GetPins(offset, limit, r), settings.askTimeout(),
                 system.scheduler());
     }
 
@@ -467,7 +398,7 @@ public final class BlobGc implements Extension {
     private CompletionStage<Registered> writeThenRegister(BlobHash hash, List<BlobHash> dependencies,
                                                                       StoreWrite write) {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator,
+        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator(),
                 r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler()).thenCompose(b -> {
             if (b.info() != null && b.info().status() == BlobStatus.DELETING) {
                 return CompletableFuture.completedFuture(new Registered(List.of(), List.of(hash), List.of()));
@@ -501,50 +432,31 @@ public final class BlobGc implements Extension {
             throw new IllegalArgumentException("a registration carries at most "
                     + CoordinatorCore.MAX_REGISTRATION_ITEMS + " hashes and edges: split it");
         }
-        return AskPattern.ask(coordinator, r -> new ReporterProtocol.Register(registrations, r), settings.askTimeout(),
+        return AskPattern.ask(coordinator(), r -> new ReporterProtocol.Register(registrations, r), settings.askTimeout(),
                 system.scheduler());
     }
 
     /** An operator pin; {@code ttl} null for none. A refusal (unknown blob, being deleted…) is in the result. */
     public CompletionStage<Coordinator.OpResult> pin(BlobHash hash, String owner, String reason, Duration ttl) {
-        return AskPattern.ask(coordinator,
+        return AskPattern.ask(coordinator(),
                 r -> new Coordinator.PinBlob(hash, owner, reason, ttl == null ? null : ttl.toMillis(), r),
                 settings.askTimeout(), system.scheduler());
     }
 
     public CompletionStage<Coordinator.OpResult> unpin(BlobHash hash, String owner) {
-        return AskPattern.ask(coordinator, r -> new Coordinator.UnpinBlob(hash, owner, r), settings.askTimeout(),
+        return AskPattern.ask(coordinator(), r -> new Coordinator.UnpinBlob(hash, owner, r), settings.askTimeout(),
                 system.scheduler());
     }
 
     public CompletionStage<Coordinator.Summary> summary() {
-        return AskPattern.ask(coordinator, Coordinator.GetSummary::new, settings.askTimeout(), system.scheduler());
+        return AskPattern.ask(coordinator(), Coordinator.GetSummary::new, settings.askTimeout(), system.scheduler());
     }
 
     private ActorRef<NodeReporter.Message> requireReporter() {
+        ActorRef<NodeReporter.Message> reporter = wiring.reporter();
         if (reporter == null) {
             throw new IllegalStateException("this member runs no blob-gc reporter (blob-gc.reporter.enabled, node-role)");
         }
         return reporter;
-    }
-
-    private static BlobStore createStore(BlobGcSettings s) {
-        if (s.storeClass().equals(FileBlobStore.class.getName())) return new FileBlobStore(s.storeRoot());
-        try {
-            return (BlobStore) Class.forName(s.storeClass()).getConstructor(Path.class).newInstance(s.storeRoot());
-        } catch (ReflectiveOperationException | ClassCastException e) {
-            throw new IllegalArgumentException("blob-gc.store.class " + s.storeClass()
-                    + " must be a BlobStore with a public constructor taking the store root (a Path)", e);
-        }
-    }
-
-    private static ActiveSetSource createSource(BlobGcSettings s) {
-        if (s.activeSetSource().isEmpty()) return null;
-        try {
-            return (ActiveSetSource) Class.forName(s.activeSetSource()).getConstructor().newInstance();
-        } catch (ReflectiveOperationException | ClassCastException e) {
-            throw new IllegalArgumentException("blob-gc.reporter.active-set-source " + s.activeSetSource()
-                    + " must be an ActiveSetSource with a public no-argument constructor", e);
-        }
     }
 }

@@ -4,7 +4,6 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.coordinator.Decision;
 import io.blobgc.ledger.BlobInfo;
-import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Registration;
@@ -24,7 +23,6 @@ import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +32,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /**
  * The one entry point for an embedding application. {@code BlobGc.start(system)} creates the journal schema when
@@ -142,6 +139,7 @@ public final class BlobGc implements Extension {
     private final BlobGcMetrics metrics;
     /** What the start makes: the coordinator's proxy, the reporter, the admin API, the decisions topic. */
     private final NodeWiring wiring;
+    private final Uploads uploads;
     /** Set last: the admin API, bound first, answers 503 until then (and sees every field once it is set). */
     private volatile boolean started;
     /** The start under way or done; replaced when it failed. */
@@ -156,6 +154,7 @@ public final class BlobGc implements Extension {
         this.store = given != null && given.store() != null ? given.store() : NodeWiring.createStore(settings);
         this.metrics = new BlobGcMetrics(this::summary);
         this.wiring = new NodeWiring(system, settings, store, metrics);
+        this.uploads = new Uploads(system, this);
     }
 
     private synchronized CompletionStage<BlobGc> startOnce() {
@@ -363,12 +362,7 @@ public final class BlobGc implements Extension {
      * again. Content written but not registered (refused, or the registration lost) is an orphan in the store.
      */
     public CompletionStage<Registered> upload(BlobHash hash, byte[] content, List<BlobHash> dependencies) {
-        BlobHash actual = BlobHash.sha256(content);
-        if (!actual.equals(hash)) {
-            throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
-                    + content.length + " bytes is " + actual + ", not " + hash);
-        }
-        return writeThenRegister(hash, dependencies, () -> store.put(hash, content));
+        return uploads.upload(hash, content, dependencies);
     }
 
     /**
@@ -376,50 +370,7 @@ public final class BlobGc implements Extension {
      * The file is hashed first, then copied into the store, then registered; it stays the caller's to delete.
      */
     public CompletionStage<Registered> upload(BlobHash hash, Path content, List<BlobHash> dependencies) {
-        return writeThenRegister(hash, dependencies, () -> {
-            long size = java.nio.file.Files.size(content);
-            BlobHash actual = sha256(content);
-            if (!actual.equals(hash)) {
-                throw new IllegalArgumentException("content does not match its address: the SHA-256 of the "
-                        + size + " bytes is " + actual + ", not " + hash);
-            }
-            store.putFile(hash, content);
-        });
-    }
-
-    private interface StoreWrite {
-        void run() throws IOException;
-    }
-
-    /**
-     * A blob being deleted right now is refused before anything is written (the sweeper would race the write); the
-     * check is advisory — the coordinator's check at registration is what keeps the registry and the store agreeing.
-     */
-    private CompletionStage<Registered> writeThenRegister(BlobHash hash, List<BlobHash> dependencies,
-                                                                      StoreWrite write) {
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-        return AskPattern.<ToCoordinator, Coordinator.BlobReply>ask(coordinator(),
-                r -> new Coordinator.GetBlob(hash, r), settings.askTimeout(), system.scheduler()).thenCompose(b -> {
-            if (b.info() != null && b.info().status() == BlobStatus.DELETING) {
-                return CompletableFuture.completedFuture(new Registered(List.of(), List.of(hash), List.of()));
-            }
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    write.run();
-                } catch (IOException e) {
-                    throw new CompletionException(e);
-                }
-            }, blocking).thenCompose(v -> register(List.of(new Registration(hash, dependencies))));
-        });
-    }
-
-    private static BlobHash sha256(Path file) throws IOException {
-        java.security.MessageDigest md = BlobHash.sha256Digest();
-        byte[] buf = new byte[64 * 1024];
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return BlobHash.of(md.digest());
+        return uploads.upload(hash, content, dependencies);
     }
 
     /**
@@ -432,8 +383,8 @@ public final class BlobGc implements Extension {
             throw new IllegalArgumentException("a registration carries at most "
                     + CoordinatorCore.MAX_REGISTRATION_ITEMS + " hashes and edges: split it");
         }
-        return AskPattern.ask(coordinator(), r -> new ReporterProtocol.Register(registrations, r), settings.askTimeout(),
-                system.scheduler());
+        return AskPattern.ask(coordinator(), r -> new ReporterProtocol.Register(registrations, r),
+                settings.askTimeout(), system.scheduler());
     }
 
     /** An operator pin; {@code ttl} null for none. A refusal (unknown blob, being deleted…) is in the result. */

@@ -5,8 +5,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
+import io.blobgc.api.ApiClient;
 import io.blobgc.api.ApiJson;
 import io.blobgc.api.BlobDetail;
+import io.blobgc.api.Bytes;
 import io.blobgc.api.CycleEntry;
 import io.blobgc.api.CycleRun;
 import io.blobgc.api.CyclesPage;
@@ -195,7 +197,7 @@ public final class Main implements Callable<Integer> {
                 }
                 o.println(counts.toString().trim());
                 o.printf("collected %d blobs (%s), %d failed deletions%n", s.collected(),
-                        bytes(s.collectedBytes()), s.failedDeletions());
+                        Bytes.human(s.collectedBytes()), s.failedDeletions());
                 o.printf("%-40s %-6s %10s %8s %7s%n", "NODE", "STATE", "REPORT AGE", "ACTIVE", "PINNED");
                 for (NodeRow n : orEmpty(s.nodes())) {
                     o.printf("%-40s %-6s %9.1fs %8d %7d%n", n.node(), n.state(),
@@ -359,7 +361,7 @@ public final class Main implements Callable<Integer> {
             for (String d : dependsOn) BlobHash.parse(d);
             String query = dependsOn.isEmpty() ? "" : "?dependsOn=" + String.join(",", dependsOn);
             JsonNode r = api.client().putBytes("/v1/blobs/" + h.toHex() + query, bytes);
-            return api.print(r, () -> api.out().printf("%s %s%n", h.toHex(), bytes(bytes.length)));
+            return api.print(r, () -> api.out().printf("%s %s%n", h.toHex(), Bytes.human(bytes.length)));
         }
     }
 
@@ -374,12 +376,5 @@ public final class Main implements Callable<Integer> {
 
     static <K, V> Map<K, V> orEmpty(Map<K, V> map) {
         return map == null ? Map.of() : map;
-    }
-
-    /** {@code n} bytes for people: B, KiB or MiB (the demo's lines too). */
-    public static String bytes(long n) {
-        if (n < 1024) return n + " B";
-        if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
-        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
     }
 }

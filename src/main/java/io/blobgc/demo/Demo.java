@@ -2,8 +2,8 @@ package io.blobgc.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobHash;
-import io.blobgc.cli.ApiClient;
-import io.blobgc.cli.Main;
+import io.blobgc.api.ApiClient;
+import io.blobgc.api.Bytes;
 import io.blobgc.store.FileBlobStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -188,7 +188,7 @@ public final class Demo implements Callable<Integer> {
             bytes += catalog.content(i).length;
         }
         say("uploaded %d blobs (%d functions, %d libraries they call), %s, through node1's API",
-                catalog.size(), DemoCatalog.FUNCTIONS, DemoCatalog.LIBRARIES, Main.bytes(bytes));
+                catalog.size(), DemoCatalog.FUNCTIONS, DemoCatalog.LIBRARIES, Bytes.human(bytes));
     }
 
     // ---- watching
@@ -227,7 +227,7 @@ public final class Demo implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%6.1fs  cycle %4d | nodes %d | active %3d | pinned %2d | unreferenced %3d | marked %2d"
                                 + " | collected %3d | freed %s%s%n", secs(), cycle, live, c.path("ACTIVE").asLong(),
                         c.path("PINNED").asLong(), c.path("UNREFERENCED").asLong(), c.path("MARKED_FOR_COLLECTION").asLong(),
-                        s.path("collected").asLong(), Main.bytes(s.path("collectedBytes").asLong()),
+                        s.path("collected").asLong(), Bytes.human(s.path("collectedBytes").asLong()),
                         s.path("warmingUp").asBoolean() ? " | WARMING UP" : "");
             }
             long deleting = c.path("DELETING").asLong();

@@ -1,6 +1,5 @@
 package io.blobgc.demo;
 
-import io.blobgc.cli.Main;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +13,12 @@ import java.util.stream.Collectors;
  * config/cluster.conf, and short GC timings. The demo and the tests start their nodes with it.
  */
 public final class LocalCluster {
+
+    /**
+     * The jar's command line, which runs a node ({@code io.blobgc.cli.Main node}): named, not imported, since the
+     * command line runs the demo (LocalClusterTest checks the name).
+     */
+    public static final String NODE_MAIN = "io.blobgc.cli.Main";
 
     private LocalCluster() {
     }
@@ -79,6 +84,6 @@ public final class LocalCluster {
     public static List<String> nodeCommand(String classpath, Path logback, Path log, Path config, String heap) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback,
-                "-Dblobgc.node.log=" + log, "-cp", classpath, Main.class.getName(), "node", "--config", config.toString());
+                "-Dblobgc.node.log=" + log, "-cp", classpath, NODE_MAIN, "node", "--config", config.toString());
     }
 }

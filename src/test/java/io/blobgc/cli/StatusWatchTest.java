@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.TestNodes;
+import io.blobgc.api.ApiClient;
 import io.blobgc.api.ApiJson;
 import io.blobgc.api.SummaryBody;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;

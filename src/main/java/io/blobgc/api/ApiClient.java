@@ -1,9 +1,7 @@
-package io.blobgc.cli;
+package io.blobgc.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.blobgc.api.ApiJson;
-import io.blobgc.api.ErrorBody;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -13,11 +11,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A small client of the admin API: JSON in, JSON out, errors as {@link ApiException}. */
+/**
+ * A small client of the admin API, for the command line and the demo: JSON in, JSON out, answers read into this
+ * package's records with {@link ApiJson}, errors as {@link ApiException}.
+ */
 public final class ApiClient {
 
     /** The API's own mapper ({@link ApiJson#MAPPER}): request bodies are written, answers read, as the server does. */
-    static final ObjectMapper JSON = ApiJson.MAPPER;
+    public static final ObjectMapper JSON = ApiJson.MAPPER;
 
     /** The API answered with an error, or could not be reached. */
     public static final class ApiException extends RuntimeException {
@@ -39,7 +40,7 @@ public final class ApiClient {
         return send("GET", path, HttpRequest.BodyPublishers.noBody(), null);
     }
 
-    JsonNode post(String path, String json) {
+    public JsonNode post(String path, String json) {
         return send("POST", path, json == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(json), "application/json");
     }
@@ -52,11 +53,11 @@ public final class ApiClient {
         return send("PUT", path, HttpRequest.BodyPublishers.ofByteArray(bytes), "application/octet-stream");
     }
 
-    JsonNode delete(String path) {
+    public JsonNode delete(String path) {
         return send("DELETE", path, HttpRequest.BodyPublishers.noBody(), null);
     }
 
-    String getText(String path) {
+    public String getText(String path) {
         return raw("GET", path, HttpRequest.BodyPublishers.noBody(), null).body();
     }
 

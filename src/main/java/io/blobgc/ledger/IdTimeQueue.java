@@ -37,6 +37,38 @@ final class IdTimeQueue {
         size--;
     }
 
+    /** What {@link #retainIf} keeps. */
+    interface Keep {
+        boolean test(int id, long time);
+    }
+
+    /** Drops the entries {@code keep} refuses, in one pass, keeping the order of the others; shrinks the buffers to fit. */
+    void retainIf(Keep keep) {
+        int kept = 0;
+        for (int i = 0; i < size; i++) if (keep.test(id(i), time(i))) kept++;
+        int capacity = Math.max(16, Integer.highestOneBit(Math.max(1, kept)) << 1);
+        int[] ni = new int[capacity];
+        long[] nt = new long[capacity];
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            int id = id(i);
+            long t = time(i);
+            if (keep.test(id, t)) {
+                ni[n] = id;
+                nt[n++] = t;
+            }
+        }
+        ids = ni;
+        times = nt;
+        head = 0;
+        size = n;
+    }
+
+    /** How many entries the buffers have room for (what they cost: 12 bytes each). */
+    int capacity() {
+        return ids.length;
+    }
+
     private void grow() {
         int[] ni = new int[ids.length * 2];
         long[] nt = new long[ids.length * 2];

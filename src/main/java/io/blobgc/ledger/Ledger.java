@@ -427,6 +427,11 @@ public final class Ledger {
         return views.isRemoved(node);
     }
 
+    /** How many entries the grace queue has room for (each costs 12 bytes): for tests and the benchmark. */
+    int graceQueueCapacity() {
+        return registry.graceQueue.capacity();
+    }
+
     // ==== Snapshots: the persistent half only (S5)
 
     public LedgerSnapshot snapshot() {

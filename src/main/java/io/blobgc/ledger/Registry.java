@@ -161,6 +161,11 @@ final class Registry {
             collectedOrder.removeFirst();
         }
         while (!graceQueue.isEmpty() && !graceCurrent(graceQueue.id(0), graceQueue.time(0))) graceQueue.removeFirst();
+        // a blob rescued from its grace stays queued until it reaches the head: with churn, the queue would grow by the
+        // rescues of a whole grace period; when most entries are stale, keep only the current ones (in order)
+        if (graceQueue.size() > 2L * counts[BlobStatus.UNREFERENCED.ordinal()] + 1024) {
+            graceQueue.retainIf(this::graceCurrent);
+        }
         history.addLast(HistoryEntry.of(o));
         while (history.size() > settings.historySize()) history.removeFirst();
     }

@@ -193,7 +193,8 @@ public record BlobGcSettings(
                 c.getInt("min-nodes-reporting"),
                 stalePolicy,
                 c.getDuration("tombstone-ttl").toMillis(),
-                c.getInt("history-size"));
+                c.getInt("history-size"),
+                c.getInt("max-transitions-per-cycle"));
         BlobGcSettings s = new BlobGcSettings(
                 ledger,
                 c.getString("node-role"),

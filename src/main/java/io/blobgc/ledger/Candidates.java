@@ -84,12 +84,21 @@ final class Candidates {
         }
     }
 
-    /** A cycle that decided was applied: it looked at all of them. */
-    void cycleApplied() {
+    /**
+     * A cycle that decided was applied: it looked at all of them but {@code carried}, which stay candidates (and
+     * used, if they were) for the next cycle.
+     */
+    void cycleApplied(int[] carried) {
+        boolean[] used = new boolean[carried.length];
+        for (int i = 0; i < carried.length; i++) used[i] = usedSinceCycle.contains(carried[i]);
         dirty.clear();
         usedSinceCycle.clear();
         closureDirty.clear();
         closureUsed.clear();
+        for (int i = 0; i < carried.length; i++) {
+            dirty.add(carried[i]);
+            if (used[i]) usedSinceCycle.add(carried[i]);
+        }
     }
 
     /** {@code b} is forgotten; its id may be reused: the new blob's closure is not marked. */

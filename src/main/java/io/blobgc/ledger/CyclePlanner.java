@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 
 /**
  * The decisions of a cycle and of a deletion (S1–S4, S7, S9): reads the {@link Registry}, the {@link NodeViews},
@@ -109,6 +110,9 @@ final class CyclePlanner {
         }
         IntSet protectedNow = newSet.apply(8), unprotectedNow = newSet.apply(8);
         Ids activeIds = new Ids(), pinnedIds = new Ids(), unreferencedIds = new Ids(), markedIds = new Ids();
+        Ids carried = new Ids();
+        int limit = settings.maxTransitionsPerCycle();
+        IntPredicate full = b -> activeIds.n + pinnedIds.n + unreferencedIds.n + markedIds.n >= limit;
         IntConsumer decide = b -> {
             if (table.isFree(b) || registry.gone(b)) return;
             BlobStatus status = table.status(b);
@@ -139,12 +143,19 @@ final class CyclePlanner {
                 markedIds.add(b);
             }
         };
-        candidates.forEachDirty(decide);
-        elapsed.forEach(decide);
+        // at the limit, the dirty candidates left wait for the next cycle (still dirty: not marked by grace alone), and
+        // the elapsed ones are found again in the grace queue
+        candidates.forEachDirty(b -> {
+            if (full.test(b)) carried.add(b);
+            else decide.accept(b);
+        });
+        elapsed.forEach(b -> {
+            if (!full.test(b)) decide.accept(b);
+        });
         CycleOutcome outcome = new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned,
                 rescued, toMark, expired, pruned, live, stale, resetAt);
         planned = new CyclePlan(outcome, activeIds.toArray(), pinnedIds.toArray(), unreferencedIds.toArray(),
-                markedIds.toArray());
+                markedIds.toArray(), carried.toArray());
         return outcome;
     }
 
@@ -206,7 +217,7 @@ final class CyclePlanner {
     /** A growable list of ids. */
     private static final class Ids {
         private int[] a = new int[16];
-        private int n;
+        int n;
 
         void add(int id) {
             if (n == a.length) a = Arrays.copyOf(a, n * 2);

@@ -100,7 +100,7 @@ public final class Ledger {
     public void applyCycle(CycleOutcome o) {
         CyclePlan plan = planner.applying(o); // live: the outcome just planned
         // the plan looked at these; what changes from here on (an expired pin below) waits for the next cycle
-        if (!o.frozen() && !o.warmingUp()) candidates.cycleApplied();
+        if (!o.frozen() && !o.warmingUp()) candidates.cycleApplied(plan == null ? new int[0] : plan.carried());
         registry.applyCycle(o, plan);
     }
 

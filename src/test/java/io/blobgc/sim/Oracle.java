@@ -238,6 +238,7 @@ final class Oracle {
     void checkCalm(long calmStart) {
         Simulation.Instance c = sim.coordinator;
         if (c == null || !c.alive || c.recovering || c.recoveredAt > calmStart || sim.dryRun) return; // S9: dry
+        if (sim.maxTransitions != Integer.MAX_VALUE) return; // paged cycles: a calm is too short (see maxTransitions)
         for (Simulation.Member m : sim.members) {
             if (!m.alive || !m.up || m.lastTrouble > calmStart || m.stuckUntil > calmStart) return;
         }

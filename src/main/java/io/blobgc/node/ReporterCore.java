@@ -101,11 +101,8 @@ public final class ReporterCore {
 
     private final String node;
     private final long incarnation;
-    private final int maxReportChunk;
 
-    /** Per holder, how many times it holds each blob; {@link #held} is their sum per blob. */
-    private final Map<Object, Map<BlobHash, Integer>> holders = new HashMap<>();
-    private final Map<BlobHash, Integer> held = new HashMap<>();
+    private final Holds holds = new Holds();
     /** Blobs asked of the fence, answer pending: the ask's id and who waits for it. */
     private final Map<BlobHash, PendingAcquire> pending = new LinkedHashMap<>();
     private final Map<Long, BlobHash> asks = new HashMap<>();
@@ -115,17 +112,7 @@ public final class ReporterCore {
     private long leaseGeneration;
     private Set<BlobHash> sampledActive = Set.of();
     private Set<BlobHash> sampledPins = Set.of();
-
-    private long seq;
-    private long lastFullSeq = -1;
-    private boolean needFull = true;
-    private Set<BlobHash> lastSentActive = Set.of();
-    private Set<BlobHash> lastSentPins = Set.of();
-    /**
-     * Asked of the fence since the last report: the coordinator may have recorded them beyond what we reported,
-     * so the next DELTA withdraws those not held any more.
-     */
-    private final Set<BlobHash> askedSinceReport = new HashSet<>();
+    private final Reports reports;
 
     private record PendingAcquire(long ask, List<Waiter> waiters) {
     }
@@ -177,7 +164,7 @@ public final class ReporterCore {
         if (maxReportChunk < 1) throw new IllegalArgumentException("maxReportChunk must be >= 1");
         this.node = node;
         this.incarnation = incarnation;
-        this.maxReportChunk = maxReportChunk;
+        this.reports = new Reports(node, incarnation, maxReportChunk);
     }
 
     public String node() {
@@ -190,7 +177,7 @@ public final class ReporterCore {
 
     /** The seq of the last report sent (0 before the first). */
     public long seq() {
-        return seq;
+        return reports.seq();
     }
 
     // ---- holds
@@ -199,7 +186,7 @@ public final class ReporterCore {
     public List<Output> acquire(Object holder, BlobHash hash, Object replyTo) {
         List<Output> out = new ArrayList<>();
         if (fencedAlready(hash)) {
-            hold(holder, hash, out);
+            holds.hold(holder, hash, out);
             out.add(new ReplyAcquire(replyTo, acquired(hash)));
             return out;
         }
@@ -224,20 +211,20 @@ public final class ReporterCore {
     public List<Output> acquireFailed(long ask, String why) {
         BlobHash hash = asks.get(ask);
         if (hash == null) return List.of();
-        needFull = true;
+        reports.needFull();
         return acquireAnswered(ask, new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),
                 "coordinator did not answer: " + why));
     }
 
     public List<Output> release(Object holder, BlobHash hash) {
         List<Output> out = new ArrayList<>();
-        release(holder, hash, out);
+        holds.release(holder, hash, out);
         return out;
     }
 
     /** A watched holder stopped: everything it held is released. */
     public List<Output> holderStopped(Object holder) {
-        releaseAll(holder);
+        holds.releaseAll(holder);
         return List.of();
     }
 
@@ -276,8 +263,8 @@ public final class ReporterCore {
                                  Object replyTo) {
         List<Output> out = new ArrayList<>();
         LeaseHolder key = new LeaseHolder(holder);
-        for (BlobHash h : List.copyOf(holders.getOrDefault(key, Map.of()).keySet())) {
-            if (!hashes.contains(h)) release(key, h, out);
+        for (BlobHash h : List.copyOf(holds.of(key).keySet())) {
+            if (!hashes.contains(h)) holds.release(key, h, out);
         }
         Lease lease = leases.computeIfAbsent(holder, k -> new Lease());
         lease.generation = ++leaseGeneration;
@@ -285,9 +272,9 @@ public final class ReporterCore {
         out.add(new StartLeaseTimer(holder, lease.generation, ttl));
         LeaseRequest request = new LeaseRequest(holder, lease.generation, replyTo);
         for (BlobHash h : hashes) {
-            if (holders.getOrDefault(key, Map.of()).containsKey(h)) continue;
+            if (holds.of(key).containsKey(h)) continue;
             if (fencedAlready(h)) {
-                hold(key, h, out);
+                holds.hold(key, h, out);
                 continue;
             }
             request.outstanding++;
@@ -308,7 +295,7 @@ public final class ReporterCore {
 
     public List<Output> dropLease(String holder) {
         leases.remove(holder);
-        releaseAll(new LeaseHolder(holder));
+        holds.releaseAll(new LeaseHolder(holder));
         return List.of(new CancelLeaseTimer(holder));
     }
 
@@ -316,9 +303,9 @@ public final class ReporterCore {
     public List<Output> leaseExpired(String holder, long generation) {
         Lease lease = leases.get(holder);
         if (lease == null || lease.generation != generation) return List.of();
-        int released = holders.getOrDefault(new LeaseHolder(holder), Map.of()).size();
+        int released = holds.of(new LeaseHolder(holder)).size();
         leases.remove(holder);
-        releaseAll(new LeaseHolder(holder));
+        holds.releaseAll(new LeaseHolder(holder));
         return List.of(new LeaseExpired(holder, released));
     }
 
@@ -338,31 +325,24 @@ public final class ReporterCore {
      * "whatever you sent". A request about a report older than our last FULL is answered already: nothing to do.
      */
     public List<Output> resendFull(long incarnation, long seq) {
-        boolean current = incarnation == Long.MIN_VALUE || (incarnation == this.incarnation && seq > lastFullSeq);
-        if (!current) return List.of();
-        needFull = true;
+        if (!reports.fullStillWanted(incarnation, seq)) return List.of();
+        reports.needFull();
         return report();
     }
 
     /** Heartbeat (and start): a FULL report when one is due, else a DELTA (an empty one is the heartbeat). */
     public List<Output> report() {
         List<Output> out = new ArrayList<>();
-        Set<BlobHash> active = currentActive();
-        Set<BlobHash> pins = currentPins();
-        if (needFull) full(active, pins, out);
-        else delta(active, pins, out);
-        lastSentActive = active;
-        lastSentPins = pins;
-        askedSinceReport.clear();
+        reports.send(currentActive(), currentPins(), out);
         return out;
     }
 
     public View view() {
         Map<String, Integer> leaseSizes = new HashMap<>();
         for (String name : leases.keySet()) {
-            leaseSizes.put(name, holders.getOrDefault(new LeaseHolder(name), Map.of()).size());
+            leaseSizes.put(name, holds.of(new LeaseHolder(name)).size());
         }
-        return new View(node, incarnation, seq, currentActive(), currentPins(), leaseSizes);
+        return new View(node, incarnation, reports.seq(), currentActive(), currentPins(), leaseSizes);
     }
 
     // ---- internals
@@ -373,7 +353,7 @@ public final class ReporterCore {
      */
     private boolean fencedAlready(BlobHash hash) {
         if (pending.containsKey(hash)) return false;
-        if (held.containsKey(hash) || nodePins.contains(hash)) return true;
+        if (holds.isHeld(hash) || nodePins.contains(hash)) return true;
         for (Lease l : leases.values()) if (l.pins.contains(hash)) return true;
         return false;
     }
@@ -389,8 +369,8 @@ public final class ReporterCore {
             p = new PendingAcquire(++lastAsk, new ArrayList<>());
             pending.put(hash, p);
             asks.put(p.ask(), hash);
-            askedSinceReport.add(hash);
-            out.add(new AskAcquire(p.ask(), hash, seq));
+            reports.asked(hash);
+            out.add(new AskAcquire(p.ask(), hash, reports.seq()));
         }
         p.waiters().add(waiter);
     }
@@ -398,7 +378,7 @@ public final class ReporterCore {
     private void answer(Waiter w, BlobHash hash, AcquireReply reply, List<Output> out) {
         boolean acquired = reply.result() == AcquireResult.ACQUIRED;
         if (w instanceof HolderWaiter f) {
-            if (acquired) hold(f.holder(), hash, out);
+            if (acquired) holds.hold(f.holder(), hash, out);
             out.add(new ReplyAcquire(f.replyTo(), reply));
         } else if (w instanceof NodePinWaiter n) {
             if (acquired && !n.cancelled()) nodePins.add(hash);
@@ -409,7 +389,7 @@ public final class ReporterCore {
             boolean current = lease != null && lease.generation == r.generation; // not renewed nor dropped since
             if (acquired) {
                 if (current && l.pin()) lease.pins.add(hash);
-                else if (current) hold(new LeaseHolder(r.holder), hash, out);
+                else if (current) holds.hold(new LeaseHolder(r.holder), hash, out);
             } else if (reply.result() == AcquireResult.GONE) r.gone.add(hash);
             else r.unavailable.add(hash);
             if (--r.outstanding == 0) out.add(leaseReply(r));
@@ -417,45 +397,15 @@ public final class ReporterCore {
     }
 
     private ReplyLease leaseReply(LeaseRequest r) {
-        Set<BlobHash> leaseHeld = Set.copyOf(holders.getOrDefault(new LeaseHolder(r.holder), Map.of()).keySet());
+        Set<BlobHash> leaseHeld = Set.copyOf(holds.of(new LeaseHolder(r.holder)).keySet());
         Lease lease = leases.get(r.holder);
         Set<BlobHash> leasePins = lease == null ? Set.of() : Set.copyOf(lease.pins);
         return new ReplyLease(r.replyTo, new LeaseReply(r.holder, leaseHeld, leasePins, Set.copyOf(r.gone),
                 Set.copyOf(r.unavailable)));
     }
 
-    private void hold(Object holder, BlobHash hash, List<Output> out) {
-        Map<BlobHash, Integer> mine = holders.get(holder);
-        if (mine == null) {
-            mine = new HashMap<>();
-            holders.put(holder, mine);
-            if (!(holder instanceof LeaseHolder)) out.add(new Watch(holder));
-        }
-        mine.merge(hash, 1, Integer::sum);
-        held.merge(hash, 1, Integer::sum);
-    }
-
-    private void release(Object holder, BlobHash hash, List<Output> out) {
-        Map<BlobHash, Integer> mine = holders.get(holder);
-        if (mine == null || !mine.containsKey(hash)) return;
-        if (mine.merge(hash, -1, Integer::sum) == 0) mine.remove(hash);
-        if (held.merge(hash, -1, Integer::sum) == 0) held.remove(hash);
-        if (mine.isEmpty()) {
-            holders.remove(holder);
-            if (!(holder instanceof LeaseHolder)) out.add(new Unwatch(holder));
-        }
-    }
-
-    private void releaseAll(Object holder) {
-        Map<BlobHash, Integer> mine = holders.remove(holder);
-        if (mine == null) return;
-        mine.forEach((h, n) -> {
-            if (held.merge(h, -n, Integer::sum) <= 0) held.remove(h);
-        });
-    }
-
     private Set<BlobHash> currentActive() {
-        Set<BlobHash> active = new HashSet<>(held.keySet());
+        Set<BlobHash> active = new HashSet<>(holds.heldBlobs());
         active.addAll(pending.keySet()); // asked for: reported from now on, so no later report can drop it
         active.addAll(sampledActive);
         return active;
@@ -466,38 +416,5 @@ public final class ReporterCore {
         for (Lease l : leases.values()) pins.addAll(l.pins);
         pins.addAll(sampledPins);
         return pins;
-    }
-
-    private void full(Set<BlobHash> active, Set<BlobHash> pins, List<Output> out) {
-        needFull = false;
-        seq++;
-        lastFullSeq = seq;
-        List<BlobHash> a = new ArrayList<>(active);
-        List<BlobHash> p = new ArrayList<>(pins);
-        int total = a.size() + p.size();
-        int chunks = Math.max(1, (total + maxReportChunk - 1) / maxReportChunk);
-        for (int c = 0; c < chunks; c++) {
-            int from = c * maxReportChunk, to = Math.min(total, from + maxReportChunk);
-            List<BlobHash> ca = a.subList(Math.min(from, a.size()), Math.min(to, a.size()));
-            List<BlobHash> cp = p.subList(Math.max(0, from - a.size()), Math.max(0, to - a.size()));
-            out.add(new SendReport(new NodeReport(node, incarnation, seq, NodeReport.Kind.FULL, List.copyOf(ca),
-                    List.of(), List.copyOf(cp), List.of(), c, chunks)));
-        }
-    }
-
-    private void delta(Set<BlobHash> active, Set<BlobHash> pins, List<Output> out) {
-        List<BlobHash> added = new ArrayList<>(), removed = new ArrayList<>();
-        for (BlobHash h : active) if (!lastSentActive.contains(h)) added.add(h);
-        for (BlobHash h : lastSentActive) if (!active.contains(h)) removed.add(h);
-        for (BlobHash h : askedSinceReport) if (!active.contains(h) && !lastSentActive.contains(h)) removed.add(h);
-        List<BlobHash> pinsAdded = new ArrayList<>(), pinsRemoved = new ArrayList<>();
-        for (BlobHash h : pins) if (!lastSentPins.contains(h)) pinsAdded.add(h);
-        for (BlobHash h : lastSentPins) if (!pins.contains(h)) pinsRemoved.add(h);
-        if (added.size() + removed.size() + pinsAdded.size() + pinsRemoved.size() > maxReportChunk) {
-            full(active, pins, out); // too large for one message: a FULL report is chunked
-            return;
-        }
-        seq++;
-        out.add(new SendReport(NodeReport.delta(node, incarnation, seq, added, removed, pinsAdded, pinsRemoved)));
     }
 }

@@ -2,7 +2,6 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator.OpResult;
-import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.NodeReport;
@@ -15,17 +14,9 @@ import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.store.BlobStore;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -36,8 +27,9 @@ import java.util.function.Predicate;
  * reply computed on the new state. No Pekko, no I/O, no clock: time is an argument.
  *
  * <p>The ledger is the event-sourced state; what belongs to one incarnation of the coordinator (the blobs handed to
- * its sweeper, failures not yet journaled) lives here and is reset by {@link #recovered}. No input reaches an
- * exception: a command missing a hash or a node is refused (design.md §4: bad input is never a crash).
+ * its sweeper, failures not yet journaled: {@link Deletions}; its takeover window: {@link InheritedWindow}) lives here
+ * and is reset by {@link #recovered}. No input reaches an exception: a command missing a hash or a node is refused
+ * (design.md §4: bad input is never a crash). An upload's registration is decided by {@link Registrations}.
  */
 public final class CoordinatorCore {
 
@@ -70,30 +62,15 @@ public final class CoordinatorCore {
     public static final long MAX_PIN_TTL_MS = 100L * 365 * 24 * 3_600_000L;
 
     private final boolean dryRun;
-    /** Blobs handed to the sweeper and not yet confirmed or failed. */
-    private final Set<BlobHash> inFlight = new HashSet<>();
-    /** Failed deletions not journaled: a blob that keeps failing is journaled after 1, 2, 4, 8… failures. */
-    private final Map<BlobHash, Integer> unjournaledFailures = new HashMap<>();
-    /** Where the store reconciliation's walk goes on: after this hash (null: from the first). */
-    private BlobHash orphanScanAfter;
-    /** Journaled deletion failures of condemned orphans (the ledger counts blobs' by id; an orphan may have none). */
-    private final Map<BlobHash, Integer> orphanFailuresJournaled = new HashMap<>();
-
-    /**
-     * What any predecessor instance may still be deleting when this one took over (DELETING blobs, condemned orphans,
-     * and what a later instance deleted for one that handed it out), and until when (this instance's monotonic
-     * millis): registrations of them are refused for now (S10).
-     */
-    private Set<BlobHash> inherited = Set.of();
-    private long inheritedUntil = Long.MIN_VALUE;
-    /** This instance's name in its takeover (null before it took over). */
-    private String instance;
-    /** Whether this instance wrote that its window is over. */
-    private boolean windowEndWritten;
+    /** The sweeper's batches and the store reconciliation's walk: reset by {@link #recovered}. */
+    private final Deletions deletions;
+    /** This instance's takeover and what its predecessors may still be deleting (S10). */
+    private final InheritedWindow window = new InheritedWindow();
 
     /** @param dryRun the configured {@code blob-gc.dry-run}: compute and record, delete nothing (S9) */
     public CoordinatorCore(boolean dryRun) {
         this.dryRun = dryRun;
+        this.deletions = new Deletions(dryRun);
     }
 
     /**
@@ -101,10 +78,7 @@ public final class CoordinatorCore {
      * Up member in {@code upMembers} (null: no membership service, every reporting node counts).
      */
     public void recovered(Ledger l, Collection<String> upMembers, long localNow) {
-        inFlight.clear();
-        unjournaledFailures.clear();
-        orphanFailuresJournaled.clear();
-        orphanScanAfter = l.orphanScanResumesAfter();
+        deletions.recovered(l);
         l.beginWarmUp(upMembers, localNow);
     }
 
@@ -181,85 +155,7 @@ public final class CoordinatorCore {
      */
     public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                          long now, long localNow) {
-        List<Registration> given = registrations == null ? List.of()
-                : registrations.stream().filter(Objects::nonNull).toList();
-        Set<BlobHash> hashes = new LinkedHashSet<>();
-        for (Registration r : given) hashes.add(r.hash());
-        if (items(given) > MAX_REGISTRATION_ITEMS) {
-            Registered tooLarge = new Registered(List.of(), List.copyOf(hashes), List.of());
-            return Decision.answer(st -> tooLarge);
-        }
-        Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
-        List<BlobHash> retry = new ArrayList<>();
-        boolean waiting = localNow < inheritedUntil; // plain comparisons: Long.MAX_VALUE means "no clock"
-        for (BlobHash h : hashes) {
-            if (waiting && !rejected.contains(h) && inherited.contains(h)) {
-                rejected.add(h);
-                retry.add(h);
-            }
-        }
-        List<BlobHash> noContent = new ArrayList<>();
-        for (BlobHash h : hashes) {
-            if (rejected.contains(h)) continue;
-            Optional<BlobStatus> s = l.status(h);
-            if ((s.isEmpty() || s.get() == BlobStatus.COLLECTED) && !inStore(stored, h)) {
-                rejected.add(h);
-                noContent.add(h);
-            }
-        }
-        // to a fixpoint, whatever the order: a caller falls with a callee that has no content below it — outside the
-        // batch, or in it and refused. Each edge is looked at once and each callee's closure walked once, so a batch
-        // costs time linear in its size (issue 20: one request must not hold the coordinator for seconds)
-        Map<BlobHash, Boolean> contentBelow = new HashMap<>();
-        Map<BlobHash, List<BlobHash>> callersInBatch = new HashMap<>();
-        ArrayDeque<BlobHash> falling = new ArrayDeque<>(rejected);
-        for (Registration r : given) {
-            for (BlobHash d : r.dependencies()) {
-                if (hashes.contains(d)) {
-                    callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
-                } else if (!contentBelow.computeIfAbsent(d, l::hasContentInClosure) && rejected.add(r.hash())) {
-                    falling.add(r.hash());
-                }
-            }
-        }
-        while (!falling.isEmpty()) {
-            BlobHash d = falling.poll();
-            if (contentBelow.computeIfAbsent(d, l::hasContentInClosure)) continue;
-            for (BlobHash caller : callersInBatch.getOrDefault(d, List.of())) {
-                if (rejected.add(caller)) falling.add(caller);
-            }
-        }
-        List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
-        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
-                List.copyOf(rejected), List.copyOf(noContent), List.copyOf(retry));
-        if (accepted.isEmpty()) return Decision.answer(st -> reply);
-        // a new edge from a caller in use to a callee waiting out its grace is a use of that callee (S2), persisted as
-        // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
-        // (S3; found by the simulation, seed 301125: the caller released right after, the coordinator restarted, and
-        // its successor deleted the callee 5 s after that use)
-        // — on the state after the batch: a caller in use reaches through the batch's own edges too (P->C, C->D).
-        // "In use" is what this coordinator sees (a held caller) or what the journal last said (an ACTIVE or PINNED
-        // caller): a coordinator warming up after a failover has not seen every member's holds yet (seed 514552: the
-        // edge was registered before the holder's FULL report arrived, the holder crashed, and a successor deleted
-        // the callee 3 s after that use)
-        Map<BlobHash, List<BlobHash>> calleesInBatch = new HashMap<>();
-        for (Registration r : accepted) {
-            calleesInBatch.computeIfAbsent(r.hash(), k -> new ArrayList<>()).addAll(r.dependencies());
-        }
-        Set<BlobHash> reached = new LinkedHashSet<>();
-        for (Registration r : accepted) if (inUse(l, r.hash())) reached.add(r.hash());
-        ArrayDeque<BlobHash> todo = new ArrayDeque<>(reached);
-        Set<BlobHash> usedCallees = new LinkedHashSet<>();
-        while (!todo.isEmpty()) {
-            for (BlobHash d : calleesInBatch.getOrDefault(todo.poll(), List.of())) {
-                usedCallees.add(d);
-                if (reached.add(d)) todo.add(d);
-            }
-        }
-        List<BlobHash> used = l.waitingOutGrace(usedCallees); // one walk below all of them
-        List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
-                : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(used, now));
-        return new Decision<>(events, st -> reply);
+        return Registrations.decide(l, registrations, stored, now, localNow, window);
     }
 
     /** The hashes and edges of a registration, all together (what {@link #MAX_REGISTRATION_ITEMS} bounds). */
@@ -267,21 +163,6 @@ public final class CoordinatorCore {
         long n = 0;
         for (Registration r : registrations) if (r != null) n += 1 + r.dependencies().size();
         return n;
-    }
-
-    /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */
-    private static boolean inUse(Ledger l, BlobHash h) {
-        Optional<BlobStatus> s = l.status(h);
-        return s.isPresent() && (s.get() == BlobStatus.ACTIVE || s.get() == BlobStatus.PINNED || l.isProtected(h));
-    }
-
-    /** A store that cannot answer counts as "not there": the registration is refused and the uploader tries again. */
-    private static boolean inStore(Predicate<BlobHash> stored, BlobHash h) {
-        try {
-            return stored.test(h);
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 
     public Decision<OpResult> pin(Ledger l, BlobHash hash, String owner, String reason, Long ttlMs, long now) {
@@ -335,25 +216,7 @@ public final class CoordinatorCore {
      * DELETING by an earlier run (S9).
      */
     public Decision<List<BlobHash>> startDeletion(Ledger l, int max, long now) {
-        if (dryRun || max <= 0) return Decision.answer(st -> List.of());
-        max = Math.min(max, MAX_DELETION_BATCH);
-        List<BlobHash> batch = new ArrayList<>();
-        for (BlobHash h : l.deleting(max + inFlight.size())) {
-            if (batch.size() < max && !inFlight.contains(h)) batch.add(h);
-        }
-        for (BlobHash h : l.condemnedOrphans(max + inFlight.size())) { // fenced already: OrphansCondemned
-            if (batch.size() < max && !inFlight.contains(h)) batch.add(h);
-        }
-        List<BlobHash> fresh = l.planDeletion(max - batch.size());
-        inFlight.addAll(batch);
-        inFlight.addAll(fresh);
-        List<BlobHash> all = new ArrayList<>(batch);
-        all.addAll(fresh);
-        if (all.isEmpty()) return Decision.answer(st -> all);
-        // every batch goes out under a write of this instance, what it hands out again (a predecessor's DELETING
-        // blobs, condemned orphans, retries) included: an instance fenced out by a successor's takeover cannot write
-        // it, so its sweeper is handed nothing (S10). The event moves only the fresh ones (MARKED) to DELETING.
-        return Decision.persist(new Coordinator.DeletionStarted(all, now), st -> all);
+        return deletions.startDeletion(l, max, now);
     }
 
     /**
@@ -361,18 +224,12 @@ public final class CoordinatorCore {
      * and go out again in a later batch, under a new write.
      */
     public void batchExpired(List<BlobHash> hashes) {
-        if (hashes != null) hashes.forEach(inFlight::remove);
+        deletions.batchExpired(hashes);
     }
 
     /** @param bytes what the deletions freed (a negative count, never sent by a sweeper, counts as 0) */
     public Decision<Void> confirmDeleted(List<BlobHash> hashes, long bytes, long now) {
-        long freed = Math.max(0, bytes);
-        List<BlobHash> done = hashes == null ? List.of() : hashes.stream().filter(Objects::nonNull).toList();
-        done.forEach(inFlight::remove);
-        done.forEach(unjournaledFailures::remove);
-        done.forEach(orphanFailuresJournaled::remove);
-        if (done.isEmpty()) return Decision.answer(st -> null);
-        return Decision.persist(new Coordinator.BlobsCollected(done, now, freed), st -> null);
+        return deletions.confirmDeleted(hashes, bytes, now);
     }
 
     /**
@@ -380,21 +237,12 @@ public final class CoordinatorCore {
      * blob, so a deletion that keeps failing does not write an event every retry.
      */
     public Decision<Void> deletionFailed(Ledger l, BlobHash hash, String error, long now) {
-        if (hash == null) return Decision.answer(st -> null);
-        inFlight.remove(hash);
-        // a condemned orphan the registry does not know has no id for the ledger to count on: counted here
-        boolean orphan = l.isCondemnedOrphan(hash);
-        int journaled = orphan ? orphanFailuresJournaled.getOrDefault(hash, 0) : l.failedDeletions(hash);
-        int pending = unjournaledFailures.merge(hash, 1, Integer::sum);
-        if (pending < (journaled == 0 ? 1 : 1 << Math.min(20, journaled - 1))) return Decision.answer(st -> null);
-        unjournaledFailures.remove(hash);
-        if (orphan) orphanFailuresJournaled.merge(hash, 1, Integer::sum);
-        return Decision.persist(new Coordinator.DeletionFailed(hash, error, now), st -> null);
+        return deletions.deletionFailed(l, hash, error, now);
     }
 
     /** Where the store reconciliation's next page starts: after this hash (null: from the first). */
     public BlobHash orphanScanAfter() {
-        return orphanScanAfter;
+        return deletions.orphanScanAfter();
     }
 
     /**
@@ -407,25 +255,7 @@ public final class CoordinatorCore {
      */
     public Decision<List<BlobHash>> storePage(Ledger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
                                               boolean dryRunAsked, long now, long graceMs) {
-        if (!Objects.equals(after, orphanScanAfter) || entries == null) return Decision.answer(st -> List.of());
-        List<BlobHash> orphans = new ArrayList<>();
-        BlobHash last = after;
-        for (BlobStore.Entry e : entries) {
-            if (e == null || e.hash() == null) continue;
-            last = e.hash();
-            // an entry from the future (clock skew) is young; the subtraction cannot overflow for any graceMs >= 0
-            if (e.modifiedAtMs() <= now - Math.max(0, graceMs) && l.isOrphan(e.hash())) orphans.add(e.hash());
-        }
-        orphanScanAfter = more ? last : null;
-        if (dryRun || dryRunAsked) return Decision.answer(st -> orphans); // S9: named, never condemned
-        // the walk's position is persisted with every page that moves it (one small event per cycle, beside the
-        // cycle's own), so that restarts more frequent than a pass over the store cannot keep its end from being
-        // reached: a recovery resumes after the last page read
-        if (orphans.isEmpty() && Objects.equals(orphanScanAfter, l.orphanScanResumesAfter())) {
-            return Decision.answer(st -> orphans);
-        }
-        return Decision.persist(new Coordinator.OrphansCondemned(List.copyOf(orphans), orphanScanAfter, now),
-                st -> orphans);
+        return deletions.storePage(l, after, entries, more, dryRunAsked, now, graceMs);
     }
 
     /**
@@ -439,17 +269,12 @@ public final class CoordinatorCore {
      * predecessor's deadline still knows it).
      */
     public void tookOver(Ledger l, long localNow, long batchDeadlineMs) {
-        Set<BlobHash> mayStillDelete = new LinkedHashSet<>(l.deleting(Integer.MAX_VALUE));
-        mayStillDelete.addAll(l.condemnedOrphans(Integer.MAX_VALUE));
-        mayStillDelete.addAll(l.deletedForPredecessors());
-        inherited = mayStillDelete;
-        inheritedUntil = localNow + 2 * Math.max(batchDeadlineMs, l.longestLiveBatchDeadlineMs());
-        windowEndWritten = false;
+        window.tookOver(l, localNow, batchDeadlineMs);
     }
 
     /** How long until this instance's window ends (0: over), by its monotonic millis. */
     public long windowRemaining(long localNow) {
-        return Math.max(0, inheritedUntil - localNow);
+        return window.remaining(localNow);
     }
 
     /**
@@ -457,11 +282,7 @@ public final class CoordinatorCore {
      * was remembered as deleted for its predecessors is forgotten (S10). Nothing while the window lasts, or once said.
      */
     public Decision<Void> windowOver(Ledger l, long localNow, long now) {
-        if (localNow < inheritedUntil) return Decision.answer(st -> null);
-        inherited = Set.of();
-        if (instance == null || windowEndWritten) return Decision.answer(st -> null);
-        windowEndWritten = true;
-        return Decision.persist(new Coordinator.PredecessorsDone(instance, now), st -> null);
+        return window.over(localNow, now);
     }
 
     /**
@@ -469,8 +290,7 @@ public final class CoordinatorCore {
      * its sweeper's batch deadline, recorded for its successors.
      */
     public Decision<Void> takeOver(String instance, long now, long batchDeadlineMs) {
-        this.instance = instance;
-        return Decision.persist(new Coordinator.TookOver(instance, now, batchDeadlineMs), l -> null);
+        return window.takeOver(instance, now, batchDeadlineMs);
     }
 
     /** The event handler: live, and on every recovery. */

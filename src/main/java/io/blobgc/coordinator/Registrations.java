@@ -1,0 +1,129 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobHash;
+import io.blobgc.coordinator.CoordinatorCore.Decision;
+import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * An upload's registration ({@link CoordinatorCore#register(Ledger, List, Predicate, long, long)}): which hashes are
+ * refused and why, and what the accepted ones persist — their registration, and a use of the callees in grace they
+ * make reachable from a caller in use.
+ */
+final class Registrations {
+
+    private Registrations() {
+    }
+
+    /** @param window this instance's takeover window: a hash a predecessor may still be deleting waits it out */
+    static Decision<Registered> decide(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
+                                       long now, long localNow, InheritedWindow window) {
+        List<Registration> given = registrations == null ? List.of()
+                : registrations.stream().filter(Objects::nonNull).toList();
+        Set<BlobHash> hashes = new LinkedHashSet<>();
+        for (Registration r : given) hashes.add(r.hash());
+        if (CoordinatorCore.items(given) > CoordinatorCore.MAX_REGISTRATION_ITEMS) {
+            Registered tooLarge = new Registered(List.of(), List.copyOf(hashes), List.of());
+            return Decision.answer(st -> tooLarge);
+        }
+        Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
+        List<BlobHash> retry = new ArrayList<>();
+        boolean waiting = window.lasts(localNow);
+        for (BlobHash h : hashes) {
+            if (waiting && !rejected.contains(h) && window.inherited(h)) {
+                rejected.add(h);
+                retry.add(h);
+            }
+        }
+        List<BlobHash> noContent = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            if (rejected.contains(h)) continue;
+            Optional<BlobStatus> s = l.status(h);
+            if ((s.isEmpty() || s.get() == BlobStatus.COLLECTED) && !inStore(stored, h)) {
+                rejected.add(h);
+                noContent.add(h);
+            }
+        }
+        // to a fixpoint, whatever the order: a caller falls with a callee that has no content below it — outside the
+        // batch, or in it and refused. Each edge is looked at once and each callee's closure walked once, so a batch
+        // costs time linear in its size (issue 20: one request must not hold the coordinator for seconds)
+        Map<BlobHash, Boolean> contentBelow = new HashMap<>();
+        Map<BlobHash, List<BlobHash>> callersInBatch = new HashMap<>();
+        ArrayDeque<BlobHash> falling = new ArrayDeque<>(rejected);
+        for (Registration r : given) {
+            for (BlobHash d : r.dependencies()) {
+                if (hashes.contains(d)) {
+                    callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
+                } else if (!contentBelow.computeIfAbsent(d, l::hasContentInClosure) && rejected.add(r.hash())) {
+                    falling.add(r.hash());
+                }
+            }
+        }
+        while (!falling.isEmpty()) {
+            BlobHash d = falling.poll();
+            if (contentBelow.computeIfAbsent(d, l::hasContentInClosure)) continue;
+            for (BlobHash caller : callersInBatch.getOrDefault(d, List.of())) {
+                if (rejected.add(caller)) falling.add(caller);
+            }
+        }
+        List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
+        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
+                List.copyOf(rejected), List.copyOf(noContent), List.copyOf(retry));
+        if (accepted.isEmpty()) return Decision.answer(st -> reply);
+        // a new edge from a caller in use to a callee waiting out its grace is a use of that callee (S2), persisted as
+        // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
+        // (S3; found by the simulation, seed 301125: the caller released right after, the coordinator restarted, and
+        // its successor deleted the callee 5 s after that use)
+        // — on the state after the batch: a caller in use reaches through the batch's own edges too (P->C, C->D).
+        // "In use" is what this coordinator sees (a held caller) or what the journal last said (an ACTIVE or PINNED
+        // caller): a coordinator warming up after a failover has not seen every member's holds yet (seed 514552: the
+        // edge was registered before the holder's FULL report arrived, the holder crashed, and a successor deleted
+        // the callee 3 s after that use)
+        Map<BlobHash, List<BlobHash>> calleesInBatch = new HashMap<>();
+        for (Registration r : accepted) {
+            calleesInBatch.computeIfAbsent(r.hash(), k -> new ArrayList<>()).addAll(r.dependencies());
+        }
+        Set<BlobHash> reached = new LinkedHashSet<>();
+        for (Registration r : accepted) if (inUse(l, r.hash())) reached.add(r.hash());
+        ArrayDeque<BlobHash> todo = new ArrayDeque<>(reached);
+        Set<BlobHash> usedCallees = new LinkedHashSet<>();
+        while (!todo.isEmpty()) {
+            for (BlobHash d : calleesInBatch.getOrDefault(todo.poll(), List.of())) {
+                usedCallees.add(d);
+                if (reached.add(d)) todo.add(d);
+            }
+        }
+        List<BlobHash> used = l.waitingOutGrace(usedCallees); // one walk below all of them
+        List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
+                : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(used, now));
+        return new Decision<>(events, st -> reply);
+    }
+
+    /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */
+    private static boolean inUse(Ledger l, BlobHash h) {
+        Optional<BlobStatus> s = l.status(h);
+        return s.isPresent() && (s.get() == BlobStatus.ACTIVE || s.get() == BlobStatus.PINNED || l.isProtected(h));
+    }
+
+    /** A store that cannot answer counts as "not there": the registration is refused and the uploader tries again. */
+    private static boolean inStore(Predicate<BlobHash> stored, BlobHash h) {
+        try {
+            return stored.test(h);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -3,6 +3,8 @@ package io.blobgc;
 import com.typesafe.config.Config;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.Decision;
+import io.blobgc.http.AdminBackend;
+import io.blobgc.http.AdminBackends;
 import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
 import io.blobgc.node.ActiveSetSource;
@@ -75,6 +77,10 @@ final class NodeWiring {
      * failure leaves nothing running; the server is unbound again if an actor cannot start.
      */
     void start(BlobGc gc) {
+        // the admin API and Management's health checks see the node through this (they name nothing of BlobGc);
+        // both answer "not started" until BlobGc's `started` is set
+        AdminBackend backend = new BlobGcBackend(gc);
+        AdminBackends.set(system, backend);
         Config config = system.settings().config();
         if (settings.createSchema()) {
             String db = config.getString(settings.journalPluginId() + ".use-shared-db");
@@ -91,7 +97,7 @@ final class NodeWiring {
                     + "set blob-gc.node-role to it, and leave it off this member");
         }
         // the port first: when it is taken, nothing has started yet (no half-started node)
-        Tcp.ServerBinding binding = settings.httpEnabled() ? AdminServer.start(system, gc) : null;
+        Tcp.ServerBinding binding = settings.httpEnabled() ? AdminServer.start(system, backend) : null;
         try {
             if (decisions == null) { // kept across a failed start: its name is taken once made
                 decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),

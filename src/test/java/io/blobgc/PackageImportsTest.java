@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The reporter and the coordinator speak through {@code io.blobgc.protocol} only (issue 23): no main source file of
  * {@code io.blobgc.coordinator} names a class of {@code io.blobgc.node} (an import or a qualified name), none of
  * {@code io.blobgc.node} one of {@code io.blobgc.coordinator}, and {@code io.blobgc.protocol} names neither. And the
- * library names nothing of the command line, the demo or the benchmarks.
+ * library names nothing of the command line, the demo or the benchmarks; the admin API names nothing of the façade.
  */
 class PackageImportsTest {
 
@@ -50,11 +50,26 @@ class PackageImportsTest {
         assertEquals(List.of(), top, "io.blobgc's own classes (BlobGc, its settings)");
     }
 
+    /**
+     * The admin API names nothing of the façade (issue 23): it serves what {@code io.blobgc.http.AdminBackend} offers,
+     * which the root package adapts {@code BlobGc} to where it starts the server, and its health checks find that
+     * backend through {@code AdminBackends} — no file of {@code io.blobgc.http} names {@code BlobGc},
+     * {@code NodeWiring} or {@code Uploads} (another package's class needs an import or a qualified name).
+     */
+    @Test
+    void theAdminApiDoesNotNameTheFacade() throws IOException {
+        assertEquals(List.of(), uses("http", Pattern.compile("\\bio\\.blobgc\\.(BlobGc|NodeWiring|Uploads)\\b")));
+    }
+
     /** The lines of {@code from}'s main sources that name a class of {@code to}. */
     private static List<String> uses(String from, String to) throws IOException {
+        return uses(from, Pattern.compile("\\bio\\.blobgc\\." + to + "\\.[\\w*]"));
+    }
+
+    /** The lines of {@code from}'s main sources that {@code use} matches. */
+    private static List<String> uses(String from, Pattern use) throws IOException {
         Path dir = MAIN.resolve(from);
         assertTrue(Files.isDirectory(dir), dir + " exists");
-        Pattern use = Pattern.compile("\\bio\\.blobgc\\." + to + "\\.[\\w*]");
         List<String> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {

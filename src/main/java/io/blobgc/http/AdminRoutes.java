@@ -1,6 +1,5 @@
 package io.blobgc.http;
 
-import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.LogText;
 import io.blobgc.api.Answers;
@@ -54,7 +53,7 @@ import static io.blobgc.http.Responses.json;
 public final class AdminRoutes extends AllDirectives {
 
     private final ActorSystem<?> system;
-    private final BlobGc gc;
+    private final AdminBackend gc;
     private final Duration timeout;
     private final String token;
     private final Inputs inputs;
@@ -63,7 +62,7 @@ public final class AdminRoutes extends AllDirectives {
     private final BlobUploads uploads;
     private final Readiness readiness;
 
-    public AdminRoutes(ActorSystem<?> system, BlobGc gc, AllowedHosts hosts) {
+    public AdminRoutes(ActorSystem<?> system, AdminBackend gc, AllowedHosts hosts) {
         this.system = system;
         this.gc = gc;
         this.timeout = gc.settings().askTimeout();
@@ -264,7 +263,7 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private CompletionStage<HttpResponse> metrics() {
-        return gc.metrics().scrape()
+        return gc.metricsText()
                 .thenApply(text -> HttpResponse.create().withStatus(StatusCodes.OK)
                         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, text));
     }

@@ -1,6 +1,5 @@
 package io.blobgc.http;
 
-import io.blobgc.BlobGc;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.LogText;
 import org.apache.pekko.Done;
@@ -66,9 +65,9 @@ public final class AdminServer {
 
     /**
      * Binds and waits for the binding; a clear exception when the port is taken or the token rule is broken. The
-     * routes answer 503 until {@link BlobGc#started()}.
+     * routes answer 503 until {@link AdminBackend#started()}.
      */
-    public static Tcp.ServerBinding start(ActorSystem<?> system, BlobGc gc) {
+    public static Tcp.ServerBinding start(ActorSystem<?> system, AdminBackend gc) {
         String host = gc.settings().httpHost();
         int port = gc.settings().httpPort();
         BlobGcSettings.HttpEdge edge = gc.settings().http();

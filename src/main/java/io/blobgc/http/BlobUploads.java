@@ -1,6 +1,5 @@
 package io.blobgc.http;
 
-import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.api.Answers;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -33,12 +32,12 @@ final class BlobUploads {
 
     static final String UPLOAD_PREFIX = ".upload-";
 
-    private final BlobGc gc;
+    private final AdminBackend gc;
     private final Inputs inputs;
     private final UploadGate uploads;
     private final ErrorMapping errors;
 
-    BlobUploads(BlobGc gc, Inputs inputs, ErrorMapping errors) {
+    BlobUploads(AdminBackend gc, Inputs inputs, ErrorMapping errors) {
         this.gc = gc;
         this.inputs = inputs;
         this.uploads = new UploadGate(gc.settings().http(), gc.store());
@@ -47,7 +46,7 @@ final class BlobUploads {
 
     /**
      * Streams the body to a temporary file under {@code upload-dir}, hashing it as it is written, with memory bounded
-     * by a few buffers whatever its size; then {@link BlobGc#upload(BlobHash, Path, List)}: checked, stored, and
+     * by a few buffers whatever its size; then {@link AdminBackend#upload(BlobHash, Path, List)}: checked, stored, and
      * only then registered (409 when the coordinator refuses the registration). Above {@code max-blob-size}: 413, from the declared length before reading, or when the
      * stream passes it.
      */

@@ -1,6 +1,5 @@
 package io.blobgc.http;
 
-import io.blobgc.BlobGc;
 import io.blobgc.BlobGcSettings;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -55,7 +54,10 @@ public final class Management {
     private Management() {
     }
 
-    /** Starts Pekko Management and waits for its binding; a clear exception when the token rule is broken. */
+    /**
+     * Starts Pekko Management and waits for its binding; a clear exception when the token rule is broken, or when
+     * blob-gc has not started on {@code system} (start it first: Management is served with its edge settings).
+     */
     public static URI start(ActorSystem<?> system) {
         var config = system.settings().config();
         String host = config.getString("pekko.management.http.hostname");
@@ -73,7 +75,9 @@ public final class Management {
             throw new IllegalStateException("pekko.management.http.hostname is " + bindHost + ", not loopback: "
                     + "refusing to serve the cluster management routes (leave, down) without blob-gc.http.token");
         }
-        BlobGcSettings.HttpEdge edge = BlobGc.get(system).settings().http();
+        BlobGcSettings.HttpEdge edge = AdminBackends.running(system).orElseThrow(() -> new IllegalStateException(
+                "blob-gc has not started on " + system.name() + ": start it before Pekko Management"))
+                .settings().http();
         AllowedHosts hosts = new AllowedHosts(host, address, edge.allowedHosts());
         Route routes;
         try {
@@ -135,7 +139,7 @@ public final class Management {
 
         @Override
         public CompletionStage<Boolean> get() {
-            return BlobGc.running(Adapter.toTyped(system))
+            return AdminBackends.running(Adapter.toTyped(system))
                     .map(gc -> gc.summary().thenApply(s -> true).exceptionally(e -> false))
                     .orElse(CompletableFuture.completedFuture(false)); // not started (yet): not ready
         }
@@ -154,7 +158,7 @@ public final class Management {
 
         @Override
         public CompletionStage<Boolean> get() {
-            boolean reporterStopped = BlobGc.running(Adapter.toTyped(system))
+            boolean reporterStopped = AdminBackends.running(Adapter.toTyped(system))
                     .map(gc -> gc.reporter() != null && !gc.reporterRunning()).orElse(false);
             return CompletableFuture.completedFuture(!system.whenTerminated().isCompleted() && !reporterStopped);
         }

@@ -1,6 +1,5 @@
 package io.blobgc.http;
 
-import io.blobgc.BlobGc;
 import io.blobgc.NodeIds;
 import io.blobgc.api.Answers;
 import io.blobgc.ledger.NodeInfo;
@@ -24,11 +23,11 @@ import static io.blobgc.http.Responses.json;
 final class Readiness {
 
     private final ActorSystem<?> system;
-    private final BlobGc gc;
+    private final AdminBackend gc;
     private final Duration timeout;
     private final ErrorMapping errors;
 
-    Readiness(ActorSystem<?> system, BlobGc gc, Duration timeout, ErrorMapping errors) {
+    Readiness(ActorSystem<?> system, AdminBackend gc, Duration timeout, ErrorMapping errors) {
         this.system = system;
         this.gc = gc;
         this.timeout = timeout;

@@ -50,8 +50,6 @@ public record BlobGcSettings(
         String httpHost,
         int httpPort,
         String httpToken,
-        String testHoldSweeperFile,
-        String testSilenceReporterFile,
         Duration maxLeaseTtl,
         HttpEdge http,
         OrphanSweep orphans,
@@ -228,8 +226,6 @@ public record BlobGcSettings(
                 c.getString("http.host"),
                 c.getInt("http.port"),
                 c.getString("http.token"),
-                c.getString("test-hooks.sweeper-hold-file"),
-                c.getString("test-hooks.reporter-silence-file"),
                 c.getDuration("reporter.max-lease-ttl"),
                 new HttpEdge(
                         List.copyOf(c.getStringList("http.allowed-hosts")),

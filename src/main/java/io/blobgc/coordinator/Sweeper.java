@@ -21,8 +21,8 @@ import java.util.List;
  * <p>
  * A thin shell around {@link SweeperCore}, which makes every decision: this actor deletes exactly the hashes the core
  * says are due, reports the results to it, relays its confirmations and failures to the coordinator, and schedules
- * its timers from the core's delays. Only the test hook ({@code test-hooks.sweeper-hold-file}) lives here. It also
- * lists the store a page at a time for the store reconciliation ({@link ScanStore}), off the coordinator's thread.
+ * its timers from the core's delays. It also lists the store a page at a time for the store reconciliation
+ * ({@link ScanStore}), off the coordinator's thread.
  */
 public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
@@ -48,9 +48,6 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     }
 
     private enum Tick implements Command { INSTANCE }
-
-    /** How often a held sweeper (test hook) looks at the hold file again. */
-    private static final Duration HOLD_POLL = Duration.ofMillis(100);
 
     /** @param timings where each store deletion's duration is recorded */
     public static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, BlobStore store,
@@ -120,11 +117,6 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     }
 
     private Behavior<Command> onTick() {
-        String hold = settings.testHoldSweeperFile();
-        if (!hold.isEmpty() && java.nio.file.Files.exists(java.nio.file.Path.of(hold))) {
-            timers.startSingleTimer(Tick.INSTANCE, HOLD_POLL); // test hook: fenced, but not deleted yet
-            return this;
-        }
         for (BlobHash h : core.due(System.nanoTime())) {
             if (!core.inTime(System.nanoTime())) { // checked right before each deletion: the batch's time is up
                 core.lapsed(h);

@@ -7,7 +7,6 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
-import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -45,15 +44,14 @@ class UploadWhileDeletingTest {
 
     @Test
     void anUploadIsRefusedWhileTheBlobIsDeletingAndItsContentStaysOnceAccepted() throws Exception {
-        Path hold = dir.resolve("hold-sweeper");
-        Files.writeString(hold, "hold");
+        HeldStore store = new HeldStore(dir.resolve("store"));
+        store.hold(true); // its deletions fail: the blob stays DELETING (retried every 1-2 s)
         ActorSystem<Void> node = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir.resolve("node"),
-                "blob-gc.test-hooks.sweeper-hold-file = \"" + hold.toString().replace('\\', '/') + "\""));
+                "blob-gc.sweeper.retry-backoff.max = 2s"));
         try {
             Cluster c = Cluster.get(node);
             c.manager().tell(Join.create(c.selfMember().address()));
-            BlobGc gc = BlobGc.get(node);
-            FileBlobStore store = (FileBlobStore) gc.store();
+            BlobGc gc = BlobGc.start(node, store).toCompletableFuture().get(30, TimeUnit.SECONDS);
             byte[] content = "a function nobody uses for a while".getBytes();
             BlobHash h = BlobHash.sha256(content);
             assertTrue(gc.upload(h, content, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS)
@@ -69,7 +67,7 @@ class UploadWhileDeletingTest {
             assertEquals(List.of(h), refused.rejected());
             assertFalse(Files.exists(store.pathOf(h)), "a refused upload writes nothing");
 
-            Files.delete(hold);
+            store.hold(false);
             probe.awaitAssert(Duration.ofSeconds(30), () -> {
                 assertEquals(BlobStatus.COLLECTED, status(node, h));
                 return null;

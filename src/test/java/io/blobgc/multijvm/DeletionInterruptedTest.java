@@ -1,6 +1,7 @@
 package io.blobgc.multijvm;
 
 import io.blobgc.Postgres;
+import io.blobgc.cluster.HeldStore;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -11,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Scenario b: kill -9 of the coordinator between DeletionStarted and BlobsCollected (the sweeper is held by a test
- * hook after the blobs were fenced). The new coordinator finishes exactly those deletions.
+ * Scenario b: kill -9 of the coordinator between DeletionStarted and BlobsCollected (the store, a {@link HeldStore},
+ * fails the sweepers' deletions while held, after the blobs were fenced). The new coordinator finishes exactly those
+ * deletions.
  */
 class DeletionInterruptedTest {
 
@@ -20,17 +22,18 @@ class DeletionInterruptedTest {
     void theNewCoordinatorFinishesTheDeletionsTheOldOneStarted() throws Exception {
         Postgres.assume();
         Postgres.clean();
-        Path hold = Path.of("target", "multi-jvm", "b-hold-sweeper").toAbsolutePath();
-        Files.createDirectories(hold.getParent());
-        Files.writeString(hold, "the sweepers hold their batches while this file exists");
-        String common = Postgres.nodeConfig() + "\nblob-gc.test-hooks.sweeper-hold-file = \""
-                + hold.toString().replace('\\', '/') + "\"";
+        // the nodes' store fails every deletion while held; a failed one is retried within 2 s of the release
+        String common = Postgres.nodeConfig() + "\nblob-gc.store.class = \"" + HeldStore.class.getName() + "\""
+                + "\nblob-gc.sweeper.retry-backoff.max = 2s";
+        Path hold = null;
         try (Scenario s = Scenario.start("b-postgres", 3, common)) {
+            hold = HeldStore.holdFile(s.nodes.dir.resolve("blobs"));
+            Files.writeString(hold, "the store fails its deletions while this file exists");
             String kept = s.upload("kept");
             s.lease(2, "vm", kept);
             List<String> condemned = List.of(s.upload("condemned 1"), s.upload("condemned 2"), s.upload("condemned 3"));
-            // held while they are uploaded, then let go at once: unreferenced, marked and fenced in the same cycles, so
-            // the one batch the (held) sweeper takes holds all three
+            // held while they are uploaded, then let go at once: unreferenced, marked and fenced in the same cycles;
+            // the held store fails their deletions, so they stay DELETING
             s.lease(2, "uploader", condemned.toArray(String[]::new));
             for (String h : condemned) s.awaitStatus(h, "ACTIVE");
             s.dropLease(2, "uploader");
@@ -43,7 +46,7 @@ class DeletionInterruptedTest {
                 assertEquals("DELETING", s.status(h), "the fence survived the failover");
                 assertTrue(s.onDisk(h));
             }
-            Files.delete(hold); // let the new coordinator's sweeper go on
+            Files.delete(hold); // let the new coordinator's sweeper's deletions succeed
             for (String h : condemned) s.awaitStatus(h, "COLLECTED");
             for (String h : condemned) assertTrue(!s.onDisk(h), "deleted from the store: " + h);
             assertEquals(collectedBefore + condemned.size(), s.nodes.summary().path("collected").asLong(),
@@ -51,7 +54,7 @@ class DeletionInterruptedTest {
             assertEquals("ACTIVE", s.status(kept));
             assertTrue(s.onDisk(kept));
         } finally {
-            Files.deleteIfExists(hold);
+            if (hold != null) Files.deleteIfExists(hold);
         }
     }
 }

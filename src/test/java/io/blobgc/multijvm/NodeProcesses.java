@@ -17,8 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * N blob-gc nodes as separate JVM processes on 127.0.0.1 forming one cluster (classpath from surefire), each with
- * its config and log under {@code dir} (kept under target/ for a failing test). kill(i) is a kill -9.
+ * N blob-gc nodes as separate JVM processes on 127.0.0.1 forming one cluster, each with its config and log under
+ * {@code dir} (kept under target/ for a failing test). kill(i) is a kill -9. The nodes run on surefire's test
+ * classpath: test parts (a store, an active-set source) plug into them by class name, as users' own would.
  */
 public final class NodeProcesses implements AutoCloseable {
 
@@ -30,6 +31,8 @@ public final class NodeProcesses implements AutoCloseable {
     private final int[] httpPorts;
     private final Process[] procs;
     private final String journalConfig;
+    /** Environment variables for a node's JVM, by index (kept for its restarts). */
+    private final java.util.Map<Integer, java.util.Map<String, String>> environment = new java.util.HashMap<>();
 
     /**
      * @param journalConfig HOCON over the defaults for every node: the journal (empty: the embedded H2 file under
@@ -93,6 +96,14 @@ public final class NodeProcesses implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * Sets an environment variable of node {@code i}'s JVM from its next start on: how a test part on the node's
+     * classpath (an active-set source, a store) learns what the test wants of it without a config key.
+     */
+    public void environment(int i, String name, String value) {
+        environment.computeIfAbsent(i, k -> new java.util.HashMap<>()).put(name, value);
+    }
+
     public void start(int i, String extra) throws IOException {
         Path conf = dir.resolve("node" + i + ".conf");
         List<Integer> seeds = new ArrayList<>();
@@ -103,6 +114,7 @@ public final class NodeProcesses implements AutoCloseable {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ProcessBuilder pb = new ProcessBuilder(LocalCluster.nodeCommand(cp, dir.resolve("logback.xml"),
                 dir.resolve("node" + i + ".log"), conf, "256m"));
+        pb.environment().putAll(environment.getOrDefault(i, java.util.Map.of()));
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".out").toFile());
         procs[i] = pb.start();
     }

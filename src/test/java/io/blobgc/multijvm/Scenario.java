@@ -32,9 +32,11 @@ final class Scenario implements AutoCloseable {
     /**
      * Starts n nodes (node1 first: it opens an embedded journal) and waits until all report.
      *
-     * @param common HOCON for every node (journal, policy…); {@code perNode} HOCON for one node, by index
+     * @param common HOCON for every node (journal, policy…); {@code perNode} HOCON for one node, by index;
+     *               {@code perNodeEnv} environment variables of one node's JVM, by index
      */
-    static Scenario start(String name, int n, String common, Map<Integer, String> perNode) throws Exception {
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
+                          Map<Integer, Map<String, String>> perNodeEnv) throws Exception {
         Path dir = Path.of("target", "multi-jvm", name);
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
@@ -43,6 +45,7 @@ final class Scenario implements AutoCloseable {
         }
         Scenario s = new Scenario(new NodeProcesses(dir, n, common));
         s.extra.putAll(perNode);
+        perNodeEnv.forEach((i, env) -> env.forEach((k, v) -> s.nodes.environment(i, k, v)));
         try {
             s.nodes.start(1, perNode.getOrDefault(1, ""));
             s.nodes.awaitReady(1, WAIT);
@@ -56,6 +59,10 @@ final class Scenario implements AutoCloseable {
             throw e;
         }
         return s;
+    }
+
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode) throws Exception {
+        return start(name, n, common, perNode, Map.of());
     }
 
     static Scenario start(String name, int n, String common) throws Exception {

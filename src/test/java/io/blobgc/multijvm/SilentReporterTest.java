@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Scenario d: a node alive (in the cluster) whose reporter is silent becomes STALE. With policy retain its blobs
- * stay while other collection goes on; with policy drop, the original's behaviour, they are collected.
+ * stay while other collection goes on; with policy drop, the original's behaviour, they are collected. Node 3's
+ * reporter is silenced by its active-set source, which hangs while a file exists ({@link StallingSource}).
  */
 class SilentReporterTest {
 
@@ -34,9 +35,10 @@ class SilentReporterTest {
         Files.createDirectories(silence.getParent());
         Files.deleteIfExists(silence);
         String common = Postgres.nodeConfig() + "\nblob-gc.stale-node-policy = " + policy;
-        Map<Integer, String> node3 = Map.of(3, "blob-gc.test-hooks.reporter-silence-file = \""
-                + silence.toString().replace('\\', '/') + "\"");
-        try (Scenario s = Scenario.start(name, 3, common, node3)) {
+        Map<Integer, String> node3 = Map.of(3, "blob-gc.reporter.active-set-source = \""
+                + StallingSource.class.getName() + "\"");
+        Map<Integer, Map<String, String>> node3Env = Map.of(3, Map.of(StallingSource.FILE, silence.toString()));
+        try (Scenario s = Scenario.start(name, 3, common, node3, node3Env)) {
             String onNode3 = s.upload("held on node 3, whose reporter goes silent");
             s.lease(3, "vm", onNode3);
             Scenario.await("node3 reports the lease", () -> s.blob(onNode3).path("referencedBy").size() == 1);

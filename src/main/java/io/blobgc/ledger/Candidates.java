@@ -20,6 +20,8 @@ final class Candidates {
     private final IntSet closureDirty;
     /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
     private final IntSet closureUsed;
+    /** The dirty blobs the last cycle did not look at (its transitions at their limit), in the order it met them. */
+    private int[] carried = new int[0];
 
     /**
      * @param newSet  makes a set of ids for a given expected size (the ledger's, so each set has its own seed)
@@ -99,6 +101,12 @@ final class Candidates {
             dirty.add(carried[i]);
             if (used[i]) usedSinceCycle.add(carried[i]);
         }
+        this.carried = carried;
+    }
+
+    /** What the last cycle left for the next (see {@link #cycleApplied}): the next one looks at them first. */
+    int[] carried() {
+        return carried;
     }
 
     /** {@code b} is forgotten; its id may be reused: the new blob's closure is not marked. */

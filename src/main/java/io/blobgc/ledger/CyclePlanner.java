@@ -144,14 +144,31 @@ final class CyclePlanner {
             }
         };
         // at the limit, the dirty candidates left wait for the next cycle (still dirty: not marked by grace alone), and
-        // the elapsed ones are found again in the grace queue
-        candidates.forEachDirty(b -> {
+        // the elapsed ones are found again in the grace queue. Fair under a load at the limit: those the last cycle
+        // left go first among the dirty ones, and with a limit, every other cycle lets the elapsed ones go first, so
+        // a stream of changes cannot hold up marking (nor the other way round)
+        int[] waiting = candidates.carried();
+        IntSet waited = waiting.length == 0 ? null : newSet.apply(waiting.length);
+        IntConsumer dirtyOne = b -> {
             if (full.test(b)) carried.add(b);
             else decide.accept(b);
-        });
-        elapsed.forEach(b -> {
+        };
+        Runnable dirtyPass = () -> {
+            for (int b : waiting) if (candidates.isDirty(b) && waited.add(b)) dirtyOne.accept(b);
+            candidates.forEachDirty(b -> {
+                if (waited == null || !waited.contains(b)) dirtyOne.accept(b);
+            });
+        };
+        Runnable elapsedPass = () -> elapsed.forEach(b -> {
             if (!full.test(b)) decide.accept(b);
         });
+        if (limit != Integer.MAX_VALUE && (next & 1) == 1) {
+            elapsedPass.run();
+            dirtyPass.run();
+        } else {
+            dirtyPass.run();
+            elapsedPass.run();
+        }
         CycleOutcome outcome = new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned,
                 rescued, toMark, expired, pruned, live, stale, resetAt);
         planned = new CyclePlan(outcome, activeIds.toArray(), pinnedIds.toArray(), unreferencedIds.toArray(),

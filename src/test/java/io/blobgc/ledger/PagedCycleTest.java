@@ -60,4 +60,55 @@ class PagedCycleTest {
         }
         assertTrue(f.startDeletion().isEmpty());
     }
+
+    /**
+     * Review (issue 24): with the dirty candidates taking the whole limit every cycle — a blob used briefly between
+     * cycles, again and again — a blob whose grace is over was never marked. Every other cycle the elapsed ones go first.
+     */
+    @Test
+    void aStreamOfChangesAtTheLimitDoesNotHoldUpMarking() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(1000).withMaxTransitionsPerCycle(1));
+        BlobHash x = blob(1), a = blob(2);
+        f.full("n1", x, a);
+        f.cycle();
+        f.delta("n1", List.of(), List.of(x, a));
+        f.cycle();
+        f.cycle(); // both UNREFERENCED
+        f.advance(5000);
+        f.heartbeat("n1");
+        boolean marked = false;
+        for (int i = 0; i < 10 && !marked; i++) {
+            f.delta("n1", List.of(a), List.of()); // a brief use of a: its grace starts again, a transition each cycle
+            f.delta("n1", List.of(), List.of(a));
+            f.heartbeat("n1");
+            marked = f.cycle().marked().stream().anyMatch(m -> m.hash().equals(x));
+            f.advance(5000);
+            f.heartbeat("n1");
+        }
+        assertTrue(marked, "x, unused far beyond its grace, is marked while a is used again and again");
+    }
+
+    /** Those a cycle left wait no longer than the newcomers: the next cycle looks at them first. */
+    @Test
+    void theCandidatesACycleLeftGoFirstInTheNext() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0).withMaxTransitionsPerCycle(2));
+        f.full("n1");
+        List<BlobHash> first = new ArrayList<>();
+        for (int i = 0; i < 6; i++) first.add(blob(100 + i));
+        f.register(first.toArray(BlobHash[]::new));
+        CycleOutcome o = f.cycle(); // decides 2, leaves 4
+        List<BlobHash> left = new ArrayList<>(first);
+        left.removeAll(o.unreferenced());
+        assertEquals(4, left.size());
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 4; i++) f.register(blob(1000 + round * 10 + i)); // newcomers, 4 each cycle
+            o = f.cycle();
+            if (!left.isEmpty()) {
+                assertTrue(left.containsAll(o.unreferenced()), "the ones left go before the newcomers: "
+                        + o.unreferenced());
+            }
+            left.removeAll(o.unreferenced());
+        }
+        assertTrue(left.isEmpty(), "every candidate the first cycle left was decided: " + left);
+    }
 }

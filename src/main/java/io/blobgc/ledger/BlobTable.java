@@ -5,8 +5,9 @@ import io.blobgc.BlobHash;
 import java.util.Arrays;
 
 /**
- * The known blobs, compact: one long array holding, per id, the hash as four longs, a packed meta word and a time
- * (48 bytes, one cache line), and an open-addressing index from hash to id (load up to 0.8, any capacity) with a tag
+ * The known blobs, compact: long arrays holding, per id, the hash as four longs, a packed meta word and a time
+ * (48 bytes, one cache line), in pages of {@value #PAGE_ROWS} rows (384 KiB: below G1's humongous size for heaps of
+ * 1 GiB and more, and a table grows by a page, never by copying itself), and an open-addressing index from hash to id (load up to 0.8, any capacity) with a tag
  * of each hash beside it (8 other bits of the hash: a probe reads a row only when its tag matches, 1 in 256 for a row
  * that is not the one). About 54 bytes a blob, and no object per blob. Ids are stable while the blob is known; a
  * freed id is reused.
@@ -28,7 +29,10 @@ final class BlobTable {
     private static final int META = 4;
     private static final int TIME = 5;
 
-    private long[] data;
+    /** Rows per page; a row's page is {@code id >>> PAGE_BITS}. */
+    static final int PAGE_ROWS = 8192;
+    private static final int PAGE_BITS = 13;
+    private long[][] pages;
     private int[] index; // id + 1, 0 for empty
     private byte[] tags; // beside index: the tag of the hash whose id is there
     private int highWater;
@@ -38,7 +42,7 @@ final class BlobTable {
 
     BlobTable(int expected) {
         int n = Math.max(16, expected);
-        data = new long[STRIDE * n];
+        pages = new long[Math.max(1, (n + PAGE_ROWS - 1) >>> PAGE_BITS)][];
         index = new int[indexCapacity(n)];
         tags = new byte[index.length];
     }
@@ -57,7 +61,7 @@ final class BlobTable {
     }
 
     boolean isFree(int id) {
-        return (data[id * STRIDE + META] & 7) == 0;
+        return (page(id)[row(id) + META] & 7) == 0;
     }
 
     /** The home slot: the hash's high bits scaled to the capacity (SHA-256 bits are uniform). */
@@ -84,8 +88,9 @@ final class BlobTable {
             int e = index[i];
             if (e == 0) return -1;
             if (tags[i] != t) continue; // not this hash: its row is not read
-            int k = (e - 1) * STRIDE;
-            if (data[k] == w0 && data[k + 1] == w1 && data[k + 2] == w2 && data[k + 3] == w3) return e - 1;
+            long[] p = page(e - 1);
+            int k = row(e - 1);
+            if (p[k] == w0 && p[k + 1] == w1 && p[k + 2] == w2 && p[k + 3] == w3) return e - 1;
         }
     }
 
@@ -95,16 +100,17 @@ final class BlobTable {
         if (freeCount > 0) {
             id = free[--freeCount];
         } else {
-            if ((highWater + 1) * STRIDE > data.length) growStorage();
             id = highWater++;
+            if ((id & (PAGE_ROWS - 1)) == 0) addPage(id >>> PAGE_BITS);
         }
-        int k = id * STRIDE;
-        data[k] = h.w0();
-        data[k + 1] = h.w1();
-        data[k + 2] = h.w2();
-        data[k + 3] = h.w3();
-        data[k + META] = BlobStatus.ACTIVE.ordinal() + 1;
-        data[k + TIME] = 0;
+        long[] p = page(id);
+        int k = row(id);
+        p[k] = h.w0();
+        p[k + 1] = h.w1();
+        p[k + 2] = h.w2();
+        p[k + 3] = h.w3();
+        p[k + META] = BlobStatus.ACTIVE.ordinal() + 1;
+        p[k + TIME] = 0;
         size++;
         if (size * 5L > index.length * 4L) growIndex(); // re-inserts every live id, this one included
         else insertIndex(id);
@@ -113,12 +119,12 @@ final class BlobTable {
 
     void remove(int id) {
         int n = index.length;
-        int i = home(data[id * STRIDE]);
+        int i = home(page(id)[row(id)]);
         while (index[i] != id + 1) i = nextSlot(i);
         index[i] = 0;
         // backward shift: pull later members of the cluster into the hole where their probe allows
         for (int j = nextSlot(i); index[j] != 0; j = nextSlot(j)) {
-            int h = home(data[(index[j] - 1) * STRIDE]);
+            int h = home(page(index[j] - 1)[row(index[j] - 1)]);
             if (Math.floorMod(j - h, n) >= Math.floorMod(j - i, n)) {
                 index[i] = index[j];
                 tags[i] = tags[j];
@@ -126,34 +132,37 @@ final class BlobTable {
                 i = j;
             }
         }
-        data[id * STRIDE + META] = 0;
+        page(id)[row(id) + META] = 0;
         if (freeCount == free.length) free = Arrays.copyOf(free, free.length * 2);
         free[freeCount++] = id;
         size--;
     }
 
     BlobHash hash(int id) {
-        int k = id * STRIDE;
-        return new BlobHash(data[k], data[k + 1], data[k + 2], data[k + 3]);
+        long[] p = page(id);
+        int k = row(id);
+        return new BlobHash(p[k], p[k + 1], p[k + 2], p[k + 3]);
     }
 
     BlobStatus status(int id) {
-        int s = (int) (data[id * STRIDE + META] & 7);
+        int s = (int) (page(id)[row(id) + META] & 7);
         return s == 0 ? null : STATUSES[s - 1];
     }
 
     void status(int id, BlobStatus s) {
-        int k = id * STRIDE + META;
-        data[k] = (data[k] & ~7L) | (s.ordinal() + 1);
+        long[] p = page(id);
+        int k = row(id) + META;
+        p[k] = (p[k] & ~7L) | (s.ordinal() + 1);
     }
 
     boolean flag(int id, int flag) {
-        return (data[id * STRIDE + META] & flag) != 0;
+        return (page(id)[row(id) + META] & flag) != 0;
     }
 
     void flag(int id, int flag, boolean on) {
-        int k = id * STRIDE + META;
-        data[k] = on ? data[k] | flag : data[k] & ~flag;
+        long[] p = page(id);
+        int k = row(id) + META;
+        p[k] = on ? p[k] | flag : p[k] & ~flag;
     }
 
     /** Held directly: referenced by a node view, or pinned (by a node or an operator). */
@@ -162,43 +171,53 @@ final class BlobTable {
     }
 
     int refs(int id) {
-        return (int) ((data[id * STRIDE + META] >>> 8) & 0xFFFFFF);
+        return (int) ((page(id)[row(id) + META] >>> 8) & 0xFFFFFF);
     }
 
     void addRefs(int id, int delta) {
-        int k = id * STRIDE + META;
-        int r = (int) ((data[k] >>> 8) & 0xFFFFFF) + delta;
+        long[] p = page(id);
+        int k = row(id) + META;
+        int r = (int) ((p[k] >>> 8) & 0xFFFFFF) + delta;
         if (r < 0 || r > 0xFFFFFF) throw new IllegalStateException("reference count out of range: " + r);
-        data[k] = (data[k] & ~(0xFFFFFFL << 8)) | ((long) r << 8);
+        p[k] = (p[k] & ~(0xFFFFFFL << 8)) | ((long) r << 8);
     }
 
     long cycle(int id) {
-        return data[id * STRIDE + META] >>> 32;
+        return page(id)[row(id) + META] >>> 32;
     }
 
     void cycle(int id, long cycle) {
-        int k = id * STRIDE + META;
-        data[k] = (data[k] & 0xFFFFFFFFL) | (cycle << 32);
+        long[] p = page(id);
+        int k = row(id) + META;
+        p[k] = (p[k] & 0xFFFFFFFFL) | (cycle << 32);
     }
 
     long time(int id) {
-        return data[id * STRIDE + TIME];
+        return page(id)[row(id) + TIME];
     }
 
     void time(int id, long t) {
-        data[id * STRIDE + TIME] = t;
+        page(id)[row(id) + TIME] = t;
     }
 
     private void insertIndex(int id) {
-        int i = home(data[id * STRIDE]);
+        int i = home(page(id)[row(id)]);
         while (index[i] != 0) i = nextSlot(i);
         index[i] = id + 1;
-        tags[i] = tag(data[id * STRIDE + 1]);
+        tags[i] = tag(page(id)[row(id) + 1]);
     }
 
-    private void growStorage() {
-        int n = data.length / STRIDE;
-        data = Arrays.copyOf(data, STRIDE * (n + (n >> 1) + 16));
+    private long[] page(int id) {
+        return pages[id >>> PAGE_BITS];
+    }
+
+    private static int row(int id) {
+        return (id & (PAGE_ROWS - 1)) * STRIDE;
+    }
+
+    private void addPage(int n) {
+        if (n == pages.length) pages = Arrays.copyOf(pages, pages.length * 2);
+        if (pages[n] == null) pages[n] = new long[PAGE_ROWS * STRIDE];
     }
 
     private void growIndex() {

@@ -67,4 +67,39 @@ class BlobTableTest {
         for (var e : ids.entrySet()) assertEquals(e.getValue().intValue(), t.find(e.getKey()));
         assertEquals(ids.size(), t.size());
     }
+
+    /** Rows live in pages: a table grows page by page, and every row keeps its facts across page boundaries. */
+    @Test
+    void rowsInManyPagesKeepTheirFactsAndFreedIdsAreReused() {
+        BlobTable t = new BlobTable(16);
+        int n = 3 * BlobTable.PAGE_ROWS + 5;
+        List<BlobHash> hashes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            BlobHash h = BlobHash.sha256(("row " + i).getBytes());
+            hashes.add(h);
+            int id = t.add(h);
+            assertEquals(i, id);
+            t.time(id, 1000L + i);
+            t.cycle(id, i);
+            t.addRefs(id, i % 3);
+            if (i % 5 == 0) t.status(id, BlobStatus.UNREFERENCED);
+        }
+        for (int i = 0; i < n; i++) {
+            int id = t.find(hashes.get(i));
+            assertEquals(i, id);
+            assertEquals(hashes.get(i), t.hash(id));
+            assertEquals(1000L + i, t.time(id));
+            assertEquals(i, t.cycle(id));
+            assertEquals(i % 3, t.refs(id));
+            assertEquals(i % 5 == 0 ? BlobStatus.UNREFERENCED : BlobStatus.ACTIVE, t.status(id));
+        }
+        int inSecondPage = BlobTable.PAGE_ROWS + 7;
+        t.remove(inSecondPage);
+        assertEquals(-1, t.find(hashes.get(inSecondPage)));
+        BlobHash again = BlobHash.sha256("a new blob".getBytes());
+        assertEquals(inSecondPage, t.add(again), "a freed id is reused, in its page");
+        assertEquals(again, t.hash(inSecondPage));
+        assertEquals(0, t.refs(inSecondPage));
+        assertEquals(n, t.size());
+    }
 }

@@ -207,13 +207,36 @@ final class CyclePlanner {
             for (int d : registry.graph.callees(b)) if (candidates.contains(d)) falling.add(d);
         }
         List<BlobHash> pruned = new ArrayList<>();
+        int limit = settings.maxTransitionsPerCycle();
+        // over the limit (a coordinator back after a long time: a day's tombstones expire at once), whole groups of
+        // tombstones joined by edges, oldest first, until the limit: a pruned tombstone's callers go with it
+        IntSet taken = candidates.size() > limit ? newSet.apply(limit) : null;
         for (int i = 0; i < collectedOrder.size(); i++) {
             int b = collectedOrder.id(i);
             long at = collectedOrder.time(i);
             if (at + settings.tombstoneTtlMs() > now) break;
-            if (registry.tombstoneCurrent(b, at) && candidates.contains(b)) pruned.add(table.hash(b));
+            if (!registry.tombstoneCurrent(b, at) || !candidates.contains(b)) continue;
+            if (taken == null) {
+                pruned.add(table.hash(b));
+            } else if (!taken.contains(b)) {
+                if (taken.size() >= limit) break;
+                takeGroup(b, candidates, taken, pruned);
+            }
         }
         return pruned;
+    }
+
+    /** Adds {@code b} and every candidate joined to it by edges (either way, through candidates) to {@code pruned}. */
+    private void takeGroup(int b, IntSet candidates, IntSet taken, List<BlobHash> pruned) {
+        ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(b));
+        taken.add(b);
+        while (!todo.isEmpty()) {
+            int x = todo.poll();
+            pruned.add(table.hash(x));
+            for (int[] near : new int[][]{registry.graph.callers(x), registry.graph.callees(x)}) {
+                for (int y : near) if (candidates.contains(y) && taken.add(y)) todo.add(y);
+            }
+        }
     }
 
     /** See {@link Ledger#planDeletion}. */

@@ -111,4 +111,42 @@ class PagedCycleTest {
         }
         assertTrue(left.isEmpty(), "every candidate the first cycle left was decided: " + left);
     }
+
+    /**
+     * Review (issue 24): pruned tombstones were not counted — a coordinator back after a day prunes a day's deletions
+     * in one event. They go up to the limit a cycle, in whole groups joined by dependencies, oldest first.
+     */
+    @Test
+    void expiredTombstonesArePrunedAtMostTheLimitACycleInWholeGroups() {
+        LedgerFixture f = new LedgerFixture(new LedgerSettings(0, 600_000, 1, StaleNodePolicy.RETAIN, 1000, 100, 2));
+        List<BlobHash> lone = new ArrayList<>();
+        for (int i = 0; i < 4; i++) lone.add(blob(200 + i));
+        BlobHash a = blob(300), b = blob(301), c = blob(302);
+        f.full("n1");
+        f.register(lone.toArray(BlobHash[]::new));
+        f.register(a);
+        f.registerWithDeps(b, a);
+        f.registerWithDeps(c, b);
+        for (int i = 0; i < 20; i++) {
+            f.heartbeat("n1");
+            f.cycle();
+        }
+        f.heartbeat("n1");
+        List<BlobHash> batch = f.startDeletion();
+        assertEquals(7, batch.size(), "all seven marked and handed out");
+        f.collect(lone);
+        f.advance(10);
+        f.collect(List.of(c, b, a));
+        f.advance(2000);
+        List<Integer> sizes = new ArrayList<>();
+        List<List<BlobHash>> pruned = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            List<BlobHash> p = f.cycle().prunedTombstones();
+            sizes.add(p.size());
+            pruned.add(p);
+        }
+        assertEquals(List.of(2, 2, 3, 0), sizes, "two lone ones, two lone ones, then the group of three whole");
+        assertTrue(pruned.get(2).containsAll(List.of(a, b, c)));
+        for (BlobHash x : batch) assertEquals(null, f.status(x), "forgotten: " + x);
+    }
 }

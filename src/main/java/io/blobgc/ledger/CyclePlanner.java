@@ -77,8 +77,11 @@ final class CyclePlanner {
         List<String> stale = views.updateStaleness(localNow);
         long next = registry.cycle + 1;
         List<PinRef> expired = new ArrayList<>();
+        int pinLimit = settings.maxTransitionsPerCycle(); // the rest expire in the next cycles: held a little longer
         registry.operatorPins.forEach((b, pins) -> {
-            for (Pin p : pins.values()) if (p.expiredAt(now)) expired.add(new PinRef(table.hash(b), p.owner()));
+            for (Pin p : pins.values()) {
+                if (p.expiredAt(now) && expired.size() < pinLimit) expired.add(new PinRef(table.hash(b), p.owner()));
+            }
         });
         List<BlobHash> pruned = expiredTombstones(now);
         boolean warm = views.warmingUp();

@@ -149,4 +149,24 @@ class PagedCycleTest {
         assertTrue(pruned.get(2).containsAll(List.of(a, b, c)));
         for (BlobHash x : batch) assertEquals(null, f.status(x), "forgotten: " + x);
     }
+
+    /** Expired operator pins count too: at most the limit a cycle; the others are held until a later cycle's turn. */
+    @Test
+    void expiredPinsAreDroppedAtMostTheLimitACycle() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0).withMaxTransitionsPerCycle(2));
+        f.full("n1");
+        List<BlobHash> pinned = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            BlobHash x = blob(400 + i);
+            pinned.add(x);
+            f.register(x);
+            f.ledger.applyPinned(x, new Pin("ops", "until later", f.now, f.now + 1000));
+        }
+        for (int i = 0; i < 4; i++) f.cycle();
+        f.advance(2000);
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) sizes.add(f.cycle().expiredPins().size());
+        assertEquals(List.of(2, 2, 1, 0), sizes);
+        for (BlobHash x : pinned) assertTrue(f.ledger.info(x).orElseThrow().pins().isEmpty(), "unpinned: " + x);
+    }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
-import java.util.function.IntPredicate;
+import java.util.function.BooleanSupplier;
 
 /**
  * The decisions of a cycle and of a deletion (S1–S4, S7, S9): reads the {@link Registry}, the {@link NodeViews},
@@ -115,7 +115,7 @@ final class CyclePlanner {
         Ids activeIds = new Ids(), pinnedIds = new Ids(), unreferencedIds = new Ids(), markedIds = new Ids();
         Ids carried = new Ids();
         int limit = settings.maxTransitionsPerCycle();
-        IntPredicate full = b -> activeIds.n + pinnedIds.n + unreferencedIds.n + markedIds.n >= limit;
+        BooleanSupplier full = () -> activeIds.n + pinnedIds.n + unreferencedIds.n + markedIds.n >= limit;
         IntConsumer decide = b -> {
             if (table.isFree(b) || registry.gone(b)) return;
             BlobStatus status = table.status(b);
@@ -153,7 +153,7 @@ final class CyclePlanner {
         int[] waiting = candidates.carried();
         IntSet waited = waiting.length == 0 ? null : newSet.apply(waiting.length);
         IntConsumer dirtyOne = b -> {
-            if (full.test(b)) carried.add(b);
+            if (full.getAsBoolean()) carried.add(b);
             else decide.accept(b);
         };
         Runnable dirtyPass = () -> {
@@ -163,7 +163,7 @@ final class CyclePlanner {
             });
         };
         Runnable elapsedPass = () -> elapsed.forEach(b -> {
-            if (!full.test(b)) decide.accept(b);
+            if (!full.getAsBoolean()) decide.accept(b);
         });
         if (limit != Integer.MAX_VALUE && (next & 1) == 1) {
             elapsedPass.run();

@@ -332,12 +332,6 @@ final class Registry {
         return totalCollectedBytes;
     }
 
-    List<BlobHash> hashes(Iterable<Integer> ids) {
-        List<BlobHash> out = new ArrayList<>();
-        for (int b : ids) out.add(table.hash(b));
-        return out;
-    }
-
     List<BlobHash> hashes(int[] ids) {
         List<BlobHash> out = new ArrayList<>(ids.length);
         for (int b : ids) out.add(table.hash(b));

@@ -35,10 +35,9 @@ class PagedCycleTest {
         for (BlobHash b : blobs) assertEquals(BlobStatus.UNREFERENCED, f.status(b));
     }
 
-    @Test
-    void aCandidateLeftForTheNextCycleIsNeitherMarkedNorDeletedMeanwhile() {
+    /** Grace 1 s, one transition a cycle: {@code x} and {@code y} used, then dropped, and both past their grace. */
+    private static LedgerFixture bothPastTheirGrace(BlobHash x, BlobHash y) {
         LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(1000).withMaxTransitionsPerCycle(1));
-        BlobHash x = blob(1), y = blob(2);
         f.full("n1", x, y);
         f.cycle();
         f.delta("n1", List.of(), List.of(x, y));
@@ -48,6 +47,13 @@ class PagedCycleTest {
         assertEquals(BlobStatus.UNREFERENCED, f.status(y));
         f.advance(5000);
         f.heartbeat("n1");
+        return f;
+    }
+
+    @Test
+    void aCandidateLeftForTheNextCycleIsNeitherMarkedNorDeletedMeanwhile() {
+        BlobHash x = blob(1), y = blob(2);
+        LedgerFixture f = bothPastTheirGrace(x, y);
         // a brief use of both between two cycles: each must start its grace again, however long it waits its turn
         f.delta("n1", List.of(x, y), List.of());
         f.delta("n1", List.of(), List.of(x, y));
@@ -67,15 +73,8 @@ class PagedCycleTest {
      */
     @Test
     void aStreamOfChangesAtTheLimitDoesNotHoldUpMarking() {
-        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(1000).withMaxTransitionsPerCycle(1));
         BlobHash x = blob(1), a = blob(2);
-        f.full("n1", x, a);
-        f.cycle();
-        f.delta("n1", List.of(), List.of(x, a));
-        f.cycle();
-        f.cycle(); // both UNREFERENCED
-        f.advance(5000);
-        f.heartbeat("n1");
+        LedgerFixture f = bothPastTheirGrace(x, a);
         boolean marked = false;
         for (int i = 0; i < 10 && !marked; i++) {
             f.delta("n1", List.of(a), List.of()); // a brief use of a: its grace starts again, a transition each cycle

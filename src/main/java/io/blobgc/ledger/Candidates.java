@@ -1,27 +1,29 @@
 package io.blobgc.ledger;
 
 import java.util.ArrayDeque;
-import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 
 /**
  * The blobs the next cycle looks at, besides the unreferenced ones whose grace is over: those whose hold or status
  * changed since the last cycle ({@link #dirty}), and those used at some moment since — a use that starts and ends
  * between two cycles restarts the grace all the same (S3), and none of them is handed to the sweeper before the next
- * cycle looked at it. Soft and derived: never persisted, cleared when a cycle that decided is applied.
+ * cycle looked at it. Soft and derived: never persisted. The dirty blobs wait in the order they became dirty: a cycle
+ * looks at them from the first, and those it looked at stop being candidates when it is applied — a cycle whose
+ * transitions reach their limit leaves the rest, in order, for the next (issue 24: its cost is what it looks at, not the
+ * backlog: 10M blobs registered at once are decided 50,000 a cycle without a cycle ever walking all of them).
  */
 final class Candidates {
 
     private final IntFunction<int[]> callees;
     private final IntSet dirty;
+    /** The {@link #dirty} blobs, in the order they became dirty. */
+    private final IntQueue dirtyOrder = new IntQueue();
     /** Blobs that were protected (held, or reachable from a held blob) at some moment since the last cycle. */
     private final IntSet usedSinceCycle;
     /** Blobs whose whole dependency closure is in {@link #dirty} since the last cycle (see {@link #markClosure}). */
     private final IntSet closureDirty;
     /** Blobs whose whole dependency closure is in {@link #usedSinceCycle} since the last cycle. */
     private final IntSet closureUsed;
-    /** The dirty blobs the last cycle did not look at (its transitions at their limit), in the order it met them. */
-    private int[] carried = new int[0];
 
     /**
      * @param newSet  makes a set of ids for a given expected size (the ledger's, so each set has its own seed)
@@ -37,13 +39,13 @@ final class Candidates {
 
     /** {@code b}'s hold or status changed: the next cycle looks at it. */
     void dirty(int b) {
-        dirty.add(b);
+        if (dirty.add(b)) dirtyOrder.addLast(b);
     }
 
     /** {@code b} is protected now (and changed): the next cycle looks at it as used. */
     void used(int b) {
         usedSinceCycle.add(b);
-        dirty.add(b);
+        dirty(b);
     }
 
     boolean isDirty(int b) {
@@ -59,8 +61,14 @@ final class Candidates {
         return closureUsed.contains(b);
     }
 
-    void forEachDirty(IntConsumer action) {
-        dirty.forEach(action);
+    /** How many blobs are dirty; {@link #dirtyAt} reads them in the order they became dirty. */
+    int dirtyCount() {
+        return dirtyOrder.size();
+    }
+
+    /** The i-th dirty blob, the first to become dirty at 0. */
+    int dirtyAt(int i) {
+        return dirtyOrder.get(i);
     }
 
     /**
@@ -79,7 +87,7 @@ final class Candidates {
             if (used ? !closureUsed.add(x) : !closureDirty.add(x)) continue;
             if (used) closureDirty.add(x);
             for (int d : callees.apply(x)) {
-                dirty.add(d);
+                dirty(d);
                 if (used) usedSinceCycle.add(d);
                 todo.add(d);
             }
@@ -87,26 +95,27 @@ final class Candidates {
     }
 
     /**
-     * A cycle that decided was applied: it looked at all of them but {@code carried}, which stay candidates (and
-     * used, if they were) for the next cycle.
+     * A cycle that decided was applied: it looked at the first {@code lookedAt} dirty blobs (all of them unless its
+     * transitions reached their limit); the others stay candidates, used if they were, first in line for the next.
      */
-    void cycleApplied(int[] carried) {
-        boolean[] used = new boolean[carried.length];
-        for (int i = 0; i < carried.length; i++) used[i] = usedSinceCycle.contains(carried[i]);
+    void cycleApplied(int lookedAt) {
+        for (int i = 0; i < lookedAt; i++) {
+            int b = dirtyOrder.get(i);
+            dirty.remove(b);
+            usedSinceCycle.remove(b);
+        }
+        dirtyOrder.removeFirst(lookedAt);
+        closureDirty.clear();
+        closureUsed.clear();
+    }
+
+    /** A cycle was applied from the journal (a replay): soft state is rebuilt after recovery, nothing is carried. */
+    void clear() {
         dirty.clear();
+        dirtyOrder.clear();
         usedSinceCycle.clear();
         closureDirty.clear();
         closureUsed.clear();
-        for (int i = 0; i < carried.length; i++) {
-            dirty.add(carried[i]);
-            if (used[i]) usedSinceCycle.add(carried[i]);
-        }
-        this.carried = carried;
-    }
-
-    /** What the last cycle left for the next (see {@link #cycleApplied}): the next one looks at them first. */
-    int[] carried() {
-        return carried;
     }
 
     /** {@code b} is forgotten; its id may be reused: the new blob's closure is not marked. */

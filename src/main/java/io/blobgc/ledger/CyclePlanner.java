@@ -101,10 +101,12 @@ final class CyclePlanner {
         List<MarkedBlob> toMark = new ArrayList<>();
         // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
         // live node may have confirmed absent (the queue is in since order, and so in tick order: stop at the
-        // first that is not over or not confirmed, all behind it are not either)
+        // first that is not over or not confirmed, all behind it are not either). Each elapsed one is a transition, so
+        // no more than the limit are gathered: the others are found again by the next cycle
+        int limit = settings.maxTransitionsPerCycle();
         IntSet elapsed = newSet.apply(8);
         IdTimeQueue graceQueue = registry.graceQueue;
-        for (int i = 0; i < graceQueue.size(); i++) {
+        for (int i = 0; i < graceQueue.size() && elapsed.size() < limit; i++) {
             int b = graceQueue.id(i);
             long since = graceQueue.time(i);
             if (!registry.graceCurrent(b, since)) continue;
@@ -113,8 +115,6 @@ final class CyclePlanner {
         }
         IntSet protectedNow = newSet.apply(8), unprotectedNow = newSet.apply(8);
         Ids activeIds = new Ids(), pinnedIds = new Ids(), unreferencedIds = new Ids(), markedIds = new Ids();
-        Ids carried = new Ids();
-        int limit = settings.maxTransitionsPerCycle();
         BooleanSupplier full = () -> activeIds.n + pinnedIds.n + unreferencedIds.n + markedIds.n >= limit;
         IntConsumer decide = b -> {
             if (table.isFree(b) || registry.gone(b)) return;
@@ -146,21 +146,13 @@ final class CyclePlanner {
                 markedIds.add(b);
             }
         };
-        // at the limit, the dirty candidates left wait for the next cycle (still dirty: not marked by grace alone), and
-        // the elapsed ones are found again in the grace queue. Fair under a load at the limit: those the last cycle
-        // left go first among the dirty ones, and with a limit, every other cycle lets the elapsed ones go first, so
-        // a stream of changes cannot hold up marking (nor the other way round)
-        int[] waiting = candidates.carried();
-        IntSet waited = waiting.length == 0 ? null : newSet.apply(waiting.length);
-        IntConsumer dirtyOne = b -> {
-            if (full.getAsBoolean()) carried.add(b);
-            else decide.accept(b);
-        };
+        // at the limit, the dirty candidates left wait for the next cycle, first in line (still dirty: not marked by
+        // grace alone), and the elapsed ones are found again in the grace queue. Fair under a load at the limit: every
+        // other cycle lets the elapsed ones go first, so a stream of changes cannot hold up marking (nor the other way)
+        int[] lookedAt = {0};
         Runnable dirtyPass = () -> {
-            for (int b : waiting) if (candidates.isDirty(b) && waited.add(b)) dirtyOne.accept(b);
-            candidates.forEachDirty(b -> {
-                if (waited == null || !waited.contains(b)) dirtyOne.accept(b);
-            });
+            int n = candidates.dirtyCount();
+            while (lookedAt[0] < n && !full.getAsBoolean()) decide.accept(candidates.dirtyAt(lookedAt[0]++));
         };
         Runnable elapsedPass = () -> elapsed.forEach(b -> {
             if (!full.getAsBoolean()) decide.accept(b);
@@ -175,7 +167,7 @@ final class CyclePlanner {
         CycleOutcome outcome = new CycleOutcome(next, now, dryRun, false, warm, toUnreferenced, toActive, toPinned,
                 rescued, toMark, expired, pruned, live, stale, resetAt);
         planned = new CyclePlan(outcome, activeIds.toArray(), pinnedIds.toArray(), unreferencedIds.toArray(),
-                markedIds.toArray(), carried.toArray());
+                markedIds.toArray(), lookedAt[0]);
         return outcome;
     }
 
@@ -248,8 +240,10 @@ final class CyclePlanner {
         long confirmTick = views.minConfirmTick();
         List<BlobHash> out = new ArrayList<>();
         IntSet yes = newSet.apply(8), no = newSet.apply(8);
-        for (int b : registry.marked) {
-            if (out.size() >= max) break;
+        IdTimeQueue marked = registry.markedOrder;
+        for (int i = 0; i < marked.size() && out.size() < max; i++) {
+            int b = marked.id(i);
+            if (!registry.markedCurrent(b, marked.time(i))) continue;
             if (!holds.isProtected(b, yes, no) && !candidates.usedSinceCycle(b) && confirmTick > decisionTick(b)) {
                 out.add(table.hash(b));
             }

@@ -100,7 +100,10 @@ public final class Ledger {
     public void applyCycle(CycleOutcome o) {
         CyclePlan plan = planner.applying(o); // live: the outcome just planned
         // the plan looked at these; what changes from here on (an expired pin below) waits for the next cycle
-        if (!o.frozen() && !o.warmingUp()) candidates.cycleApplied(plan == null ? new int[0] : plan.carried());
+        if (!o.frozen() && !o.warmingUp()) {
+            if (plan != null) candidates.cycleApplied(plan.dirtyLookedAt());
+            else candidates.clear(); // a replay: the candidates are rebuilt with the views after the recovery
+        }
         registry.applyCycle(o, plan);
     }
 
@@ -430,6 +433,16 @@ public final class Ledger {
     /** How many entries the grace queue has room for (each costs 12 bytes): for tests and the benchmark. */
     int graceQueueCapacity() {
         return registry.graceQueue.capacity();
+    }
+
+    /** How many entries the marked queue has room for (each costs 12 bytes): for tests. */
+    int markedQueueCapacity() {
+        return registry.markedOrder.capacity();
+    }
+
+    /** How many dirty candidates wait for a cycle to look at them: for tests. */
+    int candidatesWaiting() {
+        return candidates.dirtyCount();
     }
 
     // ==== Snapshots: the persistent half only (S5)

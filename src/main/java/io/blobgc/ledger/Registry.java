@@ -47,7 +47,12 @@ final class Registry {
     final BlobTable table;
     /** Known blobs by status (by ordinal): no boxing on every status change. */
     private final long[] counts = new long[BlobStatus.values().length];
-    final Set<Integer> marked = new LinkedHashSet<>();
+    /**
+     * MARKED_FOR_COLLECTION blobs in the order they were marked, with the cycle that marked each (an entry is current
+     * while the blob is still marked by that cycle: {@link #markedCurrent}; those that moved on are skipped and dropped
+     * from the head). 12 bytes a blob: a cycle that marks a million costs no object per blob.
+     */
+    final IdTimeQueue markedOrder = new IdTimeQueue();
     final Set<Integer> deleting = new LinkedHashSet<>();
     /** UNREFERENCED blobs in the order their grace started (cycles apply in time order): a cycle reads its head. */
     final IdTimeQueue graceQueue = new IdTimeQueue();
@@ -160,14 +165,20 @@ final class Registry {
         while (!collectedOrder.isEmpty() && !tombstoneCurrent(collectedOrder.id(0), collectedOrder.time(0))) {
             collectedOrder.removeFirst();
         }
-        while (!graceQueue.isEmpty() && !graceCurrent(graceQueue.id(0), graceQueue.time(0))) graceQueue.removeFirst();
-        // a blob rescued from its grace stays queued until it reaches the head: with churn, the queue would grow by the
-        // rescues of a whole grace period; when most entries are stale, keep only the current ones (in order)
-        if (graceQueue.size() > 2L * counts[BlobStatus.UNREFERENCED.ordinal()] + 1024) {
-            graceQueue.retainIf(this::graceCurrent);
-        }
+        tidy(graceQueue, BlobStatus.UNREFERENCED, this::graceCurrent);
+        tidy(markedOrder, BlobStatus.MARKED_FOR_COLLECTION, this::markedCurrent);
         history.addLast(HistoryEntry.of(o));
         while (history.size() > settings.historySize()) history.removeFirst();
+    }
+
+    /**
+     * Drops a status queue's entries that are no longer current from its head; and since a blob that moved on stays
+     * queued until it reaches the head (with churn, a grace queue would grow by the rescues of a whole grace period),
+     * when most entries are stale, keeps only the current ones, in order.
+     */
+    private void tidy(IdTimeQueue queue, BlobStatus status, IdTimeQueue.Keep current) {
+        while (!queue.isEmpty() && !current.test(queue.id(0), queue.time(0))) queue.removeFirst();
+        if (queue.size() > 2L * counts[status.ordinal()] + 1024) queue.retainIf(current);
     }
 
     private void prune(int b) {
@@ -185,6 +196,8 @@ final class Registry {
             table.cycle(b, o.cycle());
             graceQueue.addLast(b, o.at());
         } else if (to == BlobStatus.MARKED_FOR_COLLECTION) {
+            // queued unless that very mark is already (the queue holds each current mark once)
+            if (!markedCurrent(b, o.cycle())) markedOrder.addLast(b, o.cycle());
             table.cycle(b, o.cycle());
         }
         setStatus(b, to);
@@ -248,12 +261,10 @@ final class Registry {
         if (from == to) return;
         if (to == null || to == BlobStatus.DELETING || to == BlobStatus.COLLECTED) graph.uncache(b);
         counts[from.ordinal()]--;
-        if (from == BlobStatus.MARKED_FOR_COLLECTION) marked.remove(b);
         if (from == BlobStatus.DELETING) deleting.remove(b);
         if (to == null) return;
         table.status(b, to);
         counts[to.ordinal()]++;
-        if (to == BlobStatus.MARKED_FOR_COLLECTION) marked.add(b);
         if (to == BlobStatus.DELETING) deleting.add(b);
     }
 
@@ -268,6 +279,11 @@ final class Registry {
     /** The grace queue's entry ({@code b}, {@code since}) is still the blob's grace. */
     boolean graceCurrent(int b, long since) {
         return !table.isFree(b) && table.status(b) == BlobStatus.UNREFERENCED && table.time(b) == since;
+    }
+
+    /** The marked queue's entry ({@code b}, {@code cycle}) is still the blob's mark. */
+    boolean markedCurrent(int b, long cycle) {
+        return !table.isFree(b) && table.status(b) == BlobStatus.MARKED_FOR_COLLECTION && table.cycle(b) == cycle;
     }
 
     /** The tombstone queue's entry ({@code b}, {@code at}) is still the blob's tombstone. */
@@ -373,7 +389,7 @@ final class Registry {
         orphans.restore(s.orphans());
         predecessors.restore(s.predecessors());
         ByteBuffer packed = ByteBuffer.wrap(s.blobs());
-        List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>();
+        List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>(), marked = new ArrayList<>();
         for (int i = 0; i < s.blobCount(); i++) {
             BlobHash h = new BlobHash(packed.getLong(), packed.getLong(), packed.getLong(), packed.getLong());
             BlobStatus status = BlobStatus.ofCode(packed.get());
@@ -386,6 +402,7 @@ final class Registry {
             table.cycle(b, decided);
             if (status == BlobStatus.UNREFERENCED) unreferenced.add(new long[]{time, b});
             if (status == BlobStatus.COLLECTED) collected.add(new long[]{time, b});
+            if (status == BlobStatus.MARKED_FOR_COLLECTION) marked.add(new long[]{decided, b});
         }
         for (LedgerSnapshot.Extra e : s.extras()) {
             int b = table.find(e.hash());
@@ -409,6 +426,8 @@ final class Registry {
         for (long[] e : unreferenced) graceQueue.addLast((int) e[1], e[0]);
         collected.sort((x, y) -> Long.compare(x[0], y[0]));
         for (long[] e : collected) collectedOrder.addLast((int) e[1], e[0]);
+        marked.sort((x, y) -> Long.compare(x[0], y[0])); // by marking cycle; within one, in the snapshot's order
+        for (long[] e : marked) markedOrder.addLast((int) e[1], e[0]);
         history.addAll(s.history());
         if (s.predecessors() == null) {
             // written before generations: whatever is being deleted, an earlier one handed out, and whatever was

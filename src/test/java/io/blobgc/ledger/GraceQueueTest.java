@@ -5,15 +5,16 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The grace queue does not grow with churn (issue 24): a blob rescued from its grace leaves a stale entry, which is
- * dropped only when it reaches the head; behind a blob that waits out a long grace at the head, churn would pile up
- * a whole grace period of stale entries.
+ * The status queues do not grow with churn (issue 24): a blob rescued from its grace (or from its mark) leaves a stale
+ * entry, which is dropped only when it reaches the head; behind a blob that waits at the head, churn would pile up a
+ * whole grace period of stale entries.
  */
 class GraceQueueTest {
 
@@ -45,5 +46,78 @@ class GraceQueueTest {
         int capacity = f.ledger.graceQueueCapacity();
         assertTrue(capacity <= 8192, "the queue's room stays near twice the blobs in grace, not 60 cycles' churn: "
                 + capacity);
+    }
+
+    @Test
+    void churnOfMarkedBlobsBehindOneThatWaitsKeepsTheMarkedQueueBounded() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
+        BlobHash waiting = blob(0);
+        List<BlobHash> a = new ArrayList<>(), b = new ArrayList<>();
+        for (int i = 1; i <= 1000; i++) a.add(blob(i));
+        for (int i = 1001; i <= 2000; i++) b.add(blob(i));
+        f.full("n1", waiting);
+        f.cycle();
+        f.delta("n1", a, List.of(waiting)); // the one at the head: marked, and never handed out in this test
+        for (int round = 0; round < 60; round++) {
+            List<BlobHash> on = round % 2 == 0 ? b : a, off = round % 2 == 0 ? a : b;
+            f.cycle(); // `off` go UNREFERENCED (grace 0), what was unreferenced is marked
+            f.heartbeat("n1"); // confirms the marks of the cycle before
+            f.cycle();
+            f.heartbeat("n1");
+            List<BlobHash> batch = f.ledger.planDeletion(10_000);
+            assertEquals(batch.size(), new HashSet<>(batch).size(), "each marked blob once, however often re-marked");
+            f.delta("n1", on, off); // the marked ones are used again: rescued, 1,000 stale entries a round
+        }
+        f.cycle(); // the last ones dropped are marked too: 1,001 marked, none protected
+        f.heartbeat("n1");
+        f.cycle();
+        f.heartbeat("n1");
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, f.status(waiting));
+        int capacity = f.ledger.markedQueueCapacity();
+        assertTrue(capacity <= 8192, "the marked queue's room stays near twice the marked blobs, not 60 rounds' "
+                + "churn: " + capacity);
+        List<BlobHash> batch = f.ledger.planDeletion(10_000);
+        assertTrue(batch.contains(waiting), "the one marked first is still handed out: " + batch.size());
+        assertEquals(batch.size(), new HashSet<>(batch).size(), "each marked blob once");
+        assertEquals(f.ledger.counts().get(BlobStatus.MARKED_FOR_COLLECTION), (long) batch.size(),
+                "every marked blob, and only they");
+    }
+
+    @Test
+    void aBlobMarkedRescuedAndMarkedAgainIsHandedOutOnce() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
+        BlobHash first = blob(7000), x = blob(7001);
+        f.full("n1", first, x);
+        f.cycle();
+        f.delta("n1", List.of(), List.of(first, x));
+        for (int round = 0; round < 3; round++) {
+            f.cycle(); // x goes UNREFERENCED
+            f.heartbeat("n1");
+            assertEquals(2, f.cycle().marked().size() + (round == 0 ? 0 : 1)); // x marked (first stays marked)
+            f.heartbeat("n1");
+            assertEquals(List.of(first, x), f.ledger.planDeletion(100), "round " + round + ": each once, in mark order");
+            f.delta("n1", List.of(x), List.of()); // x used again: rescued
+            f.cycle();
+            f.delta("n1", List.of(), List.of(x));
+        }
+    }
+
+    @Test
+    void markedBlobsAreHandedOutInTheOrderTheyWereMarked() {
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
+        List<BlobHash> blobs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) blobs.add(blob(5000 + i));
+        f.full("n1", blobs.toArray(BlobHash[]::new));
+        f.cycle();
+        List<BlobHash> order = new ArrayList<>();
+        for (int i = 39; i >= 0; i -= 4) { // dropped a few at a time: marked in this order over the cycles
+            f.delta("n1", List.of(), blobs.subList(i - 3, i + 1));
+            f.cycle();
+            f.heartbeat("n1");
+            order.addAll(f.cycle().marked().stream().map(CycleOutcome.MarkedBlob::hash).toList());
+            f.heartbeat("n1");
+        }
+        assertEquals(40, order.size());
+        assertEquals(order, f.ledger.planDeletion(1000), "oldest mark first");
     }
 }

@@ -105,6 +105,9 @@ final class Candidates {
             usedSinceCycle.remove(b);
         }
         dirtyOrder.removeFirst(lookedAt);
+        dirty.trim(); // once a backlog (a bulk registration, a recovery) drains, its room goes back
+        usedSinceCycle.trim();
+        dirtyOrder.trim();
         closureDirty.clear();
         closureUsed.clear();
     }

@@ -29,6 +29,15 @@ final class IntQueue {
         if (size == 0) head = 0;
     }
 
+    /** Gives back the room a burst grew: a buffer at under a quarter of its capacity shrinks to fit (twice). */
+    void trim() {
+        if (items.length <= 1024 || size * 4 >= items.length) return;
+        int[] next = new int[Math.max(16, Integer.highestOneBit(Math.max(1, size)) << 1)];
+        for (int i = 0; i < size; i++) next[i] = get(i);
+        items = next;
+        head = 0;
+    }
+
     /** Empties the queue; a buffer a burst grew is given back. */
     void clear() {
         if (items.length > 1024) items = new int[16];

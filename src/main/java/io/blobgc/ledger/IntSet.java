@@ -111,6 +111,19 @@ public final class IntSet {
         size = 0;
     }
 
+    /**
+     * Gives back the room a burst grew and removals emptied: a set at under a quarter of its slots is rehashed into one
+     * sized for what it holds (so trimming after each removal round costs, summed, about what was removed).
+     */
+    void trim() {
+        if (table.length <= 64 || size * 4 >= table.length) return;
+        int[] old = table;
+        table = new int[capacityFor(size)];
+        Arrays.fill(table, EMPTY);
+        size = 0;
+        for (int t : old) if (t != EMPTY) add(t);
+    }
+
     void forEach(IntConsumer each) {
         for (int t : table) if (t != EMPTY) each.accept(t);
     }
@@ -120,6 +133,11 @@ public final class IntSet {
         int k = 0;
         for (int t : table) if (t != EMPTY) out[k++] = t;
         return out;
+    }
+
+    /** How many slots the set has (what it costs: 4 bytes each). */
+    int capacity() {
+        return table.length;
     }
 
     /** The longest distance of a member from its home slot: how long the longest probe for it is. */

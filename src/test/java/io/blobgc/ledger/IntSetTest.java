@@ -33,6 +33,21 @@ class IntSetTest {
         assertEquals(expected.stream().sorted().toList(), Arrays.stream(members).boxed().toList());
     }
 
+    /** A set a burst grew gives its room back once emptied below a quarter, keeping its members (issue 24). */
+    @Test
+    void trimShrinksASetThatABurstGrewAndKeepsItsMembers() {
+        IntSet s = new IntSet(8, IntSet.seed(3));
+        for (int i = 0; i < 100_000; i++) s.add(i * 7);
+        int grown = s.capacity();
+        for (int i = 10; i < 100_000; i++) s.remove(i * 7);
+        s.trim();
+        assertTrue(s.capacity() <= 64, "10 members in " + s.capacity() + " slots (grown to " + grown + ")");
+        for (int i = 0; i < 10; i++) assertTrue(s.contains(i * 7));
+        assertEquals(10, s.size());
+        s.trim();
+        assertEquals(10, s.size());
+    }
+
     /**
      * Issue 24: the first members of many sets in their slot order (a node's first blobs, say), gathered in one set, do
      * not pile up there. With one fixed hash for every set, those members all have home slots at the start of any

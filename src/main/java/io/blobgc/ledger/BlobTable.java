@@ -3,6 +3,7 @@ package io.blobgc.ledger;
 import io.blobgc.BlobHash;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The known blobs, compact: long arrays holding, per id, the hash as four longs, a packed meta word and a time
@@ -28,6 +29,11 @@ final class BlobTable {
     private static final int STRIDE = 6;
     private static final int META = 4;
     private static final int TIME = 5;
+
+    /** {@link #findAll} settles this many hashes at a time: their home slots' lines stay in the L1 cache between passes. */
+    private static final int FIND_BLOCK = 128;
+    /** In {@link #findAll}'s first pass: the home slot is taken by another hash's id, the probe goes on from there. */
+    private static final int PROBE_ON = -2;
 
     /** Rows per page; a row's page is {@code id >>> PAGE_BITS}. */
     static final int PAGE_ROWS = 8192;
@@ -83,14 +89,52 @@ final class BlobTable {
     }
 
     int find(long w0, long w1, long w2, long w3) {
+        return probe(home(w0), w0, w1, w2, w3);
+    }
+
+    /** The id of a hash, looked for from slot {@code i} of its probe on (its home slot: the whole probe), or -1. */
+    private int probe(int i, long w0, long w1, long w2, long w3) {
         byte t = tag(w1);
-        for (int i = home(w0); ; i = nextSlot(i)) {
+        for (; ; i = nextSlot(i)) {
             int e = index[i];
             if (e == 0) return -1;
             if (tags[i] != t) continue; // not this hash: its row is not read
-            long[] p = page(e - 1);
-            int k = row(e - 1);
-            if (p[k] == w0 && p[k + 1] == w1 && p[k + 2] == w2 && p[k + 3] == w3) return e - 1;
+            if (isRowOf(e - 1, w0, w1, w2, w3)) return e - 1;
+        }
+    }
+
+    private boolean isRowOf(int id, long w0, long w1, long w2, long w3) {
+        long[] p = page(id);
+        int k = row(id);
+        return p[k] == w0 && p[k + 1] == w1 && p[k + 2] == w2 && p[k + 3] == w3;
+    }
+
+    /**
+     * {@link #find} of each hash into {@code out} (same order, -1 for an unknown one), in passes, so that the lookups'
+     * cache misses overlap instead of following one another (issue 24: a report's ingest was mostly {@code find}, each
+     * probe waiting for a miss on the index, then on the row). The first pass reads every home slot: no load there
+     * depends on another, so the CPU has many in flight. Most hashes are settled by it: an empty home slot means
+     * unknown, a matching tag names the one candidate row. The second pass checks those rows (again independent
+     * loads) and probes on, one by one, for the few whose home slot holds another hash.
+     */
+    void findAll(List<BlobHash> hashes, int[] out) {
+        int n = hashes.size();
+        for (int from = 0; from < n; from += FIND_BLOCK) {
+            int to = Math.min(n, from + FIND_BLOCK);
+            for (int j = from; j < to; j++) {
+                BlobHash h = hashes.get(j);
+                int i = home(h.w0());
+                int e = index[i];
+                out[j] = e == 0 ? -1 : tags[i] == tag(h.w1()) ? e - 1 : PROBE_ON;
+            }
+            for (int j = from; j < to; j++) {
+                int id = out[j];
+                if (id == -1) continue;
+                BlobHash h = hashes.get(j);
+                if (id >= 0 && isRowOf(id, h.w0(), h.w1(), h.w2(), h.w3())) continue;
+                // the home slot held another hash (its tag, or by chance its tag too): the rest of the probe
+                out[j] = probe(nextSlot(home(h.w0())), h.w0(), h.w1(), h.w2(), h.w3());
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.blobgc.ledger;
 import io.blobgc.BlobHash;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
@@ -51,6 +52,11 @@ final class Holds implements NodeViews.Registry, Registry.Soft {
     @Override
     public int find(BlobHash hash) {
         return table.find(hash);
+    }
+
+    @Override
+    public void findAll(List<BlobHash> hashes, int[] out) {
+        table.findAll(hashes, out);
     }
 
     @Override

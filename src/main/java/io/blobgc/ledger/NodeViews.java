@@ -31,6 +31,14 @@ final class NodeViews {
         /** The id of a known blob, or -1. */
         int find(BlobHash hash);
 
+        /**
+         * {@link #find} of each hash into {@code out} (same order): a report's hashes in one batch, so that an
+         * implementation can overlap their lookups (issue 24: ingest waited on one cache miss after another).
+         */
+        default void findAll(List<BlobHash> hashes, int[] out) {
+            for (int i = 0; i < hashes.size(); i++) out[i] = find(hashes.get(i));
+        }
+
         BlobStatus status(int b);
 
         /** A view added ({@code +1}) or dropped ({@code -1}) a reference ({@code refs}) or a node pin ({@code pins}). */
@@ -50,6 +58,8 @@ final class NodeViews {
     private final EnumMap<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
     private long reportedWhileDeleting;
     private long reportedUnknown;
+    /** {@link #ids}' answer, reused: a report's ids are used before the next list is looked up. */
+    private int[] ids = new int[64];
 
     /** @param newSet makes a set of ids for a given expected size (the ledger's, so each set has its own seed) */
     NodeViews(LedgerSettings settings, Registry registry, IntFunction<IntSet> newSet) {
@@ -129,21 +139,22 @@ final class NodeViews {
                 v.stale = false;
                 return ReportOutcome.NEED_FULL;
             }
-            for (BlobHash h : r.activeAdded()) {
-                int b = reportedId(h);
-                if (b >= 0) addRef(v, b);
+            // each list's hashes are looked up in one batch, then applied in order: a hold changes no id nor status
+            int[] found = ids(r.activeAdded());
+            for (int i = 0, n = r.activeAdded().size(); i < n; i++) {
+                if (reportedId(found[i]) >= 0) addRef(v, found[i]);
             }
-            for (BlobHash h : r.activeRemoved()) {
-                int b = registry.find(h);
-                if (b >= 0 && !acquiredAfter(v, b, r.incarnation(), r.seq())) removeRef(v, b);
+            found = ids(r.activeRemoved());
+            for (int i = 0, n = r.activeRemoved().size(); i < n; i++) {
+                if (found[i] >= 0 && !acquiredAfter(v, found[i], r.incarnation(), r.seq())) removeRef(v, found[i]);
             }
-            for (BlobHash h : r.pinsAdded()) {
-                int b = reportedId(h);
-                if (b >= 0) addNodePin(v, b);
+            found = ids(r.pinsAdded());
+            for (int i = 0, n = r.pinsAdded().size(); i < n; i++) {
+                if (reportedId(found[i]) >= 0) addNodePin(v, found[i]);
             }
-            for (BlobHash h : r.pinsRemoved()) {
-                int b = registry.find(h);
-                if (b >= 0) removeNodePin(v, b);
+            found = ids(r.pinsRemoved());
+            for (int i = 0, n = r.pinsRemoved().size(); i < n; i++) {
+                if (found[i] >= 0) removeNodePin(v, found[i]);
             }
             v.seq = r.seq();
             coverAcquires(v, r.incarnation(), r.seq());
@@ -171,12 +182,22 @@ final class NodeViews {
     }
 
     /**
-     * The id of a hash a node reports, or -1 when the view cannot hold it: a report never registers a blob nor
-     * revives a COLLECTED one (its content is gone; only a persisted registration, an upload, makes it known again).
-     * A node lists hashes it asked for and may have been refused (GONE); those are not held. Counted.
+     * The ids of {@code hashes} ({@link Registry#find}, -1 for an unknown one), looked up in one batch. The array is
+     * reused: its first {@code hashes.size()} entries hold until the next call.
      */
-    private int reportedId(BlobHash h) {
-        int b = registry.find(h);
+    private int[] ids(List<BlobHash> hashes) {
+        if (ids.length < hashes.size()) ids = new int[Math.max(hashes.size(), ids.length * 2)];
+        registry.findAll(hashes, ids);
+        return ids;
+    }
+
+    /**
+     * The id a node reports, {@code b} as found for its hash, or -1 when the view cannot hold it: a report never
+     * registers a blob nor revives a COLLECTED one (its content is gone; only a persisted registration, an upload,
+     * makes it known again). A node lists hashes it asked for and may have been refused (GONE); those are not held.
+     * Counted.
+     */
+    private int reportedId(int b) {
         if (b < 0 || registry.status(b) == BlobStatus.COLLECTED) {
             reportedUnknown++;
             return -1;
@@ -197,14 +218,14 @@ final class NodeViews {
     private void replaceView(NodeView v, PendingFull full) {
         coverAcquires(v, full.incarnation, full.seq);
         IntSet active = newSet.apply(full.active.size());
-        for (BlobHash h : full.active) {
-            int b = reportedId(h);
-            if (b >= 0) active.add(b);
+        int[] found = ids(new ArrayList<>(full.active));
+        for (int i = 0, n = full.active.size(); i < n; i++) {
+            if (reportedId(found[i]) >= 0) active.add(found[i]);
         }
         IntSet pins = newSet.apply(full.pins.size());
-        for (BlobHash h : full.pins) {
-            int b = reportedId(h);
-            if (b >= 0) pins.add(b);
+        found = ids(new ArrayList<>(full.pins));
+        for (int i = 0, n = full.pins.size(); i < n; i++) {
+            if (reportedId(found[i]) >= 0) pins.add(found[i]);
         }
         for (int b : v.active.toArray()) if (!active.contains(b) && !v.sticky.containsKey(b)) removeRef(v, b);
         active.forEach(b -> addRef(v, b));

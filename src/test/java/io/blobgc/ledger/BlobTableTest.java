@@ -102,4 +102,47 @@ class BlobTableTest {
         assertEquals(0, t.refs(inSecondPage));
         assertEquals(n, t.size());
     }
+
+    /**
+     * {@link BlobTable#findAll} answers what {@link BlobTable#find} answers, hash by hash: present and absent hashes
+     * mixed, hashes that share a home slot and a tag (the home slot's row is another's), hashes that share only a home
+     * slot (the probe goes on past another's tag), probes that wrap past the last slot, batches longer than one block,
+     * duplicates — through adds and removes (backward shifts move ids between slots).
+     */
+    @Test
+    void findAllAnswersAsFindDoesForEachHash() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(24);
+        BlobTable t = new BlobTable(16);
+        List<BlobHash> pool = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            pool.add(switch (i % 4) {
+                case 0 -> new BlobHash(42L << 32, 7L << 56, i, i); // same home and tag
+                case 1 -> new BlobHash(43L << 32, (long) i << 56, i, i); // same home, tags differ
+                case 2 -> new BlobHash(-1L, (long) i << 56, i, i); // the last slot: the probe wraps
+                default -> BlobHash.sha256(("f" + i).getBytes());
+            });
+        }
+        java.util.Set<BlobHash> known = new java.util.HashSet<>();
+        for (int round = 0; round < 300; round++) {
+            for (int k = 0; k < 40; k++) {
+                BlobHash h = pool.get(rnd.nextInt(pool.size()));
+                if (known.add(h)) t.add(h);
+                else if (rnd.nextInt(3) == 0) {
+                    t.remove(t.find(h));
+                    known.remove(h);
+                }
+            }
+            List<BlobHash> batch = new ArrayList<>();
+            int n = rnd.nextInt(300);
+            for (int k = 0; k < n; k++) batch.add(pool.get(rnd.nextInt(pool.size())));
+            int[] out = new int[n + 1];
+            out[n] = 12345; // past the batch: untouched
+            t.findAll(batch, out);
+            for (int k = 0; k < n; k++) {
+                assertEquals(t.find(batch.get(k)), out[k], "round " + round + ", hash " + k + " " + batch.get(k));
+                assertEquals(known.contains(batch.get(k)), out[k] >= 0);
+            }
+            assertEquals(12345, out[n]);
+        }
+    }
 }

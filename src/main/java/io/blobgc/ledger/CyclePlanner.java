@@ -7,9 +7,7 @@ import io.blobgc.ledger.CycleOutcome.PinRef;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.BooleanSupplier;
@@ -33,15 +31,7 @@ final class CyclePlanner {
     /** The plan {@link #planCycle} returned last, for the apply of that very outcome. */
     private CyclePlan planned;
     /** The report tick at which each recent cycle was applied: a blob's since/mark tick is its cycle's. */
-    private final LinkedHashMap<Long, Long> cycleTicks = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-            if (size() <= 100_000) return false;
-            oldestEvictedTick = Math.max(oldestEvictedTick, eldest.getValue());
-            return true;
-        }
-    };
-    private long oldestEvictedTick;
+    private final CycleTicks cycleTicks = new CycleTicks();
 
     CyclePlanner(LedgerSettings settings, Registry registry, NodeViews views, Candidates candidates, Holds holds,
                  IntFunction<IntSet> newSet) {
@@ -67,8 +57,7 @@ final class CyclePlanner {
 
     /** The report tick of a blob's last status decision: when its cycle was applied (conservative if long ago). */
     private long decisionTick(int b) {
-        Long t = cycleTicks.get(table.cycle(b));
-        return t != null ? t : oldestEvictedTick;
+        return cycleTicks.get(table.cycle(b));
     }
 
     /** See {@link Ledger#planCycle(long, long, boolean)}. */

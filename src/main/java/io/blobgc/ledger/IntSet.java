@@ -15,6 +15,10 @@ public final class IntSet {
     private final int seed;
     private int[] table;
     private int size;
+    /** What {@link #update}'s first pass read, kept so that its loads are not dropped as unused. */
+    private int touched;
+    /** {@link #update} reads the home slots of this many ops, then applies them: those lines stay in the L1 cache. */
+    private static final int UPDATE_BLOCK = 128;
 
     /** A small set hashed with {@code seed}. */
     public IntSet(int seed) {
@@ -96,6 +100,30 @@ public final class IntSet {
             }
         }
         return true;
+    }
+
+    /**
+     * Applies {@code ops[0..n)} in order — {@code op >= 0}: {@link #add}{@code (op)}; {@code op < 0}:
+     * {@link #remove}{@code (~op)} — and tells in {@code changed[i]} whether op i changed the set: what each call
+     * would answer, one after another. In blocks: first the home slot of every op of the block is read (independent
+     * loads, so their cache misses overlap instead of following one another: issue 24, a node view's adds and removes
+     * were two thirds of ingest), then the ops are applied one by one, their lines now cached.
+     */
+    void update(int[] ops, int n, boolean[] changed) {
+        for (int from = 0; from < n; from += UPDATE_BLOCK) {
+            int to = Math.min(n, from + UPDATE_BLOCK);
+            int[] t = table;
+            int mask = t.length - 1, sum = 0;
+            for (int j = from; j < to; j++) {
+                int op = ops[j];
+                sum += t[slot(op >= 0 ? op : ~op, mask)];
+            }
+            touched += sum;
+            for (int j = from; j < to; j++) {
+                int op = ops[j];
+                changed[j] = op >= 0 ? add(op) : remove(~op);
+            }
+        }
     }
 
     /**

@@ -60,6 +60,9 @@ final class NodeViews {
     private long reportedUnknown;
     /** {@link #ids}' answer, reused: a report's ids are used before the next list is looked up. */
     private int[] ids = new int[64];
+    /** A DELTA's adds and removes of one view's set ({@link #applyHolds}), and which of them changed it; reused. */
+    private int[] ops = new int[64];
+    private boolean[] changed = new boolean[64];
 
     /** @param newSet makes a set of ids for a given expected size (the ledger's, so each set has its own seed) */
     NodeViews(LedgerSettings settings, Registry registry, IntFunction<IntSet> newSet) {
@@ -139,23 +142,30 @@ final class NodeViews {
                 v.stale = false;
                 return ReportOutcome.NEED_FULL;
             }
-            // each list's hashes are looked up in one batch, then applied in order: a hold changes no id nor status
+            // each list's hashes are looked up in one batch; a view's adds and removes are applied in one batch too
+            // (IntSet.update), then the holds are told in the same order: a hold changes no id, status nor view
+            int n = 0;
             int[] found = ids(r.activeAdded());
-            for (int i = 0, n = r.activeAdded().size(); i < n; i++) {
-                if (reportedId(found[i]) >= 0) addRef(v, found[i]);
+            int[] ops = ops(r.activeAdded().size() + r.activeRemoved().size());
+            for (int i = 0, k = r.activeAdded().size(); i < k; i++) {
+                if (reportedId(found[i]) >= 0) ops[n++] = found[i];
             }
             found = ids(r.activeRemoved());
-            for (int i = 0, n = r.activeRemoved().size(); i < n; i++) {
-                if (found[i] >= 0 && !acquiredAfter(v, found[i], r.incarnation(), r.seq())) removeRef(v, found[i]);
+            for (int i = 0, k = r.activeRemoved().size(); i < k; i++) {
+                if (found[i] >= 0 && !acquiredAfter(v, found[i], r.incarnation(), r.seq())) ops[n++] = ~found[i];
             }
+            applyHolds(v.active, n, true);
+            n = 0;
             found = ids(r.pinsAdded());
-            for (int i = 0, n = r.pinsAdded().size(); i < n; i++) {
-                if (reportedId(found[i]) >= 0) addNodePin(v, found[i]);
+            ops = ops(r.pinsAdded().size() + r.pinsRemoved().size());
+            for (int i = 0, k = r.pinsAdded().size(); i < k; i++) {
+                if (reportedId(found[i]) >= 0) ops[n++] = found[i];
             }
             found = ids(r.pinsRemoved());
-            for (int i = 0, n = r.pinsRemoved().size(); i < n; i++) {
-                if (found[i] >= 0) removeNodePin(v, found[i]);
+            for (int i = 0, k = r.pinsRemoved().size(); i < k; i++) {
+                if (found[i] >= 0) ops[n++] = ~found[i];
             }
+            applyHolds(v.pins, n, false);
             v.seq = r.seq();
             coverAcquires(v, r.incarnation(), r.seq());
             confirmed(v, now);
@@ -179,6 +189,30 @@ final class NodeViews {
         v.fullSinceRecovery = true;
         confirmed(v, now);
         return ReportOutcome.APPLIED;
+    }
+
+    /** {@link #ops} with room for {@code n} (its old contents are not kept). */
+    private int[] ops(int n) {
+        if (ops.length < n) {
+            ops = new int[Math.max(n, ops.length * 2)];
+            changed = new boolean[ops.length];
+        }
+        return ops;
+    }
+
+    /**
+     * Applies {@code ops[0..n)} to a view's set ({@link IntSet#update}: an id adds it, {@code ~id} removes it), then
+     * tells the registry of each change in the same order: what {@link #addRef}/{@link #removeRef} (refs) or
+     * {@link #addNodePin}/{@link #removeNodePin} would have done one after another.
+     */
+    private void applyHolds(IntSet set, int n, boolean refs) {
+        if (n == 0) return;
+        set.update(ops, n, changed);
+        for (int i = 0; i < n; i++) {
+            if (!changed[i]) continue;
+            int op = ops[i], d = op >= 0 ? 1 : -1;
+            registry.holdChanged(op >= 0 ? op : ~op, refs ? d : 0, refs ? 0 : d);
+        }
     }
 
     /**

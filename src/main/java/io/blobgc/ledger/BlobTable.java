@@ -114,8 +114,10 @@ final class BlobTable {
      * cache misses overlap instead of following one another (issue 24: a report's ingest was mostly {@code find}, each
      * probe waiting for a miss on the index, then on the row). The first pass reads every home slot: no load there
      * depends on another, so the CPU has many in flight. Most hashes are settled by it: an empty home slot means
-     * unknown, a matching tag names the one candidate row. The second pass checks those rows (again independent
-     * loads) and probes on, one by one, for the few whose home slot holds another hash.
+     * unknown, a matching tag names the one candidate row. The second pass probes on in the index alone for those whose
+     * home slot holds another hash (its lines were just read): the first empty slot or matching tag. The third checks
+     * the candidate rows, all of them independent loads (a row is read only here, never waited for one after another);
+     * a row of another hash (its tag matched by chance) falls back to the whole probe.
      */
     void findAll(List<BlobHash> hashes, int[] out) {
         int n = hashes.size();
@@ -128,12 +130,29 @@ final class BlobTable {
                 out[j] = e == 0 ? -1 : tags[i] == tag(h.w1()) ? e - 1 : PROBE_ON;
             }
             for (int j = from; j < to; j++) {
+                if (out[j] != PROBE_ON) continue;
+                // the home slot held another hash: the candidate is further on, in the index alone (lines just read)
+                long w1 = hashes.get(j).w1();
+                byte t = tag(w1);
+                for (int i = nextSlot(home(hashes.get(j).w0())); ; i = nextSlot(i)) {
+                    int e = index[i];
+                    if (e == 0) {
+                        out[j] = -1;
+                        break;
+                    }
+                    if (tags[i] == t) {
+                        out[j] = e - 1;
+                        break;
+                    }
+                }
+            }
+            for (int j = from; j < to; j++) {
                 int id = out[j];
-                if (id == -1) continue;
+                if (id < 0) continue;
                 BlobHash h = hashes.get(j);
-                if (id >= 0 && isRowOf(id, h.w0(), h.w1(), h.w2(), h.w3())) continue;
-                // the home slot held another hash (its tag, or by chance its tag too): the rest of the probe
-                out[j] = probe(nextSlot(home(h.w0())), h.w0(), h.w1(), h.w2(), h.w3());
+                if (isRowOf(id, h.w0(), h.w1(), h.w2(), h.w3())) continue;
+                // another hash with the same tag (1 in 256): the whole probe
+                out[j] = probe(home(h.w0()), h.w0(), h.w1(), h.w2(), h.w3());
             }
         }
     }

@@ -3,6 +3,7 @@ package io.blobgc;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.StaleNodePolicy;
 
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -53,6 +54,7 @@ public record BlobGcSettings(
         Duration maxLeaseTtl,
         HttpEdge http,
         OrphanSweep orphans,
+        int partitions,
         Config config) {
 
     /**
@@ -246,12 +248,14 @@ public record BlobGcSettings(
                         c.getBytes("http.min-upload-rate"),
                         c.getDuration("http.min-upload-rate-window")),
                 new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")),
+                c.getInt("partitions"),
                 root);
         s.validate();
         return s;
     }
 
     private void validate() {
+        partitioning();
         positive("cycle-interval", cycleInterval);
         positive("heartbeat-interval", heartbeatInterval);
         positive("coordinator.ask-timeout", askTimeout);
@@ -304,6 +308,24 @@ public record BlobGcSettings(
         if (maxDeletesPerSecond < 1) {
             throw new IllegalArgumentException("blob-gc.sweeper.max-deletes-per-second must be >= 1");
         }
+    }
+
+    /**
+     * {@code blob-gc.partitions} as a {@link Partitioning}: a power of two from 1 to {@value Partitioning#MAX}, and
+     * only 1 until the partitioned engine is built (src/site/markdown/partitions.md, section 5).
+     */
+    public Partitioning partitioning() {
+        Partitioning p;
+        try {
+            p = Partitioning.of(partitions);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("blob-gc.partitions = " + partitions + ": " + e.getMessage());
+        }
+        if (p.count() > 1) {
+            throw new IllegalArgumentException("blob-gc.partitions = " + partitions + ": partitions are not built yet, "
+                    + "only 1 runs today (the design and the steps that build it: src/site/markdown/partitions.md)");
+        }
+        return p;
     }
 
     private static void atLeastOne(String key, long value) {

@@ -54,4 +54,25 @@ class BlobGcSettingsTest {
         assertTrue(unknown.getMessage().contains("no setting blob-gc.grace-periods"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> defaults.withMaxDeletesPerSecond(0));
     }
+
+    @Test
+    void partitionsAreOneAndANumberThatIsNotAPowerOfTwoIsRefusedNamingTheSetting() {
+        assertEquals(1, defaults.partitions());
+        assertEquals(1, defaults.partitioning().count());
+        for (int p : new int[]{3, 0, -1, 512}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> BlobGcSettings.from(
+                    ConfigFactory.parseString("blob-gc.partitions = " + p).withFallback(ConfigFactory.load())));
+            assertTrue(e.getMessage().startsWith("blob-gc.partitions = " + p + ": ")
+                    && e.getMessage().contains("power of two from 1 to 256"), e.getMessage());
+        }
+    }
+
+    @Test
+    void morePartitionsThanOneAreRefusedUntilTheyAreBuilt() {
+        for (int p : new int[]{2, 4, 256}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> defaults.withValue("partitions", p));
+            assertTrue(e.getMessage().startsWith("blob-gc.partitions = " + p + ": partitions are not built yet")
+                    && e.getMessage().contains("src/site/markdown/partitions.md"), e.getMessage());
+        }
+    }
 }

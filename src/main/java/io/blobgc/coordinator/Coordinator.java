@@ -218,9 +218,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * write after it — the journal's unique (persistence id, sequence number) refuses that write, and the earlier
      * instance restarts and recovers instead of deciding on what it knew. It begins a new generation of writers;
      * {@code batchDeadlineMs} is its sweeper's batch deadline (0 in an event written before it was recorded), which
-     * a later instance waits out at least (S10).
+     * a later instance waits out at least (S10). {@code partitions} is the number of partitions ({@code
+     * blob-gc.partitions}) it runs with, which the journal keeps for its life (0 in an event written before it was
+     * recorded: one partition); see {@link JournalPartitions}.
      */
-    public record TookOver(String instance, long at, long batchDeadlineMs) implements Event {
+    public record TookOver(String instance, long at, long batchDeadlineMs, int partitions) implements Event {
     }
 
     /**
@@ -381,7 +383,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
         CommandHandlerWithReply<ToCoordinator, Event, State> taken = commands();
         return (state, command) -> {
-            if (command == TakeOver.INSTANCE) return fence.onTakeOver();
+            if (command == TakeOver.INSTANCE) return fence.onTakeOver(state);
             return fence.takenOver() ? taken.apply(state, command) : Effect().stash();
         };
     }

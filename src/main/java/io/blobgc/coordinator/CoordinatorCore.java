@@ -287,10 +287,18 @@ public final class CoordinatorCore {
 
     /**
      * This instance's first write after a recovery (S10): see {@link Coordinator.TookOver}; {@code batchDeadlineMs}
-     * its sweeper's batch deadline, recorded for its successors.
+     * its sweeper's batch deadline, recorded for its successors. It runs one partition.
      */
     public Decision<Void> takeOver(String instance, long now, long batchDeadlineMs) {
-        return window.takeOver(instance, now, batchDeadlineMs);
+        return takeOver(instance, now, batchDeadlineMs, 1);
+    }
+
+    /**
+     * {@link #takeOver(String, long, long)} by an instance that runs {@code partitions} partitions, which the journal
+     * keeps (a journal written with another number is refused before this: {@link JournalPartitions}).
+     */
+    public Decision<Void> takeOver(String instance, long now, long batchDeadlineMs, int partitions) {
+        return window.takeOver(instance, now, batchDeadlineMs, partitions);
     }
 
     /** The event handler: live, and on every recovery. */
@@ -304,7 +312,10 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());
         else if (e instanceof Coordinator.BlobsUsed u) l.applyUsed(u.hashes());
         else if (e instanceof Coordinator.OrphansCondemned o) l.applyOrphansCondemned(o.hashes(), o.scannedUpTo());
-        else if (e instanceof Coordinator.TookOver t) l.applyTookOver(t.instance(), t.batchDeadlineMs()); // the fence
+        else if (e instanceof Coordinator.TookOver t) {
+            l.applyTookOver(t.instance(), t.batchDeadlineMs()); // the fence
+            l.applyPartitions(t.partitions());
+        }
         else if (e instanceof Coordinator.PredecessorsDone d) l.applyPredecessorsDone(d.instance());
         else throw new IllegalArgumentException("unknown event " + e);
         return l;

@@ -61,8 +61,8 @@ final class InheritedWindow {
     }
 
     /** See {@link CoordinatorCore#takeOver}. */
-    Decision<Void> takeOver(String instance, long now, long batchDeadlineMs) {
+    Decision<Void> takeOver(String instance, long now, long batchDeadlineMs, int partitions) {
         this.instance = instance;
-        return Decision.persist(new Coordinator.TookOver(instance, now, batchDeadlineMs), l -> null);
+        return Decision.persist(new Coordinator.TookOver(instance, now, batchDeadlineMs, partitions), l -> null);
     }
 }

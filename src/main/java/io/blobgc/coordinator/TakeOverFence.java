@@ -18,7 +18,8 @@ import java.time.Duration;
 /**
  * The {@link Coordinator}'s fence (S10): each recovery's first write is a {@link Coordinator.TookOver}, persisted
  * before the instance decides anything (until then its commands are stashed), and its re-upload window is closed in
- * the journal once it is over ({@link Coordinator.PredecessorsDone}).
+ * the journal once it is over ({@link Coordinator.PredecessorsDone}). An instance configured with another number of
+ * partitions than its journal's writes nothing and stops ({@link JournalPartitions}).
  */
 final class TakeOverFence {
     private final ActorContext<ToCoordinator> ctx;
@@ -60,11 +61,18 @@ final class TakeOverFence {
         return takenOver;
     }
 
-    ReplyEffect<Event, State> onTakeOver() {
+    ReplyEffect<Event, State> onTakeOver(State s) {
         if (takenOver) return effects.noReply();
+        var refusal = JournalPartitions.refusal(s.ledger, settings.partitions());
+        if (refusal.isPresent()) {
+            // nothing written, nothing decided: the commands waiting are dropped and asks time out (not ready)
+            ctx.getLog().error(refusal.get());
+            return effects.effect().stop().thenNoReply();
+        }
         long deadline = settings.sweepBatchDeadline().toMillis();
         String name = instanceId + "." + sweeper.generation(); // one name per recovery: a restart in place is another
-        return effects.effect().persist(core.takeOver(name, clock.millis(), deadline).events()).thenRun(st -> {
+        var takeOver = core.takeOver(name, clock.millis(), deadline, settings.partitions());
+        return effects.effect().persist(takeOver.events()).thenRun(st -> {
             takenOver = true;
             Ledger l = st.ledger;
             // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)

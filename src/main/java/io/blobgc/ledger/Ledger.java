@@ -210,6 +210,21 @@ public final class Ledger {
         return registry.predecessors.generation();
     }
 
+    // ---- the number of partitions the journal was written with (partitions.md, step 1)
+
+    /**
+     * A takeover recorded the number of partitions its instance ran with (0: it recorded none, an event from before
+     * they were recorded). The first one recorded is kept: the number is fixed for the life of a journal.
+     */
+    public void applyPartitions(int partitions) {
+        if (partitions > 0 && registry.partitions == 0) registry.partitions = partitions;
+    }
+
+    /** The number of partitions the journal was written with; 0 when no takeover recorded one (a journal of one). */
+    public int recordedPartitions() {
+        return registry.partitions;
+    }
+
     /** Coordinator {@code instance} wrote that its window is over: no instance before it deletes any more. */
     public void applyPredecessorsDone(String instance) {
         registry.predecessors.applyPredecessorsDone(instance);

@@ -10,11 +10,13 @@ import java.util.List;
  * every blob as {@link #BLOB_BYTES} bytes in one byte array (hash, status, time, decision cycle), and the few
  * blobs with more to say (dependencies, operator pins, failed deletions, deletion start) as {@link Extra}s.
  * A transport value for snapshots: it has no equality of its own (the array compares by identity).
+ * {@code partitions}: the number of partitions the journal was written with (0: none recorded, also in a snapshot
+ * written before it was, which is a journal of one partition).
  */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
                              long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
                              List<Extra> extras, List<HistoryEntry> history, OrphanState orphans,
-                             PredecessorState predecessors)
+                             PredecessorState predecessors, int partitions)
         implements CborSerializable {
 
     /** Hash (32), status code (1, {@link BlobStatus#code()}), time (8: since, or collected at), decision cycle (4, unsigned). */

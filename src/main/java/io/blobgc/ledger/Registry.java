@@ -66,6 +66,8 @@ final class Registry {
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
     final Orphans orphans = new Orphans();
     final PredecessorDeletions predecessors = new PredecessorDeletions();
+    /** The number of partitions the journal was written with, as the first takeover recording one said (0: none). */
+    int partitions;
     long cycle;
     long graceResetAt;
     boolean frozen;
@@ -375,7 +377,7 @@ final class Registry {
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
                 totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history), orphans.snapshot(),
-                predecessors.snapshot());
+                predecessors.snapshot(), partitions);
     }
 
     /** Restores a snapshot into this registry, which must be new (no blob, no node view: the pinned flag is the operator's). */
@@ -388,6 +390,7 @@ final class Registry {
         totalCollectedBytes = s.totalCollectedBytes();
         orphans.restore(s.orphans());
         predecessors.restore(s.predecessors());
+        partitions = s.partitions();
         ByteBuffer packed = ByteBuffer.wrap(s.blobs());
         List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>(), marked = new ArrayList<>();
         for (int i = 0; i < s.blobCount(); i++) {

@@ -209,13 +209,13 @@ class GenerationReHandReviewTest {
     void aReHandAfterPredecessorsDoneIsRememberedAsTheReHandersDeletion() {
         BlobHash h = BlobHash.sha256("condemned orphan, handed out twice".getBytes());
         List<Coordinator.Event> events = List.of(
-                new Coordinator.TookOver("P", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("P", now, BATCH_DEADLINE, 1),
                 new Coordinator.OrphansCondemned(List.of(h), null, now),
                 new Coordinator.DeletionStarted(List.of(h), now),      // generation 1 hands h out
-                new Coordinator.TookOver("S", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("S", now, BATCH_DEADLINE, 1),
                 new Coordinator.PredecessorsDone("S", now),              // true: generation 1 is dead
                 new Coordinator.DeletionStarted(List.of(h), now),      // generation 2 hands h out again, and pauses
-                new Coordinator.TookOver("T", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("T", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.BlobsCollected(List.of(h), now, 1));  // generation 3 deletes it for generation 2
         Ledger l = new Ledger(SETTINGS);
@@ -233,13 +233,13 @@ class GenerationReHandReviewTest {
         BlobHash h = BlobHash.sha256("condemned orphan, handed out twice, the second time before the window's end"
                 .getBytes());
         List<Coordinator.Event> events = List.of(
-                new Coordinator.TookOver("P", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("P", now, BATCH_DEADLINE, 1),
                 new Coordinator.OrphansCondemned(List.of(h), null, now),
                 new Coordinator.DeletionStarted(List.of(h), now),      // generation 1 hands h out
-                new Coordinator.TookOver("S", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("S", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),      // generation 2 hands h out again
                 new Coordinator.PredecessorsDone("S", now),              // its window is over; it still holds h
-                new Coordinator.TookOver("T", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("T", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.BlobsCollected(List.of(h), now, 1));  // generation 3 deletes it for generation 2
         Ledger l = new Ledger(SETTINGS);
@@ -257,13 +257,13 @@ class GenerationReHandReviewTest {
     @Test
     void anOldFormatSnapshotAndAReplayAgreeOnWhatIsDone() {
         BlobHash h = BlobHash.sha256("an orphan handed out by C".getBytes());
-        List<Coordinator.Event> before = List.of(new Coordinator.TookOver("A", now, BATCH_DEADLINE),
-                new Coordinator.TookOver("B", now, BATCH_DEADLINE));
-        List<Coordinator.Event> after = List.of(new Coordinator.TookOver("C", now, BATCH_DEADLINE),
+        List<Coordinator.Event> before = List.of(new Coordinator.TookOver("A", now, BATCH_DEADLINE, 1),
+                new Coordinator.TookOver("B", now, BATCH_DEADLINE, 1));
+        List<Coordinator.Event> after = List.of(new Coordinator.TookOver("C", now, BATCH_DEADLINE, 1),
                 new Coordinator.OrphansCondemned(List.of(h), null, now),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.PredecessorsDone("B", now),
-                new Coordinator.TookOver("D", now, BATCH_DEADLINE),
+                new Coordinator.TookOver("D", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.BlobsCollected(List.of(h), now, 1));
         Ledger atSnapshot = new Ledger(SETTINGS);
@@ -271,7 +271,7 @@ class GenerationReHandReviewTest {
         io.blobgc.ledger.LedgerSnapshot s = atSnapshot.snapshot();
         io.blobgc.ledger.LedgerSnapshot old = new io.blobgc.ledger.LedgerSnapshot(s.cycle(), s.graceResetAt(),
                 s.frozen(), s.totalCollected(), s.totalCollectedBytes(), s.totalFailedDeletions(), s.blobCount(),
-                s.blobs(), s.extras(), s.history(), s.orphans(), null); // as the code before f80ff3a wrote it
+                s.blobs(), s.extras(), s.history(), s.orphans(), null, 0); // as the code before f80ff3a wrote it
         Ledger fromOld = Ledger.fromSnapshot(SETTINGS, old);
         for (Coordinator.Event e : after) CoordinatorCore.apply(fromOld, e);
         Ledger replayed = new Ledger(SETTINGS);

@@ -48,7 +48,7 @@ class Review20RegisterDifferentialTest {
             }
             if (!deps.isEmpty()) extras.add(new LedgerSnapshot.Extra(x, deps, List.of(), 0, 0));
         }
-        return new LedgerSnapshot(1, 0, false, 0, 0, 0, known, packed.array(), extras, List.of(), null, null);
+        return new LedgerSnapshot(1, 0, false, 0, 0, 0, known, packed.array(), extras, List.of(), null, null, 0);
     }
 
     record Outcome(Set<BlobHash> accepted, Set<BlobHash> rejected, Set<BlobHash> used) {

@@ -48,7 +48,8 @@ class S10SecondReviewTest {
     /** {@code s} as an older code wrote it: everything the same but {@code predecessors}. */
     private static LedgerSnapshot withPredecessors(LedgerSnapshot s, LedgerSnapshot.PredecessorState p) {
         return new LedgerSnapshot(s.cycle(), s.graceResetAt(), s.frozen(), s.totalCollected(), s.totalCollectedBytes(),
-                s.totalFailedDeletions(), s.blobCount(), s.blobs(), s.extras(), s.history(), s.orphans(), p);
+                s.totalFailedDeletions(), s.blobCount(), s.blobs(), s.extras(), s.history(), s.orphans(), p,
+                s.partitions());
     }
 
     // =================================================================================================================
@@ -101,7 +102,7 @@ class S10SecondReviewTest {
         journal.run(bl, b.confirmDeleted(batch, 1, now));
         // the journal as the code before f80ff3a wrote it: TookOver(instance, at), no deadline
         List<Coordinator.Event> oldCode = journal.events.stream().map(e -> e instanceof Coordinator.TookOver t
-                ? new Coordinator.TookOver(t.instance(), t.at(), 0) : e).toList();
+                ? new Coordinator.TookOver(t.instance(), t.at(), 0, 0) : e).toList();
 
         Ledger replayed = TestJournal.replay(SETTINGS, oldCode);
         Ledger fromSnapshot = Ledger.fromSnapshot(SETTINGS, withPredecessors(TestJournal.replay(SETTINGS, oldCode).snapshot(), null));
@@ -147,10 +148,10 @@ class S10SecondReviewTest {
         long t0 = now;
         // the history as the current code writes it (the reference)
         List<Coordinator.Event> history = List.of(
-                new Coordinator.TookOver("P", t0, BATCH_DEADLINE),
+                new Coordinator.TookOver("P", t0, BATCH_DEADLINE, 1),
                 new Coordinator.OrphansCondemned(List.of(h), null, t0),
                 new Coordinator.DeletionStarted(List.of(h), t0),             // generation 1 hands h out
-                new Coordinator.TookOver("S", t0 + 5_000, BATCH_DEADLINE),
+                new Coordinator.TookOver("S", t0 + 5_000, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), t0 + 5_000),     // generation 2 hands it out, fails
                 new Coordinator.DeletionFailed(h, "java.io.IOException: store unavailable", t0 + 5_000),
                 new Coordinator.PredecessorsDone("S", t0 + 65_000),          // true: P is dead
@@ -169,7 +170,7 @@ class S10SecondReviewTest {
 
         // T (generation 3, the current code) takes over, hands h out, deletes it and confirms it — either way
         List<Coordinator.Event> byT = List.of(
-                new Coordinator.TookOver("T", t0 + 71_000, BATCH_DEADLINE),
+                new Coordinator.TookOver("T", t0 + 71_000, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), t0 + 71_000),
                 new Coordinator.BlobsCollected(List.of(h), t0 + 72_000, 1));
         for (Coordinator.Event e : byT) {

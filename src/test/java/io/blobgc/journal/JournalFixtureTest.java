@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A journal written by an earlier version still recovers, and to the same state: each fixture under
@@ -96,6 +97,26 @@ class JournalFixtureTest {
         Set<Class<?>> found = events(FIXTURES.get(FIXTURES.size() - 1)).stream().map(Object::getClass)
                 .collect(Collectors.toSet());
         assertEquals(JournalFixtureWriter.eventTypes(), found);
+    }
+
+    /**
+     * A journal from before takeovers recorded the number of partitions (partitions.md, step 1) reads as recording none,
+     * from its events and from its snapshots: the coordinator takes it for a journal of one partition.
+     */
+    @Test
+    void theOldestFixtureRecordsNoNumberOfPartitions() throws IOException {
+        String oldest = FIXTURES.get(0);
+        List<Coordinator.Event> events = events(oldest);
+        assertTrue(events.stream().anyMatch(e -> e instanceof Coordinator.TookOver));
+        for (Coordinator.Event e : events) {
+            if (e instanceof Coordinator.TookOver t) assertEquals(0, t.partitions(), t.toString());
+        }
+        assertEquals(0, JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, null, 0, events)
+                .recordedPartitions());
+        for (String line : lines(oldest, "snapshots.txt")) {
+            JournalFixtureWriter.Stored s = JournalFixtureWriter.decode(serialization, line);
+            assertEquals(0, ((LedgerSnapshot) s.value()).partitions(), "the snapshot at " + s.seqNr());
+        }
     }
 
     private static String dump(Ledger recovered, List<Coordinator.Event> events) {

@@ -1,0 +1,151 @@
+package io.blobgc.coordinator;
+
+import com.typesafe.config.Config;
+import io.blobgc.BlobGcSettings;
+import io.blobgc.LogCapture;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import io.blobgc.store.FileBlobStore;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code blob-gc.partitions} is fixed for the life of a journal (partitions.md, step 1): each takeover records it, a
+ * journal that never recorded it is a journal of one partition, and a coordinator configured with another number than
+ * its journal's writes nothing and stops. Only one partition can be configured today, so the mismatch the check is for
+ * (a journal of 1 restarted with 2) is tested on {@link JournalPartitions#refusal} directly, and the stop on the
+ * coordinator with a journal that recorded 2.
+ */
+class JournalPartitionsTest {
+
+    private static final Config CONFIG = CoordinatorTestKit.config("coordinator.snapshot-every = 1");
+    private static final String PID = Coordinator.PERSISTENCE_ID.id();
+
+    private static final BlobGcSettings SETTINGS = BlobGcSettings.from(CONFIG);
+
+    /** An actor system, and so an in-memory journal, of each test's own. */
+    private ActorTestKit kit;
+    private PersistenceTestKit journal;
+
+    @TempDir
+    Path storeRoot;
+
+    @BeforeEach
+    void startKit() {
+        kit = ActorTestKit.create("JournalPartitionsTest", CONFIG);
+        journal = PersistenceTestKit.create(kit.system());
+    }
+
+    @AfterEach
+    void stopKit() {
+        kit.shutdownTestKit();
+    }
+
+    // ---- the check, on its own
+
+    @Test
+    void aJournalOfOnePartitionRestartedWithTwoIsRefusedNamingBothAndTheSetting() {
+        for (int recorded : new int[]{0, 1}) { // none recorded (an old journal) is one partition
+            String why = JournalPartitions.refusal(recorded, 2).orElseThrow();
+            assertTrue(why.contains("journal was written with P = 1 partitions"), why);
+            assertTrue(why.contains("blob-gc.partitions = 2 is configured"), why);
+            assertTrue(why.contains("set blob-gc.partitions = 1"), why);
+            assertTrue(why.contains("src/site/markdown/partitions.md"), why);
+        }
+        String why = JournalPartitions.refusal(4, 1).orElseThrow();
+        assertTrue(why.contains("P = 4") && why.contains("blob-gc.partitions = 1 is configured"), why);
+    }
+
+    @Test
+    void theSameNumberStarts() {
+        assertTrue(JournalPartitions.refusal(0, 1).isEmpty(), "an old journal is a journal of one partition");
+        assertTrue(JournalPartitions.refusal(1, 1).isEmpty());
+        assertTrue(JournalPartitions.refusal(8, 8).isEmpty());
+        assertEquals(1, JournalPartitions.written(0));
+        assertEquals(16, JournalPartitions.written(16));
+    }
+
+    // ---- in the journal
+
+    @Test
+    void theFirstTakeoverRecordingTheNumberFixesItAndSnapshotsKeepIt() {
+        LedgerSettings ls = LedgerSettings.DEFAULTS;
+        TestJournal events = new TestJournal(ls);
+        Ledger first = new Ledger(ls);
+        events.run(first, new CoordinatorCore(false).takeOver("old", 1, 30_000)); // as written today: 1
+        assertEquals(1, first.recordedPartitions());
+        assertEquals(1, ((Coordinator.TookOver) events.events.get(0)).partitions());
+
+        Ledger old = TestJournal.replay(ls, List.of(new Coordinator.TookOver("before", 1, 0, 0)));
+        assertEquals(0, old.recordedPartitions(), "a takeover from before the number was recorded records none");
+        CoordinatorCore.apply(old, new Coordinator.TookOver("next", 2, 30_000, 1));
+        CoordinatorCore.apply(old, new Coordinator.TookOver("later", 3, 30_000, 0));
+        assertEquals(1, old.recordedPartitions(), "kept");
+        assertEquals(1, Ledger.fromSnapshot(ls, old.snapshot()).recordedPartitions());
+        assertEquals(0, Ledger.fromSnapshot(ls, new Ledger(ls).snapshot()).recordedPartitions());
+    }
+
+    // ---- the coordinator
+
+    @Test
+    void anOldJournalWithoutTheNumberStartsWithOnePartitionAndThenCarriesIt() {
+        journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("before", 1, 30_000, 0)));
+        ActorRef<ToCoordinator> first = spawn();
+        assertAnswers(first);
+        List<Object> written = journal.persistedInStorage(PID);
+        assertEquals(2, written.size(), written.toString());
+        assertEquals(1, assertInstanceOf(Coordinator.TookOver.class, written.get(1)).partitions());
+        kit.stop(first);
+
+        ActorRef<ToCoordinator> second = spawn(); // from the snapshot of the takeover (snapshot-every = 1)
+        assertAnswers(second);
+        written = journal.persistedInStorage(PID);
+        assertEquals(3, written.size(), written.toString());
+        assertEquals(1, assertInstanceOf(Coordinator.TookOver.class, written.get(2)).partitions());
+        kit.stop(second);
+    }
+
+    @Test
+    void aJournalWrittenWithAnotherNumberWritesNothingAndStops() {
+        journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("with two", 1, 30_000, 2)));
+        try (LogCapture log = LogCapture.of(Coordinator.class)) {
+            ActorRef<ToCoordinator> refused = spawn();
+            TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
+            refused.tell(new Coordinator.GetSummary(summary.getRef()));
+            summary.expectTerminated(refused, Duration.ofSeconds(30));
+            summary.expectNoMessage(Duration.ofMillis(200));
+            assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
+            assertTrue(log.events().stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
+                    && e.getFormattedMessage().contains("journal was written with P = 2 partitions, and "
+                    + "blob-gc.partitions = 1 is configured")), log.messages().toString());
+            assertFalse(log.messages().stream().anyMatch(m -> m.contains("took over")), log.messages().toString());
+        }
+    }
+
+    private ActorRef<ToCoordinator> spawn() {
+        return kit.spawn(Coordinator.create(SETTINGS, new FileBlobStore(storeRoot), Clock.systemUTC()));
+    }
+
+    private void assertAnswers(ActorRef<ToCoordinator> coordinator) {
+        TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
+        coordinator.tell(new Coordinator.GetSummary(summary.getRef()));
+        summary.expectMessageClass(Coordinator.Summary.class, Duration.ofSeconds(30));
+    }
+}

@@ -316,7 +316,22 @@ public final class Ledger {
         views.memberUp(node, now);
     }
 
-    /** Membership removed the member (it left, or was downed): its references and pins are dropped (S4). */
+    /**
+     * {@code reporter} (an id such as {@code partition:3}) is another partition, which reports its exports to this
+     * one as {@link NodeReport}s and records remote callees through {@link #acquire} (partitions.md §1): its view is a
+     * partition view. Unlike a node's, it is always counted and never removed — by membership, policy drop or the
+     * stale sweep — it does not count toward {@code min-nodes-reporting}, and it confirms (S3) and warms up (S5) like
+     * a node's. Called for every other partition before any of its reports or acquires, and again after a recovery
+     * (views are soft state). At P = 1 nobody calls it.
+     */
+    public void partitionUp(String reporter, long now) {
+        views.partitionUp(reporter, now);
+    }
+
+    /**
+     * Membership removed the member (it left, or was downed): its references and pins are dropped (S4). Never a
+     * partition's view ({@link #partitionUp}), whatever the member's name.
+     */
     public void memberRemoved(String node, long now) {
         views.memberRemoved(node, now);
     }
@@ -406,7 +421,10 @@ public final class Ledger {
         return views.warmingUp();
     }
 
-    /** The nodes that hold up the warm-up barrier: no FULL report to this coordinator yet. */
+    /**
+     * The nodes that hold up the warm-up barrier: no FULL report to this coordinator yet; and the partitions
+     * ({@link #partitionUp}) with no settled FULL yet.
+     */
     public List<String> warmUpBlockers() {
         return views.warmUpBlockers();
     }

@@ -1,5 +1,7 @@
 package io.blobgc.ledger;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
 
@@ -13,11 +15,15 @@ import java.util.List;
  * @param node        the member's unique address (address and uid): one incarnation of a JVM
  * @param incarnation the reporter's own incarnation within that member (its start time); orders reporter restarts
  * @param seq         per incarnation, one more for every report
+ * @param settled     false: a provisional report (partitions.md §1, "Settled vs provisional"), which a partition
+ *                    sends while it warms up: applied add-only, it protects but never confirms absence nor ends a
+ *                    warm-up. Node reports are always settled; a report serialized before the field existed reads
+ *                    as settled ({@link #read})
  */
 public record NodeReport(String node, long incarnation, long seq, Kind kind,
                          List<BlobHash> activeAdded, List<BlobHash> activeRemoved,
                          List<BlobHash> pinsAdded, List<BlobHash> pinsRemoved,
-                         int chunk, int chunks) implements CborSerializable {
+                         int chunk, int chunks, boolean settled) implements CborSerializable {
 
     public enum Kind { FULL, DELTA }
 
@@ -28,6 +34,30 @@ public record NodeReport(String node, long incarnation, long seq, Kind kind,
         pinsRemoved = pinsRemoved == null ? List.of() : pinsRemoved;
     }
 
+    /** A settled report: what every node sends. */
+    public NodeReport(String node, long incarnation, long seq, Kind kind,
+                      List<BlobHash> activeAdded, List<BlobHash> activeRemoved,
+                      List<BlobHash> pinsAdded, List<BlobHash> pinsRemoved, int chunk, int chunks) {
+        this(node, incarnation, seq, kind, activeAdded, activeRemoved, pinsAdded, pinsRemoved, chunk, chunks, true);
+    }
+
+    /**
+     * How Jackson (CBOR on the wire) builds a report: {@code settled} absent — a report from a sender that predates
+     * the field, always a node — reads as settled, not as a primitive's default false.
+     */
+    @JsonCreator
+    static NodeReport read(@JsonProperty("node") String node, @JsonProperty("incarnation") long incarnation,
+                           @JsonProperty("seq") long seq, @JsonProperty("kind") Kind kind,
+                           @JsonProperty("activeAdded") List<BlobHash> activeAdded,
+                           @JsonProperty("activeRemoved") List<BlobHash> activeRemoved,
+                           @JsonProperty("pinsAdded") List<BlobHash> pinsAdded,
+                           @JsonProperty("pinsRemoved") List<BlobHash> pinsRemoved,
+                           @JsonProperty("chunk") int chunk, @JsonProperty("chunks") int chunks,
+                           @JsonProperty("settled") Boolean settled) {
+        return new NodeReport(node, incarnation, seq, kind, activeAdded, activeRemoved, pinsAdded, pinsRemoved, chunk,
+                chunks, settled == null || settled);
+    }
+
     public static NodeReport full(String node, long incarnation, long seq, List<BlobHash> active, List<BlobHash> pins) {
         return new NodeReport(node, incarnation, seq, Kind.FULL, active, List.of(), pins, List.of(), 0, 1);
     }
@@ -36,6 +66,12 @@ public record NodeReport(String node, long incarnation, long seq, Kind kind,
                                    List<BlobHash> added, List<BlobHash> removed,
                                    List<BlobHash> pinsAdded, List<BlobHash> pinsRemoved) {
         return new NodeReport(node, incarnation, seq, Kind.DELTA, added, removed, pinsAdded, pinsRemoved, 0, 1);
+    }
+
+    /** This report, provisional (partitions.md §1): what a partition that is warming up sends. */
+    public NodeReport provisional() {
+        return new NodeReport(node, incarnation, seq, kind, activeAdded, activeRemoved, pinsAdded, pinsRemoved, chunk,
+                chunks, false);
     }
 
     public int size() {

@@ -23,6 +23,11 @@ import java.util.function.IntFunction;
  * <p>Views are sets of blob ids. The views tell the registry only one thing, through {@link Registry}: a blob's
  * hold changed (a reference or a node pin was added or dropped). Nothing here writes the persistent half; the
  * registry reads the views only through the holds they report and the queries below.
+ *
+ * <p>A view is of a {@link ViewKind}: a VM node's, or another partition's exports ({@link #partitionUp}); the kind
+ * decides membership, policy drop and quorum, nothing else. Any report may be provisional
+ * ({@link NodeReport#settled} false, sent by a partition that warms up): applied add-only, it protects and keeps the
+ * view live, but confirms nothing (partitions.md §1, "Settled vs provisional").
  */
 final class NodeViews {
 
@@ -74,6 +79,18 @@ final class NodeViews {
 
     // ---- membership and warm-up
 
+    /**
+     * {@code reporter} is another partition, which reports its exports to this one: its view is a
+     * {@link ViewKind#PARTITION} view from now on (made if there is none, turned if a report or acquire made a node
+     * view under that id first). Registered before any of its reports or acquires; called again after a recovery (it
+     * is soft state, like every view), before or after {@link #beginWarmUp}: the warm-up waits for its settled FULL.
+     * Membership never removes it, so a removal of a member by that name made earlier no longer applies.
+     */
+    void partitionUp(String reporter, long now) {
+        removedNodes.remove(reporter);
+        views.computeIfAbsent(reporter, n -> new NodeView(n, now)).kind = ViewKind.PARTITION;
+    }
+
     /** A member that runs a reporter is up: it must report before anything it might hold can be marked. */
     void memberUp(String node, long now) {
         if (removedNodes.containsKey(node)) return;
@@ -83,6 +100,8 @@ final class NodeViews {
 
     /** Membership removed the member (it left, or was downed): its references and pins are dropped (S4). */
     void memberRemoved(String node, long now) {
+        NodeView p = views.get(node);
+        if (p != null && !p.kind.followsMembership()) return; // a partition, whatever a member's name says
         if (members != null) members.remove(node);
         NodeView v = views.remove(node);
         if (v != null) clearView(v);
@@ -102,19 +121,22 @@ final class NodeViews {
         if (!warmingUp) return false;
         boolean anyMember = false;
         for (NodeView v : views.values()) {
-            if (!isMember(v.node)) continue;
-            anyMember = true;
+            if (!isMember(v)) continue;
+            if (v.kind == ViewKind.NODE) anyMember = true; // partition views alone do not end it: some node must
             if (!v.fullSinceRecovery || !v.complete) return true;
         }
         return !anyMember;
     }
 
-    /** The nodes that hold up the warm-up barrier: no FULL report to this coordinator yet. */
+    /**
+     * The views that hold up the warm-up barrier: no FULL report to this coordinator yet (a settled one, from a
+     * partition).
+     */
     List<String> warmUpBlockers() {
         if (!warmingUp()) return List.of();
         List<String> out = new ArrayList<>();
         for (NodeView v : views.values()) {
-            if (isMember(v.node) && (!v.fullSinceRecovery || !v.complete)) out.add(v.node);
+            if (isMember(v) && (!v.fullSinceRecovery || !v.complete)) out.add(v.node);
         }
         return out;
     }
@@ -129,9 +151,11 @@ final class NodeViews {
     }
 
     private ReportOutcome doReport(NodeReport r, long now) {
+        // never a partition's: partitionUp and memberRemoved keep partition ids out of removedNodes
         if (removedNodes.containsKey(r.node())) return ReportOutcome.FROM_REMOVED_NODE;
         if (r.chunks() < 1 || r.chunk() < 0 || r.chunk() >= r.chunks()) return ReportOutcome.MALFORMED;
         NodeView v = views.computeIfAbsent(r.node(), n -> new NodeView(n, now));
+        if (!v.kind.mayPin() && (!r.pinsAdded().isEmpty() || !r.pinsRemoved().isEmpty())) return ReportOutcome.MALFORMED;
         if (r.incarnation() < v.incarnation) return ReportOutcome.DUPLICATE_OR_OLD;
         boolean newIncarnation = r.incarnation() > v.incarnation;
         if (r.kind() == NodeReport.Kind.DELTA) {
@@ -143,7 +167,9 @@ final class NodeViews {
                 return ReportOutcome.NEED_FULL;
             }
             // each list's hashes are looked up in one batch; a view's adds and removes are applied in one batch too
-            // (IntSet.update), then the holds are told in the same order: a hold changes no id, status nor view
+            // (IntSet.update), then the holds are told in the same order: a hold changes no id, status nor view.
+            // A provisional DELTA only adds: its removals are skipped (its sender may not know all it protects yet)
+            boolean removes = r.settled();
             int n = 0;
             int[] found = ids(r.activeAdded());
             int[] ops = ops(r.activeAdded().size() + r.activeRemoved().size());
@@ -151,7 +177,7 @@ final class NodeViews {
                 if (reportedId(found[i]) >= 0) ops[n++] = found[i];
             }
             found = ids(r.activeRemoved());
-            for (int i = 0, k = r.activeRemoved().size(); i < k; i++) {
+            for (int i = 0, k = removes ? r.activeRemoved().size() : 0; i < k; i++) {
                 if (found[i] >= 0 && !acquiredAfter(v, found[i], r.incarnation(), r.seq())) ops[n++] = ~found[i];
             }
             applyHolds(v.active, n, true);
@@ -162,13 +188,17 @@ final class NodeViews {
                 if (reportedId(found[i]) >= 0) ops[n++] = found[i];
             }
             found = ids(r.pinsRemoved());
-            for (int i = 0, k = r.pinsRemoved().size(); i < k; i++) {
+            for (int i = 0, k = removes ? r.pinsRemoved().size() : 0; i < k; i++) {
                 if (found[i] >= 0) ops[n++] = ~found[i];
             }
             applyHolds(v.pins, n, false);
             v.seq = r.seq();
-            coverAcquires(v, r.incarnation(), r.seq());
-            confirmed(v, now);
+            if (r.settled()) {
+                coverAcquires(v, r.incarnation(), r.seq());
+                confirmed(v, now);
+            } else {
+                heard(v, now);
+            }
             return ReportOutcome.APPLIED;
         }
         // FULL, possibly in chunks
@@ -176,18 +206,26 @@ final class NodeViews {
         v.lastReportAt = now;
         v.stale = false;
         if (v.pending == null || v.pending.incarnation != r.incarnation() || v.pending.seq != r.seq()
-                || v.pending.chunks != r.chunks()) {
-            v.pending = new PendingFull(r.incarnation(), r.seq(), r.chunks());
+                || v.pending.chunks != r.chunks() || v.pending.settled != r.settled()) {
+            v.pending = new PendingFull(r.incarnation(), r.seq(), r.chunks(), r.settled());
         }
         if (!v.pending.add(r)) return ReportOutcome.DUPLICATE_OR_OLD;
         if (!v.pending.isComplete()) return ReportOutcome.CHUNK_BUFFERED;
         PendingFull full = v.pending;
         v.pending = null;
-        replaceView(v, full);
+        if (full.settled) {
+            replaceView(v, full);
+        } else {
+            addToView(v, full);
+        }
         v.incarnation = full.incarnation;
         v.seq = full.seq;
-        v.fullSinceRecovery = true;
-        confirmed(v, now);
+        if (full.settled) {
+            v.fullSinceRecovery = true;
+            confirmed(v, now);
+        } else {
+            heard(v, now);
+        }
         return ReportOutcome.APPLIED;
     }
 
@@ -240,31 +278,51 @@ final class NodeViews {
         return b;
     }
 
-    private void confirmed(NodeView v, long now) {
+    /**
+     * A report was applied: the view is live and contiguous (the next DELTA follows it). A provisional report stops
+     * here: it confirms nothing ({@link #lastCompleteTick} stays) and ends no warm-up.
+     */
+    private void heard(NodeView v, long now) {
         v.dropped = false;
         v.complete = true;
         v.lastReportAt = now;
         v.stale = false;
+    }
+
+    /** A settled report was applied: the view confirms absence as of now (S3), and may end the warm-up (S5). */
+    private void confirmed(NodeView v, long now) {
+        heard(v, now);
         v.lastCompleteTick = ++tick;
         if (warmingUp && !warmingUp()) warmingUp = false;
     }
 
     private void replaceView(NodeView v, PendingFull full) {
         coverAcquires(v, full.incarnation, full.seq);
-        IntSet active = newSet.apply(full.active.size());
-        int[] found = ids(new ArrayList<>(full.active));
-        for (int i = 0, n = full.active.size(); i < n; i++) {
-            if (reportedId(found[i]) >= 0) active.add(found[i]);
-        }
-        IntSet pins = newSet.apply(full.pins.size());
-        found = ids(new ArrayList<>(full.pins));
-        for (int i = 0, n = full.pins.size(); i < n; i++) {
-            if (reportedId(found[i]) >= 0) pins.add(found[i]);
-        }
+        IntSet active = reportedSet(full.active);
+        IntSet pins = reportedSet(full.pins);
         for (int b : v.active.toArray()) if (!active.contains(b) && !v.sticky.containsKey(b)) removeRef(v, b);
         active.forEach(b -> addRef(v, b));
         for (int b : v.pins.toArray()) if (!pins.contains(b)) removeNodePin(v, b);
         pins.forEach(b -> addNodePin(v, b));
+    }
+
+    /**
+     * A provisional FULL: added to the view, nothing removed (its sender, warming up, may under-report: partitions.md
+     * §6, risk 3). Its stickies stay too, until a settled report covers them.
+     */
+    private void addToView(NodeView v, PendingFull full) {
+        reportedSet(full.active).forEach(b -> addRef(v, b));
+        reportedSet(full.pins).forEach(b -> addNodePin(v, b));
+    }
+
+    /** The ids of the hashes a FULL lists that a view can hold ({@link #reportedId}). */
+    private IntSet reportedSet(Set<BlobHash> hashes) {
+        IntSet out = newSet.apply(hashes.size());
+        int[] found = ids(new ArrayList<>(hashes));
+        for (int i = 0, n = hashes.size(); i < n; i++) {
+            if (reportedId(found[i]) >= 0) out.add(found[i]);
+        }
+        return out;
     }
 
     // ---- acquires (S6)
@@ -282,8 +340,18 @@ final class NodeViews {
             return v.active.contains(b) ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
         }
         addRef(v, b);
-        v.sticky.put(b, new long[]{incarnation, afterSeq});
+        // a sticky keeps the latest (incarnation, afterSeq) it was recorded with (partitions.md §2): a duplicate or
+        // late ask with an older one must not lower it, or a report built between the two asks — before the later
+        // one — could drop the blob. For a node this changes nothing but that case: its asks of one blob come in
+        // (incarnation, seq) order, each later than the last, so the max is the latest, as put gave; an older one
+        // can only be a duplicate or a delayed ask, which put let lower the sticky (more protection, never less)
+        v.sticky.merge(b, new long[]{incarnation, afterSeq}, (kept, asked) -> later(kept, asked) ? kept : asked);
         return AcquireOutcome.ACQUIRED;
+    }
+
+    /** Whether (incarnation, seq) {@code a} is after, or the same as, {@code b}. */
+    private static boolean later(long[] a, long[] b) {
+        return a[0] > b[0] || (a[0] == b[0] && a[1] >= b[1]);
     }
 
     /** Whether {@code b} was acquired after the report (incarnation, seq) was built: that report cannot drop it. */
@@ -337,13 +405,14 @@ final class NodeViews {
         // a stale view of a node that membership does not list is a removal we did not see (it was removed before
         // this coordinator subscribed, and its late report made the view): nothing will ever drop it otherwise
         views.values().removeIf(v -> {
-            if (!v.stale || isMember(v.node)) return false;
+            if (!v.stale || isMember(v)) return false;
             clearView(v);
             return true;
         });
         // policy drop (the original's behaviour) drops a stale member's references — but never below quorum (S7)
+        // — and never a partition's view: a stale partition keeps protecting (partitions.md §6, risk 5)
         if (settings.staleNodePolicy() == StaleNodePolicy.DROP && liveNodes() >= settings.minNodesReporting()) {
-            for (NodeView v : views.values()) if (v.stale && !v.dropped) {
+            for (NodeView v : views.values()) if (v.stale && !v.dropped && v.kind.droppableWhenStale()) {
                 clearView(v);
                 v.dropped = true;
             }
@@ -351,23 +420,29 @@ final class NodeViews {
         return stale;
     }
 
-    /** Membership lists the node as Up (always true without membership). */
-    private boolean isMember(String node) {
-        return members == null || members.contains(node);
+    /** Membership lists the view's node as Up (always true without membership, and for a partition's view). */
+    private boolean isMember(NodeView v) {
+        return !v.kind.followsMembership() || members == null || members.contains(v.node);
     }
 
-    /** Live: a member whose view is not stale. Only members count towards quorum (S7). */
+    /** Live: a member whose view is not stale. Only members' node views count towards quorum (S7). */
     int liveNodes() {
         return liveNodeNames().size();
     }
 
+    /** The live VM nodes (never a partition's view: S7 is about nodes). */
     List<String> liveNodeNames() {
         List<String> out = new ArrayList<>();
-        for (NodeView v : views.values()) if (!v.stale && isMember(v.node)) out.add(v.node);
+        for (NodeView v : views.values()) {
+            if (!v.stale && v.kind.countsForQuorum() && isMember(v)) out.add(v.node);
+        }
         return out;
     }
 
-    /** The oldest complete view among live nodes: a blob is confirmed absent by all once this is after it. */
+    /**
+     * The oldest complete view among live views, partitions' included (S3: a live partition must confirm too): a
+     * blob is confirmed absent by all once this is after it. Only a settled report advances a view's tick.
+     */
     long minConfirmTick() {
         long min = Long.MAX_VALUE;
         for (NodeView v : views.values()) {
@@ -427,6 +502,7 @@ final class NodeViews {
     /** The coordinator's soft view of one node: sets of blob ids. */
     private static final class NodeView {
         final String node;
+        ViewKind kind = ViewKind.NODE;
         long incarnation = Long.MIN_VALUE;
         long seq = -1;
         boolean complete;
@@ -435,7 +511,8 @@ final class NodeViews {
         /** Policy drop cleared this stale view; a report makes it live again. */
         boolean dropped;
         long lastReportAt;
-        long lastCompleteTick;
+        /** The tick of the last settled report applied; -1: none (a view made complete by provisional ones only). */
+        long lastCompleteTick = -1;
         final IntSet active;
         final IntSet pins;
         /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
@@ -455,14 +532,16 @@ final class NodeViews {
         final long incarnation;
         final long seq;
         final int chunks;
+        final boolean settled;
         final Set<Integer> received = new java.util.HashSet<>();
         final Set<BlobHash> active = new LinkedHashSet<>();
         final Set<BlobHash> pins = new LinkedHashSet<>();
 
-        PendingFull(long incarnation, long seq, int chunks) {
+        PendingFull(long incarnation, long seq, int chunks, boolean settled) {
             this.incarnation = incarnation;
             this.seq = seq;
             this.chunks = chunks;
+            this.settled = settled;
         }
 
         boolean add(NodeReport r) {

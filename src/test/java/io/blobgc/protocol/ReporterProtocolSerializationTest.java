@@ -2,6 +2,7 @@ package io.blobgc.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.NodeReport;
@@ -30,6 +31,8 @@ import java.util.Iterator;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every message of the reporter protocol crosses the wire as jackson-cbor, round-trips, and keeps the fields it had
@@ -66,6 +69,32 @@ class ReporterProtocolSerializationTest {
         check(new ReportAck(3, 7), "incarnation", "seq");
         check(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"), "incarnation", "seq", "reason");
         check(new ReportRejected(3, 7, "STALE"), "incarnation", "seq", "reason");
+    }
+
+    /**
+     * {@code NodeReport.settled} is additive (partitions.md §1): a report serialized before the field existed — every
+     * node's — reads as settled, and a provisional one keeps its flag across the wire.
+     */
+    @Test
+    void aNodeReportWithoutSettledReadsAsSettledAndAProvisionalOneStaysProvisional() throws Exception {
+        BlobHash h = BlobHash.sha256(new byte[] {1});
+        Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
+        NodeReport provisional = NodeReport.full("partition:1", 3, 7, List.of(h), List.of()).provisional();
+        Serializer serializer = serialization.findSerializerFor(provisional);
+        String manifest = Serializers.manifestFor(serializer, provisional);
+        byte[] bytes = serialization.serialize(provisional).get();
+        NodeReport back = (NodeReport) serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+        assertEquals(provisional, back);
+        assertFalse(back.settled());
+        // the same report as an older sender wrote it: no settled field
+        ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+        ObjectNode tree = (ObjectNode) cbor.readTree(bytes);
+        assertTrue(tree.has("settled"));
+        tree.remove("settled");
+        NodeReport old = (NodeReport) serialization.deserialize(cbor.writeValueAsBytes(tree), serializer.identifier(),
+                manifest).get();
+        assertTrue(old.settled());
+        assertEquals(NodeReport.full("partition:1", 3, 7, List.of(h), List.of()), old);
     }
 
     private static void check(Object message, String... fields) throws Exception {

@@ -70,9 +70,22 @@ final class BlobTable {
         return (page(id)[row(id) + META] & 7) == 0;
     }
 
-    /** The home slot: the hash's high bits scaled to the capacity (SHA-256 bits are uniform). */
+    /**
+     * The home slot: the low half of the hash's first long scaled to the capacity (SHA-256 bits are uniform). Not its
+     * high bits: those choose the partition ({@link Partitioning}), so every hash of a partition shares them, and a
+     * partition's table homed on them piled all its blobs into a share of its slots (full at P = 2: a probe never ended).
+     */
     private int home(long w0) {
-        return (int) (((w0 >>> 32) * index.length) >>> 32);
+        return (int) (((w0 & 0xFFFF_FFFFL) * index.length) >>> 32);
+    }
+
+    /** The longest distance of an id from its home slot: how long the longest probe is (for tests). */
+    int maxDisplacement() {
+        int n = index.length, max = 0;
+        for (int i = 0; i < n; i++) {
+            if (index[i] != 0) max = Math.max(max, Math.floorMod(i - home(page(index[i] - 1)[row(index[i] - 1)]), n));
+        }
+        return max;
     }
 
     /** 8 bits of the hash that {@link #home} does not use. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The open-addressing table behind the ledger. */
@@ -16,6 +17,24 @@ class BlobTableTest {
      * Found by the simulation (a journal replay whose ledger answered a status for a pruned blob): the add that grew
      * the index inserted its id twice, so removing that blob left a slot pointing at a freed id.
      */
+    /**
+     * A partition's blobs all share the top bits of their hash (issue 24: {@link Partitioning}); a table homed on those
+     * bits crowded them into a sliver of its slots, and at P = 2 a benchmark's ingest ran for minutes.
+     */
+    @Test
+    void hashesThatShareTheirPartitionPrefixSpreadOverTheWholeIndex() {
+        Partitioning p = Partitioning.of(16);
+        BlobTable t = new BlobTable(16);
+        int added = 0;
+        for (int i = 0; added < 50_000; i++) {
+            BlobHash h = BlobHash.sha256(("partition blob " + i).getBytes());
+            if (p.partitionOf(h) != 7) continue;
+            t.add(h);
+            added++;
+        }
+        assertTrue(t.maxDisplacement() < 200, "longest probe " + t.maxDisplacement() + " slots");
+    }
+
     @Test
     void aBlobRemovedAfterItsAddGrewTheIndexIsGoneAndEveryOtherStaysFindable() {
         BlobTable t = new BlobTable(4);

@@ -40,6 +40,11 @@ public final class Bench implements Callable<Integer> {
     int cycleSeconds;
     @Option(names = "--no-snapshot", description = "skip the snapshot write and recovery (they need about as much "
             + "heap again as the state)") boolean noSnapshot;
+    @Option(names = "--partitions", defaultValue = "1", description = "split the registry into this many ledgers by "
+            + "hash prefix (a power of two), each applying its share of the reports and running its cycles on a "
+            + "thread of a pool") int partitions;
+    @Option(names = "--threads", defaultValue = "0", description = "the pool's threads (0: the partitions, at most "
+            + "the cores)") int threads;
     @Option(names = "--max-transitions", defaultValue = "50000", description = "the most status changes a cycle "
             + "decides (blob-gc.max-transitions-per-cycle; default: the shipped one)")
     int maxTransitions;
@@ -85,32 +90,43 @@ public final class Bench implements Callable<Integer> {
         long now = 1_700_000_000_000L;
         // grace 5 min, as the original's benchmark; cycles paged as the shipped configuration pages them
         LedgerSettings settings = LedgerSettings.DEFAULTS.withMaxTransitionsPerCycle(maxTransitions);
-        Ledger ledger = new Ledger(settings, blobs);
+        int poolThreads = threads > 0 ? threads : Math.min(partitions, Runtime.getRuntime().availableProcessors());
+        try (BenchLedgers ledgers = new BenchLedgers(settings, partitions, poolThreads, blobs)) {
+            return run(ledgers, settings, baseHeap, now, err, poolThreads);
+        }
+    }
+
+    private int run(BenchLedgers ledgers, LedgerSettings settings, long baseHeap, long now, PrintWriter err,
+                    int poolThreads) throws Exception {
         List<Registration> batch = new ArrayList<>(10_000);
         for (int i = 0; i < blobs; i++) {
             batch.add(Registration.of(hashOf(i)));
             if (batch.size() == 10_000 || i == blobs - 1) {
-                ledger.applyRegistered(batch);
+                ledgers.register(batch);
                 batch.clear();
             }
         }
-        err.printf("registered %d blobs%n", blobs);
+        err.printf("registered %d blobs in %d partition(s)%n", blobs, partitions);
         // each node's active set, as blob indexes (the harness's own data: dropped before memory is measured)
         Rng rng = new Rng();
         int[][] sets = new int[nodes][];
         long[] seq = new long[nodes];
+        List<NodeReport> fulls = new ArrayList<>(nodes);
         for (int n = 0; n < nodes; n++) {
             IntSet s = new IntSet(active * 2, IntSet.seed(-1 - n));
             while (s.size() < active) s.add(rng.below(blobs));
             sets[n] = s.toArray();
             List<BlobHash> full = new ArrayList<>(active);
             for (int i : sets[n]) full.add(hashOf(i));
-            ledger.report(NodeReport.full(node(n), 1, ++seq[n], full, List.of()), now);
+            fulls.add(NodeReport.full(node(n), 1, ++seq[n], full, List.of()));
         }
-        ledger.applyCycle(ledger.planCycle(now, false));
+        ledgers.report(byPartition(ledgers, fulls), now);
+        fulls = null;
+        ledgers.cycle(now);
         err.printf("%d nodes reported %d active blobs each%n", nodes, active);
 
         double[] ingest = new double[cycles], cycle = new double[cycles];
+        double[][] partIngest = new double[partitions][cycles], partCycle = new double[partitions][cycles];
         long deltas = 0;
         double ingestTotal = 0;
         for (int c = -warmup; c < cycles; c++) {
@@ -137,48 +153,90 @@ public final class Bench implements Callable<Integer> {
                 sets[n] = s.toArray();
                 reports.add(NodeReport.delta(node(n), 1, ++seq[n], added, removed, List.of(), List.of()));
             }
+            List<List<NodeReport>> shares = byPartition(ledgers, reports);
             now += cycleSeconds * 1_000L;
             long t0 = System.nanoTime();
-            for (NodeReport r : reports) ledger.report(r, now);
+            ledgers.report(shares, now);
             long t1 = System.nanoTime();
-            CycleOutcome o = ledger.planCycle(now, false);
-            ledger.applyCycle(o);
+            double[] reportMs = ledgers.lastPartitionMs();
+            List<CycleOutcome> outcomes = ledgers.cycle(now);
             long t2 = System.nanoTime();
             if (c >= 0) {
                 ingest[c] = (t1 - t0) / 1e6;
                 cycle[c] = (t2 - t1) / 1e6;
+                double[] cycleMs = ledgers.lastPartitionMs();
+                for (int p = 0; p < partitions; p++) {
+                    partIngest[p][c] = reportMs[p];
+                    partCycle[p][c] = cycleMs[p];
+                }
                 ingestTotal += (t1 - t0) / 1e9;
                 for (NodeReport r : reports) deltas += r.activeAdded().size() + r.activeRemoved().size();
+                int unreferenced = 0, rescued = 0;
+                for (CycleOutcome o : outcomes) {
+                    unreferenced += o.unreferenced().size();
+                    rescued += o.rescued().size();
+                }
                 err.printf(Locale.ROOT, "cycle %d: ingest %.2f ms, cycle %.2f ms (%d unreferenced, %d rescued)%n", c + 1,
-                        ingest[c], cycle[c], o.unreferenced().size(), o.rescued().size());
+                        ingest[c], cycle[c], unreferenced, rescued);
             }
         }
         sets = null;
         long heap = usedHeapAfterGc() - baseHeap;
 
-        // a snapshot of the whole state, written (Pekko's serializer) and recovered from
-        long s0 = 0, s1 = 0, s2 = 0;
-        byte[] bytes = new byte[0];
-        if (!noSnapshot) {
-            s0 = System.nanoTime();
-            LedgerSnapshot snap = ledger.snapshot();
-            bytes = SnapshotCodec.write(snap);
-            snap = null;
-            s1 = System.nanoTime();
-            Ledger recovered = Ledger.fromSnapshot(settings, SnapshotCodec.read(bytes));
-            s2 = System.nanoTime();
-            if (recovered.knownBlobs() != ledger.knownBlobs()) throw new IllegalStateException("recovery lost blobs");
+        // each partition's snapshot, written (Pekko's serializer) and recovered from, one partition at a time
+        double writeMs = 0, recoveryMs = 0;
+        long snapshotBytes = 0;
+        StringBuilder perPartition = new StringBuilder();
+        if (!noSnapshot) SnapshotCodec.warmUp();
+        for (int p = 0; p < partitions; p++) {
+            long s0 = 0, s1 = 0, s2 = 0;
+            int bytes = 0;
+            if (!noSnapshot) {
+                s0 = System.nanoTime();
+                LedgerSnapshot snap = ledgers.snapshot(p);
+                byte[] written = SnapshotCodec.write(snap);
+                snap = null;
+                s1 = System.nanoTime();
+                Ledger recovered = Ledger.fromSnapshot(settings, SnapshotCodec.read(written));
+                s2 = System.nanoTime();
+                if (recovered.knownBlobs() != ledgers.ledger(p).knownBlobs()) {
+                    throw new IllegalStateException("recovery of partition " + p + " lost blobs");
+                }
+                bytes = written.length;
+            }
+            writeMs += (s1 - s0) / 1e6;
+            recoveryMs += (s2 - s1) / 1e6;
+            snapshotBytes += bytes;
+            perPartition.append(p == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"partition\":%d,\"blobs\":%d,"
+                            + "\"ingest_ms_median\":%.3f,\"cycle_ms_median\":%.3f,\"snapshot_bytes\":%d,"
+                            + "\"snapshot_write_ms\":%.0f,\"snapshot_recovery_ms\":%.0f}", p,
+                    ledgers.ledger(p).knownBlobs(), median(partIngest[p]), median(partCycle[p]), bytes,
+                    (s1 - s0) / 1e6, (s2 - s1) / 1e6));
         }
 
         spec.commandLine().getOut().printf(Locale.ROOT, "{\"impl\":\"blob-gc\",\"blobs\":%d,\"nodes\":%d,\"active_per_node\":%d,"
-                        + "\"churn_per_node\":%d,\"cycles\":%d,\"ingest_ms_median\":%.3f,\"cycle_ms_median\":%.3f,"
+                        + "\"churn_per_node\":%d,\"cycles\":%d,\"partitions\":%d,\"threads\":%d,"
+                        + "\"ingest_ms_median\":%.3f,\"cycle_ms_median\":%.3f,"
                         + "\"cycle_plus_ingest_ms_median\":%.3f,\"cycle_plus_ingest_ms_median_first5\":%.3f,"
                         + "\"cycle_plus_ingest_ms_median_last20\":%.3f,\"bytes_per_blob\":%.1f,\"deltas_per_sec\":%.0f,"
-                        + "\"snapshot_write_ms\":%.0f,\"snapshot_bytes\":%d,\"snapshot_recovery_ms\":%.0f}%n",
-                blobs, nodes, active, churn, cycles, median(ingest), median(cycle), medianSum(ingest, cycle),
-                medianSum(first(ingest, 5), first(cycle, 5)), medianSum(last(ingest, 20), last(cycle, 20)),
-                (double) heap / blobs, deltas / ingestTotal, (s1 - s0) / 1e6, bytes.length, (s2 - s1) / 1e6);
+                        + "\"snapshot_write_ms\":%.0f,\"snapshot_bytes\":%d,\"snapshot_recovery_ms\":%.0f,"
+                        + "\"per_partition\":[%s]}%n",
+                blobs, nodes, active, churn, cycles, partitions, poolThreads, median(ingest), median(cycle),
+                medianSum(ingest, cycle), medianSum(first(ingest, 5), first(cycle, 5)),
+                medianSum(last(ingest, 20), last(cycle, 20)), (double) heap / blobs, deltas / ingestTotal, writeMs,
+                snapshotBytes, recoveryMs, perPartition);
         return 0;
+    }
+
+    /** Every report split by partition: the list each partition applies, in the reports' order. */
+    private static List<List<NodeReport>> byPartition(BenchLedgers ledgers, List<NodeReport> reports) {
+        List<List<NodeReport>> out = new ArrayList<>(ledgers.partitions());
+        for (int p = 0; p < ledgers.partitions(); p++) out.add(new ArrayList<>(reports.size()));
+        for (NodeReport r : reports) {
+            List<NodeReport> shares = ledgers.split(r);
+            for (int p = 0; p < shares.size(); p++) out.get(p).add(shares.get(p));
+        }
+        return out;
     }
 
     private static String node(int n) {

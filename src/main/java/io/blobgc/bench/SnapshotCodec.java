@@ -1,6 +1,8 @@
 package io.blobgc.bench;
 
 import com.typesafe.config.ConfigFactory;
+import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -25,6 +27,11 @@ final class SnapshotCodec {
             Runtime.getRuntime().addShutdownHook(new Thread(system::terminate));
         }
         return SerializationExtension.get(system);
+    }
+
+    /** Starts the serializer (an actor system) and runs it once on an empty ledger's snapshot: not in the timings. */
+    static void warmUp() {
+        read(write(new Ledger(LedgerSettings.DEFAULTS).snapshot()));
     }
 
     static byte[] write(LedgerSnapshot snapshot) {

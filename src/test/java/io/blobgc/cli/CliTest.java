@@ -72,6 +72,33 @@ class CliTest {
         }
     }
 
+    /**
+     * Issue 24: {@code bench --partitions P} splits the registry by hash prefix into P ledgers, each with its share of
+     * the blobs, reports and snapshot; the figures are printed per partition and in total.
+     */
+    @Test
+    void benchSplitsItsWorkloadIntoPartitionsAndPrintsEach() throws Exception {
+        Run r = cli("bench", "--blobs", "20000", "--nodes", "4", "--active", "500", "--churn", "10", "--cycles", "3",
+                "--warmup", "0", "--partitions", "4");
+        assertEquals(0, r.code(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertEquals(4, json.get("partitions").asInt());
+        assertEquals(4, json.get("per_partition").size());
+        long blobs = 0, bytes = 0;
+        for (var p : json.get("per_partition")) {
+            assertTrue(p.get("blobs").asLong() > 3_000, "a share of the 20,000 blobs each: " + p);
+            assertTrue(p.get("snapshot_bytes").asLong() > 0, "each partition's snapshot written: " + p);
+            blobs += p.get("blobs").asLong();
+            bytes += p.get("snapshot_bytes").asLong();
+        }
+        assertEquals(20_000, blobs);
+        assertEquals(json.get("snapshot_bytes").asLong(), bytes);
+        Run bad = cli("bench", "--blobs", "1000", "--nodes", "1", "--active", "10", "--churn", "1", "--cycles", "1",
+                "--partitions", "3");
+        assertTrue(bad.code() != 0 && bad.err().contains("power of two"), bad.err());
+    }
+
     @Test
     void putBlobPinUnpinCycleHistoryAndStatus() throws Exception {
         Path file = dir.resolve("function.wasm");

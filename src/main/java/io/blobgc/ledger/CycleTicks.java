@@ -24,7 +24,10 @@ final class CycleTicks {
             lo = cycle;
             hi = cycle - 1;
         }
-        if (cycle < lo) return; // older than those kept: reads as evicted already
+        if (cycle < lo) { // older than those kept (never today: cycles are applied in order): evicted at once,
+            oldestEvicted = Math.max(oldestEvicted, tick); // so that it never reads as a tick earlier than its own
+            return;
+        }
         if (cycle <= hi) {
             ticks[slot(cycle)] = tick;
             return;

@@ -197,7 +197,7 @@ final class NodeViews {
                 coverAcquires(v, r.incarnation(), r.seq());
                 confirmed(v, now);
             } else {
-                heard(v, now);
+                heardProvisionally(v, now);
             }
             return ReportOutcome.APPLIED;
         }
@@ -224,7 +224,7 @@ final class NodeViews {
             v.fullSinceRecovery = true;
             confirmed(v, now);
         } else {
-            heard(v, now);
+            heardProvisionally(v, now);
         }
         return ReportOutcome.APPLIED;
     }
@@ -287,6 +287,20 @@ final class NodeViews {
         v.complete = true;
         v.lastReportAt = now;
         v.stale = false;
+    }
+
+    /**
+     * A provisional report was applied. After a gap (the view was not complete: a report was lost) it also forgets the
+     * view's last confirmation and its settled FULL since the recovery: what the lost report said is unknown until a
+     * settled FULL, so until then the view confirms nothing and holds the warm-up (review of partition step 2: a
+     * provisional FULL after a gap brought back the confirmation from before it).
+     */
+    private void heardProvisionally(NodeView v, long now) {
+        if (!v.complete) {
+            v.lastCompleteTick = -1;
+            v.fullSinceRecovery = false;
+        }
+        heard(v, now);
     }
 
     /** A settled report was applied: the view confirms absence as of now (S3), and may end the warm-up (S5). */

@@ -74,6 +74,36 @@ class PartitionViewsTest {
         assertEquals(List.of(x), f.cycle().unreferenced());
     }
 
+    /**
+     * Review of step 2: after a gap (a lost report: NEED_FULL) a provisional FULL made the view complete again with the
+     * confirmation it had before the gap. Only a settled FULL confirms again.
+     */
+    @Test
+    void aProvisionalFullAfterAGapDoesNotBringBackTheConfirmationFromBeforeIt() {
+        LedgerFixture f = LedgerFixture.noGrace();
+        BlobHash y = h(2);
+        f.register(y);
+        f.ledger.partitionUp(A, f.now);
+        f.full("n1");
+        full(f, A, true);
+        f.cycle(); // y UNREFERENCED
+        f.heartbeat("n1");
+        heartbeat(f, A, true);
+        assertEquals(List.of(y), hashes(f.cycle().marked()));
+        f.heartbeat("n1");
+        heartbeat(f, A, true); // A confirms y absent after the mark
+        assertEquals(List.of(y), f.ledger.planDeletion(10));
+        f.nextSeq(A); // a report of A is lost
+        assertEquals(ReportOutcome.NEED_FULL, heartbeat(f, A, true));
+        assertTrue(f.ledger.planDeletion(10).isEmpty(), "a view with a gap confirms nothing");
+        assertEquals(ReportOutcome.APPLIED, full(f, A, false));
+        assertTrue(f.ledger.planDeletion(10).isEmpty(), "a provisional FULL after the gap confirmed y absent");
+        assertEquals(ReportOutcome.APPLIED, heartbeat(f, A, false));
+        assertTrue(f.ledger.planDeletion(10).isEmpty(), "a provisional DELTA after it confirmed y absent");
+        assertEquals(ReportOutcome.APPLIED, full(f, A, true));
+        assertEquals(List.of(y), f.ledger.planDeletion(10), "a settled FULL confirms again");
+    }
+
     @Test
     void aBlobUnreferencedIsNotMarkedWhileAPartitionSendsOnlyProvisionalReports() {
         LedgerFixture f = LedgerFixture.noGrace();

@@ -30,10 +30,17 @@ final class BenchLedgers implements AutoCloseable {
     /** The last parallel step's time on each partition's own thread, in ms. */
     private final double[] lastMs;
 
+    /**
+     * @param settings the whole registry's: its {@code max-transitions-per-cycle} is shared out, so that a cycle
+     *                 across the partitions decides no more than one ledger's would (and holds no more in memory)
+     */
     BenchLedgers(LedgerSettings settings, int partitions, int threads, int expectedBlobs) {
         this.partitioning = Partitioning.of(partitions);
         this.ledgers = new Ledger[partitions];
-        for (int p = 0; p < partitions; p++) ledgers[p] = new Ledger(settings, expectedBlobs / partitions + 1);
+        int limit = settings.maxTransitionsPerCycle();
+        LedgerSettings share = limit == Integer.MAX_VALUE ? settings
+                : settings.withMaxTransitionsPerCycle(Math.max(1, limit / partitions));
+        for (int p = 0; p < partitions; p++) ledgers[p] = new Ledger(share, expectedBlobs / partitions + 1);
         this.pool = partitions == 1 ? null : Executors.newFixedThreadPool(threads);
         this.lastMs = new double[partitions];
     }

@@ -31,15 +31,19 @@ final class BenchLedgers implements AutoCloseable {
     private final double[] lastMs;
 
     /**
-     * @param settings the whole registry's: its {@code max-transitions-per-cycle} is shared out, so that a cycle
-     *                 across the partitions decides no more than one ledger's would (and holds no more in memory)
+     * @param settings the whole registry's: its {@code max-transitions-per-cycle} and {@code history-size} are shared
+     *                 out, so that a cycle across the partitions decides no more than one ledger's would and the
+     *                 partitions' histories together hold as many cycles' records as one (the history is
+     *                 cluster-wide in partitions.md §4; sixteen full histories of a thousand marks a cycle each were
+     *                 115 MB at P = 16)
      */
     BenchLedgers(LedgerSettings settings, int partitions, int threads, int expectedBlobs) {
         this.partitioning = Partitioning.of(partitions);
         this.ledgers = new Ledger[partitions];
         int limit = settings.maxTransitionsPerCycle();
-        LedgerSettings share = limit == Integer.MAX_VALUE ? settings
-                : settings.withMaxTransitionsPerCycle(Math.max(1, limit / partitions));
+        LedgerSettings share = (limit == Integer.MAX_VALUE ? settings
+                : settings.withMaxTransitionsPerCycle(Math.max(1, limit / partitions)))
+                .withHistorySize(Math.max(1, settings.historySize() / partitions));
         for (int p = 0; p < partitions; p++) ledgers[p] = new Ledger(share, expectedBlobs / partitions + 1);
         this.pool = partitions == 1 ? null : Executors.newFixedThreadPool(threads);
         this.lastMs = new double[partitions];

@@ -60,6 +60,11 @@ public record LedgerSettings(long gracePeriodMs, long staleThresholdMs, int minN
                 historySize, n);
     }
 
+    public LedgerSettings withHistorySize(int n) {
+        return new LedgerSettings(gracePeriodMs, staleThresholdMs, minNodesReporting, staleNodePolicy, tombstoneTtlMs, n,
+                maxTransitionsPerCycle);
+    }
+
     public LedgerSettings withStaleNodePolicy(StaleNodePolicy p) {
         return new LedgerSettings(gracePeriodMs, staleThresholdMs, minNodesReporting, p, tombstoneTtlMs, historySize,
                 maxTransitionsPerCycle);

@@ -11,13 +11,16 @@ import java.util.function.IntPredicate;
 /**
  * Where the two halves of the {@link Ledger} meet: a blob's direct hold — references and node pins from the
  * {@link NodeViews}, operator pins from the {@link Registry} — and what a change of it means for the next cycle
- * ({@link Candidates}). It answers the views' and the registry's callbacks and changes no persistent state.
+ * ({@link Candidates}), and for what this partition exports to others ({@link Exports}: every change that may
+ * change a blob's protection flips it there). It answers the views' and the registry's callbacks and changes no
+ * persistent state.
  */
 final class Holds implements NodeViews.Registry, Registry.Soft {
 
     private final BlobTable table;
     private final DependencyGraph graph;
     private final Candidates candidates;
+    private final Exports exports;
     private final IntPredicate operatorPinned;
     private final IntFunction<IntSet> newSet;
     private final IntPredicate held;
@@ -25,11 +28,12 @@ final class Holds implements NodeViews.Registry, Registry.Soft {
     private final Map<Integer, Integer> nodePins = new HashMap<>();
 
     /** @param operatorPinned whether a blob has an operator pin (the registry's) */
-    Holds(BlobTable table, DependencyGraph graph, Candidates candidates, IntPredicate operatorPinned,
+    Holds(BlobTable table, DependencyGraph graph, Candidates candidates, Exports exports, IntPredicate operatorPinned,
           IntFunction<IntSet> newSet) {
         this.table = table;
         this.graph = graph;
         this.candidates = candidates;
+        this.exports = exports;
         this.operatorPinned = operatorPinned;
         this.newSet = newSet;
         this.held = table::held;
@@ -97,6 +101,8 @@ final class Holds implements NodeViews.Registry, Registry.Soft {
         boolean used = isProtected(caller) || candidates.closureUsed(caller);
         if (used) candidates.used(callee);
         else candidates.dirty(callee);
+        // under a protected caller, the callee and its closure may be protected now: their remote callees exported
+        if (used) exports.flipped(callee);
         // a callee held itself already keeps everything below it: a new caller changes nothing there
         // (a fan-in onto a held blob then costs O(1) per caller, not a walk of the callee's closure)
         if (!table.held(callee)) candidates.markClosure(callee, used);
@@ -112,6 +118,18 @@ final class Holds implements NodeViews.Registry, Registry.Soft {
     public void forgotten(int b) {
         nodePins.remove(b);
         candidates.forget(b);
+        exports.forget(b);
+    }
+
+    @Override
+    public void remoteEdgeAdded(int caller, BlobHash callee) {
+        exports.flipped(caller); // the flush recomputes the callee from its callers' protection
+    }
+
+    @Override
+    public void dependenciesDropped(int b, int[] localCallees, List<BlobHash> remoteCallees) {
+        for (int d : localCallees) exports.flipped(d); // b no longer protects them: nor their remote callees
+        for (BlobHash c : remoteCallees) exports.recheck(c);
     }
 
     private void updatePinnedFlag(int b) {
@@ -126,6 +144,7 @@ final class Holds implements NodeViews.Registry, Registry.Soft {
     private void holdChanged(int b, boolean wasHeld) {
         boolean nowHeld = table.held(b);
         if (nowHeld == wasHeld) return;
+        exports.flipped(b);
         if (nowHeld) candidates.used(b);
         else candidates.dirty(b);
         if (table.flag(b, BlobTable.FLAG_HAS_DEPS)) candidates.markClosure(b, true);

@@ -43,6 +43,10 @@ public final class Ledger {
     private final NodeViews views;
     private final CyclePlanner planner;
     private final Admission admission;
+    private final Partitioning partitioning;
+    private final int self;
+    /** What this partition exports to the others (soft; nothing at P = 1). */
+    private final Exports exports;
 
     public Ledger(LedgerSettings settings) {
         this(settings, 1024);
@@ -50,12 +54,29 @@ public final class Ledger {
 
     /** @param expectedBlobs a size hint: the tables start this large */
     public Ledger(LedgerSettings settings, int expectedBlobs) {
+        this(settings, expectedBlobs, Partitioning.of(1), 0);
+    }
+
+    /**
+     * The ledger of partition {@code self} of {@code partitioning} (partitions.md): it registers only the hashes that
+     * partition owns, keeps dependencies on other partitions' hashes as remote edges, exports their callees to their
+     * owners ({@link #exports}) and protects its own blobs for the others ({@link #protect}). P = 1, partition 0: the
+     * single ledger of every other constructor.
+     *
+     * @param expectedBlobs a size hint: the tables start this large
+     */
+    public Ledger(LedgerSettings settings, int expectedBlobs, Partitioning partitioning, int self) {
         this.settings = settings;
+        this.partitioning = partitioning;
+        this.self = self;
         this.candidates = new Candidates(this::newSet, this::callees);
         this.table = new BlobTable(expectedBlobs);
         DependencyGraph graph = new DependencyGraph(table, this::newSet);
-        this.holds = new Holds(table, graph, candidates, this::operatorPinned, this::newSet);
-        this.registry = new Registry(settings, table, graph, holds);
+        RemoteEdges remote = new RemoteEdges();
+        this.exports = new Exports(partitioning, self, remote, this::callees,
+                this::isProtected, this::newSet);
+        this.holds = new Holds(table, graph, candidates, exports, this::operatorPinned, this::newSet);
+        this.registry = new Registry(settings, table, graph, remote, partitioning, self, holds);
         this.views = new NodeViews(settings, holds, this::newSet);
         this.planner = new CyclePlanner(settings, registry, views, candidates, holds, this::newSet);
         this.admission = new Admission(registry);
@@ -63,6 +84,11 @@ public final class Ledger {
 
     private int[] callees(int b) {
         return registry.graph.callees(b);
+    }
+
+    /** {@link Holds#isProtected(int, IntSet, IntSet)}: for the exports, made before the holds. */
+    private boolean isProtected(int b, IntSet yes, IntSet no) {
+        return holds.isProtected(b, yes, no);
     }
 
     private boolean operatorPinned(int b) {
@@ -78,12 +104,24 @@ public final class Ledger {
         return settings;
     }
 
+    /** How the hashes are split into partitions (P = 1 unless constructed with more). */
+    public Partitioning partitioning() {
+        return partitioning;
+    }
+
+    /** The partition whose blobs this ledger holds (0 at P = 1). */
+    public int partition() {
+        return self;
+    }
+
     // ==== Persistent half: applied from events
 
     /**
      * Registers blobs and their dependencies. Unknown hashes become ACTIVE; a COLLECTED, UNREFERENCED or MARKED
      * one becomes ACTIVE anew with a fresh grace (its content was uploaded again). Dependencies that are not
-     * known yet are registered too. Callers leave out what {@link #checkRegister} rejects.
+     * known yet are registered too. Callers leave out what {@link #checkRegister} rejects. At P &gt; 1 only this
+     * partition's hashes are registered: a registration of another partition's hash is skipped, and a dependency on
+     * one is a remote edge (partitions.md §1), exported while its caller is protected.
      */
     public void applyRegistered(Collection<Registration> registrations) {
         registry.applyRegistered(registrations);
@@ -371,6 +409,91 @@ public final class Ledger {
         return views.acquire(node, incarnation, afterSeq, b, now);
     }
 
+    // ==== Between partitions (partitions.md §1 and §2; nothing at P = 1)
+
+    /**
+     * {@code Protect} from partition {@code onBehalfOf} (its reporter id, {@code partition:<q>}): the fence of S6 for
+     * this partition's blobs that are remote callees of blobs protected there (partitions.md §2, step 3). Each hash
+     * that is unknown here (or not this partition's), DELETING or COLLECTED, or has something gone in its local
+     * closure is {@code gone}; each other one is recorded as a sticky acquire in {@code onBehalfOf}'s view — which is
+     * made a partition view ({@link #partitionUp}) if it is not one — so no report of that partition up to
+     * {@code afterSeq} of {@code incarnation} drops it, and {@link #planDeletion} refuses it from now on; or it is
+     * {@code stale}: the view already took a later report, which does not list it. Idempotent: a duplicate records
+     * the same sticky (the latest (incarnation, seq) is kept).
+     *
+     * <p>The frontier lists the remote callees below the recorded hashes, by owner, with this partition's last
+     * report to that owner read now: the next hop, recorded there in <b>this</b> partition's view. With {@code used},
+     * the outcome names the blobs of the recorded closures waiting out their grace, which the caller persists as used
+     * before answering ({@link ProtectOutcome#inGrace}).
+     */
+    public ProtectOutcome protect(String onBehalfOf, long incarnation, long afterSeq, List<BlobHash> hashes,
+                                  boolean used, long now) {
+        views.partitionUp(onBehalfOf, now);
+        List<BlobHash> recorded = new ArrayList<>(), gone = new ArrayList<>(), stale = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            int b = registry.owns(h) ? table.find(h) : -1;
+            if (b < 0 || !registry.graph.goneInClosure(b).isEmpty()) {
+                gone.add(h);
+                continue;
+            }
+            if (views.acquire(onBehalfOf, incarnation, afterSeq, b, now) == AcquireOutcome.ACQUIRED) {
+                recorded.add(h);
+                ids.add(b);
+            } else {
+                stale.add(h);
+            }
+        }
+        int[] roots = ids.stream().mapToInt(Integer::intValue).toArray();
+        List<BlobHash> inGrace = used && !ids.isEmpty()
+                ? registry.graph.inClosure(ids, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION)
+                : List.of();
+        return new ProtectOutcome(recorded, gone, stale, exports.frontier(roots, generation()), inGrace);
+    }
+
+    /**
+     * The remote callees below {@code hashes} (this partition's blobs; their local closures), by owner partition,
+     * with this partition's last (incarnation, seq) sent to that owner, read now: what an acquire of them here sends
+     * on as {@code Protect}s (partitions.md §2, step 2). Empty at P = 1. They are remembered as asked: the next
+     * report to each owner lists those not exported then as removed, so a sticky the {@code Protect} records there
+     * does not outlive the protection here.
+     */
+    public List<ProtectOutcome.Frontier> frontier(Collection<BlobHash> hashes) {
+        List<Integer> ids = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            int b = table.find(h);
+            if (b >= 0) ids.add(b);
+        }
+        return exports.frontier(ids.stream().mapToInt(Integer::intValue).toArray(), generation());
+    }
+
+    /**
+     * Flushes this partition's exports (partitions.md §1, "Flush"): one report per other partition, from reporter
+     * {@code partition:<self>}, ordered by (incarnation = {@link #generation}, seq per target) — a DELTA against what
+     * was last sent (empty when nothing changed: the heartbeat), or a FULL (the first, after a new generation, when
+     * asked by {@link #resendExportsFull}, and the first settled one after provisional ones). Exact: every remote
+     * callee whose callers' protection may have changed since the last flush is recomputed now. Provisional while
+     * this ledger warms up (S5). Empty at P = 1.
+     */
+    public Map<Integer, NodeReport> exports() {
+        return exports.flush(generation(), !warmingUp());
+    }
+
+    /** The next report to partition {@code target} is a FULL: it asked ({@code ResendFull}). */
+    public void resendExportsFull(int target) {
+        exports.resendFull(target);
+    }
+
+    /** What the last flush left partition {@code target} holding for this one: for tests and queries. */
+    Set<BlobHash> exportedTo(int target) {
+        return exports.exported(target);
+    }
+
+    /** The reporter id this partition's exports go under. */
+    public String exportReporter() {
+        return exports.reporter();
+    }
+
     // ==== Queries
 
     public Optional<BlobInfo> info(BlobHash hash) {
@@ -485,7 +608,12 @@ public final class Ledger {
     }
 
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s) {
-        Ledger l = new Ledger(settings, s.blobCount());
+        return fromSnapshot(settings, s, Partitioning.of(1), 0);
+    }
+
+    /** The ledger of partition {@code self} restored from its snapshot. */
+    public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s, Partitioning partitioning, int self) {
+        Ledger l = new Ledger(settings, s.blobCount(), partitioning, self);
         l.registry.restore(s);
         return l;
     }

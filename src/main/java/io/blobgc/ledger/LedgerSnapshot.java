@@ -11,13 +11,27 @@ import java.util.List;
  * blobs with more to say (dependencies, operator pins, failed deletions, deletion start) as {@link Extra}s.
  * A transport value for snapshots: it has no equality of its own (the array compares by identity).
  * {@code partitions}: the number of partitions the journal was written with (0: none recorded, also in a snapshot
- * written before it was, which is a journal of one partition).
+ * written before it was, which is a journal of one partition). {@code remoteEdges}: the blobs with callees another
+ * partition owns ({@link RemoteCallees}; empty at P = 1, and in a snapshot written before they existed).
  */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
                              long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
                              List<Extra> extras, List<HistoryEntry> history, OrphanState orphans,
-                             PredecessorState predecessors, int partitions)
+                             PredecessorState predecessors, int partitions, List<RemoteCallees> remoteEdges)
         implements CborSerializable {
+
+    public LedgerSnapshot {
+        remoteEdges = remoteEdges == null ? List.of() : remoteEdges; // absent in an older snapshot: none
+    }
+
+    /** A snapshot of a partition with no remote edge (every snapshot at P = 1). */
+    public LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected, long totalCollectedBytes,
+                          long totalFailedDeletions, int blobCount, byte[] blobs, List<Extra> extras,
+                          List<HistoryEntry> history, OrphanState orphans, PredecessorState predecessors,
+                          int partitions) {
+        this(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes, totalFailedDeletions, blobCount, blobs,
+                extras, history, orphans, predecessors, partitions, List.of());
+    }
 
     /** Hash (32), status code (1, {@link BlobStatus#code()}), time (8: since, or collected at), decision cycle (4, unsigned). */
     public static final int BLOB_BYTES = 45;
@@ -41,6 +55,13 @@ public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long
 
     /** A hash and the latest generation that handed it out (or may still delete it), and the one before (-1: none). */
     public record HandedOut(BlobHash hash, int generation, int before) implements CborSerializable {
+    }
+
+    /**
+     * A blob's remote callees (partitions.md §1): the hashes another partition owns that it depends on. The
+     * {@code remoteEdges} of a snapshot; absent (none) in one written before partitions had edges between them.
+     */
+    public record RemoteCallees(BlobHash caller, List<BlobHash> callees) implements CborSerializable {
     }
 
     public record Extra(BlobHash hash, List<BlobHash> dependencies, List<Pin> pins, int failedDeletions,

@@ -40,6 +40,15 @@ final class Registry {
 
         /** {@code b} is forgotten (a pruned tombstone): its id may be reused. */
         void forgotten(int b);
+
+        /** A registration added the remote edge {@code caller -> callee} (partitions.md §1): it may be exported now. */
+        void remoteEdgeAdded(int caller, BlobHash callee);
+
+        /**
+         * {@code b} is about to be forgotten with its edges: its local callees, and its remote ones, lose it as a
+         * caller (a pruned tombstone).
+         */
+        void dependenciesDropped(int b, int[] localCallees, List<BlobHash> remoteCallees);
     }
 
     private final LedgerSettings settings;
@@ -61,6 +70,11 @@ final class Registry {
     final Map<Integer, Map<String, Pin>> operatorPins = new HashMap<>();
     /** The dependency edges (persistent) and the cache of clean closures (derived). */
     final DependencyGraph graph;
+    /** The edges to callees another partition owns (persistent; empty at P = 1). */
+    final RemoteEdges remote;
+    /** How the hashes are split, and which part is this registry's: it never registers another's hash. */
+    private final Partitioning partitioning;
+    private final int self;
     private final Map<Integer, Integer> failedDeletions = new HashMap<>();
     private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
     private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
@@ -75,12 +89,24 @@ final class Registry {
     private long totalFailedDeletions;
     private long totalCollectedBytes;
 
-    /** @param table and {@code graph}: new, this registry's (the soft half reads them too) */
-    Registry(LedgerSettings settings, BlobTable table, DependencyGraph graph, Soft soft) {
+    /**
+     * @param table and {@code graph}, {@code remote}: new, this registry's (the soft half reads them too)
+     * @param self  the partition of {@code partitioning} this registry holds the blobs of
+     */
+    Registry(LedgerSettings settings, BlobTable table, DependencyGraph graph, RemoteEdges remote,
+             Partitioning partitioning, int self, Soft soft) {
         this.settings = settings;
         this.table = table;
         this.graph = graph;
+        this.remote = remote;
+        this.partitioning = partitioning;
+        this.self = self;
         this.soft = soft;
+    }
+
+    /** Whether this partition owns {@code hash} (always at P = 1). */
+    boolean owns(BlobHash hash) {
+        return partitioning.partitionOf(hash) == self;
     }
 
     // ---- applied from events
@@ -88,10 +114,15 @@ final class Registry {
     /** See {@link Ledger#applyRegistered}. */
     void applyRegistered(Collection<Registration> registrations) {
         for (Registration r : registrations) {
+            if (!owns(r.hash())) continue; // another partition's blob: never a row here (its owner registers it)
             int b = registerOne(r.hash());
             predecessors.applyNewContent(r.hash());
             for (BlobHash d : r.dependencies()) {
                 if (d.equals(r.hash())) continue;
+                if (!owns(d)) { // a remote callee: an edge by hash, never a row of this table (partitions.md §1)
+                    if (remote.add(b, d)) soft.remoteEdgeAdded(b, d);
+                    continue;
+                }
                 int dep = table.find(d);
                 if (dep < 0) dep = registerOne(d);
                 if (graph.add(b, dep)) soft.edgeAdded(b, dep);
@@ -185,6 +216,7 @@ final class Registry {
 
     private void prune(int b) {
         setStatus(b, null);
+        soft.dependenciesDropped(b, graph.callees(b), remote.removeAll(b));
         graph.removeAll(b);
         failedDeletions.remove(b);
         soft.forgotten(b);
@@ -306,7 +338,7 @@ final class Registry {
         return new BlobInfo(table.hash(b), s, unref ? table.time(b) : null,
                 decided && table.cycle(b) > 0 ? table.cycle(b) : null,
                 s == BlobStatus.COLLECTED ? table.time(b) : null, deletionStartedAt.get(b),
-                refBy, List.copyOf(pins.values()), pinBy, hashes(graph.callees(b)),
+                refBy, List.copyOf(pins.values()), pinBy, dependencies(b),
                 hashes(graph.callers(b)), failedDeletions(b));
     }
 
@@ -350,6 +382,13 @@ final class Registry {
         return totalCollectedBytes;
     }
 
+    /** {@code b}'s callees: the local ones, then the remote ones. */
+    private List<BlobHash> dependencies(int b) {
+        List<BlobHash> out = hashes(graph.callees(b));
+        out.addAll(remote.callees(b));
+        return out;
+    }
+
     List<BlobHash> hashes(int[] ids) {
         List<BlobHash> out = new ArrayList<>(ids.length);
         for (int b : ids) out.add(table.hash(b));
@@ -375,9 +414,13 @@ final class Registry {
                         pins == null ? List.of() : List.copyOf(pins.values()), failed, started == null ? 0 : started));
             }
         }
+        List<LedgerSnapshot.RemoteCallees> remoteEdges = new ArrayList<>();
+        for (int b : remote.allCallers()) {
+            remoteEdges.add(new LedgerSnapshot.RemoteCallees(table.hash(b), List.copyOf(remote.callees(b))));
+        }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
                 totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history), orphans.snapshot(),
-                predecessors.snapshot(), partitions);
+                predecessors.snapshot(), partitions, remoteEdges);
     }
 
     /** Restores a snapshot into this registry, which must be new (no blob, no node view: the pinned flag is the operator's). */
@@ -424,6 +467,11 @@ final class Registry {
                 int dep = table.find(d);
                 if (dep >= 0) graph.add(b, dep);
             }
+        }
+        for (LedgerSnapshot.RemoteCallees e : s.remoteEdges()) {
+            int b = table.find(e.caller());
+            if (b < 0) continue;
+            for (BlobHash c : e.callees()) remote.add(b, c);
         }
         unreferenced.sort((x, y) -> Long.compare(x[0], y[0]));
         for (long[] e : unreferenced) graceQueue.addLast((int) e[1], e[0]);

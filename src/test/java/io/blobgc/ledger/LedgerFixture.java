@@ -19,6 +19,11 @@ final class LedgerFixture {
         this.ledger = new Ledger(settings);
     }
 
+    /** Drives {@code ledger} (a partition's, say). */
+    LedgerFixture(Ledger ledger) {
+        this.ledger = ledger;
+    }
+
     /** Grace 0, stale threshold 10 min, one node: the settings of the original's tests. */
     static LedgerFixture noGrace() {
         return new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0));

@@ -1,0 +1,256 @@
+package io.blobgc.ledger;
+
+import io.blobgc.BlobHash;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+/**
+ * What this partition exports to each other one (partitions.md §1, "State in A" and "Flush"): the hashes that
+ * partition owns which are remote callees ({@link RemoteEdges}) of blobs protected here — held, or reachable from a
+ * held blob (S2). Sent as a {@link NodeReport} from reporter {@code partition:<self>}, one per target partition and
+ * flush, ordered by this partition's (incarnation, seq) to that target; the target holds them in its partition view.
+ *
+ * <p>Soft and derived: rebuilt by the first flush after a start (which recomputes every remote callee). Between
+ * flushes the {@link Holds} feed {@link #flipped} with the blobs whose direct hold changed, the callees of new local
+ * edges under a protected caller, and the callers of new remote edges. <b>Exact, never cached</b>: a flush recomputes
+ * every remote callee below a flipped blob from its local callers' protection at that moment; nothing else can have
+ * changed (a callee's protection changes only through a hold flip or a new edge above it, or an edge removed, which
+ * {@link #recheck}s). A FULL — the first to a target, after a new incarnation, on {@link #resendFull}, and when the
+ * reports turn from provisional to settled — recomputes every remote callee.
+ *
+ * <p>At P = 1 there are no targets and no remote edges: {@link #flipped} returns at once and a flush sends nothing.
+ */
+final class Exports {
+
+    /** Whether a local blob is protected now, with one flush's caches ({@link Holds#isProtected(int, IntSet, IntSet)}). */
+    interface Protection {
+        boolean isProtected(int b, IntSet yes, IntSet no);
+    }
+
+    private final Partitioning partitioning;
+    private final int self;
+    private final String reporter;
+    private final RemoteEdges remote;
+    private final IntFunction<int[]> callees;
+    private final Protection protection;
+    private final IntFunction<IntSet> newSet;
+    /**
+     * Blobs whose protection may have changed, and so every remote callee below them, since the last flush. Made at
+     * the first flip (there is none at P = 1: the ledger's other sets keep their seeds).
+     */
+    private IntSet flipped;
+    /** Remote callees that lost a caller (a pruned tombstone) since the last flush. */
+    private final Set<BlobHash> recheck = new LinkedHashSet<>();
+    /** The next flush recomputes every remote callee: nothing was computed yet, or a FULL is owed. */
+    private boolean recomputeAll = true;
+    /** By partition; null at {@link #self}. */
+    private final Target[] targets;
+
+    /** What this partition told one target partition. */
+    private static final class Target {
+        /** The hashes the last report left the target's view holding (what the next DELTA is the difference to). */
+        final Set<BlobHash> sent = new LinkedHashSet<>();
+        /**
+         * Hashes a frontier named since the last flush: a {@code Protect} may record them in the target's view of this
+         * partition, as sticky acquires, whether or not they are exported. The next report, built after the ask, lists
+         * those not exported as removed: it covers the sticky and drops it, or the ask, arriving after it, is stale.
+         * Without it a DELTA, which lists only changes against {@link #sent}, would leave them held there for ever.
+         */
+        final Set<BlobHash> asked = new LinkedHashSet<>();
+        long incarnation = Long.MIN_VALUE;
+        /** The seq of the last report sent in {@link #incarnation}; 0: none yet. */
+        long seq;
+        boolean fullOwed = true;
+        /** Whether the last report sent was settled. */
+        boolean settled;
+    }
+
+    Exports(Partitioning partitioning, int self, RemoteEdges remote, IntFunction<int[]> callees, Protection protection,
+            IntFunction<IntSet> newSet) {
+        if (self < 0 || self >= partitioning.count()) {
+            throw new IllegalArgumentException("no partition " + self + " of " + partitioning.count());
+        }
+        this.partitioning = partitioning;
+        this.self = self;
+        this.reporter = reporterOf(self);
+        this.remote = remote;
+        this.callees = callees;
+        this.protection = protection;
+        this.newSet = newSet;
+        this.targets = new Target[partitioning.count()];
+        for (int p = 0; p < targets.length; p++) if (p != self) targets[p] = new Target();
+    }
+
+    /** The reporter id partition {@code p} reports its exports under: {@code partition:<p>}. */
+    static String reporterOf(int p) {
+        return "partition:" + p;
+    }
+
+    String reporter() {
+        return reporter;
+    }
+
+    // ---- fed by the holds
+
+    /** {@code b}'s protection may have changed (its hold flipped, or a new edge reached it): see the class comment. */
+    void flipped(int b) {
+        if (remote.isEmpty()) return; // nothing to export (always so at P = 1); a remote edge added later flips its caller
+        if (flipped == null) flipped = newSet.apply(8);
+        flipped.add(b);
+    }
+
+    /** The remote callee {@code c} lost a caller: the next flush recomputes it. */
+    void recheck(BlobHash c) {
+        recheck.add(c);
+    }
+
+    /** {@code b} is forgotten; its id may be reused. */
+    void forget(int b) {
+        if (flipped != null) flipped.remove(b);
+    }
+
+    /** The next report to {@code target} is a FULL (it asked: a gap in its view, or it recovered). */
+    void resendFull(int target) {
+        Target t = target(target);
+        t.fullOwed = true;
+    }
+
+    // ---- flush
+
+    /**
+     * One report per other partition (an empty DELTA when nothing changed: also the heartbeat), by partition.
+     *
+     * @param incarnation this partition's incarnation ({@link Ledger#generation}): a new one restarts the seqs with a
+     *                    FULL to every target
+     * @param settled     false while this partition warms up: the reports are provisional (add-only in the target),
+     *                    and the first settled one after them is a FULL
+     */
+    Map<Integer, NodeReport> flush(long incarnation, boolean settled) {
+        Map<Integer, NodeReport> out = new TreeMap<>();
+        if (partitioning.count() == 1) return out;
+        for (Target t : targets) {
+            if (t == null) continue;
+            if (t.incarnation != incarnation) {
+                t.incarnation = incarnation;
+                t.seq = 0;
+                t.fullOwed = true;
+            }
+            if (settled && !t.settled) t.fullOwed = true;
+            if (t.fullOwed) recomputeAll = true;
+        }
+        Map<Integer, List<BlobHash>> added = new TreeMap<>(), removed = new TreeMap<>();
+        IntSet yes = newSet.apply(8), no = newSet.apply(8);
+        Collection<BlobHash> todo = toRecompute();
+        for (Target t : targets) if (t != null) todo.addAll(t.asked);
+        for (BlobHash c : todo) {
+            int p = partitioning.partitionOf(c);
+            Target t = p == self ? null : targets[p];
+            if (t == null) continue; // never: a remote callee is another partition's
+            boolean exported = false;
+            for (int x : remote.callers(c)) {
+                if (protection.isProtected(x, yes, no)) {
+                    exported = true;
+                    break;
+                }
+            }
+            if (exported ? t.sent.add(c) : t.sent.remove(c) || t.asked.contains(c)) {
+                (exported ? added : removed).computeIfAbsent(p, k -> new ArrayList<>()).add(c);
+            }
+        }
+        for (Target t : targets) if (t != null) t.asked.clear();
+        if (flipped != null) flipped.clear();
+        recheck.clear();
+        recomputeAll = false;
+        for (int p = 0; p < targets.length; p++) {
+            Target t = targets[p];
+            if (t == null) continue;
+            t.seq++;
+            NodeReport r = t.fullOwed
+                    ? NodeReport.full(reporter, incarnation, t.seq, List.copyOf(t.sent), List.of())
+                    : NodeReport.delta(reporter, incarnation, t.seq, added.getOrDefault(p, List.of()),
+                    removed.getOrDefault(p, List.of()), List.of(), List.of());
+            out.put(p, settled ? r : r.provisional());
+            t.fullOwed = false;
+            t.settled = settled;
+        }
+        return out;
+    }
+
+    /** The remote callees whose export may have changed since the last flush (all of them when recomputing all). */
+    private Set<BlobHash> toRecompute() {
+        Set<BlobHash> out = new LinkedHashSet<>(recheck);
+        if (recomputeAll) {
+            out.addAll(remote.allCallees());
+            for (Target t : targets) if (t != null) out.addAll(t.sent); // those that lost every caller too
+            return out;
+        }
+        if (flipped != null && flipped.size() > 0) out.addAll(remoteCalleesBelow(flipped.toArray()));
+        return out;
+    }
+
+    /** The remote callees of the blobs in the local dependency closures of {@code roots} (themselves included). */
+    private Set<BlobHash> remoteCalleesBelow(int[] roots) {
+        Set<BlobHash> out = new LinkedHashSet<>();
+        if (remote.isEmpty()) return out;
+        IntSet seen = newSet.apply(roots.length);
+        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        for (int r : roots) todo.add(r);
+        while (!todo.isEmpty()) {
+            int x = todo.poll();
+            if (!seen.add(x)) continue;
+            out.addAll(remote.callees(x));
+            for (int d : callees.apply(x)) todo.add(d);
+        }
+        return out;
+    }
+
+    // ---- for the acquire fence
+
+    /**
+     * The remote callees below {@code roots} (their local closures), grouped by owner partition, each with this
+     * partition's (incarnation, seq) of its last report to that owner, read now (partitions.md §2): a report to the
+     * owner after that seq was built after now, so it lists each of them as long as its caller stays protected here.
+     * Before the first report to an owner: ({@code incarnation}, 0). The hashes are remembered as asked: the next
+     * report to their owner lists each that is not exported then as removed (see {@link Target#asked}).
+     */
+    List<ProtectOutcome.Frontier> frontier(int[] roots, long incarnation) {
+        Map<Integer, List<BlobHash>> byOwner = new TreeMap<>();
+        for (BlobHash c : remoteCalleesBelow(roots)) {
+            byOwner.computeIfAbsent(partitioning.partitionOf(c), k -> new ArrayList<>()).add(c);
+        }
+        List<ProtectOutcome.Frontier> out = new ArrayList<>();
+        byOwner.forEach((p, hs) -> {
+            Target t = target(p);
+            t.asked.addAll(hs);
+            boolean sent = t.incarnation != Long.MIN_VALUE;
+            out.add(new ProtectOutcome.Frontier(p, sent ? t.incarnation : incarnation, sent ? t.seq : 0, List.copyOf(hs)));
+        });
+        return out;
+    }
+
+    // ---- queries
+
+    /** What the last flush left {@code target}'s view of this partition holding. */
+    Set<BlobHash> exported(int target) {
+        return Set.copyOf(target(target).sent);
+    }
+
+    /** The seq of the last report to {@code target} (0: none yet in its incarnation). */
+    long lastSentSeq(int target) {
+        return target(target).seq;
+    }
+
+    private Target target(int p) {
+        Target t = p < 0 || p >= targets.length ? null : targets[p];
+        if (t == null) throw new IllegalArgumentException("partition " + self + " exports nothing to partition " + p);
+        return t;
+    }
+}

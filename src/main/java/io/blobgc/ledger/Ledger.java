@@ -356,7 +356,7 @@ public final class Ledger {
 
     /**
      * {@code reporter} (an id such as {@code partition:3}) is another partition, which reports its exports to this
-     * one as {@link NodeReport}s and records remote callees through {@link #acquire} (partitions.md §1): its view is a
+     * one as {@link NodeReport}s and records remote callees through {@link #protect} (partitions.md §1): its view is a
      * partition view. Unlike a node's, it is always counted and never removed — by membership, policy drop or the
      * stale sweep — it does not count toward {@code min-nodes-reporting}, and it confirms (S3) and warms up (S5) like
      * a node's. Called for every other partition before any of its reports or acquires, and again after a recovery

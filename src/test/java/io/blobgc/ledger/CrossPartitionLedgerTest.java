@@ -257,6 +257,19 @@ class CrossPartitionLedgerTest {
     }
 
     @Test
+    void aProtectMakesItsAskersViewAPartitionViewThatMembershipNeverRemoves() {
+        LedgerFixture fresh = new LedgerFixture(new Ledger(SETTINGS, 64, P2, 1)); // no partitionUp of A yet
+        BlobHash c = inB(1);
+        fresh.register(c);
+        assertEquals(List.of(c), fresh.ledger.protect(FROM_A, 0, 0, List.of(c), false, fresh.now).recorded());
+        fresh.ledger.memberRemoved(FROM_A, fresh.now); // a member by that name, say: never a partition's view
+        assertTrue(fresh.ledger.isProtected(c), "the sticky went with a node view of the same name");
+        assertEquals(ReportOutcome.MALFORMED,
+                fresh.ledger.report(NodeReport.full(FROM_A, 0, 1, List.of(c), List.of(c)), fresh.now),
+                "a partition's report with pins is malformed: the view is a partition's");
+    }
+
+    @Test
     void aHashThisPartitionDoesNotOwnIsNeverAddedToItsTable() {
         BlobHash x = inA(1), c = inB(1);
         a.registerWithDeps(x, c);

@@ -22,8 +22,10 @@ final class SnapshotCodec {
 
     private static synchronized Serialization serialization() {
         if (system == null) {
+            // daemonic: a benchmark that fails (out of heap, say) exits instead of hanging on the serializer's threads
             system = ActorSystem.create(Behaviors.empty(), "bench", ConfigFactory.parseString(
-                    "pekko.actor.provider = local\npekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
+                    "pekko.actor.provider = local\npekko.loglevel = WARNING\npekko.daemonic = on")
+                    .withFallback(ConfigFactory.load()));
             Runtime.getRuntime().addShutdownHook(new Thread(system::terminate));
         }
         return SerializationExtension.get(system);

@@ -24,13 +24,18 @@ class GraceQueueTest {
         return BlobHash.of(b);
     }
 
+    /** Blobs {@code from} to {@code to}, inclusive. */
+    private static List<BlobHash> blobs(int from, int to) {
+        List<BlobHash> out = new ArrayList<>();
+        for (int i = from; i <= to; i++) out.add(blob(i));
+        return out;
+    }
+
     @Test
     void churnBehindABlobInItsGraceKeepsTheQueueBounded() {
         LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(24 * 3600_000L));
         BlobHash waiting = blob(0);
-        List<BlobHash> a = new ArrayList<>(), b = new ArrayList<>();
-        for (int i = 1; i <= 1000; i++) a.add(blob(i));
-        for (int i = 1001; i <= 2000; i++) b.add(blob(i));
+        List<BlobHash> a = blobs(1, 1000), b = blobs(1001, 2000);
         f.full("n1", waiting);
         f.cycle();
         f.delta("n1", a, List.of(waiting)); // the one at the head: unreferenced for the whole test
@@ -52,9 +57,7 @@ class GraceQueueTest {
     void churnOfMarkedBlobsBehindOneThatWaitsKeepsTheMarkedQueueBounded() {
         LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
         BlobHash waiting = blob(0);
-        List<BlobHash> a = new ArrayList<>(), b = new ArrayList<>();
-        for (int i = 1; i <= 1000; i++) a.add(blob(i));
-        for (int i = 1001; i <= 2000; i++) b.add(blob(i));
+        List<BlobHash> a = blobs(1, 1000), b = blobs(1001, 2000);
         f.full("n1", waiting);
         f.cycle();
         f.delta("n1", a, List.of(waiting)); // the one at the head: marked, and never handed out in this test

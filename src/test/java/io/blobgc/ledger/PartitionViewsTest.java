@@ -34,6 +34,19 @@ class PartitionViewsTest {
         return f.ledger.report(settled ? r : r.provisional(), f.now);
     }
 
+    /**
+     * Grace 0; {@code blobs} registered; node n1 up with a FULL listing nothing, partition A up with a FULL (settled or
+     * not) listing {@code listedByA}.
+     */
+    private static LedgerFixture nodeAndPartition(boolean settled, List<BlobHash> blobs, BlobHash... listedByA) {
+        LedgerFixture f = LedgerFixture.noGrace();
+        f.register(blobs.toArray(BlobHash[]::new));
+        f.ledger.partitionUp(A, f.now);
+        f.full("n1");
+        full(f, A, settled, listedByA);
+        return f;
+    }
+
     private static ReportOutcome heartbeat(LedgerFixture f, String reporter, boolean settled) {
         return delta(f, reporter, settled, List.of(), List.of());
     }
@@ -80,12 +93,8 @@ class PartitionViewsTest {
      */
     @Test
     void aProvisionalFullAfterAGapDoesNotBringBackTheConfirmationFromBeforeIt() {
-        LedgerFixture f = LedgerFixture.noGrace();
         BlobHash y = h(2);
-        f.register(y);
-        f.ledger.partitionUp(A, f.now);
-        f.full("n1");
-        full(f, A, true);
+        LedgerFixture f = nodeAndPartition(true, List.of(y));
         f.cycle(); // y UNREFERENCED
         f.heartbeat("n1");
         heartbeat(f, A, true);
@@ -106,12 +115,8 @@ class PartitionViewsTest {
 
     @Test
     void aBlobUnreferencedIsNotMarkedWhileAPartitionSendsOnlyProvisionalReports() {
-        LedgerFixture f = LedgerFixture.noGrace();
         BlobHash y = h(2);
-        f.register(y);
-        f.ledger.partitionUp(A, f.now);
-        f.full("n1");
-        full(f, A, false);
+        LedgerFixture f = nodeAndPartition(false, List.of(y));
         assertEquals(List.of(y), f.cycle().unreferenced());
         for (int i = 0; i < 3; i++) {
             f.heartbeat("n1");
@@ -188,12 +193,8 @@ class PartitionViewsTest {
 
     @Test
     void aLivePartitionViewHoldsMinConfirmTickBack() {
-        LedgerFixture f = LedgerFixture.noGrace();
         BlobHash x = h(1);
-        f.register(x);
-        f.ledger.partitionUp(A, f.now);
-        f.full("n1");
-        full(f, A, true);
+        LedgerFixture f = nodeAndPartition(true, List.of(x));
         assertEquals(List.of(x), f.cycle().unreferenced());
         f.heartbeat("n1"); // A says nothing after x became unreferenced
         assertTrue(f.cycle().marked().isEmpty(), "A has not confirmed x absent");
@@ -219,12 +220,8 @@ class PartitionViewsTest {
 
     @Test
     void aRemovedMemberNamedLikeAPartitionDoesNotClearThePartitionView() {
-        LedgerFixture f = LedgerFixture.noGrace();
         BlobHash x = h(1), y = h(2);
-        f.register(x, y);
-        f.ledger.partitionUp(A, f.now);
-        f.full("n1");
-        full(f, A, true, x);
+        LedgerFixture f = nodeAndPartition(true, List.of(x, y), x);
         f.ledger.memberRemoved(A, f.now);
         assertFalse(f.ledger.isNodeRemoved(A));
         assertTrue(f.ledger.isProtected(x), "membership cleared a partition's view");
@@ -244,12 +241,8 @@ class PartitionViewsTest {
 
     @Test
     void theWarmUpWaitsForASettledFullFromAPartitionView() {
-        LedgerFixture f = LedgerFixture.noGrace();
         BlobHash x = h(1), y = h(2);
-        f.register(x, y);
-        f.ledger.partitionUp(A, f.now);
-        f.full("n1");
-        full(f, A, true, x);
+        LedgerFixture f = nodeAndPartition(true, List.of(x, y), x);
         f.cycle();
         f.heartbeat("n1");
         heartbeat(f, A, true);

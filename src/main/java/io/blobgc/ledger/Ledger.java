@@ -42,6 +42,7 @@ public final class Ledger {
     private final Holds holds;
     private final NodeViews views;
     private final CyclePlanner planner;
+    private final Protection protection;
     private final Admission admission;
     private final Partitioning partitioning;
     private final int self;
@@ -79,6 +80,7 @@ public final class Ledger {
         this.registry = new Registry(settings, table, graph, remote, partitioning, self, holds);
         this.views = new NodeViews(settings, holds, this::newSet);
         this.planner = new CyclePlanner(settings, registry, views, candidates, holds, this::newSet);
+        this.protection = new Protection(registry, views, exports);
         this.admission = new Admission(registry);
     }
 
@@ -428,27 +430,7 @@ public final class Ledger {
      */
     public ProtectOutcome protect(String onBehalfOf, long incarnation, long afterSeq, List<BlobHash> hashes,
                                   boolean used, long now) {
-        views.partitionUp(onBehalfOf, now);
-        List<BlobHash> recorded = new ArrayList<>(), gone = new ArrayList<>(), stale = new ArrayList<>();
-        List<Integer> ids = new ArrayList<>();
-        for (BlobHash h : hashes) {
-            int b = registry.owns(h) ? table.find(h) : -1;
-            if (b < 0 || !registry.graph.goneInClosure(b).isEmpty()) {
-                gone.add(h);
-                continue;
-            }
-            if (views.acquire(onBehalfOf, incarnation, afterSeq, b, now) == AcquireOutcome.ACQUIRED) {
-                recorded.add(h);
-                ids.add(b);
-            } else {
-                stale.add(h);
-            }
-        }
-        int[] roots = ids.stream().mapToInt(Integer::intValue).toArray();
-        List<BlobHash> inGrace = used && !ids.isEmpty()
-                ? registry.graph.inClosure(ids, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION)
-                : List.of();
-        return new ProtectOutcome(recorded, gone, stale, exports.frontier(roots, generation()), inGrace);
+        return protection.protect(onBehalfOf, incarnation, afterSeq, hashes, used, now, generation());
     }
 
     /**
@@ -459,12 +441,7 @@ public final class Ledger {
      * does not outlive the protection here.
      */
     public List<ProtectOutcome.Frontier> frontier(Collection<BlobHash> hashes) {
-        List<Integer> ids = new ArrayList<>();
-        for (BlobHash h : hashes) {
-            int b = table.find(h);
-            if (b >= 0) ids.add(b);
-        }
-        return exports.frontier(ids.stream().mapToInt(Integer::intValue).toArray(), generation());
+        return protection.frontier(hashes, generation());
     }
 
     /**

@@ -79,12 +79,22 @@ class CoordinatorTest {
         store = new FileBlobStore(storeRoot);
         es = EventSourcedBehaviorTestKit.create(kit.system(), Coordinator.create(settings, store, Clock.systemUTC()),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
-        // commands wait (stashed) until the takeover is written: one answered query means it is, so the test's first
-        // command does not count the TookOver among its own events (it did under load: pinErrorsAreClearReplies)
+        // commands wait (stashed) until the takeover is written: one answered query means it is (the fence's own
+        // events may still land in a later command's: see noEventButTheFences)
         es.<Coordinator.Summary>runCommand(Coordinator.GetSummary::new);
         es.clear();
         reporter = kit.createTestProbe();
         seq = 0;
+    }
+
+    /**
+     * The command persisted nothing of its own: only the takeover fence's events (its TookOver and PredecessorsDone,
+     * written as the coordinator starts, land in whichever command runs then; under load in ci-local that was one of
+     * these tests' first commands, and hasNoEvents failed).
+     */
+    private static boolean noEventButTheFences(EventSourcedBehaviorTestKit.CommandResult<?, ?, ?> r) {
+        return r.events().stream().allMatch(e -> e instanceof Coordinator.TookOver
+                || e instanceof Coordinator.PredecessorsDone);
     }
 
     /** The content of each blob a test named, to write before registering it (uploads write content first). */
@@ -204,7 +214,7 @@ class CoordinatorTest {
         BlobHash x = blob("never uploaded, or collected and its tombstone pruned");
         var r = es.<AcquireReply>runCommand(ref -> new Acquire("n1", 1, seq, x, ref));
         assertEquals(AcquireResult.GONE, r.reply().result());
-        assertTrue(r.hasNoEvents(), "nothing registered");
+        assertTrue(noEventButTheFences(r), "nothing registered: " + r.events());
         assertNull(status(x));
     }
 
@@ -263,13 +273,13 @@ class CoordinatorTest {
         fullAndWarmUpCycle();
         var r = es.runCommand(new Report(NodeReport.full("n1", 1, ++seq, List.of(unknown), List.of()),
                 reporter.getRef()));
-        assertTrue(r.hasNoEvents(), "a report persisted " + r.events());
+        assertTrue(noEventButTheFences(r), "a report persisted " + r.events());
         assertInstanceOf(ReportAck.class, reporter.receiveMessage());
         assertNull(status(unknown));
         BlobHash x = collectedBlob();
         var current = es.runCommand(new Report(NodeReport.delta("n1", 1, ++seq, List.of(x), List.of(),
                 List.of(), List.of()), reporter.getRef()));
-        assertTrue(current.hasNoEvents());
+        assertTrue(noEventButTheFences(current), "a report persisted " + current.events());
         assertInstanceOf(ReportAck.class, reporter.receiveMessage());
         assertEquals(BlobStatus.COLLECTED, status(x), "a report revived a blob whose content is gone");
         var acquire = es.<AcquireReply>runCommand(ref -> new Acquire("n2", 1, 0, x, ref));
@@ -283,7 +293,7 @@ class CoordinatorTest {
         var late = es.runCommand(new Report(NodeReport.full("n1", 1, 1, List.of(x), List.of()),
                 reporter.getRef()));
         assertInstanceOf(ReportRejected.class, reporter.receiveMessage());
-        assertTrue(late.hasNoEvents(), "a rejected report persisted " + late.events());
+        assertTrue(noEventButTheFences(late), "a rejected report persisted " + late.events());
         assertEquals(BlobStatus.COLLECTED, status(x));
     }
 
@@ -339,7 +349,7 @@ class CoordinatorTest {
         var unknown = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(x, "ops", "r", null, ref));
         assertEquals(Refusal.Kind.NOT_FOUND, unknown.reply().refusal().kind());
         assertTrue(unknown.reply().refusal().message().contains("unknown blob"));
-        assertTrue(unknown.hasNoEvents());
+        assertTrue(noEventButTheFences(unknown), "a refused pin persisted " + unknown.events());
         register(x);
         var noOwner = es.<Coordinator.OpResult>runCommand(ref -> new Coordinator.PinBlob(x, " ", "r", null, ref));
         assertEquals(Refusal.Kind.BAD_REQUEST, noOwner.reply().refusal().kind());

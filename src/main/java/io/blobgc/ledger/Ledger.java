@@ -42,7 +42,7 @@ public final class Ledger {
     private final Holds holds;
     private final NodeViews views;
     private final CyclePlanner planner;
-    private final Protection protection;
+    private final CrossPartitionFence fence;
     private final Admission admission;
     private final Partitioning partitioning;
     private final int self;
@@ -80,7 +80,7 @@ public final class Ledger {
         this.registry = new Registry(settings, table, graph, remote, partitioning, self, holds);
         this.views = new NodeViews(settings, holds, this::newSet);
         this.planner = new CyclePlanner(settings, registry, views, candidates, holds, this::newSet);
-        this.protection = new Protection(registry, views, exports);
+        this.fence = new CrossPartitionFence(registry, views, exports);
         this.admission = new Admission(registry);
     }
 
@@ -430,7 +430,7 @@ public final class Ledger {
      */
     public ProtectOutcome protect(String onBehalfOf, long incarnation, long afterSeq, List<BlobHash> hashes,
                                   boolean used, long now) {
-        return protection.protect(onBehalfOf, incarnation, afterSeq, hashes, used, now, generation());
+        return fence.protect(onBehalfOf, incarnation, afterSeq, hashes, used, now, generation());
     }
 
     /**
@@ -441,7 +441,7 @@ public final class Ledger {
      * does not outlive the protection here.
      */
     public List<ProtectOutcome.Frontier> frontier(Collection<BlobHash> hashes) {
-        return protection.frontier(hashes, generation());
+        return fence.frontier(hashes, generation());
     }
 
     /**

@@ -11,14 +11,14 @@ import java.util.List;
  * the frontier an acquire or a {@code Protect} passes on to the owners of the remote callees below. See
  * {@link Ledger#protect} and {@link Ledger#frontier}.
  */
-final class Protection {
+final class CrossPartitionFence {
 
     private final Registry registry;
     private final BlobTable table;
     private final NodeViews views;
     private final Exports exports;
 
-    Protection(Registry registry, NodeViews views, Exports exports) {
+    CrossPartitionFence(Registry registry, NodeViews views, Exports exports) {
         this.registry = registry;
         this.table = registry.table;
         this.views = views;

@@ -45,9 +45,7 @@ final class CrossPartitionFence {
             }
         }
         int[] roots = ids.stream().mapToInt(Integer::intValue).toArray();
-        List<BlobHash> inGrace = used && !ids.isEmpty()
-                ? registry.graph.inClosure(ids, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION)
-                : List.of();
+        List<BlobHash> inGrace = used && !ids.isEmpty() ? registry.waitingOutGrace(ids) : List.of();
         return new ProtectOutcome(recorded, gone, stale, exports.frontier(roots, generation), inGrace);
     }
 

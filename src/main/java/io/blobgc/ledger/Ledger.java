@@ -168,8 +168,7 @@ public final class Ledger {
             int b = table.find(h);
             if (b >= 0) ids.add(b);
         }
-        return registry.graph.inClosure(ids,
-                s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
+        return registry.waitingOutGrace(ids);
     }
 
     /** The sweeper was handed these blobs: fenced, no acquire succeeds from now on (S6). */

@@ -315,6 +315,11 @@ final class Registry {
         return !table.isFree(b) && table.status(b) == BlobStatus.UNREFERENCED && table.time(b) == since;
     }
 
+    /** The blobs in the dependency closures of {@code roots} that wait out their grace: UNREFERENCED or MARKED. */
+    List<BlobHash> waitingOutGrace(Collection<Integer> roots) {
+        return graph.inClosure(roots, s -> s == BlobStatus.UNREFERENCED || s == BlobStatus.MARKED_FOR_COLLECTION);
+    }
+
     /** The marked queue's entry ({@code b}, {@code cycle}) is still the blob's mark. */
     boolean markedCurrent(int b, long cycle) {
         return !table.isFree(b) && table.status(b) == BlobStatus.MARKED_FOR_COLLECTION && table.cycle(b) == cycle;

@@ -196,8 +196,11 @@ final class Exports {
         return out;
     }
 
-    /** The remote callees of the blobs in the local dependency closures of {@code roots} (themselves included). */
-    private Set<BlobHash> remoteCalleesBelow(int[] roots) {
+    /**
+     * The remote callees of the blobs in the local dependency closures of {@code roots} (themselves included). Reads
+     * only: unlike {@link #frontier}, nothing is remembered as asked.
+     */
+    Set<BlobHash> remoteCalleesBelow(int[] roots) {
         Set<BlobHash> out = new LinkedHashSet<>();
         if (remote.isEmpty()) return out;
         IntSet seen = newSet.apply(roots.length);

@@ -48,6 +48,15 @@ public final class Ledger {
     private final int self;
     /** What this partition exports to the others (soft; nothing at P = 1). */
     private final Exports exports;
+    /**
+     * Whether this instance may send exports and frontiers ({@link #exports}, {@link #frontier}): its (incarnation,
+     * seq)s must be its own. Not for a ledger restored from a snapshot, nor after a takeover replayed from the journal
+     * (a predecessor's generation: its seqs restart from 1, and the targets drop them as old or apply them to a
+     * baseline they never had), until this instance began its warm-up ({@link #beginWarmUp}: until then its views are
+     * empty, and a settled FULL of them would empty the targets' views) and wrote its own takeover after it.
+     */
+    private boolean mayExport = true;
+    private boolean warmUpBegun;
 
     public Ledger(LedgerSettings settings) {
         this(settings, 1024);
@@ -237,6 +246,7 @@ public final class Ledger {
      */
     public void applyTookOver(String instance, long batchDeadlineMs) {
         registry.predecessors.applyTookOver(instance, batchDeadlineMs);
+        mayExport = warmUpBegun; // this instance's own takeover, or one replayed from the journal (see mayExport)
     }
 
     /** The longest batch deadline of the coordinator instances not known to be done (0: none known). */
@@ -383,6 +393,7 @@ public final class Ledger {
      * (a single process): every node that reports counts.
      */
     public void beginWarmUp(Collection<String> upMembers, long now) {
+        warmUpBegun = true;
         views.beginWarmUp(upMembers, now);
         for (int b = 0; b < table.highWater(); b++) {
             if (table.isFree(b)) continue;
@@ -429,6 +440,7 @@ public final class Ledger {
      */
     public ProtectOutcome protect(String onBehalfOf, long incarnation, long afterSeq, List<BlobHash> hashes,
                                   boolean used, long now) {
+        checkMayExport(); // the frontier carries this instance's seqs
         return fence.protect(onBehalfOf, incarnation, afterSeq, hashes, used, now, generation());
     }
 
@@ -440,7 +452,30 @@ public final class Ledger {
      * does not outlive the protection here.
      */
     public List<ProtectOutcome.Frontier> frontier(Collection<BlobHash> hashes) {
+        checkMayExport();
         return fence.frontier(hashes, generation());
+    }
+
+    /**
+     * The remote callees below {@code hashes} (this partition's blobs; their local closures), whatever their owner:
+     * what the closures continue with in other partitions, for walks across partitions that change nothing (unlike
+     * {@link #frontier}, nothing is remembered as asked). Empty at P = 1.
+     */
+    public Set<BlobHash> remoteCalleesBelow(Collection<BlobHash> hashes) {
+        List<Integer> ids = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            int b = table.find(h);
+            if (b >= 0) ids.add(b);
+        }
+        return exports.remoteCalleesBelow(ids.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** See {@link #mayExport}: refused with a clear error, a bug in the driver. */
+    private void checkMayExport() {
+        if (!mayExport) {
+            throw new IllegalStateException("partition " + self + " sends no exports before its own takeover: it was "
+                    + "restored (snapshot or journal), and must begin its warm-up and write its takeover first");
+        }
     }
 
     /**
@@ -452,6 +487,7 @@ public final class Ledger {
      * this ledger warms up (S5). Empty at P = 1.
      */
     public Map<Integer, NodeReport> exports() {
+        checkMayExport();
         return exports.flush(generation(), !warmingUp());
     }
 
@@ -591,6 +627,7 @@ public final class Ledger {
     public static Ledger fromSnapshot(LedgerSettings settings, LedgerSnapshot s, Partitioning partitioning, int self) {
         Ledger l = new Ledger(settings, s.blobCount(), partitioning, self);
         l.registry.restore(s);
+        l.mayExport = false; // see mayExport
         return l;
     }
 }

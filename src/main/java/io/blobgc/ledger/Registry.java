@@ -114,7 +114,12 @@ final class Registry {
     /** See {@link Ledger#applyRegistered}. */
     void applyRegistered(Collection<Registration> registrations) {
         for (Registration r : registrations) {
-            if (!owns(r.hash())) continue; // another partition's blob: never a row here (its owner registers it)
+            if (!owns(r.hash())) { // another partition's blob: never a row here (its owner registers it) …
+                for (BlobHash d : r.dependencies()) { // … but an unknown callee here is registered, as at P = 1
+                    if (owns(d) && table.find(d) < 0) registerOne(d);
+                }
+                continue;
+            }
             int b = registerOne(r.hash());
             predecessors.applyNewContent(r.hash());
             for (BlobHash d : r.dependencies()) {

@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static io.blobgc.ledger.LedgerFixture.h;
 import static io.blobgc.ledger.LedgerFixture.hashes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,6 +36,15 @@ class CrossPartitionLedgerTest {
         LedgerFixture f = new LedgerFixture(new Ledger(SETTINGS, 64, P2, p));
         f.ledger.partitionUp(p == 0 ? FROM_B : FROM_A, f.now);
         return f;
+    }
+
+    /**
+     * What a new coordinator instance does before it sends anything: begins its warm-up (views soft, rebuilt from
+     * FULLs), then writes its takeover — a new generation, the incarnation of its exports.
+     */
+    private static void takeOver(LedgerFixture f) {
+        f.ledger.beginWarmUp(null, f.now);
+        f.ledger.applyTookOver("instance-" + (f.ledger.generation() + 1), 30_000);
     }
 
     /** A hash partition A owns. */
@@ -281,7 +292,36 @@ class CrossPartitionLedgerTest {
         assertEquals(AcquireOutcome.UNKNOWN, a.ledger.acquire("n1", 1, 0, c, a.now));
 
         b.ledger.applyRegistered(List.of(new Registration(x, List.of(c))));
-        assertEquals(0, b.ledger.knownBlobs(), "B registered A's blob, or a callee through it");
+        assertTrue(b.ledger.status(x).isEmpty(), "B registered A's blob");
+        assertEquals(Optional.of(BlobStatus.ACTIVE), b.ledger.status(c),
+                "B registers its unknown callee of A's blob, as one ledger registers an unknown dependency");
+        assertEquals(1, b.ledger.knownBlobs());
+    }
+
+    @Test
+    void aRestoredPartitionSendsNoExportsBeforeItsOwnTakeover() {
+        BlobHash x = inA(1), c = inB(1);
+        a.registerWithDeps(x, c);
+        a.pin(x, "op");
+        a.ledger.applyTookOver("instance-1", 30_000);
+        Ledger restored = Ledger.fromSnapshot(SETTINGS, a.ledger.snapshot(), P2, 0);
+        assertThrows(IllegalStateException.class, restored::exports, "the predecessor's generation, seqs from 1");
+        assertThrows(IllegalStateException.class, () -> restored.frontier(List.of(x)));
+        assertThrows(IllegalStateException.class, () -> restored.protect(FROM_B, 1, 0, List.of(x), false, a.now));
+        restored.applyTookOver("instance-2", 30_000); // replayed from the journal: still not this instance's
+        assertThrows(IllegalStateException.class, restored::exports);
+        restored.beginWarmUp(null, a.now);
+        assertThrows(IllegalStateException.class, restored::exports, "warming up, but no takeover of its own yet");
+        restored.applyTookOver("instance-3", 30_000);
+        NodeReport first = restored.exports().get(1);
+        assertEquals(3, first.incarnation(), "its own generation");
+        assertEquals(NodeReport.Kind.FULL, first.kind());
+        assertFalse(first.settled(), "provisional while it warms up");
+        assertEquals(List.of(c), first.activeAdded());
+
+        Ledger replayed = new Ledger(SETTINGS, 64, P2, 0); // no snapshot: a journal replayed from its first event
+        replayed.applyTookOver("instance-1", 30_000);
+        assertThrows(IllegalStateException.class, replayed::exports);
     }
 
     @Test
@@ -298,6 +338,7 @@ class CrossPartitionLedgerTest {
         Ledger restored = Ledger.fromSnapshot(SETTINGS, read, P2, 0);
         LedgerFixture r = new LedgerFixture(restored);
         restored.partitionUp(FROM_B, r.now);
+        takeOver(r);
         r.full("n1", x);
         NodeReport full = restored.exports().get(1);
         assertEquals(NodeReport.Kind.FULL, full.kind());
@@ -316,6 +357,7 @@ class CrossPartitionLedgerTest {
         a.registerWithDeps(x, c);
         a.pin(x, "op");
         Ledger restored = Ledger.fromSnapshot(SETTINGS, a.ledger.snapshot(), P2, 0);
+        takeOver(new LedgerFixture(restored));
         assertEquals(List.of(c), restored.exports().get(1).activeAdded(),
                 "the pin was restored without a hold change: the first flush recomputes every remote callee");
     }
@@ -334,7 +376,7 @@ class CrossPartitionLedgerTest {
         assertEquals(List.of(c), full.activeAdded());
         assertEquals(3, full.seq());
 
-        a.ledger.applyTookOver("instance-2", 30_000);
+        takeOver(a);
         NodeReport next = flush(a);
         assertEquals(NodeReport.Kind.FULL, next.kind());
         assertEquals(a.ledger.generation(), next.incarnation());

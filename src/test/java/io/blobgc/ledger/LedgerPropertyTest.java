@@ -32,9 +32,24 @@ class LedgerPropertyTest {
 
     @Test
     void noProtectedBlobEverReachesDeleting() {
-        long deletions = 0, marks = 0;
+        runSeeds(1);
+    }
+
+    /**
+     * The same histories over four partitions ({@link PartitionedLedger}): most dependencies cross partitions, so
+     * protection reaches them through exports, exchanged after every cycle, and the fence's {@code Protect}s.
+     */
+    @Test
+    void noProtectedBlobEverReachesDeletingAcrossFourPartitions() {
+        long remoteEdges = runSeeds(4);
+        assertTrue(remoteEdges > SEEDS * 10L, "only " + remoteEdges + " dependencies crossed partitions");
+    }
+
+    /** @return how many dependencies crossed partitions in all runs */
+    private static long runSeeds(int partitions) {
+        long deletions = 0, marks = 0, remoteEdges = 0;
         for (int seed = 1; seed <= SEEDS; seed++) {
-            Run run = new Run(seed);
+            Run run = new Run(seed, Partitioning.of(partitions));
             try {
                 run.go();
             } catch (AssertionError e) {
@@ -42,10 +57,12 @@ class LedgerPropertyTest {
             }
             deletions += run.deletions;
             marks += run.marks;
+            remoteEdges += run.remoteEdges();
         }
         // the histories must exercise collection, or the invariant would hold vacuously
         assertTrue(deletions > SEEDS, "only " + deletions + " deletions in all runs");
         assertTrue(marks > SEEDS, "only " + marks + " marks in all runs");
+        return remoteEdges;
     }
 
     /** One random history. */
@@ -53,7 +70,8 @@ class LedgerPropertyTest {
         final Random rnd;
         final StaleNodePolicy policy;
         final LedgerSettings settings;
-        final Ledger ledger;
+        final Partitioning partitioning;
+        final PartitionedLedger ledger;
         long now = 1_000_000;
         int step;
         long deletions, marks;
@@ -64,12 +82,13 @@ class LedgerPropertyTest {
         int nodeCounter;
         int lastOp;
 
-        Run(long seed) {
+        Run(long seed, Partitioning partitioning) {
+            this.partitioning = partitioning;
             rnd = new Random(seed);
             policy = rnd.nextBoolean() ? StaleNodePolicy.RETAIN : StaleNodePolicy.DROP;
             settings = new LedgerSettings(rnd.nextInt(3) * 1_000L, 5_000 + rnd.nextInt(10_000),
                     1 + rnd.nextInt(2), policy, 20_000, 20);
-            ledger = new Ledger(settings);
+            ledger = new PartitionedLedger(settings, 1024, partitioning);
             for (int i = 0; i < BLOBS; i++) {
                 byte[] b = new byte[32];
                 rnd.nextBytes(b);
@@ -172,16 +191,27 @@ class LedgerPropertyTest {
             if (owners.contains("ops")) {
                 ledger.applyUnpinned(h, "ops");
                 owners.remove("ops");
-            } else if (ledger.checkPin(h).isEmpty()) {
+            } else if (ledger.checkPin(h, now).isEmpty()) {
                 ledger.applyPinned(h, new Pin("ops", "property", now, null));
                 owners.add("ops");
             }
         }
 
         void cycle(boolean dry) {
-            CycleOutcome o = ledger.planCycle(now, dry);
-            ledger.applyCycle(o);
-            if (!dry) marks += o.marked().size();
+            List<CycleOutcome> outcomes = ledger.planCycle(now, now, dry);
+            ledger.applyCycle(outcomes);
+            ledger.exchangeExports(now);
+            if (!dry) for (CycleOutcome o : outcomes) marks += o.marked().size();
+        }
+
+        long remoteEdges() {
+            long n = 0;
+            for (Map.Entry<BlobHash, List<BlobHash>> e : deps.entrySet()) {
+                for (BlobHash x : e.getValue()) {
+                    if (partitioning.partitionOf(x) != partitioning.partitionOf(e.getKey())) n++;
+                }
+            }
+            return n;
         }
 
         void startDeletion() {
@@ -195,7 +225,7 @@ class LedgerPropertyTest {
         }
 
         void collectSome() {
-            ledger.applyCollected(ledger.deleting(3), now);
+            ledger.applyCollected(ledger.deleting(3), now, 0);
         }
 
         void removeAndReplace(Node n) {

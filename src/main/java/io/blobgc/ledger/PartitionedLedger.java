@@ -1,0 +1,449 @@
+package io.blobgc.ledger;
+
+import io.blobgc.BlobHash;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The registry split into P partitions in one JVM (partitions.md §5, step 4): one {@link Ledger} per partition, each
+ * owning the hashes {@link Partitioning#partitionOf} gives it, and the messages between them — exports
+ * ({@link #exchangeExports}) and the fence's {@code Protect}s ({@link #acquire}, {@link #checkPin}) — delivered at
+ * once, by method call, in the order they are sent. It routes everything else by owner: a node's report is split into
+ * one share per partition with the same (incarnation, seq, chunk, chunks), empty shares included, so every partition
+ * orders that node's reports alike (S8); membership goes to every partition; a blob's events, queries and deletions
+ * to its owner. P = 1 is one ledger, and every method passes straight to it.
+ *
+ * <p>Not yet (partitions.md §5): recovery at P &gt; 1 (the settle round of step 6: {@link #beginWarmUp} refuses),
+ * reservations for registrations and pins between their check and their event (here nothing runs in between: the
+ * coordinator stashes commands while it persists), the coordinator driving it, and the simulation at P = 4.
+ */
+public final class PartitionedLedger {
+
+    private final Partitioning partitioning;
+    private final Ledger[] parts;
+    /** Whether every partition holds a partition view of every other ({@link Ledger#partitionUp}). */
+    private boolean connected;
+
+    /** P empty partitions of {@code partitioning}, each with its share of {@code expectedBlobs}. */
+    public PartitionedLedger(LedgerSettings settings, int expectedBlobs, Partitioning partitioning) {
+        this(partitioning, new Ledger[partitioning.count()]);
+        int share = Math.max(16, expectedBlobs / partitioning.count());
+        for (int p = 0; p < parts.length; p++) parts[p] = new Ledger(settings, share, partitioning, p);
+    }
+
+    private PartitionedLedger(Partitioning partitioning, Ledger[] parts) {
+        this.partitioning = partitioning;
+        this.parts = parts;
+    }
+
+    /** The partitions restored from their snapshots, in partition order (one per partition). */
+    public static PartitionedLedger fromSnapshots(LedgerSettings settings, List<LedgerSnapshot> snapshots,
+                                                  Partitioning partitioning) {
+        if (snapshots.size() != partitioning.count()) {
+            throw new IllegalArgumentException(snapshots.size() + " snapshots for " + partitioning.count()
+                    + " partitions");
+        }
+        Ledger[] parts = new Ledger[partitioning.count()];
+        for (int p = 0; p < parts.length; p++) {
+            parts[p] = Ledger.fromSnapshot(settings, snapshots.get(p), partitioning, p);
+        }
+        return new PartitionedLedger(partitioning, parts);
+    }
+
+    public Partitioning partitioning() {
+        return partitioning;
+    }
+
+    /** Partition {@code p}'s ledger: for tests. */
+    Ledger partition(int p) {
+        return parts[p];
+    }
+
+    private Ledger owner(BlobHash hash) {
+        return parts[partitioning.partitionOf(hash)];
+    }
+
+    /** {@code items} by the partition that owns each one's hash: one list per partition, empty ones included. */
+    private <T> List<List<T>> byOwner(Collection<T> items, Function<T, BlobHash> hash) {
+        List<List<T>> out = new ArrayList<>(parts.length);
+        for (int p = 0; p < parts.length; p++) out.add(new ArrayList<>());
+        for (T x : items) out.get(partitioning.partitionOf(hash.apply(x))).add(x);
+        return out;
+    }
+
+    private List<List<BlobHash>> byOwner(Collection<BlobHash> hashes) {
+        return byOwner(hashes, Function.identity());
+    }
+
+    /** Every partition views every other as a partition before any of their reports or {@code Protect}s. */
+    private void connect(long now) {
+        if (connected) return;
+        connected = true;
+        for (Ledger l : parts) {
+            for (Ledger other : parts) if (other != l) l.partitionUp(other.exportReporter(), now);
+        }
+    }
+
+    // ==== Persistent half: applied from events
+
+    /**
+     * Every partition takes the registrations it owns, keeps callees owned elsewhere as remote edges, and registers
+     * its unknown callees of other partitions' blobs ({@link Ledger#applyRegistered}).
+     */
+    public void applyRegistered(Collection<Registration> registrations) {
+        for (Ledger l : parts) l.applyRegistered(registrations);
+    }
+
+    public void applyPinned(BlobHash hash, Pin pin) {
+        owner(hash).applyPinned(hash, pin);
+    }
+
+    public void applyUnpinned(BlobHash hash, String owner) {
+        owner(hash).applyUnpinned(hash, owner);
+    }
+
+    /** Each partition's outcome of one cycle, in partition order ({@link #planCycle}). */
+    public void applyCycle(List<CycleOutcome> outcomes) {
+        for (int p = 0; p < parts.length; p++) parts[p].applyCycle(outcomes.get(p));
+    }
+
+    public void applyUsed(Collection<BlobHash> hashes) {
+        List<List<BlobHash>> split = byOwner(hashes);
+        for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) parts[p].applyUsed(split.get(p));
+    }
+
+    public void applyDeletionStarted(Collection<BlobHash> hashes, long at) {
+        List<List<BlobHash>> split = byOwner(hashes);
+        for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) parts[p].applyDeletionStarted(split.get(p), at);
+    }
+
+    /** The bytes freed are counted by the owner of the first hash: the totals add up. */
+    public void applyCollected(Collection<BlobHash> hashes, long at, long bytes) {
+        List<List<BlobHash>> split = byOwner(hashes);
+        for (int p = 0; p < parts.length; p++) {
+            if (split.get(p).isEmpty()) continue;
+            parts[p].applyCollected(split.get(p), at, bytes);
+            bytes = 0;
+        }
+    }
+
+    public void applyDeletionFailed(BlobHash hash) {
+        owner(hash).applyDeletionFailed(hash);
+    }
+
+    /** S10 is per persistence id: one journal for all P partitions, so every partition takes every takeover. */
+    public void applyTookOver(String instance, long batchDeadlineMs) {
+        for (Ledger l : parts) l.applyTookOver(instance, batchDeadlineMs);
+    }
+
+    public void applyPredecessorsDone(String instance) {
+        for (Ledger l : parts) l.applyPredecessorsDone(instance);
+    }
+
+    public void applyPartitions(int partitions) {
+        for (Ledger l : parts) l.applyPartitions(partitions);
+    }
+
+    public int generation() {
+        return parts[0].generation();
+    }
+
+    // ==== Decisions
+
+    /** The hashes among {@code candidates} that a registration cannot take now (asked of their owners). */
+    public List<BlobHash> checkRegister(Collection<BlobHash> candidates) {
+        List<BlobHash> out = new ArrayList<>();
+        List<List<BlobHash>> split = byOwner(candidates);
+        for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) out.addAll(parts[p].checkRegister(split.get(p)));
+        return out;
+    }
+
+    /**
+     * Why an operator pin on {@code hash} cannot be taken, or empty when it can — then the fence has already recorded
+     * every remote callee below it in its owner, on behalf of the partition whose exports will list it once the pin
+     * is applied ({@link #protectRemoteClosure}): the pin's event must be applied before that partition's next
+     * export (the coordinator persists it before it handles anything else). At P = 1, {@link Ledger#checkPin}.
+     */
+    public Optional<Refusal> checkPin(BlobHash hash, long now) {
+        Optional<Refusal> local = owner(hash).checkPin(hash);
+        if (local.isPresent() || parts.length == 1) return local;
+        List<BlobHash> gone = goneInClosure(hash);
+        if (gone.isEmpty()) gone = protectRemoteClosure(hash, false, now).notAcquired();
+        if (gone.isEmpty()) return Optional.empty();
+        return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
+                + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
+    }
+
+    public Optional<Refusal> checkUnpin(BlobHash hash, String owner) {
+        return owner(hash).checkUnpin(hash, owner);
+    }
+
+    /** Every partition plans its cycle: the outcomes in partition order, to persist and then {@link #applyCycle}. */
+    public List<CycleOutcome> planCycle(long now, long localNow, boolean dryRun) {
+        connect(localNow);
+        List<CycleOutcome> out = new ArrayList<>(parts.length);
+        for (Ledger l : parts) out.add(l.planCycle(now, localNow, dryRun));
+        return out;
+    }
+
+    /**
+     * Flushes every partition's exports and delivers each report to its target at once (partitions.md §1, "When A
+     * flushes": after every cycle's apply, live only — never while replaying events). A target that needs a FULL
+     * gets one at the next exchange.
+     */
+    public void exchangeExports(long localNow) {
+        if (parts.length == 1) return;
+        connect(localNow);
+        for (int p = 0; p < parts.length; p++) {
+            for (Map.Entry<Integer, NodeReport> e : parts[p].exports().entrySet()) {
+                if (parts[e.getKey()].report(e.getValue(), localNow) == ReportOutcome.NEED_FULL) {
+                    parts[p].resendExportsFull(e.getKey());
+                }
+            }
+        }
+    }
+
+    /** Up to {@code max} blobs that may move to DELETING now, taken from the partitions in turn. */
+    public List<BlobHash> planDeletion(int max) {
+        List<BlobHash> out = new ArrayList<>();
+        for (Ledger l : parts) {
+            if (out.size() >= max) break;
+            out.addAll(l.planDeletion(max - out.size()));
+        }
+        return out;
+    }
+
+    public List<BlobHash> deleting(int max) {
+        List<BlobHash> out = new ArrayList<>();
+        for (Ledger l : parts) {
+            if (out.size() >= max) break;
+            out.addAll(l.deleting(max - out.size()));
+        }
+        return out;
+    }
+
+    public boolean isProtected(BlobHash hash) {
+        return owner(hash).isProtected(hash);
+    }
+
+    /**
+     * The blobs of {@code hash}'s dependency closure, across partitions, that must be uploaded again before it can be
+     * acquired: DELETING or COLLECTED ones, and remote callees their owner does not know (a pruned tombstone: no
+     * content either, partitions.md §6 risk 9).
+     */
+    public List<BlobHash> goneInClosure(BlobHash hash) {
+        if (parts.length == 1) return parts[0].goneInClosure(hash);
+        Set<BlobHash> gone = new LinkedHashSet<>();
+        List<List<BlobHash>> roots = closureRoots(List.of(hash));
+        for (int p = 0; p < parts.length; p++) {
+            for (BlobHash r : roots.get(p)) {
+                if (parts[p].status(r).isPresent()) gone.addAll(parts[p].goneInClosure(r));
+                else if (!r.equals(hash)) gone.add(r); // an unknown blob itself is no gone callee (as at P = 1)
+            }
+        }
+        return List.copyOf(gone);
+    }
+
+    /** Whether a registration may name {@code hash} as a callee: known, and nothing gone in its closure. */
+    public boolean hasContentInClosure(BlobHash hash) {
+        if (parts.length == 1) return parts[0].hasContentInClosure(hash);
+        return owner(hash).status(hash).isPresent() && goneInClosure(hash).isEmpty();
+    }
+
+    /** The blobs a use of {@code hashes} keeps alive, across partitions, that wait out their grace now. */
+    public List<BlobHash> waitingOutGrace(Collection<BlobHash> hashes) {
+        List<BlobHash> out = new ArrayList<>();
+        List<List<BlobHash>> roots = closureRoots(hashes);
+        for (int p = 0; p < parts.length; p++) {
+            if (!roots.get(p).isEmpty()) out.addAll(parts[p].waitingOutGrace(roots.get(p)));
+        }
+        return out;
+    }
+
+    /**
+     * Where the dependency closures of {@code hashes} lie, by partition: the given hashes and every remote callee met
+     * below them, each in its owner's list (reads only). A partition's local closure of its list is the rest.
+     */
+    private List<List<BlobHash>> closureRoots(Collection<BlobHash> hashes) {
+        Set<BlobHash> seen = new HashSet<>();
+        ArrayDeque<BlobHash> todo = new ArrayDeque<>(hashes);
+        List<BlobHash> all = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            BlobHash h = todo.poll();
+            if (!seen.add(h)) continue;
+            all.add(h);
+            if (parts.length > 1) todo.addAll(owner(h).remoteCalleesBelow(List.of(h)));
+        }
+        return byOwner(all);
+    }
+
+    // ==== Soft half: node views
+
+    public void memberUp(String node, long now) {
+        for (Ledger l : parts) l.memberUp(node, now);
+    }
+
+    public void memberRemoved(String node, long now) {
+        for (Ledger l : parts) l.memberRemoved(node, now);
+    }
+
+    /**
+     * After a recovery (S5). At P &gt; 1 refused until the settle round lands (partitions.md §5 step 6): partitions
+     * that recover together wait for each other's settled FULLs, which none sends while it warms up.
+     */
+    public void beginWarmUp(Collection<String> upMembers, long now) {
+        if (parts.length > 1) {
+            throw new UnsupportedOperationException("a recovery of " + parts.length + " partitions needs the settle "
+                    + "round (partitions.md, step 6)");
+        }
+        parts[0].beginWarmUp(upMembers, now);
+    }
+
+    /**
+     * Applies a node's report: one share per partition, each with the hashes it owns and the report's (incarnation,
+     * seq, chunk, chunks). The outcome is the most telling of the shares' (they agree unless a partition lost
+     * something): a FULL needed first, then a refusal, a chunk buffered, applied.
+     */
+    public ReportOutcome report(NodeReport r, long now) {
+        if (parts.length == 1) return parts[0].report(r, now);
+        connect(now);
+        List<List<BlobHash>> added = byOwner(r.activeAdded()), removed = byOwner(r.activeRemoved()),
+                pinsAdded = byOwner(r.pinsAdded()), pinsRemoved = byOwner(r.pinsRemoved());
+        ReportOutcome out = null;
+        for (int p = 0; p < parts.length; p++) {
+            NodeReport share = new NodeReport(r.node(), r.incarnation(), r.seq(), r.kind(), added.get(p),
+                    removed.get(p), pinsAdded.get(p), pinsRemoved.get(p), r.chunk(), r.chunks(), r.settled());
+            ReportOutcome o = parts[p].report(share, now);
+            if (out == null || rank(o) > rank(out)) out = o;
+        }
+        return out;
+    }
+
+    private static int rank(ReportOutcome o) {
+        return switch (o) {
+            case APPLIED -> 0;
+            case CHUNK_BUFFERED -> 1;
+            case DUPLICATE_OR_OLD -> 2;
+            case FROM_REMOVED_NODE -> 3;
+            case MALFORMED -> 4;
+            case NEED_FULL -> 5;
+        };
+    }
+
+    /**
+     * The acquire fence (S6) across partitions (partitions.md §2): the owner records the acquire as today
+     * ({@link Ledger#acquire}); then every remote callee below the blob is recorded in its owner, hop by hop, on
+     * behalf of the partition whose exports will list it — all before the answer. ACQUIRED only when every one was
+     * recorded; GONE when one is gone (the owner's record stays: over-protection until the node's next report, which
+     * does not list the blob); STALE when one was asked after a later report of that partition.
+     */
+    public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
+        AcquireOutcome local = owner(hash).acquire(node, incarnation, afterSeq, hash, now);
+        if (local != AcquireOutcome.ACQUIRED || parts.length == 1) return local;
+        Fenced f = protectRemoteClosure(hash, false, now);
+        if (!f.gone.isEmpty()) return AcquireOutcome.GONE;
+        return f.stale.isEmpty() ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
+    }
+
+    /** What the {@code Protect}s of one fence answered, all hops together. */
+    private record Fenced(List<BlobHash> gone, List<BlobHash> stale) {
+        List<BlobHash> notAcquired() {
+            List<BlobHash> out = new ArrayList<>(gone);
+            out.addAll(stale);
+            return out;
+        }
+    }
+
+    /**
+     * The {@code Protect}s of partitions.md §2, steps 2 to 4: the owner of {@code hash} asks the owners of the remote
+     * callees below it; each records them in the asker's view and answers the next hop (its frontier), which the
+     * answering partition asks in turn. A hash is asked once per fence (cycles end).
+     */
+    private Fenced protectRemoteClosure(BlobHash hash, boolean used, long now) {
+        connect(now);
+        record Hop(int asker, ProtectOutcome.Frontier frontier) {
+        }
+        int root = partitioning.partitionOf(hash);
+        ArrayDeque<Hop> todo = new ArrayDeque<>();
+        for (ProtectOutcome.Frontier f : parts[root].frontier(List.of(hash))) todo.add(new Hop(root, f));
+        Set<BlobHash> asked = new HashSet<>(Set.of(hash));
+        List<BlobHash> gone = new ArrayList<>(), stale = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            Hop hop = todo.poll();
+            List<BlobHash> hashes = new ArrayList<>();
+            for (BlobHash h : hop.frontier().hashes()) if (asked.add(h)) hashes.add(h);
+            if (hashes.isEmpty()) continue;
+            int to = hop.frontier().partition();
+            ProtectOutcome o = parts[to].protect(parts[hop.asker()].exportReporter(), hop.frontier().incarnation(),
+                    hop.frontier().seqTo(), hashes, used, now);
+            gone.addAll(o.gone());
+            stale.addAll(o.stale());
+            for (ProtectOutcome.Frontier next : o.frontier()) todo.add(new Hop(to, next));
+        }
+        return new Fenced(gone, stale);
+    }
+
+    // ==== Queries
+
+    public Optional<BlobInfo> info(BlobHash hash) {
+        return owner(hash).info(hash);
+    }
+
+    public Optional<BlobStatus> status(BlobHash hash) {
+        return owner(hash).status(hash);
+    }
+
+    public Map<BlobStatus, Long> counts() {
+        Map<BlobStatus, Long> out = new EnumMap<>(BlobStatus.class);
+        for (Ledger l : parts) l.counts().forEach((s, n) -> out.merge(s, n, Long::sum));
+        return out;
+    }
+
+    public int knownBlobs() {
+        int n = 0;
+        for (Ledger l : parts) n += l.knownBlobs();
+        return n;
+    }
+
+    /**
+     * The nodes as partition 0 sees them (every partition takes each node's reports at the same moment, so they
+     * agree); the partitions' views of each other are left out.
+     */
+    public List<NodeInfo> nodes(long now) {
+        Set<String> partitionViews = new HashSet<>();
+        for (Ledger l : parts) partitionViews.add(l.exportReporter());
+        List<NodeInfo> out = new ArrayList<>();
+        for (NodeInfo n : parts[0].nodes(now)) if (!partitionViews.contains(n.node())) out.add(n);
+        return out;
+    }
+
+    public boolean warmingUp() {
+        for (Ledger l : parts) if (l.warmingUp()) return true;
+        return false;
+    }
+
+    public long cycle() {
+        return parts[0].cycle();
+    }
+
+    public boolean isNodeRemoved(String node) {
+        return parts[0].isNodeRemoved(node);
+    }
+
+    /** One snapshot per partition, in partition order. */
+    public List<LedgerSnapshot> snapshots() {
+        List<LedgerSnapshot> out = new ArrayList<>(parts.length);
+        for (Ledger l : parts) out.add(l.snapshot());
+        return out;
+    }
+}

@@ -1,0 +1,292 @@
+package io.blobgc.store;
+
+import io.blobgc.BlobHash;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Blobs as objects of an S3-API bucket (AWS S3, MinIO, Ceph RGW, R2, ...), through the host application's own
+ * {@link S3Client} (its endpoint, region, credentials, path-style access and HTTP client are the host's business).
+ * <p>
+ * <b>Key layout: {@code prefix + hex}</b>, flat, e.g. {@code blobs/9f86d081…}. The 64 lower-case hex digits are ASCII,
+ * so ListObjectsV2's order (UTF-8 binary order of the keys) is the ascending hash order that {@link #page} promises,
+ * and {@code StartAfter = prefix + after.toHex()} resumes a listing at exactly the hash it names, stored or not: a
+ * page is one request for up to 1,000 keys. A sharded {@code ab/cdef…} layout would list in the same order but buys
+ * nothing on an object store (S3 partitions its index by key prefix by itself, and hash keys are spread evenly
+ * already), while it makes every key longer and its key no longer the blob's name. Keys under the prefix that are not
+ * 64 hex digits (anything else someone put there) are skipped by {@link #list} and {@link #page}; keys outside the
+ * prefix are never looked at, so the bucket may be shared.
+ * <p>
+ * <b>Uploads</b> are one PutObject each, which S3 applies atomically: a refused or interrupted upload leaves nothing
+ * under the key, and no partial object is ever visible. Before anything is sent the content is hashed locally (the
+ * file in one streaming pass for {@link #putFile}) and refused when its SHA-256 is not its key; the request then
+ * carries the SHA-256 as its {@code x-amz-checksum-sha256} (with {@code x-amz-sdk-checksum-algorithm: SHA256}),
+ * which S3 checks against the bytes it receives, and the MD5 of the same pass as {@code Content-MD5}, which every
+ * S3-API server checks. S3Proxy 2.6.0 (the tests' server) does not check {@code x-amz-checksum-sha256}: by default it
+ * refuses the request with 501 NotImplemented (an {@code x-amz-} header it does not know — so does the SDK's default
+ * GetObject, for its {@code x-amz-checksum-mode}), and with {@code s3proxy.ignore-unknown-headers=true} it stores the
+ * object without looking at the header; it does refuse a wrong {@code Content-MD5} (400 BadDigest).
+ * S3BlobStoreContractTest shows each. So the content is always checked before it is sent, and a file that changes
+ * between the local pass and the upload is refused by the server (S3 by either header, S3Proxy by the MD5).
+ * {@link #putFile} streams the file from disk ({@link RequestBody#fromFile}): memory stays flat whatever the size. A
+ * blob above {@link #MAX_SINGLE_PUT} (S3's 5 GiB limit for one PutObject) is refused: multipart uploads (which need
+ * CompleteMultipartUpload's atomicity and an abort of the parts on failure) are not implemented yet.
+ * <p>
+ * Putting content that is already stored uploads it again (one request, no HeadObject first): S3 overwrites it with
+ * the same bytes and its LastModified becomes now — a re-uploaded blob looks fresh to the store reconciliation, which
+ * is what keeps it from being deleted as an orphan right before the upload registers it. {@link #putFile} always
+ * reads and checks its file, even when the key is stored already (FileBlobStore returns early there): a file whose
+ * SHA-256 is not its key is refused, as {@link BlobStore#putFile} says, and the stored blob is left alone.
+ * <p>
+ * <b>Deletes</b> ask HeadObject for the size first (0, and no DeleteObject, when the key is not there), then
+ * DeleteObject: two requests, so that the sweeper can count the bytes freed. Two concurrent deletes of one blob may
+ * both report its size. Batched deletes (DeleteObjects) are a later step. (On AWS, a HeadObject of a missing key is
+ * answered 404 only to a caller allowed s3:ListBucket on the bucket, 403 otherwise: the store needs it anyway, for
+ * {@link #page}.)
+ * <p>
+ * {@link #usableSpace} is empty: an object store has no free space to tell. Failures of the SDK ({@link SdkException})
+ * are thrown as {@link IOException}s with the SDK's exception as the cause.
+ */
+public final class S3BlobStore implements BlobStore {
+
+    /** The largest blob one PutObject may carry (S3's limit): above it, a multipart upload would be needed. */
+    public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
+
+    /** The most keys ListObjectsV2 returns in one response. */
+    static final int MAX_KEYS = 1000;
+
+    private static final int HEX_LENGTH = 2 * BlobHash.BYTES;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+
+    /**
+     * @param s3     the host application's client; not closed by this store
+     * @param bucket an existing bucket
+     * @param prefix put before every blob's hex name ("" for none; {@code "blobs/"} keeps them in a "folder")
+     */
+    public S3BlobStore(S3Client s3, String bucket, String prefix) {
+        this.s3 = Objects.requireNonNull(s3, "s3");
+        this.bucket = Objects.requireNonNull(bucket, "bucket");
+        if (bucket.isEmpty()) throw new IllegalArgumentException("no bucket");
+        this.prefix = prefix == null ? "" : prefix;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The object key of {@code hash}: the prefix and the 64 hex digits. */
+    public String keyOf(BlobHash hash) {
+        return prefix + hash.toHex();
+    }
+
+    /** The blob a key under the prefix names, or null when it is not one of ours. */
+    private BlobHash hashOf(String key) {
+        if (!key.startsWith(prefix) || key.length() != prefix.length() + HEX_LENGTH) return null;
+        String hex = key.substring(prefix.length());
+        return BlobHash.isHex(hex) && hex.equals(hex.toLowerCase(java.util.Locale.ROOT)) ? BlobHash.parse(hex) : null;
+    }
+
+    @Override
+    public void put(BlobHash hash, byte[] content) throws IOException {
+        BlobHash actual = BlobHash.sha256(content);
+        if (!actual.equals(hash)) {
+            throw new IllegalArgumentException("content does not match its address: expected " + hash
+                    + ", its SHA-256 is " + actual);
+        }
+        upload(hash, content.length, md5().digest(content), RequestBody.fromBytes(content));
+    }
+
+    /** Hashes the file in one streaming pass (SHA-256 and MD5), then uploads it from disk in one PutObject. */
+    @Override
+    public void putFile(BlobHash hash, Path file) throws IOException {
+        MessageDigest sha = BlobHash.sha256Digest(), md5 = md5();
+        long size = 0;
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                sha.update(buf, 0, n);
+                md5.update(buf, 0, n);
+                size += n;
+            }
+        }
+        BlobHash actual = BlobHash.of(sha.digest());
+        if (!actual.equals(hash)) {
+            throw new IllegalArgumentException("content does not match its address: expected " + hash
+                    + ", its SHA-256 is " + actual);
+        }
+        upload(hash, size, md5.digest(), RequestBody.fromFile(file));
+    }
+
+    private void upload(BlobHash hash, long size, byte[] md5, RequestBody body) throws IOException {
+        if (size > MAX_SINGLE_PUT) {
+            throw new IOException("blob " + hash + " is " + size + " bytes: above " + MAX_SINGLE_PUT + " a multipart "
+                    + "upload is needed, which S3BlobStore does not do yet");
+        }
+        Base64.Encoder b64 = Base64.getEncoder();
+        PutObjectRequest req = PutObjectRequest.builder()
+                .bucket(bucket)
+                .key(keyOf(hash))
+                .contentLength(size)
+                .contentType("application/octet-stream")
+                .checksumAlgorithm(ChecksumAlgorithm.SHA256)
+                .checksumSHA256(b64.encodeToString(hash.toBytes()))
+                .contentMD5(b64.encodeToString(md5))
+                .build();
+        try {
+            s3.putObject(req, body);
+        } catch (SdkException e) {
+            throw io("putting " + hash, e);
+        }
+    }
+
+    @Override
+    public boolean exists(BlobHash hash) throws IOException {
+        return head(hash) != null;
+    }
+
+    /** The object's metadata, or null when it is not there. */
+    private HeadObjectResponse head(BlobHash hash) throws IOException {
+        try {
+            return s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(keyOf(hash)).build());
+        } catch (NoSuchKeyException e) {
+            return null;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) return null; // HEAD has no body: the SDK cannot tell NoSuchKey
+            throw io("looking up " + hash, e);
+        } catch (SdkException e) {
+            throw io("looking up " + hash, e);
+        }
+    }
+
+    @Override
+    public byte[] get(BlobHash hash) throws IOException {
+        try {
+            return s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(keyOf(hash)).build())
+                    .asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw notThere(hash, e);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) throw notThere(hash, e);
+            throw io("getting " + hash, e);
+        } catch (SdkException e) {
+            throw io("getting " + hash, e);
+        }
+    }
+
+    private NoSuchFileException notThere(BlobHash hash, Exception cause) {
+        NoSuchFileException e = new NoSuchFileException("s3://" + bucket + "/" + keyOf(hash));
+        e.initCause(cause);
+        return e;
+    }
+
+    @Override
+    public long delete(BlobHash hash) throws IOException {
+        HeadObjectResponse head = head(hash);
+        if (head == null) return 0;
+        try {
+            s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(keyOf(hash)).build());
+        } catch (SdkException e) {
+            throw io("deleting " + hash, e);
+        }
+        return head.contentLength() == null ? 0 : head.contentLength();
+    }
+
+    @Override
+    public void list(Consumer<BlobHash> each) throws IOException {
+        String token = null;
+        do {
+            ListObjectsV2Response r = listPage(null, token, MAX_KEYS);
+            for (S3Object o : r.contents()) {
+                BlobHash h = hashOf(o.key());
+                if (h != null) each.accept(h);
+            }
+            token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+        } while (token != null);
+    }
+
+    /**
+     * ListObjectsV2 from {@code StartAfter = prefix + after}, asking for one key more than the page holds so that
+     * {@code more} is exact (true only when a blob follows the page's last entry); a response of keys that are not
+     * blobs is followed by the next (continuation token) until the page is full or the listing ends.
+     */
+    @Override
+    public Page page(BlobHash after, int max) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        if (max <= 0) return new Page(out, true);
+        String startAfter = after == null ? null : keyOf(after);
+        String token = null;
+        while (true) {
+            int ask = (int) Math.min(MAX_KEYS, (long) max - out.size() + 1);
+            ListObjectsV2Response r = listPage(token == null ? startAfter : null, token, ask);
+            for (S3Object o : r.contents()) {
+                BlobHash h = hashOf(o.key());
+                if (h == null) continue;
+                if (out.size() == max) return new Page(out, true);
+                out.add(new Entry(h, o.lastModified().toEpochMilli()));
+            }
+            if (!Boolean.TRUE.equals(r.isTruncated()) || r.nextContinuationToken() == null) return new Page(out, false);
+            token = r.nextContinuationToken();
+        }
+    }
+
+    private ListObjectsV2Response listPage(String startAfter, String token, int maxKeys) throws IOException {
+        ListObjectsV2Request.Builder req = ListObjectsV2Request.builder().bucket(bucket).maxKeys(maxKeys);
+        if (!prefix.isEmpty()) req.prefix(prefix);
+        if (token != null) req.continuationToken(token);
+        else if (startAfter != null) req.startAfter(startAfter);
+        try {
+            return s3.listObjectsV2(req.build());
+        } catch (SdkException e) {
+            throw io("listing s3://" + bucket + "/" + prefix, e);
+        }
+    }
+
+    private IOException io(String what, SdkException e) {
+        return new IOException(what + " in s3://" + bucket + "/" + prefix + " failed: " + e.getMessage(), e);
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no MD5 in this JVM", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "S3BlobStore(s3://" + bucket + "/" + prefix + ")";
+    }
+}

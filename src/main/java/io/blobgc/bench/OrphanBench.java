@@ -3,7 +3,7 @@ package io.blobgc.bench;
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.Registration;
 import io.blobgc.store.BlobStore;
@@ -77,7 +77,7 @@ public final class OrphanBench implements Callable<Integer> {
     /** Walks the store from its first page, {@code maxPages} pages at most (the whole store: it checks the count). */
     private static String walk(FileBlobStore store, int n, int pageSize, int maxPages) throws IOException {
         long now = System.currentTimeMillis() + 1;
-        Ledger l = new Ledger(LedgerSettings.DEFAULTS, n);
+        PartitionedLedger l = new PartitionedLedger(LedgerSettings.DEFAULTS, n);
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, now);
         List<Registration> batch = new ArrayList<>();
@@ -117,7 +117,7 @@ public final class OrphanBench implements Callable<Integer> {
                 (sum(listNs) + sum(decideNs)) / 1e9);
     }
 
-    private static <T> T apply(Ledger l, CoordinatorCore.Decision<T> d) {
+    private static <T> T apply(PartitionedLedger l, CoordinatorCore.Decision<T> d) {
         for (Coordinator.Event e : d.events()) CoordinatorCore.apply(l, e);
         return d.reply().apply(l);
     }

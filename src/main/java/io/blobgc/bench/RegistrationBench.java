@@ -3,7 +3,7 @@ package io.blobgc.bench;
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -46,7 +46,7 @@ public final class RegistrationBench implements Callable<Integer> {
 
     private static String run(int n) {
         long now = 1_700_000_000_000L;
-        Ledger l = new Ledger(LedgerSettings.DEFAULTS, 2 * n + 2);
+        PartitionedLedger l = new PartitionedLedger(LedgerSettings.DEFAULTS, 2 * n + 2);
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, now);
         List<Coordinator.Event> journal = new ArrayList<>();
@@ -74,7 +74,7 @@ public final class RegistrationBench implements Callable<Integer> {
             }
         }
         long t2 = System.nanoTime();
-        Ledger recovered = new Ledger(LedgerSettings.DEFAULTS, 2 * n + 2);
+        PartitionedLedger recovered = new PartitionedLedger(LedgerSettings.DEFAULTS, 2 * n + 2);
         for (Coordinator.Event e : journal) CoordinatorCore.apply(recovered, e);
         long t3 = System.nanoTime();
         if (recovered.knownBlobs() != l.knownBlobs()) throw new IllegalStateException("the replay lost blobs");
@@ -94,7 +94,7 @@ public final class RegistrationBench implements Callable<Integer> {
         }
         // diamonds: layers of two blobs, each depending on both of the layer below, registered a layer per request
         // while a node holds the top layer (each new layer's closure is every layer below it)
-        Ledger d = new Ledger(LedgerSettings.DEFAULTS, n + 4);
+        PartitionedLedger d = new PartitionedLedger(LedgerSettings.DEFAULTS, n + 4);
         CoordinatorCore dc = new CoordinatorCore(false);
         dc.recovered(d, null, now);
         List<BlobHash> below = List.of(Bench.hashOf(4L * n), Bench.hashOf(4L * n + 1));
@@ -120,7 +120,7 @@ public final class RegistrationBench implements Callable<Integer> {
                 (t7 - t6) / 1e6, (t7 - t6) / 1e3 / Math.max(1, 4 * (n / 4)));
     }
 
-    private static void apply(Ledger l, List<Coordinator.Event> journal, CoordinatorCore.Decision<?> d) {
+    private static void apply(PartitionedLedger l, List<Coordinator.Event> journal, CoordinatorCore.Decision<?> d) {
         for (Coordinator.Event e : d.events()) {
             journal.add(e);
             CoordinatorCore.apply(l, e);

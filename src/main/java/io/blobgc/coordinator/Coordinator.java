@@ -7,6 +7,7 @@ import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeInfo;
 import io.blobgc.ledger.Pin;
@@ -46,7 +47,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The cluster-singleton GC coordinator: an event-sourced shell around the {@link Ledger}. Commands ask the
+ * The cluster-singleton GC coordinator: an event-sourced shell around the {@link PartitionedLedger}. Commands ask the
  * ledger to decide, the decisions are persisted as events, and the event handler applies them to the ledger —
  * live and on every recovery. Node views are soft state, rebuilt from FULL reports after a recovery (S5). The commands
  * of each concern are handled by a package-private part: {@link TakeOverFence} (S10), {@link Roster} (members,
@@ -188,7 +189,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public record BlobUnpinned(BlobHash hash, String owner) implements Event {
     }
 
-    public record CycleCompleted(CycleOutcome outcome) implements Event {
+    /**
+     * A partition's outcome of a cycle: one event per partition and cycle ({@code partition} 0 at P = 1, and in events
+     * written before it was recorded).
+     */
+    public record CycleCompleted(CycleOutcome outcome, int partition) implements Event {
+        public CycleCompleted(CycleOutcome outcome) {
+            this(outcome, 0);
+        }
     }
 
     public record DeletionStarted(List<BlobHash> hashes, long at) implements Event {
@@ -234,13 +242,13 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     /** The state: the ledger. Snapshots hold its persistent half ({@link LedgerSnapshot}), copied in the actor. */
     public static final class State {
-        final Ledger ledger;
+        final PartitionedLedger ledger;
 
-        State(Ledger ledger) {
+        State(PartitionedLedger ledger) {
             this.ledger = ledger;
         }
 
-        public Ledger ledger() {
+        public PartitionedLedger ledger() {
             return ledger;
         }
     }
@@ -317,7 +325,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered);
-        this.empty = new State(new Ledger(settings.ledger()));
+        this.empty = new State(new PartitionedLedger(settings.ledger()));
     }
 
     @Override
@@ -423,7 +431,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         if (decisions != null) decisions.tell(Topic.publish(d));
     }
 
-    private Summary summary(Ledger l) {
+    private Summary summary(PartitionedLedger l) {
         String self = clustered ? Cluster.get(ctx.getSystem()).selfMember().address().toString()
                 : ctx.getSystem().address().toString();
         return Summaries.of(l, self, settings.dryRun(), cycles.lastCycleMs(), localNow());
@@ -436,7 +444,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     @Override
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
-            State st = s == empty ? new State(new Ledger(settings.ledger())) : s; // the empty state stays empty
+            State st = s == empty ? new State(new PartitionedLedger(settings.ledger())) : s; // the empty state stays empty
             CoordinatorCore.apply(st.ledger, e);
             return st;
         });

@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator.OpResult;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
@@ -14,6 +14,7 @@ import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.store.BlobStore;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -34,12 +35,12 @@ import java.util.function.Predicate;
 public final class CoordinatorCore {
 
     /** Events to persist, then the reply, computed on the state after they were applied. */
-    public record Decision<R>(List<Coordinator.Event> events, Function<Ledger, R> reply) {
-        static <R> Decision<R> answer(Function<Ledger, R> reply) {
+    public record Decision<R>(List<Coordinator.Event> events, Function<PartitionedLedger, R> reply) {
+        static <R> Decision<R> answer(Function<PartitionedLedger, R> reply) {
             return new Decision<>(List.of(), reply);
         }
 
-        static <R> Decision<R> persist(Coordinator.Event event, Function<Ledger, R> reply) {
+        static <R> Decision<R> persist(Coordinator.Event event, Function<PartitionedLedger, R> reply) {
             return new Decision<>(List.of(event), reply);
         }
     }
@@ -77,7 +78,7 @@ public final class CoordinatorCore {
      * Recovery completed: what the previous incarnation handed out is forgotten, and the warm-up (S5) waits for every
      * Up member in {@code upMembers} (null: no membership service, every reporting node counts).
      */
-    public void recovered(Ledger l, Collection<String> upMembers, long localNow) {
+    public void recovered(PartitionedLedger l, Collection<String> upMembers, long localNow) {
         deletions.recovered(l);
         l.beginWarmUp(upMembers, localNow);
     }
@@ -106,7 +107,7 @@ public final class CoordinatorCore {
      * The acquire fence (S6). Never registers: a hash the registry does not hold (never uploaded, or collected and
      * its tombstone pruned) has no content, so the answer is GONE — upload it, then acquire.
      */
-    public Decision<AcquireReply> acquire(Ledger ledger, String node, long incarnation, long afterSeq, BlobHash hash,
+    public Decision<AcquireReply> acquire(PartitionedLedger ledger, String node, long incarnation, long afterSeq, BlobHash hash,
                                           long now, long localNow) {
         if (node == null || hash == null) {
             return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
@@ -144,16 +145,16 @@ public final class CoordinatorCore {
      *
      * @param stored whether the store holds a hash's content, asked only for hashes that have none in the registry
      */
-    public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
+    public Decision<Registered> register(PartitionedLedger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                          long now) {
         return register(l, registrations, stored, now, Long.MAX_VALUE);
     }
 
     /**
-     * {@link #register(Ledger, List, Predicate, long)}, with this instance's monotonic millis: a hash a predecessor may
+     * {@link #register(PartitionedLedger, List, Predicate, long)}, with this instance's monotonic millis: a hash a predecessor may
      * still be deleting is refused until {@link #tookOver}'s window ends ({@code retry} in the answer).
      */
-    public Decision<Registered> register(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
+    public Decision<Registered> register(PartitionedLedger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                          long now, long localNow) {
         return Registrations.decide(l, registrations, stored, now, localNow, window);
     }
@@ -165,7 +166,7 @@ public final class CoordinatorCore {
         return n;
     }
 
-    public Decision<OpResult> pin(Ledger l, BlobHash hash, String owner, String reason, Long ttlMs, long now) {
+    public Decision<OpResult> pin(PartitionedLedger l, BlobHash hash, String owner, String reason, Long ttlMs, long now) {
         Optional<Refusal> error;
         if (hash == null) error = Optional.of(Refusal.badRequest("a pin needs a hash"));
         else if (owner == null || owner.isBlank()) error = Optional.of(Refusal.badRequest("a pin needs an owner"));
@@ -180,7 +181,7 @@ public final class CoordinatorCore {
         return Decision.persist(new Coordinator.BlobPinned(hash, pin), st -> OpResult.OK);
     }
 
-    public Decision<OpResult> unpin(Ledger l, BlobHash hash, String owner) {
+    public Decision<OpResult> unpin(PartitionedLedger l, BlobHash hash, String owner) {
         Optional<Refusal> error = hash == null || owner == null
                 ? Optional.of(Refusal.badRequest("an unpin needs a hash and an owner")) : l.checkUnpin(hash, owner);
         if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
@@ -205,9 +206,20 @@ public final class CoordinatorCore {
     }
 
     /** One GC cycle; a dry run when asked or configured (S9). */
-    public Decision<CycleOutcome> cycle(Ledger l, boolean dryRunAsked, long now, long localNow) {
-        CycleOutcome o = l.planCycle(now, localNow, dryRunAsked || dryRun);
-        return Decision.persist(new Coordinator.CycleCompleted(o), st -> o);
+    public Decision<CycleOutcome> cycle(PartitionedLedger l, boolean dryRunAsked, long now, long localNow) {
+        List<CycleOutcome> outcomes = l.planCycle(now, localNow, dryRunAsked || dryRun);
+        List<Coordinator.Event> events = new ArrayList<>(outcomes.size());
+        for (int p = 0; p < outcomes.size(); p++) events.add(new Coordinator.CycleCompleted(outcomes.get(p), p));
+        CycleOutcome o = CycleOutcome.merged(outcomes);
+        return new Decision<>(events, st -> o);
+    }
+
+    /**
+     * A cycle's events are applied (live, never on a replay): the partitions exchange their exports (partitions.md
+     * §1, "When A flushes"). Nothing at P = 1.
+     */
+    public void cycled(PartitionedLedger l, long localNow) {
+        l.exchangeExports(localNow);
     }
 
     /**
@@ -215,7 +227,7 @@ public final class CoordinatorCore {
      * failed), then newly fenced ones (persisted as DELETING first, S6). In a dry run nothing, not even blobs left
      * DELETING by an earlier run (S9).
      */
-    public Decision<List<BlobHash>> startDeletion(Ledger l, int max, long now) {
+    public Decision<List<BlobHash>> startDeletion(PartitionedLedger l, int max, long now) {
         return deletions.startDeletion(l, max, now);
     }
 
@@ -236,7 +248,7 @@ public final class CoordinatorCore {
      * A deletion failed: retried with the sweeper's backoff. The journal records the 1st, 2nd, 4th, 8th… failure of a
      * blob, so a deletion that keeps failing does not write an event every retry.
      */
-    public Decision<Void> deletionFailed(Ledger l, BlobHash hash, String error, long now) {
+    public Decision<Void> deletionFailed(PartitionedLedger l, BlobHash hash, String error, long now) {
         return deletions.deletionFailed(l, hash, error, now);
     }
 
@@ -253,7 +265,7 @@ public final class CoordinatorCore {
      * the walk is (a late answer to an earlier scan) is ignored. The walk goes on after the page's last entry, and
      * from the first again after the end.
      */
-    public Decision<List<BlobHash>> storePage(Ledger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
+    public Decision<List<BlobHash>> storePage(PartitionedLedger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
                                               boolean dryRunAsked, long now, long graceMs) {
         return deletions.storePage(l, after, entries, more, dryRunAsked, now, graceMs);
     }
@@ -268,7 +280,7 @@ public final class CoordinatorCore {
      * later instance finished deleting for the one that handed it out (persisted: a second takeover within the first
      * predecessor's deadline still knows it).
      */
-    public void tookOver(Ledger l, long localNow, long batchDeadlineMs) {
+    public void tookOver(PartitionedLedger l, long localNow, long batchDeadlineMs) {
         window.tookOver(l, localNow, batchDeadlineMs);
     }
 
@@ -281,7 +293,7 @@ public final class CoordinatorCore {
      * This instance's window is over: it writes so — from now on no instance before it deletes anything — and what
      * was remembered as deleted for its predecessors is forgotten (S10). Nothing while the window lasts, or once said.
      */
-    public Decision<Void> windowOver(Ledger l, long localNow, long now) {
+    public Decision<Void> windowOver(PartitionedLedger l, long localNow, long now) {
         return window.over(localNow, now);
     }
 
@@ -302,11 +314,11 @@ public final class CoordinatorCore {
     }
 
     /** The event handler: live, and on every recovery. */
-    public static Ledger apply(Ledger l, Coordinator.Event e) {
+    public static PartitionedLedger apply(PartitionedLedger l, Coordinator.Event e) {
         if (e instanceof Coordinator.BlobsRegistered r) l.applyRegistered(r.registrations());
         else if (e instanceof Coordinator.BlobPinned p) l.applyPinned(p.hash(), p.pin());
         else if (e instanceof Coordinator.BlobUnpinned u) l.applyUnpinned(u.hash(), u.owner());
-        else if (e instanceof Coordinator.CycleCompleted c) l.applyCycle(c.outcome());
+        else if (e instanceof Coordinator.CycleCompleted c) l.applyCycle(c.partition(), c.outcome());
         else if (e instanceof Coordinator.DeletionStarted d) l.applyDeletionStarted(d.hashes(), d.at());
         else if (e instanceof Coordinator.BlobsCollected c) l.applyCollected(c.hashes(), c.at(), c.bytes());
         else if (e instanceof Coordinator.DeletionFailed f) l.applyDeletionFailed(f.hash());

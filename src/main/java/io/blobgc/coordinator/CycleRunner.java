@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import io.blobgc.coordinator.Coordinator.Event;
 import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -50,7 +50,9 @@ final class CycleRunner {
         lastCycleMs = planned / 1e6;
         timings.cyclePlanned(planned);
         CycleOutcome o = d.reply().apply(s.ledger);
+        long localNow = Coordinator.localNow();
         var effect = effects.effect().persist(d.events()).thenRun(st -> {
+            core.cycled(st.ledger, localNow);
             log(st.ledger, o); // the counts after the cycle it reports
             if (!o.dryRun() && !o.marked().isEmpty()) {
                 publish.accept(new Decision.Marked(o.cycle(),
@@ -61,7 +63,7 @@ final class CycleRunner {
         return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
     }
 
-    private void log(Ledger l, CycleOutcome o) {
+    private void log(PartitionedLedger l, CycleOutcome o) {
         if (o.changedNothing() && !o.frozen() && !o.warmingUp()) {
             ctx.getLog().debug("cycle {}: no change", o.cycle());
             return;

@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.CoordinatorCore.Decision;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.store.BlobStore;
 
 import java.util.ArrayList;
@@ -37,7 +37,7 @@ final class Deletions {
     }
 
     /** Recovery completed: what the previous incarnation handed out is forgotten; the walk resumes where persisted. */
-    void recovered(Ledger l) {
+    void recovered(PartitionedLedger l) {
         inFlight.clear();
         unjournaledFailures.clear();
         orphanFailuresJournaled.clear();
@@ -45,7 +45,7 @@ final class Deletions {
     }
 
     /** See {@link CoordinatorCore#startDeletion}. */
-    Decision<List<BlobHash>> startDeletion(Ledger l, int max, long now) {
+    Decision<List<BlobHash>> startDeletion(PartitionedLedger l, int max, long now) {
         if (dryRun || max <= 0) return Decision.answer(st -> List.of());
         max = Math.min(max, CoordinatorCore.MAX_DELETION_BATCH);
         List<BlobHash> batch = new ArrayList<>();
@@ -84,7 +84,7 @@ final class Deletions {
     }
 
     /** See {@link CoordinatorCore#deletionFailed}. */
-    Decision<Void> deletionFailed(Ledger l, BlobHash hash, String error, long now) {
+    Decision<Void> deletionFailed(PartitionedLedger l, BlobHash hash, String error, long now) {
         if (hash == null) return Decision.answer(st -> null);
         inFlight.remove(hash);
         // a condemned orphan the registry does not know has no id for the ledger to count on: counted here
@@ -102,7 +102,7 @@ final class Deletions {
     }
 
     /** See {@link CoordinatorCore#storePage}. */
-    Decision<List<BlobHash>> storePage(Ledger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
+    Decision<List<BlobHash>> storePage(PartitionedLedger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
                                        boolean dryRunAsked, long now, long graceMs) {
         if (!Objects.equals(after, orphanScanAfter) || entries == null) return Decision.answer(st -> List.of());
         List<BlobHash> orphans = new ArrayList<>();

@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.CoordinatorCore.Decision;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -37,7 +37,7 @@ final class InheritedWindow {
     }
 
     /** See {@link CoordinatorCore#tookOver}. */
-    void tookOver(Ledger l, long localNow, long batchDeadlineMs) {
+    void tookOver(PartitionedLedger l, long localNow, long batchDeadlineMs) {
         Set<BlobHash> mayStillDelete = new LinkedHashSet<>(l.deleting(Integer.MAX_VALUE));
         mayStillDelete.addAll(l.condemnedOrphans(Integer.MAX_VALUE));
         mayStillDelete.addAll(l.deletedForPredecessors());

@@ -1,6 +1,6 @@
 package io.blobgc.coordinator;
 
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 
 import java.util.Optional;
 
@@ -25,7 +25,7 @@ final class JournalPartitions {
     }
 
     /** {@link #refusal(int, int)} for the journal {@code l} was recovered from. */
-    static Optional<String> refusal(Ledger l, int configured) {
+    static Optional<String> refusal(PartitionedLedger l, int configured) {
         return refusal(l.recordedPartitions(), configured);
     }
 

@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import io.blobgc.BlobHash;
 import io.blobgc.coordinator.CoordinatorCore.Decision;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
 
@@ -19,7 +19,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * An upload's registration ({@link CoordinatorCore#register(Ledger, List, Predicate, long, long)}): which hashes are
+ * An upload's registration ({@link CoordinatorCore#register(PartitionedLedger, List, Predicate, long, long)}): which hashes are
  * refused and why, and what the accepted ones persist — their registration, and a use of the callees in grace they
  * make reachable from a caller in use.
  */
@@ -29,7 +29,7 @@ final class Registrations {
     }
 
     /** @param window this instance's takeover window: a hash a predecessor may still be deleting waits it out */
-    static Decision<Registered> decide(Ledger l, List<Registration> registrations, Predicate<BlobHash> stored,
+    static Decision<Registered> decide(PartitionedLedger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                        long now, long localNow, InheritedWindow window) {
         List<Registration> given = registrations == null ? List.of()
                 : registrations.stream().filter(Objects::nonNull).toList();
@@ -113,7 +113,7 @@ final class Registrations {
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */
-    private static boolean inUse(Ledger l, BlobHash h) {
+    private static boolean inUse(PartitionedLedger l, BlobHash h) {
         Optional<BlobStatus> s = l.status(h);
         return s.isPresent() && (s.get() == BlobStatus.ACTIVE || s.get() == BlobStatus.PINNED || l.isProtected(h));
     }

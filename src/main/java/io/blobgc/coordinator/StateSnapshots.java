@@ -1,7 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.coordinator.Coordinator.State;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -21,6 +21,6 @@ final class StateSnapshots implements SnapshotAdapter<State> {
 
     @Override
     public State fromJournal(Object from) {
-        return new State(Ledger.fromSnapshot(settings, (LedgerSnapshot) from));
+        return new State(PartitionedLedger.fromSnapshot(settings, (LedgerSnapshot) from));
     }
 }

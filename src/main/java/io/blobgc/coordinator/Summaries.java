@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.coordinator.Coordinator.Summary;
 import io.blobgc.ledger.HistoryEntry;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +19,7 @@ final class Summaries {
      * @param lastCycleMs     how long the last cycle's planning took (-1: none yet)
      * @param localNow        this instance's monotonic millis
      */
-    static Summary of(Ledger l, String coordinatorNode, boolean dryRun, double lastCycleMs, long localNow) {
+    static Summary of(PartitionedLedger l, String coordinatorNode, boolean dryRun, double lastCycleMs, long localNow) {
         Map<String, Long> counts = new LinkedHashMap<>();
         l.counts().forEach((k, v) -> counts.put(k.name(), v));
         Map<String, Long> outcomes = new LinkedHashMap<>();

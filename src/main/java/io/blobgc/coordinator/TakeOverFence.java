@@ -5,7 +5,7 @@ import io.blobgc.NodeIds;
 import io.blobgc.coordinator.Coordinator.Event;
 import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.coordinator.Coordinator.WindowOver;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -74,7 +74,7 @@ final class TakeOverFence {
         var takeOver = core.takeOver(name, clock.millis(), deadline, settings.partitions());
         return effects.effect().persist(takeOver.events()).thenRun(st -> {
             takenOver = true;
-            Ledger l = st.ledger;
+            PartitionedLedger l = st.ledger;
             // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
             core.recovered(l, clustered ? roster.upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
                     Coordinator.localNow());

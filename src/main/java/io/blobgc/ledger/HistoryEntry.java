@@ -25,6 +25,25 @@ public record HistoryEntry(long cycle, long at, boolean dryRun, boolean frozen, 
         markedCount = Math.max(markedCount, marked == null ? 0 : marked.size());
     }
 
+    /**
+     * This partition's entry of a cycle and another partition's entry of the same cycle, as one: counts added, lists
+     * joined (each kept to its limit), flags of either.
+     */
+    HistoryEntry plus(HistoryEntry o) {
+        return new HistoryEntry(cycle, Math.max(at, o.at), dryRun || o.dryRun, frozen || o.frozen,
+                warmingUp || o.warmingUp, newlyUnreferenced + o.newlyUnreferenced, rescuedCount + o.rescuedCount,
+                joined(rescued, o.rescued, RESCUED_KEPT), joined(marked, o.marked, MARKED_KEPT),
+                joined(confirmedBy, o.confirmedBy, Integer.MAX_VALUE).stream().distinct().toList(),
+                joined(staleNodes, o.staleNodes, Integer.MAX_VALUE).stream().distinct().toList(),
+                prunedTombstones + o.prunedTombstones, markedCount + o.markedCount);
+    }
+
+    private static <T> List<T> joined(List<T> a, List<T> b, int max) {
+        List<T> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out.size() <= max ? List.copyOf(out) : List.copyOf(out.subList(0, max));
+    }
+
     static HistoryEntry of(CycleOutcome o) {
         List<BlobHash> rescued = o.rescued().size() <= RESCUED_KEPT ? o.rescued()
                 : List.copyOf(o.rescued().subList(0, RESCUED_KEPT));

@@ -5,6 +5,7 @@ import io.blobgc.BlobHash;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -31,8 +32,22 @@ public final class PartitionedLedger {
 
     private final Partitioning partitioning;
     private final Ledger[] parts;
+    /** At P &gt; 1, what became of the nodes' reports, once per report ({@link #reportOutcomes}). */
+    private final Map<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
+    /** The latest local (monotonic) time a method was given: see {@link #checkPin(BlobHash)}. */
+    private long lastLocalNow;
     /** Whether every partition holds a partition view of every other ({@link Ledger#partitionUp}). */
     private boolean connected;
+
+    /** One partition: the single ledger of a coordinator that runs {@code blob-gc.partitions = 1}. */
+    public PartitionedLedger(LedgerSettings settings) {
+        this(settings, 1024);
+    }
+
+    /** One partition, its tables this large to start with. */
+    public PartitionedLedger(LedgerSettings settings, int expectedBlobs) {
+        this(settings, expectedBlobs, Partitioning.of(1));
+    }
 
     /** P empty partitions of {@code partitioning}, each with its share of {@code expectedBlobs}. */
     public PartitionedLedger(LedgerSettings settings, int expectedBlobs, Partitioning partitioning) {
@@ -44,6 +59,17 @@ public final class PartitionedLedger {
     private PartitionedLedger(Partitioning partitioning, Ledger[] parts) {
         this.partitioning = partitioning;
         this.parts = parts;
+    }
+
+    /** {@code single} as the one partition (P = 1): for tests that drive a ledger and a coordinator's decisions. */
+    static PartitionedLedger of(Ledger single) {
+        if (single.partitioning().count() != 1) throw new IllegalArgumentException("a ledger of P = 1");
+        return new PartitionedLedger(single.partitioning(), new Ledger[]{single});
+    }
+
+    /** One partition restored from its snapshot. */
+    public static PartitionedLedger fromSnapshot(LedgerSettings settings, LedgerSnapshot snapshot) {
+        return fromSnapshots(settings, List.of(snapshot), Partitioning.of(1));
     }
 
     /** The partitions restored from their snapshots, in partition order (one per partition). */
@@ -62,6 +88,10 @@ public final class PartitionedLedger {
 
     public Partitioning partitioning() {
         return partitioning;
+    }
+
+    public LedgerSettings settings() {
+        return parts[0].settings();
     }
 
     /** Partition {@code p}'s ledger: for tests. */
@@ -87,6 +117,7 @@ public final class PartitionedLedger {
 
     /** Every partition views every other as a partition before any of their reports or {@code Protect}s. */
     private void connect(long now) {
+        lastLocalNow = Math.max(lastLocalNow, now);
         if (connected) return;
         connected = true;
         for (Ledger l : parts) {
@@ -117,6 +148,11 @@ public final class PartitionedLedger {
         for (int p = 0; p < parts.length; p++) parts[p].applyCycle(outcomes.get(p));
     }
 
+    /** Partition {@code partition}'s outcome of a cycle (one event each). */
+    public void applyCycle(int partition, CycleOutcome outcome) {
+        parts[partition].applyCycle(outcome);
+    }
+
     public void applyUsed(Collection<BlobHash> hashes) {
         List<List<BlobHash>> split = byOwner(hashes);
         for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) parts[p].applyUsed(split.get(p));
@@ -137,8 +173,59 @@ public final class PartitionedLedger {
         }
     }
 
+    public void applyCollected(Collection<BlobHash> hashes, long at) {
+        applyCollected(hashes, at, 0);
+    }
+
     public void applyDeletionFailed(BlobHash hash) {
         owner(hash).applyDeletionFailed(hash);
+    }
+
+    public int failedDeletions(BlobHash hash) {
+        return owner(hash).failedDeletions(hash);
+    }
+
+    // ---- store reconciliation: each partition condemns its own orphans; the walk over the store is one
+
+    public boolean isOrphan(BlobHash hash) {
+        return owner(hash).isOrphan(hash);
+    }
+
+    /** The condemned hashes go to their owners; every partition keeps where the walk resumes. */
+    public void applyOrphansCondemned(Collection<BlobHash> hashes, BlobHash upTo) {
+        List<List<BlobHash>> split = byOwner(hashes);
+        for (int p = 0; p < parts.length; p++) parts[p].applyOrphansCondemned(split.get(p), upTo);
+    }
+
+    public List<BlobHash> condemnedOrphans(int max) {
+        List<BlobHash> out = new ArrayList<>();
+        for (Ledger l : parts) {
+            if (out.size() >= max) break;
+            out.addAll(l.condemnedOrphans(max - out.size()));
+        }
+        return out;
+    }
+
+    public boolean isCondemnedOrphan(BlobHash hash) {
+        return owner(hash).isCondemnedOrphan(hash);
+    }
+
+    public BlobHash orphanScanResumesAfter() {
+        return parts[0].orphanScanResumesAfter();
+    }
+
+    public long orphansCondemned() {
+        return sum(Ledger::orphansCondemned);
+    }
+
+    public long orphansDeleted() {
+        return sum(Ledger::orphansDeleted);
+    }
+
+    private long sum(java.util.function.ToLongFunction<Ledger> f) {
+        long n = 0;
+        for (Ledger l : parts) n += f.applyAsLong(l);
+        return n;
     }
 
     /** S10 is per persistence id: one journal for all P partitions, so every partition takes every takeover. */
@@ -158,6 +245,21 @@ public final class PartitionedLedger {
         return parts[0].generation();
     }
 
+    public long longestLiveBatchDeadlineMs() {
+        return parts[0].longestLiveBatchDeadlineMs();
+    }
+
+    public Set<BlobHash> deletedForPredecessors() {
+        if (parts.length == 1) return parts[0].deletedForPredecessors();
+        Set<BlobHash> out = new HashSet<>();
+        for (Ledger l : parts) out.addAll(l.deletedForPredecessors());
+        return Set.copyOf(out);
+    }
+
+    public int recordedPartitions() {
+        return parts[0].recordedPartitions();
+    }
+
     // ==== Decisions
 
     /** The hashes among {@code candidates} that a registration cannot take now (asked of their owners). */
@@ -175,6 +277,7 @@ public final class PartitionedLedger {
      * export (the coordinator persists it before it handles anything else). At P = 1, {@link Ledger#checkPin}.
      */
     public Optional<Refusal> checkPin(BlobHash hash, long now) {
+        lastLocalNow = Math.max(lastLocalNow, now);
         Optional<Refusal> local = owner(hash).checkPin(hash);
         if (local.isPresent() || parts.length == 1) return local;
         List<BlobHash> gone = goneInClosure(hash);
@@ -182,6 +285,14 @@ public final class PartitionedLedger {
         if (gone.isEmpty()) return Optional.empty();
         return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
                 + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
+    }
+
+    /**
+     * {@link #checkPin(BlobHash, long)} at the latest local time this ledger was given (a report's, a cycle's or an
+     * acquire's): the time only dates a partition view the fence would make, and {@link #connect} made them all.
+     */
+    public Optional<Refusal> checkPin(BlobHash hash) {
+        return checkPin(hash, lastLocalNow);
     }
 
     public Optional<Refusal> checkUnpin(BlobHash hash, String owner) {
@@ -260,6 +371,11 @@ public final class PartitionedLedger {
         return owner(hash).status(hash).isPresent() && goneInClosure(hash).isEmpty();
     }
 
+    /** The blobs a use of {@code hash} keeps alive, across partitions, that wait out their grace now. */
+    public List<BlobHash> waitingOutGrace(BlobHash hash) {
+        return waitingOutGrace(List.of(hash));
+    }
+
     /** The blobs a use of {@code hashes} keeps alive, across partitions, that wait out their grace now. */
     public List<BlobHash> waitingOutGrace(Collection<BlobHash> hashes) {
         List<BlobHash> out = new ArrayList<>();
@@ -326,6 +442,7 @@ public final class PartitionedLedger {
             ReportOutcome o = parts[p].report(share, now);
             if (out == null || rank(o) > rank(out)) out = o;
         }
+        reportOutcomes.merge(out, 1L, Long::sum);
         return out;
     }
 
@@ -438,6 +555,75 @@ public final class PartitionedLedger {
 
     public boolean isNodeRemoved(String node) {
         return parts[0].isNodeRemoved(node);
+    }
+
+    public List<String> members() {
+        return parts[0].members();
+    }
+
+    /** Every partition's blockers (a node's FULL, another partition's settled FULL), each once. */
+    public List<String> warmUpBlockers() {
+        if (parts.length == 1) return parts[0].warmUpBlockers();
+        Set<String> out = new LinkedHashSet<>();
+        for (Ledger l : parts) out.addAll(l.warmUpBlockers());
+        return List.copyOf(out);
+    }
+
+    /** What became of the nodes' reports (at P &gt; 1 counted here, once per report, not per share). */
+    public Map<ReportOutcome, Long> reportOutcomes() {
+        if (parts.length == 1) return parts[0].reportOutcomes();
+        return new EnumMap<>(reportOutcomes);
+    }
+
+    public long reportedWhileDeleting() {
+        return sum(Ledger::reportedWhileDeleting);
+    }
+
+    public long reportedUnknown() {
+        return sum(Ledger::reportedUnknown);
+    }
+
+    public long totalCollected() {
+        return sum(Ledger::totalCollected);
+    }
+
+    public long totalFailedDeletions() {
+        return sum(Ledger::totalFailedDeletions);
+    }
+
+    public long totalCollectedBytes() {
+        return sum(Ledger::totalCollectedBytes);
+    }
+
+    /** How many operator pins there are, and {@code limit} of them from {@code offset}, newest first. */
+    public Map.Entry<Integer, List<Ledger.PinnedBlob>> operatorPins(int offset, int limit) {
+        if (parts.length == 1) return parts[0].operatorPins(offset, limit);
+        List<Ledger.PinnedBlob> all = new ArrayList<>();
+        for (Ledger l : parts) all.addAll(l.operatorPins(0, Integer.MAX_VALUE).getValue());
+        all.sort(Comparator.comparingLong((Ledger.PinnedBlob x) -> -x.pin().pinnedAt())
+                .thenComparing(x -> x.hash().toHex()).thenComparing(x -> x.pin().owner()));
+        int from = Math.min(Math.max(0, offset), all.size());
+        int to = (int) Math.min(all.size(), (long) from + Math.max(0, limit));
+        return Map.entry(all.size(), List.copyOf(all.subList(from, to)));
+    }
+
+    /**
+     * Newest first. At P &gt; 1 every partition keeps its own entry of each cycle: an entry here is one cycle's
+     * entries together (counts added, lists joined).
+     */
+    public List<HistoryEntry> history(int limit) {
+        if (parts.length == 1) return parts[0].history(limit);
+        java.util.TreeMap<Long, HistoryEntry> byCycle = new java.util.TreeMap<>(Comparator.reverseOrder());
+        for (Ledger l : parts) {
+            for (HistoryEntry e : l.history(limit)) byCycle.merge(e.cycle(), e, HistoryEntry::plus);
+        }
+        return byCycle.values().stream().limit(Math.max(0, limit)).toList();
+    }
+
+    /** The snapshot of the one partition; at P &gt; 1 there is one per partition ({@link #snapshots}). */
+    public LedgerSnapshot snapshot() {
+        if (parts.length > 1) throw new IllegalStateException(parts.length + " partitions: one snapshot each");
+        return parts[0].snapshot();
     }
 
     /** One snapshot per partition, in partition order. */

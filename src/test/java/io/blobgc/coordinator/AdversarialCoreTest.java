@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -34,7 +34,7 @@ class AdversarialCoreTest {
     private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
 
     private long now = 1_700_000_000_000L;
-    private Ledger ledger = new Ledger(SETTINGS);
+    private PartitionedLedger ledger = new PartitionedLedger(SETTINGS);
     private final CoordinatorCore core = new CoordinatorCore(false);
 
     private static BlobHash h(String s) {
@@ -45,7 +45,7 @@ class AdversarialCoreTest {
         return run(ledger, d);
     }
 
-    private static <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
+    private static <R> R run(PartitionedLedger l, CoordinatorCore.Decision<R> d) {
         d.events().forEach(e -> CoordinatorCore.apply(l, e));
         return d.reply().apply(l);
     }
@@ -222,13 +222,13 @@ class AdversarialCoreTest {
     // ---------------------------------------------------------------------------------------------------------
 
     /** The predecessor fenced x (DELETING) and handed it to its sweeper; a successor recovers from its journal. */
-    private Ledger successorOfAPredecessorDeleting(BlobHash x, CoordinatorCore successor) {
+    private PartitionedLedger successorOfAPredecessorDeleting(BlobHash x, CoordinatorCore successor) {
         core.recovered(ledger, List.of("n1"), now);
         register(x);
         ReporterCore rc = new ReporterCore("n1", 1, 100);
         heartbeat(rc);
         driveToDeleting(rc, x); // handed to the predecessor's sweeper; the predecessor is now paused (GC, SIGSTOP)
-        Ledger l = Ledger.fromSnapshot(SETTINGS, ledger.snapshot());
+        PartitionedLedger l = PartitionedLedger.fromSnapshot(SETTINGS, ledger.snapshot());
         successor.recovered(l, List.of("n1"), now);
         run(l, successor.report(NodeReport.full("n1", 1, rc.seq() + 1, List.of(), List.of()), now));
         assertFalse(l.warmingUp());

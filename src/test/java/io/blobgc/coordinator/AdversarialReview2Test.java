@@ -1,7 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
@@ -27,7 +27,7 @@ class AdversarialReview2Test {
     private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
 
     private final long now = 1_700_000_000_000L;
-    private final Ledger ledger = new Ledger(SETTINGS);
+    private final PartitionedLedger ledger = new PartitionedLedger(SETTINGS);
     private final CoordinatorCore core = new CoordinatorCore(false);
 
     private static BlobHash h(String s) {

@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -46,7 +46,7 @@ class AdversarialReview3Test {
      */
     @Test
     void aCalleeReachedThroughTwoNewEdgesOfOneBatchIsPersistedAsUsed() {
-        Ledger live = new Ledger(SETTINGS);
+        PartitionedLedger live = new PartitionedLedger(SETTINGS);
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(live, null, now);
         BlobHash p = h("caller in use"), c = h("middle"), d = h("callee in its grace");
@@ -64,7 +64,7 @@ class AdversarialReview3Test {
 
         now += 500; // P is released; the coordinator restarts before its next cycle
         journal.run(live, core.report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(p), List.of(), List.of()), now));
-        Ledger successor = journal.recover();
+        PartitionedLedger successor = journal.recover();
         CoordinatorCore next = new CoordinatorCore(false);
         next.recovered(successor, null, now);
         long seq2 = 0;
@@ -87,7 +87,7 @@ class AdversarialReview3Test {
      */
     @Test
     void theStoreWalkReachesTheEndOfTheStoreDespiteRegularRestarts() {
-        Ledger l = new Ledger(SETTINGS);
+        PartitionedLedger l = new PartitionedLedger(SETTINGS);
         List<BlobHash> stored = new ArrayList<>();
         for (int i = 0; i < 100; i++) stored.add(h("blob " + i));
         stored.sort(java.util.Comparator.comparing(BlobHash::toHex));
@@ -99,7 +99,7 @@ class AdversarialReview3Test {
         long old = now - 2 * 3_600_000L; // every file is older than the orphan grace
         int page = 10; // 10 pages; the coordinator restarts every 6 cycles
         for (int restart = 0; restart < 20; restart++) {
-            Ledger recovered = journal.recover();
+            PartitionedLedger recovered = journal.recover();
             CoordinatorCore c = new CoordinatorCore(false);
             c.recovered(recovered, null, now);
             for (int cycle = 0; cycle < 6; cycle++) {
@@ -124,7 +124,7 @@ class AdversarialReview3Test {
      */
     @Test
     void aFailingOrphanDeletionIsJournaledAfterOneTwoFourEightFailuresLikeABlobs() {
-        Ledger l = new Ledger(SETTINGS);
+        PartitionedLedger l = new PartitionedLedger(SETTINGS);
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, now);
         BlobHash orphan = h("an orphan on a read-only directory");

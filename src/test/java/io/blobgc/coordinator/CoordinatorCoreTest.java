@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -25,7 +25,7 @@ class CoordinatorCoreTest {
 
     private long now = 1_700_000_000_000L;
     private long seq;
-    private final Ledger ledger = new Ledger(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
+    private final PartitionedLedger ledger = new PartitionedLedger(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
 
     private <R> R run(CoordinatorCore.Decision<R> d) {
         d.events().forEach(e -> CoordinatorCore.apply(ledger, e));
@@ -95,7 +95,7 @@ class CoordinatorCoreTest {
         assertEquals(List.of(new Coordinator.BlobsUsed(List.of(x), now)), acquire.events());
         run(acquire);
         // a successor that recovers from the journal before the next cycle sees the use
-        Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
+        PartitionedLedger successor = PartitionedLedger.fromSnapshot(ledger.settings(), ledger.snapshot());
         assertEquals(BlobStatus.ACTIVE, successor.status(x).orElseThrow());
     }
 
@@ -192,7 +192,7 @@ class CoordinatorCoreTest {
         assertEquals(List.of(new Coordinator.BlobsRegistered(List.of(new Registration(caller, List.of(callee)))),
                 new Coordinator.BlobsUsed(List.of(callee), now)), edge.events());
         run(edge);
-        Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
+        PartitionedLedger successor = PartitionedLedger.fromSnapshot(ledger.settings(), ledger.snapshot());
         assertEquals(BlobStatus.ACTIVE, successor.status(callee).orElseThrow(), "the successor counts the grace anew");
         // an edge from a caller nobody uses is no use of its callee
         BlobHash idle = BlobHash.sha256("caller nobody uses".getBytes()), other = BlobHash.sha256("other".getBytes());
@@ -221,7 +221,7 @@ class CoordinatorCoreTest {
         run(core.cycle(ledger, false, now, now));
         assertEquals(BlobStatus.UNREFERENCED, ledger.status(callee).orElseThrow());
         // a failover: the successor recovered from the journal and has no node views yet
-        Ledger successor = Ledger.fromSnapshot(ledger.settings(), ledger.snapshot());
+        PartitionedLedger successor = PartitionedLedger.fromSnapshot(ledger.settings(), ledger.snapshot());
         CoordinatorCore next = new CoordinatorCore(false);
         next.recovered(successor, List.of("n1"), now);
         assertEquals(BlobStatus.ACTIVE, successor.status(caller).orElseThrow());

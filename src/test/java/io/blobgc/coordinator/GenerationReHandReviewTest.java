@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
@@ -85,7 +85,7 @@ class GenerationReHandReviewTest {
         store.add(h);
 
         // ---- generation 1 (P): h fenced for deletion and handed to its sweeper; P dies (kill -9) before deleting
-        Ledger pl = new Ledger(SETTINGS);
+        PartitionedLedger pl = new PartitionedLedger(SETTINGS);
         CoordinatorCore p = new CoordinatorCore(false);
         p.recovered(pl, null, mono);
         journal.run(pl, p.takeOver("P", now, BATCH_DEADLINE));
@@ -114,7 +114,7 @@ class GenerationReHandReviewTest {
         // ---- generation 2 (S) takes over; its first attempt at h fails (the store errs for a while)
         now += 5_000;
         mono += 5_000;
-        Ledger sl = journal.recover();
+        PartitionedLedger sl = journal.recover();
         CoordinatorCore s = new CoordinatorCore(false);
         s.recovered(sl, null, mono);
         journal.run(sl, s.takeOver("S", now, BATCH_DEADLINE));
@@ -162,7 +162,7 @@ class GenerationReHandReviewTest {
         // ---- generation 3 (T) takes over, deletes h for S and confirms it
         now += 5_000;
         mono += 5_000;
-        Ledger tl = journal.recover();
+        PartitionedLedger tl = journal.recover();
         CoordinatorCore t = new CoordinatorCore(false);
         t.recovered(tl, null, mono);
         journal.run(tl, t.takeOver("T", now, BATCH_DEADLINE));
@@ -176,8 +176,8 @@ class GenerationReHandReviewTest {
         // ---- generation 4: T restarts in place (journal hiccup) or fails over, well within S's batch deadline
         now += 2_000;
         mono += 2_000;
-        Ledger ul = fourthKind == Fourth.FAILOVER_FROM_SNAPSHOT
-                ? Ledger.fromSnapshot(SETTINGS, journal.recover().snapshot()) : journal.recover();
+        PartitionedLedger ul = fourthKind == Fourth.FAILOVER_FROM_SNAPSHOT
+                ? PartitionedLedger.fromSnapshot(SETTINGS, journal.recover().snapshot()) : journal.recover();
         CoordinatorCore u = fourthKind == Fourth.RESTART_IN_PLACE ? t : new CoordinatorCore(false);
         u.recovered(ul, null, mono);
         journal.run(ul, u.takeOver("U", now, BATCH_DEADLINE));
@@ -218,12 +218,12 @@ class GenerationReHandReviewTest {
                 new Coordinator.TookOver("T", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.BlobsCollected(List.of(h), now, 1));  // generation 3 deletes it for generation 2
-        Ledger l = new Ledger(SETTINGS);
+        PartitionedLedger l = new PartitionedLedger(SETTINGS);
         for (Coordinator.Event e : events) CoordinatorCore.apply(l, e);
         assertEquals(3, l.generation());
         assertEquals(Set.of(h), l.deletedForPredecessors(), "generation 2 handed h out and is not done: its "
                 + "deletion by generation 3 must be remembered until T writes PredecessorsDone");
-        assertEquals(Set.of(h), Ledger.fromSnapshot(SETTINGS, l.snapshot()).deletedForPredecessors(),
+        assertEquals(Set.of(h), PartitionedLedger.fromSnapshot(SETTINGS, l.snapshot()).deletedForPredecessors(),
                 "from a snapshot");
     }
 
@@ -242,7 +242,7 @@ class GenerationReHandReviewTest {
                 new Coordinator.TookOver("T", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.BlobsCollected(List.of(h), now, 1));  // generation 3 deletes it for generation 2
-        Ledger l = new Ledger(SETTINGS);
+        PartitionedLedger l = new PartitionedLedger(SETTINGS);
         for (Coordinator.Event e : events) CoordinatorCore.apply(l, e);
         assertEquals(Set.of(h), l.deletedForPredecessors(), "generation 2 handed h out and is not done: its "
                 + "deletion by generation 3 must be remembered until T writes PredecessorsDone");
@@ -266,15 +266,15 @@ class GenerationReHandReviewTest {
                 new Coordinator.TookOver("D", now, BATCH_DEADLINE, 1),
                 new Coordinator.DeletionStarted(List.of(h), now),
                 new Coordinator.BlobsCollected(List.of(h), now, 1));
-        Ledger atSnapshot = new Ledger(SETTINGS);
+        PartitionedLedger atSnapshot = new PartitionedLedger(SETTINGS);
         for (Coordinator.Event e : before) CoordinatorCore.apply(atSnapshot, e);
         io.blobgc.ledger.LedgerSnapshot s = atSnapshot.snapshot();
         io.blobgc.ledger.LedgerSnapshot old = new io.blobgc.ledger.LedgerSnapshot(s.cycle(), s.graceResetAt(),
                 s.frozen(), s.totalCollected(), s.totalCollectedBytes(), s.totalFailedDeletions(), s.blobCount(),
                 s.blobs(), s.extras(), s.history(), s.orphans(), null, 0); // as the code before f80ff3a wrote it
-        Ledger fromOld = Ledger.fromSnapshot(SETTINGS, old);
+        PartitionedLedger fromOld = PartitionedLedger.fromSnapshot(SETTINGS, old);
         for (Coordinator.Event e : after) CoordinatorCore.apply(fromOld, e);
-        Ledger replayed = new Ledger(SETTINGS);
+        PartitionedLedger replayed = new PartitionedLedger(SETTINGS);
         for (Coordinator.Event e : before) CoordinatorCore.apply(replayed, e);
         for (Coordinator.Event e : after) CoordinatorCore.apply(replayed, e);
         assertEquals(Set.of(h), replayed.deletedForPredecessors(), "replayed");
@@ -295,7 +295,7 @@ class GenerationReHandReviewTest {
         BlobHash h = BlobHash.sha256("an orphan in a 5-minute batch".getBytes());
         store.add(h);
 
-        Ledger pl = new Ledger(SETTINGS);
+        PartitionedLedger pl = new PartitionedLedger(SETTINGS);
         CoordinatorCore p = new CoordinatorCore(false);
         p.recovered(pl, null, mono);
         journal.run(pl, p.takeOver("P", now, predecessorDeadline));
@@ -309,7 +309,7 @@ class GenerationReHandReviewTest {
 
         now += 5_000;
         mono += 5_000;
-        Ledger sl = journal.recover();
+        PartitionedLedger sl = journal.recover();
         CoordinatorCore s = new CoordinatorCore(false);
         s.recovered(sl, null, mono);
         journal.run(sl, s.takeOver("S", now, successorDeadline));

@@ -1,7 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 
@@ -23,7 +23,7 @@ public final class HostileCommands {
 
     /** One command as the coordinator decides it. */
     public interface Command {
-        CoordinatorCore.Decision<?> decide(CoordinatorCore core, Ledger l, long now);
+        CoordinatorCore.Decision<?> decide(CoordinatorCore core, PartitionedLedger l, long now);
     }
 
     /** @param disturbs whether a coordinator may take it (a view, a registration, a batch): not only refused or read */

@@ -1,7 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -19,7 +19,7 @@ class HostileCommandsTest {
     @Test
     void everyCommandWithExtremeValuesIsAnsweredNeverThrown() {
         long now = 1_700_000_000_000L;
-        Ledger ledger = new Ledger(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
+        PartitionedLedger ledger = new PartitionedLedger(LedgerSettings.DEFAULTS.withGracePeriodMs(0));
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(ledger, null, now);
         BlobHash known = BlobHash.sha256("known".getBytes());
@@ -39,7 +39,7 @@ class HostileCommandsTest {
         assertTrue(ledger.totalCollectedBytes() >= 0, "freed bytes went negative: " + ledger.totalCollectedBytes());
     }
 
-    private static Object apply(Ledger l, CoordinatorCore.Decision<?> d) {
+    private static Object apply(PartitionedLedger l, CoordinatorCore.Decision<?> d) {
         d.events().forEach(e -> CoordinatorCore.apply(l, e));
         return d.reply().apply(l);
     }

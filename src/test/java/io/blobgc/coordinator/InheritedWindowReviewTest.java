@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -71,7 +71,7 @@ class InheritedWindowReviewTest {
         assertEquals(List.of(), a.third().windowOver(a.ledger(), over + 1, now).events(), "said once");
         assertEquals(Set.of(), a.ledger().deletedForPredecessors());
 
-        Ledger fl = journal.recover();
+        PartitionedLedger fl = journal.recover();
         CoordinatorCore fourth = new CoordinatorCore(false);
         fourth.recovered(fl, null, over);
         journal.run(fl, fourth.takeOver("fourth", now, BATCH_DEADLINE));
@@ -80,7 +80,7 @@ class InheritedWindowReviewTest {
                 over)).accepted());
     }
 
-    private record After(Ledger ledger, CoordinatorCore third, String instance, long mono, BlobHash h) {
+    private record After(PartitionedLedger ledger, CoordinatorCore third, String instance, long mono, BlobHash h) {
     }
 
     private After scenario(boolean sameObject) {
@@ -90,7 +90,7 @@ class InheritedWindowReviewTest {
         store.add(h);
 
         // the predecessor P: both blobs registered, released, marked, handed to its (rate-limited) sweeper
-        Ledger pl = new Ledger(SETTINGS);
+        PartitionedLedger pl = new PartitionedLedger(SETTINGS);
         CoordinatorCore pred = new CoordinatorCore(false);
         long mono = 0;
         pred.recovered(pl, null, mono);
@@ -127,7 +127,7 @@ class InheritedWindowReviewTest {
         // the successor S takes over, finishes h's deletion and confirms it; the re-upload is refused (retry)
         now += 5_000;
         mono += 5_000;
-        Ledger sl = journal.recover();
+        PartitionedLedger sl = journal.recover();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
         journal.run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
@@ -145,7 +145,7 @@ class InheritedWindowReviewTest {
         // within P's deadline: it recovers, takes over again
         now += 2_000;
         mono += 2_000;
-        Ledger tl = fromSnapshot ? Ledger.fromSnapshot(SETTINGS, journal.recover().snapshot()) : journal.recover();
+        PartitionedLedger tl = fromSnapshot ? PartitionedLedger.fromSnapshot(SETTINGS, journal.recover().snapshot()) : journal.recover();
         CoordinatorCore third = sameObject ? succ : new CoordinatorCore(false);
         third.recovered(tl, null, mono);
         journal.run(tl, third.takeOver("S again", now, BATCH_DEADLINE));

@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import com.typesafe.config.Config;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.LogCapture;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
@@ -88,18 +88,18 @@ class JournalPartitionsTest {
     void theFirstTakeoverRecordingTheNumberFixesItAndSnapshotsKeepIt() {
         LedgerSettings ls = LedgerSettings.DEFAULTS;
         TestJournal events = new TestJournal(ls);
-        Ledger first = new Ledger(ls);
+        PartitionedLedger first = new PartitionedLedger(ls);
         events.run(first, new CoordinatorCore(false).takeOver("old", 1, 30_000)); // as written today: 1
         assertEquals(1, first.recordedPartitions());
         assertEquals(1, ((Coordinator.TookOver) events.events.get(0)).partitions());
 
-        Ledger old = TestJournal.replay(ls, List.of(new Coordinator.TookOver("before", 1, 0, 0)));
+        PartitionedLedger old = TestJournal.replay(ls, List.of(new Coordinator.TookOver("before", 1, 0, 0)));
         assertEquals(0, old.recordedPartitions(), "a takeover from before the number was recorded records none");
         CoordinatorCore.apply(old, new Coordinator.TookOver("next", 2, 30_000, 1));
         CoordinatorCore.apply(old, new Coordinator.TookOver("later", 3, 30_000, 0));
         assertEquals(1, old.recordedPartitions(), "kept");
-        assertEquals(1, Ledger.fromSnapshot(ls, old.snapshot()).recordedPartitions());
-        assertEquals(0, Ledger.fromSnapshot(ls, new Ledger(ls).snapshot()).recordedPartitions());
+        assertEquals(1, PartitionedLedger.fromSnapshot(ls, old.snapshot()).recordedPartitions());
+        assertEquals(0, PartitionedLedger.fromSnapshot(ls, new PartitionedLedger(ls).snapshot()).recordedPartitions());
     }
 
     // ---- the coordinator

@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Registered;
@@ -55,7 +55,7 @@ class OrphanPredecessorReviewTest {
         store.addAll(two);
 
         // the predecessor condemns them and hands them to its sweeper
-        Ledger pl = new Ledger(SETTINGS);
+        PartitionedLedger pl = new PartitionedLedger(SETTINGS);
         CoordinatorCore pred = new CoordinatorCore(false);
         pred.recovered(pl, null, now);
         journal.run(pl, pred.storePage(pl, null, two.stream().map(x -> new BlobStore.Entry(x, now - 2 * ORPHAN_GRACE)).toList(),
@@ -82,7 +82,7 @@ class OrphanPredecessorReviewTest {
         // its own), deletes it and confirms
         now += 10_000;
         mono += 10_000;
-        Ledger sl = journal.recover();
+        PartitionedLedger sl = journal.recover();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
         journal.run(sl, succ.takeOver("successor", now, BATCH_DEADLINE));
@@ -129,7 +129,7 @@ class OrphanPredecessorReviewTest {
     void aDeletedOrphanWaitsOutAPredecessorAcrossASecondFailover() {
         BlobHash h = BlobHash.sha256("an orphan the predecessor condemned".getBytes());
         store.add(h);
-        Ledger pl = new Ledger(SETTINGS);
+        PartitionedLedger pl = new PartitionedLedger(SETTINGS);
         CoordinatorCore pred = new CoordinatorCore(false);
         long mono = 0;
         pred.recovered(pl, null, mono);
@@ -142,7 +142,7 @@ class OrphanPredecessorReviewTest {
         // the predecessor pauses before its sweeper's first deletion
 
         mono += 5_000;
-        Ledger sl = journal.recover();
+        PartitionedLedger sl = journal.recover();
         CoordinatorCore succ = new CoordinatorCore(false);
         succ.recovered(sl, null, mono);
         journal.run(sl, succ.takeOver("S", now, BATCH_DEADLINE));
@@ -155,7 +155,7 @@ class OrphanPredecessorReviewTest {
 
         // the successor fails over to a third instance, from a snapshot of the successor's ledger and the journal
         mono += 2_000;
-        Ledger tl = Ledger.fromSnapshot(SETTINGS, journal.recover().snapshot());
+        PartitionedLedger tl = PartitionedLedger.fromSnapshot(SETTINGS, journal.recover().snapshot());
         CoordinatorCore third = new CoordinatorCore(false);
         third.recovered(tl, null, mono);
         journal.run(tl, third.takeOver("T", now, BATCH_DEADLINE));

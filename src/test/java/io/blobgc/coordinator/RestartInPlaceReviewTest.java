@@ -3,7 +3,7 @@ package io.blobgc.coordinator;
 import com.typesafe.config.Config;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * alone. Pekko's javadsl evaluates {@code emptyState()} once, when the behavior is created
  * (javadsl.EventSourcedBehavior.createEventSourcedBehavior passes the value to EventSourcedBehaviorImpl), and every
  * restart's recovery without a snapshot starts from that same object (ReplayingSnapshot.loadSnapshotResult:
- * {@code var state = setup.emptyState}). The coordinator's event handler mutates the Ledger in place, so without a
+ * {@code var state = setup.emptyState}). The coordinator's event handler mutates the PartitionedLedger in place, so without a
  * snapshot the restarted coordinator replays the whole journal a second time on top of the ledger it had — every
  * event applied twice — and keeps the earlier incarnation's soft state (node views) that S5 says is rebuilt.
  * EventSourcedBehaviorTestKit.restart() stops and spawns a new actor (a new Coordinator object), so no other test
@@ -102,7 +102,7 @@ class RestartInPlaceReviewTest {
         });
 
         List<Object> journal = journal(es);
-        Ledger live = es.getState().ledger();
+        PartitionedLedger live = es.getState().ledger();
         assertEquals(count(journal, Coordinator.TookOver.class), live.generation(),
                 "one generation per takeover in the journal (a second replay on top of the old ledger counts each twice)");
         assertEquals(count(journal, Coordinator.CycleCompleted.class), live.history(1000).size(),

@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Registration;
@@ -54,7 +54,7 @@ class Review20RegisterDifferentialTest {
     record Outcome(Set<BlobHash> accepted, Set<BlobHash> rejected, Set<BlobHash> used) {
     }
 
-    static Outcome fresh(Ledger l, List<Registration> batch, Predicate<BlobHash> stored) {
+    static Outcome fresh(PartitionedLedger l, List<Registration> batch, Predicate<BlobHash> stored) {
         var d = new CoordinatorCore(false).register(l, batch, stored, 5000);
         var reply = d.reply().apply(l);
         Set<BlobHash> used = new TreeSet<>();
@@ -63,7 +63,7 @@ class Review20RegisterDifferentialTest {
     }
 
     /** HEAD~6's CoordinatorCore.register, its decisions only. */
-    static Outcome old(Ledger l, List<Registration> given, Predicate<BlobHash> stored) {
+    static Outcome old(PartitionedLedger l, List<Registration> given, Predicate<BlobHash> stored) {
         Set<BlobHash> hashes = new LinkedHashSet<>();
         for (Registration r : given) hashes.add(r.hash());
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
@@ -124,8 +124,8 @@ class Review20RegisterDifferentialTest {
             }
             long storedMask = r.nextLong();
             Predicate<BlobHash> stored = x -> ((storedMask >>> (x.w0() & 63)) & 1) == 1;
-            Outcome a = old(Ledger.fromSnapshot(LedgerSettings.DEFAULTS, s), batch, stored);
-            Outcome b = fresh(Ledger.fromSnapshot(LedgerSettings.DEFAULTS, s), batch, stored);
+            Outcome a = old(PartitionedLedger.fromSnapshot(LedgerSettings.DEFAULTS, s), batch, stored);
+            Outcome b = fresh(PartitionedLedger.fromSnapshot(LedgerSettings.DEFAULTS, s), batch, stored);
             assertEquals(a, b, "seed " + seed + ": batch " + batch);
         }
     }

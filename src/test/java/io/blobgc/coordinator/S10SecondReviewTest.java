@@ -2,7 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Registration;
@@ -68,7 +68,7 @@ class S10SecondReviewTest {
     void aSnapshotWrittenBeforeGenerationsAgreesWithAReplayOnADeletionForAPredecessor() {
         BlobHash h = BlobHash.sha256("a blob A handed out, B deleted for it, before the upgrade".getBytes());
         store.add(h);
-        Ledger al = new Ledger(SETTINGS);
+        PartitionedLedger al = new PartitionedLedger(SETTINGS);
         CoordinatorCore a = new CoordinatorCore(false);
         a.recovered(al, null, mono);
         journal.run(al, a.takeOver("A", now, BATCH_DEADLINE));
@@ -92,7 +92,7 @@ class S10SecondReviewTest {
 
         now += 5_000;
         mono += 5_000;
-        Ledger bl = journal.recover();
+        PartitionedLedger bl = journal.recover();
         CoordinatorCore b = new CoordinatorCore(false);
         b.recovered(bl, null, mono);
         journal.run(bl, b.takeOver("B", now, BATCH_DEADLINE));
@@ -104,8 +104,8 @@ class S10SecondReviewTest {
         List<Coordinator.Event> oldCode = journal.events.stream().map(e -> e instanceof Coordinator.TookOver t
                 ? new Coordinator.TookOver(t.instance(), t.at(), 0, 0) : e).toList();
 
-        Ledger replayed = TestJournal.replay(SETTINGS, oldCode);
-        Ledger fromSnapshot = Ledger.fromSnapshot(SETTINGS, withPredecessors(TestJournal.replay(SETTINGS, oldCode).snapshot(), null));
+        PartitionedLedger replayed = TestJournal.replay(SETTINGS, oldCode);
+        PartitionedLedger fromSnapshot = PartitionedLedger.fromSnapshot(SETTINGS, withPredecessors(TestJournal.replay(SETTINGS, oldCode).snapshot(), null));
 
         // C (the current code) takes over 10 s after A's batch, either way, and a VM re-uploads h a second later
         mono = handedOutAt + 10_000;
@@ -121,7 +121,7 @@ class S10SecondReviewTest {
                 + ", snapshot: " + fromSnapshot.deletedForPredecessors() + ")");
     }
 
-    private Registered takeOverAndRegister(Ledger l, BlobHash h) {
+    private Registered takeOverAndRegister(PartitionedLedger l, BlobHash h) {
         CoordinatorCore c = new CoordinatorCore(false);
         c.recovered(l, null, mono);
         TestJournal.runAlone(l, c.takeOver("C", now, BATCH_DEADLINE));
@@ -156,13 +156,13 @@ class S10SecondReviewTest {
                 new Coordinator.DeletionFailed(h, "java.io.IOException: store unavailable", t0 + 5_000),
                 new Coordinator.PredecessorsDone("S", t0 + 65_000),          // true: P is dead
                 new Coordinator.DeletionStarted(List.of(h), t0 + 66_000));   // S hands h out again, and pauses
-        Ledger current = TestJournal.replay(SETTINGS, history);
+        PartitionedLedger current = TestJournal.replay(SETTINGS, history);
         // the same state as f80ff3a snapshotted it: PredecessorState(generation, doneBelow, handedOut, deleted) with
         // handedOut = {h: 1} (f80ff3a's putIfAbsent: the first generation), read by the current code: no writers,
         // "before" absent (0)
         LedgerSnapshot.PredecessorState f80ff3a = new LedgerSnapshot.PredecessorState(2, 2, null,
                 List.of(new LedgerSnapshot.HandedOut(h, 1, 0)), List.of());
-        Ledger fromF80ff3a = Ledger.fromSnapshot(SETTINGS, withPredecessors(current.snapshot(), f80ff3a));
+        PartitionedLedger fromF80ff3a = PartitionedLedger.fromSnapshot(SETTINGS, withPredecessors(current.snapshot(), f80ff3a));
         // S's sweeper holds h from mono 66 s on (its batch's deadline: 96 s)
         SweeperCore sSweeper = new SweeperCore(1.0, 100, 1_000, Long.MAX_VALUE);
         assertTrue(sSweeper.wake(66_000 * 1_000_000L));

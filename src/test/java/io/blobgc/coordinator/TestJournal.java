@@ -1,7 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobHash;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 
@@ -22,7 +22,7 @@ final class TestJournal {
     }
 
     /** Persists the decision's events (kept, then applied to {@code l}) and returns its answer. */
-    <R> R run(Ledger l, CoordinatorCore.Decision<R> d) {
+    <R> R run(PartitionedLedger l, CoordinatorCore.Decision<R> d) {
         for (Coordinator.Event e : d.events()) {
             events.add(e);
             CoordinatorCore.apply(l, e);
@@ -31,18 +31,18 @@ final class TestJournal {
     }
 
     /** A new instance's recovery: every event kept so far, replayed on an empty ledger. */
-    Ledger recover() {
+    PartitionedLedger recover() {
         return replay(settings, events);
     }
 
     /** A decision on a ledger of its own (not this journal): its events applied, its answer returned. */
-    static <R> R runAlone(Ledger l, CoordinatorCore.Decision<R> d) {
+    static <R> R runAlone(PartitionedLedger l, CoordinatorCore.Decision<R> d) {
         for (Coordinator.Event e : d.events()) CoordinatorCore.apply(l, e);
         return d.reply().apply(l);
     }
 
-    static Ledger replay(LedgerSettings settings, List<Coordinator.Event> events) {
-        Ledger l = new Ledger(settings);
+    static PartitionedLedger replay(LedgerSettings settings, List<Coordinator.Event> events) {
+        PartitionedLedger l = new PartitionedLedger(settings);
         for (Coordinator.Event e : events) CoordinatorCore.apply(l, e);
         return l;
     }

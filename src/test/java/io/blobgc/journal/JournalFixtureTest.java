@@ -1,7 +1,7 @@
 package io.blobgc.journal;
 
 import io.blobgc.coordinator.Coordinator;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerDump;
 import io.blobgc.ledger.LedgerSnapshot;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -75,7 +75,7 @@ class JournalFixtureTest {
     @MethodSource("fixtures")
     void recoversFromTheEventsToTheExpectedState(String fixture) throws IOException {
         List<Coordinator.Event> events = events(fixture);
-        Ledger recovered = JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, null, 0, events);
+        PartitionedLedger recovered = JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, null, 0, events);
         assertEquals(read(fixture, "expected.txt"), dump(recovered, events));
     }
 
@@ -85,7 +85,7 @@ class JournalFixtureTest {
         List<Coordinator.Event> events = events(fixture);
         for (String line : lines(fixture, "snapshots.txt")) {
             JournalFixtureWriter.Stored s = JournalFixtureWriter.decode(serialization, line);
-            Ledger recovered = JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, (LedgerSnapshot) s.value(),
+            PartitionedLedger recovered = JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, (LedgerSnapshot) s.value(),
                     (int) s.seqNr(), events);
             assertEquals(read(fixture, "expected.txt"), dump(recovered, events), "from the snapshot at " + s.seqNr());
         }
@@ -119,7 +119,7 @@ class JournalFixtureTest {
         }
     }
 
-    private static String dump(Ledger recovered, List<Coordinator.Event> events) {
+    private static String dump(PartitionedLedger recovered, List<Coordinator.Event> events) {
         return LedgerDump.of(recovered, JournalFixtureWriter.hashesIn(events), JournalFixtureWriter.NAMES);
     }
 

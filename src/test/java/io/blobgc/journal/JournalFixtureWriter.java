@@ -4,7 +4,7 @@ import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerDump;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerSnapshot;
@@ -67,7 +67,7 @@ public final class JournalFixtureWriter {
     private final List<Coordinator.Event> journal = new ArrayList<>();
     private long now = 1_700_000_000_000L; // wall clock (persisted times)
     private long mono; // every instance's monotonic clock (S10's assumption: one clock)
-    private Ledger ledger;
+    private PartitionedLedger ledger;
     private CoordinatorCore core;
     private final Map<String, Long> seqs = new HashMap<>();
     private final Map<String, List<BlobHash>> holds = new HashMap<>();
@@ -229,9 +229,9 @@ public final class JournalFixtureWriter {
     // ---- recovery, and the files
 
     /** A recovery: from {@code snapshot} (null: none) and the events after {@code snapshotSeqNr}. */
-    static Ledger replay(LedgerSettings settings, LedgerSnapshot snapshot, int snapshotSeqNr,
+    static PartitionedLedger replay(LedgerSettings settings, LedgerSnapshot snapshot, int snapshotSeqNr,
                          List<Coordinator.Event> events) {
-        Ledger l = snapshot == null ? new Ledger(settings) : Ledger.fromSnapshot(settings, snapshot);
+        PartitionedLedger l = snapshot == null ? new PartitionedLedger(settings) : PartitionedLedger.fromSnapshot(settings, snapshot);
         for (Coordinator.Event e : events.subList(snapshotSeqNr, events.size())) CoordinatorCore.apply(l, e);
         return l;
     }

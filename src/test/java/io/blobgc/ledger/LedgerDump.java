@@ -21,6 +21,20 @@ public final class LedgerDump {
     private LedgerDump() {
     }
 
+    /** {@link #of(Ledger, Collection, Map)} of every partition in turn (at P = 1, of its one ledger). */
+    public static String of(PartitionedLedger l, Collection<BlobHash> hashes) {
+        return of(l, hashes, Map.of());
+    }
+
+    /** {@link #of(Ledger, Collection, Map)} of every partition in turn (at P = 1, of its one ledger). */
+    public static String of(PartitionedLedger l, Collection<BlobHash> hashes, Map<BlobHash, String> names) {
+        int count = l.partitioning().count();
+        if (count == 1) return of(l.partition(0), hashes, names);
+        StringBuilder sb = new StringBuilder();
+        for (int p = 0; p < count; p++) sb.append("partition ").append(p).append('\n').append(of(l.partition(p), hashes, names));
+        return sb.toString();
+    }
+
     /** @param hashes the blobs to describe (unknown ones are left out; {@code knownBlobs} counts every known one) */
     public static String of(Ledger l, Collection<BlobHash> hashes) {
         return of(l, hashes, Map.of());

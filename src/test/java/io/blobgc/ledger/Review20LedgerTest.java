@@ -38,13 +38,13 @@ class Review20LedgerTest {
         f.delta("n1", List.of(), List.of(p)); // released
         assertFalse(f.ledger.isProtected(y));
         // the edge y -> z, decided and applied as the coordinator does (y is neither held nor ACTIVE/PINNED now)
-        var d = new io.blobgc.coordinator.CoordinatorCore(false).register(f.ledger,
+        var d = new io.blobgc.coordinator.CoordinatorCore(false).register(PartitionedLedger.of(f.ledger),
                 List.of(new Registration(y, List.of(z))), x -> true, f.now);
         for (var e : d.events()) {
             if (e instanceof io.blobgc.coordinator.Coordinator.BlobsRegistered r) f.ledger.applyRegistered(r.registrations());
             if (e instanceof io.blobgc.coordinator.Coordinator.BlobsUsed u) f.ledger.applyUsed(u.hashes());
         }
-        assertEquals(List.of(y), d.reply().apply(f.ledger).accepted());
+        assertEquals(List.of(y), d.reply().apply(PartitionedLedger.of(f.ledger)).accepted());
         f.delta("n1", List.of(p), List.of()); // p held again: z is in use now (p -> y -> z)
         assertTrue(f.ledger.isProtected(z), "z is reachable from the held p");
         f.delta("n1", List.of(), List.of(p)); // the use ends before the next cycle

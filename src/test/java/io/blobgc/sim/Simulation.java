@@ -6,7 +6,8 @@ import io.blobgc.coordinator.CoordinatorCore;
 import io.blobgc.coordinator.HostileCommands;
 import io.blobgc.coordinator.SweeperCore;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.Ledger;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerDump;
 import io.blobgc.ledger.LedgerSnapshot;
@@ -36,7 +37,7 @@ import java.util.TreeMap;
 
 /**
  * A deterministic simulation of the whole protocol (SIMULATION.md): the reporters ({@link ReporterCore}), the
- * coordinator's decisions and event handling ({@link CoordinatorCore} over a {@link Ledger}, a journal with
+ * coordinator's decisions and event handling ({@link CoordinatorCore} over a {@link PartitionedLedger}, a journal with
  * snapshots, crash and recovery, the warm-up), its sweeper ({@link SweeperCore}), a blob store, membership and a VM
  * workload, all on one seeded scheduler. The actors drive the same cores; this is the world they would live in.
  *
@@ -183,7 +184,7 @@ final class Simulation {
     final class Instance {
         final int generation = ++generations;
         final Member host;
-        final Ledger ledger;
+        final PartitionedLedger ledger;
         final CoordinatorCore core;
         final SweeperCore sweeper = new SweeperCore(DELETES_PER_SECOND, 200, 2_000, 1_000_000_000L);
         boolean alive = true;
@@ -241,6 +242,13 @@ final class Simulation {
          * sequence number another instance took since this one recovered (or last wrote) is refused, as the journal's
          * unique key refuses it (S10): this instance restarts, and nothing of the command happens ({@link Fenced}).
          */
+        /** A cycle as the actor runs it: planned, persisted, applied, then the partitions' exports exchanged. */
+        CycleOutcome cycle(boolean dryRun) {
+            CycleOutcome o = run(core.cycle(ledger, dryRun, wall(), now));
+            core.cycled(ledger, now);
+            return o;
+        }
+
         <R> R run(CoordinatorCore.Decision<R> d) {
             if (!d.events().isEmpty() && journal.size() != position) {
                 alive = false;
@@ -284,8 +292,8 @@ final class Simulation {
         return true;
     }
 
-    Ledger recover(LedgerSettings settings) {
-        Ledger l = snapshot == null ? new Ledger(settings) : Ledger.fromSnapshot(settings, snapshot);
+    PartitionedLedger recover(LedgerSettings settings) {
+        PartitionedLedger l = snapshot == null ? new PartitionedLedger(settings) : PartitionedLedger.fromSnapshot(settings, snapshot);
         for (int i = snapshotAt; i < journal.size(); i++) CoordinatorCore.apply(l, journal.get(i));
         return l;
     }
@@ -408,7 +416,7 @@ final class Simulation {
             }
             scheduleCycle(c); // a fixed-delay timer: the next tick comes whether this one's write succeeds or not
             c.run(c.core.windowOver(c.ledger, now, c.wall())); // the actor's WindowOver timer, checked every cycle here
-            var o = c.run(c.core.cycle(c.ledger, false, c.wall(), now));
+            var o = c.cycle(false);
             if (!o.dryRun()) wakeSweeper(c, 0);
             scanStore(c);
         }
@@ -443,7 +451,7 @@ final class Simulation {
         if (!c.ledger.members().contains(r.node()) && (!m.alive || m.reporter.incarnation() != incarnation)) ghostReports++;
         var result = c.run(c.core.report(r, now));
         if (result.warmUpCompleted()) {
-            c.run(c.core.cycle(c.ledger, false, c.wall(), now));
+            c.cycle(false);
             wakeSweeper(c, 0);
         }
         if (result.outcome() == ReportOutcome.NEED_FULL) {
@@ -715,7 +723,7 @@ final class Simulation {
                 if (c.run(c.core.unpin(c.ledger, h, owner)).ok()) oracle.operatorUnpinned(h, owner);
             });
         } else if (op < 98) {
-            toCoordinator("dry run", c -> c.run(c.core.cycle(c.ledger, true, c.wall(), now)));
+            toCoordinator("dry run", c -> c.cycle(true));
         } else {
             // bad input: a hash-less acquire and pin, and a hostile sender's command with extreme values, nulls, huge
             // lists (a refusal or an empty answer, never a crash; the oracle checks that nothing else changes)
@@ -873,7 +881,7 @@ final class Simulation {
     }
 
     /** The persistent state of the live coordinator, against a fresh recovery from the journal. */
-    String persistentState(Ledger l) {
+    String persistentState(PartitionedLedger l) {
         return LedgerDump.of(l, universe);
     }
 
@@ -883,7 +891,7 @@ final class Simulation {
         s.put("journal", journal.size());
         s.put("generations", generations);
         s.put("ghostReports", ghostReports);
-        Ledger l = coordinator == null ? null : coordinator.ledger;
+        PartitionedLedger l = coordinator == null ? null : coordinator.ledger;
         if (l != null) s.put("counts", l.counts());
         return s;
     }

@@ -6,15 +6,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The known blobs, compact: long arrays holding, per id, the hash as four longs, a packed meta word and a time
- * (48 bytes, one cache line), in pages of {@value #PAGE_ROWS} rows (384 KiB: below G1's humongous size for heaps of
- * 1 GiB and more, and a table grows by a page, never by copying itself), and an open-addressing index from hash to id (load up to 0.8, any capacity) with a tag
- * of each hash beside it (8 other bits of the hash: a probe reads a row only when its tag matches, 1 in 256 for a row
- * that is not the one). About 54 bytes a blob, and no object per blob. Ids are stable while the blob is known; a
- * freed id is reused.
+ * The known blobs, compact: long arrays holding, per id, the hash as four longs and a packed meta word (40 bytes), in
+ * pages of {@value #PAGE_ROWS} rows (320 KiB: below G1's humongous size for heaps of 1 GiB and more, and a table grows
+ * by a page, never by copying itself), and an open-addressing index from hash to id (load up to 0.8, any capacity)
+ * with a tag of each hash beside it (8 other bits of the hash: a probe reads a row only when its tag matches, 1 in 256
+ * for a row that is not the one). About 46 bytes a blob, and no object per blob. Ids are stable while the blob is
+ * known; a freed id is reused.
  *
  * <p>meta: bits 0-2 status (0 free, else {@link BlobStatus} ordinal + 1), bits 3-7 flags (see {@code FLAG_…}),
- * bits 8-31 reference count, bits 32-63 the cycle of the last status decision (unreferenced or marked).
+ * bits 8-31 reference count, bits 32-63 the reference of the blob's (cycle, time) pair in {@link Stamps}: the cycle
+ * of its last status decision (unreferenced or marked) and its time (unreferenced since, or collected at). A row
+ * held the pair itself until issue 24 (48 bytes); the blobs share a few hundred pairs, so 4 bytes name it.
  */
 final class BlobTable {
 
@@ -26,9 +28,8 @@ final class BlobTable {
     /** Known blobs depend on this one. */
     static final int FLAG_HAS_DEPENDENTS = 1 << 5;
 
-    private static final int STRIDE = 6;
+    private static final int STRIDE = 5;
     private static final int META = 4;
-    private static final int TIME = 5;
 
     /** {@link #findAll} settles this many hashes at a time: their home slots' lines stay in the L1 cache between passes. */
     private static final int FIND_BLOCK = 128;
@@ -45,6 +46,8 @@ final class BlobTable {
     private int size;
     private int[] free = new int[16];
     private int freeCount;
+    /** The rows' (cycle, time) pairs: a row holds its pair's reference in meta's high half. */
+    private final Stamps stamps = new Stamps();
 
     BlobTable(int expected) {
         int n = Math.max(16, expected);
@@ -185,8 +188,7 @@ final class BlobTable {
         p[k + 1] = h.w1();
         p[k + 2] = h.w2();
         p[k + 3] = h.w3();
-        p[k + META] = BlobStatus.ACTIVE.ordinal() + 1;
-        p[k + TIME] = 0;
+        p[k + META] = BlobStatus.ACTIVE.ordinal() + 1; // stamp 0: cycle 0, time 0
         size++;
         if (size * 5L > index.length * 4L) growIndex(); // re-inserts every live id, this one included
         else insertIndex(id);
@@ -208,6 +210,7 @@ final class BlobTable {
                 i = j;
             }
         }
+        stamps.release(stamp(id));
         page(id)[row(id) + META] = 0;
         if (freeCount == free.length) free = Arrays.copyOf(free, free.length * 2);
         free[freeCount++] = id;
@@ -258,22 +261,41 @@ final class BlobTable {
         p[k] = (p[k] & ~(0xFFFFFFL << 8)) | ((long) r << 8);
     }
 
+    /** The cycle of the blob's last status decision, as 32 unsigned bits (what a snapshot keeps of it). */
     long cycle(int id) {
-        return page(id)[row(id) + META] >>> 32;
+        return stamps.cycle(stamp(id));
     }
 
     void cycle(int id, long cycle) {
-        long[] p = page(id);
-        int k = row(id) + META;
-        p[k] = (p[k] & 0xFFFFFFFFL) | (cycle << 32);
+        stamp(id, cycle & 0xFFFF_FFFFL, time(id));
     }
 
     long time(int id) {
-        return page(id)[row(id) + TIME];
+        return stamps.time(stamp(id));
     }
 
     void time(int id, long t) {
-        page(id)[row(id) + TIME] = t;
+        stamp(id, cycle(id), t);
+    }
+
+    /** How many distinct (cycle, time) pairs the blobs have (for tests: what {@link Stamps} holds). */
+    int stamps() {
+        return stamps.size();
+    }
+
+    /** The reference of the blob's (cycle, time) pair. */
+    private int stamp(int id) {
+        return (int) (page(id)[row(id) + META] >>> 32);
+    }
+
+    /** Gives the blob the pair (cycle, time), letting go of the one it had. */
+    private void stamp(int id, long cycle, long time) {
+        long[] p = page(id);
+        int k = row(id) + META;
+        int old = (int) (p[k] >>> 32);
+        int ref = stamps.acquire(cycle, time); // before the release: the same pair is not freed and stored again
+        stamps.release(old);
+        p[k] = (p[k] & 0xFFFF_FFFFL) | ((long) ref << 32);
     }
 
     private void insertIndex(int id) {

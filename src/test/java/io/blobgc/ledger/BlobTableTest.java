@@ -123,6 +123,39 @@ class BlobTableTest {
     }
 
     /**
+     * A row names its (cycle, time) pair in {@link Stamps} (issue 24: 40-byte rows): blobs decided together share one
+     * pair, a pair no blob has any more is freed, a cycle keeps its low 32 bits as the row did, and a freed id's new
+     * blob starts at (0, 0).
+     */
+    @Test
+    void blobsShareTheirCycleAndTimePairsAndAPairNoBlobHasIsFreed() {
+        BlobTable t = new BlobTable(16);
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            int id = t.add(BlobHash.sha256(("stamped " + i).getBytes()));
+            t.time(id, 5_000L + i % 3);
+            t.cycle(id, 7);
+        }
+        // each blob passed through (0, 5000 + i % 3) on its way: those pairs are gone, the three decided ones stay
+        assertEquals(3, t.stamps());
+        for (int id = 0; id < n; id++) {
+            assertEquals(5_000L + id % 3, t.time(id));
+            assertEquals(7, t.cycle(id));
+        }
+        for (int id = 0; id < n; id += 3) t.cycle(id, 8); // a later cycle decides a third of them again
+        assertEquals(3, t.stamps(), "(7, 5000) is no blob's any more: freed, (8, 5000) takes its place");
+        assertEquals(8, t.cycle(0));
+        assertEquals(5_000L, t.time(0));
+        t.cycle(1, (1L << 32) + 9);
+        assertEquals(9, t.cycle(1), "the low 32 bits, as a row kept them");
+        for (int id = 0; id < n; id++) t.remove(id);
+        assertEquals(0, t.stamps());
+        int again = t.add(BlobHash.sha256("a new blob".getBytes()));
+        assertEquals(0, t.time(again));
+        assertEquals(0, t.cycle(again));
+    }
+
+    /**
      * {@link BlobTable#findAll} answers what {@link BlobTable#find} answers, hash by hash: present and absent hashes
      * mixed, hashes that share a home slot and a tag (the home slot's row is another's), hashes that share only a home
      * slot (the probe goes on past another's tag), probes that wrap past the last slot, batches longer than one block,

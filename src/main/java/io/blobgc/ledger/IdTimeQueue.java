@@ -1,20 +1,32 @@
 package io.blobgc.ledger;
 
+import java.util.Arrays;
+
 /**
- * A FIFO of (blob id, time) pairs, 12 bytes an entry, in chunks of {@value #CHUNK} entries (48 KiB): it grows by a
- * chunk and gives back emptied ones, so a queue of millions is never one huge array, never copied whole to grow, and
- * never needs twice its size while it does (issue 24: ten million blobs in a 1 GiB heap).
+ * A FIFO of (blob id, time) pairs, in chunks of {@value #CHUNK} ids (16 KiB): it grows by a chunk and gives back
+ * emptied ones, so a queue of millions is never one huge array, never copied whole to grow, and never needs twice its
+ * size while it does (issue 24: ten million blobs in a 1 GiB heap). The times are kept as runs, one (time, end) per
+ * stretch of consecutive entries with the same time: entries come in batches that share one (a cycle's, a sweeper
+ * batch's), so an entry costs its 4-byte id and the queue of a million marked blobs some hundred runs (issue 24: the
+ * marked queue was 12 bytes a marked blob, a third of them in the benchmark's steady state). Entries whose times all
+ * differ cost 16 bytes more each: still correct, only bigger.
  */
 final class IdTimeQueue {
     static final int CHUNK = 1 << 12;
     private static final int CHUNK_BITS = 12;
     /** A ring of chunks: the head entry is in chunk {@code first}, at {@code head}. */
     private int[][] ids = new int[4][];
-    private long[][] times = new long[4][];
     private int first;
     private int chunks;
     private int head;
     private int size;
+    /** The head entry's position: every entry has one, counted from the first ever added, and keeps it. */
+    private long headPos;
+    /** The runs of equal times, oldest first, from {@code firstRun}: run r's entries end before position {@code runEnds[r]}. */
+    private long[] runTimes = new long[8];
+    private long[] runEnds = new long[8];
+    private int firstRun;
+    private int runs;
 
     int size() {
         return size;
@@ -27,10 +39,9 @@ final class IdTimeQueue {
     void addLast(int id, long time) {
         int pos = head + size;
         if (pos >>> CHUNK_BITS == chunks) addChunk();
-        int c = chunk(pos);
-        ids[c][pos & (CHUNK - 1)] = id;
-        times[c][pos & (CHUNK - 1)] = time;
+        ids[chunk(pos)][pos & (CHUNK - 1)] = id;
         size++;
+        addToRuns(time, headPos + size);
     }
 
     /** The i-th entry from the head. */
@@ -40,13 +51,17 @@ final class IdTimeQueue {
     }
 
     long time(int i) {
-        int pos = head + i;
-        return times[chunk(pos)][pos & (CHUNK - 1)];
+        return runTimes[runOf(headPos + i)];
     }
 
     void removeFirst() {
         head++;
         size--;
+        headPos++;
+        while (runs > 0 && runEnds[firstRun] <= headPos) { // the head entry was its run's last
+            firstRun++;
+            runs--;
+        }
         if (head == CHUNK) {
             dropFirstChunk();
             head = 0;
@@ -61,29 +76,71 @@ final class IdTimeQueue {
 
     /** Drops the entries {@code keep} refuses, in one pass and in place, keeping the order of the others; gives back the chunks emptied. */
     void retainIf(Keep keep) {
+        long[] oldTimes = runTimes, oldEnds = runEnds;
+        int r = firstRun;
+        runTimes = new long[Math.max(8, runs)];
+        runEnds = new long[runTimes.length];
+        firstRun = 0;
+        runs = 0;
         int kept = 0;
         for (int i = 0; i < size; i++) {
+            while (oldEnds[r] <= headPos + i) r++; // the run entry i is in (the entries are read in order)
             int id = id(i);
-            long t = time(i);
+            long t = oldTimes[r];
             if (!keep.test(id, t)) continue;
             int pos = head + kept++; // never ahead of i: written over what was read
             ids[chunk(pos)][pos & (CHUNK - 1)] = id;
-            times[chunk(pos)][pos & (CHUNK - 1)] = t;
+            addToRuns(t, headPos + kept);
         }
         size = kept;
         if (size == 0) head = 0;
         int needed = size == 0 ? Math.min(chunks, 1) : ((head + size - 1) >>> CHUNK_BITS) + 1;
         while (chunks > needed) {
-            int last = chunk((chunks - 1) << CHUNK_BITS);
-            ids[last] = null;
-            times[last] = null;
+            ids[chunk((chunks - 1) << CHUNK_BITS)] = null;
             chunks--;
         }
     }
 
-    /** How many entries the chunks have room for (what they cost: 12 bytes each). */
+    /** How many entries the chunks have room for (what they cost: 4 bytes each, besides the runs). */
     int capacity() {
         return chunks * CHUNK;
+    }
+
+    /** How many runs of equal times the entries form (16 bytes each): for tests. */
+    int runs() {
+        return runs;
+    }
+
+    /** The entry ending before position {@code end} has {@code time}: it extends the last run, or starts one. */
+    private void addToRuns(long time, long end) {
+        if (runs > 0 && runTimes[firstRun + runs - 1] == time) {
+            runEnds[firstRun + runs - 1] = end;
+            return;
+        }
+        if (firstRun + runs == runTimes.length) {
+            if (firstRun > runTimes.length / 2) { // mostly removed from the head: move the runs down
+                System.arraycopy(runTimes, firstRun, runTimes, 0, runs);
+                System.arraycopy(runEnds, firstRun, runEnds, 0, runs);
+                firstRun = 0;
+            } else {
+                runTimes = Arrays.copyOf(runTimes, runTimes.length * 2);
+                runEnds = Arrays.copyOf(runEnds, runEnds.length * 2);
+            }
+        }
+        runTimes[firstRun + runs] = time;
+        runEnds[firstRun + runs] = end;
+        runs++;
+    }
+
+    /** The run holding the entry at position {@code pos}: the first whose end is after it. */
+    private int runOf(long pos) {
+        int lo = firstRun, hi = firstRun + runs - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (runEnds[mid] > pos) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
     }
 
     /** The ring slot of the chunk holding position {@code pos} (counted from the first chunk's start). */
@@ -94,24 +151,16 @@ final class IdTimeQueue {
     private void addChunk() {
         if (chunks == ids.length) { // the ring of chunk references is full: double it, in order from the first
             int[][] ni = new int[ids.length * 2][];
-            long[][] nt = new long[ids.length * 2][];
-            for (int c = 0; c < chunks; c++) {
-                ni[c] = ids[(first + c) & (ids.length - 1)];
-                nt[c] = times[(first + c) & (ids.length - 1)];
-            }
+            for (int c = 0; c < chunks; c++) ni[c] = ids[(first + c) & (ids.length - 1)];
             ids = ni;
-            times = nt;
             first = 0;
         }
-        int c = (first + chunks) & (ids.length - 1);
-        ids[c] = new int[CHUNK];
-        times[c] = new long[CHUNK];
+        ids[(first + chunks) & (ids.length - 1)] = new int[CHUNK];
         chunks++;
     }
 
     private void dropFirstChunk() {
         ids[first] = null;
-        times[first] = null;
         first = (first + 1) & (ids.length - 1);
         chunks--;
     }

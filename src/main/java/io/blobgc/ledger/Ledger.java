@@ -598,12 +598,12 @@ public final class Ledger {
         return views.isRemoved(node);
     }
 
-    /** How many entries the grace queue has room for (each costs 12 bytes): for tests and the benchmark. */
+    /** How many entries the grace queue has room for (each costs 4 bytes, besides its runs of times): for tests and the benchmark. */
     int graceQueueCapacity() {
         return registry.graceQueue.capacity();
     }
 
-    /** How many entries the marked queue has room for (each costs 12 bytes): for tests. */
+    /** How many entries the marked queue has room for (each costs 4 bytes, besides its runs of times): for tests. */
     int markedQueueCapacity() {
         return registry.markedOrder.capacity();
     }

@@ -4,7 +4,6 @@ import io.blobgc.BlobHash;
 import io.blobgc.ledger.CycleOutcome.PinRef;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -77,7 +76,7 @@ final class Registry {
     private final int self;
     private final Map<Integer, Integer> failedDeletions = new HashMap<>();
     private final Map<Integer, Long> deletionStartedAt = new HashMap<>();
-    private final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
+    private final History history = new History();
     final Orphans orphans = new Orphans();
     final PredecessorDeletions predecessors = new PredecessorDeletions();
     /** The number of partitions the journal was written with, as the first takeover recording one said (0: none). */
@@ -374,10 +373,7 @@ final class Registry {
 
     /** Newest first. */
     List<HistoryEntry> history(int limit) {
-        List<HistoryEntry> out = new ArrayList<>();
-        var it = history.descendingIterator();
-        while (it.hasNext() && out.size() < limit) out.add(it.next());
-        return out;
+        return history.newest(limit);
     }
 
     long totalCollected() {
@@ -429,7 +425,7 @@ final class Registry {
             remoteEdges.add(new LedgerSnapshot.RemoteCallees(table.hash(b), List.copyOf(remote.callees(b))));
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
-                totalFailedDeletions, table.size(), packed.array(), extras, List.copyOf(history), orphans.snapshot(),
+                totalFailedDeletions, table.size(), packed.array(), extras, history.all(), orphans.snapshot(),
                 predecessors.snapshot(), partitions, remoteEdges);
     }
 

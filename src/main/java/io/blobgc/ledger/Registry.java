@@ -58,7 +58,7 @@ final class Registry {
     /**
      * MARKED_FOR_COLLECTION blobs in the order they were marked, with the cycle that marked each (an entry is current
      * while the blob is still marked by that cycle: {@link #markedCurrent}; those that moved on are skipped and dropped
-     * from the head). 12 bytes a blob: a cycle that marks a million costs no object per blob.
+     * from the head). 4 bytes a blob (the cycles are runs): a cycle that marks a million costs no object per blob.
      */
     final IdTimeQueue markedOrder = new IdTimeQueue();
     final Set<Integer> deleting = new LinkedHashSet<>();

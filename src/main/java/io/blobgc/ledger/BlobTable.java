@@ -278,6 +278,11 @@ final class BlobTable {
         stamp(id, cycle(id), t);
     }
 
+    /** Sets both at once: one pair acquired, not a passing one (the new time with the old cycle) stored and freed. */
+    void cycleAndTime(int id, long cycle, long t) {
+        stamp(id, cycle & 0xFFFF_FFFFL, t);
+    }
+
     /** How many distinct (cycle, time) pairs the blobs have (for tests: what {@link Stamps} holds). */
     int stamps() {
         return stamps.size();

@@ -230,8 +230,7 @@ final class Registry {
     private void transition(int b, BlobStatus to, CycleOutcome o) {
         if (b < 0 || gone(b)) return;
         if (to == BlobStatus.UNREFERENCED) {
-            table.time(b, o.at());
-            table.cycle(b, o.cycle());
+            table.cycleAndTime(b, o.cycle(), o.at());
             graceQueue.addLast(b, o.at());
         } else if (to == BlobStatus.MARKED_FOR_COLLECTION) {
             // queued unless that very mark is already (the queue holds each current mark once)
@@ -450,8 +449,7 @@ final class Registry {
             int b = table.add(h);
             counts[BlobStatus.ACTIVE.ordinal()]++;
             setStatus(b, status);
-            table.time(b, time);
-            table.cycle(b, decided);
+            table.cycleAndTime(b, decided, time);
             if (status == BlobStatus.UNREFERENCED) unreferenced.add(new long[]{time, b});
             if (status == BlobStatus.COLLECTED) collected.add(new long[]{time, b});
             if (status == BlobStatus.MARKED_FOR_COLLECTION) marked.add(new long[]{decided, b});

@@ -153,6 +153,10 @@ class BlobTableTest {
         int again = t.add(BlobHash.sha256("a new blob".getBytes()));
         assertEquals(0, t.time(again));
         assertEquals(0, t.cycle(again));
+        t.cycleAndTime(again, (1L << 32) + 3, 42);
+        assertEquals(3, t.cycle(again));
+        assertEquals(42, t.time(again));
+        assertEquals(1, t.stamps(), "set at once: no passing pair left behind");
     }
 
     /**

@@ -402,6 +402,11 @@ public final class Ledger {
         }
     }
 
+    /** The settle round's fixpoint: see {@link NodeViews#partitionsSettled}. */
+    void partitionsSettled() {
+        views.partitionsSettled();
+    }
+
     /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
     public ReportOutcome report(NodeReport r, long now) {
         return views.report(r, now);

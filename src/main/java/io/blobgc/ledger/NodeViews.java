@@ -117,6 +117,18 @@ final class NodeViews {
         for (NodeView v : views.values()) v.fullSinceRecovery = false;
     }
 
+    /**
+     * The settle round found the partitions' exports at a fixpoint (partitions.md §1, "settle round"): every partition
+     * view that took a provisional FULL since the recovery holds all its sender will export, so it counts as rebuilt,
+     * and the warm-up may end. It still confirms nothing until a settled report.
+     */
+    void partitionsSettled() {
+        for (NodeView v : views.values()) {
+            if (v.kind == ViewKind.PARTITION && v.complete) v.fullSinceRecovery = true;
+        }
+        if (warmingUp && !warmingUp()) warmingUp = false;
+    }
+
     boolean warmingUp() {
         if (!warmingUp) return false;
         boolean anyMember = false;

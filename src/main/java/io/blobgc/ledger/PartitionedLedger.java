@@ -24,9 +24,12 @@ import java.util.function.Function;
  * orders that node's reports alike (S8); membership goes to every partition; a blob's events, queries and deletions
  * to its owner. P = 1 is one ledger, and every method passes straight to it.
  *
- * <p>Not yet (partitions.md §5): recovery at P &gt; 1 (the settle round of step 6: {@link #beginWarmUp} refuses),
+ * <p>A recovery recovers every partition at once: their warm-ups end together, by the settle round ({@link #settle}).
+ *
+ * <p>Not yet (partitions.md §5): the fence for a registration's new edges to other partitions' blobs (phase 2 of §3),
  * reservations for registrations and pins between their check and their event (here nothing runs in between: the
- * coordinator stashes commands while it persists), the coordinator driving it, and the simulation at P = 4.
+ * coordinator stashes commands while it persists), the coordinator running P &gt; 1 (refused at start), and the
+ * simulation at P = 4.
  */
 public final class PartitionedLedger {
 
@@ -314,14 +317,23 @@ public final class PartitionedLedger {
      */
     public void exchangeExports(long localNow) {
         if (parts.length == 1) return;
+        exchange(localNow);
+        settle(localNow);
+    }
+
+    /** One flush of every partition, delivered; whether any report added a hash to its target's view. */
+    private boolean exchange(long localNow) {
         connect(localNow);
+        boolean added = false;
         for (int p = 0; p < parts.length; p++) {
             for (Map.Entry<Integer, NodeReport> e : parts[p].exports().entrySet()) {
-                if (parts[e.getKey()].report(e.getValue(), localNow) == ReportOutcome.NEED_FULL) {
-                    parts[p].resendExportsFull(e.getKey());
-                }
+                NodeReport r = e.getValue();
+                ReportOutcome o = parts[e.getKey()].report(r, localNow);
+                if (o == ReportOutcome.NEED_FULL) parts[p].resendExportsFull(e.getKey());
+                added |= o == ReportOutcome.NEED_FULL || o == ReportOutcome.APPLIED && !r.activeAdded().isEmpty();
             }
         }
+        return added;
     }
 
     /** Up to {@code max} blobs that may move to DELETING now, taken from the partitions in turn. */
@@ -414,15 +426,38 @@ public final class PartitionedLedger {
     }
 
     /**
-     * After a recovery (S5). At P &gt; 1 refused until the settle round lands (partitions.md §5 step 6): partitions
-     * that recover together wait for each other's settled FULLs, which none sends while it warms up.
+     * After a recovery (S5): every partition begins its warm-up, with a view of every other partition. They recover
+     * together and would wait for each other's settled FULLs, which none sends while it warms up: the settle round
+     * ({@link #settle}) ends their warm-ups together once every node's FULL is in.
      */
     public void beginWarmUp(Collection<String> upMembers, long now) {
-        if (parts.length > 1) {
-            throw new UnsupportedOperationException("a recovery of " + parts.length + " partitions needs the settle "
-                    + "round (partitions.md, step 6)");
+        connected = false;
+        connect(now);
+        for (Ledger l : parts) l.beginWarmUp(upMembers, now);
+    }
+
+    /**
+     * The settle round of partitions.md §1 in one JVM, where messages arrive at once: when every partition waits only
+     * for the other partitions (every node's FULL is in), the partitions exchange their provisional exports until a
+     * round adds nothing — exports only grow then (imports are added, never removed, and no node reports in between),
+     * so they are at a fixpoint, which holds every root's closure — and then end their warm-ups together and send
+     * settled FULLs. Nothing was decided before: no partition marked anything while warming up.
+     */
+    private void settle(long now) {
+        if (parts.length == 1 || !warmingUp()) return;
+        for (Ledger l : parts) {
+            for (String blocker : l.warmUpBlockers()) if (!isPartition(blocker)) return;
         }
-        parts[0].beginWarmUp(upMembers, now);
+        while (exchange(now)) {
+            // another round: something was added, which the next flush carries one hop further
+        }
+        for (Ledger l : parts) l.partitionsSettled();
+        exchange(now); // the settled FULLs: they replace the views with the same sets, and confirm
+    }
+
+    private boolean isPartition(String reporter) {
+        for (Ledger l : parts) if (l.exportReporter().equals(reporter)) return true;
+        return false;
     }
 
     /**
@@ -443,6 +478,7 @@ public final class PartitionedLedger {
             if (out == null || rank(o) > rank(out)) out = o;
         }
         reportOutcomes.merge(out, 1L, Long::sum);
+        settle(now);
         return out;
     }
 

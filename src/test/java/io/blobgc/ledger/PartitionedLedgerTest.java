@@ -122,6 +122,52 @@ class PartitionedLedgerTest {
         for (BlobHash b : List.of(x, c, d, e)) assertFalse(ledger.isProtected(b), b.shortHex() + ", unpinned");
     }
 
+    /**
+     * The chain, and one against the partitions' order ({@code 3 -> 2 -> 1 -> 0}), which an exchange — each partition
+     * flushing in turn — carries only one hop further each round.
+     */
+    @Test
+    void partitionsThatRecoverTogetherDecideNothingUntilTheyHaveSettled() {
+        BlobHash rx = in(3, 2), rc = in(2, 2), rd = in(1, 2), re = in(0, 2);
+        ledger.applyRegistered(List.of(Registration.of(re), new Registration(rd, List.of(re)),
+                new Registration(rc, List.of(rd)), new Registration(rx, List.of(rc))));
+        markTheChain();
+        List<BlobHash> both = List.of(x, c, d, e, rx, rc, rd, re);
+        assertEquals(AcquireOutcome.ACQUIRED, ledger.acquire("n1", 1, seq, x, now));
+        assertEquals(AcquireOutcome.ACQUIRED, ledger.acquire("n1", 1, seq, rx, now));
+        report(x, rx);
+        cycle();
+        for (BlobHash b : both) assertEquals(Optional.of(BlobStatus.ACTIVE), ledger.status(b), b.shortHex());
+
+        PartitionedLedger recovered = PartitionedLedger.fromSnapshots(LedgerSettings.DEFAULTS.withGracePeriodMs(0),
+                ledger.snapshots(), P4);
+        recovered.beginWarmUp(List.of("n1"), now);
+        recovered.applyTookOver("instance-2", 30_000); // this instance's own takeover, after its warm-up began
+        now += 1_000;
+        List<CycleOutcome> warming = recovered.planCycle(now, now, false);
+        recovered.applyCycle(warming);
+        recovered.exchangeExports(now);
+        assertTrue(warming.stream().allMatch(CycleOutcome::warmingUp), "every partition waits for n1's FULL");
+        assertTrue(recovered.warmingUp());
+        assertTrue(recovered.warmUpBlockers().contains("n1"), recovered.warmUpBlockers().toString());
+
+        assertEquals(ReportOutcome.APPLIED, recovered.report(NodeReport.full("n1", 1, ++seq, List.of(x, rx), List.of()),
+                now));
+        assertFalse(recovered.warmingUp(), "every node's FULL is in: the partitions settled together");
+        for (BlobHash b : List.of(c, d, e, rc, rd, re)) {
+            assertTrue(recovered.isProtected(b), b.shortHex() + ": the settled exports hold x's whole closure");
+        }
+        for (int i = 0; i < 3; i++) {
+            now += 1_000;
+            List<CycleOutcome> outcomes = recovered.planCycle(now, now, false);
+            recovered.applyCycle(outcomes);
+            recovered.exchangeExports(now);
+            recovered.report(NodeReport.delta("n1", 1, ++seq, List.of(), List.of(), List.of(), List.of()), now);
+        }
+        for (BlobHash b : both) assertEquals(Optional.of(BlobStatus.ACTIVE), recovered.status(b), b.shortHex());
+        assertEquals(List.of(), recovered.planDeletion(100));
+    }
+
     @Test
     void aNodesReportIsSplitByOwnerWithItsOrder() {
         registerTheChain();

@@ -35,6 +35,11 @@ public final class PartitionedLedger {
 
     private final Partitioning partitioning;
     private final Ledger[] parts;
+    /** At P &gt; 1, the hashes of a node's chunked FULL buffered so far, and its seq ({@link #fenceReportedHolds}). */
+    private final Map<String, List<BlobHash>> fullChunks = new java.util.HashMap<>();
+    private final Map<String, Long> fullChunksSeq = new java.util.HashMap<>();
+    /** The partition {@link #planDeletion} asks first: each call starts one further, so none starves. */
+    private int deletionTurn;
     /** At P &gt; 1, what became of the nodes' reports, once per report ({@link #reportOutcomes}). */
     private final Map<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
     /** The latest local (monotonic) time a method was given: see {@link #checkPin(BlobHash)}. */
@@ -336,12 +341,16 @@ public final class PartitionedLedger {
         return added;
     }
 
-    /** Up to {@code max} blobs that may move to DELETING now, taken from the partitions in turn. */
+    /**
+     * Up to {@code max} blobs that may move to DELETING now, taken from the partitions in turn, starting each call
+     * with the next partition (a partition with a long backlog does not starve the others).
+     */
     public List<BlobHash> planDeletion(int max) {
         List<BlobHash> out = new ArrayList<>();
-        for (Ledger l : parts) {
-            if (out.size() >= max) break;
-            out.addAll(l.planDeletion(max - out.size()));
+        int first = deletionTurn;
+        deletionTurn = (deletionTurn + 1) % parts.length;
+        for (int i = 0; i < parts.length && out.size() < max; i++) {
+            out.addAll(parts[(first + i) % parts.length].planDeletion(max - out.size()));
         }
         return out;
     }
@@ -478,8 +487,37 @@ public final class PartitionedLedger {
             if (out == null || rank(o) > rank(out)) out = o;
         }
         reportOutcomes.merge(out, 1L, Long::sum);
+        fenceReportedHolds(r, out, now);
         settle(now);
         return out;
+    }
+
+    /**
+     * A hold a report adds is fenced like an acquire (review of step 4): a node may hold a blob it did not acquire
+     * from this instance — back from a policy {@code drop} with a FULL, or after a recovery — and its owner holds it at
+     * once, while the owners of its remote callees would learn it only from the owner's next export, built later, and
+     * meanwhile confirm with the node's share, which does not list them. So the remote closure of every blob a
+     * report adds, and that is protected in its owner now, is recorded in its owners before anything else happens.
+     * A chunked FULL is fenced when its last chunk is applied, with the hashes of all its chunks.
+     */
+    private void fenceReportedHolds(NodeReport r, ReportOutcome outcome, long now) {
+        List<BlobHash> chunks = fullChunks.get(r.node());
+        if (r.kind() == NodeReport.Kind.FULL && outcome == ReportOutcome.CHUNK_BUFFERED) {
+            if (chunks == null || fullChunksSeq.getOrDefault(r.node(), -1L) != r.seq()) {
+                fullChunks.put(r.node(), chunks = new ArrayList<>());
+                fullChunksSeq.put(r.node(), r.seq());
+            }
+            chunks.addAll(r.activeAdded());
+            chunks.addAll(r.pinsAdded());
+            return;
+        }
+        if (outcome != ReportOutcome.APPLIED) return;
+        Set<BlobHash> added = new LinkedHashSet<>(r.activeAdded());
+        added.addAll(r.pinsAdded());
+        if (r.kind() == NodeReport.Kind.FULL && chunks != null && fullChunksSeq.get(r.node()) == r.seq()) added.addAll(chunks);
+        fullChunks.remove(r.node());
+        fullChunksSeq.remove(r.node());
+        for (BlobHash h : added) if (owner(h).isProtected(h)) protectRemoteClosure(h, false, now);
     }
 
     private static int rank(ReportOutcome o) {
@@ -494,13 +532,17 @@ public final class PartitionedLedger {
     }
 
     /**
-     * The acquire fence (S6) across partitions (partitions.md §2): the owner records the acquire as today
+     * The acquire fence (S6) across partitions (partitions.md §2): GONE first when something in the blob's closure,
+     * in any partition, is gone (nothing recorded, as one ledger answers); else the owner records the acquire as today
      * ({@link Ledger#acquire}); then every remote callee below the blob is recorded in its owner, hop by hop, on
      * behalf of the partition whose exports will list it — all before the answer. ACQUIRED only when every one was
-     * recorded; GONE when one is gone (the owner's record stays: over-protection until the node's next report, which
-     * does not list the blob); STALE when one was asked after a later report of that partition.
+     * recorded; STALE when one was asked after a later report of that partition (in one JVM no hop can be gone
+     * after the check: messages arrive at once).
      */
     public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
+        if (parts.length > 1 && !isNodeRemoved(node) && status(hash).isPresent() && !goneInClosure(hash).isEmpty()) {
+            return AcquireOutcome.GONE; // before anything is recorded, as one ledger answers (review of step 4)
+        }
         AcquireOutcome local = owner(hash).acquire(node, incarnation, afterSeq, hash, now);
         if (local != AcquireOutcome.ACQUIRED || parts.length == 1) return local;
         Fenced f = protectRemoteClosure(hash, false, now);

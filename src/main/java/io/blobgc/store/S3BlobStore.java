@@ -1,11 +1,18 @@
 package io.blobgc.store;
 
 import io.blobgc.BlobHash;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.DeletedObject;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -65,9 +72,22 @@ import java.util.function.Consumer;
  * <p>
  * <b>Deletes</b> ask HeadObject for the size first (0, and no DeleteObject, when the key is not there), then
  * DeleteObject: two requests, so that the sweeper can count the bytes freed. Two concurrent deletes of one blob may
- * both report its size. Batched deletes (DeleteObjects) are a later step. (On AWS, a HeadObject of a missing key is
+ * both report its size. (On AWS, a HeadObject of a missing key is
  * answered 404 only to a caller allowed s3:ListBucket on the bucket, 403 otherwise: the store needs it anyway, for
  * {@link #page}.)
+ * <p>
+ * <b>Batched deletes</b> ({@link #deleteEach}, the sweeper's way) are DeleteObjects requests of up to 1,000 keys,
+ * quiet mode off so that the answer names every key deleted and every key that failed (a key the answer does not
+ * name counts as failed: the sweeper retries it). They report <b>0 bytes freed</b>: DeleteObjects does not say how
+ * large an object was, nor whether it was there at all, and asking first (a HeadObject per key, or listing the
+ * batch's keys, which are spread over the whole key space) would cost as many requests as single deletes — the very
+ * thing batching saves. The bytes freed in the journal ({@code BlobsCollected}) and the metrics are then 0 for blobs
+ * deleted this way; {@link #delete} still counts them.
+ * <p>
+ * <b>Throttling</b>: a 503 (S3's SlowDown), a 429, an error code S3 uses for throttling, or a connection reset is
+ * thrown (or reported per key) as a {@link StoreThrottledException}, so that the sweeper slows down and retries
+ * instead of counting the blob as failed. The host's client may retry such requests itself first (the SDK's retry
+ * strategy): the sweeper's own backoff comes on top of it.
  * <p>
  * {@link #usableSpace} is empty: an object store has no free space to tell. Failures of the SDK ({@link SdkException})
  * are thrown as {@link IOException}s with the SDK's exception as the cause.
@@ -80,11 +100,20 @@ public final class S3BlobStore implements BlobStore {
     /** The most keys ListObjectsV2 returns in one response. */
     static final int MAX_KEYS = 1000;
 
+    /** The most keys one DeleteObjects request may carry (S3's limit). */
+    public static final int MAX_DELETE_KEYS = 1000;
+
+    /** Error codes S3 (and S3-API servers) answer when they want the caller to slow down, whole or per key. */
+    private static final java.util.Set<String> THROTTLING_CODES = java.util.Set.of("SlowDown", "Throttling",
+            "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "TooManyRequestsException",
+            "ServiceUnavailable", "RequestThrottled");
+
     private static final int HEX_LENGTH = 2 * BlobHash.BYTES;
 
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
+    private final int keysPerDelete;
 
     /**
      * @param s3     the host application's client; not closed by this store
@@ -92,6 +121,15 @@ public final class S3BlobStore implements BlobStore {
      * @param prefix put before every blob's hex name ("" for none; {@code "blobs/"} keeps them in a "folder")
      */
     public S3BlobStore(S3Client s3, String bucket, String prefix) {
+        this(s3, bucket, prefix, MAX_DELETE_KEYS);
+    }
+
+    /** @param keysPerDelete the most keys of one DeleteObjects request (1 to 1,000): smaller in tests */
+    S3BlobStore(S3Client s3, String bucket, String prefix, int keysPerDelete) {
+        if (keysPerDelete < 1 || keysPerDelete > MAX_DELETE_KEYS) {
+            throw new IllegalArgumentException("keys per DeleteObjects must be 1 to 1000, not " + keysPerDelete);
+        }
+        this.keysPerDelete = keysPerDelete;
         this.s3 = Objects.requireNonNull(s3, "s3");
         this.bucket = Objects.requireNonNull(bucket, "bucket");
         if (bucket.isEmpty()) throw new IllegalArgumentException("no bucket");
@@ -223,6 +261,63 @@ public final class S3BlobStore implements BlobStore {
         return head.contentLength() == null ? 0 : head.contentLength();
     }
 
+    /**
+     * DeleteObjects, up to {@link #MAX_DELETE_KEYS} keys a request, quiet mode off: each key's outcome is the
+     * answer's (Deleted: 0 bytes freed, see the class comment; Error: that key's failure, throttled when its code says
+     * so); a request that fails as a whole fails each of its keys. A hash listed twice is sent once.
+     */
+    @Override
+    public List<Deletion> deleteEach(List<BlobHash> hashes) {
+        java.util.Map<BlobHash, Deletion> outcome = new java.util.HashMap<>();
+        List<BlobHash> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(hashes));
+        for (int from = 0; from < distinct.size(); from += keysPerDelete) {
+            List<BlobHash> chunk = distinct.subList(from, Math.min(distinct.size(), from + keysPerDelete));
+            deleteObjects(chunk).forEach(d -> outcome.put(d.hash(), d));
+        }
+        List<Deletion> out = new ArrayList<>(hashes.size());
+        java.util.Set<BlobHash> reported = new java.util.HashSet<>();
+        for (BlobHash h : hashes) {
+            Deletion d = outcome.get(h);
+            out.add(reported.add(h) || !d.deleted() ? d : Deletion.freed(h, 0));
+        }
+        return out;
+    }
+
+    /** One DeleteObjects request for {@code chunk} (at most 1,000 distinct hashes): one outcome per hash. */
+    private List<Deletion> deleteObjects(List<BlobHash> chunk) {
+        java.util.Map<String, BlobHash> byKey = new java.util.LinkedHashMap<>();
+        for (BlobHash h : chunk) byKey.put(keyOf(h), h);
+        DeleteObjectsResponse r;
+        try {
+            r = s3.deleteObjects(DeleteObjectsRequest.builder().bucket(bucket).delete(Delete.builder()
+                    .objects(byKey.keySet().stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList())
+                    .quiet(false).build()).build());
+        } catch (SdkException e) {
+            IOException failure = io("deleting " + chunk.size() + " blob(s)", e);
+            return chunk.stream().map(h -> Deletion.failed(h, failure)).toList();
+        }
+        java.util.Map<BlobHash, Deletion> outcome = new java.util.HashMap<>();
+        for (DeletedObject d : r.deleted()) {
+            BlobHash h = byKey.get(d.key());
+            if (h != null) outcome.put(h, Deletion.freed(h, 0));
+        }
+        for (S3Error e : r.errors()) {
+            BlobHash h = byKey.get(e.key());
+            if (h == null) continue;
+            String what = "deleting " + h + " in s3://" + bucket + "/" + prefix + " failed: " + e.code() + " "
+                    + e.message();
+            outcome.put(h, Deletion.failed(h, THROTTLING_CODES.contains(e.code())
+                    ? new StoreThrottledException(what, null) : new IOException(what)));
+        }
+        List<Deletion> out = new ArrayList<>(chunk.size());
+        for (BlobHash h : chunk) {
+            Deletion d = outcome.get(h);
+            out.add(d != null ? d : Deletion.failed(h, new IOException("deleting " + h + " in s3://" + bucket + "/"
+                    + prefix + ": DeleteObjects' answer does not name its key")));
+        }
+        return out;
+    }
+
     @Override
     public void list(Consumer<BlobHash> each) throws IOException {
         String token = null;
@@ -273,8 +368,23 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /** The SDK's failure as an IOException: a {@link StoreThrottledException} when the store pushed back. */
     private IOException io(String what, SdkException e) {
-        return new IOException(what + " in s3://" + bucket + "/" + prefix + " failed: " + e.getMessage(), e);
+        String message = what + " in s3://" + bucket + "/" + prefix + " failed: " + e.getMessage();
+        return throttling(e) ? new StoreThrottledException(message, e) : new IOException(message, e);
+    }
+
+    /** 503 (S3's SlowDown) or 429, a throttling error code, or a connection reset on the way. */
+    static boolean throttling(SdkException e) {
+        if (e instanceof AwsServiceException s) {
+            if (s.statusCode() == 503 || s.statusCode() == 429 || s.isThrottlingException()) return true;
+            if (s.awsErrorDetails() != null && THROTTLING_CODES.contains(s.awsErrorDetails().errorCode())) return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketException && String.valueOf(t.getMessage()).contains("reset")) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     private static MessageDigest md5() {

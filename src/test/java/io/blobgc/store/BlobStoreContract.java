@@ -46,6 +46,14 @@ abstract class BlobStoreContract {
         return true;
     }
 
+    /**
+     * Whether {@link BlobStore#deleteEach} reports the bytes each deletion freed; a store that cannot tell without
+     * asking (S3BlobStore) reports 0 for each.
+     */
+    protected boolean batchDeletesCountBytes() {
+        return true;
+    }
+
     /** A blob a few MB long, not a multiple of any buffer size: large enough that a store must stream it in parts. */
     static final int LARGE = 5 * 1024 * 1024 + 4099;
 
@@ -268,6 +276,66 @@ abstract class BlobStoreContract {
         put("deleted, then uploaded again");
         assertTrue(store.exists(h));
         assertArrayEquals(bytes("deleted, then uploaded again"), store.get(h));
+    }
+
+    // ---- deleteEach
+
+    @Test
+    void deleteEachDeletesExactlyTheHashesAskedWithOneOutcomeEachInOrder() throws Exception {
+        List<BlobHash> all = putMany(30);
+        List<BlobHash> asked = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 3) asked.add(all.get(i)); // every third: the others sit between them
+        BlobHash never = BlobHash.sha256(bytes("never stored"));
+        asked.add(5, never);
+        asked.add(asked.get(0)); // listed twice
+        List<BlobStore.Deletion> out = store.deleteEach(asked);
+        assertEquals(asked, out.stream().map(BlobStore.Deletion::hash).toList(), "one outcome per hash, in order");
+        long freed = 0;
+        for (BlobStore.Deletion d : out) {
+            assertTrue(d.deleted(), d.toString());
+            assertFalse(d.throttled(), d.toString());
+            freed += d.bytesFreed();
+        }
+        if (batchDeletesCountBytes()) {
+            assertEquals(0, out.get(5).bytesFreed(), "what was not there frees nothing");
+            assertEquals(0, out.get(out.size() - 1).bytesFreed(), "nor does a hash deleted already in this call");
+        }
+        for (BlobHash h : asked) assertAbsent(h);
+        List<BlobHash> kept = all.stream().filter(h -> !asked.contains(h)).toList();
+        assertEquals(kept, listed().stream().sorted().toList(), "nothing else deleted");
+        for (BlobHash h : kept) assertTrue(store.exists(h));
+        assertEquals(batchDeletesCountBytes() ? sizeOfAsked(asked) : 0, freed, "bytes freed");
+    }
+
+    /** The bytes of {@link #putMany}'s blobs among {@code asked}. */
+    private static long sizeOfAsked(List<BlobHash> asked) {
+        long sum = 0;
+        for (int i = 0; i < 30; i++) {
+            byte[] c = bytes("blob " + i);
+            if (asked.contains(BlobHash.sha256(c))) sum += c.length;
+        }
+        return sum;
+    }
+
+    @Test
+    void deleteEachFreesWhatTheBlobsHeldWhenTheStoreCounts() throws Exception {
+        BlobHash a = put("twelve bytes"), b = put("seventeen bytes!!");
+        List<BlobStore.Deletion> out = store.deleteEach(List.of(a, b));
+        assertEquals(batchDeletesCountBytes() ? List.of(12L, 17L) : List.of(0L, 0L),
+                out.stream().map(BlobStore.Deletion::bytesFreed).toList());
+        assertEquals(List.of(), listed());
+    }
+
+    @Test
+    void deleteEachOfNothingDoesNothingAndARetryOfItsHashesSucceeds() throws Exception {
+        List<BlobHash> all = putMany(5);
+        assertEquals(List.of(), store.deleteEach(List.of()));
+        assertEquals(all, listed().stream().sorted().toList());
+        List<BlobHash> asked = all.subList(1, 3);
+        store.deleteEach(asked);
+        List<BlobStore.Deletion> again = store.deleteEach(asked); // a retried batch: not an error
+        assertTrue(again.stream().allMatch(d -> d.deleted() && d.bytesFreed() == 0), again.toString());
+        assertEquals(List.of(all.get(0), all.get(3), all.get(4)), listed().stream().sorted().toList());
     }
 
     // ---- usableSpace

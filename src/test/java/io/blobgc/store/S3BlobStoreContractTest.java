@@ -245,4 +245,36 @@ class S3BlobStoreContractTest extends BlobStoreContract {
                 s3.getObjectAsBytes(b -> b.bucket(bucket).key(PREFIX + h.toHex())).asByteArray());
         assertTrue(store.usableSpace().isEmpty(), "an object store has no free space to tell");
     }
+
+    /** DeleteObjects answers no sizes: batched deletes report 0 bytes freed (see S3BlobStore's class comment). */
+    @Override
+    protected boolean batchDeletesCountBytes() {
+        return false;
+    }
+
+    /** Split into requests of a few keys: every hash asked is deleted, nothing else, not the neighbours either. */
+    @Test
+    void deleteEachSplitsIntoDeleteObjectsRequestsAndTouchesNothingElse() throws Exception {
+        S3BlobStore small = new S3BlobStore(s3, bucket, PREFIX, 7);
+        List<BlobHash> all = putMany(40);
+        List<BlobHash> asked = new java.util.ArrayList<>(all.subList(0, 25));
+        java.util.Collections.shuffle(asked, new java.util.Random(1));
+        int objects = plain.listObjectsV2(b -> b.bucket(bucket)).keyCount();
+        List<BlobStore.Deletion> out = small.deleteEach(asked);
+        assertEquals(asked, out.stream().map(BlobStore.Deletion::hash).toList());
+        assertTrue(out.stream().allMatch(BlobStore.Deletion::deleted), out.toString());
+        assertEquals(all.subList(25, 40), listed().stream().sorted().toList());
+        assertEquals(objects - 25, plain.listObjectsV2(b -> b.bucket(bucket)).keyCount(), "the neighbours stay");
+    }
+
+    /** A request that fails as a whole (here: no such bucket) fails each of its hashes; it is no throttling. */
+    @Test
+    void aFailedDeleteObjectsFailsEachOfItsHashesAndThrowsNothing() throws Exception {
+        BlobHash a = BlobHash.sha256(bytes("a")), b = BlobHash.sha256(bytes("b"));
+        List<BlobStore.Deletion> out = new S3BlobStore(s3, "no-such-bucket", PREFIX).deleteEach(List.of(a, b));
+        assertEquals(List.of(a, b), out.stream().map(BlobStore.Deletion::hash).toList());
+        for (BlobStore.Deletion d : out) {
+            assertTrue(!d.deleted() && !d.throttled() && d.failure() instanceof java.io.IOException, d.toString());
+        }
+    }
 }

@@ -19,6 +19,13 @@ import java.util.List;
  * already persisted as DELETING (the fence, S6), and orphans persisted as condemned — within {@code max-deletes-per-second}, confirms each batch
  * (BlobsCollected), reports failures and retries them with exponential backoff. Runs on the blocking dispatcher.
  * <p>
+ * It deletes through {@link BlobStore#deleteEach}, in chunks of one store request each
+ * ({@link BlobStore#deletesPerRequest}: up to {@link #CHUNK} hashes for S3's DeleteObjects, 1 for a file store), each outcome reported to the core on its own: one blob's failure is that blob's alone. The batch's
+ * deadline is checked before each chunk is sent (S10): a chunk is a single request, so what is sent in time is what
+ * a single delete sent in time was before, only more of it — which is why chunks are kept to one request. When the
+ * store pushes back (throttling), the rest of the round is not sent, the throttled hashes are retried after a pause,
+ * and the core lowers its rate (AIMD, see {@link SweeperCore}).
+ * <p>
  * A thin shell around {@link SweeperCore}, which makes every decision: this actor deletes exactly the hashes the core
  * says are due, reports the results to it, relays its confirmations and failures to the coordinator, and schedules
  * its timers from the core's delays. It also lists the store a page at a time for the store reconciliation
@@ -48,6 +55,9 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     }
 
     private enum Tick implements Command { INSTANCE }
+
+    /** The most hashes of one {@link BlobStore#deleteEach} call (S3's DeleteObjects limit), and one request's worth. */
+    static final int CHUNK = 1000;
 
     /** @param timings where each store deletion's duration is recorded */
     public static Behavior<Command> create(ActorRef<Coordinator.Command> coordinator, BlobStore store,
@@ -116,25 +126,66 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         return this;
     }
 
-    private Behavior<Command> onTick() {
-        for (BlobHash h : core.due(System.nanoTime())) {
-            if (!core.inTime(System.nanoTime())) { // checked right before each deletion: the batch's time is up
-                core.lapsed(h);
-                continue;
-            }
-            long bytes;
-            long t0 = System.nanoTime();
-            try {
-                bytes = store.delete(h);
-                timings.storeDeletion(System.nanoTime() - t0, true);
-            } catch (Exception e) {
-                timings.storeDeletion(System.nanoTime() - t0, false);
+    /**
+     * Deletes {@code chunk} in one {@link BlobStore#deleteEach} call and reports each hash's outcome to the core (and
+     * failures to the coordinator, as one delete's were). An outcome the store did not give for a hash of the chunk
+     * (a broken store) is that hash's failure; nothing but the chunk's hashes is ever asked.
+     *
+     * @return whether the store pushed back
+     */
+    private boolean deleteChunk(List<BlobHash> chunk) {
+        long t0 = System.nanoTime();
+        List<BlobStore.Deletion> out;
+        try {
+            out = store.deleteEach(List.copyOf(chunk));
+        } catch (Exception e) { // deleteEach should not throw: then every hash of the chunk failed
+            out = chunk.stream().map(h -> BlobStore.Deletion.failed(h, e)).toList();
+        }
+        long each = (System.nanoTime() - t0) / chunk.size(); // the request's time, shared among its deletions
+        boolean pushedBack = false;
+        for (int i = 0; i < chunk.size(); i++) {
+            BlobHash h = chunk.get(i);
+            BlobStore.Deletion d = i < out.size() && h.equals(out.get(i).hash()) ? out.get(i)
+                    : BlobStore.Deletion.failed(h, new IllegalStateException(store + " gave no outcome for " + h));
+            timings.storeDeletion(each, d.deleted());
+            if (d.deleted()) {
+                core.deleted(h, Math.max(0, d.bytesFreed()));
+            } else if (d.throttled()) {
+                pushedBack = true;
+                if (!core.throttled(h)) reportFailed(h, d.failure(), " (throttled " + SweeperCore.THROTTLED_RETRIES
+                        + " times)");
+            } else {
                 core.failed(h);
-                getContext().getLog().warn("deleting blob {} failed (will retry): {}", h, e.toString());
-                coordinator.tell(new Coordinator.ReportDeletionFailed(h, e.toString(), getContext().getSelf()));
+                reportFailed(h, d.failure(), "");
+            }
+        }
+        long pause = core.storeAnswered(System.nanoTime(), pushedBack);
+        if (pushedBack) {
+            getContext().getLog().warn("the blob store pushed back (throttling): pausing {} ms, rate lowered to {}/s "
+                    + "(limit {}/s)", pause / 1_000_000, String.format("%.1f", core.rate()),
+                    settings.maxDeletesPerSecond());
+        }
+        return pushedBack;
+    }
+
+    private void reportFailed(BlobHash h, Exception e, String why) {
+        getContext().getLog().warn("deleting blob {} failed{} (will retry): {}", h, why, e.toString());
+        coordinator.tell(new Coordinator.ReportDeletionFailed(h, e.toString(), getContext().getSelf()));
+    }
+
+    private Behavior<Command> onTick() {
+        List<BlobHash> due = core.due(System.nanoTime());
+        int chunkSize = Math.max(1, Math.min(CHUNK, store.deletesPerRequest()));
+        for (int from = 0; from < due.size(); from += chunkSize) {
+            List<BlobHash> chunk = due.subList(from, Math.min(due.size(), from + chunkSize));
+            if (!core.inTime(System.nanoTime())) { // checked right before each request: the batch's time is up
+                chunk.forEach(core::lapsed);
                 continue;
             }
-            core.deleted(h, bytes);
+            if (deleteChunk(chunk)) { // pushed back: the rest waits for the pause
+                core.notSent(due.subList(from + chunk.size(), due.size()));
+                break;
+            }
         }
         long now = System.nanoTime();
         core.progressDue(now).ifPresent(p -> getContext().getLog().info(

@@ -20,6 +20,14 @@ import java.util.Set;
  * {@link #batchDone} is false it comes back after {@link #nanosUntilNextDeletion}; then {@link #finishBatch} gives the
  * confirmation to send and {@link #nextWakeDelayMs} when to wake again (backing off while batches fail).
  * <p>
+ * <b>Throttling</b> (the store answers "slow down": S3's 503 SlowDown, a 429, a connection reset): the caller reports
+ * each throttled hash with {@link #throttled} (it goes back to the end of the queue, up to
+ * {@link #THROTTLED_RETRIES} times, and is only then counted as failed) and, once per store request, whether the
+ * store pushed back ({@link #storeAnswered}). The rate is AIMD within the configured limit: each request that was
+ * pushed back halves it (down to {@link #minRate}) and pauses deleting for a jittered, doubling delay; each request
+ * that was not adds {@link #ADDITIVE_INCREASE} of the limit back. Throttling lowers the pace, never the limit, and
+ * never fails a blob that the store merely asked us to retry later.
+ * <p>
  * Not thread-safe: one owner (the actor, or the simulation) calls it.
  */
 public final class SweeperCore {
@@ -49,14 +57,33 @@ public final class SweeperCore {
     /** The burst is what the rate earns in this long (but at least one deletion). */
     private static final long BURST_WINDOW_NANOS = 100_000_000L;
 
+    /** How often one hash may be throttled in a batch before it counts as a failed deletion. */
+    public static final int THROTTLED_RETRIES = 8;
+    /** The share of the rate limit each request the store did not push back adds to the rate (AIMD's increase). */
+    public static final double ADDITIVE_INCREASE = 0.02;
+    /** The first pause after a push-back; it doubles with each push-back in a row, up to {@link #MAX_PAUSE_NANOS}. */
+    public static final long FIRST_PAUSE_NANOS = 100_000_000L;
+    public static final long MAX_PAUSE_NANOS = 5_000_000_000L;
+
     private enum State { IDLE, ASKING, DELETING }
 
     private final double maxDeletesPerSecond;
+    /** The floor of the rate under throttling: 1% of the limit, or one a second (the limit if lower). */
+    private final double minRate;
+    /** The rate deletions go at now: {@link #maxDeletesPerSecond} until the store pushes back (AIMD). */
+    private double rate;
+    /** The bucket's capacity in nano-tokens at the current rate: max(1, rate × 0.1 s) deletions. */
+    private long burst;
+    private final java.util.random.RandomGenerator random;
+    /** Nothing is due before this while the store pushes back (monotonic nanos); meaningful when pushBacks > 0. */
+    private long pausedUntilNanos;
+    /** Store requests in a row the store pushed back: the pause doubles with each. */
+    private int pushBacks;
+    /** How often each hash of the batch was throttled. */
+    private final java.util.Map<BlobHash, Integer> throttledTimes = new java.util.HashMap<>();
     private final long retryMinMs;
     private final long retryMaxMs;
     private final long progressIntervalNanos;
-    /** The bucket's capacity in nano-tokens: max(1, rate × 0.1 s) deletions. */
-    private final long burst;
 
     private State state = State.IDLE;
     private final ArrayDeque<BlobHash> queue = new ArrayDeque<>();
@@ -93,6 +120,12 @@ public final class SweeperCore {
      * @param progressIntervalNanos how often {@link #progressDue} reports a sweep under way
      */
     public SweeperCore(double maxDeletesPerSecond, long retryMinMs, long retryMaxMs, long progressIntervalNanos) {
+        this(maxDeletesPerSecond, retryMinMs, retryMaxMs, progressIntervalNanos, new java.util.SplittableRandom());
+    }
+
+    /** @param random the jitter of the pauses after the store pushed back (seeded in tests) */
+    public SweeperCore(double maxDeletesPerSecond, long retryMinMs, long retryMaxMs, long progressIntervalNanos,
+                       java.util.random.RandomGenerator random) {
         if (!(maxDeletesPerSecond > 0) || Double.isInfinite(maxDeletesPerSecond)) {
             throw new IllegalArgumentException("max deletes per second must be positive and finite, not "
                     + maxDeletesPerSecond);
@@ -105,7 +138,84 @@ public final class SweeperCore {
         this.retryMinMs = retryMinMs;
         this.retryMaxMs = retryMaxMs;
         this.progressIntervalNanos = progressIntervalNanos;
-        this.burst = Math.max(TOKEN, (long) Math.floor(maxDeletesPerSecond * BURST_WINDOW_NANOS));
+        this.minRate = Math.max(maxDeletesPerSecond / 100, Math.min(maxDeletesPerSecond, 1.0));
+        this.random = java.util.Objects.requireNonNull(random, "random");
+        setRate(maxDeletesPerSecond);
+    }
+
+    private void setRate(double r) {
+        rate = r;
+        burst = Math.max(TOKEN, (long) Math.floor(r * BURST_WINDOW_NANOS));
+        credit = Math.min(credit, burst);
+    }
+
+    /** The rate deletions go at now, in deletions per second: the limit, or less while the store pushes back. */
+    public double rate() {
+        return rate;
+    }
+
+    /** The lowest {@link #rate} throttling brings it down to. */
+    public double minRate() {
+        return minRate;
+    }
+
+    /**
+     * {@code hash} (returned by {@link #due}) was not deleted because the store pushed back. True: it goes back to
+     * the end of the queue, to be retried after the pause; false: it was throttled {@link #THROTTLED_RETRIES} times
+     * in this batch and counts as failed, like {@link #failed} (the caller reports it to the coordinator).
+     */
+    public boolean throttled(BlobHash hash) {
+        int times = throttledTimes.merge(hash, 1, Integer::sum);
+        if (times > THROTTLED_RETRIES) {
+            failed(hash);
+            return false;
+        }
+        if (!outstanding.remove(hash)) throw new IllegalStateException(hash + " was not due for deletion");
+        queue.addLast(hash);
+        return true;
+    }
+
+    /**
+     * Hashes returned by {@link #due} that the caller did not send to the store (it stopped after a push-back): back
+     * to the front of the queue in their order, not counted as anything.
+     */
+    public void notSent(List<BlobHash> hashes) {
+        for (int i = hashes.size() - 1; i >= 0; i--) {
+            if (!outstanding.remove(hashes.get(i))) {
+                throw new IllegalStateException(hashes.get(i) + " was not due for deletion");
+            }
+            queue.addFirst(hashes.get(i));
+        }
+    }
+
+    /**
+     * One store request came back ({@code pushedBack}: it or any of its keys was throttled). A push-back halves the
+     * rate (not below {@link #minRate}), empties the bucket and pauses deleting for a jittered delay that doubles with
+     * each push-back in a row ({@link #FIRST_PAUSE_NANOS} up to {@link #MAX_PAUSE_NANOS}, half of it fixed, half
+     * random, so that sweepers throttled together do not come back together); a request without one raises the rate
+     * by {@link #ADDITIVE_INCREASE} of the limit, up to the limit.
+     *
+     * @return the pause in nanos (0 when not pushed back)
+     */
+    public long storeAnswered(long nowNanos, boolean pushedBack) {
+        credit = creditAt(nowNanos); // settle the bucket at the old rate before changing it
+        if (nowNanos - creditAtNanos > 0) creditAtNanos = nowNanos;
+        if (!pushedBack) {
+            pushBacks = 0;
+            setRate(Math.min(maxDeletesPerSecond, rate + ADDITIVE_INCREASE * maxDeletesPerSecond));
+            return 0;
+        }
+        pushBacks++;
+        setRate(Math.max(minRate, rate / 2));
+        credit = 0;
+        long cap = Math.min(MAX_PAUSE_NANOS, FIRST_PAUSE_NANOS << Math.min(20, pushBacks - 1));
+        long pause = cap / 2 + random.nextLong(cap / 2 + 1);
+        pausedUntilNanos = nowNanos + pause;
+        return pause;
+    }
+
+    private boolean paused(long nowNanos) {
+        return pushBacks > 0 && nowNanos - pausedUntilNanos < 0;
     }
 
     /** The core configured by {@code blob-gc.sweeper { … }}. */
@@ -193,8 +303,8 @@ public final class SweeperCore {
     }
 
     /**
-     * The hashes to delete now, within the rate limit: one per whole token in the bucket (tokens accrue at
-     * {@code maxDeletesPerSecond} per second of {@code nowNanos}, up to a burst of max(1, rate × 0.1 s)). They leave
+     * The hashes to delete now, within the rate limit: none while paused after a push-back ({@link #storeAnswered}),
+     * else one per whole token in the bucket (tokens accrue at the current {@link #rate} per second of {@code nowNanos}, up to a burst of max(1, rate × 0.1 s)). They leave
      * the queue: the caller deletes each and reports it with {@link #deleted} or {@link #failed}.
      */
     public List<BlobHash> due(long nowNanos) {
@@ -204,6 +314,7 @@ public final class SweeperCore {
             queue.clear();
             return List.of();
         }
+        if (paused(nowNanos)) return List.of();
         credit = creditAt(nowNanos);
         if (nowNanos - creditAtNanos > 0) creditAtNanos = nowNanos;
         int n = (int) Math.min(queue.size(), credit / TOKEN);
@@ -263,10 +374,11 @@ public final class SweeperCore {
      */
     public long nanosUntilNextDeletion(long nowNanos) {
         if (queue.isEmpty()) return Long.MAX_VALUE;
+        if (paused(nowNanos)) return Math.max(1, pausedUntilNanos - nowNanos); // then: what the pause earned at the lowered rate
         long need = Math.min(queue.size(), burst / TOKEN) * TOKEN;
         long have = creditAt(nowNanos);
         if (have >= need) return 0;
-        long wait = (long) Math.ceil((need - have) / maxDeletesPerSecond);
+        long wait = (long) Math.ceil((need - have) / rate);
         while (creditAt(nowNanos + wait) < need) wait++; // against rounding: never wake a hair too early
         return wait;
     }
@@ -275,7 +387,7 @@ public final class SweeperCore {
     private long creditAt(long nowNanos) {
         long elapsed = nowNanos - creditAtNanos;
         if (elapsed <= 0) return credit;
-        double earned = elapsed * maxDeletesPerSecond; // nano-tokens: rate per second × nanoseconds
+        double earned = elapsed * rate; // nano-tokens: rate per second × nanoseconds
         return (long) Math.min((double) burst, credit + earned);
     }
 
@@ -294,6 +406,7 @@ public final class SweeperCore {
         if (done.isEmpty() && batchFailures > 0) consecutiveFailures++;
         else consecutiveFailures = 0;
         batchFailures = 0;
+        throttledTimes.clear();
         state = State.IDLE;
         backoffUntilNanos = nowNanos + nextWakeDelayMs() * 1_000_000L;
         if (done.isEmpty()) return Optional.empty();

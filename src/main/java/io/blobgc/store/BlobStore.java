@@ -74,6 +74,15 @@ public interface BlobStore {
      * @return one {@link Deletion} per element of {@code hashes}, in the same order (a hash listed twice is deleted
      *         once; its second outcome frees 0 bytes)
      */
+    /**
+     * How many hashes {@link #deleteEach} deletes in one request to the store: 1 (this default) when it deletes one by
+     * one. The sweeper hands {@code deleteEach} no more at a time, and checks its batch's deadline before each call
+     * (S10): a store that deletes one by one is checked before each deletion, as before batching.
+     */
+    default int deletesPerRequest() {
+        return 1;
+    }
+
     default List<Deletion> deleteEach(List<BlobHash> hashes) {
         List<Deletion> out = new java.util.ArrayList<>(hashes.size());
         for (BlobHash h : hashes) {

@@ -261,6 +261,12 @@ public final class S3BlobStore implements BlobStore {
         return head.contentLength() == null ? 0 : head.contentLength();
     }
 
+    /** One DeleteObjects request holds up to 1,000 keys. */
+    @Override
+    public int deletesPerRequest() {
+        return keysPerDelete;
+    }
+
     /**
      * DeleteObjects, up to {@link #MAX_DELETE_KEYS} keys a request, quiet mode off: each key's outcome is the
      * answer's (Deleted: 0 bytes freed, see the class comment; Error: that key's failure, throttled when its code says

@@ -178,4 +178,129 @@ class SweeperCoreTest {
         assertEquals(100, core.due(3600 * SECOND).size(), "an hour later: still one burst");
         assertEquals(Long.MAX_VALUE, new SweeperCore(1, 0, 0, SECOND).nanosUntilNextDeletion(0), "nothing queued");
     }
+
+    // ---- throttling: retries, pauses, AIMD
+
+    private static SweeperCore throttlingCore(double rate) {
+        return new SweeperCore(rate, 1000, 60_000, 10 * SECOND, new java.util.SplittableRandom(7));
+    }
+
+    @Test
+    void throttledHashesAreRetriedAfterAPauseAtHalfTheRateAndNeverCountAsFailed() {
+        SweeperCore core = throttlingCore(1000);
+        List<BlobHash> batch = hashes(10);
+        core.wake(0);
+        core.batch(batch, 0, 30 * SECOND);
+        List<BlobHash> due = core.due(0);
+        assertEquals(batch, due);
+        assertTrue(core.throttled(due.get(3)), "requeued");
+        assertTrue(core.throttled(due.get(7)));
+        for (BlobHash h : due) if (h != due.get(3) && h != due.get(7)) core.deleted(h, 1);
+        long pause = core.storeAnswered(0, true);
+        assertTrue(pause >= SweeperCore.FIRST_PAUSE_NANOS / 2 && pause <= SweeperCore.FIRST_PAUSE_NANOS, "" + pause);
+        assertEquals(500.0, core.rate());
+        assertEquals(List.of(), core.due(pause - 1), "nothing during the pause");
+        assertEquals(pause, core.nanosUntilNextDeletion(0));
+        List<BlobHash> retried = core.due(pause);
+        assertEquals(List.of(batch.get(3), batch.get(7)), retried, "the throttled ones, in order");
+        retried.forEach(h -> core.deleted(h, 1));
+        assertEquals(0, core.storeAnswered(pause, false));
+        assertTrue(core.batchDone());
+        assertEquals(10, core.finishBatch(pause).orElseThrow().hashes().size(), "all ten confirmed");
+        assertEquals(0, core.consecutiveFailures(), "throttling is no failure");
+        assertEquals(SweeperCore.NEXT_BATCH_DELAY_MS, core.nextWakeDelayMs());
+    }
+
+    @Test
+    void theRateHalvesPerPushBackDownToItsFloorAndClimbsBackAdditivelyToTheLimitNeverAbove() {
+        SweeperCore core = throttlingCore(1000);
+        core.wake(0);
+        core.batch(hashes(1), 0);
+        long now = 0;
+        double expected = 1000;
+        for (int i = 0; i < 12; i++) {
+            now += core.storeAnswered(now, true);
+            expected = Math.max(10, expected / 2);
+            assertEquals(expected, core.rate(), "push-back " + (i + 1));
+        }
+        assertEquals(10.0, core.minRate(), "1% of the limit");
+        int requests = 0;
+        while (core.rate() < 1000) {
+            core.storeAnswered(now, false);
+            requests++;
+        }
+        assertEquals(50, requests, "2% of the limit back per request the store took");
+        core.storeAnswered(now, false);
+        assertEquals(1000.0, core.rate(), "never above the limit");
+    }
+
+    @Test
+    void pausesDoubleWithEachPushBackInARowWithJitterUpToTheirCap() {
+        SweeperCore core = throttlingCore(1000);
+        core.wake(0);
+        core.batch(hashes(1), 0);
+        long cap = SweeperCore.FIRST_PAUSE_NANOS;
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            long pause = core.storeAnswered(0, true);
+            assertTrue(pause >= cap / 2 && pause <= cap, "push-back " + (i + 1) + ": " + pause + " of " + cap);
+            seen.add(pause);
+            cap = Math.min(SweeperCore.MAX_PAUSE_NANOS, cap * 2);
+        }
+        assertEquals(10, seen.size(), "jittered");
+        core.storeAnswered(0, false);
+        long pause = core.storeAnswered(0, true);
+        assertTrue(pause <= SweeperCore.FIRST_PAUSE_NANOS, "a request taken ends the streak: " + pause);
+    }
+
+    @Test
+    void aHashThrottledMoreThanItsRetriesCountsAsFailedOnce() {
+        SweeperCore core = throttlingCore(1000);
+        BlobHash h = hashes(1).get(0);
+        core.wake(0);
+        core.batch(List.of(h), 0);
+        long now = 0;
+        for (int i = 0; i < SweeperCore.THROTTLED_RETRIES; i++) {
+            assertEquals(List.of(h), core.due(now));
+            assertTrue(core.throttled(h), "retry " + (i + 1));
+            now += core.storeAnswered(now, true);
+            now += core.nanosUntilNextDeletion(now);
+        }
+        assertEquals(List.of(h), core.due(now));
+        assertFalse(core.throttled(h), "retries ran out: failed");
+        core.storeAnswered(now, true);
+        assertTrue(core.batchDone());
+        assertEquals(Optional.empty(), core.finishBatch(now));
+        assertEquals(1, core.consecutiveFailures());
+    }
+
+    @Test
+    void throttledHashesStillWaitingAtTheDeadlineAreHandedBackNotDeletedNorFailed() {
+        SweeperCore core = throttlingCore(1000);
+        List<BlobHash> batch = hashes(3);
+        core.wake(0);
+        core.batch(batch, 0, 50 * MS);
+        List<BlobHash> due = core.due(0);
+        due.forEach(core::throttled);
+        long pause = core.storeAnswered(0, true);
+        assertTrue(pause > 50 * MS, "the pause outlasts the deadline: " + pause);
+        assertEquals(List.of(), core.due(pause), "the deadline came during the pause");
+        assertTrue(core.batchDone());
+        assertEquals(Optional.empty(), core.finishBatch(pause));
+        assertEquals(new java.util.HashSet<>(batch), new java.util.HashSet<>(core.takeExpired()));
+        assertEquals(0, core.consecutiveFailures());
+    }
+
+    @Test
+    void unsentHashesGoBackToTheFrontInTheirOrder() {
+        SweeperCore core = throttlingCore(1000);
+        List<BlobHash> batch = hashes(5);
+        core.wake(0);
+        core.batch(batch, 0);
+        List<BlobHash> due = core.due(0);
+        core.notSent(due.subList(2, 5));
+        assertEquals(3, core.queued());
+        due.subList(0, 2).forEach(h -> core.deleted(h, 1));
+        assertEquals(batch.subList(2, 5), core.due(SECOND));
+    }
 }

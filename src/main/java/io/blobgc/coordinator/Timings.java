@@ -20,6 +20,10 @@ public interface Timings {
     /** A GC cycle's planning (deciding what to mark) took {@code nanos}. */
     void cyclePlanned(long nanos);
 
-    /** One store deletion ({@code BlobStore.delete}) took {@code nanos}; {@code deleted}: false when it threw. */
+    /**
+     * One store deletion took {@code nanos}; {@code deleted}: false when it failed. Deleted in a batch
+     * ({@code BlobStore.deleteEach}, one request for many), each deletion is recorded with its share of the request's
+     * time.
+     */
     void storeDeletion(long nanos, boolean deleted);
 }

@@ -35,6 +35,10 @@ public final class SlowDownProxy implements AutoCloseable {
     public record DeleteRequest(long atNanos, List<String> keys, boolean throttled) {
     }
 
+    /** An answer the proxy makes up instead of forwarding: an HTTP status and an XML body. */
+    public record Answer(int status, String xml) {
+    }
+
     static final String SLOW_DOWN = """
             <?xml version="1.0" encoding="UTF-8"?>
             <Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>\
@@ -50,6 +54,9 @@ public final class SlowDownProxy implements AutoCloseable {
     private final URI target;
     private final IntPredicate throttle;
     private final List<DeleteRequest> deletes = new CopyOnWriteArrayList<>();
+    private final List<String> deleteBodies = new CopyOnWriteArrayList<>();
+    /** Given a DeleteObjects request's keys, the answer to make up (null: forward it); set by a test. */
+    private volatile java.util.function.Function<List<String>, Answer> madeUp = keys -> null;
 
     /**
      * @param target   the S3 server's base URI
@@ -73,6 +80,16 @@ public final class SlowDownProxy implements AutoCloseable {
         return List.copyOf(deletes);
     }
 
+    /** The XML bodies of the DeleteObjects requests, in arrival order. */
+    public List<String> deleteBodies() {
+        return List.copyOf(deleteBodies);
+    }
+
+    /** From now on, DeleteObjects requests not throttled are answered by {@code answer} (when not null). */
+    public void answerDeletes(java.util.function.Function<List<String>, Answer> answer) {
+        madeUp = answer;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] body;
@@ -89,10 +106,12 @@ public final class SlowDownProxy implements AutoCloseable {
                     refuse = throttle.test(deletes.size());
                     deletes.add(new DeleteRequest(System.nanoTime(), keys, refuse));
                 }
-                if (refuse) {
-                    byte[] xml = SLOW_DOWN.getBytes(StandardCharsets.UTF_8);
+                deleteBodies.add(new String(body, StandardCharsets.UTF_8));
+                Answer answer = refuse ? new Answer(503, SLOW_DOWN) : madeUp.apply(keys);
+                if (answer != null) {
+                    byte[] xml = answer.xml().getBytes(StandardCharsets.UTF_8);
                     ex.getResponseHeaders().set("Content-Type", "application/xml");
-                    ex.sendResponseHeaders(503, xml.length);
+                    ex.sendResponseHeaders(answer.status(), xml.length);
                     try (OutputStream out = ex.getResponseBody()) {
                         out.write(xml);
                     }

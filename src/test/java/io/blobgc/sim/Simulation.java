@@ -11,6 +11,7 @@ import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerDump;
 import io.blobgc.ledger.LedgerSnapshot;
+import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
@@ -94,7 +95,10 @@ final class Simulation {
     final Map<BlobHash, List<BlobHash>> callees = new HashMap<>();
     final List<Member> members = new ArrayList<>();
     final List<Coordinator.Event> journal = new ArrayList<>();
-    LedgerSnapshot snapshot;
+    /** The coordinator's last snapshot: one per partition (null: none yet). */
+    List<LedgerSnapshot> snapshot;
+    /** How the registry is split (partitions.md): P = 1, or P partitions of one coordinator in one JVM. */
+    final Partitioning partitioning;
     int snapshotAt;
     Instance coordinator;
     /** Every coordinator instance started, in order (the oracle asks which came after which). */
@@ -105,7 +109,13 @@ final class Simulation {
     private final List<Runnable> proxyBuffer = new ArrayList<>();
 
     Simulation(long seed) {
+        this(seed, 1);
+    }
+
+    /** @param partitions the coordinator's number of partitions (partitions.md): 1, or P exchanging exports at once */
+    Simulation(long seed, int partitions) {
         this.seed = seed;
+        this.partitioning = Partitioning.of(partitions);
         this.rnd = new Random(seed);
         Random paging = new Random(seed * 0x9E3779B97F4A7C15L + 1);
         this.maxTransitions = paging.nextInt(3) == 0 ? 1 + paging.nextInt(8) : Integer.MAX_VALUE;
@@ -267,7 +277,7 @@ final class Simulation {
                 journal.add(e);
                 CoordinatorCore.apply(ledger, e);
                 if (journal.size() - snapshotAt >= SNAPSHOT_EVERY) {
-                    snapshot = ledger.snapshot();
+                    snapshot = ledger.snapshots();
                     snapshotAt = journal.size();
                 }
             }
@@ -293,7 +303,8 @@ final class Simulation {
     }
 
     PartitionedLedger recover(LedgerSettings settings) {
-        PartitionedLedger l = snapshot == null ? new PartitionedLedger(settings) : PartitionedLedger.fromSnapshot(settings, snapshot);
+        PartitionedLedger l = snapshot == null ? new PartitionedLedger(settings, 1024, partitioning)
+                : PartitionedLedger.fromSnapshots(settings, snapshot, partitioning);
         for (int i = snapshotAt; i < journal.size(); i++) CoordinatorCore.apply(l, journal.get(i));
         return l;
     }

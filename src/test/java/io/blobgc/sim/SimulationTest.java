@@ -36,6 +36,20 @@ class SimulationTest {
 
     @Test
     void theProtocolKeepsEveryRuleUnderFaultsAndCollectsWhatIsUnused() {
+        runSeeds(Integer.getInteger("sim.partitions", 1), Long.getLong("sim.seeds", 40));
+    }
+
+    /**
+     * The same at P = 4 (partitions.md, step 5): the coordinator's registry split into four partitions in one JVM,
+     * exchanging their exports after each cycle and fencing remote callees at once; about three dependencies in four
+     * cross partitions. Fewer seeds than at P = 1 by default ({@code -Dsim.seedsAtFour}).
+     */
+    @Test
+    void theProtocolKeepsEveryRuleAcrossFourPartitions() {
+        runSeeds(4, Long.getLong("sim.seedsAtFour", 20));
+    }
+
+    private static void runSeeds(int partitions, long count) {
         long steps = Long.getLong("sim.steps", 3_000);
         List<Long> seeds = new ArrayList<>();
         String one = System.getProperty("sim.seed");
@@ -44,7 +58,7 @@ class SimulationTest {
         } else {
             if (Boolean.parseBoolean(System.getProperty("sim.regressions", "true"))) for (long s : REGRESSIONS) seeds.add(s);
             long first = Long.getLong("sim.first", 1);
-            for (long s = first; s < first + Long.getLong("sim.seeds", 40); s++) seeds.add(s);
+            for (long s = first; s < first + count; s++) seeds.add(s);
         }
         // a long run goes on past a failing seed (-Dsim.keepGoing=true) and lists every failure at the end
         boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
@@ -53,7 +67,7 @@ class SimulationTest {
         for (long seed : seeds) {
             Simulation sim;
             try {
-                sim = run(seed, steps);
+                sim = run(seed, steps, partitions);
             } catch (AssertionError | RuntimeException e) {
                 if (!keepGoing) throw e;
                 String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -69,16 +83,20 @@ class SimulationTest {
             ghosts += sim.ghostReports;
             if (sim.coordinator != null) orphans += sim.coordinator.ledger.orphansDeleted();
         }
-        System.out.printf("simulation: %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
-                + "%d coordinator recoveries, %d reports from removed members, %d orphans deleted%n", seeds.size(), total,
-                grants, deletions, journalChecks, generations, ghosts, orphans);
+        System.out.printf("simulation at P = %d: %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
+                + "%d coordinator recoveries, %d reports from removed members, %d orphans deleted%n", partitions,
+                seeds.size(), total, grants, deletions, journalChecks, generations, ghosts, orphans);
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
                 + String.join("\n", failures));
         assertTrue(total >= seeds.size() * steps, "every seed ran its steps");
     }
 
     static Simulation run(long seed, long steps) {
-        Simulation sim = new Simulation(seed);
+        return run(seed, steps, 1);
+    }
+
+    static Simulation run(long seed, long steps, int partitions) {
+        Simulation sim = new Simulation(seed, partitions);
         sim.workloadStep();
         sim.run(steps);
         sim.quiesce();

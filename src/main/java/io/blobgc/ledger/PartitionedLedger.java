@@ -330,15 +330,46 @@ public final class PartitionedLedger {
     private boolean exchange(long localNow) {
         connect(localNow);
         boolean added = false;
-        for (int p = 0; p < parts.length; p++) {
-            for (Map.Entry<Integer, NodeReport> e : parts[p].exports().entrySet()) {
-                NodeReport r = e.getValue();
-                ReportOutcome o = parts[e.getKey()].report(r, localNow);
-                if (o == ReportOutcome.NEED_FULL) parts[p].resendExportsFull(e.getKey());
-                added |= o == ReportOutcome.NEED_FULL || o == ReportOutcome.APPLIED && !r.activeAdded().isEmpty();
+        for (int p = 0; p < parts.length; p++) { // each partition flushes after taking what the ones before sent it
+            for (Map.Entry<Integer, NodeReport> r : parts[p].exports().entrySet()) {
+                Export e = new Export(p, r.getKey(), r.getValue());
+                ReportOutcome o = apply(e, localNow);
+                added |= o == ReportOutcome.NEED_FULL || o == ReportOutcome.APPLIED && !e.report().activeAdded().isEmpty();
             }
         }
         return added;
+    }
+
+    /** A report of partition {@code from}'s exports to partition {@code to}. */
+    public record Export(int from, int to, NodeReport report) {
+    }
+
+    /**
+     * Flushes every partition's exports without delivering them: what a driver that carries the partitions' messages
+     * itself (the simulation, with delays, loss and reordering; part 2, over the network) sends, each to be handed to
+     * {@link #deliverExport} when it arrives. {@link #exchangeExports} is this with every report delivered at once.
+     */
+    public List<Export> flushExports(long localNow) {
+        List<Export> out = new ArrayList<>();
+        if (parts.length == 1) return out;
+        connect(localNow);
+        for (int p = 0; p < parts.length; p++) {
+            for (Map.Entry<Integer, NodeReport> e : parts[p].exports().entrySet()) out.add(new Export(p, e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    /** One export arrived: applied by its target (S8 orders it); a target that needs a FULL gets one next flush. */
+    public ReportOutcome deliverExport(Export e, long localNow) {
+        ReportOutcome o = apply(e, localNow);
+        settle(localNow);
+        return o;
+    }
+
+    private ReportOutcome apply(Export e, long localNow) {
+        ReportOutcome o = parts[e.to()].report(e.report(), localNow);
+        if (o == ReportOutcome.NEED_FULL) parts[e.from()].resendExportsFull(e.to());
+        return o;
     }
 
     /**

@@ -252,10 +252,22 @@ final class Simulation {
          * sequence number another instance took since this one recovered (or last wrote) is refused, as the journal's
          * unique key refuses it (S10): this instance restarts, and nothing of the command happens ({@link Fenced}).
          */
-        /** A cycle as the actor runs it: planned, persisted, applied, then the partitions' exports exchanged. */
+        /**
+         * A cycle as the actor runs it: planned, persisted, applied, then the partitions' exports flushed. At P &gt; 1
+         * each export travels on its own (partitions.md step 5): after a random delay, sometimes duplicated, lost or
+         * overtaken by a later one, and only to this instance (a partition's messages die with its JVM).
+         */
         CycleOutcome cycle(boolean dryRun) {
             CycleOutcome o = run(core.cycle(ledger, dryRun, wall(), now));
-            core.cycled(ledger, now);
+            for (PartitionedLedger.Export e : ledger.flushExports(now)) {
+                int copies = rnd.nextInt(20) == 0 ? 0 : rnd.nextInt(10) == 0 ? 2 : 1; // lost, duplicated
+                for (int i = 0; i < copies; i++) {
+                    Instance c = this;
+                    at(rnd.nextInt(3_000), "export " + e.from() + " -> " + e.to() + " seq " + e.report().seq(), () -> {
+                        if (c.alive && !c.recovering) ledger.deliverExport(e, now);
+                    });
+                }
+            }
             return o;
         }
 

@@ -642,15 +642,22 @@ public final class PartitionedLedger {
     }
 
     /**
-     * The nodes as partition 0 sees them (every partition takes each node's reports at the same moment, so they
-     * agree); the partitions' views of each other are left out.
+     * The nodes: their state and report age as partition 0 sees them (every partition takes each node's reports at
+     * the same moment), what they hold and pin added over the partitions, complete and rebuilt only if so in every
+     * partition; the partitions' views of each other are left out.
      */
     public List<NodeInfo> nodes(long now) {
-        Set<String> partitionViews = new HashSet<>();
-        for (Ledger l : parts) partitionViews.add(l.exportReporter());
-        List<NodeInfo> out = new ArrayList<>();
-        for (NodeInfo n : parts[0].nodes(now)) if (!partitionViews.contains(n.node())) out.add(n);
-        return out;
+        if (parts.length == 1) return parts[0].nodes(now);
+        Map<String, NodeInfo> byNode = new java.util.LinkedHashMap<>();
+        for (NodeInfo n : parts[0].nodes(now)) if (!isPartition(n.node())) byNode.put(n.node(), n);
+        for (int p = 1; p < parts.length; p++) {
+            for (NodeInfo n : parts[p].nodes(now)) {
+                byNode.computeIfPresent(n.node(), (k, a) -> new NodeInfo(k, a.state(), a.lastReportAgeMs(),
+                        a.active() + n.active(), a.pinned() + n.pinned(), a.complete() && n.complete(),
+                        a.fullSinceRecovery() && n.fullSinceRecovery()));
+            }
+        }
+        return List.copyOf(byNode.values());
     }
 
     public boolean warmingUp() {

@@ -190,6 +190,7 @@ class PartitionedLedgerTest {
                 List.of(), List.of()), now), "seq 3 was lost: every partition asks for a FULL");
         assertEquals(List.of("n1"), ledger.nodes(now).stream().map(NodeInfo::node).toList(),
                 "the partitions' views of each other are no nodes");
+        assertEquals(2, ledger.nodes(now).get(0).active(), "x and d, held in two partitions");
         assertEquals(4, ledger.knownBlobs());
     }
 }

@@ -138,7 +138,11 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         List<BlobStore.Deletion> out;
         try {
             out = store.deleteEach(List.copyOf(chunk));
-        } catch (Exception e) { // deleteEach should not throw: then every hash of the chunk failed
+        } catch (Throwable t) { // deleteEach should not throw: then every hash of the chunk failed
+            if (!scala.util.control.NonFatal.apply(t)) throw t; // a VM error: the JVM is going down anyway
+            // anything else — an Error of a store's bug too — fails the chunk: escaping, it left the chunk outstanding
+            // for ever under the resume supervision (found by a review)
+            Exception e = t instanceof Exception x ? x : new java.io.IOException(t);
             out = chunk.stream().map(h -> BlobStore.Deletion.failed(h, e)).toList();
         }
         long each = (System.nanoTime() - t0) / chunk.size(); // the request's time, shared among its deletions

@@ -66,15 +66,6 @@ public interface BlobStore {
     }
 
     /**
-     * Deletes each of {@code hashes} as {@link #delete} would, and nothing else, with one outcome per hash: an object
-     * store does it in far fewer requests (S3's DeleteObjects, 1,000 keys each). One blob's failure is that blob's
-     * alone: it never fails the others, and this method does not throw for what the store answers — a request that
-     * fails as a whole fails each of its hashes.
-     *
-     * @return one {@link Deletion} per element of {@code hashes}, in the same order (a hash listed twice is deleted
-     *         once; its second outcome frees 0 bytes)
-     */
-    /**
      * How many hashes {@link #deleteEach} deletes in one request to the store: 1 (this default) when it deletes one by
      * one. The sweeper hands {@code deleteEach} no more at a time, and checks its batch's deadline before each call
      * (S10): a store that deletes one by one is checked before each deletion, as before batching.
@@ -83,6 +74,17 @@ public interface BlobStore {
         return 1;
     }
 
+    /**
+     * Deletes each of {@code hashes} as {@link #delete} would, and nothing else, with one outcome per hash: an object
+     * store does it in far fewer requests (S3's DeleteObjects, 1,000 keys each). One blob's failure is that blob's
+     * alone: it never fails the others, and this method does not throw for what the store answers — a request that
+     * fails as a whole fails each of its hashes. It sends each request once — no retries of its own, or of its
+     * client's: the sweeper checks its batch's deadline before each call and backs off itself (S10) — and at most
+     * {@link #deletesPerRequest} hashes go in one request.
+     *
+     * @return one {@link Deletion} per element of {@code hashes}, in the same order (a hash listed twice is deleted
+     *         once; its second outcome frees 0 bytes)
+     */
     default List<Deletion> deleteEach(List<BlobHash> hashes) {
         List<Deletion> out = new java.util.ArrayList<>(hashes.size());
         for (BlobHash h : hashes) {

@@ -114,6 +114,12 @@ public final class S3BlobStore implements BlobStore {
     private final String bucket;
     private final String prefix;
     private final int keysPerDelete;
+    /**
+     * Set once the store refused DeleteObjects itself (400 InvalidRequest or 501 NotImplemented: some S3-API servers
+     * do not implement it, or want a header this SDK does not send): from then on {@link #deleteEach} deletes one key a
+     * request, as before batching, and {@link #deletesPerRequest} is 1.
+     */
+    private volatile boolean oneByOne;
 
     /**
      * @param s3     the host application's client; not closed by this store
@@ -249,12 +255,24 @@ public final class S3BlobStore implements BlobStore {
         return e;
     }
 
+    /**
+     * How every delete request goes out: exactly once — the sweeper checks its batch's deadline before each request
+     * and backs off itself on throttling, while a client's own retries (the SDK's default retries a SlowDown seconds
+     * later) could delete after that deadline (S10; found by a review) — and with a Content-MD5 header, which
+     * S3-API servers that predate the SDK's newer checksums require for DeleteObjects.
+     */
+    private static final java.util.function.Consumer<software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration.Builder>
+            ONE_REQUEST = o -> o.addPlugin(c -> c.overrideConfiguration(oc -> oc.retryStrategy(
+                    software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry())))
+            .addPlugin(software.amazon.awssdk.services.s3.LegacyMd5Plugin.create());
+
     @Override
     public long delete(BlobHash hash) throws IOException {
         HeadObjectResponse head = head(hash);
         if (head == null) return 0;
         try {
-            s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(keyOf(hash)).build());
+            s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(keyOf(hash)).overrideConfiguration(ONE_REQUEST)
+                    .build());
         } catch (SdkException e) {
             throw io("deleting " + hash, e);
         }
@@ -264,7 +282,7 @@ public final class S3BlobStore implements BlobStore {
     /** One DeleteObjects request holds up to 1,000 keys. */
     @Override
     public int deletesPerRequest() {
-        return keysPerDelete;
+        return oneByOne ? 1 : keysPerDelete;
     }
 
     /**
@@ -274,6 +292,7 @@ public final class S3BlobStore implements BlobStore {
      */
     @Override
     public List<Deletion> deleteEach(List<BlobHash> hashes) {
+        if (oneByOne) return BlobStore.super.deleteEach(hashes);
         java.util.Map<BlobHash, Deletion> outcome = new java.util.HashMap<>();
         List<BlobHash> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(hashes));
         for (int from = 0; from < distinct.size(); from += keysPerDelete) {
@@ -297,8 +316,12 @@ public final class S3BlobStore implements BlobStore {
         try {
             r = s3.deleteObjects(DeleteObjectsRequest.builder().bucket(bucket).delete(Delete.builder()
                     .objects(byKey.keySet().stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList())
-                    .quiet(false).build()).build());
+                    .quiet(false).build()).overrideConfiguration(ONE_REQUEST).build());
         } catch (SdkException e) {
+            if (e instanceof S3Exception s3e && (s3e.statusCode() == 501 || s3e.statusCode() == 400
+                    && s3e.awsErrorDetails() != null && "InvalidRequest".equals(s3e.awsErrorDetails().errorCode()))) {
+                oneByOne = true; // the store does not take DeleteObjects: these fail now, and come back in a later batch
+            }
             IOException failure = io("deleting " + chunk.size() + " blob(s)", e);
             return chunk.stream().map(h -> Deletion.failed(h, failure)).toList();
         }

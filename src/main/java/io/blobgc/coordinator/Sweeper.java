@@ -146,13 +146,14 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
             out = chunk.stream().map(h -> BlobStore.Deletion.failed(h, e)).toList();
         }
         long each = (System.nanoTime() - t0) / chunk.size(); // the request's time, shared among its deletions
-        boolean pushedBack = false;
+        boolean pushedBack = false, anyDeleted = false;
         for (int i = 0; i < chunk.size(); i++) {
             BlobHash h = chunk.get(i);
             BlobStore.Deletion d = i < out.size() && h.equals(out.get(i).hash()) ? out.get(i)
                     : BlobStore.Deletion.failed(h, new IllegalStateException(store + " gave no outcome for " + h));
             timings.storeDeletion(each, d.deleted());
             if (d.deleted()) {
+                anyDeleted = true;
                 core.deleted(h, Math.max(0, d.bytesFreed()));
             } else if (d.throttled()) {
                 pushedBack = true;
@@ -163,7 +164,9 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
                 reportFailed(h, d.failure(), "");
             }
         }
-        long pause = core.storeAnswered(System.nanoTime(), pushedBack);
+        // a request that deleted nothing and was not throttled (a 500, a timeout: often an overloaded store) is no sign
+        // the store takes more: the rate stays as it is (review of issue 27 step 3)
+        long pause = pushedBack || anyDeleted ? core.storeAnswered(System.nanoTime(), pushedBack) : 0;
         if (pushedBack) {
             getContext().getLog().warn("the blob store pushed back (throttling): pausing {} ms, rate lowered to {}/s "
                     + "(limit {}/s)", pause / 1_000_000, String.format("%.1f", core.rate()),

@@ -14,6 +14,15 @@ import java.util.function.Consumer;
  */
 public interface BlobStore {
 
+    /** Refuses {@code content} whose SHA-256 is not {@code hash} (what {@link #put} checks first). */
+    static void requireAddress(BlobHash hash, byte[] content) {
+        BlobHash actual = BlobHash.sha256(content);
+        if (!actual.equals(hash)) {
+            throw new IllegalArgumentException("content does not match its address: expected " + hash
+                    + ", its SHA-256 is " + actual);
+        }
+    }
+
     /** Stores {@code content} under {@code hash}; fails when the content's SHA-256 is not {@code hash}. */
     void put(BlobHash hash, byte[] content) throws IOException;
 

@@ -48,11 +48,7 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public void put(BlobHash hash, byte[] content) throws IOException {
-        BlobHash actual = BlobHash.sha256(content);
-        if (!actual.equals(hash)) {
-            throw new IllegalArgumentException("content does not match its address: expected " + hash
-                    + ", its SHA-256 is " + actual);
-        }
+        BlobStore.requireAddress(hash, content);
         write(hash, ch -> {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) ch.write(buf);

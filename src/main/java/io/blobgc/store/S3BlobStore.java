@@ -164,11 +164,7 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public void put(BlobHash hash, byte[] content) throws IOException {
-        BlobHash actual = BlobHash.sha256(content);
-        if (!actual.equals(hash)) {
-            throw new IllegalArgumentException("content does not match its address: expected " + hash
-                    + ", its SHA-256 is " + actual);
-        }
+        BlobStore.requireAddress(hash, content);
         upload(hash, content.length, md5().digest(content), RequestBody.fromBytes(content));
     }
 

@@ -62,7 +62,17 @@ public record BlobGcSettings(
      * its batch deadline at its rate limit (so a slow rate does not make every batch run out of time).
      */
     public int sweepAskSize() {
-        long inTime = (long) Math.floor(maxDeletesPerSecond * sweepBatchDeadline.toMillis() / 2000.0);
+        return sweepAskSize(maxDeletesPerSecond);
+    }
+
+    /**
+     * {@link #sweepAskSize()} at {@code deletesPerSecond}: the rate the sweeper goes at now, lower than the limit while
+     * the store pushes back (AIMD), so that a throttled store's batches still fit their deadline instead of going back
+     * to the coordinator, and into the journal, again and again (review of issue 27 step 3).
+     */
+    public int sweepAskSize(double deletesPerSecond) {
+        double rate = Math.min(maxDeletesPerSecond, deletesPerSecond);
+        long inTime = (long) Math.floor(rate * sweepBatchDeadline.toMillis() / 2000.0);
         return (int) Math.max(1, Math.min(sweepBatchSize, inTime));
     }
 

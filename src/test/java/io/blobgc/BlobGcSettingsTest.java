@@ -56,6 +56,16 @@ class BlobGcSettingsTest {
     }
 
     @Test
+    void theSweepersAskFitsItsDeadlineAtTheRateItGoesNow() {
+        BlobGcSettings s = defaults.withValue("sweeper.max-deletes-per-second", 1000)
+                .withValue("sweeper.batch-deadline", "30s").withValue("sweeper.batch-size", 500);
+        assertEquals(500, s.sweepAskSize(), "at the limit: the batch size");
+        assertEquals(500, s.sweepAskSize(5_000), "never above the limit");
+        assertEquals(150, s.sweepAskSize(10), "throttled to 10/s: what 15 s deletes");
+        assertEquals(1, s.sweepAskSize(0.01), "at least one");
+    }
+
+    @Test
     void partitionsAreOneAndANumberThatIsNotAPowerOfTwoIsRefusedNamingTheSetting() {
         assertEquals(1, defaults.partitions());
         assertEquals(1, defaults.partitioning().count());

@@ -113,7 +113,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 
     private Behavior<Command> onWake() {
         if (core.wake(System.nanoTime())) {
-            coordinator.tell(new Coordinator.StartDeletion(settings.sweepAskSize(), getContext().getSelf()));
+            coordinator.tell(new Coordinator.StartDeletion(settings.sweepAskSize(core.rate()), getContext().getSelf()));
         }
         return this;
     }

@@ -151,7 +151,7 @@ public final class BlobGc implements Extension {
         Given given = GIVEN.get() != null && GIVEN.get().system() == system ? GIVEN.get() : null;
         this.settings = given != null && given.settings() != null ? given.settings()
                 : BlobGcSettings.from(system.settings().config());
-        this.store = given != null && given.store() != null ? given.store() : NodeWiring.createStore(settings);
+        this.store = given != null && given.store() != null ? given.store() : NodeWiring.createStore(settings, system);
         this.metrics = new BlobGcMetrics(this::summary);
         this.wiring = new NodeWiring(system, settings, store, metrics);
         this.uploads = new Uploads(system, this);

@@ -44,6 +44,7 @@ public record BlobGcSettings(
         Duration sweepBatchDeadline,
         String storeClass,
         Path storeRoot,
+        S3 s3,
         boolean createSchema,
         String journalPluginId,
         String snapshotPluginId,
@@ -113,6 +114,41 @@ public record BlobGcSettings(
      * entries per cycle (0: off).
      */
     public record OrphanSweep(Duration grace, int pageSize) {
+    }
+
+    /** {@code blob-gc.store.class} naming the S3 store: the node builds it from {@link #s3()}. */
+    public static final String S3_STORE_CLASS = "io.blobgc.store.S3BlobStore";
+
+    /**
+     * {@code blob-gc.store.s3}: the bucket of {@code io.blobgc.store.S3BlobStore} when {@code store.class} names it.
+     *
+     * @param bucket          an existing bucket (required when the S3 store is chosen)
+     * @param prefix          put before every blob's hex name ("" for none)
+     * @param endpoint        the server's URI; empty: AWS S3
+     * @param region          empty: us-east-1 when an endpoint is set, else the SDK's default region chain
+     * @param pathStyleAccess bucket in the path rather than the host name (MinIO, S3Proxy)
+     * @param accessKeyId     static credentials with {@code secretAccessKey}; both empty: the SDK's default chain
+     * @param secretAccessKey never shown by {@link #toString}
+     */
+    public record S3(String bucket, String prefix, String endpoint, String region, boolean pathStyleAccess,
+                     String accessKeyId, String secretAccessKey) {
+
+        /** Whether static credentials are set (else the SDK's default credentials chain). */
+        public boolean staticCredentials() {
+            return !accessKeyId.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "S3[bucket=" + bucket + ", prefix=" + prefix + ", endpoint=" + endpoint + ", region=" + region
+                    + ", pathStyleAccess=" + pathStyleAccess + ", accessKeyId=" + accessKeyId + ", secretAccessKey="
+                    + (secretAccessKey.isEmpty() ? "" : "***") + "]";
+        }
+    }
+
+    /** Whether {@code store.class} names the S3 store ({@link #s3()} configures it). */
+    public boolean s3Store() {
+        return S3_STORE_CLASS.equals(storeClass);
     }
 
     /** The settings in the actor system's configuration ({@code blob-gc { … }}), to start from in code. */
@@ -231,6 +267,10 @@ public record BlobGcSettings(
                 c.getDuration("sweeper.batch-deadline"),
                 c.getString("store.class"),
                 Path.of(c.getString("store.root")),
+                new S3(c.getString("store.s3.bucket").strip(), c.getString("store.s3.prefix"),
+                        c.getString("store.s3.endpoint").strip(), c.getString("store.s3.region").strip(),
+                        c.getBoolean("store.s3.path-style-access"), c.getString("store.s3.access-key-id").strip(),
+                        c.getString("store.s3.secret-access-key")),
                 c.getBoolean("journal.create-schema"),
                 c.getString("journal.journal-plugin"),
                 c.getString("journal.snapshot-plugin"),
@@ -317,6 +357,34 @@ public record BlobGcSettings(
         atLeastOne("http.max-reason-length", http.maxReasonLength());
         if (maxDeletesPerSecond < 1) {
             throw new IllegalArgumentException("blob-gc.sweeper.max-deletes-per-second must be >= 1");
+        }
+        validateS3();
+    }
+
+    /** {@code store.s3}: the endpoint and credentials whenever set; the bucket when the S3 store is chosen. */
+    private void validateS3() {
+        if (!s3.endpoint().isEmpty()) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(s3.endpoint());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalArgumentException("blob-gc.store.s3.endpoint must be a URI like http://127.0.0.1:9000"
+                        + " (empty: AWS S3), not '" + s3.endpoint() + "': " + e.getMessage());
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                throw new IllegalArgumentException("blob-gc.store.s3.endpoint must be an http:// or https:// URI with "
+                        + "a host, like http://127.0.0.1:9000 (empty: AWS S3), not '" + s3.endpoint() + "'");
+            }
+        }
+        if (s3.accessKeyId().isEmpty() != s3.secretAccessKey().isEmpty()) {
+            throw new IllegalArgumentException("blob-gc.store.s3.access-key-id and secret-access-key are set both or "
+                    + "neither (neither: the SDK's default credentials chain)");
+        }
+        if (s3Store() && s3.bucket().isEmpty()) {
+            throw new IllegalArgumentException("blob-gc.store.class is " + S3_STORE_CLASS + " but "
+                    + "blob-gc.store.s3.bucket is not set: name an existing bucket (config/s3.conf reads it from "
+                    + "BLOB_GC_S3_BUCKET)");
         }
     }
 

@@ -134,13 +134,55 @@ final class NodeWiring {
         return r;
     }
 
-    static BlobStore createStore(BlobGcSettings s) {
+    /**
+     * The store {@code blob-gc.store} names. The S3 store gets a client of its own, closed when {@code system}
+     * terminates (after the sweeper and the admin API have stopped).
+     */
+    static BlobStore createStore(BlobGcSettings s, ActorSystem<?> system) {
         if (s.storeClass().equals(FileBlobStore.class.getName())) return new FileBlobStore(s.storeRoot());
+        if (s.s3Store()) {
+            requireS3Sdk(NodeWiring.class.getClassLoader());
+            // named only here, after the check: S3StoreFactory's class names the SDK's
+            io.blobgc.store.S3StoreFactory.Made made = io.blobgc.store.S3StoreFactory.open(s.s3());
+            system.getWhenTerminated().whenComplete((done, failure) -> {
+                try {
+                    made.client().close();
+                } catch (Exception e) {
+                    system.log().warn("closing the S3 client of blob-gc.store failed", e);
+                }
+            });
+            return made.store();
+        }
         try {
             return (BlobStore) Class.forName(s.storeClass()).getConstructor(Path.class).newInstance(s.storeRoot());
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new IllegalArgumentException("blob-gc.store.class " + s.storeClass()
                     + " must be a BlobStore with a public constructor taking the store root (a Path)", e);
+        }
+    }
+
+    /** The SDK classes the S3 store needs from the class path, with the Maven artifacts that bring them. */
+    static final java.util.Map<String, String> S3_SDK = java.util.Map.of(
+            "software.amazon.awssdk.services.s3.S3Client", "software.amazon.awssdk:s3",
+            "software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient",
+            "software.amazon.awssdk:url-connection-client");
+
+    /** Fails, naming the Maven coordinates, when the AWS SDK classes the S3 store needs are not on the class path. */
+    static void requireS3Sdk(ClassLoader loader) {
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (var e : new java.util.TreeMap<>(S3_SDK).entrySet()) {
+            try {
+                Class.forName(e.getKey(), false, loader);
+            } catch (ClassNotFoundException | LinkageError x) {
+                missing.add(e.getValue() + " (" + e.getKey() + ")");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("blob-gc.store.class is " + BlobGcSettings.S3_STORE_CLASS + ", which "
+                    + "needs the AWS SDK for Java v2 on the class path: add the Maven dependencies "
+                    + "software.amazon.awssdk:s3 and software.amazon.awssdk:url-connection-client (the versions of "
+                    + "blob-gc's pom, or the SDK's BOM). Missing: " + String.join(", ", missing)
+                    + ". Or hand in a store of your own: BlobGc.start(system, store)");
         }
     }
 

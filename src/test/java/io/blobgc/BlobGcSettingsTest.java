@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,5 +85,72 @@ class BlobGcSettingsTest {
             assertTrue(e.getMessage().startsWith("blob-gc.partitions = " + p + ": partitions are not built yet")
                     && e.getMessage().contains("src/site/markdown/partitions.md"), e.getMessage());
         }
+    }
+
+    // ---- blob-gc.store.s3
+
+    private static BlobGcSettings parse(String hocon) {
+        return BlobGcSettings.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()));
+    }
+
+    @Test
+    void theS3SettingsDefaultToTheFileStoreAndAnSdkChosenAwsEndpoint() {
+        assertEquals("io.blobgc.store.FileBlobStore", defaults.storeClass());
+        assertFalse(defaults.s3Store());
+        assertEquals(new BlobGcSettings.S3("", "blobs/", "", "", false, "", ""), defaults.s3());
+        assertFalse(defaults.s3().staticCredentials());
+    }
+
+    @Test
+    void choosingTheS3StoreReadsItsBucketAndClient() {
+        BlobGcSettings s = parse("""
+                blob-gc.store.class = "io.blobgc.store.S3BlobStore"
+                blob-gc.store.s3 { bucket = "gc-blobs", prefix = "", endpoint = "http://127.0.0.1:9000"
+                  region = "eu-west-1", path-style-access = on, access-key-id = "AK", secret-access-key = "SK" }
+                """);
+        assertTrue(s.s3Store());
+        assertEquals(new BlobGcSettings.S3("gc-blobs", "", "http://127.0.0.1:9000", "eu-west-1", true, "AK", "SK"),
+                s.s3());
+        assertTrue(s.s3().staticCredentials());
+        assertFalse(s.s3().toString().contains("SK"), "the secret is not shown: " + s.s3());
+        assertEquals("other", s.withValue("store.s3.bucket", "other").s3().bucket());
+    }
+
+    @Test
+    void theS3StoreWithoutABucketIsRefusedNamingTheSetting() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> parse("blob-gc.store.class = \"io.blobgc.store.S3BlobStore\""));
+        assertTrue(e.getMessage().contains("blob-gc.store.s3.bucket is not set"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse("""
+                blob-gc.store.class = "io.blobgc.store.S3BlobStore"
+                blob-gc.store.s3.bucket = "  "
+                """));
+        // a bucket is not needed while the file store is chosen
+        assertEquals("", parse("blob-gc.store.s3.endpoint = \"https://s3.example.com\"").s3().bucket());
+    }
+
+    @Test
+    void anEndpointThatIsNotAnHttpUriIsRefused() {
+        for (String bad : new String[]{"127.0.0.1:9000", "http://", "not a uri", "ftp://host/", "localhost"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> parse("""
+                    blob-gc.store.class = "io.blobgc.store.S3BlobStore"
+                    blob-gc.store.s3 { bucket = "b", endpoint = "%s" }
+                    """.formatted(bad)), bad);
+            assertTrue(e.getMessage().startsWith("blob-gc.store.s3.endpoint must be")
+                    && e.getMessage().contains(bad), e.getMessage());
+        }
+        assertEquals("https://minio.internal:9000", parse("""
+                blob-gc.store.class = "io.blobgc.store.S3BlobStore"
+                blob-gc.store.s3 { bucket = "b", endpoint = "https://minio.internal:9000" }
+                """).s3().endpoint());
+    }
+
+    @Test
+    void halfOfTheStaticCredentialsIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> parse("blob-gc.store.s3.access-key-id = \"AK\""));
+        assertTrue(e.getMessage().contains("access-key-id and secret-access-key are set both or neither"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse("blob-gc.store.s3.secret-access-key = \"SK\""));
     }
 }

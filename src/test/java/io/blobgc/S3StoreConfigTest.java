@@ -3,6 +3,7 @@ package io.blobgc;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.blobgc.store.S3BlobStore;
+import io.blobgc.store.S3ProxyServers;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,17 +54,10 @@ class S3StoreConfigTest {
         p.setProperty("jclouds.filesystem.basedir", backend.toString());
         context = ContextBuilder.newBuilder("filesystem").overrides(p).build(BlobStoreContext.class);
         context.getBlobStore().createContainerInLocation(null, BUCKET);
-        proxy = S3Proxy.builder()
+        proxy = S3ProxyServers.started(S3Proxy.builder()
                 .blobStore(context.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .ignoreUnknownHeaders(true)
-                .build();
-        proxy.start();
-        for (int i = 0; !"STARTED".equals(proxy.getState()); i++) {
-            if (i > 500) throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
-            Thread.sleep(10);
-        }
+                .ignoreUnknownHeaders(true));
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.store.S3BlobStore;
+import io.blobgc.store.S3ProxyServers;
 import io.blobgc.store.SlowDownProxy;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -62,13 +63,8 @@ class SweeperThrottlingS3Test {
     @BeforeEach
     void start() throws Exception {
         context = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class);
-        s3proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.NONE, null, null).ignoreUnknownHeaders(true).build();
-        s3proxy.start();
-        for (int i = 0; !"STARTED".equals(s3proxy.getState()); i++) {
-            if (i > 500) throw new IllegalStateException("S3Proxy did not start: " + s3proxy.getState());
-            Thread.sleep(10);
-        }
+        s3proxy = S3ProxyServers.started(S3Proxy.builder().blobStore(context.getBlobStore())
+                .awsAuthentication(AuthenticationType.NONE, null, null).ignoreUnknownHeaders(true));
         URI s3uri = URI.create("http://127.0.0.1:" + s3proxy.getPort());
         slowDown = new SlowDownProxy(s3uri, n -> n == 1 || n == 3 || n == 5);
         direct = client(s3uri);

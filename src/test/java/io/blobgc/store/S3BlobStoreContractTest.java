@@ -75,20 +75,13 @@ class S3BlobStoreContractTest extends BlobStoreContract {
         Properties p = new Properties();
         p.setProperty("jclouds.filesystem.basedir", backend.toString());
         context = ContextBuilder.newBuilder("filesystem").overrides(p).build(BlobStoreContext.class);
-        proxy = S3Proxy.builder()
+        proxy = S3ProxyServers.started(S3Proxy.builder()
                 .blobStore(context.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
                 // S3Proxy 2.6.0 answers 501 NotImplemented to x-amz- headers it does not know, among them
                 // x-amz-checksum-sha256 (S3BlobStore's uploads) and x-amz-checksum-mode (the SDK's GetObject by
                 // default): told to ignore them, it stores and serves objects without checking those checksums
-                .ignoreUnknownHeaders(true)
-                .build();
-        proxy.start();
-        for (int i = 0; !"STARTED".equals(proxy.getState()); i++) {
-            if (i > 500) throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
-            Thread.sleep(10);
-        }
+                .ignoreUnknownHeaders(true));
         s3 = client().overrideConfiguration(c -> c.addExecutionInterceptor(new ExecutionInterceptor() {
             @Override
             public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attributes) {
@@ -183,15 +176,9 @@ class S3BlobStoreContractTest extends BlobStoreContract {
     @Test
     void s3ProxyByDefaultRefusesTheChecksumHeadersItDoesNotKnow() throws Exception {
         try (BlobStoreContext transientContext = ContextBuilder.newBuilder("transient").build(BlobStoreContext.class)) {
-            S3Proxy strict = S3Proxy.builder().blobStore(transientContext.getBlobStore())
-                    .endpoint(URI.create("http://127.0.0.1:0")).awsAuthentication(AuthenticationType.NONE, null, null)
-                    .build();
-            strict.start();
+            S3Proxy strict = S3ProxyServers.started(S3Proxy.builder().blobStore(transientContext.getBlobStore())
+                    .awsAuthentication(AuthenticationType.NONE, null, null));
             try {
-                for (int i = 0; !"STARTED".equals(strict.getState()); i++) {
-                    if (i > 500) throw new IllegalStateException("S3Proxy did not start: " + strict.getState());
-                    Thread.sleep(10);
-                }
                 try (S3Client c = client().endpointOverride(URI.create("http://127.0.0.1:" + strict.getPort()))
                         .build()) {
                     c.createBucket(b -> b.bucket("strict"));

@@ -47,14 +47,9 @@ class S3DeleteBench {
         p.setProperty("jclouds.filesystem.basedir", backend.toString());
         try (BlobStoreContext context = ContextBuilder.newBuilder("filesystem").overrides(p)
                 .build(BlobStoreContext.class)) {
-            S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+            S3Proxy proxy = S3ProxyServers.started(S3Proxy.builder().blobStore(context.getBlobStore())
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "bench", "bench-secret")
-                    .ignoreUnknownHeaders(true).build();
-            proxy.start();
-            for (int i = 0; !"STARTED".equals(proxy.getState()); i++) {
-                if (i > 500) throw new IllegalStateException("S3Proxy did not start");
-                Thread.sleep(10);
-            }
+                    .ignoreUnknownHeaders(true));
             try (S3Client s3 = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
                     .region(Region.US_EAST_1).forcePathStyle(true).httpClient(UrlConnectionHttpClient.create())
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench",

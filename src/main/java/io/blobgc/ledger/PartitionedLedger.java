@@ -206,10 +206,17 @@ public final class PartitionedLedger {
     }
 
     public List<BlobHash> condemnedOrphans(int max) {
+        return upTo(max, 0, Ledger::condemnedOrphans);
+    }
+
+    /**
+     * Up to {@code max} hashes that {@code ask} gives from the partitions in turn, from partition {@code first} on,
+     * each asked for what is still missing.
+     */
+    private List<BlobHash> upTo(int max, int first, java.util.function.BiFunction<Ledger, Integer, List<BlobHash>> ask) {
         List<BlobHash> out = new ArrayList<>();
-        for (Ledger l : parts) {
-            if (out.size() >= max) break;
-            out.addAll(l.condemnedOrphans(max - out.size()));
+        for (int i = 0; i < parts.length && out.size() < max; i++) {
+            out.addAll(ask.apply(parts[(first + i) % parts.length], max - out.size()));
         }
         return out;
     }
@@ -377,22 +384,13 @@ public final class PartitionedLedger {
      * with the next partition (a partition with a long backlog does not starve the others).
      */
     public List<BlobHash> planDeletion(int max) {
-        List<BlobHash> out = new ArrayList<>();
         int first = deletionTurn;
         deletionTurn = (deletionTurn + 1) % parts.length;
-        for (int i = 0; i < parts.length && out.size() < max; i++) {
-            out.addAll(parts[(first + i) % parts.length].planDeletion(max - out.size()));
-        }
-        return out;
+        return upTo(max, first, Ledger::planDeletion);
     }
 
     public List<BlobHash> deleting(int max) {
-        List<BlobHash> out = new ArrayList<>();
-        for (Ledger l : parts) {
-            if (out.size() >= max) break;
-            out.addAll(l.deleting(max - out.size()));
-        }
-        return out;
+        return upTo(max, 0, Ledger::deleting);
     }
 
     public boolean isProtected(BlobHash hash) {

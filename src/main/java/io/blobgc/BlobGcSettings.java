@@ -389,8 +389,8 @@ public record BlobGcSettings(
     }
 
     /**
-     * {@code blob-gc.partitions} as a {@link Partitioning}: a power of two from 1 to {@value Partitioning#MAX}, and
-     * only 1 until the partitioned engine is built (src/site/markdown/partitions.md, section 5).
+     * {@code blob-gc.partitions} as a {@link Partitioning}: a power of two from 1 to {@value Partitioning#MAX}
+     * (src/site/markdown/partitions.md).
      */
     public Partitioning partitioning() {
         Partitioning p;
@@ -398,10 +398,6 @@ public record BlobGcSettings(
             p = Partitioning.of(partitions);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("blob-gc.partitions = " + partitions + ": " + e.getMessage());
-        }
-        if (p.count() > 1) {
-            throw new IllegalArgumentException("blob-gc.partitions = " + partitions + ": partitions are not built yet, "
-                    + "only 1 runs today (the design and the steps that build it: src/site/markdown/partitions.md)");
         }
         return p;
     }

@@ -8,6 +8,7 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.PartitionedLedger;
+import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.NodeInfo;
 import io.blobgc.ledger.Pin;
@@ -243,9 +244,16 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     /** The state: the ledger. Snapshots hold its persistent half ({@link LedgerSnapshot}), copied in the actor. */
     public static final class State {
         final PartitionedLedger ledger;
+        /** Whether nothing was recovered: a journal with no event and no snapshot (it takes any number of partitions). */
+        final boolean fresh;
 
         State(PartitionedLedger ledger) {
+            this(ledger, false);
+        }
+
+        private State(PartitionedLedger ledger, boolean fresh) {
             this.ledger = ledger;
+            this.fresh = fresh;
         }
 
         public PartitionedLedger ledger() {
@@ -325,7 +333,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered);
-        this.empty = new State(new PartitionedLedger(settings.ledger()));
+        this.empty = new State(new PartitionedLedger(settings.ledger(), 1024, settings.partitioning()), true);
     }
 
     @Override
@@ -444,9 +452,19 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     @Override
     public EventHandler<State, Event> eventHandler() {
         return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
-            State st = s == empty ? new State(new PartitionedLedger(settings.ledger())) : s; // the empty state stays empty
+            State st = s == empty ? new State(firstLedger(e)) : s; // the empty state stays empty
             CoordinatorCore.apply(st.ledger, e);
             return st;
         });
+    }
+
+    /**
+     * The ledger a journal's first event starts, with the number of partitions the journal was written with: what
+     * that event, a takeover, recorded (none recorded, or another first event: one). A journal's number is fixed by
+     * its first takeover, and the instance it was replayed into refuses to go on when it is not its own.
+     */
+    private PartitionedLedger firstLedger(Event first) {
+        int p = first instanceof TookOver t ? JournalPartitions.written(t.partitions()) : 1;
+        return new PartitionedLedger(settings.ledger(), 1024, Partitioning.of(p));
     }
 }

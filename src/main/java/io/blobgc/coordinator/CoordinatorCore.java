@@ -83,6 +83,16 @@ public final class CoordinatorCore {
         l.beginWarmUp(upMembers, localNow);
     }
 
+    /**
+     * {@link #recovered} by a driver that wrote its own takeover first — the actor: its {@code TookOver} is applied as
+     * its recovery ends, before the warm-up begins, and no takeover can be applied after it (S10). So its
+     * partitions' (incarnation, seq)s are its own, and they may send exports ({@link PartitionedLedger#tookOverFirst}).
+     */
+    public void recoveredAfterOwnTakeOver(PartitionedLedger l, Collection<String> upMembers, long localNow) {
+        recovered(l, upMembers, localNow);
+        l.tookOverFirst();
+    }
+
     /** @param localNow this coordinator's monotonic millis: when the report was received (staleness) */
     public Decision<ReportResult> report(NodeReport r, long localNow) {
         return Decision.answer(l -> {

@@ -1,7 +1,5 @@
 package io.blobgc.coordinator;
 
-import io.blobgc.ledger.PartitionedLedger;
-
 import java.util.Optional;
 
 /**
@@ -24,9 +22,12 @@ final class JournalPartitions {
         return recorded == 0 ? 1 : recorded;
     }
 
-    /** {@link #refusal(int, int)} for the journal {@code l} was recovered from. */
-    static Optional<String> refusal(PartitionedLedger l, int configured) {
-        return refusal(l.recordedPartitions(), configured);
+    /**
+     * {@link #refusal(int, int)} for the journal {@code s} was recovered from; a journal with nothing in it yet takes
+     * any number (its first takeover records it).
+     */
+    static Optional<String> refusal(Coordinator.State s, int configured) {
+        return s.fresh ? Optional.empty() : refusal(s.ledger.recordedPartitions(), configured);
     }
 
     /**

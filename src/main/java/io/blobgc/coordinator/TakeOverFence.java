@@ -63,7 +63,7 @@ final class TakeOverFence {
 
     ReplyEffect<Event, State> onTakeOver(State s) {
         if (takenOver) return effects.noReply();
-        var refusal = JournalPartitions.refusal(s.ledger, settings.partitions());
+        var refusal = JournalPartitions.refusal(s, settings.partitions());
         if (refusal.isPresent()) {
             // nothing written, nothing decided: the commands waiting are dropped and asks time out (not ready)
             ctx.getLog().error(refusal.get());
@@ -76,7 +76,7 @@ final class TakeOverFence {
             takenOver = true;
             PartitionedLedger l = st.ledger;
             // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
-            core.recovered(l, clustered ? roster.upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
+            core.recoveredAfterOwnTakeOver(l, clustered ? roster.upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
                     Coordinator.localNow());
             ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every "
                     + "member delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(),

@@ -249,6 +249,15 @@ public final class Ledger {
         mayExport = warmUpBegun; // this instance's own takeover, or one replayed from the journal (see mayExport)
     }
 
+    /**
+     * The driver applied its own takeover and then began the warm-up ({@link #beginWarmUp}), the other order than
+     * {@link #mayExport} expects: the last takeover applied was its own, so it may export from now on.
+     */
+    public void tookOverFirst() {
+        if (!warmUpBegun) throw new IllegalStateException("partition " + self + ": tookOverFirst before beginWarmUp");
+        mayExport = true;
+    }
+
     /** The longest batch deadline of the coordinator instances not known to be done (0: none known). */
     public long longestLiveBatchDeadlineMs() {
         return registry.predecessors.longestLiveDeadlineMs();

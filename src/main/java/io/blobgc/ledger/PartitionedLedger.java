@@ -28,8 +28,7 @@ import java.util.function.Function;
  *
  * <p>Not yet (partitions.md §5): the fence for a registration's new edges to other partitions' blobs (phase 2 of §3),
  * reservations for registrations and pins between their check and their event (here nothing runs in between: the
- * coordinator stashes commands while it persists), the coordinator running P &gt; 1 (refused at start), and the
- * simulation at P = 4.
+ * coordinator stashes commands while it persists).
  */
 public final class PartitionedLedger {
 
@@ -472,6 +471,11 @@ public final class PartitionedLedger {
         connected = false;
         connect(now);
         for (Ledger l : parts) l.beginWarmUp(upMembers, now);
+    }
+
+    /** The driver wrote its own takeover before it began the warm-up: see {@link Ledger#tookOverFirst}. */
+    public void tookOverFirst() {
+        for (Ledger l : parts) l.tookOverFirst();
     }
 
     /**

@@ -11,6 +11,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,10 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code blob-gc.partitions} is fixed for the life of a journal (partitions.md, step 1): each takeover records it, a
- * journal that never recorded it is a journal of one partition, and a coordinator configured with another number than
- * its journal's writes nothing and stops. Only one partition can be configured today, so the mismatch the check is for
- * (a journal of 1 restarted with 2) is tested on {@link JournalPartitions#refusal} directly, and the stop on the
- * coordinator with a journal that recorded 2.
+ * journal that never recorded it is a journal of one partition, an empty journal takes the configured number, and a
+ * coordinator configured with another number than its journal's writes nothing and stops. At P &gt; 1 the snapshot is
+ * one section per partition ({@link SnapshotSections}).
  */
 class JournalPartitionsTest {
 
@@ -139,8 +139,55 @@ class JournalPartitionsTest {
         }
     }
 
+    @Test
+    void anEmptyJournalTakesFourPartitionsAndItsSnapshotIsFourSectionsThatARestartRecoversFrom() {
+        ActorRef<ToCoordinator> first = spawn(4);
+        assertAnswers(first);
+        assertEquals(4, assertInstanceOf(Coordinator.TookOver.class, journal.persistedInStorage(PID).get(0))
+                .partitions());
+        kit.stop(first);
+        var snapshots = SnapshotTestKit.create(kit.system()).persistedInStorage(PID);
+        assertFalse(snapshots.isEmpty(), "snapshot-every = 1");
+        var sections = assertInstanceOf(SnapshotSections.class, snapshots.get(snapshots.size() - 1).second());
+        assertEquals(4, sections.partitions().size());
+        assertTrue(sections.partitions().stream().allMatch(p -> p.partitions() == 4), "each section records P = 4");
+
+        ActorRef<ToCoordinator> second = spawn(4); // from the four sections
+        assertAnswers(second);
+        List<Object> written = journal.persistedInStorage(PID);
+        assertEquals(4, assertInstanceOf(Coordinator.TookOver.class, written.get(written.size() - 1)).partitions());
+        kit.stop(second);
+
+        int before = journal.persistedInStorage(PID).size();
+        assertRefused(1, "journal was written with P = 4 partitions, and blob-gc.partitions = 1 is configured");
+        assertEquals(before, journal.persistedInStorage(PID).size(), "no takeover written");
+    }
+
+    @Test
+    void aJournalOfOnePartitionRestartedWithFourWritesNothingAndStops() {
+        journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("with one", 1, 30_000, 1)));
+        assertRefused(4, "journal was written with P = 1 partitions, and blob-gc.partitions = 4 is configured");
+        assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
+    }
+
+    private void assertRefused(int partitions, String why) {
+        try (LogCapture log = LogCapture.of(Coordinator.class)) {
+            ActorRef<ToCoordinator> refused = spawn(partitions);
+            TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
+            refused.tell(new Coordinator.GetSummary(summary.getRef()));
+            summary.expectTerminated(refused, Duration.ofSeconds(30));
+            assertTrue(log.events().stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
+                    && e.getFormattedMessage().contains(why)), log.messages().toString());
+        }
+    }
+
     private ActorRef<ToCoordinator> spawn() {
         return kit.spawn(Coordinator.create(SETTINGS, new FileBlobStore(storeRoot), Clock.systemUTC()));
+    }
+
+    private ActorRef<ToCoordinator> spawn(int partitions) {
+        return kit.spawn(Coordinator.create(SETTINGS.withValue("partitions", partitions), new FileBlobStore(storeRoot),
+                Clock.systemUTC()));
     }
 
     private void assertAnswers(ActorRef<ToCoordinator> coordinator) {

@@ -49,6 +49,9 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--base-port", defaultValue = "25540", description = "remoting ports base+1..3; HTTP ports base-17900+1..3")
     int basePort;
 
+    @Option(names = "--partitions", defaultValue = "1", description = "blob-gc.partitions of the nodes (default ${DEFAULT-VALUE})")
+    int partitions;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -65,6 +68,12 @@ public final class Demo implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
+        try {
+            io.blobgc.ledger.Partitioning.of(partitions);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--partitions " + partitions + ": " + e.getMessage());
+        }
         Path data = prepare(dir.toPath());
         FileBlobStore store = new FileBlobStore(data.resolve("blobs"));
         long startAt = t0 + 25_000; // VMs start their schedule once the cluster is up
@@ -144,6 +153,7 @@ public final class Demo implements Callable<Integer> {
                 new LocalCluster.Timings("5s", "1s", "300ms", "4s")) + """
                 pekko.coordinated-shutdown.exit-jvm = on
                 blob-gc.sweeper.max-deletes-per-second = 20
+                blob-gc.partitions = %6$d
                 blob-gc-demo {
                   node-index = %1$d
                   start-at = %2$d
@@ -152,7 +162,7 @@ public final class Demo implements Callable<Integer> {
                   log = "%5$s"
                 }
                 """.formatted(i, startAt, phaseSeconds, phases,
-                data.resolve("vm-node" + i + ".log").toString().replace('\\', '/')));
+                data.resolve("vm-node" + i + ".log").toString().replace('\\', '/'), partitions));
         ProcessBuilder pb = new ProcessBuilder(LocalCluster.nodeCommand(System.getProperty("java.class.path"),
                 data.resolve("logback.xml"), data.resolve("node" + i + ".log"), conf, "384m"));
         pb.redirectErrorStream(true).redirectOutput(data.resolve("node" + i + ".out").toFile());

@@ -131,7 +131,7 @@ public record BlobGcSettings(
      * @param secretAccessKey never shown by {@link #toString}
      */
     public record S3(String bucket, String prefix, String endpoint, String region, boolean pathStyleAccess,
-                     String accessKeyId, String secretAccessKey) {
+                     String accessKeyId, String secretAccessKey, long multipartThreshold, long multipartPartSize) {
 
         /** Whether static credentials are set (else the SDK's default credentials chain). */
         public boolean staticCredentials() {
@@ -142,7 +142,8 @@ public record BlobGcSettings(
         public String toString() {
             return "S3[bucket=" + bucket + ", prefix=" + prefix + ", endpoint=" + endpoint + ", region=" + region
                     + ", pathStyleAccess=" + pathStyleAccess + ", accessKeyId=" + accessKeyId + ", secretAccessKey="
-                    + (secretAccessKey.isEmpty() ? "" : "***") + "]";
+                    + (secretAccessKey.isEmpty() ? "" : "***") + ", multipartThreshold=" + multipartThreshold
+                    + ", multipartPartSize=" + multipartPartSize + "]";
         }
     }
 
@@ -270,7 +271,8 @@ public record BlobGcSettings(
                 new S3(c.getString("store.s3.bucket").strip(), c.getString("store.s3.prefix"),
                         c.getString("store.s3.endpoint").strip(), c.getString("store.s3.region").strip(),
                         c.getBoolean("store.s3.path-style-access"), c.getString("store.s3.access-key-id").strip(),
-                        c.getString("store.s3.secret-access-key")),
+                        c.getString("store.s3.secret-access-key"), c.getBytes("store.s3.multipart-threshold"),
+                        c.getBytes("store.s3.multipart-part-size")),
                 c.getBoolean("journal.create-schema"),
                 c.getString("journal.journal-plugin"),
                 c.getString("journal.snapshot-plugin"),
@@ -381,6 +383,7 @@ public record BlobGcSettings(
             throw new IllegalArgumentException("blob-gc.store.s3.access-key-id and secret-access-key are set both or "
                     + "neither (neither: the SDK's default credentials chain)");
         }
+        io.blobgc.store.S3Multipart.check(s3.multipartThreshold(), s3.multipartPartSize());
         if (s3Store() && s3.bucket().isEmpty()) {
             throw new IllegalArgumentException("blob-gc.store.class is " + S3_STORE_CLASS + " but "
                     + "blob-gc.store.s3.bucket is not set: name an existing bucket (config/s3.conf reads it from "

@@ -95,7 +95,7 @@ class BlobGcSettingsTest {
     void theS3SettingsDefaultToTheFileStoreAndAnSdkChosenAwsEndpoint() {
         assertEquals("io.blobgc.store.FileBlobStore", defaults.storeClass());
         assertFalse(defaults.s3Store());
-        assertEquals(new BlobGcSettings.S3("", "blobs/", "", "", false, "", ""), defaults.s3());
+        assertEquals(new BlobGcSettings.S3("", "blobs/", "", "", false, "", "", 64L << 20, 16L << 20), defaults.s3());
         assertFalse(defaults.s3().staticCredentials());
     }
 
@@ -107,7 +107,8 @@ class BlobGcSettingsTest {
                   region = "eu-west-1", path-style-access = on, access-key-id = "AK", secret-access-key = "SK" }
                 """);
         assertTrue(s.s3Store());
-        assertEquals(new BlobGcSettings.S3("gc-blobs", "", "http://127.0.0.1:9000", "eu-west-1", true, "AK", "SK"),
+        assertEquals(new BlobGcSettings.S3("gc-blobs", "", "http://127.0.0.1:9000", "eu-west-1", true, "AK", "SK",
+                        64L << 20, 16L << 20),
                 s.s3());
         assertTrue(s.s3().staticCredentials());
         assertFalse(s.s3().toString().contains("SK"), "the secret is not shown: " + s.s3());
@@ -150,5 +151,29 @@ class BlobGcSettingsTest {
         assertTrue(e.getMessage().contains("access-key-id and secret-access-key are set both or neither"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> parse("blob-gc.store.s3.secret-access-key = \"SK\""));
+    }
+
+    @Test
+    void theMultipartKnobsAreReadAndOutOfRangeValuesAreRefusedNamingTheSetting() {
+        BlobGcSettings s = parse("""
+                blob-gc.store.s3 { multipart-threshold = 100MiB, multipart-part-size = 8MiB }
+                """);
+        assertEquals(100L << 20, s.s3().multipartThreshold());
+        assertEquals(8L << 20, s.s3().multipartPartSize());
+        for (String bad : new String[]{"multipart-threshold = 4MiB", "multipart-threshold = 6GiB"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> parse("blob-gc.store.s3." + bad), bad);
+            assertTrue(e.getMessage().startsWith("blob-gc.store.s3.multipart-threshold must be 5 MiB to 5 GiB"),
+                    e.getMessage());
+        }
+        for (String bad : new String[]{"multipart-part-size = 5242879", "multipart-part-size = 2GiB"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> parse("blob-gc.store.s3." + bad), bad);
+            assertTrue(e.getMessage().startsWith("blob-gc.store.s3.multipart-part-size must be 5 MiB"),
+                    e.getMessage());
+        }
+        // the bounds themselves are taken
+        assertEquals(5L << 20, parse("blob-gc.store.s3 { multipart-threshold = 5MiB, multipart-part-size = 5MiB }")
+                .s3().multipartPartSize());
+        assertEquals(5L << 30, parse("blob-gc.store.s3 { multipart-threshold = 5GiB, multipart-part-size = 1GiB }")
+                .s3().multipartThreshold());
     }
 }

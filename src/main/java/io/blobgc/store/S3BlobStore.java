@@ -5,7 +5,14 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
@@ -23,6 +30,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -60,9 +68,19 @@ import java.util.function.Consumer;
  * object without looking at the header; it does refuse a wrong {@code Content-MD5} (400 BadDigest).
  * S3BlobStoreContractTest shows each. So the content is always checked before it is sent, and a file that changes
  * between the local pass and the upload is refused by the server (S3 by either header, S3Proxy by the MD5).
- * {@link #putFile} streams the file from disk ({@link RequestBody#fromFile}): memory stays flat whatever the size. A
- * blob above {@link #MAX_SINGLE_PUT} (S3's 5 GiB limit for one PutObject) is refused: multipart uploads (which need
- * CompleteMultipartUpload's atomicity and an abort of the parts on failure) are not implemented yet.
+ * {@link #putFile} streams the file from disk ({@link RequestBody#fromFile}): memory stays flat whatever the size.
+ * <p>
+ * <b>Multipart uploads</b>: {@link #putFile} of a file above the multipart threshold
+ * ({@code blob-gc.store.s3.multipart-threshold}, 64 MiB by default, at most 5 GiB: one PutObject's limit) sends it in
+ * parts of {@code multipart-part-size} (16 MiB by default; 5 MiB to 1 GiB), one part buffer in memory, in one pass:
+ * each part carries its own SHA-256 ({@code x-amz-checksum-sha256}, the upload created with checksum algorithm
+ * SHA256, as S3 wants) and MD5 ({@code Content-MD5}). S3 checks both; S3Proxy 2.6.0 checks the MD5 only, and refuses
+ * a part whose bytes are not it (S3BlobStoreMultipartTest shows both). The whole blob's SHA-256, over the bytes sent,
+ * is checked before CompleteMultipartUpload, which makes the object appear under its key at once: until then nothing
+ * is there. Any failure aborts the upload (AbortMultipartUpload), so no parts stay behind either — unless the abort
+ * fails too (it is then added to the failure as suppressed) or the process dies mid-upload: a bucket lifecycle rule
+ * (AbortIncompleteMultipartUpload) cleans those up. A file of more than 10,000 parts (S3's limit) is refused; the
+ * stored object's ETag and checksum are then S3's composite ones ("-N"), not the blob's MD5 or SHA-256 — the key is.
  * <p>
  * Putting content that is already stored uploads it again (one request, no HeadObject first): S3 overwrites it with
  * the same bytes and its LastModified becomes now — a re-uploaded blob looks fresh to the store reconciliation, which
@@ -94,8 +112,8 @@ import java.util.function.Consumer;
  */
 public final class S3BlobStore implements BlobStore {
 
-    /** The largest blob one PutObject may carry (S3's limit): above it, a multipart upload would be needed. */
-    public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
+    /** The largest blob one PutObject may carry (S3's limit): {@link #putFile} goes multipart well below it. */
+    public static final long MAX_SINGLE_PUT = S3Multipart.MAX_SINGLE_PUT;
 
     /** The most keys ListObjectsV2 returns in one response. */
     static final int MAX_KEYS = 1000;
@@ -114,6 +132,9 @@ public final class S3BlobStore implements BlobStore {
     private final String bucket;
     private final String prefix;
     private final int keysPerDelete;
+    /** {@link #putFile} of a larger file is a multipart upload, in parts of {@link #partSize} bytes. */
+    private final long multipartThreshold;
+    private final long partSize;
     /**
      * Set once the store refused DeleteObjects itself (400 InvalidRequest or 501 NotImplemented: some S3-API servers
      * do not implement it, or want a header this SDK does not send): from then on {@link #deleteEach} deletes one key a
@@ -127,14 +148,31 @@ public final class S3BlobStore implements BlobStore {
      * @param prefix put before every blob's hex name ("" for none; {@code "blobs/"} keeps them in a "folder")
      */
     public S3BlobStore(S3Client s3, String bucket, String prefix) {
-        this(s3, bucket, prefix, MAX_DELETE_KEYS);
+        this(s3, bucket, prefix, S3Multipart.DEFAULT_THRESHOLD, S3Multipart.DEFAULT_PART_SIZE);
+    }
+
+    /**
+     * @param multipartThreshold {@link #putFile} of a larger file is a multipart upload (5 MiB to 5 GiB; 64 MiB by
+     *                           default)
+     * @param partSize           its parts' size (5 MiB to 1 GiB; 16 MiB by default): one part is held in memory
+     */
+    public S3BlobStore(S3Client s3, String bucket, String prefix, long multipartThreshold, long partSize) {
+        this(s3, bucket, prefix, MAX_DELETE_KEYS, multipartThreshold, partSize);
     }
 
     /** @param keysPerDelete the most keys of one DeleteObjects request (1 to 1,000): smaller in tests */
     S3BlobStore(S3Client s3, String bucket, String prefix, int keysPerDelete) {
+        this(s3, bucket, prefix, keysPerDelete, S3Multipart.DEFAULT_THRESHOLD, S3Multipart.DEFAULT_PART_SIZE);
+    }
+
+    private S3BlobStore(S3Client s3, String bucket, String prefix, int keysPerDelete, long multipartThreshold,
+                        long partSize) {
         if (keysPerDelete < 1 || keysPerDelete > MAX_DELETE_KEYS) {
             throw new IllegalArgumentException("keys per DeleteObjects must be 1 to 1000, not " + keysPerDelete);
         }
+        S3Multipart.check(multipartThreshold, partSize);
+        this.multipartThreshold = multipartThreshold;
+        this.partSize = partSize;
         this.keysPerDelete = keysPerDelete;
         this.s3 = Objects.requireNonNull(s3, "s3");
         this.bucket = Objects.requireNonNull(bucket, "bucket");
@@ -168,9 +206,17 @@ public final class S3BlobStore implements BlobStore {
         upload(hash, content.length, md5().digest(content), RequestBody.fromBytes(content));
     }
 
-    /** Hashes the file in one streaming pass (SHA-256 and MD5), then uploads it from disk in one PutObject. */
+    /**
+     * Up to the multipart threshold: hashes the file in one streaming pass (SHA-256 and MD5), then uploads it from
+     * disk in one PutObject. Above it: a multipart upload ({@link #putMultipart}).
+     */
     @Override
     public void putFile(BlobHash hash, Path file) throws IOException {
+        long length = Files.size(file);
+        if (length > multipartThreshold) {
+            putMultipart(hash, file, length);
+            return;
+        }
         MessageDigest sha = BlobHash.sha256Digest(), md5 = md5();
         long size = 0;
         byte[] buf = new byte[64 * 1024];
@@ -190,9 +236,9 @@ public final class S3BlobStore implements BlobStore {
     }
 
     private void upload(BlobHash hash, long size, byte[] md5, RequestBody body) throws IOException {
-        if (size > MAX_SINGLE_PUT) {
-            throw new IOException("blob " + hash + " is " + size + " bytes: above " + MAX_SINGLE_PUT + " a multipart "
-                    + "upload is needed, which S3BlobStore does not do yet");
+        if (size > MAX_SINGLE_PUT) { // the file grew past the threshold between its size and its hashing
+            throw new IOException("blob " + hash + " is " + size + " bytes: above " + MAX_SINGLE_PUT + " (one "
+                    + "PutObject's limit) it goes in a multipart upload, but its file grew while it was read");
         }
         Base64.Encoder b64 = Base64.getEncoder();
         PutObjectRequest req = PutObjectRequest.builder()
@@ -208,6 +254,107 @@ public final class S3BlobStore implements BlobStore {
             s3.putObject(req, body);
         } catch (SdkException e) {
             throw io("putting " + hash, e);
+        }
+    }
+
+    /**
+     * A multipart upload of {@code file} ({@code length} bytes when it was looked at), in one streaming pass:
+     * CreateMultipartUpload (checksum algorithm SHA-256), then each part read into one buffer of {@link #partSize}
+     * bytes (the only memory it takes) and sent with its own SHA-256 ({@code x-amz-checksum-sha256}) and MD5
+     * ({@code Content-MD5}), which the server checks against the part's bytes, while the whole file's SHA-256 is
+     * computed over the very bytes sent. Only when that is the blob's hash does CompleteMultipartUpload (with each
+     * part's ETag and SHA-256) make the object appear under its key, at once. On any failure — the content is not its
+     * hash (a wrong file, or one that changed while it was read), the file cannot be read, a part or the completion
+     * is refused or does not arrive — the upload is aborted (AbortMultipartUpload), which discards the parts: nothing
+     * is left under the key, and no upload in progress. (Should the abort fail too, or the JVM die mid-upload, the
+     * parts stay until a bucket lifecycle rule, AbortIncompleteMultipartUpload, removes them: README, Running on S3.)
+     */
+    private void putMultipart(BlobHash hash, Path file, long length) throws IOException {
+        long expectedParts = (length + partSize - 1) / partSize;
+        if (expectedParts > S3Multipart.MAX_PARTS) {
+            throw new IOException("blob " + hash + " is " + length + " bytes: more than " + S3Multipart.MAX_PARTS
+                    + " parts (S3's limit) of " + partSize + " bytes; raise blob-gc.store.s3.multipart-part-size");
+        }
+        String key = keyOf(hash);
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
+                    .contentType("application/octet-stream").checksumAlgorithm(ChecksumAlgorithm.SHA256).build())
+                    .uploadId();
+        } catch (SdkException e) {
+            throw io("starting the multipart upload of " + hash, e);
+        }
+        try {
+            List<CompletedPart> parts = uploadParts(hash, key, uploadId, file, (int) Math.min(partSize, length));
+            try {
+                s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
+                        .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())
+                        .build());
+            } catch (SdkException e) {
+                throw io("completing the multipart upload of " + hash, e);
+            }
+        } catch (Throwable failure) {
+            abort(hash, key, uploadId, failure);
+            throw failure;
+        }
+    }
+
+    /** Sends the file's parts; throws unless the bytes sent are the blob's (their SHA-256 is its hash). */
+    private List<CompletedPart> uploadParts(BlobHash hash, String key, String uploadId, Path file, int bufferSize)
+            throws IOException {
+        MessageDigest whole = BlobHash.sha256Digest();
+        Base64.Encoder b64 = Base64.getEncoder();
+        byte[] buf = new byte[bufferSize];
+        List<CompletedPart> parts = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int number = 1; ; number++) {
+                int len = in.readNBytes(buf, 0, buf.length);
+                if (len == 0 && number > 1) break;
+                if (number > S3Multipart.MAX_PARTS) {
+                    throw new IOException("the file of blob " + hash + " grew past " + S3Multipart.MAX_PARTS
+                            + " parts while it was uploaded");
+                }
+                whole.update(buf, 0, len);
+                MessageDigest partSha = BlobHash.sha256Digest(), partMd5 = md5();
+                partSha.update(buf, 0, len);
+                partMd5.update(buf, 0, len);
+                String sha = b64.encodeToString(partSha.digest());
+                UploadPartRequest req = UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+                        .partNumber(number).contentLength((long) len)
+                        .checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumSHA256(sha)
+                        .contentMD5(b64.encodeToString(partMd5.digest()))
+                        .build();
+                final int n = len;
+                // the buffer itself, not a copy (RequestBody.fromBytes copies): one part in memory
+                RequestBody body = RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, n), n,
+                        "application/octet-stream");
+                UploadPartResponse r;
+                try {
+                    r = s3.uploadPart(req, body);
+                } catch (SdkException e) {
+                    throw io("uploading part " + number + " of " + hash, e);
+                }
+                parts.add(CompletedPart.builder().partNumber(number).eTag(r.eTag()).checksumSHA256(sha).build());
+                if (len < buf.length) break;
+            }
+        }
+        BlobHash actual = BlobHash.of(whole.digest());
+        if (!actual.equals(hash)) {
+            throw new IllegalArgumentException("content does not match its address: expected " + hash
+                    + ", its SHA-256 is " + actual + " (multipart upload aborted)");
+        }
+        return parts;
+    }
+
+    /** Discards the upload's parts; a failure to is added to {@code failure}, which is thrown anyway. */
+    private void abort(BlobHash hash, String key, String uploadId, Throwable failure) {
+        try {
+            s3.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+                    .build());
+        } catch (RuntimeException e) {
+            failure.addSuppressed(new IOException("aborting the multipart upload " + uploadId + " of " + hash
+                    + " in s3://" + bucket + "/" + prefix + " failed too: its parts stay until the bucket's "
+                    + "lifecycle rule (AbortIncompleteMultipartUpload) removes them", e));
         }
     }
 

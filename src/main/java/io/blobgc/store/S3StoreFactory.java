@@ -41,7 +41,8 @@ public final class S3StoreFactory {
         if (!s.endpoint().isEmpty()) b.endpointOverride(URI.create(s.endpoint()));
         S3Client client = b.build();
         try {
-            return new Made(new S3BlobStore(client, s.bucket(), s.prefix()), client);
+            return new Made(new S3BlobStore(client, s.bucket(), s.prefix(), s.multipartThreshold(),
+                    s.multipartPartSize()), client);
         } catch (RuntimeException e) {
             client.close();
             throw e;

@@ -21,11 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CoordinatorPauseTest {
 
-    private static void signal(Process p, String sig) throws Exception {
-        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
-        assertEquals(0, k.waitFor(), "kill -" + sig);
-    }
-
     /** A blob's status as {@code node} answers it (the stopped JVM answers nothing). */
     private static String status(Scenario s, int node, String hex) throws Exception {
         var r = s.nodes.get(node, "/v1/blobs/" + hex);
@@ -60,7 +55,7 @@ class CoordinatorPauseTest {
                 return gone >= 2 && deleting >= 5;
             });
             Process old = s.nodes.process(victim);
-            signal(old, "STOP");
+            NodeProcesses.signal(old, "STOP");
             try {
                 Scenario.await("a warm successor on another member", () -> {
                     var sum = s.nodes.get(vm, "/v1/summary").json();
@@ -88,7 +83,7 @@ class CoordinatorPauseTest {
                 for (String h : blobs) assertTrue(s.onDisk(h));
                 System.out.println("re-uploads answered 503 (retry) " + retried + " times before they were taken");
             } finally {
-                signal(old, "CONT");
+                NodeProcesses.signal(old, "CONT");
             }
             // the old JVM runs again: its timers fire, its sweeper looks at the batch it held
             old.waitFor(30, TimeUnit.SECONDS); // downed while stopped: it exits once it learns of it

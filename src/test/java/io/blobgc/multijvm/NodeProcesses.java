@@ -169,6 +169,12 @@ public final class NodeProcesses implements AutoCloseable {
                 + (last == null ? "" : " (last error: " + last + ")"));
     }
 
+    /** Sends {@code sig} (STOP, CONT) to a node's JVM: a process that is late, not dead. */
+    static void signal(Process p, String sig) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        if (k.waitFor() != 0) throw new IOException("kill -" + sig + " " + p.pid() + " failed");
+    }
+
     /** kill -9. */
     public void kill(int i) throws InterruptedException {
         procs[i].destroyForcibly();

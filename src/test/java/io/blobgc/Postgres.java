@@ -57,6 +57,33 @@ public final class Postgres {
         }
     }
 
+    /**
+     * Runs {@code pg_ctlcluster <version> main <action>} (restart, stop, start) on the local server the tests use;
+     * skips the calling test, saying why, when that server is not a local cluster this user may control (root, as
+     * .ci/run runs).
+     */
+    public static void server(String action) throws IOException, InterruptedException {
+        if (ctl(action) != 0) throw new IOException("pg_ctlcluster main " + action + " failed: see target/pg_ctlcluster.log");
+    }
+
+    /** Starts the local server unless it runs ({@link #server}). */
+    public static void serverRunning() throws IOException, InterruptedException {
+        if (ctl("status") != 0) server("start");
+    }
+
+    private static int ctl(String action) throws IOException, InterruptedException {
+        File versions = new File("/usr/lib/postgresql");
+        String[] installed = versions.list();
+        Assumptions.assumeTrue(installed != null && installed.length > 0 && System.getenv("BLOB_GC_DB_URL") == null
+                && "root".equals(System.getProperty("user.name")), "PostgreSQL restart test skipped: it restarts the "
+                + "local cluster with pg_ctlcluster, as root (.ci/run)");
+        java.util.Arrays.sort(installed, java.util.Comparator.comparingInt(v -> Integer.parseInt(v.replaceAll("\\D", "0"))));
+        Process p = new ProcessBuilder("pg_ctlcluster", installed[installed.length - 1], "main", action)
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/pg_ctlcluster.log"))).start();
+        return p.waitFor();
+    }
+
     /** Runs SQL as the database superuser (psql as the postgres OS user: .ci/run runs as root). */
     public static void superuser(String sql) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("su", "postgres", "-c", "psql -v ON_ERROR_STOP=1 -tAc \"" + sql + "\"")

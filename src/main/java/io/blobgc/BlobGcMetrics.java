@@ -95,6 +95,19 @@ public final class BlobGcMetrics implements MeterBinder {
                 Coordinator.Summary::totalCollectedBytes);
         summaryCounter("blobgc.failed.deletions", "Store deletions that failed (and are retried).", Tags.empty(),
                 Coordinator.Summary::totalFailedDeletions);
+        summaryGauge("blobgc.sweeper.rate", "The delete rate the sweeper allows itself now, deletions per second: "
+                + "the limit, or less after the store pushed back (halved per push-back, climbing back by 2% of the "
+                + "limit per request the store takes).", Tags.empty(), sweeper(Coordinator.SweeperStatus::rate));
+        summaryGauge("blobgc.sweeper.rate.limit", "The sweeper's configured limit, deletions per second "
+                + "(sweeper.max-deletes-per-second).", Tags.empty(), sweeper(Coordinator.SweeperStatus::rateLimit));
+        summaryCounter("blobgc.store.throttled.requests", "Store delete requests the store refused as throttled "
+                        + "(503 SlowDown, 429, connection reset), since the coordinator started.", Tags.empty(),
+                sweeper(Coordinator.SweeperStatus::throttledRequests));
+        summaryGauge("blobgc.store.throttling", "1 while the sweeper's rate is below its limit because the store "
+                + "pushed back.", Tags.empty(), sweeper(w -> w.storeThrottling() ? 1 : 0));
+        summaryGauge("blobgc.store.failing", "1 when the sweeper's last store request failed (deleted nothing, "
+                + "not throttled): the store is down or refuses; 0 again once a deletion succeeds.", Tags.empty(),
+                sweeper(w -> w.storeFailing() ? 1 : 0));
         for (ReportOutcome outcome : ReportOutcome.values()) {
             summaryCounter("blobgc.reports", "Reports received by this coordinator, by outcome (DUPLICATE_OR_OLD, "
                             + "FROM_REMOVED_NODE and MALFORMED are rejected).", Tags.of("outcome", outcome.name()),
@@ -129,6 +142,11 @@ public final class BlobGcMetrics implements MeterBinder {
                 .tag("outcome", outcome)
                 .serviceLevelObjectives(BUCKETS)
                 .register(registry);
+    }
+
+    /** A value of the summary's {@link Coordinator.SweeperStatus}; NaN in a summary without one. */
+    private static ToDoubleFunction<Coordinator.Summary> sweeper(ToDoubleFunction<Coordinator.SweeperStatus> value) {
+        return s -> s.sweeper() == null ? Double.NaN : value.applyAsDouble(s.sweeper());
     }
 
     private void summaryGauge(String name, String help, Tags tags, ToDoubleFunction<Coordinator.Summary> value) {

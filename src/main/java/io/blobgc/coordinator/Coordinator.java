@@ -109,13 +109,42 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * @param lastCycleMs      how long the last cycle's planning took on this coordinator (-1: none yet)
      * @param orphansCondemned content in the store the registry did not account for, condemned for deletion (total)
      * @param orphansDeleted   of those, deleted (total)
+     * @param sweeper          this coordinator's sweeper: its delete rate and how the store answers it (null in a
+     *                         summary from a member that predates it)
      */
     public record Summary(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
                           boolean dryRun, Map<String, Long> counts, List<NodeInfo> nodes, HistoryEntry lastCycle,
                           double lastCycleMs, long totalCollected, long totalCollectedBytes, long totalFailedDeletions,
                           Map<String, Long> reportOutcomes, long reportedWhileDeleting, long reportedUnknown,
-                          long orphansCondemned, long orphansDeleted)
+                          long orphansCondemned, long orphansDeleted, SweeperStatus sweeper)
             implements CborSerializable {
+    }
+
+    /**
+     * The sweeper's pace and the store's health as the sweeper last saw them (soft state of this coordinator: not
+     * persisted, a new coordinator starts at the limit).
+     *
+     * @param rate              the delete rate the sweeper allows itself now, deletions per second: the limit, or less
+     *                          after the store pushed back (AIMD)
+     * @param rateLimit         the configured {@code sweeper.max-deletes-per-second}
+     * @param throttledRequests store requests the store pushed back (throttling: S3's 503 SlowDown, a 429, a
+     *                          connection reset), since this coordinator started
+     * @param storeFailing      the sweeper's last store request failed: it deleted nothing and was not throttled (the
+     *                          store is down, unreachable or refuses); false again once a request deletes something
+     * @param lastStoreError    the last error a deletion failed with (null: none yet); it stays after the store recovers
+     */
+    public record SweeperStatus(double rate, double rateLimit, long throttledRequests, boolean storeFailing,
+                                String lastStoreError) implements CborSerializable {
+
+        /** A sweeper that has not deleted anything yet: at the limit. */
+        public static SweeperStatus initial(double rateLimit) {
+            return new SweeperStatus(rateLimit, rateLimit, 0, false, null);
+        }
+
+        /** The store pushed back and the sweeper has not climbed back to its limit yet. */
+        public boolean storeThrottling() {
+            return rate < rateLimit;
+        }
     }
 
     public record RunCycleNow(boolean dryRun, ActorRef<CycleOutcome> replyTo) implements Command {
@@ -146,6 +175,10 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     public record ReportDeletionFailed(BlobHash hash, String error, ActorRef<Sweeper.Command> from) implements Command {
+    }
+
+    /** From the sweeper, after a store request that changed its {@link SweeperStatus}: for the summary. */
+    public record SweeperStatusChanged(SweeperStatus status, ActorRef<Sweeper.Command> from) implements Command {
     }
 
     /**
@@ -428,6 +461,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(BatchExpired.class, sweeper::onBatchExpired)
                 .onCommand(ConfirmDeleted.class, sweeper::onConfirmDeleted)
                 .onCommand(ReportDeletionFailed.class, sweeper::onDeletionFailed)
+                .onCommand(SweeperStatusChanged.class, sweeper::onStatus)
                 .onCommand(StorePage.class, sweeper::onStorePage)
                 .onCommand(MemberChanged.class, roster::onMemberChanged)
                 .onCommand(MembersNow.class, roster::onMembersNow)
@@ -442,7 +476,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private Summary summary(PartitionedLedger l) {
         String self = clustered ? Cluster.get(ctx.getSystem()).selfMember().address().toString()
                 : ctx.getSystem().address().toString();
-        return Summaries.of(l, self, settings.dryRun(), cycles.lastCycleMs(), localNow());
+        return Summaries.of(l, self, settings.dryRun(), cycles.lastCycleMs(), sweeper.status(), localNow());
     }
 
     // =====================================================================================================

@@ -17,9 +17,11 @@ final class Summaries {
      * @param coordinatorNode the address of the member this coordinator runs on
      * @param dryRun          the configured {@code blob-gc.dry-run}
      * @param lastCycleMs     how long the last cycle's planning took (-1: none yet)
+     * @param sweeper         its sweeper's pace and the store's health
      * @param localNow        this instance's monotonic millis
      */
-    static Summary of(PartitionedLedger l, String coordinatorNode, boolean dryRun, double lastCycleMs, long localNow) {
+    static Summary of(PartitionedLedger l, String coordinatorNode, boolean dryRun, double lastCycleMs,
+                      Coordinator.SweeperStatus sweeper, long localNow) {
         Map<String, Long> counts = new LinkedHashMap<>();
         l.counts().forEach((k, v) -> counts.put(k.name(), v));
         Map<String, Long> outcomes = new LinkedHashMap<>();
@@ -28,6 +30,6 @@ final class Summaries {
         return new Summary(l.cycle(), coordinatorNode, l.warmingUp(), l.warmUpBlockers(), dryRun, counts,
                 l.nodes(localNow), last.isEmpty() ? null : last.get(0), lastCycleMs, l.totalCollected(),
                 l.totalCollectedBytes(), l.totalFailedDeletions(), outcomes, l.reportedWhileDeleting(),
-                l.reportedUnknown(), l.orphansCondemned(), l.orphansDeleted());
+                l.reportedUnknown(), l.orphansCondemned(), l.orphansDeleted(), sweeper);
     }
 }

@@ -73,6 +73,11 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
     private final SweeperCore core;
     private final Timings timings;
     private boolean scanUnsupported;
+    /** The sweeper's last store request failed (deleted nothing, not throttled): the store is failing. */
+    private boolean storeFailing;
+    private String lastStoreError;
+    /** The status last told the coordinator ({@link Coordinator.SweeperStatusChanged}): it is told only changes. */
+    private Coordinator.SweeperStatus told;
 
     private Sweeper(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Coordinator.Command> coordinator,
                     BlobStore store, BlobGcSettings settings, Timings timings) {
@@ -83,6 +88,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         this.settings = settings;
         this.core = SweeperCore.from(settings);
         this.timings = timings;
+        this.told = Coordinator.SweeperStatus.initial(core.limit()); // what the coordinator assumes of a new sweeper
     }
 
     @Override
@@ -147,6 +153,7 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
         }
         long each = (System.nanoTime() - t0) / chunk.size(); // the request's time, shared among its deletions
         boolean pushedBack = false, anyDeleted = false;
+        Exception failure = null;
         for (int i = 0; i < chunk.size(); i++) {
             BlobHash h = chunk.get(i);
             BlobStore.Deletion d = i < out.size() && h.equals(out.get(i).hash()) ? out.get(i)
@@ -157,9 +164,12 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
                 core.deleted(h, Math.max(0, d.bytesFreed()));
             } else if (d.throttled()) {
                 pushedBack = true;
-                if (!core.throttled(h)) reportFailed(h, d.failure(), " (throttled " + SweeperCore.THROTTLED_RETRIES
-                        + " times)");
+                if (!core.throttled(h)) {
+                    failure = d.failure();
+                    reportFailed(h, d.failure(), " (throttled " + SweeperCore.THROTTLED_RETRIES + " times)");
+                }
             } else {
+                failure = d.failure();
                 core.failed(h);
                 reportFailed(h, d.failure(), "");
             }
@@ -172,7 +182,21 @@ public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
                     + "(limit {}/s)", pause / 1_000_000, String.format("%.1f", core.rate()),
                     settings.maxDeletesPerSecond());
         }
+        // a store that answers (deletes, or asks to slow down) is not failing; one whose request failed whole is
+        if (anyDeleted || pushedBack) storeFailing = false;
+        else if (failure != null) storeFailing = true;
+        if (failure != null) lastStoreError = failure.toString();
+        tellStatus();
         return pushedBack;
+    }
+
+    /** Tells the coordinator the sweeper's pace and the store's health when they changed (for its summary). */
+    private void tellStatus() {
+        Coordinator.SweeperStatus now = new Coordinator.SweeperStatus(core.rate(), core.limit(),
+                core.throttledRequests(), storeFailing, lastStoreError);
+        if (now.equals(told)) return;
+        told = now;
+        coordinator.tell(new Coordinator.SweeperStatusChanged(now, getContext().getSelf()));
     }
 
     private void reportFailed(BlobHash h, Exception e, String why) {

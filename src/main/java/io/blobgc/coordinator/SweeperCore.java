@@ -79,6 +79,8 @@ public final class SweeperCore {
     private long pausedUntilNanos;
     /** Store requests in a row the store pushed back: the pause doubles with each. */
     private int pushBacks;
+    /** Store requests the store pushed back since this core was made (its sweeper's life). */
+    private long throttledRequests;
     /** How often each hash of the batch was throttled. */
     private final java.util.Map<BlobHash, Integer> throttledTimes = new java.util.HashMap<>();
     private final long retryMinMs;
@@ -154,6 +156,16 @@ public final class SweeperCore {
         return rate;
     }
 
+    /** The rate limit: what {@link #rate} is until the store pushes back, and climbs back to. */
+    public double limit() {
+        return maxDeletesPerSecond;
+    }
+
+    /** How many store requests were pushed back ({@link #storeAnswered} with {@code pushedBack}) so far. */
+    public long throttledRequests() {
+        return throttledRequests;
+    }
+
     /** The lowest {@link #rate} throttling brings it down to. */
     public double minRate() {
         return minRate;
@@ -206,6 +218,7 @@ public final class SweeperCore {
             return 0;
         }
         pushBacks++;
+        throttledRequests++;
         setRate(Math.max(minRate, rate / 2));
         credit = 0;
         long cap = Math.min(MAX_PAUSE_NANOS, FIRST_PAUSE_NANOS << Math.min(20, pushBacks - 1));

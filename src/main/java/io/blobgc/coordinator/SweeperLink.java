@@ -45,6 +45,10 @@ final class SweeperLink {
      */
     private ActorRef<Sweeper.Command> sweeper;
     private int generation;
+    /** What the current sweeper last said of its pace and the store (it starts at the limit). */
+    private Coordinator.SweeperStatus status;
+    /** Store requests pushed back under the earlier sweepers of this object: the count goes on across them. */
+    private long throttledBefore;
 
     SweeperLink(ActorContext<ToCoordinator> ctx, BlobGcSettings settings, BlobStore store, Clock clock, Timings timings,
                 CoordinatorCore core, DecisionEffects effects, Consumer<Decision> publish) {
@@ -56,14 +60,29 @@ final class SweeperLink {
         this.core = core;
         this.effects = effects;
         this.publish = publish;
+        this.status = Coordinator.SweeperStatus.initial(settings.maxDeletesPerSecond());
     }
 
     /** Starts this recovery's sweeper. */
     void spawn() {
+        throttledBefore += status.throttledRequests();
+        status = Coordinator.SweeperStatus.initial(settings.maxDeletesPerSecond());
         // resumed on a failure: a restart would forget the batch it holds, which this incarnation keeps in flight
         sweeper = ctx.spawn(Behaviors.supervise(Sweeper.create(ctx.getSelf().narrow(), store, settings, timings))
                         .onFailure(SupervisorStrategy.resume()), "sweeper-" + (++generation),
                 DispatcherSelector.blocking());
+    }
+
+    /** The sweeper's pace and the store's health, for the summary: throttled requests counted over every sweeper. */
+    Coordinator.SweeperStatus status() {
+        Coordinator.SweeperStatus s = status;
+        return new Coordinator.SweeperStatus(s.rate(), s.rateLimit(), throttledBefore + s.throttledRequests(),
+                s.storeFailing(), s.lastStoreError());
+    }
+
+    ReplyEffect<Event, State> onStatus(State s, Coordinator.SweeperStatusChanged c) {
+        if (current(c.from(), c)) status = c.status();
+        return effects.noReply();
     }
 
     /** How many sweepers this object started: one per recovery. */

@@ -64,7 +64,8 @@ class ApiBodiesTest {
         for (HistoryEntry last : new HistoryEntry[]{entry(), null}) {
             Coordinator.Summary s = new Coordinator.Summary(9, NODE, true, List.of(NODE), false, counts,
                     List.of(new NodeInfo(NODE, NodeInfo.State.STALE, 1234, 5, 6, true, false)), last, 1.5, 10, 2048,
-                    1, Map.of("ok", 1L), 2, 3, 4, 5);
+                    1, Map.of("ok", 1L), 2, 3, 4, 5, new Coordinator.SweeperStatus(12.5, 100, 3, true,
+                    "java.io.IOException: down"));
             String json = ApiJson.MAPPER.writeValueAsString(SummaryBody.from(s));
             assertEquals(OLD.writeValueAsString(oldSummaryJson(s)), json);
             assertEquals(SummaryBody.from(s), ApiJson.read(ApiJson.MAPPER.readTree(json), SummaryBody.class));
@@ -148,6 +149,12 @@ class ApiBodiesTest {
         out.put("failedDeletions", s.totalFailedDeletions());
         out.put("orphansFound", s.orphansCondemned());
         out.put("orphansDeleted", s.orphansDeleted());
+        out.put("sweepRate", s.sweeper().rate());
+        out.put("sweepRateLimit", s.sweeper().rateLimit());
+        out.put("storeThrottling", s.sweeper().rate() < s.sweeper().rateLimit());
+        out.put("storeThrottledRequests", s.sweeper().throttledRequests());
+        out.put("storeFailing", s.sweeper().storeFailing());
+        out.put("lastStoreError", s.sweeper().lastStoreError());
         return out;
     }
 

@@ -106,9 +106,11 @@ class SweeperThrottlingS3Test {
         sweeper.tell(new Sweeper.Batch(asked, System.nanoTime() + Duration.ofSeconds(30).toNanos()));
 
         Coordinator.ConfirmDeleted confirmed = null;
+        List<Coordinator.SweeperStatus> statuses = new ArrayList<>();
         while (confirmed == null) {
             Coordinator.Command c = coordinator.receiveMessage(Duration.ofSeconds(30));
             if (c instanceof Coordinator.ConfirmDeleted d) confirmed = d;
+            else if (c instanceof Coordinator.SweeperStatusChanged t) statuses.add(t.status());
             else if (!(c instanceof Coordinator.StartDeletion)) fail("unexpected " + c);
         }
         coordinator.expectMessageClass(Coordinator.StartDeletion.class, Duration.ofSeconds(5)); // the next batch
@@ -145,6 +147,20 @@ class SweeperThrottlingS3Test {
         int largestLater = requests.subList(7, requests.size()).stream().mapToInt(r -> r.keys().size()).max()
                 .orElse(0);
         assertTrue(largestLater > afterLast, "the rate climbs back: " + sizes(requests));
+        // and the coordinator was told (for its summary and /metrics): the rate halved at the first SlowDown, three
+        // requests throttled, the store never failing, and the rate climbing back after the last SlowDown
+        assertFalse(statuses.isEmpty(), "no status told");
+        assertEquals(500.0, statuses.get(0).rate(), "the first SlowDown halves 1000/s: " + statuses);
+        assertEquals(1, statuses.get(0).throttledRequests(), statuses.toString());
+        assertTrue(statuses.get(0).storeThrottling(), statuses.toString());
+        Coordinator.SweeperStatus last = statuses.get(statuses.size() - 1);
+        assertEquals(3, last.throttledRequests(), statuses.toString());
+        assertEquals(1000.0, last.rateLimit());
+        assertTrue(statuses.stream().noneMatch(Coordinator.SweeperStatus::storeFailing), statuses.toString());
+        double lowest = statuses.stream().mapToDouble(Coordinator.SweeperStatus::rate).min().orElseThrow();
+        // halved at each SlowDown, +2% of the limit after each request between: 1000, 500, 520, 260, 280, 140
+        assertEquals(140.0, lowest, "the rates told: " + statuses);
+        assertTrue(last.rate() > lowest, "climbing back: " + statuses);
         System.out.println("DeleteObjects requests (keys, T: SlowDown): " + sizes(requests));
     }
 

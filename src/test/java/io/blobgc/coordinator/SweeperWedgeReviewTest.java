@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** A deleteEach that throws a non-Exception Throwable (a store's bug) fails its chunk, and the sweeper goes on (review of issue 27 step 3: it was left wedged). */
 class SweeperWedgeReviewTest {
@@ -59,6 +61,12 @@ class SweeperWedgeReviewTest {
             failed.add(coordinator.expectMessageClass(Coordinator.ReportDeletionFailed.class, Duration.ofSeconds(3)).hash());
         }
         assertEquals(new HashSet<>(batch), failed);
+        // the chunk failed whole: the coordinator hears the store is failing, and why (for its summary, /metrics)
+        Coordinator.SweeperStatus status = coordinator.expectMessageClass(Coordinator.SweeperStatusChanged.class,
+                Duration.ofSeconds(3)).status();
+        assertTrue(status.storeFailing(), status.toString());
+        assertTrue(String.valueOf(status.lastStoreError()).contains("a store's bug"), status.toString());
+        assertFalse(status.storeThrottling(), status.toString());
         coordinator.expectMessageClass(Coordinator.StartDeletion.class, Duration.ofSeconds(5)); // not wedged
     }
 }

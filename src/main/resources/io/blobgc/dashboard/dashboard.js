@@ -177,6 +177,8 @@ function render() {
   if (!st.error) {
     if (s.warmingUp) { pill.className = 'pill warn'; pill.textContent = 'WARMING UP'; }
     else if (s.dryRun) { pill.className = 'pill warn'; pill.textContent = 'DRY RUN'; }
+    else if (s.storeFailing) { pill.className = 'pill bad'; pill.textContent = 'STORE FAILING'; }
+    else if (s.storeThrottling) { pill.className = 'pill warn'; pill.textContent = 'STORE THROTTLING'; }
     else if (stale.length) { pill.className = 'pill warn'; pill.textContent = 'RUNNING · ' + stale.length + ' STALE'; }
     else { pill.className = 'pill ok'; pill.textContent = 'RUNNING'; }
   }
@@ -184,6 +186,10 @@ function render() {
     + (s.warmUpBlockers.length ? s.warmUpBlockers.map(nodeName).map(esc).join(', ') : '(none left; the next cycle ends it)')]);
   if (stale.length) alerts.push(['warn', stale.length + ' node(s) STALE (no report for a while; their blobs stay protected): '
     + stale.slice(0, 5).map(n => esc(nodeName(n.node))).join(', ') + (stale.length > 5 ? ' …' : '')]);
+  if (s.storeFailing) alerts.push(['bad', 'Store failing: the sweeper\'s last delete request failed (' + esc(s.lastStoreError || 'no error given')
+    + '). Deletions are retried with backoff until the store answers again.']);
+  if (s.storeThrottling) alerts.push(['warn', 'Store throttling: the store pushed back ' + int(s.storeThrottledRequests)
+    + ' request(s); the sweeper slowed to ' + short(s.sweepRate) + ' of ' + short(s.sweepRateLimit) + ' deletions/s and climbs back as the store takes its requests.']);
   if (s.failedDeletions > 0) alerts.push(['warn', int(s.failedDeletions) + ' store deletion(s) failed and are retried with backoff (see the node logs).']);
   renderAlerts(alerts);
 
@@ -233,6 +239,10 @@ function renderSweep(s) {
   $('sw-deleting').textContent = int(deleting);
   $('sw-rate').textContent = rate > 0 ? short(rate) + ' blobs/s' : (left ? 'none in the last 30 s' : '–');
   $('sw-failed').textContent = int(s.failedDeletions);
+  $('sw-allowed').textContent = s.sweepRateLimit ? short(s.sweepRate) + ' / ' + short(s.sweepRateLimit) + ' deletions/s' : '–';
+  $('sw-store').innerHTML = s.storeFailing ? '<span class="badge bad">failing</span> ' + esc(s.lastStoreError || '')
+    : s.storeThrottling ? '<span class="badge warn">throttling</span> ' + int(s.storeThrottledRequests) + ' request(s) pushed back'
+    : '<span class="badge ok">ok</span>' + (s.storeThrottledRequests ? ' ' + int(s.storeThrottledRequests) + ' request(s) pushed back so far' : '');
   $('sw-orphans').textContent = int(s.orphansFound) + ' / ' + int(s.orphansDeleted);
   $('sw-eta').textContent = left === 0 ? 'done' : rate > 0 ? dur(left / rate * 1000) : 'unknown (no deletions in the last 30 s)';
 }

@@ -42,6 +42,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -183,6 +184,9 @@ class DashboardBrowserTest {
         assertEquals(3, browser.findElements(By.cssSelector("#node-grid span")).size());
         assertTrue(text("nodes-summary").startsWith("3 nodes"), text("nodes-summary"));
         assertTrue(text("state-pill").startsWith("RUNNING"), text("state-pill"));
+        // the sweeper's pace from the summary (at its limit, 1000/s) and a healthy store
+        assertEquals("1.0k / 1.0k deletions/s", text("sw-allowed"));
+        assertEquals("ok", text("sw-store"));
         shot("1-summary", "counts");
     }
 
@@ -302,6 +306,41 @@ class DashboardBrowserTest {
         eventually(Duration.ofSeconds(10), () -> assertTrue(text("why-result").contains("Retained because")));
         browser.findElement(By.cssSelector("#history-rows tr[data-cycle]")).click();
         fullPageShot("dashboard");
+    }
+
+    /**
+     * A failing, then throttled store as the page shows it: the node's own summary with the store fields the
+     * coordinator sets (StoreTroubleMetricsTest shows them set by a real store) changed, rendered in one script so that
+     * no refresh comes between; the real summary is shown again after.
+     */
+    @Test
+    @Order(6)
+    void aFailingOrThrottledStoreShowsInThePillAnAlertAndTheSweepCard() throws Exception {
+        JsonNode real = api("GET", "/v1/summary", null).json();
+        for (String field : List.of("storeFailing", "lastStoreError", "storeThrottling", "storeThrottledRequests",
+                "sweepRate", "sweepRateLimit")) {
+            assertTrue(real.has(field), field + " in " + real);
+        }
+        String show = "st.summary = Object.assign({}, st.summary, arguments[0]); st.error = null; render();"
+                + " return [$('state-pill').textContent, $('alerts').textContent, $('sw-store').textContent,"
+                + " $('sw-allowed').textContent];";
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        List<?> failing = (List<?>) js.executeScript(show, Map.of("storeFailing", true,
+                "lastStoreError", "java.net.ConnectException: Connection refused"));
+        assertEquals("STORE FAILING", failing.get(0), failing.toString());
+        assertTrue(failing.get(1).toString().contains("Store failing")
+                && failing.get(1).toString().contains("Connection refused"), failing.toString());
+        assertTrue(failing.get(2).toString().startsWith("failing"), failing.toString());
+        List<?> throttled = (List<?>) js.executeScript(show, Map.of("storeFailing", false, "storeThrottling", true,
+                "storeThrottledRequests", 7, "sweepRate", 62.5, "sweepRateLimit", 1000));
+        assertEquals("STORE THROTTLING", throttled.get(0), throttled.toString());
+        assertTrue(throttled.get(1).toString().contains("Store throttling: the store pushed back 7 request(s); "
+                + "the sweeper slowed to 62.5 of 1.0k deletions/s"), throttled.toString());
+        assertTrue(throttled.get(2).toString().startsWith("throttling 7 request(s)"), throttled.toString());
+        assertEquals("62.5 / 1.0k deletions/s", throttled.get(3), throttled.toString());
+        shot("6-store-throttling", "sweep");
+        js.executeScript("return refresh();");
+        eventually(Duration.ofSeconds(10), () -> assertEquals("ok", text("sw-store")));
     }
 
     // ---------------------------------------------------------------- helpers

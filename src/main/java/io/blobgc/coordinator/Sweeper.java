@@ -28,8 +28,10 @@ import java.util.List;
  * <p>
  * A thin shell around {@link SweeperCore}, which makes every decision: this actor deletes exactly the hashes the core
  * says are due, reports the results to it, relays its confirmations and failures to the coordinator, and schedules
- * its timers from the core's delays. It also lists the store a page at a time for the store reconciliation
- * ({@link ScanStore}), off the coordinator's thread.
+ * its timers from the core's delays. After a store request that changed its pace or the store's health (the rate,
+ * the requests pushed back, whether the last request failed) it tells the coordinator, for its summary and
+ * {@code /metrics} ({@link Coordinator.SweeperStatusChanged}). It also lists the store a page at a time for the store
+ * reconciliation ({@link ScanStore}), off the coordinator's thread.
  */
 public final class Sweeper extends AbstractBehavior<Sweeper.Command> {
 

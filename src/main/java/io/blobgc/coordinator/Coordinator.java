@@ -499,6 +499,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      */
     private PartitionedLedger firstLedger(Event first) {
         int p = first instanceof TookOver t ? JournalPartitions.written(t.partitions()) : 1;
-        return new PartitionedLedger(settings.ledger(), 1024, Partitioning.of(p));
+        Partitioning partitioning;
+        try {
+            partitioning = Partitioning.of(p);
+        } catch (IllegalArgumentException notANumberOfPartitions) { // a foreign journal: refused at the takeover
+            partitioning = Partitioning.of(1);
+        }
+        return new PartitionedLedger(settings.ledger(), 1024, partitioning);
     }
 }

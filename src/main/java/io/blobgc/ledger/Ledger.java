@@ -484,6 +484,11 @@ public final class Ledger {
         return exports.remoteCalleesBelow(ids.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /** The closure walks of the exports and the fence so far, and the blobs they visited: for tests. */
+    long[] closureWalks() {
+        return exports.walkCounts();
+    }
+
     /** See {@link #mayExport}: refused with a clear error, a bug in the driver. */
     private void checkMayExport() {
         if (!mayExport) {

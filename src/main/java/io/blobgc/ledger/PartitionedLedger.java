@@ -101,6 +101,17 @@ public final class PartitionedLedger {
         return parts[0].settings();
     }
 
+    /** The closure walks of every partition so far, and the blobs they visited, summed: for tests. */
+    long[] closureWalks() {
+        long[] sum = new long[2];
+        for (Ledger l : parts) {
+            long[] w = l.closureWalks();
+            sum[0] += w[0];
+            sum[1] += w[1];
+        }
+        return sum;
+    }
+
     /** Partition {@code p}'s ledger: for tests. */
     Ledger partition(int p) {
         return parts[p];
@@ -550,7 +561,10 @@ public final class PartitionedLedger {
         if (r.kind() == NodeReport.Kind.FULL && chunks != null && fullChunksSeq.get(r.node()) == r.seq()) added.addAll(chunks);
         fullChunks.remove(r.node());
         fullChunksSeq.remove(r.node());
-        for (BlobHash h : added) if (owner(h).isProtected(h)) protectRemoteClosure(h, false, now);
+        List<BlobHash> held = new ArrayList<>();
+        for (BlobHash h : added) if (owner(h).isProtected(h)) held.add(h);
+        // all at once: a FULL of N blobs over a shared library of K costs N + K, not N x K (review of the actor at P > 1)
+        if (!held.isEmpty()) protectRemoteClosure(held, false, now);
     }
 
     private static int rank(ReportOutcome o) {
@@ -592,19 +606,27 @@ public final class PartitionedLedger {
         }
     }
 
-    /**
-     * The {@code Protect}s of partitions.md §2, steps 2 to 4: the owner of {@code hash} asks the owners of the remote
-     * callees below it; each records them in the asker's view and answers the next hop (its frontier), which the
-     * answering partition asks in turn. A hash is asked once per fence (cycles end).
-     */
     private Fenced protectRemoteClosure(BlobHash hash, boolean used, long now) {
+        return protectRemoteClosure(List.of(hash), used, now);
+    }
+
+    /**
+     * The {@code Protect}s of partitions.md §2, steps 2 to 4: the owners of {@code roots} ask the owners of the remote
+     * callees below them; each records them in the asker's view and answers the next hop (its frontier), which the
+     * answering partition asks in turn. Each owner walks the closures of its roots in one pass, and a hash is asked
+     * once per fence (cycles end; a root reached from another root is asked like any callee).
+     */
+    private Fenced protectRemoteClosure(Collection<BlobHash> roots, boolean used, long now) {
         connect(now);
         record Hop(int asker, ProtectOutcome.Frontier frontier) {
         }
-        int root = partitioning.partitionOf(hash);
         ArrayDeque<Hop> todo = new ArrayDeque<>();
-        for (ProtectOutcome.Frontier f : parts[root].frontier(List.of(hash))) todo.add(new Hop(root, f));
-        Set<BlobHash> asked = new HashSet<>(Set.of(hash));
+        List<List<BlobHash>> byRoot = byOwner(roots);
+        for (int root = 0; root < parts.length; root++) {
+            if (byRoot.get(root).isEmpty()) continue;
+            for (ProtectOutcome.Frontier f : parts[root].frontier(byRoot.get(root))) todo.add(new Hop(root, f));
+        }
+        Set<BlobHash> asked = new HashSet<>();
         List<BlobHash> gone = new ArrayList<>(), stale = new ArrayList<>();
         while (!todo.isEmpty()) {
             Hop hop = todo.poll();

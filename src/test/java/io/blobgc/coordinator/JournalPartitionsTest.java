@@ -170,6 +170,13 @@ class JournalPartitionsTest {
         assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
     }
 
+    @Test
+    void aJournalRecordingANumberThatIsNoNumberOfPartitionsIsRefusedNotReplayedForever() {
+        journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("foreign", 1, 30_000, 3)));
+        assertRefused(1, "journal was written with P = 3 partitions, and blob-gc.partitions = 1 is configured");
+        assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
+    }
+
     private void assertRefused(int partitions, String why) {
         try (LogCapture log = LogCapture.of(Coordinator.class)) {
             ActorRef<ToCoordinator> refused = spawn(partitions);

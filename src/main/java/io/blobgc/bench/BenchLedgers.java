@@ -11,22 +11,19 @@ import io.blobgc.ledger.Registration;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
 
 /**
  * The benchmark's registry: P ledgers, each owning its share of the hashes ({@link Partitioning}), applying its
- * reports and running its cycles on a thread of a pool, as P sharded entities would on a member's dispatcher. The
- * workload has no dependencies, so no partition protects anything in another: what this measures is the engine each
- * partition runs and how P of them share the cores. With P = 1 everything runs on the caller's thread.
+ * reports and running its cycles on a thread of a {@link SpinningCrew}, as P sharded entities would on a member's
+ * dispatcher. The workload has no dependencies, so no partition protects anything in another: what this measures is
+ * the engine each partition runs and how P of them share the cores. With P = 1 everything runs on the caller's thread.
  */
 final class BenchLedgers implements AutoCloseable {
 
     private final Partitioning partitioning;
     private final Ledger[] ledgers;
-    private final ExecutorService pool;
+    private final SpinningCrew crew;
     /** The last parallel step's time on each partition's own thread, in ms. */
     private final double[] lastMs;
 
@@ -45,7 +42,7 @@ final class BenchLedgers implements AutoCloseable {
                 : settings.withMaxTransitionsPerCycle(Math.max(1, limit / partitions)))
                 .withHistorySize(Math.max(1, settings.historySize() / partitions));
         for (int p = 0; p < partitions; p++) ledgers[p] = new Ledger(share, expectedBlobs / partitions + 1);
-        this.pool = partitions == 1 ? null : Executors.newFixedThreadPool(threads);
+        this.crew = partitions == 1 ? null : new SpinningCrew(partitions, threads);
         this.lastMs = new double[partitions];
     }
 
@@ -125,32 +122,19 @@ final class BenchLedgers implements AutoCloseable {
         return out;
     }
 
-    /** Runs {@code step} for every partition, in parallel on the pool (P > 1), timing each on its own thread. */
+    /** Runs {@code step} for every partition, in parallel on the crew (P > 1), timing each on its own thread. */
     private void forEach(IntConsumer step) {
-        if (pool == null) {
+        IntConsumer timed = p -> {
             long t0 = System.nanoTime();
-            step.accept(0);
-            lastMs[0] = (System.nanoTime() - t0) / 1e6;
-            return;
-        }
-        List<Future<?>> running = new ArrayList<>(ledgers.length);
-        for (int p = 0; p < ledgers.length; p++) {
-            int partition = p;
-            running.add(pool.submit(() -> {
-                long t0 = System.nanoTime();
-                step.accept(partition);
-                lastMs[partition] = (System.nanoTime() - t0) / 1e6;
-            }));
-        }
-        try {
-            for (Future<?> f : running) f.get();
-        } catch (Exception e) {
-            throw new IllegalStateException("a partition failed", e);
-        }
+            step.accept(p);
+            lastMs[p] = (System.nanoTime() - t0) / 1e6;
+        };
+        if (crew == null) timed.accept(0);
+        else crew.forEach(timed);
     }
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        if (crew != null) crew.close();
     }
 }

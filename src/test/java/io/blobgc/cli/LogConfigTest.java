@@ -80,7 +80,9 @@ class LogConfigTest {
         String pad = "x".repeat(1_000);
         try {
             Logger l = ctx.getLogger("io.blobgc.Volume");
-            for (int i = 0; i < 80_000; i++) l.info("line " + i + " " + pad); // 80 MB, each line its own kind
+            // 130 MB, each line its own kind: more than six files can hold even at the 20 MB each allowed below (the
+            // size is checked every 100 ms, so a fast writer overshoots 10 MB; 80 MB fitted in six files under load)
+            for (int i = 0; i < 130_000; i++) l.info("line " + i + " " + pad);
         } finally {
             ctx.stop();
         }
@@ -94,7 +96,7 @@ class LogConfigTest {
             long size = Files.size(dir.resolve(f));
             assertTrue(size < 20L * 1024 * 1024, f + " is " + size + " bytes");
         }
-        assertTrue(lines().get(lines().size() - 1).contains("line 79999"));
+        assertTrue(lines().get(lines().size() - 1).contains("line 129999"));
         assertFalse(Files.readString(dir.resolve("blob-gc.5.log")).contains("line 0 "), "the oldest lines were dropped");
     }
 

@@ -63,6 +63,8 @@ public final class Postgres {
      * .ci/run runs).
      */
     public static void server(String action) throws IOException, InterruptedException {
+        Assumptions.assumeTrue(mayControlServer(), "PostgreSQL restart test skipped: it restarts the local cluster "
+                + "with pg_ctlcluster, as root (.ci/run)");
         if (ctl(action) != 0) throw new IOException("pg_ctlcluster main " + action + " failed: see target/pg_ctlcluster.log");
     }
 
@@ -71,12 +73,15 @@ public final class Postgres {
         if (ctl("status") != 0) server("start");
     }
 
+    /** Whether the tests' server is a local cluster this user may restart ({@link #server}): root, as .ci/run runs. */
+    public static boolean mayControlServer() {
+        String[] installed = new File("/usr/lib/postgresql").list();
+        return installed != null && installed.length > 0 && System.getenv("BLOB_GC_DB_URL") == null
+                && "root".equals(System.getProperty("user.name"));
+    }
+
     private static int ctl(String action) throws IOException, InterruptedException {
-        File versions = new File("/usr/lib/postgresql");
-        String[] installed = versions.list();
-        Assumptions.assumeTrue(installed != null && installed.length > 0 && System.getenv("BLOB_GC_DB_URL") == null
-                && "root".equals(System.getProperty("user.name")), "PostgreSQL restart test skipped: it restarts the "
-                + "local cluster with pg_ctlcluster, as root (.ci/run)");
+        String[] installed = new File("/usr/lib/postgresql").list();
         java.util.Arrays.sort(installed, java.util.Comparator.comparingInt(v -> Integer.parseInt(v.replaceAll("\\D", "0"))));
         Process p = new ProcessBuilder("pg_ctlcluster", installed[installed.length - 1], "main", action)
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

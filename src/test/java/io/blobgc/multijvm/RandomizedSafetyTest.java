@@ -32,8 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A randomized safety run: four node JVMs on PostgreSQL whose simulated VMs acquire and release blobs on a random
- * schedule, random kill -9 of VM nodes and of the coordinator (each killed node comes back as a new incarnation),
- * bounded in time. Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
+ * schedule, bounded in time, and a nemesis that draws its faults from: kill -9 of a VM node or of the coordinator's
+ * (each killed node comes back as a new incarnation); a pause (SIGSTOP, then SIGCONT after 0.3 to 1.5 s: late, not
+ * dead — shorter than the failure detector's acceptable pause, so the node stays a member and its holds stay live) of
+ * a VM node or of the coordinator's, its sweeper mid-batch; and a restart of the journal's PostgreSQL (where the test
+ * may restart it: root, as .ci/run runs). Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
  * use intervals and asserts: no blob was fenced for deletion (DeletionStarted .. BlobsCollected) while a live node
  * held it; no operator pin was lost; every blob no live node held at the end was collected once all members
  * reported. It prints its totals.
@@ -45,7 +48,7 @@ class RandomizedSafetyTest {
     private static final long SEED = Long.getLong("blobgc.safety.seed", System.currentTimeMillis() % 100_000 + 1);
 
     @Test
-    void randomKillsNeverDeleteABlobInUse() throws Exception {
+    void randomFaultsNeverDeleteABlobInUse() throws Exception {
         Postgres.assume();
         Postgres.clean();
         Random rnd = new Random(SEED);
@@ -70,7 +73,7 @@ class RandomizedSafetyTest {
         // a long snapshot interval: the checker reads every event of the run
         String common = Postgres.nodeConfig() + "\nblob-gc.coordinator.snapshot-every = 1000000";
         Map<Integer, List<Long>> kills = new HashMap<>();
-        int vmKills = 0, coordinatorKills = 0;
+        int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
         String pinned = catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)).toHex();
         long shutdownAt;
         try (Scenario s = Scenario.start("safety", NODES, common, perNode)) {
@@ -85,8 +88,29 @@ class RandomizedSafetyTest {
             long end = startAt + RUN_MS;
             while (System.currentTimeMillis() < end - 15_000) {
                 Thread.sleep(8_000 + rnd.nextInt(8_000));
+                int fault = rnd.nextInt(10);
                 int victim = rnd.nextInt(3) == 0 ? s.coordinator() : 1 + rnd.nextInt(NODES);
                 boolean coordinator = victim == s.coordinator();
+                if (fault >= 8 && Postgres.mayControlServer()) {
+                    System.out.println("safety: PostgreSQL restarted");
+                    Postgres.server("restart");
+                    databaseRestarts++;
+                    continue;
+                }
+                if (fault >= 5) {
+                    long pause = 300 + rnd.nextInt(1_200);
+                    System.out.printf(Locale.ROOT, "safety: node%d%s paused %d ms%n", victim,
+                            coordinator ? " (coordinator)" : "", pause);
+                    NodeProcesses.signal(s.nodes.process(victim), "STOP");
+                    try {
+                        Thread.sleep(pause);
+                    } finally {
+                        NodeProcesses.signal(s.nodes.process(victim), "CONT");
+                    }
+                    if (coordinator) coordinatorPauses++;
+                    else pauses++;
+                    continue;
+                }
                 kills.computeIfAbsent(victim, k -> new ArrayList<>()).add(System.currentTimeMillis());
                 s.nodes.kill(victim);
                 if (coordinator) coordinatorKills++;
@@ -161,8 +185,10 @@ class RandomizedSafetyTest {
         }
         assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
         System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
-                        + "%d coordinator); %d events read; %d deletions started, %d blobs collected; %d violations%n",
-                SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills, events.size(),
+                        + "%d coordinator), %d pauses (%d VM nodes, %d coordinator), %d PostgreSQL restarts; %d events "
+                        + "read; %d deletions started, %d blobs collected; %d violations%n",
+                SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills,
+                pauses + coordinatorPauses, pauses, coordinatorPauses, databaseRestarts, events.size(),
                 deletionsStarted, collected, violations.size());
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");

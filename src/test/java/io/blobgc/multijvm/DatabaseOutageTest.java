@@ -12,28 +12,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 26, item 4, on real JVMs and a real PostgreSQL: the journal's server is restarted ({@code pg_ctlcluster …
- * restart}), and then stopped for longer than the connection pool's timeout (5 s in config/postgres.conf), each in the
- * middle of a sweep (2 deletions a second). Whenever the coordinator answers, a blob gone from the store is DELETING
+ * The journal's database goes away, on real JVMs and a real PostgreSQL, three ways in one cluster. Scenario e: the
+ * role may not log in and its sessions are terminated for 15 s during cycles: nothing is deleted meanwhile, no cycle
+ * completes, and collection resumes when it is back. Issue 26, item 4: the server is restarted ({@code pg_ctlcluster
+ * … restart}), and then stopped for longer than the connection pool's timeout (5 s in config/postgres.conf), each in
+ * the middle of a sweep (2 deletions a second). Whenever the coordinator answers, a blob gone from the store is DELETING
  * or COLLECTED: nothing is deleted without its persisted fence, before, during or after the outage. Collection resumes
  * by itself: every blob of the sweep is collected, a blob a VM leases stays, and the time from the server's return to
  * the next completed cycle is printed.
  */
-class DatabaseRestartTest {
+class DatabaseOutageTest {
 
     private static final Set<String> FENCED = Set.of("DELETING", "COLLECTED");
 
     @Test
-    void aRestartAndALongStopOfTheJournalsServerMidSweepDeleteNothingUnfencedAndCollectionResumes() throws Exception {
+    void loginsRefusedARestartAndALongStopOfTheJournalsServerDeleteNothingUnfencedAndCollectionResumes()
+            throws Exception {
         Postgres.assume();
         Postgres.server("status"); // skips here, before any node starts, where the server cannot be restarted
         Postgres.clean();
         String common = Postgres.nodeConfig() + "\nblob-gc.sweeper.max-deletes-per-second = 2";
         List<String> resumed = new ArrayList<>();
         try (Scenario s = Scenario.start("db-restart", 3, common)) {
-            String kept = s.upload("leased through both outages");
+            String kept = s.upload("leased through every outage");
             s.lease(2, "vm", kept);
             s.awaitStatus(kept, "ACTIVE");
+            loginRefused(s);
             for (String outage : List.of("restart", "stop for 12 s")) {
                 List<String> sweep = new ArrayList<>();
                 for (int i = 0; i < 12; i++) sweep.add(s.upload(outage + ": swept " + i));
@@ -80,12 +84,38 @@ class DatabaseRestartTest {
                 resumed.add(String.format(Locale.ROOT, "%s: first completed cycle %.1f s after the server was back",
                         outage, firstCycle[0]));
             }
-            String after = s.upload("uploaded after both outages");
+            String after = s.upload("uploaded after every outage");
             s.awaitStatus(after, "COLLECTED");
         } finally {
             Postgres.serverRunning(); // whatever happened, the next tests have their server
             resumed.forEach(System.out::println);
         }
+    }
+
+    /** Scenario e: the role may not log in and its sessions are ended, for 15 s of cycles. */
+    private static void loginRefused(Scenario s) throws Exception {
+        String victim = s.upload("unreferenced when the journal goes down");
+        s.awaitStatus(victim, "UNREFERENCED");
+        long cycleAtOutage = s.nodes.summary().path("cycle").asLong();
+        long downAt = System.nanoTime();
+        long lastCycleSeen = cycleAtOutage;
+        try {
+            Postgres.superuser("ALTER ROLE blobgc NOLOGIN");
+            Postgres.superuser("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'blobgc'");
+            // grace is 2 s and cycles run every 0.5 s: 15 s of outage is plenty of time to delete, if it could
+            while (System.nanoTime() - downAt < 15_000_000_000L) {
+                assertTrue(s.onDisk(victim), "nothing may be deleted while the journal is down");
+                var summary = s.nodes.summary(); // 503 (null) while the coordinator restarts
+                if (summary != null) lastCycleSeen = Math.max(lastCycleSeen, summary.path("cycle").asLong());
+                Thread.sleep(100);
+            }
+        } finally {
+            Postgres.superuser("ALTER ROLE blobgc LOGIN");
+        }
+        assertTrue(lastCycleSeen <= cycleAtOutage + 1,
+                "no cycle completes without the journal: " + cycleAtOutage + " -> " + lastCycleSeen);
+        s.awaitStatus(victim, "COLLECTED");
+        assertTrue(!s.onDisk(victim), "collection resumed once the journal was back");
     }
 
     /** The coordinator's cycle, or -1 while it does not answer. */

@@ -666,19 +666,20 @@ public final class PartitionedLedger {
     }
 
     /**
-     * The nodes: their state and report age as partition 0 sees them (every partition takes each node's reports at
-     * the same moment), what they hold and pin added over the partitions, complete and rebuilt only if so in every
-     * partition; the partitions' views of each other are left out.
+     * The nodes: their state and report age as the first partition that knows them sees them (every partition takes
+     * each node's reports at the same moment; a node that acquired before its first report is known only where it
+     * acquired), what they hold and pin added over the partitions, complete and rebuilt only if so in every partition
+     * that knows them; the partitions' views of each other are left out.
      */
     public List<NodeInfo> nodes(long now) {
         if (parts.length == 1) return parts[0].nodes(now);
         Map<String, NodeInfo> byNode = new java.util.LinkedHashMap<>();
-        for (NodeInfo n : parts[0].nodes(now)) if (!isPartition(n.node())) byNode.put(n.node(), n);
-        for (int p = 1; p < parts.length; p++) {
-            for (NodeInfo n : parts[p].nodes(now)) {
-                byNode.computeIfPresent(n.node(), (k, a) -> new NodeInfo(k, a.state(), a.lastReportAgeMs(),
-                        a.active() + n.active(), a.pinned() + n.pinned(), a.complete() && n.complete(),
-                        a.fullSinceRecovery() && n.fullSinceRecovery()));
+        for (Ledger l : parts) {
+            for (NodeInfo n : l.nodes(now)) {
+                if (isPartition(n.node())) continue;
+                byNode.merge(n.node(), n, (a, b) -> new NodeInfo(a.node(), a.state(), a.lastReportAgeMs(),
+                        a.active() + b.active(), a.pinned() + b.pinned(), a.complete() && b.complete(),
+                        a.fullSinceRecovery() && b.fullSinceRecovery()));
             }
         }
         return List.copyOf(byNode.values());

@@ -63,6 +63,15 @@ class PartitionedLedgerTest {
         }
     }
 
+    @Test
+    void aNodeThatAcquiredBeforeItsFirstReportIsListedWhicheverPartitionKnowsIt() { // review of the actor at P > 1
+        registerTheChain();
+        assertEquals(AcquireOutcome.ACQUIRED, ledger.acquire("n2", 1, 0, c, now)); // c is partition 1's
+        NodeInfo n2 = ledger.nodes(now).stream().filter(n -> n.node().equals("n2")).findFirst()
+                .orElseThrow(() -> new AssertionError("n2 is not listed: " + ledger.nodes(now)));
+        assertEquals(1, n2.active());
+    }
+
     /** Flushes partition {@code p}'s exports alone and delivers them: what a network may do between two others. */
     private void flushOnly(int p) {
         for (Map.Entry<Integer, NodeReport> r : ledger.partition(p).exports().entrySet()) {

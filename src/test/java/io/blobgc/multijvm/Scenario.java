@@ -37,6 +37,15 @@ final class Scenario implements AutoCloseable {
      */
     static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
                           Map<Integer, Map<String, String>> perNodeEnv) throws Exception {
+        return start(name, n, common, perNode, perNodeEnv, false);
+    }
+
+    /**
+     * @param oneByOne each node ready (Up) before the next starts, so the members' age is their index order and the
+     *                 singleton moves to the lowest index alive; else nodes 2..n start together
+     */
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
+                          Map<Integer, Map<String, String>> perNodeEnv, boolean oneByOne) throws Exception {
         Path dir = Path.of("target", "multi-jvm", name);
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
@@ -49,7 +58,10 @@ final class Scenario implements AutoCloseable {
         try {
             s.nodes.start(1, perNode.getOrDefault(1, ""));
             s.nodes.awaitReady(1, WAIT);
-            for (int i = 2; i <= n; i++) s.nodes.start(i, perNode.getOrDefault(i, ""));
+            for (int i = 2; i <= n; i++) {
+                s.nodes.start(i, perNode.getOrDefault(i, ""));
+                if (oneByOne) s.nodes.awaitReady(i, WAIT);
+            }
             for (int i = 2; i <= n; i++) s.nodes.awaitReady(i, WAIT);
             s.awaitReporting(n);
         } catch (Exception | AssertionError e) {

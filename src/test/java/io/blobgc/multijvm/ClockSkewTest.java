@@ -155,6 +155,7 @@ class ClockSkewTest {
                 List<String> unraced = List.of(shrunk.get(5));
                 Map<String, String> races = new LinkedHashMap<>();
                 Scenario.await("the shrunk blobs swept under node3, the held ones kept", () -> {
+                    if (!violations.isEmpty()) throw new AssertionError("held blobs deleted: " + violations);
                     boolean done = true;
                     for (String h : shrunk) {
                         boolean onDisk = s.onDisk(h); // before the status: a deletion cannot be undone

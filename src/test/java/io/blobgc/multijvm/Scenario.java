@@ -2,6 +2,7 @@ package io.blobgc.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobHash;
+import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 
 import java.nio.file.Files;
@@ -21,12 +22,13 @@ final class Scenario implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(90);
 
     final NodeProcesses nodes;
-    final FileBlobStore store;
+    /** The nodes' store as the test sees it: their shared directory, or the bucket they were configured with. */
+    final BlobStore store;
     private final Map<Integer, String> extra = new HashMap<>();
 
-    private Scenario(NodeProcesses nodes) {
+    private Scenario(NodeProcesses nodes, BlobStore store) {
         this.nodes = nodes;
-        this.store = new FileBlobStore(nodes.dir.resolve("blobs"));
+        this.store = store != null ? store : new FileBlobStore(nodes.dir.resolve("blobs"));
     }
 
     /**
@@ -37,22 +39,39 @@ final class Scenario implements AutoCloseable {
      */
     static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
                           Map<Integer, Map<String, String>> perNodeEnv) throws Exception {
-        return start(name, n, common, perNode, perNodeEnv, false);
+        return start(name, n, common, perNode, perNodeEnv, null, false);
     }
 
     /**
+     * As above, with {@code store} the test's own view of the store the nodes were configured with in {@code common}
+     * (null: the nodes' default, the shared directory under the scenario's directory).
+     */
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
+                          Map<Integer, Map<String, String>> perNodeEnv, BlobStore store) throws Exception {
+        return start(name, n, common, perNode, perNodeEnv, store, false);
+    }
+
+    /**
+     * As above, on the nodes' default store.
+     *
      * @param oneByOne each node ready (Up) before the next starts, so the members' age is their index order and the
      *                 singleton moves to the lowest index alive; else nodes 2..n start together
      */
     static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
                           Map<Integer, Map<String, String>> perNodeEnv, boolean oneByOne) throws Exception {
+        return start(name, n, common, perNode, perNodeEnv, null, oneByOne);
+    }
+
+    private static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
+                                  Map<Integer, Map<String, String>> perNodeEnv, BlobStore store, boolean oneByOne)
+            throws Exception {
         Path dir = Path.of("target", "multi-jvm", name);
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        Scenario s = new Scenario(new NodeProcesses(dir, n, common));
+        Scenario s = new Scenario(new NodeProcesses(dir, n, common), store);
         s.extra.putAll(perNode);
         perNodeEnv.forEach((i, env) -> env.forEach((k, v) -> s.nodes.environment(i, k, v)));
         try {
@@ -135,8 +154,9 @@ final class Scenario implements AutoCloseable {
         return blob(hex).path("status").asText();
     }
 
-    boolean onDisk(String hex) {
-        return Files.exists(store.pathOf(BlobHash.parse(hex)));
+    /** Whether the store holds the blob's content (a file, an object in the bucket). */
+    boolean onDisk(String hex) throws java.io.IOException {
+        return store.exists(BlobHash.parse(hex));
     }
 
     void awaitStatus(String hex, String status) throws Exception {
@@ -165,11 +185,17 @@ final class Scenario implements AutoCloseable {
      * coordinator's own clock (the history's {@code at}; same machine), not by when a poll happened to see it
      */
     double killCoordinator() throws Exception {
+        return killCoordinator(() -> { });
+    }
+
+    /** As {@link #killCoordinator()}, running {@code afterKill} as soon as the JVM is gone (before the wait). */
+    double killCoordinator(Runnable afterKill) throws Exception {
         JsonNode before = nodes.summary();
         int victim = nodes.indexOf(before.path("coordinatorNode").asText());
         long cycle = before.path("cycle").asLong();
         long killedAt = System.currentTimeMillis();
         nodes.kill(victim);
+        afterKill.run();
         await("a warm coordinator on a survivor", () -> {
             JsonNode s = nodes.summary();
             return s != null && nodes.indexOf(s.path("coordinatorNode").asText()) != victim

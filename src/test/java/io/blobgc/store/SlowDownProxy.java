@@ -26,13 +26,21 @@ import java.util.regex.Pattern;
  * A small HTTP proxy in front of an S3 server that answers some DeleteObjects requests as a throttled S3 does — 503
  * with S3's {@code SlowDown} XML error — without forwarding them, and forwards everything else. It records every
  * DeleteObjects request (when, how many keys, which, throttled or not), so that a test can show a client slowing
- * down and every key forwarded exactly once. Plain JDK: {@link HttpServer} in, {@link HttpClient} out. The S3 server
+ * down and every key forwarded exactly once, and every ListObjectsV2 request (its StartAfter and continuation token),
+ * so that a test can show where a listing resumed. Plain JDK: {@link HttpServer} in, {@link HttpClient} out. The S3 server
  * behind it must not check signatures (the Host header changes on the way).
  */
 public final class SlowDownProxy implements AutoCloseable {
 
     /** One DeleteObjects request as the proxy saw it: when it came (nanoTime), its keys, and whether it was refused. */
     public record DeleteRequest(long atNanos, List<String> keys, boolean throttled) {
+    }
+
+    /**
+     * One ListObjectsV2 request as the proxy saw it: when it came (epoch millis), its {@code start-after} and
+     * {@code continuation-token} (null when absent).
+     */
+    public record ListRequest(long atMillis, String startAfter, String continuationToken) {
     }
 
     /** An answer the proxy makes up instead of forwarding: an HTTP status and an XML body. */
@@ -55,6 +63,7 @@ public final class SlowDownProxy implements AutoCloseable {
     private final IntPredicate throttle;
     private final List<DeleteRequest> deletes = new CopyOnWriteArrayList<>();
     private final List<String> deleteBodies = new CopyOnWriteArrayList<>();
+    private final List<ListRequest> lists = new CopyOnWriteArrayList<>();
     /** Given a DeleteObjects request's keys, the answer to make up (null: forward it); set by a test. */
     private volatile java.util.function.Function<List<String>, Answer> madeUp = keys -> null;
 
@@ -80,6 +89,11 @@ public final class SlowDownProxy implements AutoCloseable {
         return List.copyOf(deletes);
     }
 
+    /** The ListObjectsV2 requests, in arrival order. */
+    public List<ListRequest> lists() {
+        return List.copyOf(lists);
+    }
+
     /** The XML bodies of the DeleteObjects requests, in arrival order. */
     public List<String> deleteBodies() {
         return List.copyOf(deleteBodies);
@@ -97,6 +111,10 @@ public final class SlowDownProxy implements AutoCloseable {
                 body = in.readAllBytes();
             }
             String query = ex.getRequestURI().getRawQuery();
+            if ("GET".equals(ex.getRequestMethod()) && query != null && query.contains("list-type=2")) {
+                lists.add(new ListRequest(System.currentTimeMillis(), parameter(query, "start-after"),
+                        parameter(query, "continuation-token")));
+            }
             if ("POST".equals(ex.getRequestMethod()) && query != null && query.startsWith("delete")) {
                 List<String> keys = new ArrayList<>();
                 Matcher m = KEY.matcher(new String(body, StandardCharsets.UTF_8));
@@ -120,6 +138,18 @@ public final class SlowDownProxy implements AutoCloseable {
             }
             forward(ex, body);
         }
+    }
+
+    /** The decoded value of {@code name} in a raw query string, or null. */
+    private static String parameter(String rawQuery, String name) {
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            if (k.equals(name)) {
+                return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     private void forward(HttpExchange ex, byte[] body) throws IOException {

@@ -73,16 +73,19 @@ class CoordinatorKillTest {
                     recorder.uri().toString(), "BLOB_GC_S3_PATH_STYLE_ACCESS", "on",
                     "BLOB_GC_S3_ACCESS_KEY_ID", "k", "BLOB_GC_S3_SECRET_ACCESS_KEY", "s");
             try (Scenario s = Scenario.start("a-s3", 3, common, Map.of(), Map.of(1, env, 2, env, 3, env), bucket)) {
+                // each blob held (or pinned) right after its upload, well within the 2 s grace, however slow the uploads
                 List<String> held2 = new ArrayList<>(), held3 = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     held2.add(s.upload("held on node 2, blob " + i));
+                    s.lease(2, "vm", held2.toArray(String[]::new));
                     held3.add(s.upload("held on node 3, blob " + i));
+                    s.lease(3, "vm", held3.toArray(String[]::new));
                 }
-                String pinned = s.upload("pinned"), unused = s.upload("unused"), released = s.upload("released");
-                s.lease(2, "vm", held2.toArray(String[]::new));
-                s.lease(3, "vm", held3.toArray(String[]::new));
-                s.lease(3, "job", released);
+                String pinned = s.upload("pinned");
                 s.pin(pinned, "ops");
+                String released = s.upload("released");
+                s.lease(3, "job", released);
+                String unused = s.upload("unused");
                 s.awaitStatus(released, "ACTIVE");
                 s.dropLease(3, "job");
                 s.awaitStatus(unused, "COLLECTED");

@@ -155,8 +155,13 @@ final class Scenario implements AutoCloseable {
     }
 
     /** Whether the store holds the blob's content (a file, an object in the bucket). */
-    boolean onDisk(String hex) throws java.io.IOException {
-        return store.exists(BlobHash.parse(hex));
+    /** Whether the store holds the blob (a file, or an object in the bucket). */
+    boolean onDisk(String hex) {
+        try {
+            return store.exists(BlobHash.parse(hex));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot ask the store about " + hex, e);
+        }
     }
 
     void awaitStatus(String hex, String status) throws Exception {

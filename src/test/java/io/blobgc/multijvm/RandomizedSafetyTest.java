@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RandomizedSafetyTest {
 
     private static final int NODES = 4;
-    private static final long RUN_MS = 100_000;
+    /** How long the VMs run and the nemesis strikes: 70 s in CI; -Dblobgc.safety.runSeconds=N for a long run. */
+    private static final long RUN_MS = Long.getLong("blobgc.safety.runSeconds", 70) * 1000;
     private static final long SEED = Long.getLong("blobgc.safety.seed", System.currentTimeMillis() % 100_000 + 1);
 
     @Test

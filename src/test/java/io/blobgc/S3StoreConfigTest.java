@@ -8,9 +8,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -50,14 +47,9 @@ class S3StoreConfigTest {
 
     @BeforeAll
     static void startS3Proxy() throws Exception {
-        Properties p = new Properties();
-        p.setProperty("jclouds.filesystem.basedir", backend.toString());
-        context = ContextBuilder.newBuilder("filesystem").overrides(p).build(BlobStoreContext.class);
+        context = S3ProxyServers.filesystem(backend);
         context.getBlobStore().createContainerInLocation(null, BUCKET);
-        proxy = S3ProxyServers.started(S3Proxy.builder()
-                .blobStore(context.getBlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .ignoreUnknownHeaders(true));
+        proxy = S3ProxyServers.started(context, ACCESS, SECRET);
     }
 
     @AfterAll

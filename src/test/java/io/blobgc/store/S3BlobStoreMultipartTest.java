@@ -1,9 +1,7 @@
 package io.blobgc.store;
 
 import io.blobgc.BlobHash;
-import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -83,13 +80,8 @@ class S3BlobStoreMultipartTest extends BlobStoreContract {
 
     @BeforeAll
     static void startS3Proxy() throws Exception {
-        Properties p = new Properties();
-        p.setProperty("jclouds.filesystem.basedir", backend.toString());
-        context = ContextBuilder.newBuilder("filesystem").overrides(p).build(BlobStoreContext.class);
-        proxy = S3ProxyServers.started(S3Proxy.builder()
-                .blobStore(context.getBlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .ignoreUnknownHeaders(true));
+        context = S3ProxyServers.filesystem(backend);
+        proxy = S3ProxyServers.started(context, ACCESS, SECRET);
         s3 = S3Client.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
                 .region(Region.US_EAST_1)

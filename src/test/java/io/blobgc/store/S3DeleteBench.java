@@ -1,9 +1,7 @@
 package io.blobgc.store;
 
 import io.blobgc.BlobHash;
-import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -18,7 +16,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,13 +40,8 @@ class S3DeleteBench {
     @Test
     void deletionsPerSecondSingleVersusBatched() throws Exception {
         int n = Integer.getInteger("blobgc.bench.n", 10_000);
-        Properties p = new Properties();
-        p.setProperty("jclouds.filesystem.basedir", backend.toString());
-        try (BlobStoreContext context = ContextBuilder.newBuilder("filesystem").overrides(p)
-                .build(BlobStoreContext.class)) {
-            S3Proxy proxy = S3ProxyServers.started(S3Proxy.builder().blobStore(context.getBlobStore())
-                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "bench", "bench-secret")
-                    .ignoreUnknownHeaders(true));
+        try (BlobStoreContext context = S3ProxyServers.filesystem(backend)) {
+            S3Proxy proxy = S3ProxyServers.started(context, "bench", "bench-secret");
             try (S3Client s3 = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
                     .region(Region.US_EAST_1).forcePathStyle(true).httpClient(UrlConnectionHttpClient.create())
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench",

@@ -89,9 +89,12 @@ final class CyclePlanner {
         List<BlobHash> rescued = new ArrayList<>();
         List<MarkedBlob> toMark = new ArrayList<>();
         // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
-        // live node may have confirmed absent (the queue is in since order, and so in tick order: stop at the
-        // first that is not over or not confirmed, all behind it are not either). Each elapsed one is a transition, so
-        // no more than the limit are gathered: the others are found again by the next cycle
+        // live node may have confirmed absent. The queue is in the order graces began, and so in tick order: stop at
+        // the first not confirmed, all behind it are not either. Its times go forward too, unless a coordinator whose
+        // clock is behind its predecessor's took over (ClockSkewTest): at the first whose grace is not over, stop when
+        // they do, else skip only its run of equal times, since a grace that began later by the clock behind can be
+        // over. Each elapsed one is a transition, so no more than the limit are gathered: the others are found again
+        // by the next cycle
         int limit = settings.maxTransitionsPerCycle();
         IntSet elapsed = newSet.apply(8);
         IdTimeQueue graceQueue = registry.graceQueue;
@@ -99,7 +102,12 @@ final class CyclePlanner {
             int b = graceQueue.id(i);
             long since = graceQueue.time(i);
             if (!registry.graceCurrent(b, since)) continue;
-            if (now - Math.max(since, resetAt) < settings.gracePeriodMs() || confirmTick <= decisionTick(b)) break;
+            if (confirmTick <= decisionTick(b)) break;
+            if (now - Math.max(since, resetAt) < settings.gracePeriodMs()) {
+                if (graceQueue.inTimeOrder()) break;
+                i = graceQueue.runEnd(i) - 1;
+                continue;
+            }
             if (!candidates.isDirty(b)) elapsed.add(b);
         }
         IntSet protectedNow = newSet.apply(8), unprotectedNow = newSet.apply(8);

@@ -27,6 +27,8 @@ final class IdTimeQueue {
     private long[] runEnds = new long[8];
     private int firstRun;
     private int runs;
+    /** How many runs have a later time than the run after them: 0 while the times only go forward (see {@link #inTimeOrder}). */
+    private int descents;
 
     int size() {
         return size;
@@ -59,6 +61,7 @@ final class IdTimeQueue {
         size--;
         headPos++;
         while (runs > 0 && runEnds[firstRun] <= headPos) { // the head entry was its run's last
+            if (runs > 1 && runTimes[firstRun] > runTimes[firstRun + 1]) descents--;
             firstRun++;
             runs--;
         }
@@ -82,6 +85,7 @@ final class IdTimeQueue {
         runEnds = new long[runTimes.length];
         firstRun = 0;
         runs = 0;
+        descents = 0;
         int kept = 0;
         for (int i = 0; i < size; i++) {
             while (oldEnds[r] <= headPos + i) r++; // the run entry i is in (the entries are read in order)
@@ -106,6 +110,20 @@ final class IdTimeQueue {
         return chunks * CHUNK;
     }
 
+    /**
+     * Whether every entry's time is at least the one before it. Times only go forward while one clock adds them; a
+     * clock that goes back (a new coordinator's, behind its predecessor's) adds entries earlier than those before them,
+     * until the entries of the later clock have all left.
+     */
+    boolean inTimeOrder() {
+        return descents == 0;
+    }
+
+    /** The index, from the head, of the first entry after the run of equal times that entry {@code i} is in. */
+    int runEnd(int i) {
+        return (int) (runEnds[runOf(headPos + i)] - headPos);
+    }
+
     /** How many runs of equal times the entries form (16 bytes each): for tests. */
     int runs() {
         return runs;
@@ -127,6 +145,7 @@ final class IdTimeQueue {
                 runEnds = Arrays.copyOf(runEnds, runEnds.length * 2);
             }
         }
+        if (runs > 0 && runTimes[firstRun + runs - 1] > time) descents++;
         runTimes[firstRun + runs] = time;
         runEnds[firstRun + runs] = end;
         runs++;

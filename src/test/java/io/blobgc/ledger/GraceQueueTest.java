@@ -123,4 +123,43 @@ class GraceQueueTest {
         assertEquals(40, order.size());
         assertEquals(order, f.ledger.planDeletion(1000), "oldest mark first");
     }
+
+    /**
+     * Issue 26, item 3 (found by ClockSkewTest): a coordinator whose clock is 10 min behind its predecessor's took over.
+     * The grace of a blob its predecessor made unreferenced is stretched by the skew; a blob unused after the move
+     * waits out its grace by the new clock, and is marked then, though it is queued behind the stretched one.
+     */
+    @Test
+    void aGraceBegunAfterTheClockWentBackIsOverByThatClockBehindOneItStretched() {
+        long grace = 60_000;
+        LedgerFixture f = new LedgerFixture(LedgerSettings.DEFAULTS.withGracePeriodMs(grace));
+        BlobHash stretched = blob(1), later = blob(2), latest = blob(3);
+        f.full("n1", stretched, later, latest);
+        f.cycle();
+        f.delta("n1", List.of(), List.of(stretched));
+        f.cycle(); // stretched's grace begins at the first coordinator's time
+        f.now -= 600_000; // the next coordinator's clock is 10 min behind
+        f.delta("n1", List.of(), List.of(later));
+        f.cycle(); // later's grace begins 10 min before stretched's, behind it in the queue
+        f.advance(1000);
+        f.delta("n1", List.of(), List.of(latest));
+        f.cycle();
+        f.advance(grace - 1000);
+        for (int i = 0; i < 2; i++) {
+            f.heartbeat("n1");
+            f.cycle();
+        }
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, f.status(later), "its grace is over by the clock that began it");
+        assertEquals(BlobStatus.UNREFERENCED, f.status(latest), "1 s of its grace left");
+        assertEquals(BlobStatus.UNREFERENCED, f.status(stretched), "stretched by the skew");
+        f.advance(1000);
+        f.heartbeat("n1");
+        f.cycle();
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, f.status(latest));
+        assertEquals(BlobStatus.UNREFERENCED, f.status(stretched));
+        f.advance(600_000);
+        f.heartbeat("n1");
+        f.cycle();
+        assertEquals(BlobStatus.MARKED_FOR_COLLECTION, f.status(stretched), "marked once the skew has passed");
+    }
 }

@@ -14,13 +14,23 @@ class IdTimeQueueTest {
 
     @Test
     void behavesAsAListThroughChunkBoundariesRingGrowthAndCompaction() {
-        behavesAsAList(1); // every entry its own time: as many runs as entries
+        behavesAsAList(1, false); // every entry its own time: as many runs as entries
+    }
+
+    /**
+     * Issue 26, item 3: times that go back now and then (a coordinator whose clock is behind took over). The queue says
+     * whether its times are in order, and where each run of equal times ends, as the list it holds does.
+     */
+    @Test
+    void knowsWhetherItsTimesAreInOrderWhenTheClockGoesBackNowAndThen() {
+        behavesAsAList(1, true);
+        behavesAsAList(50, true);
     }
 
     /** Entries in batches that share a time, as a cycle's or a sweeper's: runs of times that removals and compactions cut. */
     @Test
     void behavesAsAListWhenEntriesShareTheirTimesInBatches() {
-        behavesAsAList(50);
+        behavesAsAList(50, false);
     }
 
     /** The times of a million entries added in batches of 10,000 take a hundred runs (issue 24: 4 bytes an entry). */
@@ -38,21 +48,30 @@ class IdTimeQueueTest {
         assertEquals(1_000_000 - 15_000 - 98, q.size());
     }
 
+    /**
+     * Entry {@code id}'s time: {@code sharing} consecutive entries share one; with {@code goesBack}, every other stretch of
+     * 3,000 entries is 10 s earlier than the stretch before it.
+     */
+    private static long timeOf(int id, int sharing, boolean goesBack) {
+        long t = id / sharing * 7L;
+        return goesBack && (id / 3000) % 2 == 1 ? t - 10_000 : t;
+    }
+
     /** {@code sharing}: how many consecutive entries share a time. */
-    private static void behavesAsAList(int sharing) {
+    private static void behavesAsAList(int sharing, boolean goesBack) {
         SplittableRandom rnd = new SplittableRandom(3);
         IdTimeQueue q = new IdTimeQueue();
         List<long[]> model = new ArrayList<>(); // the entries from modelHead on
         int modelHead = 0;
         int next = 0;
-        for (int step = 0; step < 200_000; step++) {
+        for (int step = 0; step < (goesBack ? 80_000 : 200_000); step++) {
             int op = rnd.nextInt(100);
             int size = model.size() - modelHead;
             if (op < 55) {
                 int burst = rnd.nextInt(10) == 0 ? rnd.nextInt(3 * IdTimeQueue.CHUNK) : 1;
                 for (int k = 0; k < burst; k++, next++) {
-                    q.addLast(next, next / sharing * 7L);
-                    model.add(new long[]{next, next / sharing * 7L});
+                    q.addLast(next, timeOf(next, sharing, goesBack));
+                    model.add(new long[]{next, timeOf(next, sharing, goesBack)});
                 }
             } else if (op < 97) {
                 int n = Math.min(size, rnd.nextInt(10) == 0 ? rnd.nextInt(2 * IdTimeQueue.CHUNK) : 1);
@@ -60,7 +79,7 @@ class IdTimeQueueTest {
                 modelHead += n;
             } else {
                 int mod = 2 + rnd.nextInt(5);
-                q.retainIf((id, t) -> id % mod != 0 && t == id / sharing * 7L);
+                q.retainIf((id, t) -> id % mod != 0 && t == timeOf(id, sharing, goesBack));
                 List<long[]> kept = new ArrayList<>();
                 for (int i = modelHead; i < model.size(); i++) if (model.get(i)[0] % mod != 0) kept.add(model.get(i));
                 model = kept;
@@ -73,7 +92,17 @@ class IdTimeQueueTest {
                     int i = rnd.nextInt(size);
                     assertEquals(model.get(modelHead + i)[0], q.id(i), "id at " + i);
                     assertEquals(model.get(modelHead + i)[1], q.time(i), "time at " + i);
+                    int end = i + 1;
+                    while (end < size && model.get(modelHead + end)[1] == model.get(modelHead + i)[1]) end++;
+                    assertEquals(end, q.runEnd(i), "end of the run of " + i);
                 }
+            }
+            if (size > 0 && step % 500 == 0) {
+                boolean inOrder = true;
+                for (int i = modelHead + 1; i < model.size() && inOrder; i++) {
+                    inOrder = model.get(i - 1)[1] <= model.get(i)[1];
+                }
+                assertEquals(inOrder, q.inTimeOrder(), "in time order at step " + step);
             }
             assertTrue(q.capacity() <= size + 2L * IdTimeQueue.CHUNK, "room for " + q.capacity() + " holding " + size);
         }

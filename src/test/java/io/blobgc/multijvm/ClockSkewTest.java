@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -130,18 +131,16 @@ class ClockSkewTest {
                 s.lease(1, "late", lateUse);
                 held.put(lateUse, "leased on node1 in its grace, just before move 2");
                 while (System.nanoTime() - fresh1At < 3 * GRACE_MS * 1_000_000) Thread.sleep(100);
+                // queued behind the stretched blob, whose grace node2's clock puts 10 min ahead: found by this test,
+                // collection stalled behind it until CyclePlanner skipped graces not over when the queue's times go back
+                s.awaitStatus(fresh1, "COLLECTED");
+                assertFalse(s.onDisk(fresh1));
+                seen.add(String.format(Locale.ROOT, "under node2: a blob unused %.1f s after the warm-up, queued behind "
+                        + "the stretched one, collected %.1f s after that (grace %d s)", (fresh1At - warm1) / 1e9,
+                        secondsSince(fresh1At), GRACE_MS / 1000));
                 assertEquals("UNREFERENCED", s.status(stretched), "grace stretched by 10 min: not marked");
-                // found by this test: node2 marks nothing at all. The grace queue (Registry.graceQueue) is kept in the
-                // order graces started, assuming their times never go back; CyclePlanner stops its scan at the first
-                // entry whose grace is not over — the stretched blob, 10 min in node2's future — so every blob behind
-                // it (fresh1 here, anything unreferenced after a failover to a clock that is behind) waits too
-                assertEquals("UNREFERENCED", s.status(fresh1), "collection stalls behind the stretched blob (known)");
-                long stretchedFor = System.nanoTime() - warm1;
-                seen.add(String.format(Locale.ROOT, "under node2: a blob unused since %.1f s after the warm-up still "
-                        + "UNREFERENCED %.1f s later (grace %d s): collection stalls behind the stretched blob",
-                        (fresh1At - warm1) / 1e9, secondsSince(fresh1At), GRACE_MS / 1000));
                 seen.add(String.format(Locale.ROOT, "stretched: still UNREFERENCED %.1f s after node2's warm-up "
-                        + "(grace %d s)", stretchedFor / 1e9, GRACE_MS / 1000));
+                        + "(grace %d s)", (System.nanoTime() - warm1) / 1e9, GRACE_MS / 1000));
 
                 // ---- move 2: node2 (-10 min) -> node3 (+10 min), a step 20 min forward
                 long unreferencedAt = System.nanoTime();
@@ -188,9 +187,8 @@ class ClockSkewTest {
                 for (String h : raced) {
                     if (held.containsKey(h)) s.awaitStatus(h, "ACTIVE"); // a marked blob held again is rescued
                 }
-                Scenario.await("the stretched blob and the one stalled behind it collected under node3", () ->
-                        s.status(stretched).equals("COLLECTED") && !s.onDisk(stretched)
-                                && s.status(fresh1).equals("COLLECTED") && !s.onDisk(fresh1));
+                Scenario.await("the stretched blob collected under node3", () ->
+                        s.status(stretched).equals("COLLECTED") && !s.onDisk(stretched));
                 String fresh2 = s.upload("unused after move 2");
                 long up2 = System.nanoTime();
                 s.awaitStatus(fresh2, "COLLECTED");

@@ -89,25 +89,26 @@ final class CyclePlanner {
         List<BlobHash> rescued = new ArrayList<>();
         List<MarkedBlob> toMark = new ArrayList<>();
         // the candidates: blobs whose hold changed, and the unreferenced ones whose grace is over and that every
-        // live node may have confirmed absent. The queue is in the order graces began, and so in tick order: stop at
-        // the first not confirmed, all behind it are not either. Its times go forward too, unless a coordinator whose
-        // clock is behind its predecessor's took over (ClockSkewTest): at the first whose grace is not over, stop when
-        // they do, else skip only its run of equal times, since a grace that began later by the clock behind can be
-        // over. Each elapsed one is a transition, so no more than the limit are gathered: the others are found again
-        // by the next cycle
+        // live node may have confirmed absent. The queue is in the order graces began, so its times go forward, unless
+        // a coordinator whose clock is behind its predecessor's took over (ClockSkewTest): at the first run of equal
+        // times whose grace is not over, stop when they do, else skip only that run, since a grace that began later by
+        // the clock behind can be over. Its decision ticks go forward as well (the entries a snapshot restores, sorted
+        // by time, all read the same stand-in tick, older than any live one: CycleTicks), so stop at the first not
+        // confirmed. A candidate's grace and confirmation are checked again when it is decided. Each elapsed one is a
+        // transition, so no more than the limit are gathered: the others are found again by the next cycle
         int limit = settings.maxTransitionsPerCycle();
         IntSet elapsed = newSet.apply(8);
         IdTimeQueue graceQueue = registry.graceQueue;
         for (int i = 0; i < graceQueue.size() && elapsed.size() < limit; i++) {
-            int b = graceQueue.id(i);
             long since = graceQueue.time(i);
-            if (!registry.graceCurrent(b, since)) continue;
-            if (confirmTick <= decisionTick(b)) break;
-            if (now - Math.max(since, resetAt) < settings.gracePeriodMs()) {
+            if (now - Math.max(since, resetAt) < settings.gracePeriodMs()) { // for every entry of its run
                 if (graceQueue.inTimeOrder()) break;
                 i = graceQueue.runEnd(i) - 1;
                 continue;
             }
+            int b = graceQueue.id(i);
+            if (!registry.graceCurrent(b, since)) continue;
+            if (confirmTick <= decisionTick(b)) break;
             if (!candidates.isDirty(b)) elapsed.add(b);
         }
         IntSet protectedNow = newSet.apply(8), unprotectedNow = newSet.apply(8);

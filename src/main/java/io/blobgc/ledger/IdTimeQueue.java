@@ -113,13 +113,13 @@ final class IdTimeQueue {
     /**
      * Whether every entry's time is at least the one before it. Times only go forward while one clock adds them; a
      * clock that goes back (a new coordinator's, behind its predecessor's) adds entries earlier than those before them,
-     * until the entries of the later clock have all left.
+     * and the queue is out of order until the entries the clock ahead added have all left.
      */
     boolean inTimeOrder() {
         return descents == 0;
     }
 
-    /** The index, from the head, of the first entry after the run of equal times that entry {@code i} is in. */
+    /** The index, from the head, of the first entry after the run of equal times that entry {@code i} is in ({@code 0 <= i < size()}). */
     int runEnd(int i) {
         return (int) (runEnds[runOf(headPos + i)] - headPos);
     }

@@ -50,11 +50,12 @@ class IdTimeQueueTest {
 
     /**
      * Entry {@code id}'s time: {@code sharing} consecutive entries share one; with {@code goesBack}, every other stretch of
-     * 3,000 entries is 10 s earlier than the stretch before it.
+     * 3,000 entries is 9,996 ms earlier than the stretch before it (a multiple of 7: its times meet earlier ones, so
+     * a compaction can join runs across a step back).
      */
     private static long timeOf(int id, int sharing, boolean goesBack) {
         long t = id / sharing * 7L;
-        return goesBack && (id / 3000) % 2 == 1 ? t - 10_000 : t;
+        return goesBack && (id / 3000) % 2 == 1 ? t - 9_996 : t;
     }
 
     /** {@code sharing}: how many consecutive entries share a time. */

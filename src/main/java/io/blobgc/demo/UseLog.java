@@ -28,14 +28,32 @@ public final class UseLog {
      */
     public static Totals read(Path log, List<Long> killTimes, long end, Map<Integer, List<long[]>> holds)
             throws IOException {
+        List<long[]> down = new ArrayList<>();
+        for (long t : killTimes) down.add(new long[]{t, t});
+        return readAround(log, down, end, holds);
+    }
+
+    /**
+     * As {@link #read}, for a VM whose node was out of the cluster during {@code down} ({@code {from, to}}, ascending):
+     * killed at {@code from = to}, or paused at {@code from} until it was downed, and left once resumed at {@code to}.
+     * Holds open at {@code from} end there, and what it logged until {@code to} is not counted: the node was no
+     * member, so nothing it used then was safe from collection (its own next incarnation starts after {@code to}).
+     */
+    public static Totals readAround(Path log, List<long[]> down, long end, Map<Integer, List<long[]>> holds)
+            throws IOException {
         long acquires = 0, releases = 0, reuploads = 0;
         if (!Files.exists(log)) return new Totals(0, 0, 0);
-        List<Long> kills = new ArrayList<>(killTimes);
+        List<long[]> outs = new ArrayList<>(down);
         Map<Integer, Long> open = new LinkedHashMap<>();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             String[] f = line.split(" ");
             long at = Long.parseLong(f[0]);
-            while (!kills.isEmpty() && at > kills.get(0)) close(open, kills.remove(0), holds);
+            while (!outs.isEmpty() && at > outs.get(0)[0]) {
+                close(open, outs.get(0)[0], holds);
+                if (at <= outs.get(0)[1]) break; // logged while out of the cluster
+                outs.remove(0);
+            }
+            if (!outs.isEmpty() && at > outs.get(0)[0]) continue;
             int index = Integer.parseInt(f[2]);
             switch (f[1]) {
                 case "acquire" -> {
@@ -51,7 +69,7 @@ public final class UseLog {
                 default -> throw new IllegalStateException("unknown line in " + log + ": " + line);
             }
         }
-        close(open, kills.isEmpty() ? end : kills.get(0), holds);
+        close(open, outs.isEmpty() ? end : outs.get(0)[0], holds);
         return new Totals(acquires, releases, reuploads);
     }
 

@@ -35,8 +35,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * schedule, bounded in time, and a nemesis that draws its faults from: kill -9 of a VM node or of the coordinator's
  * (each killed node comes back as a new incarnation); a pause (SIGSTOP, then SIGCONT after 0.3 to 1.5 s: late, not
  * dead — shorter than the failure detector's acceptable pause, so the node stays a member and its holds stay live) of
- * a VM node or of the coordinator's, its sweeper mid-batch; and a restart of the journal's PostgreSQL (where the test
- * may restart it: root, as .ci/run runs). Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
+ * a VM node or of the coordinator's, its sweeper mid-batch; a long pause (10 to 14 s: longer than failure detection
+ * and the split brain resolver's stable-after, so the node is downed, and its JVM exits once resumed; the test then
+ * restarts it, and the checker ends its VM's holds where the pause began); and a restart of the journal's PostgreSQL
+ * (where the test may restart it: root, as .ci/run runs). Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
  * use intervals and asserts: no blob was fenced for deletion (DeletionStarted .. BlobsCollected) while a live node
  * held it; no operator pin was lost; every blob no live node held at the end was collected once all members
  * reported. It prints its totals.
@@ -73,8 +75,10 @@ class RandomizedSafetyTest {
         }
         // a long snapshot interval: the checker reads every event of the run
         String common = Postgres.nodeConfig() + "\nblob-gc.coordinator.snapshot-every = 1000000";
-        Map<Integer, List<Long>> kills = new HashMap<>();
+        Map<Integer, List<long[]>> outs = new HashMap<>(); // per node: {from, to} out of the cluster
         int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
+        int longPauses = 0, downedWhilePaused = 0;
+        Map<Integer, Long> pausedAt = new HashMap<>();
         String pinned = catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)).toHex();
         long shutdownAt;
         try (Scenario s = Scenario.start("safety", NODES, common, perNode)) {
@@ -89,30 +93,44 @@ class RandomizedSafetyTest {
             long end = startAt + RUN_MS;
             while (System.currentTimeMillis() < end - 15_000) {
                 Thread.sleep(8_000 + rnd.nextInt(8_000));
-                int fault = rnd.nextInt(10);
+                downedWhilePaused += restartDowned(s, pausedAt, outs);
+                int fault = rnd.nextInt(12);
                 int victim = rnd.nextInt(3) == 0 ? s.coordinator() : 1 + rnd.nextInt(NODES);
                 boolean coordinator = victim == s.coordinator();
-                if (fault >= 8 && Postgres.mayControlServer()) {
+                if (fault >= 10 && Postgres.mayControlServer()) {
                     System.out.println("safety: PostgreSQL restarted");
                     Postgres.server("restart");
                     databaseRestarts++;
                     continue;
                 }
                 if (fault >= 5) {
-                    long pause = 300 + rnd.nextInt(1_200);
+                    boolean longPause = fault >= 8;
+                    long pause = longPause ? 10_000 + rnd.nextInt(4_000) : 300 + rnd.nextInt(1_200);
                     System.out.printf(Locale.ROOT, "safety: node%d%s paused %d ms%n", victim,
                             coordinator ? " (coordinator)" : "", pause);
+                    pausedAt.put(victim, System.currentTimeMillis());
                     NodeProcesses.signal(s.nodes.process(victim), "STOP");
                     try {
                         Thread.sleep(pause);
                     } finally {
                         NodeProcesses.signal(s.nodes.process(victim), "CONT");
                     }
-                    if (coordinator) coordinatorPauses++;
+                    if (longPause) {
+                        longPauses++;
+                        // downed while it slept (longer than failure detection and stable-after): its JVM exits once
+                        // resumed. Wait for that here, so that the next fault meets a whole cluster
+                        if (s.nodes.process(victim).waitFor(30, TimeUnit.SECONDS)) {
+                            downedWhilePaused += restartDowned(s, pausedAt, outs);
+                        } else {
+                            System.out.printf(Locale.ROOT, "safety: node%d still a member after its pause%n", victim);
+                        }
+                    } else if (coordinator) coordinatorPauses++;
                     else pauses++;
                     continue;
                 }
-                kills.computeIfAbsent(victim, k -> new ArrayList<>()).add(System.currentTimeMillis());
+                long killedAt = System.currentTimeMillis();
+                outs.computeIfAbsent(victim, k -> new ArrayList<>()).add(new long[]{killedAt, killedAt});
+                pausedAt.remove(victim);
                 s.nodes.kill(victim);
                 if (coordinator) coordinatorKills++;
                 else vmKills++;
@@ -124,6 +142,7 @@ class RandomizedSafetyTest {
                 s.restart(victim);
             }
             Thread.sleep(Math.max(0, startAt + finalPhase * phaseMs - System.currentTimeMillis()));
+            downedWhilePaused += restartDowned(s, pausedAt, outs);
             s.awaitReporting(NODES);
             // settle: every blob no live VM holds (nor pinned, nor called) must go, the others stay
             List<Integer> all = new ArrayList<>();
@@ -150,7 +169,7 @@ class RandomizedSafetyTest {
         Map<Integer, List<long[]>> holds = new HashMap<>();
         UseLog.Totals ops = new UseLog.Totals(0, 0, 0);
         for (int node = 1; node <= NODES; node++) {
-            ops = ops.plus(UseLog.read(logs.resolve("vm-node" + node + ".log"), kills.getOrDefault(node, List.of()),
+            ops = ops.plus(UseLog.readAround(logs.resolve("vm-node" + node + ".log"), outs.getOrDefault(node, List.of()),
                     shutdownAt, holds)); // the last incarnations' holds end when the cluster shuts down
         }
         Map<String, Long> started = new HashMap<>();
@@ -186,14 +205,37 @@ class RandomizedSafetyTest {
         }
         assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
         System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
-                        + "%d coordinator), %d pauses (%d VM nodes, %d coordinator), %d PostgreSQL restarts; %d events "
-                        + "read; %d deletions started, %d blobs collected; %d violations%n",
+                        + "%d coordinator), %d short pauses (%d VM nodes, %d coordinator), %d long pauses (%d downed), "
+                        + "%d PostgreSQL restarts; %d events read; %d deletions started, %d blobs collected; "
+                        + "%d violations%n",
                 SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills,
-                pauses + coordinatorPauses, pauses, coordinatorPauses, databaseRestarts, events.size(),
-                deletionsStarted, collected, violations.size());
+                pauses + coordinatorPauses, pauses, coordinatorPauses, longPauses, downedWhilePaused, databaseRestarts,
+                events.size(), deletionsStarted, collected, violations.size());
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
         assertEquals(List.of(), violations);
+    }
+
+    /**
+     * Restarts every node whose JVM exited without being killed: the split brain resolver downed it during its last
+     * pause, and it left the cluster once resumed. Its VM's holds end where the pause began, and what it logged after
+     * that is not counted (UseLog.readAround): a hold is safe only while its node is a member.
+     *
+     * @return how many nodes it restarted
+     */
+    private static int restartDowned(Scenario s, Map<Integer, Long> pausedAt, Map<Integer, List<long[]>> outs)
+            throws Exception {
+        int downed = 0;
+        for (int node = 1; node <= NODES; node++) {
+            if (s.nodes.process(node).isAlive()) continue;
+            Long from = pausedAt.remove(node);
+            assertTrue(from != null, "node" + node + " exited, but was neither killed nor paused");
+            outs.computeIfAbsent(node, k -> new ArrayList<>()).add(new long[]{from, System.currentTimeMillis()});
+            System.out.printf(Locale.ROOT, "safety: node%d was downed while paused; restarted%n", node);
+            s.restart(node);
+            downed++;
+        }
+        return downed;
     }
 
     /** Every event of the coordinator, through the JDBC read journal. */

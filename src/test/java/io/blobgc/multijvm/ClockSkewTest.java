@@ -5,8 +5,6 @@ import io.blobgc.Postgres;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,19 +51,12 @@ class ClockSkewTest {
     void theCoordinatorMovingBetweenNodesWhoseClocksAreMinutesApartDeletesNothingInUseAndStillCollects()
             throws Exception {
         Postgres.assume();
-        String lib = libfaketime();
+        String lib = FakeClock.library();
         Assumptions.assumeTrue(lib != null, "libfaketime not installed (Debian: apt-get install faketime): "
                 + "the clock-skew test needs it to shift the node JVMs' wall clocks");
         Postgres.clean();
         Map<Integer, Map<String, String>> env = new LinkedHashMap<>();
-        for (int i = 2; i <= 3; i++) {
-            // what `faketime -f ±10m` sets, preloaded directly: faketime itself stays the JVM's parent, so a kill -9
-            // of the started process would leave the JVM running. FAKETIME_FORCE_MONOTONIC_FIX=0: the fix this glibc
-            // turns on by default makes the JVM's timed waits return at once (Thread.sleep(1) 18 ms, parkNanos 0 µs:
-            // spinning threads, heartbeats 1.5 s late, a lease's acquire slower than the 2 s grace)
-            env.put(i, Map.of("LD_PRELOAD", lib, "FAKETIME", SKEW[i], "FAKETIME_DONT_FAKE_MONOTONIC", "1",
-                    "FAKETIME_FORCE_MONOTONIC_FIX", "0"));
-        }
+        for (int i = 2; i <= 3; i++) env.put(i, FakeClock.environment(lib, SKEW[i])); // what `faketime -f ±10m` sets
         String common = Postgres.nodeConfig() + "\nblob-gc.sweeper.max-deletes-per-second = 2";
         Map<String, String> held = new ConcurrentHashMap<>(); // hash -> who holds it: must be in the store
         Set<String> violations = ConcurrentHashMap.newKeySet();
@@ -237,13 +228,5 @@ class ClockSkewTest {
 
     private static double secondsSince(long nanos) {
         return (System.nanoTime() - nanos) / 1e9;
-    }
-
-    /** libfaketime as Debian's faketime package installs it ({@code /usr/lib/<arch>/faketime/}), or null. */
-    private static String libfaketime() throws java.io.IOException {
-        try (var dirs = Files.list(Path.of("/usr/lib"))) {
-            return dirs.map(d -> d.resolve("faketime").resolve("libfaketime.so.1")).filter(Files::isReadable)
-                    .map(Path::toString).findFirst().orElse(null);
-        }
     }
 }

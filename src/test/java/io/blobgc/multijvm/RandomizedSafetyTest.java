@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -38,7 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a VM node or of the coordinator's, its sweeper mid-batch; a long pause (10 to 14 s: longer than failure detection
  * and the split brain resolver's stable-after, so the node is downed, and its JVM exits once resumed; the test then
  * restarts it, and the checker ends its VM's holds where the pause began); and a restart of the journal's PostgreSQL
- * (where the test may restart it: root, as .ci/run runs). Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
+ * (where the test may restart it: root, as .ci/run runs). Throughout, the nodes' wall clocks are off by up to ±20 s
+ * each (drawn; libfaketime, where installed), so every move of the coordinator steps the clock its grace counts by;
+ * the checker shifts each VM's log and each coordinator's events back to real time. Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
  * use intervals and asserts: no blob was fenced for deletion (DeletionStarted .. BlobsCollected) while a live node
  * held it; no operator pin was lost; every blob no live node held at the end was collected once all members
  * reported. It prints its totals.
@@ -48,6 +51,8 @@ class RandomizedSafetyTest {
     private static final int NODES = 4;
     /** How long the VMs run and the nemesis strikes: 70 s in CI; -Dblobgc.safety.runSeconds=N for a long run. */
     private static final long RUN_MS = Long.getLong("blobgc.safety.runSeconds", 70) * 1000;
+    /** The largest clock skew drawn, in seconds either way (with libfaketime; without it every clock is right). */
+    private static final int SKEW_S = 20;
     private static final long SEED = Long.getLong("blobgc.safety.seed", System.currentTimeMillis() % 100_000 + 1);
 
     @Test
@@ -59,6 +64,17 @@ class RandomizedSafetyTest {
         Path logs = Path.of("target", "multi-jvm", "safety").toAbsolutePath();
         long startAt = System.currentTimeMillis() + 25_000;
         long phaseMs = 1500, finalPhase = (RUN_MS + 10_000) / phaseMs;
+        // skewed clocks: each node's wall clock is off by up to ±SKEW_S (drawn), so the coordinator's clock steps as
+        // kills and pauses move it; the VMs' schedules start at the same real time by each node's own clock
+        String lib = FakeClock.library();
+        long[] skewMs = new long[NODES + 1];
+        Map<Integer, Map<String, String>> env = new HashMap<>();
+        for (int i = 1; i <= NODES; i++) {
+            skewMs[i] = lib == null ? 0 : (rnd.nextInt(2 * SKEW_S + 1) - SKEW_S) * 1000L;
+            if (skewMs[i] != 0) env.put(i, FakeClock.environment(lib, String.format(Locale.ROOT, "%+d", skewMs[i] / 1000)));
+        }
+        System.out.println(lib == null ? "safety: libfaketime not installed: every clock is right"
+                : "safety: clock skews (s) " + Arrays.toString(Arrays.stream(skewMs, 1, NODES + 1).map(ms -> ms / 1000).toArray()));
         Map<Integer, String> perNode = new HashMap<>();
         for (int i = 1; i <= NODES; i++) {
             perNode.put(i, """
@@ -70,7 +86,7 @@ class RandomizedSafetyTest {
                       seed = %d
                       log = "%s"
                     }
-                    """.formatted(i, startAt, phaseMs, finalPhase, SEED,
+                    """.formatted(i, startAt + skewMs[i], phaseMs, finalPhase, SEED,
                     logs.resolve("vm-node" + i + ".log").toString().replace('\\', '/')));
         }
         // a long snapshot interval: the checker reads every event of the run
@@ -81,7 +97,9 @@ class RandomizedSafetyTest {
         Map<Integer, Long> pausedAt = new HashMap<>();
         String pinned = catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)).toHex();
         long shutdownAt;
-        try (Scenario s = Scenario.start("safety", NODES, common, perNode)) {
+        int[] ports = new int[NODES + 1];
+        try (Scenario s = Scenario.start("safety", NODES, common, perNode, env)) {
+            for (int i = 1; i <= NODES; i++) ports[i] = s.nodes.remotePort(i);
             for (int i = 0; i < catalog.size(); i++) {
                 List<String> deps = catalog.dependencies(i).stream().map(BlobHash::toHex).toList();
                 var r = s.nodes.send(1, "PUT", "/v1/blobs/" + catalog.hash(i)
@@ -169,20 +187,27 @@ class RandomizedSafetyTest {
         Map<Integer, List<long[]>> holds = new HashMap<>();
         UseLog.Totals ops = new UseLog.Totals(0, 0, 0);
         for (int node = 1; node <= NODES; node++) {
-            ops = ops.plus(UseLog.readAround(logs.resolve("vm-node" + node + ".log"), outs.getOrDefault(node, List.of()),
-                    shutdownAt, holds)); // the last incarnations' holds end when the cluster shuts down
+            // a VM logs by its node's clock: the times the test took are shifted to it, the holds back to real time
+            long skew = skewMs[node];
+            List<long[]> out = outs.getOrDefault(node, List.of()).stream().map(o -> new long[]{o[0] + skew, o[1] + skew}).toList();
+            Map<Integer, List<long[]>> own = new HashMap<>();
+            ops = ops.plus(UseLog.readAround(logs.resolve("vm-node" + node + ".log"), out, shutdownAt + skew, own));
+            own.forEach((blob, intervals) -> intervals.forEach(h -> holds.computeIfAbsent(blob, b -> new ArrayList<>())
+                    .add(new long[]{h[0] - skew, h[1] - skew}))); // the last incarnations' end at the shutdown
         }
+        long coordinatorSkew = 0; // the writing coordinator's, from its TookOver on: its events' times back to real time
         Map<String, Long> started = new HashMap<>();
         List<String> violations = new ArrayList<>();
         long deletionsStarted = 0, collected = 0;
         Set<String> pinnedNow = new HashSet<>();
         for (Object e : events) {
+            if (e instanceof Coordinator.TookOver t) coordinatorSkew = skewMs[nodeOf(t.instance(), ports)];
             if (e instanceof Coordinator.BlobPinned p) pinnedNow.add(p.hash().toHex());
             if (e instanceof Coordinator.BlobUnpinned u) pinnedNow.remove(u.hash().toHex());
             if (e instanceof Coordinator.DeletionStarted d) {
                 for (BlobHash h : d.hashes()) {
                     deletionsStarted++;
-                    started.put(h.toHex(), d.at());
+                    started.put(h.toHex(), d.at() - coordinatorSkew);
                     if (pinnedNow.contains(h.toHex())) violations.add("pinned blob " + h.shortHex() + " fenced for deletion");
                 }
             }
@@ -194,9 +219,10 @@ class RandomizedSafetyTest {
                         violations.add("collected without DeletionStarted: " + h.shortHex());
                         continue;
                     }
+                    long at = c.at() - coordinatorSkew;
                     for (long[] hold : holds.getOrDefault(catalog.indexOf(h), List.of())) {
-                        if (hold[0] < c.at() && hold[1] > from) {
-                            violations.add(catalog.name(catalog.indexOf(h)) + " deleted between " + from + " and " + c.at()
+                        if (hold[0] < at && hold[1] > from) {
+                            violations.add(catalog.name(catalog.indexOf(h)) + " deleted between " + from + " and " + at
                                     + " while a live node held it from " + hold[0] + " to " + hold[1]);
                         }
                     }
@@ -236,6 +262,13 @@ class RandomizedSafetyTest {
             downed++;
         }
         return downed;
+    }
+
+    /** The node whose coordinator wrote a TookOver, by its instance ({@code pekko://blobgc@host:PORT#uid.generation}). */
+    private static int nodeOf(String instance, int[] ports) {
+        String address = instance.substring(0, instance.indexOf('#'));
+        for (int i = 1; i < ports.length; i++) if (address.endsWith(":" + ports[i])) return i;
+        throw new IllegalStateException("no node of " + instance);
     }
 
     /** Every event of the coordinator, through the JDBC read journal. */

@@ -47,6 +47,10 @@ public final class LocalCluster {
                     split-brain-resolver.stable-after = 2s
                     failure-detector.heartbeat-interval = 500ms
                     failure-detector.acceptable-heartbeat-pause = 2s
+                    gossip-interval = 500ms
+                    leader-actions-interval = 250ms
+                    down-removal-margin = 100ms
+                    singleton-proxy.singleton-identification-interval = 250ms
                   }
                 }
                 blob-gc {

@@ -25,6 +25,8 @@ final class Scenario implements AutoCloseable {
     /** The nodes' store as the test sees it: their shared directory, or the bucket they were configured with. */
     final BlobStore store;
     private final Map<Integer, String> extra = new HashMap<>();
+    /** Nodes restarted in the background, not ready yet ({@link #restartInBackground}). */
+    private final java.util.Set<Integer> starting = new java.util.HashSet<>();
 
     private Scenario(NodeProcesses nodes, BlobStore store) {
         this.nodes = nodes;
@@ -114,9 +116,11 @@ final class Scenario implements AutoCloseable {
         NodeProcesses.await(what, WAIT, condition);
     }
 
-    /** The first live node. */
+    /** The first live node (not one restarting in the background: it may not answer yet). */
     int anyLive() {
-        for (int i = 1; i <= nodes.size(); i++) if (nodes.process(i) != null && nodes.process(i).isAlive()) return i;
+        for (int i = 1; i <= nodes.size(); i++) {
+            if (nodes.process(i) != null && nodes.process(i).isAlive() && !starting.contains(i)) return i;
+        }
         throw new IllegalStateException("no live node");
     }
 
@@ -195,6 +199,21 @@ final class Scenario implements AutoCloseable {
 
     /** As {@link #killCoordinator()}, running {@code afterKill} as soon as the JVM is gone (before the wait). */
     double killCoordinator(Runnable afterKill) throws Exception {
+        return failover(afterKill).seconds();
+    }
+
+    /**
+     * One failover: the node killed, when (this JVM's wall clock, as the nodes' on the same machine), and when the
+     * new coordinator completed its first cycle after the warm-up (its history's {@code at}).
+     */
+    record Failover(int victim, long killedAt, long firstWarmCycleAt) {
+        double seconds() {
+            return (firstWarmCycleAt - killedAt) / 1000.0;
+        }
+    }
+
+    /** {@link #killCoordinator(Runnable)}, with the failover's times. */
+    Failover failover(Runnable afterKill) throws Exception {
         JsonNode before = nodes.summary();
         int victim = nodes.indexOf(before.path("coordinatorNode").asText());
         long cycle = before.path("cycle").asLong();
@@ -209,12 +228,26 @@ final class Scenario implements AutoCloseable {
         long firstWarmCycleAt = history().values().stream()
                 .filter(e -> e.path("cycle").asLong() > cycle && !e.path("warmingUp").asBoolean())
                 .mapToLong(e -> e.path("at").asLong()).min().orElseThrow();
-        return (firstWarmCycleAt - killedAt) / 1000.0;
+        return new Failover(victim, killedAt, firstWarmCycleAt);
     }
 
     void restart(int i) throws Exception {
         nodes.start(i, extra.getOrDefault(i, ""));
         nodes.awaitReady(i, WAIT);
+    }
+
+    /**
+     * Starts node {@code i} again (a new incarnation on the same host:port) without waiting for it: the scenario's
+     * requests go to the other nodes until {@link #awaitRestarted}.
+     */
+    void restartInBackground(int i) throws Exception {
+        starting.add(i);
+        nodes.start(i, extra.getOrDefault(i, ""));
+    }
+
+    void awaitRestarted(int i) throws Exception {
+        nodes.awaitReady(i, WAIT);
+        starting.remove(i);
     }
 
     static double median(List<Double> xs) {

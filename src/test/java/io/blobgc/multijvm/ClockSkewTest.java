@@ -210,7 +210,7 @@ class ClockSkewTest {
         long t = System.nanoTime();
         s.nodes.kill(victim);
         Scenario.await("a warm coordinator on node" + next, () -> {
-            JsonNode sum = s.nodes.summary();
+            JsonNode sum = s.nodes.summary(Scenario.POLL);
             if (sum == null) return false;
             int at = s.nodes.indexOf(sum.path("coordinatorNode").asText());
             if (at > 0 && at != victim && at != next) throw new AssertionError("the coordinator moved to node" + at);

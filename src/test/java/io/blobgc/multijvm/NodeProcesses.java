@@ -190,7 +190,12 @@ public final class NodeProcesses implements AutoCloseable {
 
     public Reply send(int i, String method, String path, byte[] body, String contentType)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(i) + path)).timeout(Duration.ofSeconds(20))
+        return send(i, method, path, body, contentType, Duration.ofSeconds(20));
+    }
+
+    private Reply send(int i, String method, String path, byte[] body, String contentType, Duration timeout)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(i) + path)).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) b.header("Content-Type", contentType);
@@ -210,10 +215,19 @@ public final class NodeProcesses implements AutoCloseable {
 
     /** The summary from the first live node that answers, or null. */
     public JsonNode summary() {
+        return summary(Duration.ofSeconds(20));
+    }
+
+    /**
+     * {@link #summary()}, each node's answer awaited at most {@code timeout}: for polls during a failover, where a
+     * node's ask to the coordinator that just died waits out its whole ask-timeout (10 s) before the node answers,
+     * while the next request, sent once the node's proxy found the new coordinator, is answered at once.
+     */
+    public JsonNode summary(Duration timeout) {
         for (int i = 1; i < procs.length; i++) {
             if (procs[i] == null || !procs[i].isAlive()) continue;
             try {
-                Reply r = get(i, "/v1/summary");
+                Reply r = send(i, "GET", "/v1/summary", null, null, timeout);
                 if (r.status == 200) return r.json;
             } catch (IOException | InterruptedException e) {
                 // try the next one

@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 final class Scenario implements AutoCloseable {
 
     static final Duration WAIT = Duration.ofSeconds(90);
+    /** How long a poll during a failover waits for one node's summary ({@link NodeProcesses#summary(Duration)}). */
+    static final Duration POLL = Duration.ofSeconds(1);
 
     final NodeProcesses nodes;
     /** The nodes' store as the test sees it: their shared directory, or the bucket they were configured with. */
@@ -221,7 +223,7 @@ final class Scenario implements AutoCloseable {
         nodes.kill(victim);
         afterKill.run();
         await("a warm coordinator on a survivor", () -> {
-            JsonNode s = nodes.summary();
+            JsonNode s = nodes.summary(POLL);
             return s != null && nodes.indexOf(s.path("coordinatorNode").asText()) != victim
                     && !s.path("warmingUp").asBoolean() && s.path("cycle").asLong() > cycle;
         });

@@ -33,6 +33,10 @@ public final class NodeProcesses implements AutoCloseable {
     private final String journalConfig;
     /** Environment variables for a node's JVM, by index (kept for its restarts). */
     private final java.util.Map<Integer, java.util.Map<String, String>> environment = new java.util.HashMap<>();
+    /** Words before a node's java command, by index (kept for its restarts): {@code ip netns exec NS}. */
+    private final java.util.Map<Integer, List<String>> commandPrefix = new java.util.HashMap<>();
+    /** Each node's cluster address (canonical hostname), by index; null: all on 127.0.0.1. */
+    private String[] hosts;
 
     /**
      * @param journalConfig HOCON over the defaults for every node: the journal (empty: the embedded H2 file under
@@ -104,19 +108,52 @@ public final class NodeProcesses implements AutoCloseable {
         environment.computeIfAbsent(i, k -> new java.util.HashMap<>()).put(name, value);
     }
 
+    /**
+     * Runs node {@code i}'s JVM as {@code prefix} followed by its java command from its next start on (a command
+     * that execs it, as {@code ip netns exec NS} does: the started process must be the JVM).
+     */
+    public void commandPrefix(int i, List<String> prefix) {
+        commandPrefix.put(i, List.copyOf(prefix));
+    }
+
+    /**
+     * Each node's cluster address (Pekko's canonical hostname, also in the seed nodes), by index from 1, from their
+     * next start on; the admin API stays on the node's 127.0.0.1.
+     */
+    public void hosts(String... byIndex) {
+        if (byIndex.length != size()) throw new IllegalArgumentException("one host per node");
+        hosts = new String[byIndex.length + 1];
+        System.arraycopy(byIndex, 0, hosts, 1, byIndex.length);
+    }
+
+    public int httpPort(int i) {
+        return httpPorts[i];
+    }
+
     public void start(int i, String extra) throws IOException {
         Path conf = dir.resolve("node" + i + ".conf");
         List<Integer> seeds = new ArrayList<>();
         for (int n = 1; n < procs.length; n++) seeds.add(remotePorts[n]); // all seeds: a restarted node1 rejoins
         Files.writeString(conf, LocalCluster.nodeConfig(dir, remotePorts[i], seeds, httpPorts[i],
                 new LocalCluster.Timings("2s", "500ms", "200ms", "4s"))
-                + "pekko.coordinated-shutdown.exit-jvm = on\n" + journalConfig + "\n" + extra + "\n");
+                + "pekko.coordinated-shutdown.exit-jvm = on\n" + hostConfig(i) + journalConfig + "\n" + extra + "\n");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(LocalCluster.nodeCommand(cp, dir.resolve("logback.xml"),
-                dir.resolve("node" + i + ".log"), conf, "256m"));
+        List<String> command = new ArrayList<>(commandPrefix.getOrDefault(i, List.of()));
+        command.addAll(LocalCluster.nodeCommand(cp, dir.resolve("logback.xml"), dir.resolve("node" + i + ".log"),
+                conf, "256m"));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(environment.getOrDefault(i, java.util.Map.of()));
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".out").toFile());
         procs[i] = pb.start();
+    }
+
+    /** HOCON over LocalCluster's 127.0.0.1 addresses when {@link #hosts} were set, else empty. */
+    private String hostConfig(int i) {
+        if (hosts == null) return "";
+        List<String> seeds = new ArrayList<>();
+        for (int n = 1; n < procs.length; n++) seeds.add("\"pekko://blobgc@" + hosts[n] + ":" + remotePorts[n] + "\"");
+        return "pekko.remote.artery.canonical.hostname = \"" + hosts[i] + "\"\n"
+                + "pekko.cluster.seed-nodes = [" + String.join(", ", seeds) + "]\n";
     }
 
     public void awaitReady(int i, Duration timeout) throws Exception {

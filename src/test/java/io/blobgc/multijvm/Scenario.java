@@ -69,6 +69,35 @@ final class Scenario implements AutoCloseable {
     private static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
                                   Map<Integer, Map<String, String>> perNodeEnv, BlobStore store, boolean oneByOne)
             throws Exception {
+        return start(name, n, common, perNode, perNodeEnv, store, oneByOne, false, nodes -> { });
+    }
+
+    /**
+     * As above, on the nodes' default store, with {@code setup} run on the nodes before any starts (command
+     * prefixes, cluster addresses, what must listen before a node starts).
+     */
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode, boolean oneByOne,
+                          NodeSetup setup) throws Exception {
+        return start(name, n, common, perNode, Map.of(), null, oneByOne, false, setup);
+    }
+
+    /**
+     * As above, all nodes started at once (not node1 first: for a journal in PostgreSQL). node1 is still the oldest
+     * member when it is the first seed and the only one whose seed-node-timeout is short: the others never join
+     * themselves, they join the cluster it forms.
+     */
+    static Scenario startTogether(String name, int n, String common, Map<Integer, String> perNode, NodeSetup setup)
+            throws Exception {
+        return start(name, n, common, perNode, Map.of(), null, false, true, setup);
+    }
+
+    interface NodeSetup {
+        void before(NodeProcesses nodes) throws Exception;
+    }
+
+    private static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
+                                  Map<Integer, Map<String, String>> perNodeEnv, BlobStore store, boolean oneByOne,
+                                  boolean together, NodeSetup setup) throws Exception {
         Path dir = Path.of("target", "multi-jvm", name);
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
@@ -79,13 +108,14 @@ final class Scenario implements AutoCloseable {
         s.extra.putAll(perNode);
         perNodeEnv.forEach((i, env) -> env.forEach((k, v) -> s.nodes.environment(i, k, v)));
         try {
+            setup.before(s.nodes);
             s.nodes.start(1, perNode.getOrDefault(1, ""));
-            s.nodes.awaitReady(1, WAIT);
+            if (!together) s.nodes.awaitReady(1, WAIT);
             for (int i = 2; i <= n; i++) {
                 s.nodes.start(i, perNode.getOrDefault(i, ""));
                 if (oneByOne) s.nodes.awaitReady(i, WAIT);
             }
-            for (int i = 2; i <= n; i++) s.nodes.awaitReady(i, WAIT);
+            for (int i = together ? 1 : 2; i <= n; i++) s.nodes.awaitReady(i, WAIT);
             s.awaitReporting(n);
         } catch (Exception | AssertionError e) {
             // the nodes already started must not outlive a start that failed: they would go on writing to the

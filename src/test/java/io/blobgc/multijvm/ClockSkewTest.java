@@ -64,20 +64,7 @@ class ClockSkewTest {
         long t0 = System.nanoTime();
         try (Scenario s = Scenario.start("clock-skew", 3, common, Map.of(), env, true)) {
             seen.add(String.format(Locale.ROOT, "3 nodes up in %.1f s", secondsSince(t0)));
-            Thread watchdog = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    held.forEach((h, who) -> {
-                        if (!s.onDisk(h)) violations.add(h.substring(0, 12) + " (" + who + ") missing from the store");
-                    });
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "held-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.start();
+            Thread watchdog = s.watchStore(held, violations);
             try {
                 assertEquals(1, s.coordinator());
                 String keptA = s.upload("kept: leased on node3 through both moves");

@@ -114,7 +114,7 @@ class NetworkPartitionTest {
                             + "\npekko.cluster.seed-node-timeout = 1s"),
                     net::attach)) {
                 seen.add(String.format(Locale.ROOT, "%d nodes up in %.1f s", N, secondsSince(t0)));
-                Thread watchdog = watchdog(s, held, violations);
+                Thread watchdog = s.watchStore(held, violations);
                 try {
                     long t = System.nanoTime();
                     scenario1(s, net, held, violations, seen);
@@ -494,25 +494,6 @@ class NetworkPartitionTest {
         } catch (IOException | InterruptedException e) {
             return null;
         }
-    }
-
-    /** Polls the store every 20 ms: each blob in {@code held} must be there. */
-    private static Thread watchdog(Scenario s, Map<String, String> held, Set<String> violations) {
-        Thread t = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                held.forEach((h, who) -> {
-                    if (!s.onDisk(h)) violations.add(h.substring(0, 12) + " (" + who + ") missing from the store");
-                });
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "held-watchdog");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     private static double secondsSince(long nanos) {

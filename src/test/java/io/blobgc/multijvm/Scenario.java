@@ -200,6 +200,29 @@ final class Scenario implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a daemon thread that looks at the store every 20 ms until interrupted: each blob in {@code held} (hash to
+     * who holds it) must be there, else it is added to {@code violations}. A watchdog, because a deletion is over in
+     * milliseconds and the test's own steps would not see one between them.
+     */
+    Thread watchStore(Map<String, String> held, java.util.Set<String> violations) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                held.forEach((h, who) -> {
+                    if (!onDisk(h)) violations.add(h.substring(0, 12) + " (" + who + ") missing from the store");
+                });
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "held-watchdog");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     void awaitStatus(String hex, String status) throws Exception {
         await(hex.substring(0, 12) + " " + status, () -> status(hex).equals(status));
     }

@@ -20,6 +20,9 @@ public final class LocalCluster {
      */
     public static final String NODE_MAIN = "io.blobgc.cli.Main";
 
+    /** How far above a node's HTTP port its Pekko Management listens (a node with HTTP port 0 lets the OS pick both). */
+    public static final int MANAGEMENT_PORT_OFFSET = 1000;
+
     private LocalCluster() {
     }
 
@@ -66,7 +69,7 @@ public final class LocalCluster {
                 pekko-persistence-jdbc.shared-databases.blob-gc.db.url = "jdbc:h2:file:%1$s/journal;AUTO_SERVER=TRUE;WRITE_DELAY=0"
                 pekko.management.http.port = %9$d
                 """.formatted(data, remotePort, seeds.isEmpty() ? "" : "seed-nodes = [" + seeds + "]", httpPort,
-                t.grace(), t.cycle(), t.heartbeat(), t.staleAfter(), httpPort == 0 ? 0 : httpPort + 1000);
+                t.grace(), t.cycle(), t.heartbeat(), t.staleAfter(), httpPort == 0 ? 0 : httpPort + MANAGEMENT_PORT_OFFSET);
     }
 
     /** Writes {@code dir/logback.xml}: a node JVM started by {@link #nodeCommand} logs to its own file with it. */

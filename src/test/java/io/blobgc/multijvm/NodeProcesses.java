@@ -59,20 +59,32 @@ public final class NodeProcesses implements AutoCloseable {
     /**
      * A port free now, below Linux's ephemeral range (32768-60999): a port the OS handed out with bind(0) comes from
      * that range, which every outgoing connection (Artery's, JDBC's) draws from too, so between this call and the
-     * node's bind another connection could take it (seen in CI: "Address already in use"). Never the same one twice
-     * in this JVM.
+     * node's bind another connection could take it (seen in CI: "Address already in use"). The port 1000 above it
+     * is free too and reserved with it: a node's Pekko Management binds its HTTP port + 1000
+     * ({@link LocalCluster#nodeConfig}), and CI once saw it collide with another node's port. Never hands out a port
+     * reserved before in this JVM.
      */
     public static synchronized int freePort() throws IOException {
         for (int attempt = 0; attempt < 1_000; attempt++) {
-            int port = 20_000 + RANDOM.nextInt(12_000);
-            if (!handedOut.add(port)) continue;
-            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException taken) {
-                // in use: try another
+            int port = 20_000 + RANDOM.nextInt(11_000);
+            if (handedOut.contains(port) || handedOut.contains(port + MANAGEMENT_OFFSET)) continue;
+            if (free(port) && free(port + MANAGEMENT_OFFSET)) {
+                handedOut.add(port);
+                handedOut.add(port + MANAGEMENT_OFFSET);
+                return port;
             }
         }
         throw new IOException("no free port found in 20000-31999");
+    }
+
+    private static final int MANAGEMENT_OFFSET = LocalCluster.MANAGEMENT_PORT_OFFSET;
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     private static final java.util.Random RANDOM = new java.util.Random();

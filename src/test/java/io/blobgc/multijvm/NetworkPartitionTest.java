@@ -6,20 +6,14 @@ import io.blobgc.cluster.SlowDeleteStore;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,23 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 26, item 1, on real JVMs and PostgreSQL: network partitions between node JVMs, each in a Linux network
  * namespace the test creates.
  *
- * <p>The network. A hub namespace ({@code bgcnshub}) holds a bridge; node i runs in namespace {@code bgcns<i>} whose
- * {@code eth0} (address 10.213.0.i/24) is one end of a veth pair, the other end ({@code bgcnsh<i>}) a port of the
- * bridge. The root namespace gets no address and no link: every veth is created straight into the namespaces, and
- * deleting the namespaces removes them all (in a finally, in a shutdown hook, and at the start for leftovers with the
- * prefix). Pekko's canonical hostname (and the seed nodes) are the namespace addresses, so cluster traffic crosses the
- * bridge. Faults are made on the bridge side, like pulling a cable at a switch: a member is cut off by setting its
- * bridge port down, and the link between two members (each still seeing the third) is cut by marking both ports
- * {@code isolated} (the bridge forwards nothing between isolated ports). This kernel has no netem (no qdisc modules),
- * so no {@code tc netem loss 100%}: a port down drops everything silently, as that would.
- *
- * <p>The database does not go through the cut links, on purpose. PostgreSQL listens on 127.0.0.1 and a Unix socket
- * (peer authentication) outside the namespaces, so each node reaches it through a {@link Relay} JVM in its namespace
- * (TCP 127.0.0.1:5432 there → a Unix socket file, the filesystem being shared) and a relay in this JVM (that socket →
- * 127.0.0.1:5432). A coordinator cut off from the other members but still writing the journal is the harshest case
+ * <p>The network ({@link Netns}): each node in its namespace behind a bridge; a member is cut off by setting its bridge
+ * port down, a link between two members by marking both ports isolated. The database does not go through the cut
+ * links, on purpose: a coordinator cut off from the other members but still writing the journal is the harshest case
  * for the takeover fence (S10): a minority that also lost the database cannot delete anything new (DatabaseOutageTest
- * covers that). The admin API, bound to 127.0.0.1 in each namespace, is reached the same way (a relay in this JVM on
- * the node's HTTP port → a socket file → the node's relay → the node).
+ * covers that).
  *
  * <p>Scenario 1: the coordinator's member cut off (2|1, it alone) while its sweeper deletes a batch of 8 (batch
  * deadline 5 s) from a {@link SlowDeleteStore}: each deletion lands 4 s after it was sent, as a late request would,
@@ -75,7 +57,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NetworkPartitionTest {
 
-    private static final String PREFIX = "bgcns";
     private static final int N = 3;
     /**
      * node1's split brain resolver waits this long (the others 2 s) before it acts: cut off, it goes on as coordinator
@@ -89,7 +70,7 @@ class NetworkPartitionTest {
     @Test
     void partitionsDeleteNothingInUseAndCollectionResumesOnceTheClusterIsWhole() throws Exception {
         Postgres.assume();
-        String why = Net.unavailable();
+        String why = Netns.unavailable();
         Assumptions.assumeTrue(why == null, "network partition test skipped: " + why);
         Assumptions.assumeTrue(System.getenv("BLOB_GC_DB_URL") == null, "network partition test skipped: it relays "
                 + "127.0.0.1:5432 into the namespaces, and BLOB_GC_DB_URL points the nodes elsewhere");
@@ -104,7 +85,7 @@ class NetworkPartitionTest {
         Set<String> violations = ConcurrentHashMap.newKeySet();
         List<String> seen = new ArrayList<>();
         long t0 = System.nanoTime();
-        try (Net net = new Net(N)) {
+        try (Netns net = new Netns(N)) {
             seen.add(String.format(Locale.ROOT, "namespaces up in %.1f s", secondsSince(t0)));
             try (Scenario s = Scenario.startTogether("netsplit", N, common,
                     Map.of(1, "pekko.cluster.split-brain-resolver.stable-after = " + MINORITY_STABLE_AFTER
@@ -163,7 +144,7 @@ class NetworkPartitionTest {
      * The coordinator's member alone on the minority side of a 2|1 split while its sweeper deletes (each deletion
      * landing {@link SlowDeleteStore#DELAY_MS} after it was sent), and a VM on the majority uploading the batch again.
      */
-    private static void scenario1(Scenario s, Net net, Map<String, String> held, Set<String> violations,
+    private static void scenario1(Scenario s, Netns net, Map<String, String> held, Set<String> violations,
                                   List<String> seen) throws Exception {
         int victim = s.coordinator();
         assertEquals(1, victim, "node1 started first: the oldest member, it hosts the coordinator");
@@ -337,7 +318,7 @@ class NetworkPartitionTest {
      * healed. Pekko's resolver downs indirectly connected members (each end of the cut link), so the third member
      * goes on alone and hosts the coordinator; healed, the downed members restart and rejoin.
      */
-    private static void scenario2(Scenario s, Net net, Map<String, String> held, List<String> seen) throws Exception {
+    private static void scenario2(Scenario s, Netns net, Map<String, String> held, List<String> seen) throws Exception {
         int c = s.coordinator();
         int a = c == 1 ? 3 : 1; // the other end of the cut link
         int third = 6 - a - c;
@@ -372,7 +353,7 @@ class NetworkPartitionTest {
     private static final int FLAPS = 5;
 
     /** Scenario 3: a flapping link: a member's bridge port down 1 s, up 1 s, {@link #FLAPS} times. */
-    private static void scenario3(Scenario s, Net net, Map<String, String> held, List<String> seen) throws Exception {
+    private static void scenario3(Scenario s, Netns net, Map<String, String> held, List<String> seen) throws Exception {
         int c = s.coordinator();
         int f = c == 3 ? 2 : 3; // flapping: not the coordinator's member
         Map<Integer, String> leased = leaseOnEach(s, "s3");
@@ -498,191 +479,5 @@ class NetworkPartitionTest {
 
     private static double secondsSince(long nanos) {
         return (System.nanoTime() - nanos) / 1e9;
-    }
-
-    /**
-     * The namespaces, the bridge and the relays (see the class comment). Closing it (or this JVM's shutdown hook)
-     * stops the relays and deletes every namespace with the prefix, and with them every veth.
-     */
-    static final class Net implements AutoCloseable {
-
-        private static final String HUB = PREFIX + "hub";
-        private static final String BRIDGE = PREFIX + "br";
-        private static final Path POSTGRES_SOCKET_DIR = Path.of("/var/run/postgresql");
-
-        private final int n;
-        private final Path sockets;
-        private final List<Relay> relays = new ArrayList<>();
-        private final List<Process> relayJvms = new ArrayList<>();
-        private final Thread hook;
-        private volatile NodeProcesses nodes;
-
-        /** Why this machine cannot run the test (not root, no {@code ip}, namespaces refused), or null. */
-        static String unavailable() {
-            if (!"root".equals(System.getProperty("user.name"))) {
-                return "it creates Linux network namespaces and needs root (CI runs as root)";
-            }
-            try {
-                if (run(List.of("ip", "netns", "list")) != 0) return "`ip netns list` failed";
-            } catch (IOException e) {
-                return "no `ip` command (iproute2): " + e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-            return null;
-        }
-
-        Net(int n) throws Exception {
-            this.n = n;
-            this.sockets = Files.createTempDirectory(Path.of("/tmp"), PREFIX + "-");
-            hook = new Thread(this::removeAll, "netns cleanup");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                removeLeftovers();
-                ip("netns", "add", HUB);
-                ip("-n", HUB, "link", "set", "lo", "up");
-                ip("-n", HUB, "link", "add", BRIDGE, "type", "bridge");
-                ip("-n", HUB, "link", "set", BRIDGE, "up");
-                for (int i = 1; i <= n; i++) {
-                    ip("netns", "add", ns(i));
-                    ip("-n", ns(i), "link", "set", "lo", "up");
-                    ip("-n", ns(i), "link", "add", "eth0", "type", "veth", "peer", "name", port(i), "netns", HUB);
-                    ip("-n", HUB, "link", "set", port(i), "master", BRIDGE);
-                    ip("-n", HUB, "link", "set", port(i), "up");
-                    ip("-n", ns(i), "addr", "add", address(i) + "/24", "dev", "eth0");
-                    ip("-n", ns(i), "link", "set", "eth0", "up");
-                }
-                relays.add(Relay.start(UnixDomainSocketAddress.of(sockets.resolve("db.sock")),
-                        new InetSocketAddress("127.0.0.1", 5432)));
-            } catch (Exception | AssertionError e) {
-                close();
-                throw e;
-            }
-        }
-
-        static String ns(int i) {
-            return PREFIX + i;
-        }
-
-        static String address(int i) {
-            return "10.213.0." + i;
-        }
-
-        private static String port(int i) {
-            return PREFIX + "h" + i;
-        }
-
-        /**
-         * Before the nodes start: each runs in its namespace at its address, with a relay JVM there for the database
-         * and its admin API, and a relay here on its HTTP port.
-         */
-        void attach(NodeProcesses nodes) throws Exception {
-            this.nodes = nodes;
-            String[] hosts = new String[n];
-            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            for (int i = 1; i <= n; i++) {
-                hosts[i - 1] = address(i);
-                nodes.commandPrefix(i, List.of("ip", "netns", "exec", ns(i)));
-                Path http = sockets.resolve("node" + i + ".sock");
-                Process p = new ProcessBuilder("ip", "netns", "exec", ns(i), java, "-Xmx32m", "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1", "-cp", cp, Relay.class.getName(),
-                        "tcp:127.0.0.1:5432=unix:" + sockets.resolve("db.sock"),
-                        "unix:" + http + "=tcp:127.0.0.1:" + nodes.httpPort(i))
-                        .redirectErrorStream(true).start();
-                relayJvms.add(p);
-                String first = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
-                if (first == null || !first.startsWith("relaying")) {
-                    throw new IOException("the relay in " + ns(i) + " did not start: " + first);
-                }
-                relays.add(Relay.start(new InetSocketAddress("127.0.0.1", nodes.httpPort(i)),
-                        UnixDomainSocketAddress.of(http)));
-            }
-            nodes.hosts(hosts);
-        }
-
-        /** Cuts member i off: its bridge port down. */
-        void down(int i) throws Exception {
-            ip("-n", HUB, "link", "set", port(i), "down");
-        }
-
-        void up(int i) throws Exception {
-            ip("-n", HUB, "link", "set", port(i), "up");
-        }
-
-        /** Cuts (or heals) the link between members i and j: both bridge ports isolated (or not). */
-        void isolated(int i, int j, boolean on) throws Exception {
-            for (int k : new int[]{i, j}) {
-                run(List.of("ip", "netns", "exec", HUB, "bridge", "link", "set", "dev", port(k), "isolated",
-                        on ? "on" : "off"), true);
-            }
-        }
-
-        private static void ip(String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of("ip"));
-            cmd.addAll(List.of(args));
-            run(cmd, true);
-        }
-
-        private static int run(List<String> cmd) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor();
-        }
-
-        private static String run(List<String> cmd, boolean check) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                if (check) throw new IOException(String.join(" ", cmd) + " failed: " + out);
-            }
-            return out;
-        }
-
-        /** Namespaces with the prefix left by an earlier run that could not clean up (killed). */
-        private static void removeLeftovers() throws IOException, InterruptedException {
-            for (String line : run(List.of("ip", "netns", "list"), false).split("\n")) {
-                String name = line.split(" ")[0].trim();
-                if (name.startsWith(PREFIX)) run(List.of("ip", "netns", "delete", name), false);
-            }
-        }
-
-        private void removeAll() {
-            NodeProcesses started = nodes;
-            for (int i = 1; started != null && i <= n; i++) {
-                Process p = started.process(i); // gone already unless this JVM is ending mid-test (the hook)
-                if (p != null && p.isAlive()) p.destroyForcibly();
-            }
-            for (Process p : relayJvms) p.destroyForcibly();
-            for (Relay r : relays) {
-                try {
-                    r.close();
-                } catch (IOException ignored) {
-                    // going
-                }
-            }
-            try {
-                for (Process p : relayJvms) p.waitFor(10, TimeUnit.SECONDS);
-                for (int i = 1; i <= n; i++) run(List.of("ip", "netns", "delete", ns(i)), false);
-                run(List.of("ip", "netns", "delete", HUB), false);
-                try (var files = Files.list(sockets)) {
-                    for (Path f : files.toList()) Files.deleteIfExists(f);
-                }
-                Files.deleteIfExists(sockets);
-            } catch (IOException | InterruptedException e) {
-                System.err.println("netns cleanup: " + e);
-            }
-        }
-
-        @Override
-        public void close() {
-            removeAll();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs anyway
-            }
-        }
     }
 }

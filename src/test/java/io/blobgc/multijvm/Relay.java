@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A byte relay between TCP and Unix domain sockets, for {@link NetworkPartitionTest}: a Unix socket is a file, and
+ * A byte relay between TCP and Unix domain sockets, for {@link Netns}: a Unix socket is a file, and
  * the filesystem is shared across network namespaces, so a relay in a node's namespace and one in the test JVM (the
  * root namespace) join a TCP port of the one to a TCP port of the other without any address outside the namespaces.
  * As a main ({@code tcp:HOST:PORT=unix:/path} or {@code unix:/path=tcp:HOST:PORT}, listen=target, any number) it

@@ -33,18 +33,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A randomized safety run: four node JVMs on PostgreSQL whose simulated VMs acquire and release blobs on a random
- * schedule, bounded in time, and a nemesis that draws its faults from: kill -9 of a VM node or of the coordinator's
- * (each killed node comes back as a new incarnation); a pause (SIGSTOP, then SIGCONT after 0.3 to 1.5 s: late, not
- * dead — shorter than the failure detector's acceptable pause, so the node stays a member and its holds stay live) of
- * a VM node or of the coordinator's, its sweeper mid-batch; a long pause (10 to 14 s: longer than failure detection
- * and the split brain resolver's stable-after, so the node is downed, and its JVM exits once resumed; the test then
- * restarts it, and the checker ends its VM's holds where the pause began); and a restart of the journal's PostgreSQL
- * (where the test may restart it: root, as .ci/run runs). Throughout, the nodes' wall clocks are off by up to ±20 s
- * each (drawn; libfaketime, where installed), so every move of the coordinator steps the clock its grace counts by;
- * the checker shifts each VM's log and each coordinator's events back to real time. Then a checker reads the coordinator's journal (Pekko persistence query) and every VM's log of
- * use intervals and asserts: no blob was fenced for deletion (DeletionStarted .. BlobsCollected) while a live node
- * held it; no operator pin was lost; every blob no live node held at the end was collected once all members
- * reported. It prints its totals.
+ * schedule, bounded in time, and a nemesis that draws its faults from:
+ * <ul>
+ * <li>kill -9 of a VM node or of the coordinator's (each killed node comes back as a new incarnation);</li>
+ * <li>a pause (SIGSTOP, then SIGCONT after 0.3 to 1.5 s: late, not dead — shorter than the failure detector's
+ * acceptable pause, so the node stays a member and its holds stay live) of a VM node or of the coordinator's, its
+ * sweeper mid-batch;</li>
+ * <li>a long pause (10 to 14 s: longer than failure detection and the split brain resolver's stable-after, so the node
+ * is downed, and its JVM exits once resumed; the test then restarts it);</li>
+ * <li>a restart of the journal's PostgreSQL (where the test may restart it: root, as .ci/run runs);</li>
+ * <li>a network partition, where the nodes run in network namespaces ({@link Netns}: root, as .ci/run runs): a member
+ * cut off briefly (0.3 to 1.5 s: it stays a member) or for 10 to 14 s (downed: it downs itself and its JVM exits; the
+ * test restarts it once healed), or the link between two members cut for 10 to 14 s (the resolver downs both ends).
+ * The journal is reached around the cuts, so a cut-off coordinator goes on writing it until it is downed.</li>
+ * </ul>
+ * A node downed while paused or cut off: the checker ends its VM's holds where the pause or cut began, and ignores what
+ * its VM logged until its JVM exited. Throughout, the nodes' wall clocks are off by up to ±20 s each (drawn;
+ * libfaketime, where installed), so every move of the coordinator steps the clock its grace counts by; the checker
+ * shifts each VM's log and each coordinator's events back to real time. Then a checker reads the coordinator's journal
+ * (Pekko persistence query) and every VM's log of use intervals and asserts: no blob was fenced for deletion
+ * (DeletionStarted .. BlobsCollected) while a live node held it; no operator pin was lost; every blob no live node held
+ * at the end was collected once all members reported. It prints its totals.
  */
 class RandomizedSafetyTest {
 
@@ -73,6 +82,7 @@ class RandomizedSafetyTest {
             skewMs[i] = lib == null ? 0 : (rnd.nextInt(2 * SKEW_S + 1) - SKEW_S) * 1000L;
             if (skewMs[i] != 0) env.put(i, FakeClock.environment(lib, String.format(Locale.ROOT, "%+d", skewMs[i] / 1000)));
         }
+        System.out.printf(Locale.ROOT, "safety: seed %d (-Dblobgc.safety.seed=%d replays its faults and workload)%n", SEED, SEED);
         System.out.println(lib == null ? "safety: libfaketime not installed: every clock is right"
                 : "safety: clock skews (s) " + Arrays.toString(Arrays.stream(skewMs, 1, NODES + 1).map(ms -> ms / 1000).toArray()));
         Map<Integer, String> perNode = new HashMap<>();
@@ -93,12 +103,20 @@ class RandomizedSafetyTest {
         String common = Postgres.nodeConfig() + "\nblob-gc.coordinator.snapshot-every = 1000000";
         Map<Integer, List<long[]>> outs = new HashMap<>(); // per node: {from, to} out of the cluster
         int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
-        int longPauses = 0, downedWhilePaused = 0;
-        Map<Integer, Long> pausedAt = new HashMap<>();
+        int longPauses = 0, downedWhileOut = 0;
+        int shortCuts = 0, memberCuts = 0, linkCuts = 0;
+        Map<Integer, Long> outSince = new HashMap<>(); // per node: when its last pause or cut began
+        // network partitions: each node in a network namespace of its own (as root, with iproute2), else none drawn
+        String noNet = Netns.unavailable();
+        if (noNet == null && System.getenv("BLOB_GC_DB_URL") != null) noNet = "BLOB_GC_DB_URL points the nodes elsewhere";
+        System.out.println(noNet == null ? "safety: nodes in network namespaces; partitions drawn"
+                : "safety: no network partitions: " + noNet);
         String pinned = catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)).toHex();
         long shutdownAt;
         int[] ports = new int[NODES + 1];
-        try (Scenario s = Scenario.start("safety", NODES, common, perNode, env)) {
+        try (Netns net = noNet == null ? new Netns(NODES) : null;
+             Scenario s = Scenario.start("safety", NODES, common, perNode, env,
+                     nodes -> { if (net != null) net.attach(nodes); })) {
             for (int i = 1; i <= NODES; i++) ports[i] = s.nodes.remotePort(i);
             for (int i = 0; i < catalog.size(); i++) {
                 List<String> deps = catalog.dependencies(i).stream().map(BlobHash::toHex).toList();
@@ -111,10 +129,45 @@ class RandomizedSafetyTest {
             long end = startAt + RUN_MS;
             while (System.currentTimeMillis() < end - 15_000) {
                 Thread.sleep(8_000 + rnd.nextInt(8_000));
-                downedWhilePaused += restartDowned(s, pausedAt, outs);
-                int fault = rnd.nextInt(12);
+                downedWhileOut += restartDowned(s, outSince, outs);
+                int fault = rnd.nextInt(14);
                 int victim = rnd.nextInt(3) == 0 ? s.coordinator() : 1 + rnd.nextInt(NODES);
                 boolean coordinator = victim == s.coordinator();
+                if (fault >= 12) {
+                    int kind = rnd.nextInt(3);
+                    long cut = kind == 0 ? 300 + rnd.nextInt(1_200) : 10_000 + rnd.nextInt(4_000);
+                    int other = (victim - 1 + 1 + rnd.nextInt(NODES - 1)) % NODES + 1; // any node but the victim
+                    if (net == null) {
+                        System.out.println("safety: a network partition drawn, none made: " + noNet);
+                        continue;
+                    }
+                    long cutAt = System.currentTimeMillis();
+                    if (kind < 2) {
+                        System.out.printf(Locale.ROOT, "safety: node%d%s cut off for %d ms%n", victim,
+                                coordinator ? " (coordinator)" : "", cut);
+                        outSince.put(victim, cutAt);
+                        net.down(victim);
+                    } else {
+                        System.out.printf(Locale.ROOT, "safety: the link between node%d%s and node%d cut for %d ms%n",
+                                victim, coordinator ? " (coordinator)" : "", other, cut);
+                        outSince.put(victim, cutAt);
+                        outSince.put(other, cutAt);
+                        net.isolated(victim, other, true);
+                    }
+                    try {
+                        Thread.sleep(cut);
+                    } finally {
+                        if (kind < 2) net.up(victim);
+                        else net.isolated(victim, other, false);
+                    }
+                    if (kind == 0) shortCuts++;
+                    else if (kind == 1) memberCuts++;
+                    else linkCuts++;
+                    // a long cut: the resolver downed the member(s) cut off, whose JVMs exit; wait for that here
+                    if (kind > 0) downedWhileOut += awaitExits(s, kind == 1 ? List.of(victim) : List.of(victim, other),
+                            outSince, outs);
+                    continue;
+                }
                 if (fault >= 10 && Postgres.mayControlServer()) {
                     System.out.println("safety: PostgreSQL restarted");
                     Postgres.server("restart");
@@ -126,7 +179,7 @@ class RandomizedSafetyTest {
                     long pause = longPause ? 10_000 + rnd.nextInt(4_000) : 300 + rnd.nextInt(1_200);
                     System.out.printf(Locale.ROOT, "safety: node%d%s paused %d ms%n", victim,
                             coordinator ? " (coordinator)" : "", pause);
-                    pausedAt.put(victim, System.currentTimeMillis());
+                    outSince.put(victim, System.currentTimeMillis());
                     NodeProcesses.signal(s.nodes.process(victim), "STOP");
                     try {
                         Thread.sleep(pause);
@@ -137,18 +190,14 @@ class RandomizedSafetyTest {
                         longPauses++;
                         // downed while it slept (longer than failure detection and stable-after): its JVM exits once
                         // resumed. Wait for that here, so that the next fault meets a whole cluster
-                        if (s.nodes.process(victim).waitFor(30, TimeUnit.SECONDS)) {
-                            downedWhilePaused += restartDowned(s, pausedAt, outs);
-                        } else {
-                            System.out.printf(Locale.ROOT, "safety: node%d still a member after its pause%n", victim);
-                        }
+                        downedWhileOut += awaitExits(s, List.of(victim), outSince, outs);
                     } else if (coordinator) coordinatorPauses++;
                     else pauses++;
                     continue;
                 }
                 long killedAt = System.currentTimeMillis();
                 outs.computeIfAbsent(victim, k -> new ArrayList<>()).add(new long[]{killedAt, killedAt});
-                pausedAt.remove(victim);
+                outSince.remove(victim);
                 s.nodes.kill(victim);
                 if (coordinator) coordinatorKills++;
                 else vmKills++;
@@ -160,7 +209,7 @@ class RandomizedSafetyTest {
                 s.restart(victim);
             }
             Thread.sleep(Math.max(0, startAt + finalPhase * phaseMs - System.currentTimeMillis()));
-            downedWhilePaused += restartDowned(s, pausedAt, outs);
+            downedWhileOut += restartDowned(s, outSince, outs);
             s.awaitReporting(NODES);
             // settle: every blob no live VM holds (nor pinned, nor called) must go, the others stay
             List<Integer> all = new ArrayList<>();
@@ -231,11 +280,13 @@ class RandomizedSafetyTest {
         }
         assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
         System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
-                        + "%d coordinator), %d short pauses (%d VM nodes, %d coordinator), %d long pauses (%d downed), "
+                        + "%d coordinator), %d short pauses (%d VM nodes, %d coordinator), %d long pauses, %d network "
+                        + "partitions (%d short cuts, %d members cut off, %d links cut), %d downed while paused or cut; "
                         + "%d PostgreSQL restarts; %d events read; %d deletions started, %d blobs collected; "
                         + "%d violations%n",
                 SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills,
-                pauses + coordinatorPauses, pauses, coordinatorPauses, longPauses, downedWhilePaused, databaseRestarts,
+                pauses + coordinatorPauses, pauses, coordinatorPauses, longPauses, shortCuts + memberCuts + linkCuts,
+                shortCuts, memberCuts, linkCuts, downedWhileOut, databaseRestarts,
                 events.size(), deletionsStarted, collected, violations.size());
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
@@ -243,21 +294,38 @@ class RandomizedSafetyTest {
     }
 
     /**
-     * Restarts every node whose JVM exited without being killed: the split brain resolver downed it during its last
-     * pause, and it left the cluster once resumed. Its VM's holds end where the pause began, and what it logged after
-     * that is not counted (UseLog.readAround): a hold is safe only while its node is a member.
+     * Waits (30 s at most) for the JVMs of {@code nodes}, out of the cluster for longer than failure detection and
+     * the resolver's stable-after, to exit (downed), then restarts every node that exited.
      *
      * @return how many nodes it restarted
      */
-    private static int restartDowned(Scenario s, Map<Integer, Long> pausedAt, Map<Integer, List<long[]>> outs)
+    private static int awaitExits(Scenario s, List<Integer> nodes, Map<Integer, Long> outSince,
+                                  Map<Integer, List<long[]>> outs) throws Exception {
+        for (int node : nodes) {
+            if (!s.nodes.process(node).waitFor(30, TimeUnit.SECONDS)) {
+                System.out.printf(Locale.ROOT, "safety: node%d still a member after its pause or cut%n", node);
+            }
+        }
+        return restartDowned(s, outSince, outs);
+    }
+
+    /**
+     * Restarts every node whose JVM exited without being killed: the split brain resolver downed it during its last
+     * pause (it left the cluster once resumed) or cut (it downed itself, or the majority downed it). Its VM's holds
+     * end where the pause or cut began, and what it logged after that is not counted (UseLog.readAround): a hold is
+     * safe only while its node is a member, and a member cut off is downed, in the end, by the others.
+     *
+     * @return how many nodes it restarted
+     */
+    private static int restartDowned(Scenario s, Map<Integer, Long> outSince, Map<Integer, List<long[]>> outs)
             throws Exception {
         int downed = 0;
         for (int node = 1; node <= NODES; node++) {
             if (s.nodes.process(node).isAlive()) continue;
-            Long from = pausedAt.remove(node);
-            assertTrue(from != null, "node" + node + " exited, but was neither killed nor paused");
+            Long from = outSince.remove(node);
+            assertTrue(from != null, "node" + node + " exited, but was neither killed nor paused nor cut off");
             outs.computeIfAbsent(node, k -> new ArrayList<>()).add(new long[]{from, System.currentTimeMillis()});
-            System.out.printf(Locale.ROOT, "safety: node%d was downed while paused; restarted%n", node);
+            System.out.printf(Locale.ROOT, "safety: node%d was downed while paused or cut off; restarted%n", node);
             s.restart(node);
             downed++;
         }

@@ -72,6 +72,12 @@ final class Scenario implements AutoCloseable {
         return start(name, n, common, perNode, perNodeEnv, store, oneByOne, false, nodes -> { });
     }
 
+    /** As above, with {@code setup} run on the nodes before any starts (command prefixes, cluster addresses). */
+    static Scenario start(String name, int n, String common, Map<Integer, String> perNode,
+                          Map<Integer, Map<String, String>> perNodeEnv, NodeSetup setup) throws Exception {
+        return start(name, n, common, perNode, perNodeEnv, null, false, false, setup);
+    }
+
     /**
      * As above, on the nodes' default store, with {@code setup} run on the nodes before any starts (command
      * prefixes, cluster addresses, what must listen before a node starts).

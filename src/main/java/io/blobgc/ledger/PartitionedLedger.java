@@ -306,7 +306,7 @@ public final class PartitionedLedger {
         Optional<Refusal> local = owner(hash).checkPin(hash);
         if (local.isPresent() || parts.length == 1) return local;
         List<BlobHash> gone = goneInClosure(hash);
-        if (gone.isEmpty()) gone = protectRemoteClosure(hash, false, now).notAcquired();
+        if (gone.isEmpty()) gone = protectRemoteClosure(hash, false, now).notRecorded();
         if (gone.isEmpty()) return Optional.empty();
         return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
                 + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
@@ -592,55 +592,36 @@ public final class PartitionedLedger {
         }
         AcquireOutcome local = owner(hash).acquire(node, incarnation, afterSeq, hash, now);
         if (local != AcquireOutcome.ACQUIRED || parts.length == 1) return local;
-        Fenced f = protectRemoteClosure(hash, false, now);
-        if (!f.gone.isEmpty()) return AcquireOutcome.GONE;
-        return f.stale.isEmpty() ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
+        FenceWalk f = protectRemoteClosure(hash, false, now);
+        if (!f.gone().isEmpty()) return AcquireOutcome.GONE;
+        return f.stale().isEmpty() ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
     }
 
-    /** What the {@code Protect}s of one fence answered, all hops together. */
-    private record Fenced(List<BlobHash> gone, List<BlobHash> stale) {
-        List<BlobHash> notAcquired() {
-            List<BlobHash> out = new ArrayList<>(gone);
-            out.addAll(stale);
-            return out;
-        }
-    }
-
-    private Fenced protectRemoteClosure(BlobHash hash, boolean used, long now) {
+    private FenceWalk protectRemoteClosure(BlobHash hash, boolean used, long now) {
         return protectRemoteClosure(List.of(hash), used, now);
     }
 
     /**
-     * The {@code Protect}s of partitions.md §2, steps 2 to 4: the owners of {@code roots} ask the owners of the remote
-     * callees below them; each records them in the asker's view and answers the next hop (its frontier), which the
-     * answering partition asks in turn. Each owner walks the closures of its roots in one pass, and a hash is asked
-     * once per fence (cycles end; a root reached from another root is asked like any callee).
+     * The {@code Protect}s of partitions.md §2, steps 2 to 4, driven at once: a {@link FenceWalk} from the owners of
+     * {@code roots}, each ask answered by its partition as soon as it is given, in the order given (breadth first);
+     * each owner walks the closures of its roots in one pass, and a hash is asked once per fence (cycles end; a root
+     * reached from another root is asked like any callee). The walk returned is done.
      */
-    private Fenced protectRemoteClosure(Collection<BlobHash> roots, boolean used, long now) {
+    private FenceWalk protectRemoteClosure(Collection<BlobHash> roots, boolean used, long now) {
         connect(now);
-        record Hop(int asker, ProtectOutcome.Frontier frontier) {
-        }
-        ArrayDeque<Hop> todo = new ArrayDeque<>();
+        FenceWalk walk = new FenceWalk();
+        ArrayDeque<FenceWalk.ProtectAsk> todo = new ArrayDeque<>();
         List<List<BlobHash>> byRoot = byOwner(roots);
         for (int root = 0; root < parts.length; root++) {
-            if (byRoot.get(root).isEmpty()) continue;
-            for (ProtectOutcome.Frontier f : parts[root].frontier(byRoot.get(root))) todo.add(new Hop(root, f));
+            if (!byRoot.get(root).isEmpty()) todo.addAll(walk.start(root, parts[root].frontier(byRoot.get(root))));
         }
-        Set<BlobHash> asked = new HashSet<>();
-        List<BlobHash> gone = new ArrayList<>(), stale = new ArrayList<>();
-        while (!todo.isEmpty()) {
-            Hop hop = todo.poll();
-            List<BlobHash> hashes = new ArrayList<>();
-            for (BlobHash h : hop.frontier().hashes()) if (asked.add(h)) hashes.add(h);
-            if (hashes.isEmpty()) continue;
-            int to = hop.frontier().partition();
-            ProtectOutcome o = parts[to].protect(parts[hop.asker()].exportReporter(), hop.frontier().incarnation(),
-                    hop.frontier().seqTo(), hashes, used, now);
-            gone.addAll(o.gone());
-            stale.addAll(o.stale());
-            for (ProtectOutcome.Frontier next : o.frontier()) todo.add(new Hop(to, next));
+        while (!walk.done()) {
+            FenceWalk.ProtectAsk ask = todo.remove();
+            ProtectOutcome o = parts[ask.to()].protect(parts[ask.onBehalfOf()].exportReporter(), ask.incarnation(),
+                    ask.afterSeq(), ask.hashes(), used, now);
+            todo.addAll(walk.answered(ask.to(), o));
         }
-        return new Fenced(gone, stale);
+        return walk;
     }
 
     // ==== Queries

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code blob-gc { … }} read once into an immutable object; every knob is documented in reference.conf. Made from the
@@ -56,7 +57,35 @@ public record BlobGcSettings(
         HttpEdge http,
         OrphanSweep orphans,
         int partitions,
+        PartitionHosting partitionHosting,
         Config config) {
+
+    /**
+     * {@code blob-gc.partition-hosting}: what runs the partitions when there are more than one (experimental, issue 25;
+     * src/site/markdown/partitions-part2-plan.md). One partition ignores it: the coordinator is the whole registry.
+     */
+    public enum PartitionHosting {
+        /** Every partition in the coordinator singleton's JVM (partitions.md, part 1): the default, and provider local's. */
+        COORDINATOR,
+        /** One Cluster Sharding entity a partition, the singleton conducting them; needs provider cluster. */
+        SHARDED;
+
+        /** As the setting and a journal's takeovers spell it: {@code coordinator}, {@code sharded}. */
+        public String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The value of the setting {@code name}, or a message naming the setting and the values it takes. */
+        public static PartitionHosting of(String name) {
+            for (PartitionHosting h : values()) {
+                if (h.configName().equals(name)) return h;
+            }
+            throw new IllegalArgumentException(HOSTING_SETTING + " must be 'coordinator' or 'sharded', not '" + name
+                    + "'");
+        }
+    }
+
+    public static final String HOSTING_SETTING = "blob-gc.partition-hosting";
 
     /**
      * How many DELETING blobs the sweeper asks for at a time: the batch size, but no more than it can delete in half
@@ -301,6 +330,7 @@ public record BlobGcSettings(
                         c.getDuration("http.min-upload-rate-window")),
                 new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")),
                 c.getInt("partitions"),
+                PartitionHosting.of(c.getString("partition-hosting")),
                 root);
         s.validate();
         return s;
@@ -308,6 +338,11 @@ public record BlobGcSettings(
 
     private void validate() {
         partitioning();
+        if (partitions > 1 && partitionHosting == PartitionHosting.SHARDED && !clusterProvider()) {
+            throw new IllegalArgumentException(HOSTING_SETTING + " = sharded needs pekko.actor.provider = cluster (the "
+                    + "partitions are Cluster Sharding entities), and it is '" + provider() + "': set the provider to "
+                    + "cluster, or " + HOSTING_SETTING + " = coordinator");
+        }
         positive("cycle-interval", cycleInterval);
         positive("heartbeat-interval", heartbeatInterval);
         positive("coordinator.ask-timeout", askTimeout);
@@ -404,6 +439,34 @@ public record BlobGcSettings(
         }
         return p;
     }
+
+    /**
+     * What to log at the start about {@code partition-hosting}, when it does not do what it says: {@code sharded} at
+     * one partition is ignored (the coordinator is the whole registry), and at more it is not built yet (issue 25,
+     * step 1), so the coordinator hosts them, and its journal says so (a later version hosting them sharded refuses
+     * that journal). Empty for {@code coordinator}.
+     */
+    public Optional<String> partitionHostingNote() {
+        if (partitionHosting != PartitionHosting.SHARDED) return Optional.empty();
+        if (partitions == 1) {
+            return Optional.of(HOSTING_SETTING + " = sharded is ignored: with blob-gc.partitions = 1 the coordinator "
+                    + "is the whole registry");
+        }
+        return Optional.of(HOSTING_SETTING + " = sharded is experimental and not built yet (issue 25, step 1): the "
+                + "coordinator hosts the " + partitions + " partitions, and its journal records coordinator hosting");
+    }
+
+    /** {@code pekko.actor.provider}, as configured ({@code local} when the configuration has no Pekko in it). */
+    private String provider() {
+        return config.hasPath(PROVIDER) ? config.getString(PROVIDER) : "local";
+    }
+
+    private boolean clusterProvider() {
+        String p = provider();
+        return p.equals("cluster") || p.equals("org.apache.pekko.cluster.ClusterActorRefProvider");
+    }
+
+    private static final String PROVIDER = "pekko.actor.provider";
 
     private static void atLeastOne(String key, long value) {
         if (value < 1) throw new IllegalArgumentException("blob-gc." + key + " must be >= 1");

@@ -96,6 +96,7 @@ final class NodeWiring {
                     : "it has the role '" + settings.nodeRole() + "'") + "). Give the members that run VMs a role, "
                     + "set blob-gc.node-role to it, and leave it off this member");
         }
+        settings.partitionHostingNote().ifPresent(note -> system.log().warn(note));
         // the port first: when it is taken, nothing has started yet (no half-started node)
         Tcp.ServerBinding binding = settings.httpEnabled() ? AdminServer.start(system, backend) : null;
         try {

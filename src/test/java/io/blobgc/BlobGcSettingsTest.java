@@ -79,6 +79,43 @@ class BlobGcSettingsTest {
     }
 
     @Test
+    void partitionHostingIsCoordinatorAndAnotherWordIsRefusedNamingTheSettingAndItsValues() {
+        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, defaults.partitionHosting());
+        assertTrue(defaults.partitionHostingNote().isEmpty(), "nothing to say");
+        assertEquals(BlobGcSettings.PartitionHosting.SHARDED,
+                defaults.withValue("partition-hosting", "sharded").partitionHosting());
+        for (String bad : new String[]{"shard", "Sharded", ""}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> defaults.withValue("partition-hosting", bad));
+            assertEquals("blob-gc.partition-hosting must be 'coordinator' or 'sharded', not '" + bad + "'",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void shardedAtMoreThanOnePartitionNeedsTheClusterProvider() {
+        var local = assertThrows(IllegalArgumentException.class, () -> BlobGcSettings.from(ConfigFactory.parseString(
+                "blob-gc { partitions = 4, partition-hosting = sharded }").withFallback(ConfigFactory.load())));
+        assertTrue(local.getMessage().startsWith("blob-gc.partition-hosting = sharded needs pekko.actor.provider = "
+                + "cluster") && local.getMessage().contains("it is 'local'"), local.getMessage());
+        BlobGcSettings clustered = BlobGcSettings.from(ConfigFactory.parseString(
+                "pekko.actor.provider = cluster\nblob-gc { partitions = 4, partition-hosting = sharded }")
+                .withFallback(ConfigFactory.load()));
+        assertEquals(BlobGcSettings.PartitionHosting.SHARDED, clustered.partitionHosting());
+        String note = clustered.partitionHostingNote().orElseThrow();
+        assertTrue(note.contains("not built yet") && note.contains("the coordinator hosts the 4 partitions"), note);
+        assertTrue(clustered.withValue("partition-hosting", "coordinator").partitionHostingNote().isEmpty());
+    }
+
+    @Test
+    void shardedAtOnePartitionIsIgnoredWithANoteWhateverTheProvider() {
+        BlobGcSettings s = defaults.withValue("partition-hosting", "sharded"); // provider local, partitions = 1
+        String note = s.partitionHostingNote().orElseThrow();
+        assertTrue(note.startsWith("blob-gc.partition-hosting = sharded is ignored: with blob-gc.partitions = 1"), note);
+        var e = assertThrows(IllegalArgumentException.class, () -> s.withValue("partitions", 2));
+        assertTrue(e.getMessage().contains("needs pekko.actor.provider = cluster"), e.getMessage());
+    }
+
+    @Test
     void everyPowerOfTwoUpTo256IsTaken() {
         for (int p : new int[]{2, 4, 256}) {
             assertEquals(p, defaults.withValue("partitions", p).partitioning().count());

@@ -262,9 +262,18 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * {@code batchDeadlineMs} is its sweeper's batch deadline (0 in an event written before it was recorded), which
      * a later instance waits out at least (S10). {@code partitions} is the number of partitions ({@code
      * blob-gc.partitions}) it runs with, which the journal keeps for its life (0 in an event written before it was
-     * recorded: one partition); see {@link JournalPartitions}.
+     * recorded: one partition); see {@link JournalPartitions}. {@code hosting} is its {@code blob-gc.partition-hosting}
+     * and {@code partition} the partition it is the entity of (issue 25, partitions-part2-plan.md): null for the
+     * coordinator hosting every partition itself, which is what writes them today (and in an event written before they
+     * were recorded).
      */
-    public record TookOver(String instance, long at, long batchDeadlineMs, int partitions) implements Event {
+    public record TookOver(String instance, long at, long batchDeadlineMs, int partitions, String hosting,
+                           Integer partition) implements Event {
+
+        /** The takeover of a coordinator hosting all {@code partitions} itself: no hosting nor partition recorded. */
+        public TookOver(String instance, long at, long batchDeadlineMs, int partitions) {
+            this(instance, at, batchDeadlineMs, partitions, null, null);
+        }
     }
 
     /**

@@ -337,6 +337,7 @@ public final class CoordinatorCore {
         else if (e instanceof Coordinator.TookOver t) {
             l.applyTookOver(t.instance(), t.batchDeadlineMs()); // the fence
             l.applyPartitions(t.partitions());
+            l.applyHosting(t.hosting(), t.partition());
         }
         else if (e instanceof Coordinator.PredecessorsDone d) l.applyPredecessorsDone(d.instance());
         else throw new IllegalArgumentException("unknown event " + e);

@@ -1,5 +1,11 @@
 package io.blobgc.coordinator;
 
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobGcSettings.PartitionHosting;
+import io.blobgc.ledger.PartitionedLedger;
+import org.apache.pekko.persistence.typed.PersistenceId;
+
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -9,10 +15,17 @@ import java.util.Optional;
  * runs with; a journal in which none did (written before it was recorded) was written with one partition. An instance
  * configured with another number than its journal's refuses to start: {@link TakeOverFence} logs {@link #refusal}
  * and stops before its first write.
+ *
+ * <p>So are, at more than one partition, the partition a journal is the entity of and how the partitions are hosted
+ * ({@code blob-gc.partition-hosting}; issue 25, partitions-part2-plan.md decision 6): a takeover records both (null:
+ * the coordinator hosting every partition itself, not an entity), a partition entity refuses another partition's
+ * journal, and the singleton a journal of the other hosting. One partition ignores the hosting.
  */
 final class JournalPartitions {
 
     static final String SETTING = "blob-gc.partitions";
+    /** The entity type of the partitions hosted by Cluster Sharding: their journals are {@code blob-gc-partition|p}. */
+    static final String ENTITY_TYPE = "blob-gc-partition";
 
     private JournalPartitions() {
     }
@@ -22,12 +35,32 @@ final class JournalPartitions {
         return recorded == 0 ? 1 : recorded;
     }
 
+    /** The hosting a journal was written with: what its takeovers recorded ({@code null}: none, so coordinator). */
+    static String writtenHosting(String recorded) {
+        return recorded == null ? PartitionHosting.COORDINATOR.configName() : recorded;
+    }
+
     /**
-     * {@link #refusal(int, int)} for the journal {@code s} was recovered from; a journal with nothing in it yet takes
-     * any number (its first takeover records it).
+     * The journal of the instance that is the entity of {@code partition}, or the singleton's ({@code null}): what a
+     * refusal names.
      */
-    static Optional<String> refusal(Coordinator.State s, int configured) {
-        return s.fresh ? Optional.empty() : refusal(s.ledger.recordedPartitions(), configured);
+    static String journal(Integer partition) {
+        return partition == null ? Coordinator.PERSISTENCE_ID.id()
+                : PersistenceId.of(ENTITY_TYPE, String.valueOf(partition)).id();
+    }
+
+    /**
+     * Why an instance configured with {@code configured} partitions and {@code hosting}, the entity of {@code
+     * partition} ({@code null}: the singleton), may not run on the journal {@code s} was recovered from; empty when it
+     * may. A journal with nothing in it yet takes any (its first takeover records them).
+     */
+    static Optional<String> refusal(Coordinator.State s, int configured, PartitionHosting hosting, Integer partition) {
+        if (s.fresh) return Optional.empty();
+        PartitionedLedger l = s.ledger;
+        return refusal(l.recordedPartitions(), configured)
+                .or(() -> partitionRefusal(l.recordedPartition(), partition, configured))
+                .or(() -> partition != null || configured == 1 ? Optional.empty()
+                        : hostingRefusal(writtenHosting(l.recordedHosting()), hosting, configured));
     }
 
     /**
@@ -41,5 +74,36 @@ final class JournalPartitions {
                 + " partitions, and " + SETTING + " = " + configured + " is configured. The number of partitions is "
                 + "fixed for the life of a journal (under another one a hash would move to a partition that never "
                 + "heard of it): set " + SETTING + " = " + journal + " (see src/site/markdown/partitions.md)");
+    }
+
+    /**
+     * Why the entity of partition {@code partition} of {@code partitions} ({@code null}: the singleton) may not run on
+     * a journal written as the entity of {@code recorded} ({@code null}: by the singleton); empty when it is the same.
+     */
+    static Optional<String> partitionRefusal(Integer recorded, Integer partition, int partitions) {
+        if (Objects.equals(recorded, partition)) return Optional.empty();
+        return Optional.of("blob-gc " + (partition == null ? "coordinator" : "partition " + partition)
+                + " refuses to start: journal " + journal(partition) + " was written " + as(recorded, partitions)
+                + "; this " + (partition == null ? "is the coordinator singleton" : "entity is partition " + partition
+                + " of " + partitions) + ". A journal belongs to one partition for its life (its hashes are that "
+                + "partition's): this is not the journal of this instance");
+    }
+
+    private static String as(Integer partition, int partitions) {
+        return partition == null ? "by the coordinator singleton" : "as partition " + partition + " of " + partitions;
+    }
+
+    /**
+     * Why an instance with {@code hosting} may not run on the singleton's journal of {@code partitions} partitions
+     * written with {@code written} hosting; empty when it is the same.
+     */
+    static Optional<String> hostingRefusal(String written, PartitionHosting hosting, int partitions) {
+        if (written.equals(hosting.configName())) return Optional.empty();
+        String setting = BlobGcSettings.HOSTING_SETTING;
+        return Optional.of("blob-gc coordinator refuses to start: journal " + journal(null) + " was written with "
+                + setting + " = " + written + " (P = " + partitions + "), and " + setting + " = "
+                + hosting.configName() + " is configured. How the partitions are hosted is fixed for the life of a "
+                + "journal (the other mode keeps them in other journals): set " + setting + " = "
+                + written + " (see src/site/markdown/partitions-part2-plan.md)");
     }
 }

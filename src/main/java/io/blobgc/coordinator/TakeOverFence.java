@@ -1,6 +1,7 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobGcSettings.PartitionHosting;
 import io.blobgc.NodeIds;
 import io.blobgc.coordinator.Coordinator.Event;
 import io.blobgc.coordinator.Coordinator.State;
@@ -63,7 +64,9 @@ final class TakeOverFence {
 
     ReplyEffect<Event, State> onTakeOver(State s) {
         if (takenOver) return effects.noReply();
-        var refusal = JournalPartitions.refusal(s, settings.partitions());
+        // it hosts every partition itself, whatever partition-hosting says (sharded is not built yet: the settings'
+        // partitionHostingNote), and is the entity of none
+        var refusal = JournalPartitions.refusal(s, settings.partitions(), PartitionHosting.COORDINATOR, null);
         if (refusal.isPresent()) {
             // nothing written, nothing decided: the commands waiting are dropped and asks time out (not ready)
             ctx.getLog().error(refusal.get());

@@ -283,6 +283,25 @@ public final class Ledger {
         return registry.partitions;
     }
 
+    /**
+     * A takeover recorded how its instance hosts the partitions and which one it is (null: it recorded none; the
+     * coordinator hosting them, and not a partition entity). The first one recorded is kept, as the number is.
+     */
+    public void applyHosting(String hosting, Integer partition) {
+        if (hosting != null && registry.hosting == null) registry.hosting = hosting;
+        if (partition != null && registry.partition == null) registry.partition = partition;
+    }
+
+    /** The hosting the journal was written with; null when no takeover recorded one (coordinator hosting). */
+    public String recordedHosting() {
+        return registry.hosting;
+    }
+
+    /** The partition whose entity wrote the journal; null when no takeover recorded one (not an entity's journal). */
+    public Integer recordedPartition() {
+        return registry.partition;
+    }
+
     /** Coordinator {@code instance} wrote that its window is over: no instance before it deletes any more. */
     public void applyPredecessorsDone(String instance) {
         registry.predecessors.applyPredecessorsDone(instance);

@@ -13,15 +13,28 @@ import java.util.List;
  * {@code partitions}: the number of partitions the journal was written with (0: none recorded, also in a snapshot
  * written before it was, which is a journal of one partition). {@code remoteEdges}: the blobs with callees another
  * partition owns ({@link RemoteCallees}; empty at P = 1, and in a snapshot written before they existed).
+ * {@code hosting} and {@code partition}: how the journal's partitions were hosted and which one it is, as its
+ * takeovers recorded them (null: none did, also in a snapshot written before they were; coordinator hosting, and not
+ * a partition entity's journal).
  */
 public record LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected,
                              long totalCollectedBytes, long totalFailedDeletions, int blobCount, byte[] blobs,
                              List<Extra> extras, List<HistoryEntry> history, OrphanState orphans,
-                             PredecessorState predecessors, int partitions, List<RemoteCallees> remoteEdges)
+                             PredecessorState predecessors, int partitions, List<RemoteCallees> remoteEdges,
+                             String hosting, Integer partition)
         implements CborSerializable {
 
     public LedgerSnapshot {
         remoteEdges = remoteEdges == null ? List.of() : remoteEdges; // absent in an older snapshot: none
+    }
+
+    /** A snapshot of a journal that recorded no hosting nor partition (the coordinator's). */
+    public LedgerSnapshot(long cycle, long graceResetAt, boolean frozen, long totalCollected, long totalCollectedBytes,
+                          long totalFailedDeletions, int blobCount, byte[] blobs, List<Extra> extras,
+                          List<HistoryEntry> history, OrphanState orphans, PredecessorState predecessors,
+                          int partitions, List<RemoteCallees> remoteEdges) {
+        this(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes, totalFailedDeletions, blobCount, blobs,
+                extras, history, orphans, predecessors, partitions, remoteEdges, null, null);
     }
 
     /** A snapshot of a partition with no remote edge (every snapshot at P = 1). */

@@ -266,6 +266,10 @@ public final class PartitionedLedger {
         for (Ledger l : parts) l.applyPartitions(partitions);
     }
 
+    public void applyHosting(String hosting, Integer partition) {
+        for (Ledger l : parts) l.applyHosting(hosting, partition);
+    }
+
     public int generation() {
         return parts[0].generation();
     }
@@ -283,6 +287,14 @@ public final class PartitionedLedger {
 
     public int recordedPartitions() {
         return parts[0].recordedPartitions();
+    }
+
+    public String recordedHosting() {
+        return parts[0].recordedHosting();
+    }
+
+    public Integer recordedPartition() {
+        return parts[0].recordedPartition();
     }
 
     // ==== Decisions

@@ -81,6 +81,12 @@ final class Registry {
     final PredecessorDeletions predecessors = new PredecessorDeletions();
     /** The number of partitions the journal was written with, as the first takeover recording one said (0: none). */
     int partitions;
+    /**
+     * How the journal's partitions were hosted and which one it is, as the first takeover recording them said (null:
+     * none did; coordinator hosting, and no partition entity's journal).
+     */
+    String hosting;
+    Integer partition;
     long cycle;
     long graceResetAt;
     boolean frozen;
@@ -425,7 +431,7 @@ final class Registry {
         }
         return new LedgerSnapshot(cycle, graceResetAt, frozen, totalCollected, totalCollectedBytes,
                 totalFailedDeletions, table.size(), packed.array(), extras, history.all(), orphans.snapshot(),
-                predecessors.snapshot(), partitions, remoteEdges);
+                predecessors.snapshot(), partitions, remoteEdges, hosting, partition);
     }
 
     /** Restores a snapshot into this registry, which must be new (no blob, no node view: the pinned flag is the operator's). */
@@ -439,6 +445,8 @@ final class Registry {
         orphans.restore(s.orphans());
         predecessors.restore(s.predecessors());
         partitions = s.partitions();
+        hosting = s.hosting();
+        partition = s.partition();
         ByteBuffer packed = ByteBuffer.wrap(s.blobs());
         List<long[]> unreferenced = new ArrayList<>(), collected = new ArrayList<>(), marked = new ArrayList<>();
         for (int i = 0; i < s.blobCount(); i++) {

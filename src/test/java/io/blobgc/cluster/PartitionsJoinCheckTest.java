@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A member configured with another {@code blob-gc.partitions} than the cluster's is refused at join. */
+/**
+ * A member configured with another {@code blob-gc.partitions} than the cluster's is refused at join, and at more than one
+ * partition one with another {@code blob-gc.partition-hosting}.
+ */
 class PartitionsJoinCheckTest {
 
     private static Config member(int partitions, String seed) {
@@ -45,6 +48,43 @@ class PartitionsJoinCheckTest {
         assertTrue(message.contains("blob-gc.partitions = 4 on the joining member, 1 in the cluster"), message);
         assertEquals(Valid$.MODULE$, check.check(four, ConfigFactory.parseString("blob-gc.partitions = 4")));
         assertEquals(Valid$.MODULE$, check.check(ConfigFactory.empty(), one), "a member without blob-gc");
+    }
+
+    @Test
+    void anyOtherNumberIsRefusedAndAMissingKeyLetIn() {
+        PartitionsJoinCheck check = new PartitionsJoinCheck();
+        Invalid refused = assertInstanceOf(Invalid.class, check.check(config("partitions = 2"), config("partitions = 4")));
+        assertEquals(List.of("blob-gc.partitions = 2 on the joining member, 4 in the cluster: every member of a blob-gc "
+                + "cluster must have the same number of partitions (it is fixed for the journal's life)"), messages(refused));
+        assertEquals(Valid$.MODULE$, check.check(config("partitions = 2"), config("partitions = 2")));
+        assertEquals(Valid$.MODULE$, check.check(config("partition-hosting = sharded"), config("partitions = 4")),
+                "no number on the joining member");
+    }
+
+    @Test
+    void atMoreThanOnePartitionAnotherHostingIsRefusedNamingBoth() {
+        PartitionsJoinCheck check = new PartitionsJoinCheck();
+        Invalid refused = assertInstanceOf(Invalid.class, check.check(
+                config("partitions = 4, partition-hosting = sharded"), config("partitions = 4, partition-hosting = coordinator")));
+        assertEquals(List.of("blob-gc.partition-hosting = sharded on the joining member, coordinator in the cluster: "
+                + "every member of a blob-gc cluster with more than one partition must host them the same way (it is "
+                + "fixed for the journal's life)"), messages(refused));
+        assertEquals(Valid$.MODULE$, check.check(config("partitions = 4, partition-hosting = sharded"),
+                config("partitions = 4, partition-hosting = sharded")));
+        assertEquals(Valid$.MODULE$, check.check(config("partitions = 4"), config("partitions = 4, partition-hosting = "
+                + "sharded")), "a member from before the hosting was a setting");
+        assertEquals(Valid$.MODULE$, check.check(config("partitions = 1, partition-hosting = sharded"),
+                config("partitions = 1, partition-hosting = coordinator")), "one partition ignores the hosting");
+        assertEquals(List.of("blob-gc.partition-hosting", "blob-gc.partitions").stream().sorted().toList(),
+                CollectionConverters.asJava(check.requiredKeys()).stream().sorted().toList());
+    }
+
+    private static Config config(String blobGc) {
+        return ConfigFactory.parseString("blob-gc { " + blobGc + " }");
+    }
+
+    private static List<String> messages(Invalid refused) {
+        return CollectionConverters.asJava(refused.errorMessages());
     }
 
     @Test

@@ -2,9 +2,11 @@ package io.blobgc.coordinator;
 
 import com.typesafe.config.Config;
 import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobGcSettings.PartitionHosting;
 import io.blobgc.LogCapture;
 import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.Partitioning;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -31,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code blob-gc.partitions} is fixed for the life of a journal (partitions.md, step 1): each takeover records it, a
  * journal that never recorded it is a journal of one partition, an empty journal takes the configured number, and a
  * coordinator configured with another number than its journal's writes nothing and stops. At P &gt; 1 the snapshot is
- * one section per partition ({@link SnapshotSections}).
+ * one section per partition ({@link SnapshotSections}). At P &gt; 1 so are how the partitions are hosted and which one
+ * a partition entity's journal is (partitions-part2-plan.md, S1.0).
  */
 class JournalPartitionsTest {
 
@@ -80,6 +83,83 @@ class JournalPartitionsTest {
         assertTrue(JournalPartitions.refusal(8, 8).isEmpty());
         assertEquals(1, JournalPartitions.written(0));
         assertEquals(16, JournalPartitions.written(16));
+    }
+
+    // ---- the hosting and the partition (partitions-part2-plan.md, decision 6)
+
+    @Test
+    void aCoordinatorHostedJournalOfFourPartitionsIsRefusedUnderShardedNamingTheSetting() {
+        for (String recorded : new String[]{null, "coordinator"}) { // none recorded: coordinator hosting
+            Coordinator.State journal = recovered(new Coordinator.TookOver("in the singleton", 1, 0, 4, recorded, null));
+            String why = JournalPartitions.refusal(journal, 4, PartitionHosting.SHARDED, null).orElseThrow();
+            assertTrue(why.contains("journal blob-gc-coordinator was written with blob-gc.partition-hosting = "
+                    + "coordinator (P = 4), and blob-gc.partition-hosting = sharded is configured"), why);
+            assertTrue(why.contains("set blob-gc.partition-hosting = coordinator"), why);
+            assertTrue(JournalPartitions.refusal(journal, 4, PartitionHosting.COORDINATOR, null).isEmpty());
+        }
+        Coordinator.State sharded = recovered(new Coordinator.TookOver("conductor", 1, 0, 4, "sharded", null));
+        String why = JournalPartitions.refusal(sharded, 4, PartitionHosting.COORDINATOR, null).orElseThrow();
+        assertTrue(why.contains("written with blob-gc.partition-hosting = sharded (P = 4), and "
+                + "blob-gc.partition-hosting = coordinator is configured"), why);
+        assertTrue(JournalPartitions.refusal(sharded, 4, PartitionHosting.SHARDED, null).isEmpty());
+    }
+
+    @Test
+    void aJournalOfOnePartitionStartsWhateverTheHosting() {
+        for (Coordinator.TookOver t : List.of(new Coordinator.TookOver("old", 1, 0, 0),
+                new Coordinator.TookOver("one", 1, 0, 1), new Coordinator.TookOver("one, sharded", 1, 0, 1, "sharded", null))) {
+            for (PartitionHosting h : PartitionHosting.values()) {
+                assertTrue(JournalPartitions.refusal(recovered(t), 1, h, null).isEmpty(), t + " under " + h);
+            }
+        }
+    }
+
+    @Test
+    void theNumberIsCheckedBeforeTheHosting() {
+        Coordinator.State four = recovered(new Coordinator.TookOver("in the singleton", 1, 0, 4));
+        String why = JournalPartitions.refusal(four, 2, PartitionHosting.SHARDED, null).orElseThrow();
+        assertTrue(why.contains("journal was written with P = 4 partitions"), why);
+    }
+
+    @Test
+    void anEntityRefusesTheJournalOfAnotherPartitionNamingBoth() {
+        Coordinator.State two = recovered(new Coordinator.TookOver("entity", 1, 0, 4, "sharded", 2));
+        assertTrue(JournalPartitions.refusal(two, 4, PartitionHosting.SHARDED, 2).isEmpty(), "its own");
+        String why = JournalPartitions.refusal(two, 4, PartitionHosting.SHARDED, 3).orElseThrow();
+        assertTrue(why.contains("blob-gc partition 3 refuses to start: journal blob-gc-partition|3 was written as "
+                + "partition 2 of 4; this entity is partition 3 of 4"), why);
+        why = JournalPartitions.refusal(two, 4, PartitionHosting.SHARDED, null).orElseThrow();
+        assertTrue(why.contains("journal blob-gc-coordinator was written as partition 2 of 4; this is the coordinator "
+                + "singleton"), why);
+        Coordinator.State singleton = recovered(new Coordinator.TookOver("in the singleton", 1, 0, 4));
+        why = JournalPartitions.refusal(singleton, 4, PartitionHosting.SHARDED, 3).orElseThrow();
+        assertTrue(why.contains("journal blob-gc-partition|3 was written by the coordinator singleton; this entity is "
+                + "partition 3 of 4"), why);
+    }
+
+    @Test
+    void theFirstTakeoverRecordingTheHostingAndPartitionFixesThemAndSnapshotsKeepThem() {
+        LedgerSettings ls = LedgerSettings.DEFAULTS;
+        PartitionedLedger l = TestJournal.replay(ls, List.of(new Coordinator.TookOver("before", 1, 0, 1)));
+        assertEquals(null, l.recordedHosting());
+        assertEquals(null, l.recordedPartition());
+        CoordinatorCore.apply(l, new Coordinator.TookOver("entity", 2, 0, 1, "sharded", 0));
+        CoordinatorCore.apply(l, new Coordinator.TookOver("later", 3, 0, 1, "coordinator", 1));
+        assertEquals("sharded", l.recordedHosting(), "kept");
+        assertEquals(0, l.recordedPartition(), "kept");
+        PartitionedLedger restored = PartitionedLedger.fromSnapshot(ls, l.snapshot());
+        assertEquals("sharded", restored.recordedHosting());
+        assertEquals(0, restored.recordedPartition());
+        PartitionedLedger none = PartitionedLedger.fromSnapshot(ls, new PartitionedLedger(ls).snapshot());
+        assertEquals(null, none.recordedHosting());
+        assertEquals(null, none.recordedPartition());
+    }
+
+    /** The state of a journal whose first event is {@code first}, as the coordinator's event handler makes it. */
+    private static Coordinator.State recovered(Coordinator.TookOver first) {
+        PartitionedLedger l = new PartitionedLedger(LedgerSettings.DEFAULTS, 1024,
+                Partitioning.of(JournalPartitions.written(first.partitions())));
+        return new Coordinator.State(CoordinatorCore.apply(l, first));
     }
 
     // ---- in the journal
@@ -168,6 +248,24 @@ class JournalPartitionsTest {
         journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("with one", 1, 30_000, 1)));
         assertRefused(4, "journal was written with P = 1 partitions, and blob-gc.partitions = 4 is configured");
         assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
+    }
+
+    @Test
+    void aJournalOfFourPartitionsHostedShardedWritesNothingAndStops() {
+        journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("conductor", 1, 30_000, 4, "sharded", null)));
+        assertRefused(4, "journal blob-gc-coordinator was written with blob-gc.partition-hosting = sharded (P = 4), "
+                + "and blob-gc.partition-hosting = coordinator is configured");
+        assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
+    }
+
+    @Test
+    void aTakeoverWritesNoHostingNorPartition() {
+        ActorRef<ToCoordinator> first = spawn(4);
+        assertAnswers(first);
+        var t = assertInstanceOf(Coordinator.TookOver.class, journal.persistedInStorage(PID).get(0));
+        assertEquals(null, t.hosting(), "coordinator hosting, as before it was recorded");
+        assertEquals(null, t.partition());
+        kit.stop(first);
     }
 
     @Test

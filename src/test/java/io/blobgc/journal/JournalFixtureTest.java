@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -101,21 +102,31 @@ class JournalFixtureTest {
 
     /**
      * A journal from before takeovers recorded the number of partitions (partitions.md, step 1) reads as recording none,
-     * from its events and from its snapshots: the coordinator takes it for a journal of one partition.
+     * from its events and from its snapshots: the coordinator takes it for a journal of one partition. Nor did they
+     * record the hosting or a partition (partitions-part2-plan.md, S1.0): none, the coordinator's journal.
      */
     @Test
-    void theOldestFixtureRecordsNoNumberOfPartitions() throws IOException {
+    void theOldestFixtureRecordsNoNumberOfPartitionsNorHosting() throws IOException {
         String oldest = FIXTURES.get(0);
         List<Coordinator.Event> events = events(oldest);
         assertTrue(events.stream().anyMatch(e -> e instanceof Coordinator.TookOver));
         for (Coordinator.Event e : events) {
-            if (e instanceof Coordinator.TookOver t) assertEquals(0, t.partitions(), t.toString());
+            if (e instanceof Coordinator.TookOver t) {
+                assertEquals(0, t.partitions(), t.toString());
+                assertNull(t.hosting(), t.toString());
+                assertNull(t.partition(), t.toString());
+            }
         }
-        assertEquals(0, JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, null, 0, events)
-                .recordedPartitions());
+        PartitionedLedger replayed = JournalFixtureWriter.replay(JournalFixtureWriter.SETTINGS, null, 0, events);
+        assertEquals(0, replayed.recordedPartitions());
+        assertNull(replayed.recordedHosting());
+        assertNull(replayed.recordedPartition());
         for (String line : lines(oldest, "snapshots.txt")) {
             JournalFixtureWriter.Stored s = JournalFixtureWriter.decode(serialization, line);
-            assertEquals(0, ((LedgerSnapshot) s.value()).partitions(), "the snapshot at " + s.seqNr());
+            LedgerSnapshot snapshot = (LedgerSnapshot) s.value();
+            assertEquals(0, snapshot.partitions(), "the snapshot at " + s.seqNr());
+            assertNull(snapshot.hosting(), "the snapshot at " + s.seqNr());
+            assertNull(snapshot.partition(), "the snapshot at " + s.seqNr());
         }
     }
 

@@ -51,8 +51,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its VM logged until its JVM exited. Throughout, the nodes' wall clocks are off by up to ±20 s each (drawn;
  * libfaketime, where installed), so every move of the coordinator steps the clock its grace counts by; the checker
  * shifts each VM's log and each coordinator's events back to real time. Then a checker reads the coordinator's journal
- * (Pekko persistence query) and every VM's log of use intervals and asserts: no blob was fenced for deletion
- * (DeletionStarted .. BlobsCollected) while a live node held it; no operator pin was lost; every blob no live node held
+ * (Pekko persistence query), every VM's log of use intervals and what a watcher of the store saw ({@link StoreGaps})
+ * and asserts: no blob was fenced for deletion (DeletionStarted .. BlobsCollected) while a live node held it; no blob
+ * left the store while a live node held it, nor the pinned one ever (a fenced coordinator's late deletions are in no
+ * journal); no operator pin was lost; every blob no live node held
  * at the end was collected once all members reported. It prints its totals.
  */
 class RandomizedSafetyTest {
@@ -99,8 +101,14 @@ class RandomizedSafetyTest {
                     """.formatted(i, startAt + skewMs[i], phaseMs, finalPhase, SEED,
                     logs.resolve("vm-node" + i + ".log").toString().replace('\\', '/')));
         }
-        // a long snapshot interval: the checker reads every event of the run
-        String common = Postgres.nodeConfig() + "\nblob-gc.coordinator.snapshot-every = 1000000";
+        // a long snapshot interval: the checker reads every event of the run; the store's reconciliation condemns
+        // what the registry does not account for once a minute old (1 h by default), so it runs during the faults
+        // too (above twice the largest skew: a file's age is the real clock's, the coordinator's clock is skewed)
+        String common = Postgres.nodeConfig() + """
+
+                blob-gc.coordinator.snapshot-every = 1000000
+                blob-gc.sweeper.orphan-grace = 60s
+                """;
         Map<Integer, List<long[]>> outs = new HashMap<>(); // per node: {from, to} out of the cluster
         int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
         int longPauses = 0, downedWhileOut = 0;
@@ -114,9 +122,13 @@ class RandomizedSafetyTest {
         String pinned = catalog.hash(DemoCatalog.function(DemoCatalog.PINNED)).toHex();
         long shutdownAt;
         int[] ports = new int[NODES + 1];
+        Map<Integer, List<long[]>> storeGaps = new HashMap<>(); // by blob index: {lastSeen, firstMissing}
+        List<BlobHash> watched = new ArrayList<>();
+        for (int i = 0; i < catalog.size(); i++) watched.add(catalog.hash(i));
         try (Netns net = noNet == null ? new Netns(NODES) : null;
              Scenario s = Scenario.start("safety", NODES, common, perNode, env,
-                     nodes -> { if (net != null) net.attach(nodes); })) {
+                     nodes -> { if (net != null) net.attach(nodes); });
+             StoreGaps gaps = StoreGaps.start(s.store, watched)) {
             for (int i = 1; i <= NODES; i++) ports[i] = s.nodes.remotePort(i);
             for (int i = 0; i < catalog.size(); i++) {
                 List<String> deps = catalog.dependencies(i).stream().map(BlobHash::toHex).toList();
@@ -229,6 +241,8 @@ class RandomizedSafetyTest {
             JsonNode pin = s.blob(pinned);
             assertEquals("ops", pin.path("pins").get(0).path("owner").asText(), "the operator pin survived every kill");
             shutdownAt = System.currentTimeMillis(); // the nodes leave now: their VMs' holds end here
+            gaps.close();
+            for (int i = 0; i < catalog.size(); i++) storeGaps.put(i, gaps.of(catalog.hash(i)));
         }
 
         // the checker: the journal and the VMs' use logs
@@ -278,16 +292,33 @@ class RandomizedSafetyTest {
                 }
             }
         }
+        // the store itself: no blob left it while a live node held it, whatever the journal says (a fenced
+        // coordinator's late deletions are in no journal), and the pinned one never did
+        int storeDeletions = 0;
+        for (int i = 0; i < catalog.size(); i++) {
+            for (long[] gap : storeGaps.get(i)) {
+                storeDeletions++;
+                if (catalog.hash(i).toHex().equals(pinned)) {
+                    violations.add("the pinned blob left the store between " + gap[0] + " and " + gap[1]);
+                }
+                for (long[] hold : holds.getOrDefault(i, List.of())) {
+                    if (hold[0] <= gap[0] && hold[1] >= gap[1]) {
+                        violations.add(catalog.name(i) + " left the store between " + gap[0] + " and " + gap[1]
+                                + " while a live node held it from " + hold[0] + " to " + hold[1]);
+                    }
+                }
+            }
+        }
         assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
         System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
                         + "%d coordinator), %d short pauses (%d VM nodes, %d coordinator), %d long pauses, %d network "
                         + "partitions (%d short cuts, %d members cut off, %d links cut), %d downed while paused or cut; "
-                        + "%d PostgreSQL restarts; %d events read; %d deletions started, %d blobs collected; "
-                        + "%d violations%n",
+                        + "%d PostgreSQL restarts; %d events read; %d deletions started, %d blobs collected, %d seen leaving "
+                        + "the store; %d violations%n",
                 SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills,
                 pauses + coordinatorPauses, pauses, coordinatorPauses, longPauses, shortCuts + memberCuts + linkCuts,
                 shortCuts, memberCuts, linkCuts, downedWhileOut, databaseRestarts,
-                events.size(), deletionsStarted, collected, violations.size());
+                events.size(), deletionsStarted, collected, storeDeletions, violations.size());
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
         assertEquals(List.of(), violations);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -65,13 +66,13 @@ class LedgerPropertyTest {
         return remoteEdges;
     }
 
-    /** One random history. */
-    private static final class Run {
+    /** One random history, over the ledger {@code make} gives for its settings and partitioning. */
+    static final class Run {
         final Random rnd;
         final StaleNodePolicy policy;
         final LedgerSettings settings;
         final Partitioning partitioning;
-        final PartitionedLedger ledger;
+        final LedgerUnderTest ledger;
         long now = 1_000_000;
         int step;
         long deletions, marks;
@@ -83,12 +84,16 @@ class LedgerPropertyTest {
         int lastOp;
 
         Run(long seed, Partitioning partitioning) {
+            this(seed, partitioning, (settings, p) -> LedgerUnderTest.of(new PartitionedLedger(settings, 1024, p)));
+        }
+
+        Run(long seed, Partitioning partitioning, BiFunction<LedgerSettings, Partitioning, LedgerUnderTest> make) {
             this.partitioning = partitioning;
             rnd = new Random(seed);
             policy = rnd.nextBoolean() ? StaleNodePolicy.RETAIN : StaleNodePolicy.DROP;
             settings = new LedgerSettings(rnd.nextInt(3) * 1_000L, 5_000 + rnd.nextInt(10_000),
                     1 + rnd.nextInt(2), policy, 20_000, 20);
-            ledger = new PartitionedLedger(settings, 1024, partitioning);
+            ledger = make.apply(settings, partitioning);
             for (int i = 0; i < BLOBS; i++) {
                 byte[] b = new byte[32];
                 rnd.nextBytes(b);
@@ -198,9 +203,7 @@ class LedgerPropertyTest {
         }
 
         void cycle(boolean dry) {
-            List<CycleOutcome> outcomes = ledger.planCycle(now, now, dry);
-            ledger.applyCycle(outcomes);
-            ledger.exchangeExports(now);
+            List<CycleOutcome> outcomes = ledger.cycle(now, now, dry);
             if (!dry) for (CycleOutcome o : outcomes) marks += o.marked().size();
         }
 

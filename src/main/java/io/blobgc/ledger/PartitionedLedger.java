@@ -2,7 +2,6 @@ package io.blobgc.ledger;
 
 import io.blobgc.BlobHash;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -26,6 +25,10 @@ import java.util.function.Function;
  *
  * <p>A recovery recovers every partition at once: their warm-ups end together, by the settle round ({@link #settle}).
  *
+ * <p>A ledger may host only some of the partitions ({@link #hosting}): a partition entity's (part 2). It does the
+ * local part of everything and leaves what crosses partitions to its driver, which carries the messages: see
+ * {@link #hosting}.
+ *
  * <p>Not yet (partitions.md §5): the fence for a registration's new edges to other partitions' blobs (phase 2 of §3),
  * reservations for registrations and pins between their check and their event (here nothing runs in between: the
  * coordinator stashes commands while it persists).
@@ -33,7 +36,14 @@ import java.util.function.Function;
 public final class PartitionedLedger {
 
     private final Partitioning partitioning;
+    /** The ledger of each partition, by partition: null where another ledger hosts it ({@link #hosting}). */
     private final Ledger[] parts;
+    /** The partitions hosted here, in partition order: all of them unless {@link #hosting}. */
+    private final Ledger[] hosted;
+    /** Whether this ledger hosts only some partitions, and leaves what crosses partitions to a driver. */
+    private final boolean hostingMode;
+    /** What crosses partitions, delivered at once among the partitions hosted here; null when {@link #hostingMode}. */
+    private final InstantPartitions instant;
     /** At P &gt; 1, the hashes of a node's chunked FULL buffered so far, and its seq ({@link #fenceReportedHolds}). */
     private final Map<String, List<BlobHash>> fullChunks = new java.util.HashMap<>();
     private final Map<String, Long> fullChunksSeq = new java.util.HashMap<>();
@@ -58,20 +68,65 @@ public final class PartitionedLedger {
 
     /** P empty partitions of {@code partitioning}, each with its share of {@code expectedBlobs}. */
     public PartitionedLedger(LedgerSettings settings, int expectedBlobs, Partitioning partitioning) {
-        this(partitioning, new Ledger[partitioning.count()]);
-        int share = Math.max(16, expectedBlobs / partitioning.count());
-        for (int p = 0; p < parts.length; p++) parts[p] = new Ledger(settings, share, partitioning, p);
+        this(partitioning, newParts(settings, expectedBlobs, partitioning, allOf(partitioning)), false);
     }
 
-    private PartitionedLedger(Partitioning partitioning, Ledger[] parts) {
+    /**
+     * A ledger that hosts only partitions {@code hosted} of {@code partitioning} (each empty, with its share of
+     * {@code expectedBlobs}): a partition entity's (partitions-part2-plan §2; one partition there, several in tests).
+     * Its loops run over the hosted partitions only; a hash another partition owns is not here — a batch's such
+     * hashes are left out, a query of one answers unknown, and a command for one alone is refused. What crosses
+     * partitions is left to the driver, which carries the messages between hosts:
+     * <ul>
+     *   <li>the fence: {@link #acquireLocally}, {@link #checkPinLocally} and {@link #reportedHolds} do the local part;
+     *       {@link #fenceStarts} gives the frontiers a {@link FenceWalk} starts from, and
+     *       {@link #protect(FenceWalk.ProtectAsk, boolean, long)} answers its asks;</li>
+     *   <li>the closure queries: {@link #remoteCalleesBelow(BlobHash)}, {@link #localGoneInClosure} and
+     *       {@link #localWaitingOutGrace} answer for one owner;</li>
+     *   <li>a report: {@link #report} applies the hosted shares only;</li>
+     *   <li>the exports: {@link #flushExports(int, long)}, {@link #deliverExport} (a target that needs a FULL answers
+     *       NEED_FULL, and the driver asks the sender's host: {@link #resendExportsFull(int, int)}) and
+     *       {@link #partitionsSettled}. {@link #exchangeExports} and the settle round are off.</li>
+     * </ul>
+     * The methods that need every partition ({@link #acquire}, {@link #checkPin}, the closure queries) are refused.
+     */
+    public static PartitionedLedger hosting(LedgerSettings settings, int expectedBlobs, Partitioning partitioning,
+                                            int... hosted) {
+        boolean[] here = new boolean[partitioning.count()];
+        for (int p : hosted) here[p] = true;
+        return new PartitionedLedger(partitioning, newParts(settings, expectedBlobs, partitioning, here), true);
+    }
+
+    private static boolean[] allOf(Partitioning partitioning) {
+        boolean[] all = new boolean[partitioning.count()];
+        java.util.Arrays.fill(all, true);
+        return all;
+    }
+
+    /** Empty ledgers of the partitions {@code here} marks, each with its share of {@code expectedBlobs}; null others. */
+    private static Ledger[] newParts(LedgerSettings settings, int expectedBlobs, Partitioning partitioning,
+                                     boolean[] here) {
+        Ledger[] parts = new Ledger[partitioning.count()];
+        int share = Math.max(16, expectedBlobs / partitioning.count());
+        for (int p = 0; p < parts.length; p++) if (here[p]) parts[p] = new Ledger(settings, share, partitioning, p);
+        return parts;
+    }
+
+    private PartitionedLedger(Partitioning partitioning, Ledger[] parts, boolean hostingMode) {
         this.partitioning = partitioning;
         this.parts = parts;
+        this.hosted = java.util.Arrays.stream(parts).filter(java.util.Objects::nonNull).toArray(Ledger[]::new);
+        if (hosted.length == 0) throw new IllegalArgumentException("no partition hosted");
+        this.hostingMode = hostingMode;
+        PartitionedLedger[] self = new PartitionedLedger[parts.length];
+        java.util.Arrays.fill(self, this);
+        this.instant = hostingMode ? null : new InstantPartitions(partitioning, self);
     }
 
     /** {@code single} as the one partition (P = 1): for tests that drive a ledger and a coordinator's decisions. */
     static PartitionedLedger of(Ledger single) {
         if (single.partitioning().count() != 1) throw new IllegalArgumentException("a ledger of P = 1");
-        return new PartitionedLedger(single.partitioning(), new Ledger[]{single});
+        return new PartitionedLedger(single.partitioning(), new Ledger[]{single}, false);
     }
 
     /** One partition restored from its snapshot. */
@@ -90,7 +145,7 @@ public final class PartitionedLedger {
         for (int p = 0; p < parts.length; p++) {
             parts[p] = Ledger.fromSnapshot(settings, snapshots.get(p), partitioning, p);
         }
-        return new PartitionedLedger(partitioning, parts);
+        return new PartitionedLedger(partitioning, parts, false);
     }
 
     public Partitioning partitioning() {
@@ -98,13 +153,18 @@ public final class PartitionedLedger {
     }
 
     public LedgerSettings settings() {
-        return parts[0].settings();
+        return hosted[0].settings();
+    }
+
+    /** Whether partition {@code p} is hosted here (always, unless {@link #hosting}). */
+    public boolean hosts(int p) {
+        return parts[p] != null;
     }
 
     /** The closure walks of every partition so far, and the blobs they visited, summed: for tests. */
     long[] closureWalks() {
         long[] sum = new long[2];
-        for (Ledger l : parts) {
+        for (Ledger l : hosted) {
             long[] w = l.closureWalks();
             sum[0] += w[0];
             sum[1] += w[1];
@@ -117,8 +177,28 @@ public final class PartitionedLedger {
         return parts[p];
     }
 
+    /** Partition {@code p}'s ledger, which must be hosted here. */
+    private Ledger hosted(int p) {
+        if (parts[p] == null) throw new IllegalArgumentException("partition " + p + " is not hosted here");
+        return parts[p];
+    }
+
+    /** The ledger of {@code hash}'s owner, which must be hosted here. */
     private Ledger owner(BlobHash hash) {
+        return hosted(partitioning.partitionOf(hash));
+    }
+
+    /** The ledger of {@code hash}'s owner, or null when another ledger hosts it ({@link #hosting}). */
+    private Ledger here(BlobHash hash) {
         return parts[partitioning.partitionOf(hash)];
+    }
+
+    /** Refuses {@code what}, which needs every partition, when only some are hosted here. */
+    private void requireAll(String what) {
+        if (hostingMode) {
+            throw new IllegalStateException(what + " needs every partition; this ledger hosts only some: its driver "
+                    + "composes it from the local parts (see PartitionedLedger.hosting)");
+        }
     }
 
     /** {@code items} by the partition that owns each one's hash: one list per partition, empty ones included. */
@@ -138,8 +218,8 @@ public final class PartitionedLedger {
         lastLocalNow = Math.max(lastLocalNow, now);
         if (connected) return;
         connected = true;
-        for (Ledger l : parts) {
-            for (Ledger other : parts) if (other != l) l.partitionUp(other.exportReporter(), now);
+        for (Ledger l : hosted) {
+            for (int q = 0; q < parts.length; q++) if (q != l.partition()) l.partitionUp(Exports.reporterOf(q), now);
         }
     }
 
@@ -150,7 +230,7 @@ public final class PartitionedLedger {
      * its unknown callees of other partitions' blobs ({@link Ledger#applyRegistered}).
      */
     public void applyRegistered(Collection<Registration> registrations) {
-        for (Ledger l : parts) l.applyRegistered(registrations);
+        for (Ledger l : hosted) l.applyRegistered(registrations);
     }
 
     public void applyPinned(BlobHash hash, Pin pin) {
@@ -161,32 +241,37 @@ public final class PartitionedLedger {
         owner(hash).applyUnpinned(hash, owner);
     }
 
-    /** Each partition's outcome of one cycle, in partition order ({@link #planCycle}). */
+    /** Each hosted partition's outcome of one cycle, in partition order ({@link #planCycle}). */
     public void applyCycle(List<CycleOutcome> outcomes) {
-        for (int p = 0; p < parts.length; p++) parts[p].applyCycle(outcomes.get(p));
+        for (int i = 0; i < hosted.length; i++) hosted[i].applyCycle(outcomes.get(i));
     }
 
     /** Partition {@code partition}'s outcome of a cycle (one event each). */
     public void applyCycle(int partition, CycleOutcome outcome) {
-        parts[partition].applyCycle(outcome);
+        hosted(partition).applyCycle(outcome);
     }
 
     public void applyUsed(Collection<BlobHash> hashes) {
         List<List<BlobHash>> split = byOwner(hashes);
-        for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) parts[p].applyUsed(split.get(p));
+        for (Ledger l : hosted) if (!split.get(l.partition()).isEmpty()) l.applyUsed(split.get(l.partition()));
     }
 
     public void applyDeletionStarted(Collection<BlobHash> hashes, long at) {
         List<List<BlobHash>> split = byOwner(hashes);
-        for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) parts[p].applyDeletionStarted(split.get(p), at);
+        for (Ledger l : hosted) {
+            if (!split.get(l.partition()).isEmpty()) l.applyDeletionStarted(split.get(l.partition()), at);
+        }
     }
 
-    /** The bytes freed are counted by the owner of the first hash: the totals add up. */
+    /**
+     * The bytes freed are counted by the hosted partition that owns the first of the hashes it is given: the totals
+     * add up (a driver of hosted ledgers gives the bytes to one host, and none to the others).
+     */
     public void applyCollected(Collection<BlobHash> hashes, long at, long bytes) {
         List<List<BlobHash>> split = byOwner(hashes);
-        for (int p = 0; p < parts.length; p++) {
-            if (split.get(p).isEmpty()) continue;
-            parts[p].applyCollected(split.get(p), at, bytes);
+        for (Ledger l : hosted) {
+            if (split.get(l.partition()).isEmpty()) continue;
+            l.applyCollected(split.get(l.partition()), at, bytes);
             bytes = 0;
         }
     }
@@ -212,21 +297,22 @@ public final class PartitionedLedger {
     /** The condemned hashes go to their owners; every partition keeps where the walk resumes. */
     public void applyOrphansCondemned(Collection<BlobHash> hashes, BlobHash upTo) {
         List<List<BlobHash>> split = byOwner(hashes);
-        for (int p = 0; p < parts.length; p++) parts[p].applyOrphansCondemned(split.get(p), upTo);
+        for (Ledger l : hosted) l.applyOrphansCondemned(split.get(l.partition()), upTo);
     }
 
     public List<BlobHash> condemnedOrphans(int max) {
-        return upTo(max, 0, Ledger::condemnedOrphans);
+        return upTo(max, 0, List.of(hosted), Ledger::condemnedOrphans);
     }
 
     /**
-     * Up to {@code max} hashes that {@code ask} gives from the partitions in turn, from partition {@code first} on,
-     * each asked for what is still missing.
+     * Up to {@code max} hashes that {@code ask} gives from {@code sources} (partitions, or their hosts) in turn, from
+     * the one at {@code first} on, each asked for what is still missing.
      */
-    private List<BlobHash> upTo(int max, int first, java.util.function.BiFunction<Ledger, Integer, List<BlobHash>> ask) {
+    static <T> List<BlobHash> upTo(int max, int first, List<T> sources,
+                                   java.util.function.BiFunction<T, Integer, List<BlobHash>> ask) {
         List<BlobHash> out = new ArrayList<>();
-        for (int i = 0; i < parts.length && out.size() < max; i++) {
-            out.addAll(ask.apply(parts[(first + i) % parts.length], max - out.size()));
+        for (int i = 0; i < sources.size() && out.size() < max; i++) {
+            out.addAll(ask.apply(sources.get((first + i) % sources.size()), max - out.size()));
         }
         return out;
     }
@@ -236,7 +322,7 @@ public final class PartitionedLedger {
     }
 
     public BlobHash orphanScanResumesAfter() {
-        return parts[0].orphanScanResumesAfter();
+        return hosted[0].orphanScanResumesAfter();
     }
 
     public long orphansCondemned() {
@@ -249,21 +335,21 @@ public final class PartitionedLedger {
 
     private long sum(java.util.function.ToLongFunction<Ledger> f) {
         long n = 0;
-        for (Ledger l : parts) n += f.applyAsLong(l);
+        for (Ledger l : hosted) n += f.applyAsLong(l);
         return n;
     }
 
     /** S10 is per persistence id: one journal for all P partitions, so every partition takes every takeover. */
     public void applyTookOver(String instance, long batchDeadlineMs) {
-        for (Ledger l : parts) l.applyTookOver(instance, batchDeadlineMs);
+        for (Ledger l : hosted) l.applyTookOver(instance, batchDeadlineMs);
     }
 
     public void applyPredecessorsDone(String instance) {
-        for (Ledger l : parts) l.applyPredecessorsDone(instance);
+        for (Ledger l : hosted) l.applyPredecessorsDone(instance);
     }
 
     public void applyPartitions(int partitions) {
-        for (Ledger l : parts) l.applyPartitions(partitions);
+        for (Ledger l : hosted) l.applyPartitions(partitions);
     }
 
     public void applyHosting(String hosting, Integer partition) {
@@ -271,22 +357,22 @@ public final class PartitionedLedger {
     }
 
     public int generation() {
-        return parts[0].generation();
+        return hosted[0].generation();
     }
 
     public long longestLiveBatchDeadlineMs() {
-        return parts[0].longestLiveBatchDeadlineMs();
+        return hosted[0].longestLiveBatchDeadlineMs();
     }
 
     public Set<BlobHash> deletedForPredecessors() {
-        if (parts.length == 1) return parts[0].deletedForPredecessors();
+        if (hosted.length == 1) return hosted[0].deletedForPredecessors();
         Set<BlobHash> out = new HashSet<>();
-        for (Ledger l : parts) out.addAll(l.deletedForPredecessors());
+        for (Ledger l : hosted) out.addAll(l.deletedForPredecessors());
         return Set.copyOf(out);
     }
 
     public int recordedPartitions() {
-        return parts[0].recordedPartitions();
+        return hosted[0].recordedPartitions();
     }
 
     public String recordedHosting() {
@@ -303,25 +389,31 @@ public final class PartitionedLedger {
     public List<BlobHash> checkRegister(Collection<BlobHash> candidates) {
         List<BlobHash> out = new ArrayList<>();
         List<List<BlobHash>> split = byOwner(candidates);
-        for (int p = 0; p < parts.length; p++) if (!split.get(p).isEmpty()) out.addAll(parts[p].checkRegister(split.get(p)));
+        for (Ledger l : hosted) if (!split.get(l.partition()).isEmpty()) out.addAll(l.checkRegister(split.get(l.partition())));
         return out;
     }
 
     /**
      * Why an operator pin on {@code hash} cannot be taken, or empty when it can — then the fence has already recorded
      * every remote callee below it in its owner, on behalf of the partition whose exports will list it once the pin
-     * is applied ({@link #protectRemoteClosure}): the pin's event must be applied before that partition's next
+     * is applied ({@link InstantPartitions#protectRemoteClosure}): the pin's event must be applied before that partition's next
      * export (the coordinator persists it before it handles anything else). At P = 1, {@link Ledger#checkPin}.
+     * Refused when only some partitions are hosted here: see {@link #checkPinLocally}.
      */
     public Optional<Refusal> checkPin(BlobHash hash, long now) {
+        if (partitioning.count() == 1) return checkPinLocally(hash, now);
+        requireAll("checkPin");
+        return instant.checkPin(hash, now);
+    }
+
+    /**
+     * The local part of {@link #checkPin(BlobHash, long)}, asked of the owner's host: why the owner refuses the pin
+     * ({@link Ledger#checkPin}). When it does not, the driver checks the closure across partitions and runs the fence
+     * ({@link #fenceStarts}) before the pin's event.
+     */
+    public Optional<Refusal> checkPinLocally(BlobHash hash, long now) {
         lastLocalNow = Math.max(lastLocalNow, now);
-        Optional<Refusal> local = owner(hash).checkPin(hash);
-        if (local.isPresent() || parts.length == 1) return local;
-        List<BlobHash> gone = goneInClosure(hash);
-        if (gone.isEmpty()) gone = protectRemoteClosure(hash, false, now).notRecorded();
-        if (gone.isEmpty()) return Optional.empty();
-        return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
-                + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
+        return owner(hash).checkPin(hash);
     }
 
     /**
@@ -339,34 +431,22 @@ public final class PartitionedLedger {
     /** Every partition plans its cycle: the outcomes in partition order, to persist and then {@link #applyCycle}. */
     public List<CycleOutcome> planCycle(long now, long localNow, boolean dryRun) {
         connect(localNow);
-        List<CycleOutcome> out = new ArrayList<>(parts.length);
-        for (Ledger l : parts) out.add(l.planCycle(now, localNow, dryRun));
+        List<CycleOutcome> out = new ArrayList<>(hosted.length);
+        for (Ledger l : hosted) out.add(l.planCycle(now, localNow, dryRun));
         return out;
     }
 
     /**
      * Flushes every partition's exports and delivers each report to its target at once (partitions.md §1, "When A
      * flushes": after every cycle's apply, live only — never while replaying events). A target that needs a FULL
-     * gets one at the next exchange.
+     * gets one at the next exchange. Refused when only some partitions are hosted here: the driver carries the
+     * exports ({@link #flushExports(int, long)}).
      */
     public void exchangeExports(long localNow) {
-        if (parts.length == 1) return;
-        exchange(localNow);
+        if (partitioning.count() == 1) return;
+        requireAll("exchangeExports");
+        instant.exchange(localNow);
         settle(localNow);
-    }
-
-    /** One flush of every partition, delivered; whether any report added a hash to its target's view. */
-    private boolean exchange(long localNow) {
-        connect(localNow);
-        boolean added = false;
-        for (int p = 0; p < parts.length; p++) { // each partition flushes after taking what the ones before sent it
-            for (Map.Entry<Integer, NodeReport> r : parts[p].exports().entrySet()) {
-                Export e = new Export(p, r.getKey(), r.getValue());
-                ReportOutcome o = apply(e, localNow);
-                added |= o == ReportOutcome.NEED_FULL || o == ReportOutcome.APPLIED && !e.report().activeAdded().isEmpty();
-            }
-        }
-        return added;
     }
 
     /** A report of partition {@code from}'s exports to partition {@code to}. */
@@ -374,31 +454,47 @@ public final class PartitionedLedger {
     }
 
     /**
-     * Flushes every partition's exports without delivering them: what a driver that carries the partitions' messages
-     * itself (the simulation, with delays, loss and reordering; part 2, over the network) sends, each to be handed to
-     * {@link #deliverExport} when it arrives. {@link #exchangeExports} is this with every report delivered at once.
+     * Flushes every hosted partition's exports without delivering them: what a driver that carries the partitions'
+     * messages itself (the simulation, with delays, loss and reordering; part 2, over the network) sends, each to be
+     * handed to {@link #deliverExport} when it arrives. {@link #exchangeExports} is this with every report delivered
+     * at once.
      */
     public List<Export> flushExports(long localNow) {
         List<Export> out = new ArrayList<>();
-        if (parts.length == 1) return out;
-        connect(localNow);
-        for (int p = 0; p < parts.length; p++) {
-            for (Map.Entry<Integer, NodeReport> e : parts[p].exports().entrySet()) out.add(new Export(p, e.getKey(), e.getValue()));
-        }
+        if (partitioning.count() == 1) return out;
+        for (Ledger l : hosted) out.addAll(flushExports(l.partition(), localNow));
         return out;
     }
 
-    /** One export arrived: applied by its target (S8 orders it); a target that needs a FULL gets one next flush. */
+    /** Flushes hosted partition {@code p}'s exports without delivering them (see {@link #flushExports(long)}). */
+    public List<Export> flushExports(int p, long localNow) {
+        List<Export> out = new ArrayList<>();
+        if (partitioning.count() == 1) return out;
+        connect(localNow);
+        for (Map.Entry<Integer, NodeReport> e : hosted(p).exports().entrySet()) out.add(new Export(p, e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /**
+     * One export arrived: applied by its target (S8 orders it); a target that needs a FULL gets one next flush. When
+     * only some partitions are hosted here, the target only applies it: on NEED_FULL, the driver asks the sender's
+     * host ({@link #resendExportsFull(int, int)}).
+     */
     public ReportOutcome deliverExport(Export e, long localNow) {
-        ReportOutcome o = apply(e, localNow);
+        if (hostingMode) return applyExport(e, localNow);
+        ReportOutcome o = instant.deliver(e, localNow);
         settle(localNow);
         return o;
     }
 
-    private ReportOutcome apply(Export e, long localNow) {
-        ReportOutcome o = parts[e.to()].report(e.report(), localNow);
-        if (o == ReportOutcome.NEED_FULL) parts[e.from()].resendExportsFull(e.to());
-        return o;
+    /** Export {@code e} applied by its target, hosted here. */
+    ReportOutcome applyExport(Export e, long localNow) {
+        return hosted(e.to()).report(e.report(), localNow);
+    }
+
+    /** Hosted partition {@code from}'s next report to partition {@code target} is a FULL: the target asked. */
+    public void resendExportsFull(int from, int target) {
+        hosted(from).resendExportsFull(target);
     }
 
     /**
@@ -407,40 +503,40 @@ public final class PartitionedLedger {
      */
     public List<BlobHash> planDeletion(int max) {
         int first = deletionTurn;
-        deletionTurn = (deletionTurn + 1) % parts.length;
-        return upTo(max, first, Ledger::planDeletion);
+        deletionTurn = (deletionTurn + 1) % hosted.length;
+        return upTo(max, first, List.of(hosted), Ledger::planDeletion);
     }
 
     public List<BlobHash> deleting(int max) {
-        return upTo(max, 0, Ledger::deleting);
+        return upTo(max, 0, List.of(hosted), Ledger::deleting);
     }
 
+    /** Whether {@code hash} is protected; false for a hash another ledger hosts ({@link #hosting}): not here. */
     public boolean isProtected(BlobHash hash) {
-        return owner(hash).isProtected(hash);
+        Ledger l = here(hash);
+        return l != null && l.isProtected(hash);
     }
 
     /**
      * The blobs of {@code hash}'s dependency closure, across partitions, that must be uploaded again before it can be
      * acquired: DELETING or COLLECTED ones, and remote callees their owner does not know (a pruned tombstone: no
-     * content either, partitions.md §6 risk 9).
+     * content either, partitions.md §6 risk 9). Refused when only some partitions are hosted here: see
+     * {@link #localGoneInClosure}.
      */
     public List<BlobHash> goneInClosure(BlobHash hash) {
-        if (parts.length == 1) return parts[0].goneInClosure(hash);
-        Set<BlobHash> gone = new LinkedHashSet<>();
-        List<List<BlobHash>> roots = closureRoots(List.of(hash));
-        for (int p = 0; p < parts.length; p++) {
-            for (BlobHash r : roots.get(p)) {
-                if (parts[p].status(r).isPresent()) gone.addAll(parts[p].goneInClosure(r));
-                else if (!r.equals(hash)) gone.add(r); // an unknown blob itself is no gone callee (as at P = 1)
-            }
-        }
-        return List.copyOf(gone);
+        if (partitioning.count() == 1) return hosted[0].goneInClosure(hash);
+        requireAll("goneInClosure");
+        return instant.goneInClosure(hash);
     }
 
-    /** Whether a registration may name {@code hash} as a callee: known, and nothing gone in its closure. */
+    /**
+     * Whether a registration may name {@code hash} as a callee: known, and nothing gone in its closure. Refused when
+     * only some partitions are hosted here.
+     */
     public boolean hasContentInClosure(BlobHash hash) {
-        if (parts.length == 1) return parts[0].hasContentInClosure(hash);
-        return owner(hash).status(hash).isPresent() && goneInClosure(hash).isEmpty();
+        if (partitioning.count() == 1) return hosted[0].hasContentInClosure(hash);
+        requireAll("hasContentInClosure");
+        return instant.hasContentInClosure(hash);
     }
 
     /** The blobs a use of {@code hash} keeps alive, across partitions, that wait out their grace now. */
@@ -448,41 +544,56 @@ public final class PartitionedLedger {
         return waitingOutGrace(List.of(hash));
     }
 
-    /** The blobs a use of {@code hashes} keeps alive, across partitions, that wait out their grace now. */
+    /**
+     * The blobs a use of {@code hashes} keeps alive, across partitions, that wait out their grace now. Refused when
+     * only some partitions are hosted here: see {@link #localWaitingOutGrace}.
+     */
     public List<BlobHash> waitingOutGrace(Collection<BlobHash> hashes) {
-        List<BlobHash> out = new ArrayList<>();
-        List<List<BlobHash>> roots = closureRoots(hashes);
-        for (int p = 0; p < parts.length; p++) {
-            if (!roots.get(p).isEmpty()) out.addAll(parts[p].waitingOutGrace(roots.get(p)));
-        }
-        return out;
+        requireAll("waitingOutGrace");
+        return instant.waitingOutGrace(hashes);
     }
 
     /**
-     * Where the dependency closures of {@code hashes} lie, by partition: the given hashes and every remote callee met
-     * below them, each in its owner's list (reads only). A partition's local closure of its list is the rest.
+     * One step of a closure query across partitions, asked of {@code hash}'s owner: the remote callees below it (its
+     * local closure's edges to other partitions' blobs), which the query asks of their owners next.
      */
-    private List<List<BlobHash>> closureRoots(Collection<BlobHash> hashes) {
-        Set<BlobHash> seen = new HashSet<>();
-        ArrayDeque<BlobHash> todo = new ArrayDeque<>(hashes);
-        List<BlobHash> all = new ArrayList<>();
-        while (!todo.isEmpty()) {
-            BlobHash h = todo.poll();
-            if (!seen.add(h)) continue;
-            all.add(h);
-            if (parts.length > 1) todo.addAll(owner(h).remoteCalleesBelow(List.of(h)));
+    public Set<BlobHash> remoteCalleesBelow(BlobHash hash) {
+        return owner(hash).remoteCalleesBelow(List.of(hash));
+    }
+
+    /**
+     * The local part of {@link #goneInClosure}, asked of {@code hash}'s owner for each blob the closure meets here: the
+     * gone blobs of its local closure when it is known here; else itself when it is a callee met on the way (a pruned
+     * tombstone), and nothing when it is the blob {@code asked} about (an unknown blob itself is no gone callee, as
+     * at P = 1).
+     */
+    public List<BlobHash> localGoneInClosure(BlobHash hash, boolean asked) {
+        Ledger l = owner(hash);
+        if (l.status(hash).isPresent()) return l.goneInClosure(hash);
+        return asked ? List.of() : List.of(hash);
+    }
+
+    /**
+     * The local part of {@link #waitingOutGrace(Collection)}: the blobs of the local closures of {@code roots} (the
+     * ones hosted here: the roots and remote callees the closure met in these partitions) that wait out their grace.
+     */
+    public List<BlobHash> localWaitingOutGrace(Collection<BlobHash> roots) {
+        List<BlobHash> out = new ArrayList<>();
+        List<List<BlobHash>> split = byOwner(roots);
+        for (Ledger l : hosted) {
+            if (!split.get(l.partition()).isEmpty()) out.addAll(l.waitingOutGrace(split.get(l.partition())));
         }
-        return byOwner(all);
+        return out;
     }
 
     // ==== Soft half: node views
 
     public void memberUp(String node, long now) {
-        for (Ledger l : parts) l.memberUp(node, now);
+        for (Ledger l : hosted) l.memberUp(node, now);
     }
 
     public void memberRemoved(String node, long now) {
-        for (Ledger l : parts) l.memberRemoved(node, now);
+        for (Ledger l : hosted) l.memberRemoved(node, now);
     }
 
     /**
@@ -493,12 +604,12 @@ public final class PartitionedLedger {
     public void beginWarmUp(Collection<String> upMembers, long now) {
         connected = false;
         connect(now);
-        for (Ledger l : parts) l.beginWarmUp(upMembers, now);
+        for (Ledger l : hosted) l.beginWarmUp(upMembers, now);
     }
 
     /** The driver wrote its own takeover before it began the warm-up: see {@link Ledger#tookOverFirst}. */
     public void tookOverFirst() {
-        for (Ledger l : parts) l.tookOverFirst();
+        for (Ledger l : hosted) l.tookOverFirst();
     }
 
     /**
@@ -509,54 +620,81 @@ public final class PartitionedLedger {
      * settled FULLs. Nothing was decided before: no partition marked anything while warming up.
      */
     private void settle(long now) {
-        if (parts.length == 1 || !warmingUp()) return;
-        for (Ledger l : parts) {
+        if (partitioning.count() == 1 || hostingMode || !warmingUp()) return;
+        for (Ledger l : hosted) {
             for (String blocker : l.warmUpBlockers()) if (!isPartition(blocker)) return;
         }
-        while (exchange(now)) {
+        while (instant.exchange(now)) {
             // another round: something was added, which the next flush carries one hop further
         }
-        for (Ledger l : parts) l.partitionsSettled();
-        exchange(now); // the settled FULLs: they replace the views with the same sets, and confirm
+        partitionsSettled();
+        instant.exchange(now); // the settled FULLs: they replace the views with the same sets, and confirm
+    }
+
+    /**
+     * The settle round's fixpoint reached (partitions.md §1): every hosted partition ends its warm-up
+     * ({@link Ledger#partitionsSettled}). Called by the settle round: here at once, or by the driver of hosted ledgers.
+     */
+    public void partitionsSettled() {
+        for (Ledger l : hosted) l.partitionsSettled();
     }
 
     private boolean isPartition(String reporter) {
-        for (Ledger l : parts) if (l.exportReporter().equals(reporter)) return true;
+        for (int q = 0; q < parts.length; q++) if (Exports.reporterOf(q).equals(reporter)) return true;
         return false;
     }
 
     /**
      * Applies a node's report: one share per partition, each with the hashes it owns and the report's (incarnation,
      * seq, chunk, chunks). The outcome is the most telling of the shares' (they agree unless a partition lost
-     * something): a FULL needed first, then a refusal, a chunk buffered, applied.
+     * something): a FULL needed first, then a refusal, a chunk buffered, applied. Then the holds it adds are fenced
+     * ({@link #reportedHolds}). When only some partitions are hosted here, only their shares are applied, and the
+     * driver fences the holds with the outcome over all partitions ({@link #reportedHolds}).
      */
     public ReportOutcome report(NodeReport r, long now) {
-        if (parts.length == 1) return parts[0].report(r, now);
-        connect(now);
-        List<List<BlobHash>> added = byOwner(r.activeAdded()), removed = byOwner(r.activeRemoved()),
-                pinsAdded = byOwner(r.pinsAdded()), pinsRemoved = byOwner(r.pinsRemoved());
-        ReportOutcome out = null;
-        for (int p = 0; p < parts.length; p++) {
-            NodeReport share = new NodeReport(r.node(), r.incarnation(), r.seq(), r.kind(), added.get(p),
-                    removed.get(p), pinsAdded.get(p), pinsRemoved.get(p), r.chunk(), r.chunks(), r.settled());
-            ReportOutcome o = parts[p].report(share, now);
-            if (out == null || rank(o) > rank(out)) out = o;
-        }
-        reportOutcomes.merge(out, 1L, Long::sum);
-        fenceReportedHolds(r, out, now);
+        if (partitioning.count() == 1) return hosted[0].report(r, now);
+        if (hostingMode) return reportShares(r, now);
+        ReportOutcome out = instant.report(r, now);
         settle(now);
         return out;
     }
 
+    /** The shares of report {@code r} of the partitions hosted here, applied; the most telling of their outcomes. */
+    ReportOutcome reportShares(NodeReport r, long now) {
+        connect(now);
+        List<List<BlobHash>> added = byOwner(r.activeAdded()), removed = byOwner(r.activeRemoved()),
+                pinsAdded = byOwner(r.pinsAdded()), pinsRemoved = byOwner(r.pinsRemoved());
+        ReportOutcome out = null;
+        for (Ledger l : hosted) {
+            int p = l.partition();
+            NodeReport share = new NodeReport(r.node(), r.incarnation(), r.seq(), r.kind(), added.get(p),
+                    removed.get(p), pinsAdded.get(p), pinsRemoved.get(p), r.chunk(), r.chunks(), r.settled());
+            out = mostTelling(out, l.report(share, now));
+        }
+        reportOutcomes.merge(out, 1L, Long::sum);
+        return out;
+    }
+
+    /** The more telling of two shares' outcomes ({@code a} null: none yet). */
+    static ReportOutcome mostTelling(ReportOutcome a, ReportOutcome b) {
+        return a == null || rank(b) > rank(a) ? b : a;
+    }
+
     /**
-     * A hold a report adds is fenced like an acquire (review of step 4): a node may hold a blob it did not acquire
-     * from this instance — back from a policy {@code drop} with a FULL, or after a recovery — and its owner holds it at
-     * once, while the owners of its remote callees would learn it only from the owner's next export, built later, and
-     * meanwhile confirm with the node's share, which does not list them. So the remote closure of every blob a
-     * report adds, and that is protected in its owner now, is recorded in its owners before anything else happens.
-     * A chunked FULL is fenced when its last chunk is applied, with the hashes of all its chunks.
+     * The local part of the fence of reported holds (review of step 4): a hold a report adds is fenced like an
+     * acquire — a node may hold a blob it did not acquire from this instance (back from a policy {@code drop} with a
+     * FULL, or after a recovery), and its owner holds it at once, while the owners of its remote callees would learn
+     * it only from the owner's next export, built later, and meanwhile confirm with the node's share, which does not
+     * list them. So the remote closure of every blob a report adds, and that is protected in its owner now, is
+     * recorded in its owners before anything else happens: these are those blobs hosted here, the roots of that fence
+     * ({@link #fenceStarts}), for report {@code r} whose outcome over all partitions is {@code outcome}. A chunked FULL
+     * is fenced when its last chunk is applied, with the hashes of all its chunks (buffered here until then).
+     *
+     * <p>With only some partitions hosted here, {@code outcome} is the report's over all of them only if the driver
+     * merged the hosts' outcomes first (the differential test does); a partition entity that uses its own share's
+     * outcome fences at least as much (part 2, S1.6).
      */
-    private void fenceReportedHolds(NodeReport r, ReportOutcome outcome, long now) {
+    public List<BlobHash> reportedHolds(NodeReport r, ReportOutcome outcome) {
         List<BlobHash> chunks = fullChunks.get(r.node());
         if (r.kind() == NodeReport.Kind.FULL && outcome == ReportOutcome.CHUNK_BUFFERED) {
             if (chunks == null || fullChunksSeq.getOrDefault(r.node(), -1L) != r.seq()) {
@@ -565,18 +703,17 @@ public final class PartitionedLedger {
             }
             chunks.addAll(r.activeAdded());
             chunks.addAll(r.pinsAdded());
-            return;
+            return List.of();
         }
-        if (outcome != ReportOutcome.APPLIED) return;
+        if (outcome != ReportOutcome.APPLIED) return List.of();
         Set<BlobHash> added = new LinkedHashSet<>(r.activeAdded());
         added.addAll(r.pinsAdded());
         if (r.kind() == NodeReport.Kind.FULL && chunks != null && fullChunksSeq.get(r.node()) == r.seq()) added.addAll(chunks);
         fullChunks.remove(r.node());
         fullChunksSeq.remove(r.node());
         List<BlobHash> held = new ArrayList<>();
-        for (BlobHash h : added) if (owner(h).isProtected(h)) held.add(h);
-        // all at once: a FULL of N blobs over a shared library of K costs N + K, not N x K (review of the actor at P > 1)
-        if (!held.isEmpty()) protectRemoteClosure(held, false, now);
+        for (BlobHash h : added) if (isProtected(h)) held.add(h);
+        return held;
     }
 
     private static int rank(ReportOutcome o) {
@@ -596,65 +733,81 @@ public final class PartitionedLedger {
      * ({@link Ledger#acquire}); then every remote callee below the blob is recorded in its owner, hop by hop, on
      * behalf of the partition whose exports will list it — all before the answer. ACQUIRED only when every one was
      * recorded; STALE when one was asked after a later report of that partition (in one JVM no hop can be gone
-     * after the check: messages arrive at once).
+     * after the check: messages arrive at once). Refused when only some partitions are hosted here: see
+     * {@link #acquireLocally}.
      */
     public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
-        if (parts.length > 1 && !isNodeRemoved(node) && status(hash).isPresent() && !goneInClosure(hash).isEmpty()) {
-            return AcquireOutcome.GONE; // before anything is recorded, as one ledger answers (review of step 4)
-        }
-        AcquireOutcome local = owner(hash).acquire(node, incarnation, afterSeq, hash, now);
-        if (local != AcquireOutcome.ACQUIRED || parts.length == 1) return local;
-        FenceWalk f = protectRemoteClosure(hash, false, now);
-        if (!f.gone().isEmpty()) return AcquireOutcome.GONE;
-        return f.stale().isEmpty() ? AcquireOutcome.ACQUIRED : AcquireOutcome.STALE;
-    }
-
-    private FenceWalk protectRemoteClosure(BlobHash hash, boolean used, long now) {
-        return protectRemoteClosure(List.of(hash), used, now);
+        if (partitioning.count() == 1) return acquireLocally(node, incarnation, afterSeq, hash, now);
+        requireAll("acquire");
+        return instant.acquire(node, incarnation, afterSeq, hash, now);
     }
 
     /**
-     * The {@code Protect}s of partitions.md §2, steps 2 to 4, driven at once: a {@link FenceWalk} from the owners of
-     * {@code roots}, each ask answered by its partition as soon as it is given, in the order given (breadth first);
-     * each owner walks the closures of its roots in one pass, and a hash is asked once per fence (cycles end; a root
-     * reached from another root is asked like any callee). The walk returned is done.
+     * The local part of {@link #acquire}, asked of the owner's host once no gone blob was found in the closure: the
+     * owner records the acquire ({@link Ledger#acquire}). When it is ACQUIRED, the driver runs the fence from here
+     * ({@link #fenceStarts}) before it answers.
      */
-    private FenceWalk protectRemoteClosure(Collection<BlobHash> roots, boolean used, long now) {
+    public AcquireOutcome acquireLocally(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
+        return owner(hash).acquire(node, incarnation, afterSeq, hash, now);
+    }
+
+    /** Where a {@link FenceWalk} starts: partition {@code root}'s frontier below the roots it owns. */
+    public record FenceStart(int root, List<ProtectOutcome.Frontier> frontier) {
+        public FenceStart {
+            frontier = List.copyOf(frontier);
+        }
+    }
+
+    /**
+     * The starts of the fence below {@code roots} ({@link FenceWalk#start}), one per hosted partition that owns some
+     * of them, in partition order: each one's frontier below those it owns ({@link Ledger#frontier}; remembered as
+     * asked). Roots another ledger hosts are left to it.
+     */
+    public List<FenceStart> fenceStarts(Collection<BlobHash> roots, long now) {
         connect(now);
-        FenceWalk walk = new FenceWalk();
-        ArrayDeque<FenceWalk.ProtectAsk> todo = new ArrayDeque<>();
+        List<FenceStart> out = new ArrayList<>();
         List<List<BlobHash>> byRoot = byOwner(roots);
-        for (int root = 0; root < parts.length; root++) {
-            if (!byRoot.get(root).isEmpty()) todo.addAll(walk.start(root, parts[root].frontier(byRoot.get(root))));
+        for (Ledger l : hosted) {
+            List<BlobHash> own = byRoot.get(l.partition());
+            if (!own.isEmpty()) out.add(new FenceStart(l.partition(), l.frontier(own)));
         }
-        while (!walk.done()) {
-            FenceWalk.ProtectAsk ask = todo.remove();
-            ProtectOutcome o = parts[ask.to()].protect(parts[ask.onBehalfOf()].exportReporter(), ask.incarnation(),
-                    ask.afterSeq(), ask.hashes(), used, now);
-            todo.addAll(walk.answered(ask.to(), o));
-        }
-        return walk;
+        return out;
+    }
+
+    /**
+     * A {@link FenceWalk}'s ask answered by its partition, hosted here ({@link Ledger#protect}): {@code ask.hashes()}
+     * recorded in the view of partition {@code ask.onBehalfOf()} — the partition whose frontier named them, whose
+     * exports will list them — and the next hop's frontier, read here.
+     */
+    public ProtectOutcome protect(FenceWalk.ProtectAsk ask, boolean used, long now) {
+        connect(now);
+        return hosted(ask.to()).protect(Exports.reporterOf(ask.onBehalfOf()), ask.incarnation(), ask.afterSeq(),
+                ask.hashes(), used, now);
     }
 
     // ==== Queries
 
+    /** What is known of {@code hash}; empty for a hash another ledger hosts ({@link #hosting}): not here. */
     public Optional<BlobInfo> info(BlobHash hash) {
-        return owner(hash).info(hash);
+        Ledger l = here(hash);
+        return l == null ? Optional.empty() : l.info(hash);
     }
 
+    /** {@code hash}'s status; empty for a hash another ledger hosts ({@link #hosting}): not here. */
     public Optional<BlobStatus> status(BlobHash hash) {
-        return owner(hash).status(hash);
+        Ledger l = here(hash);
+        return l == null ? Optional.empty() : l.status(hash);
     }
 
     public Map<BlobStatus, Long> counts() {
         Map<BlobStatus, Long> out = new EnumMap<>(BlobStatus.class);
-        for (Ledger l : parts) l.counts().forEach((s, n) -> out.merge(s, n, Long::sum));
+        for (Ledger l : hosted) l.counts().forEach((s, n) -> out.merge(s, n, Long::sum));
         return out;
     }
 
     public int knownBlobs() {
         int n = 0;
-        for (Ledger l : parts) n += l.knownBlobs();
+        for (Ledger l : hosted) n += l.knownBlobs();
         return n;
     }
 
@@ -665,10 +818,20 @@ public final class PartitionedLedger {
      * that knows them; the partitions' views of each other are left out.
      */
     public List<NodeInfo> nodes(long now) {
-        if (parts.length == 1) return parts[0].nodes(now);
+        if (partitioning.count() == 1) return hosted[0].nodes(now);
+        List<List<NodeInfo>> each = new ArrayList<>(hosted.length);
+        for (Ledger l : hosted) each.add(l.nodes(now));
+        return mergedNodes(each);
+    }
+
+    /**
+     * The nodes of several partitions' (or hosts') lists, in order, merged as {@link #nodes} does; the partitions'
+     * views of each other left out. A driver of hosted ledgers merges their {@code nodes} with it.
+     */
+    List<NodeInfo> mergedNodes(Collection<List<NodeInfo>> lists) {
         Map<String, NodeInfo> byNode = new java.util.LinkedHashMap<>();
-        for (Ledger l : parts) {
-            for (NodeInfo n : l.nodes(now)) {
+        for (List<NodeInfo> list : lists) {
+            for (NodeInfo n : list) {
                 if (isPartition(n.node())) continue;
                 byNode.merge(n.node(), n, (a, b) -> new NodeInfo(a.node(), a.state(), a.lastReportAgeMs(),
                         a.active() + b.active(), a.pinned() + b.pinned(), a.complete() && b.complete(),
@@ -679,33 +842,33 @@ public final class PartitionedLedger {
     }
 
     public boolean warmingUp() {
-        for (Ledger l : parts) if (l.warmingUp()) return true;
+        for (Ledger l : hosted) if (l.warmingUp()) return true;
         return false;
     }
 
     public long cycle() {
-        return parts[0].cycle();
+        return hosted[0].cycle();
     }
 
     public boolean isNodeRemoved(String node) {
-        return parts[0].isNodeRemoved(node);
+        return hosted[0].isNodeRemoved(node);
     }
 
     public List<String> members() {
-        return parts[0].members();
+        return hosted[0].members();
     }
 
     /** Every partition's blockers (a node's FULL, another partition's settled FULL), each once. */
     public List<String> warmUpBlockers() {
-        if (parts.length == 1) return parts[0].warmUpBlockers();
+        if (partitioning.count() == 1) return hosted[0].warmUpBlockers();
         Set<String> out = new LinkedHashSet<>();
-        for (Ledger l : parts) out.addAll(l.warmUpBlockers());
+        for (Ledger l : hosted) out.addAll(l.warmUpBlockers());
         return List.copyOf(out);
     }
 
     /** What became of the nodes' reports (at P &gt; 1 counted here, once per report, not per share). */
     public Map<ReportOutcome, Long> reportOutcomes() {
-        if (parts.length == 1) return parts[0].reportOutcomes();
+        if (partitioning.count() == 1) return hosted[0].reportOutcomes();
         return new EnumMap<>(reportOutcomes);
     }
 
@@ -731,9 +894,9 @@ public final class PartitionedLedger {
 
     /** How many operator pins there are, and {@code limit} of them from {@code offset}, newest first. */
     public Map.Entry<Integer, List<Ledger.PinnedBlob>> operatorPins(int offset, int limit) {
-        if (parts.length == 1) return parts[0].operatorPins(offset, limit);
+        if (partitioning.count() == 1) return hosted[0].operatorPins(offset, limit);
         List<Ledger.PinnedBlob> all = new ArrayList<>();
-        for (Ledger l : parts) all.addAll(l.operatorPins(0, Integer.MAX_VALUE).getValue());
+        for (Ledger l : hosted) all.addAll(l.operatorPins(0, Integer.MAX_VALUE).getValue());
         all.sort(Comparator.comparingLong((Ledger.PinnedBlob x) -> -x.pin().pinnedAt())
                 .thenComparing(x -> x.hash().toHex()).thenComparing(x -> x.pin().owner()));
         int from = Math.min(Math.max(0, offset), all.size());
@@ -746,9 +909,9 @@ public final class PartitionedLedger {
      * entries together (counts added, lists joined).
      */
     public List<HistoryEntry> history(int limit) {
-        if (parts.length == 1) return parts[0].history(limit);
+        if (partitioning.count() == 1) return hosted[0].history(limit);
         java.util.TreeMap<Long, HistoryEntry> byCycle = new java.util.TreeMap<>(Comparator.reverseOrder());
-        for (Ledger l : parts) {
+        for (Ledger l : hosted) {
             for (HistoryEntry e : l.history(limit)) byCycle.merge(e.cycle(), e, HistoryEntry::plus);
         }
         return byCycle.values().stream().limit(Math.max(0, limit)).toList();
@@ -756,14 +919,14 @@ public final class PartitionedLedger {
 
     /** The snapshot of the one partition; at P &gt; 1 there is one per partition ({@link #snapshots}). */
     public LedgerSnapshot snapshot() {
-        if (parts.length > 1) throw new IllegalStateException(parts.length + " partitions: one snapshot each");
-        return parts[0].snapshot();
+        if (hosted.length > 1) throw new IllegalStateException(hosted.length + " partitions: one snapshot each");
+        return hosted[0].snapshot();
     }
 
     /** One snapshot per partition, in partition order. */
     public List<LedgerSnapshot> snapshots() {
-        List<LedgerSnapshot> out = new ArrayList<>(parts.length);
-        for (Ledger l : parts) out.add(l.snapshot());
+        List<LedgerSnapshot> out = new ArrayList<>(hosted.length);
+        for (Ledger l : hosted) out.add(l.snapshot());
         return out;
     }
 }

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Four hosted ledgers ({@link PartitionedLedger#hosting}, one partition each) over a synchronous network
  * ({@link HostedPartitions}) against one {@link PartitionedLedger} of the four partitions (partitions-part2-plan S1.1):
  * every answer alike (acquires, reports, pin checks, registrations' checks, cycle outcomes, deletion batches), and
- * every cycle ends in the same statuses, blob infos, protection, counts and nodes. Over {@link LedgerPropertyTest}'s
+ * every cycle ends in the same statuses, blob infos, protection, closure queries, counts and nodes. Over {@link LedgerPropertyTest}'s
  * random histories, and over {@link PartitionedLedgerTest}'s chain through the four partitions, where the hops are
  * also checked recorded in the answering partition's view.
  */
@@ -165,13 +165,19 @@ class HostedPartitionDifferentialTest {
             return expected;
         }
 
-        /** Every known blob's status, info and protection, the counts and the nodes: alike. */
+        /** Every known blob's status, info, protection and closure queries, and the counts: alike. */
         void compare(String when) {
             for (BlobHash h : known) {
                 same(when + ", status of " + h.shortHex(), reference.status(h), hosted.status(h));
                 same(when + ", info of " + h.shortHex(), reference.info(h), hosted.info(h));
                 same(when + ", protection of " + h.shortHex(), reference.isProtected(h), hosted.isProtected(h));
+                same(when + ", gone below " + h.shortHex(), reference.goneInClosure(h), hosted.goneInClosure(h));
+                same(when + ", content below " + h.shortHex(), reference.hasContentInClosure(h),
+                        hosted.hasContentInClosure(h));
+                same(when + ", in grace below " + h.shortHex(), reference.waitingOutGrace(h),
+                        hosted.waitingOutGrace(List.of(h)));
             }
+            same(when + ", in grace below all", reference.waitingOutGrace(known), hosted.waitingOutGrace(known));
             same(when + ", counts", reference.counts(), hosted.counts());
         }
 

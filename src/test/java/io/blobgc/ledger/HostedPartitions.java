@@ -153,6 +153,18 @@ final class HostedPartitions implements LedgerUnderTest {
         return owner(hash).status(hash);
     }
 
+    List<BlobHash> goneInClosure(BlobHash hash) {
+        return network.goneInClosure(hash);
+    }
+
+    boolean hasContentInClosure(BlobHash hash) {
+        return network.hasContentInClosure(hash);
+    }
+
+    List<BlobHash> waitingOutGrace(Collection<BlobHash> hashes) {
+        return network.waitingOutGrace(hashes);
+    }
+
     boolean isProtected(BlobHash hash) {
         return owner(hash).isProtected(hash);
     }

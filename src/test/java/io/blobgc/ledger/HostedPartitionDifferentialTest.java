@@ -141,6 +141,27 @@ class HostedPartitionDifferentialTest {
         cycle();
     }
 
+    @Test
+    void aHostedLedgerAnswersForItsOwnPartitionsAndRefusesWhatNeedsThemAll() {
+        PartitionedLedger one = PartitionedLedger.hosting(LedgerSettings.DEFAULTS, 64, P4, 1);
+        one.applyRegistered(List.of(Registration.of(e), new Registration(d, List.of(e)),
+                new Registration(c, List.of(d)), new Registration(x, List.of(c))));
+        assertEquals(1, one.knownBlobs(), "c alone: the others are other partitions'");
+        assertEquals(Optional.of(BlobStatus.ACTIVE), one.status(c));
+        assertEquals(Optional.empty(), one.status(x), "x is not here");
+        assertFalse(one.isProtected(d), "d is not here");
+        assertEquals(java.util.Set.of(d), one.remoteCalleesBelow(c));
+        assertTrue(one.hosts(1) && !one.hosts(0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> one.applyPinned(x, new Pin("ops", "test", now, null)));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> one.acquire("n1", 1, 0, c, now));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> one.checkPin(c, now));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> one.goneInClosure(c));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> one.exchangeExports(now));
+        assertEquals(1, one.planCycle(now, now, false).size(), "one outcome: its own partition's");
+    }
+
     /**
      * One {@link PartitionedLedger} of every partition and the hosted ones ({@link HostedPartitions}) driven alike:
      * each answer compared, the reference's returned; every cycle ends with {@link #compare}.

@@ -353,7 +353,7 @@ public final class PartitionedLedger {
     }
 
     public void applyHosting(String hosting, Integer partition) {
-        for (Ledger l : parts) l.applyHosting(hosting, partition);
+        for (Ledger l : hosted) l.applyHosting(hosting, partition);
     }
 
     public int generation() {
@@ -376,11 +376,11 @@ public final class PartitionedLedger {
     }
 
     public String recordedHosting() {
-        return parts[0].recordedHosting();
+        return hosted[0].recordedHosting();
     }
 
     public Integer recordedPartition() {
-        return parts[0].recordedPartition();
+        return hosted[0].recordedPartition();
     }
 
     // ==== Decisions

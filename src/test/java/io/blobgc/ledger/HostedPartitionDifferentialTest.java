@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import static io.blobgc.ledger.LedgerFixture.h;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,14 +52,8 @@ class HostedPartitionDifferentialTest {
     private final Differential ledger = new Differential(LedgerSettings.DEFAULTS.withGracePeriodMs(0), P4);
     private long now = 1_700_000_000_000L;
     private long seq;
-    private final BlobHash x = in(0, 1), c = in(1, 1), d = in(2, 1), e = in(3, 1);
-
-    /** A hash partition {@code p} owns: its first byte's top two bits are {@code p}. */
-    private static BlobHash in(int p, int i) {
-        BlobHash hash = h(p << 6 | i);
-        assertEquals(p, P4.partitionOf(hash));
-        return hash;
-    }
+    private final BlobHash x = PartitionedLedgerTest.in(0, 1), c = PartitionedLedgerTest.in(1, 1),
+            d = PartitionedLedgerTest.in(2, 1), e = PartitionedLedgerTest.in(3, 1);
 
     private ReportOutcome report(BlobHash... active) {
         return ledger.report(NodeReport.full("n1", 1, ++seq, List.of(active), List.of()), now);

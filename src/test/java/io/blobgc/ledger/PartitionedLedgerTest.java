@@ -25,8 +25,8 @@ class PartitionedLedgerTest {
 
     private final BlobHash x = in(0, 1), c = in(1, 1), d = in(2, 1), e = in(3, 1);
 
-    /** A hash partition {@code p} owns: its first byte's top two bits are {@code p}. */
-    private static BlobHash in(int p, int i) {
+    /** A hash partition {@code p} owns (of four): its first byte's top two bits are {@code p}. */
+    static BlobHash in(int p, int i) {
         BlobHash hash = h(p << 6 | i);
         assertEquals(p, P4.partitionOf(hash));
         return hash;

@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
  * with the prefix). Pekko's canonical hostname (and the seed nodes) are the namespace addresses, so cluster traffic
  * crosses the bridge. Faults are made on the bridge side, like pulling a cable at a switch: a member is cut off by
  * setting its bridge port down, and the link between two members (each still seeing the others) is cut by marking
- * both ports {@code isolated} (the bridge forwards nothing between isolated ports). This kernel has no netem (no qdisc
- * modules), so no {@code tc netem loss 100%}: a port down drops everything silently, as that would.
+ * both ports {@code isolated} (the bridge forwards nothing between isolated ports); the network is split in two sides
+ * by moving one side's ports onto a second bridge in the hub (this kernel's bridge has no VLAN filtering). This kernel
+ * has no netem (no qdisc modules), so no {@code tc netem loss 100%}: a port down drops everything silently, as that
+ * would.
  *
  * <p>The database does not go through the cut links, on purpose. PostgreSQL listens on 127.0.0.1 and a Unix socket
  * (peer authentication) outside the namespaces, so each node reaches it through a {@link Relay} JVM in its namespace
@@ -41,6 +43,8 @@ final class Netns implements AutoCloseable {
 
     private static final String HUB = PREFIX + "hub";
     private static final String BRIDGE = PREFIX + "br";
+    /** A second bridge, empty while the network is whole: {@link #split} moves one side's ports onto it. */
+    private static final String OTHER_SIDE = PREFIX + "br2";
 
     private final int n;
     private final Path sockets;
@@ -76,6 +80,8 @@ final class Netns implements AutoCloseable {
             ip("-n", HUB, "link", "set", "lo", "up");
             ip("-n", HUB, "link", "add", BRIDGE, "type", "bridge");
             ip("-n", HUB, "link", "set", BRIDGE, "up");
+            ip("-n", HUB, "link", "add", OTHER_SIDE, "type", "bridge");
+            ip("-n", HUB, "link", "set", OTHER_SIDE, "up");
             for (int i = 1; i <= n; i++) {
                 ip("netns", "add", ns(i));
                 ip("-n", ns(i), "link", "set", "lo", "up");
@@ -141,6 +147,19 @@ final class Netns implements AutoCloseable {
 
     void up(int i) throws Exception {
         ip("-n", HUB, "link", "set", port(i), "up");
+    }
+
+    /**
+     * Splits the network in two: the members in {@code side} see each other and no one else (their bridge ports moved
+     * onto a bridge of their own), the others likewise. {@link #heal} joins them again.
+     */
+    void split(int... side) throws Exception {
+        for (int i : side) ip("-n", HUB, "link", "set", port(i), "master", OTHER_SIDE);
+    }
+
+    /** Undoes {@link #split}: every port on the one bridge again. */
+    void heal() throws Exception {
+        for (int i = 1; i <= n; i++) ip("-n", HUB, "link", "set", port(i), "master", BRIDGE);
     }
 
     /** Cuts (or heals) the link between members i and j: both bridge ports isolated (or not). */

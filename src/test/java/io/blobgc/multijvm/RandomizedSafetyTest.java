@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>a restart of the journal's PostgreSQL (where the test may restart it: root, as .ci/run runs);</li>
  * <li>a network partition, where the nodes run in network namespaces ({@link Netns}: root, as .ci/run runs): a member
  * cut off briefly (0.3 to 1.5 s: it stays a member) or for 10 to 14 s (downed: it downs itself and its JVM exits; the
- * test restarts it once healed), or the link between two members cut for 10 to 14 s (the resolver downs both ends).
+ * test restarts it once healed), or the link between two members cut for 10 to 14 s (the resolver downs both ends), or
+ * the network split 2|2 for 10 to 14 s (the resolver keeps the side with the lowest address; the other downs itself).
  * The journal is reached around the cuts, so a cut-off coordinator goes on writing it until it is downed.</li>
  * </ul>
  * A node downed while paused or cut off: the checker ends its VM's holds where the pause or cut began, and ignores what
@@ -112,7 +113,7 @@ class RandomizedSafetyTest {
         Map<Integer, List<long[]>> outs = new HashMap<>(); // per node: {from, to} out of the cluster
         int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
         int longPauses = 0, downedWhileOut = 0;
-        int shortCuts = 0, memberCuts = 0, linkCuts = 0;
+        int shortCuts = 0, memberCuts = 0, linkCuts = 0, splits = 0;
         Map<Integer, Long> outSince = new HashMap<>(); // per node: when its last pause or cut began
         // network partitions: each node in a network namespace of its own (as root, with iproute2), else none drawn
         String noNet = Netns.unavailable();
@@ -147,7 +148,7 @@ class RandomizedSafetyTest {
                 int victim = rnd.nextInt(3) == 0 ? s.coordinator() : 1 + rnd.nextInt(NODES);
                 boolean coordinator = victim == s.coordinator();
                 if (fault >= 12) {
-                    int kind = rnd.nextInt(3);
+                    int kind = rnd.nextInt(4);
                     long cut = kind == 0 ? 300 + rnd.nextInt(1_200) : 10_000 + rnd.nextInt(4_000);
                     int other = (victim - 1 + 1 + rnd.nextInt(NODES - 1)) % NODES + 1; // any node but the victim
                     if (net == null) {
@@ -160,25 +161,36 @@ class RandomizedSafetyTest {
                                 coordinator ? " (coordinator)" : "", cut);
                         outSince.put(victim, cutAt);
                         net.down(victim);
-                    } else {
+                    } else if (kind == 2) {
                         System.out.printf(Locale.ROOT, "safety: the link between node%d%s and node%d cut for %d ms%n",
                                 victim, coordinator ? " (coordinator)" : "", other, cut);
                         outSince.put(victim, cutAt);
                         outSince.put(other, cutAt);
                         net.isolated(victim, other, true);
+                    } else {
+                        System.out.printf(Locale.ROOT, "safety: split 2|2, node%d%s and node%d from the others, for %d ms%n",
+                                victim, coordinator ? " (coordinator)" : "", other, cut);
+                        for (int node = 1; node <= NODES; node++) outSince.put(node, cutAt); // one side is downed
+                        net.split(victim, other);
                     }
                     try {
                         Thread.sleep(cut);
                     } finally {
                         if (kind < 2) net.up(victim);
-                        else net.isolated(victim, other, false);
+                        else if (kind == 2) net.isolated(victim, other, false);
+                        else net.heal();
                     }
                     if (kind == 0) shortCuts++;
                     else if (kind == 1) memberCuts++;
-                    else linkCuts++;
+                    else if (kind == 2) linkCuts++;
+                    else splits++;
                     // a long cut: the resolver downed the member(s) cut off, whose JVMs exit; wait for that here
-                    if (kind > 0) downedWhileOut += awaitExits(s, kind == 1 ? List.of(victim) : List.of(victim, other),
-                            outSince, outs);
+                    if (kind == 1 || kind == 2) {
+                        downedWhileOut += awaitExits(s, kind == 1 ? List.of(victim) : List.of(victim, other),
+                                outSince, outs);
+                    } else if (kind == 3) { // equal sides: the one without the lowest address downs itself
+                        downedWhileOut += awaitSplitExits(s, outSince, outs);
+                    }
                     continue;
                 }
                 if (fault >= 10 && Postgres.mayControlServer()) {
@@ -315,12 +327,13 @@ class RandomizedSafetyTest {
         assertTrue(pinnedNow.contains(pinned), "the journal still has the operator pin");
         System.out.printf(Locale.ROOT, "safety (seed %d): %d acquires, %d releases, %d re-uploads; %d kills (%d VM nodes, "
                         + "%d coordinator), %d short pauses (%d VM nodes, %d coordinator), %d long pauses, %d network "
-                        + "partitions (%d short cuts, %d members cut off, %d links cut), %d downed while paused or cut; "
+                        + "partitions (%d short cuts, %d members cut off, %d links cut, %d 2|2 splits), %d downed while "
+                        + "paused or cut; "
                         + "%d PostgreSQL restarts; %d events read; %d deletions started, %d blobs collected, %d seen leaving "
                         + "the store; %d violations%n",
                 SEED, ops.acquires(), ops.releases(), ops.reuploads(), vmKills + coordinatorKills, vmKills, coordinatorKills,
-                pauses + coordinatorPauses, pauses, coordinatorPauses, longPauses, shortCuts + memberCuts + linkCuts,
-                shortCuts, memberCuts, linkCuts, downedWhileOut, databaseRestarts,
+                pauses + coordinatorPauses, pauses, coordinatorPauses, longPauses, shortCuts + memberCuts + linkCuts + splits,
+                shortCuts, memberCuts, linkCuts, splits, downedWhileOut, databaseRestarts,
                 events.size(), deletionsStarted, collected, storeDeletions, violations.size());
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
@@ -342,6 +355,27 @@ class RandomizedSafetyTest {
             }
         }
         return restartDowned(s, outSince, outs);
+    }
+
+    /**
+     * After a 2|2 split: waits (30 s at most) for one side's JVMs to exit (the resolver keeps the side with the lowest
+     * address), restarts them, and forgets the split for the other side, which stayed.
+     *
+     * @return how many nodes it restarted
+     */
+    private static int awaitSplitExits(Scenario s, Map<Integer, Long> outSince, Map<Integer, List<long[]>> outs)
+            throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (exited(s) < NODES / 2 && System.currentTimeMillis() < deadline) Thread.sleep(200);
+        if (exited(s) < NODES / 2) System.out.printf(Locale.ROOT, "safety: %d nodes left after the split%n", exited(s));
+        for (int node = 1; node <= NODES; node++) if (s.nodes.process(node).isAlive()) outSince.remove(node);
+        return restartDowned(s, outSince, outs);
+    }
+
+    private static int exited(Scenario s) {
+        int n = 0;
+        for (int node = 1; node <= NODES; node++) if (!s.nodes.process(node).isAlive()) n++;
+        return n;
     }
 
     /**

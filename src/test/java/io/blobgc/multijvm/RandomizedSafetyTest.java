@@ -150,7 +150,7 @@ class RandomizedSafetyTest {
                 if (fault >= 12) {
                     int kind = rnd.nextInt(4);
                     long cut = kind == 0 ? 300 + rnd.nextInt(1_200) : 10_000 + rnd.nextInt(4_000);
-                    int other = (victim - 1 + 1 + rnd.nextInt(NODES - 1)) % NODES + 1; // any node but the victim
+                    int other = (victim + rnd.nextInt(NODES - 1)) % NODES + 1; // any node but the victim
                     if (net == null) {
                         System.out.println("safety: a network partition drawn, none made: " + noNet);
                         continue;

@@ -40,6 +40,7 @@ import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
@@ -53,6 +54,11 @@ import java.util.Map;
  * live and on every recovery. Node views are soft state, rebuilt from FULL reports after a recovery (S5). The commands
  * of each concern are handled by a package-private part: {@link TakeOverFence} (S10), {@link Roster} (members,
  * reporters, reports), {@link CycleRunner}, {@link SweeperLink} (deletions, the store reconciliation).
+ *
+ * <p>It hosts every partition ({@link Hosting#whole()}: the singleton, journal {@code blob-gc-coordinator}) or one
+ * partition alone ({@link Hosting#partition}: that partition's entity, journal {@code blob-gc-partition|p}, issue 25):
+ * an entity runs no cycle timer (the conductor numbers its cycles: {@link RunPartitionCycle}), takes its
+ * {@link KeepAlive} and {@link PartitionStop} even before its takeover, and answers only what stays in its partition.
  */
 public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<ToCoordinator,
         Coordinator.Event, Coordinator.State> {
@@ -190,6 +196,37 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     enum CycleTick implements Command { INSTANCE }
+
+    /*
+     * A partition entity's (Hosting.partition; partitions-part2-plan §2): from the conductor, which numbers the cycles
+     * and keeps the entities alive.
+     */
+
+    /**
+     * Runs the conductor's cycle {@code cycle} on a partition entity (it has no cycle timer): answered once planned and
+     * persisted, or at once when it ran that cycle or a later one already (late or duplicate: not planned again).
+     */
+    public record RunPartitionCycle(long cycle, boolean dryRun, ActorRef<PartitionCycled> replyTo) implements Command {
+    }
+
+    /**
+     * A partition entity ran cycle {@code cycle}: its {@code outcome}, or null when it had run it before (nothing
+     * planned nor persisted for this ask).
+     */
+    public record PartitionCycled(int partition, long cycle, CycleOutcome outcome) implements CborSerializable {
+    }
+
+    /**
+     * From the conductor, on a timer: starts an entity that is not running (any message does) and is otherwise
+     * ignored. Handled before the takeover: never stashed.
+     */
+    public enum KeepAlive implements Command { INSTANCE }
+
+    /**
+     * Sharding's stop message for a partition entity (a handoff): it stops at once, also before its takeover is
+     * written — stashed, a stop would wait out a journal outage (the handoff times out) or overflow the stash.
+     */
+    public enum PartitionStop implements Command { INSTANCE }
 
     /** Sent to itself when recovery completes: persist {@link TookOver} before handling anything else (S10). */
     private enum TakeOver implements Command { INSTANCE }
@@ -330,8 +367,18 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      */
     public static Behavior<ToCoordinator> create(BlobGcSettings settings, BlobStore store, Clock clock,
                                            ActorRef<Topic.Command<Decision>> decisions, Timings timings) {
+        return create(settings, store, clock, decisions, timings, Hosting.whole());
+    }
+
+    /**
+     * @param hosting every partition (the singleton), or one partition alone (its entity: persistence id
+     *                {@code blob-gc-partition|p}, cycles from the conductor only)
+     */
+    public static Behavior<ToCoordinator> create(BlobGcSettings settings, BlobStore store, Clock clock,
+                                           ActorRef<Topic.Command<Decision>> decisions, Timings timings,
+                                           Hosting hosting) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Coordinator(ctx, timers, settings, store, clock, decisions, timings)));
+                new Coordinator(ctx, timers, settings, store, clock, decisions, timings, hosting)));
     }
 
     private final ActorContext<ToCoordinator> ctx;
@@ -350,6 +397,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final CycleRunner cycles;
     private final ActorRef<Topic.Command<Decision>> decisions;
     private final TakeOverFence fence;
+    private final Hosting hosting;
     /**
      * Pekko asks for the empty state once and starts every recovery without a snapshot from that very object — also
      * a restart in place after a journal failure. So it is never changed: the first event applied to it starts a
@@ -359,8 +407,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     private Coordinator(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
                         BlobStore store, Clock clock, ActorRef<Topic.Command<Decision>> decisions,
-                        Timings timings) {
-        super(PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
+                        Timings timings, Hosting hosting) {
+        super(hosting.persistenceId(), SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                 settings.restartBackoffMax(), 0.2));
         this.ctx = ctx;
         this.timers = timers;
@@ -371,11 +419,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.decisions = decisions;
         this.core = new CoordinatorCore(settings.dryRun());
         this.effects = new DecisionEffects(Effect());
-        this.roster = new Roster(ctx, timers, settings, core, effects);
+        this.roster = new Roster(ctx, timers, settings, core, effects, !hosting.isPartition());
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
-        this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered);
-        this.empty = new State(new PartitionedLedger(settings.ledger(), 1024, settings.partitioning()), true);
+        this.hosting = hosting;
+        this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting);
+        this.empty = new State(hosting.emptyLedger(settings.ledger(), settings.partitioning()), true);
     }
 
     @Override
@@ -417,7 +466,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         ctx.getSelf().tell(TakeOver.INSTANCE);
         roster.clear();
         sweeper.spawn();
-        timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
+        if (!hosting.isPartition()) timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
         roster.subscribe(clustered);
         sweeper.wake();
@@ -435,13 +484,16 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     /**
      * Until this instance's {@link TookOver} is persisted every command waits (stashed, in order), so nothing that can
      * protect or delete a blob — an acquire, a registration, a pin, a report, a cycle, a deletion — is decided by an
-     * instance that has not fenced out its predecessors.
+     * instance that has not fenced out its predecessors. A partition entity's {@link KeepAlive} and
+     * {@link PartitionStop} decide nothing and are never stashed.
      */
     @Override
     public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
         CommandHandlerWithReply<ToCoordinator, Event, State> taken = commands();
         return (state, command) -> {
             if (command == TakeOver.INSTANCE) return fence.onTakeOver(state);
+            if (command == KeepAlive.INSTANCE) return Effect().noReply();
+            if (command == PartitionStop.INSTANCE) return Effect().stop().thenNoReply();
             return fence.takenOver() ? taken.apply(state, command) : Effect().stash();
         };
     }
@@ -464,6 +516,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(GetHistory.class, (s, c) -> effects.run(s, core.history(c.limit()), c.replyTo()))
                 .onCommand(RunCycleNow.class, (s, c) -> cycles.run(s, c.dryRun(), c.replyTo()))
                 .onCommand(CycleTick.class, (s, c) -> cycles.run(s, false, null))
+                .onCommand(RunPartitionCycle.class, this::onRunPartitionCycle)
                 .onCommand(StalenessTick.class, roster::onStalenessTick)
                 .onCommand(WindowOver.class, (s, c) -> fence.onWindowOver(s))
                 .onCommand(StartDeletion.class, sweeper::onStartDeletion)
@@ -476,6 +529,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(MembersNow.class, roster::onMembersNow)
                 .onCommand(ReportersChanged.class, roster::onReportersChanged)
                 .build();
+    }
+
+    private ReplyEffect<Event, State> onRunPartitionCycle(State s, RunPartitionCycle c) {
+        if (hosting.isPartition()) return cycles.runPartition(s, hosting.partition(), c);
+        ctx.getLog().warn("ignored {}: this coordinator hosts every partition and runs its own cycles", c);
+        return Effect().noReply();
     }
 
     private void publish(Decision d) {
@@ -503,17 +562,19 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     /**
      * The ledger a journal's first event starts, with the number of partitions the journal was written with: what
-     * that event, a takeover, recorded (none recorded, or another first event: one). A journal's number is fixed by
-     * its first takeover, and the instance it was replayed into refuses to go on when it is not its own.
+     * that event, a takeover, recorded (none recorded, or another first event: one), and hosting the partition it
+     * recorded alone (an entity's journal) or every partition (none recorded). A journal's number and partition are
+     * fixed by its first takeover, and the instance it was replayed into refuses to go on when they are not its own.
      */
     private PartitionedLedger firstLedger(Event first) {
         int p = first instanceof TookOver t ? JournalPartitions.written(t.partitions()) : 1;
-        Partitioning partitioning;
+        Integer partition = first instanceof TookOver t ? t.partition() : null;
         try {
-            partitioning = Partitioning.of(p);
-        } catch (IllegalArgumentException notANumberOfPartitions) { // a foreign journal: refused at the takeover
-            partitioning = Partitioning.of(1);
+            Partitioning partitioning = Partitioning.of(p);
+            return partition == null ? new PartitionedLedger(settings.ledger(), 1024, partitioning)
+                    : Hosting.partition(partition, partitioning).emptyLedger(settings.ledger(), partitioning);
+        } catch (IllegalArgumentException foreign) { // no number of partitions, or no partition of it: refused later
+            return new PartitionedLedger(settings.ledger(), 1024, Partitioning.of(1));
         }
-        return new PartitionedLedger(settings.ledger(), 1024, partitioning);
     }
 }

@@ -217,9 +217,29 @@ public final class CoordinatorCore {
 
     /** One GC cycle; a dry run when asked or configured (S9). */
     public Decision<CycleOutcome> cycle(PartitionedLedger l, boolean dryRunAsked, long now, long localNow) {
-        List<CycleOutcome> outcomes = l.planCycle(now, localNow, dryRunAsked || dryRun);
+        return completed(l, l.planCycle(now, localNow, dryRunAsked || dryRun));
+    }
+
+    /**
+     * Cycle {@code cycle} of a partition entity, numbered by the conductor (partitions-part2-plan §2, "Cycles"): its
+     * hosted partition's outcome, persisted as that partition's {@link Coordinator.CycleCompleted}. A cycle it ran
+     * already ({@code cycle} not after {@link PartitionedLedger#cycle()}: late or duplicate) is not planned again:
+     * nothing persisted, and the answer is empty.
+     */
+    public Decision<Optional<CycleOutcome>> partitionCycle(PartitionedLedger l, long cycle, boolean dryRunAsked,
+                                                           long now, long localNow) {
+        if (cycle <= l.cycle()) return Decision.answer(st -> Optional.empty());
+        Decision<CycleOutcome> d = completed(l, l.planCycle(cycle, now, localNow, dryRunAsked || dryRun));
+        return new Decision<>(d.events(), st -> Optional.of(d.reply().apply(st)));
+    }
+
+    /** One {@link Coordinator.CycleCompleted} per hosted partition, and their outcomes merged. */
+    private static Decision<CycleOutcome> completed(PartitionedLedger l, List<CycleOutcome> outcomes) {
+        List<Integer> partitions = l.hostedPartitions();
         List<Coordinator.Event> events = new ArrayList<>(outcomes.size());
-        for (int p = 0; p < outcomes.size(); p++) events.add(new Coordinator.CycleCompleted(outcomes.get(p), p));
+        for (int i = 0; i < outcomes.size(); i++) {
+            events.add(new Coordinator.CycleCompleted(outcomes.get(i), partitions.get(i)));
+        }
         CycleOutcome o = CycleOutcome.merged(outcomes);
         return new Decision<>(events, st -> o);
     }
@@ -273,7 +293,8 @@ public final class CoordinatorCore {
      * (persisted first: from then on their registration is refused, and the sweeper deletes them like DELETING
      * blobs). The answer lists them; a dry run persists nothing and only names them. A page that does not start where
      * the walk is (a late answer to an earlier scan) is ignored. The walk goes on after the page's last entry, and
-     * from the first again after the end.
+     * from the first again after the end. A partition entity walks its partition's range only: entries past it end
+     * the pass, and the next starts at the range's first hash (partitions-part2-plan S1.2).
      */
     public Decision<List<BlobHash>> storePage(PartitionedLedger l, BlobHash after, List<BlobStore.Entry> entries, boolean more,
                                               boolean dryRunAsked, long now, long graceMs) {
@@ -320,7 +341,17 @@ public final class CoordinatorCore {
      * keeps (a journal written with another number is refused before this: {@link JournalPartitions}).
      */
     public Decision<Void> takeOver(String instance, long now, long batchDeadlineMs, int partitions) {
-        return window.takeOver(instance, now, batchDeadlineMs, partitions);
+        return takeOver(instance, now, batchDeadlineMs, partitions, null, null);
+    }
+
+    /**
+     * {@link #takeOver(String, long, long, int)} by the entity of {@code partition} ({@code hosting} its
+     * {@code blob-gc.partition-hosting}), which the journal keeps too; both null for the coordinator hosting every
+     * partition itself.
+     */
+    public Decision<Void> takeOver(String instance, long now, long batchDeadlineMs, int partitions, String hosting,
+                                   Integer partition) {
+        return window.takeOver(instance, now, batchDeadlineMs, partitions, hosting, partition);
     }
 
     /** The event handler: live, and on every recovery. */

@@ -7,10 +7,14 @@ import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A GC cycle in the {@link Coordinator}: planned by the {@link CoordinatorCore} (and timed), persisted, logged, what it
@@ -44,15 +48,47 @@ final class CycleRunner {
 
     /** Runs a cycle; {@code replyTo} null for a timer's cycle (no answer). */
     ReplyEffect<Event, State> run(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
-        long t0 = System.nanoTime();
-        CoordinatorCore.Decision<CycleOutcome> d = core.cycle(s.ledger, dryRun, clock.millis(), Coordinator.localNow());
-        long planned = System.nanoTime() - t0;
-        lastCycleMs = planned / 1e6;
-        timings.cyclePlanned(planned);
+        CoordinatorCore.Decision<CycleOutcome> d = timed(() -> core.cycle(s.ledger, dryRun, clock.millis(),
+                Coordinator.localNow()));
         CycleOutcome o = d.reply().apply(s.ledger);
         long localNow = Coordinator.localNow();
-        var effect = effects.effect().persist(d.events()).thenRun(st -> {
-            core.cycled(st.ledger, localNow);
+        var effect = persist(d.events(), o, st -> core.cycled(st.ledger, localNow));
+        return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
+    }
+
+    /**
+     * Runs the conductor's cycle {@code c.cycle()} on the entity of {@code partition}, once: a cycle it ran already is
+     * answered without an outcome and persists nothing. Its exports are not sent yet (S1.4).
+     */
+    ReplyEffect<Event, State> runPartition(State s, int partition, Coordinator.RunPartitionCycle c) {
+        CoordinatorCore.Decision<Optional<CycleOutcome>> d = timed(() -> core.partitionCycle(s.ledger, c.cycle(),
+                c.dryRun(), clock.millis(), Coordinator.localNow()));
+        Optional<CycleOutcome> o = d.reply().apply(s.ledger);
+        var answer = new Coordinator.PartitionCycled(partition, c.cycle(), o.orElse(null));
+        if (o.isEmpty()) return c.replyTo() == null ? effects.noReply() : effects.effect().reply(c.replyTo(), answer);
+        var effect = persist(d.events(), o.get(), st -> {
+        });
+        return c.replyTo() == null ? effect.thenNoReply() : effect.thenReply(c.replyTo(), st -> answer);
+    }
+
+    /** Plans a cycle, timed when it plans one (a cycle ran already is not). */
+    private <R> CoordinatorCore.Decision<R> timed(Supplier<CoordinatorCore.Decision<R>> plan) {
+        long t0 = System.nanoTime();
+        CoordinatorCore.Decision<R> d = plan.get();
+        long planned = System.nanoTime() - t0;
+        if (d.events().isEmpty()) return d;
+        lastCycleMs = planned / 1e6;
+        timings.cyclePlanned(planned);
+        return d;
+    }
+
+    /**
+     * Persists a cycle's events; then {@code applied} (live only), and the cycle logged, what it marked published, and
+     * the sweeper told.
+     */
+    private EffectBuilder<Event, State> persist(List<Event> events, CycleOutcome o, Consumer<State> applied) {
+        return effects.effect().persist(events).thenRun(st -> {
+            applied.accept(st);
             log(st.ledger, o); // the counts after the cycle it reports
             if (!o.dryRun() && !o.marked().isEmpty()) {
                 publish.accept(new Decision.Marked(o.cycle(),
@@ -60,7 +96,6 @@ final class CycleRunner {
             }
             sweeper.cycled(o);
         });
-        return replyTo == null ? effect.thenNoReply() : effect.thenReply(replyTo, st -> o);
     }
 
     private void log(PartitionedLedger l, CycleOutcome o) {

@@ -36,12 +36,34 @@ final class Deletions {
         this.dryRun = dryRun;
     }
 
-    /** Recovery completed: what the previous incarnation handed out is forgotten; the walk resumes where persisted. */
+    /**
+     * Recovery completed: what the previous incarnation handed out is forgotten; the walk resumes where persisted, or
+     * at the start of its range.
+     */
     void recovered(PartitionedLedger l) {
         inFlight.clear();
         unjournaledFailures.clear();
         orphanFailuresJournaled.clear();
-        orphanScanAfter = l.orphanScanResumesAfter();
+        BlobHash resumes = l.orphanScanResumesAfter();
+        orphanScanAfter = resumes == null ? walkStart(l) : resumes;
+    }
+
+    /*
+     * The walk's range: the whole store, or a partition entity's partition (partitions-part2-plan S1.2): the hashes of
+     * the other partitions are theirs to judge, and the entity does not hold them.
+     */
+
+    /** Where a pass of the walk starts: after the last hash before the hosted partitions (null: from the first). */
+    private static BlobHash walkStart(PartitionedLedger l) {
+        int first = l.hostedPartitions().get(0);
+        return first == 0 ? null : l.partitioning().highest(first - 1);
+    }
+
+    /** The last hash a pass of the walk reads: of the last hosted partition (null: to the end of the store). */
+    private static BlobHash walkEnd(PartitionedLedger l) {
+        List<Integer> hosted = l.hostedPartitions();
+        int last = hosted.get(hosted.size() - 1);
+        return last == l.partitioning().count() - 1 ? null : l.partitioning().highest(last);
     }
 
     /** See {@link CoordinatorCore#startDeletion}. */
@@ -107,13 +129,19 @@ final class Deletions {
         if (!Objects.equals(after, orphanScanAfter) || entries == null) return Decision.answer(st -> List.of());
         List<BlobHash> orphans = new ArrayList<>();
         BlobHash last = after;
+        BlobHash end = walkEnd(l);
+        boolean passGoesOn = more;
         for (BlobStore.Entry e : entries) {
             if (e == null || e.hash() == null) continue;
+            if (end != null && e.hash().compareTo(end) > 0) { // past the range: the pass is over
+                passGoesOn = false;
+                break;
+            }
             last = e.hash();
             // an entry from the future (clock skew) is young; the subtraction cannot overflow for any graceMs >= 0
             if (e.modifiedAtMs() <= now - Math.max(0, graceMs) && l.isOrphan(e.hash())) orphans.add(e.hash());
         }
-        orphanScanAfter = more ? last : null;
+        orphanScanAfter = passGoesOn ? last : walkStart(l);
         if (dryRun || dryRunAsked) return Decision.answer(st -> orphans); // S9: named, never condemned
         // the walk's position is persisted with every page that moves it (one small event per cycle, beside the
         // cycle's own), so that restarts more frequent than a pass over the store cannot keep its end from being

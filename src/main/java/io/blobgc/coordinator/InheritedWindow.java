@@ -61,8 +61,10 @@ final class InheritedWindow {
     }
 
     /** See {@link CoordinatorCore#takeOver}. */
-    Decision<Void> takeOver(String instance, long now, long batchDeadlineMs, int partitions) {
+    Decision<Void> takeOver(String instance, long now, long batchDeadlineMs, int partitions, String hosting,
+                            Integer partition) {
         this.instance = instance;
-        return Decision.persist(new Coordinator.TookOver(instance, now, batchDeadlineMs, partitions), l -> null);
+        return Decision.persist(new Coordinator.TookOver(instance, now, batchDeadlineMs, partitions, hosting, partition),
+                l -> null);
     }
 }

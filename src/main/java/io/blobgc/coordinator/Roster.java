@@ -48,17 +48,20 @@ final class Roster {
     private final BlobGcSettings settings;
     private final CoordinatorCore core;
     private final DecisionEffects effects;
+    /** Whether it runs its own cycles (the whole); a partition entity's come from the conductor. */
+    private final boolean cyclesItself;
     /** The reporters the receptionist lists, and the node each one reported for (once it did). */
     private final Set<ActorRef<ToReporter>> reporters = new LinkedHashSet<>();
     private final Map<ActorRef<ToReporter>, String> reporterNodes = new HashMap<>();
 
     Roster(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
-           CoordinatorCore core, DecisionEffects effects) {
+           CoordinatorCore core, DecisionEffects effects, boolean cyclesItself) {
         this.ctx = ctx;
         this.timers = timers;
         this.settings = settings;
         this.core = core;
         this.effects = effects;
+        this.cyclesItself = cyclesItself;
     }
 
     void clear() {
@@ -87,7 +90,7 @@ final class Roster {
         NodeReport r = c.report();
         CoordinatorCore.ReportResult result = core.report(r, Coordinator.localNow()).reply().apply(s.ledger);
         if (r != null && r.node() != null) reporterNodes.put(c.replyTo(), r.node());
-        if (result.warmUpCompleted()) {
+        if (result.warmUpCompleted() && cyclesItself) {
             // the last FULL report of the warm-up: cycle now rather than a cycle-interval later
             ctx.getLog().info("warm-up complete: every member delivered a FULL report");
             timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());

@@ -9,8 +9,10 @@ import org.apache.pekko.persistence.typed.SnapshotAdapter;
 
 /**
  * The {@link Coordinator}'s snapshots: its state's persistent half, the ledger's {@link LedgerSnapshot} at P = 1 and
- * one per partition ({@link SnapshotSections}) at P &gt; 1. A snapshot restores the number of partitions it was
- * written with; a coordinator configured with another refuses to start ({@link JournalPartitions}).
+ * one per partition ({@link SnapshotSections}) at P &gt; 1. A partition entity's ({@link Hosting#partition}) is its one
+ * partition's {@link LedgerSnapshot}, which records that partition and P (partitions-part2-plan §2, "Snapshots per
+ * entity"). A snapshot restores the number of partitions it was written with, and an entity's its partition; an
+ * instance configured otherwise refuses to start ({@link JournalPartitions}).
  */
 final class StateSnapshots implements SnapshotAdapter<State> {
     private final LedgerSettings settings;
@@ -22,7 +24,7 @@ final class StateSnapshots implements SnapshotAdapter<State> {
     @Override
     public Object toJournal(State state) {
         PartitionedLedger l = state.ledger;
-        return l.partitioning().count() == 1 ? l.snapshot() : new SnapshotSections(l.snapshots());
+        return l.hostedPartitions().size() == 1 ? l.snapshot() : new SnapshotSections(l.snapshots());
     }
 
     @Override
@@ -31,6 +33,17 @@ final class StateSnapshots implements SnapshotAdapter<State> {
             return new State(PartitionedLedger.fromSnapshots(settings, s.partitions(),
                     Partitioning.of(s.partitions().size())));
         }
-        return new State(PartitionedLedger.fromSnapshot(settings, (LedgerSnapshot) from));
+        LedgerSnapshot s = (LedgerSnapshot) from;
+        return new State(s.partition() == null ? PartitionedLedger.fromSnapshot(settings, s) : entity(s));
+    }
+
+    /** An entity's snapshot: its partition alone, of the number of partitions it recorded. */
+    private PartitionedLedger entity(LedgerSnapshot s) {
+        try {
+            return PartitionedLedger.hostingFromSnapshot(settings, s,
+                    Partitioning.of(JournalPartitions.written(s.partitions())), s.partition());
+        } catch (IllegalArgumentException foreign) { // no number of partitions, or no partition of it: refused later
+            return PartitionedLedger.fromSnapshot(settings, s);
+        }
     }
 }

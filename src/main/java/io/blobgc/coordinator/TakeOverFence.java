@@ -1,7 +1,6 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobGcSettings;
-import io.blobgc.BlobGcSettings.PartitionHosting;
 import io.blobgc.NodeIds;
 import io.blobgc.coordinator.Coordinator.Event;
 import io.blobgc.coordinator.Coordinator.State;
@@ -32,6 +31,8 @@ final class TakeOverFence {
     private final Roster roster;
     private final SweeperLink sweeper;
     private final boolean clustered;
+    /** Every partition, or one alone: what the journal must have been written as, and what the takeover records. */
+    private final Hosting hosting;
     /** Names this instance in its {@link Coordinator.TookOver} (and the log): member and a random part. */
     private final String instanceId;
     /** Whether this recovery's {@link Coordinator.TookOver} is persisted; until then commands are stashed. */
@@ -39,7 +40,7 @@ final class TakeOverFence {
 
     TakeOverFence(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
                   Clock clock, CoordinatorCore core, DecisionEffects effects, Roster roster, SweeperLink sweeper,
-                  boolean clustered) {
+                  boolean clustered, Hosting hosting) {
         this.ctx = ctx;
         this.timers = timers;
         this.settings = settings;
@@ -49,6 +50,7 @@ final class TakeOverFence {
         this.roster = roster;
         this.sweeper = sweeper;
         this.clustered = clustered;
+        this.hosting = hosting;
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
@@ -64,9 +66,10 @@ final class TakeOverFence {
 
     ReplyEffect<Event, State> onTakeOver(State s) {
         if (takenOver) return effects.noReply();
-        // it hosts every partition itself, whatever partition-hosting says (sharded is not built yet: the settings'
-        // partitionHostingNote), and is the entity of none
-        var refusal = JournalPartitions.refusal(s, settings.partitions(), PartitionHosting.COORDINATOR, null);
+        // the singleton hosts every partition itself, whatever partition-hosting says (its sharded form is the
+        // conductor, not built yet: the settings' partitionHostingNote); an entity hosts its partition of its P
+        int partitions = hosting.partitions(settings.partitions());
+        var refusal = JournalPartitions.refusal(s, partitions, hosting.mode(), hosting.partition());
         if (refusal.isPresent()) {
             // nothing written, nothing decided: the commands waiting are dropped and asks time out (not ready)
             ctx.getLog().error(refusal.get());
@@ -74,20 +77,21 @@ final class TakeOverFence {
         }
         long deadline = settings.sweepBatchDeadline().toMillis();
         String name = instanceId + "." + sweeper.generation(); // one name per recovery: a restart in place is another
-        var takeOver = core.takeOver(name, clock.millis(), deadline, settings.partitions());
+        var takeOver = core.takeOver(name, clock.millis(), deadline, partitions, hosting.recordedHosting(),
+                hosting.partition());
         return effects.effect().persist(takeOver.events()).thenRun(st -> {
             takenOver = true;
             PartitionedLedger l = st.ledger;
             // the Up members are read now, before any stashed report is handled: the warm-up waits for each (S5)
             core.recoveredAfterOwnTakeOver(l, clustered ? roster.upMembers(Cluster.get(ctx.getSystem()).state().getMembers()) : null,
                     Coordinator.localNow());
-            ctx.getLog().info("blob-gc coordinator recovered: cycle {}, {} known blobs {}; warming up until every "
+            ctx.getLog().info("blob-gc " + hosting.describe() + " recovered: cycle {}, {} known blobs {}; warming up until every "
                     + "member delivered a FULL report (waiting for {})", l.cycle(), l.knownBlobs(), l.counts(),
                     l.warmUpBlockers());
             core.tookOver(st.ledger, Coordinator.localNow(), deadline);
             timers.startSingleTimer(WindowOver.INSTANCE,
                     Duration.ofMillis(core.windowRemaining(Coordinator.localNow())));
-            ctx.getLog().info("blob-gc coordinator {} took over (its first write): an earlier instance can write no more",
+            ctx.getLog().info("blob-gc " + hosting.describe() + " {} took over (its first write): an earlier instance can write no more",
                     name);
         }).thenNoReply().thenUnstashAll();
     }

@@ -62,9 +62,13 @@ final class CyclePlanner {
 
     /** See {@link Ledger#planCycle(long, long, boolean)}. */
     CycleOutcome planCycle(long now, long localNow, boolean dryRun) {
+        return planCycle(registry.cycle + 1, now, localNow, dryRun);
+    }
+
+    /** See {@link Ledger#planCycle(long, long, long, boolean)}. */
+    CycleOutcome planCycle(long next, long now, long localNow, boolean dryRun) {
         planned = null;
         List<String> stale = views.updateStaleness(localNow);
-        long next = registry.cycle + 1;
         List<PinRef> expired = new ArrayList<>();
         int pinLimit = settings.maxTransitionsPerCycle(); // the rest expire in the next cycles: held a little longer
         registry.operatorPins.forEach((b, pins) -> {

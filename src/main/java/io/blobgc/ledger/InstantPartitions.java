@@ -23,12 +23,16 @@ import java.util.Set;
 final class InstantPartitions {
 
     private final Partitioning partitioning;
-    /** The host of each partition, by partition. */
+    /** The host of each partition, by partition; null for one hosted elsewhere ({@link #host}). */
     private final PartitionedLedger[] hostOf;
     /** Every host once, in the order of its first partition. */
     private final List<PartitionedLedger> hosts;
 
-    /** {@code hostOf[p]} hosts partition {@code p}; a host may host several (all of them: one JVM). */
+    /**
+     * {@code hostOf[p]} hosts partition {@code p}; a host may host several (all of them: one JVM). A null host is a
+     * partition hosted elsewhere, which this driver cannot reach: what needs it is refused ({@link #host}), so the
+     * driver of a hosted ledger answers only what stays in its own partitions.
+     */
     InstantPartitions(Partitioning partitioning, PartitionedLedger[] hostOf) {
         if (hostOf.length != partitioning.count()) {
             throw new IllegalArgumentException(hostOf.length + " hosts for " + partitioning.count() + " partitions");
@@ -36,7 +40,9 @@ final class InstantPartitions {
         this.partitioning = partitioning;
         this.hostOf = hostOf.clone();
         List<PartitionedLedger> distinct = new ArrayList<>();
-        for (PartitionedLedger h : hostOf) if (distinct.stream().noneMatch(d -> d == h)) distinct.add(h);
+        for (PartitionedLedger h : hostOf) {
+            if (h != null && distinct.stream().noneMatch(d -> d == h)) distinct.add(h);
+        }
         this.hosts = List.copyOf(distinct);
     }
 
@@ -45,13 +51,22 @@ final class InstantPartitions {
         return hosts;
     }
 
+    /**
+     * The host of {@code partition}; refused (IllegalStateException) for a partition hosted elsewhere: what needs it
+     * crosses to another entity, which only messages reach (partitions-part2-plan S1.6, S1.7).
+     */
     PartitionedLedger host(int partition) {
-        return hostOf[partition];
+        PartitionedLedger h = hostOf[partition];
+        if (h == null) {
+            throw new IllegalStateException("this needs partition " + partition + ", which is hosted elsewhere: only "
+                    + "messages between the entities reach it (see PartitionedLedger.hosting)");
+        }
+        return h;
     }
 
     /** The host of the partition that owns {@code hash}. */
     PartitionedLedger owner(BlobHash hash) {
-        return hostOf[partitioning.partitionOf(hash)];
+        return host(partitioning.partitionOf(hash));
     }
 
     // ==== The fence
@@ -128,7 +143,7 @@ final class InstantPartitions {
         }
         while (!walk.done()) {
             FenceWalk.ProtectAsk ask = todo.remove();
-            todo.addAll(walk.answered(ask.to(), hostOf[ask.to()].protect(ask, used, now)));
+            todo.addAll(walk.answered(ask.to(), host(ask.to()).protect(ask, used, now)));
         }
         return walk;
     }
@@ -144,7 +159,7 @@ final class InstantPartitions {
         Set<BlobHash> gone = new LinkedHashSet<>();
         List<List<BlobHash>> roots = closureRoots(List.of(hash));
         for (int p = 0; p < roots.size(); p++) {
-            for (BlobHash r : roots.get(p)) gone.addAll(hostOf[p].localGoneInClosure(r, r.equals(hash)));
+            for (BlobHash r : roots.get(p)) gone.addAll(host(p).localGoneInClosure(r, r.equals(hash)));
         }
         return List.copyOf(gone);
     }
@@ -159,7 +174,7 @@ final class InstantPartitions {
         List<BlobHash> out = new ArrayList<>();
         List<List<BlobHash>> roots = closureRoots(hashes);
         for (int p = 0; p < roots.size(); p++) {
-            if (!roots.get(p).isEmpty()) out.addAll(hostOf[p].localWaitingOutGrace(roots.get(p)));
+            if (!roots.get(p).isEmpty()) out.addAll(host(p).localWaitingOutGrace(roots.get(p)));
         }
         return out;
     }
@@ -192,7 +207,7 @@ final class InstantPartitions {
     boolean exchange(long localNow) {
         boolean added = false;
         for (int p = 0; p < hostOf.length; p++) {
-            for (PartitionedLedger.Export e : hostOf[p].flushExports(p, localNow)) {
+            for (PartitionedLedger.Export e : host(p).flushExports(p, localNow)) {
                 ReportOutcome o = deliver(e, localNow);
                 added |= o == ReportOutcome.NEED_FULL || o == ReportOutcome.APPLIED && !e.report().activeAdded().isEmpty();
             }
@@ -202,8 +217,8 @@ final class InstantPartitions {
 
     /** One export arrived: applied by its target (S8 orders it); a target that needs a FULL gets one next flush. */
     ReportOutcome deliver(PartitionedLedger.Export e, long localNow) {
-        ReportOutcome o = hostOf[e.to()].applyExport(e, localNow);
-        if (o == ReportOutcome.NEED_FULL) hostOf[e.from()].resendExportsFull(e.from(), e.to());
+        ReportOutcome o = host(e.to()).applyExport(e, localNow);
+        if (o == ReportOutcome.NEED_FULL) host(e.from()).resendExportsFull(e.from(), e.to());
         return o;
     }
 }

@@ -347,6 +347,18 @@ public final class Ledger {
     }
 
     /**
+     * {@link #planCycle(long, long, boolean)} numbered {@code cycle}, not the next after this ledger's: a partition
+     * entity's cycles are numbered by the conductor, which counts the cycles this partition missed too
+     * (partitions-part2-plan §2, "Cycles"). {@code cycle} must be after this ledger's {@link #cycle()}.
+     */
+    public CycleOutcome planCycle(long cycle, long now, long localNow, boolean dryRun) {
+        if (cycle <= registry.cycle) {
+            throw new IllegalArgumentException("cycle " + cycle + " is not after this ledger's cycle " + registry.cycle);
+        }
+        return planner.planCycle(cycle, now, localNow, dryRun);
+    }
+
+    /**
      * Chooses up to {@code max} marked blobs that may move to DELETING now: still unprotected, and every live
      * node delivered a complete view after the blob was marked (the second confirmation of the two-phase
      * delete). Nothing while warming up or below quorum.

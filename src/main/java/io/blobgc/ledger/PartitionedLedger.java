@@ -42,7 +42,10 @@ public final class PartitionedLedger {
     private final Ledger[] hosted;
     /** Whether this ledger hosts only some partitions, and leaves what crosses partitions to a driver. */
     private final boolean hostingMode;
-    /** What crosses partitions, delivered at once among the partitions hosted here; null when {@link #hostingMode}. */
+    /**
+     * What crosses partitions, delivered at once among the partitions hosted here: all of them, or when
+     * {@link #hostingMode} the hosted ones only (what reaches another is refused: {@link InstantPartitions#host}).
+     */
     private final InstantPartitions instant;
     /** At P &gt; 1, the hashes of a node's chunked FULL buffered so far, and its seq ({@link #fenceReportedHolds}). */
     private final Map<String, List<BlobHash>> fullChunks = new java.util.HashMap<>();
@@ -88,7 +91,9 @@ public final class PartitionedLedger {
      *       NEED_FULL, and the driver asks the sender's host: {@link #resendExportsFull(int, int)}) and
      *       {@link #partitionsSettled}. {@link #exchangeExports} and the settle round are off.</li>
      * </ul>
-     * The methods that need every partition ({@link #acquire}, {@link #checkPin}, the closure queries) are refused.
+     * The methods that need other partitions ({@link #acquire}, {@link #checkPin}, the closure queries) are answered
+     * when all they need is hosted here — a blob whose closure stays in the hosted partitions: the answer is exact —
+     * and refused (IllegalStateException, before anything is recorded) when they reach a partition hosted elsewhere.
      */
     public static PartitionedLedger hosting(LedgerSettings settings, int expectedBlobs, Partitioning partitioning,
                                             int... hosted) {
@@ -119,8 +124,8 @@ public final class PartitionedLedger {
         if (hosted.length == 0) throw new IllegalArgumentException("no partition hosted");
         this.hostingMode = hostingMode;
         PartitionedLedger[] self = new PartitionedLedger[parts.length];
-        java.util.Arrays.fill(self, this);
-        this.instant = hostingMode ? null : new InstantPartitions(partitioning, self);
+        for (int p = 0; p < parts.length; p++) if (parts[p] != null) self[p] = this;
+        this.instant = new InstantPartitions(partitioning, self);
     }
 
     /** {@code single} as the one partition (P = 1): for tests that drive a ledger and a coordinator's decisions. */
@@ -146,6 +151,20 @@ public final class PartitionedLedger {
             parts[p] = Ledger.fromSnapshot(settings, snapshots.get(p), partitioning, p);
         }
         return new PartitionedLedger(partitioning, parts, false);
+    }
+
+    /**
+     * Partition {@code self} of {@code partitioning} restored from its snapshot, hosted alone: a partition entity's
+     * ledger ({@link #hosting}).
+     */
+    public static PartitionedLedger hostingFromSnapshot(LedgerSettings settings, LedgerSnapshot snapshot,
+                                                        Partitioning partitioning, int self) {
+        if (self < 0 || self >= partitioning.count()) {
+            throw new IllegalArgumentException("no partition " + self + " of " + partitioning.count());
+        }
+        Ledger[] parts = new Ledger[partitioning.count()];
+        parts[self] = Ledger.fromSnapshot(settings, snapshot, partitioning, self);
+        return new PartitionedLedger(partitioning, parts, true);
     }
 
     public Partitioning partitioning() {
@@ -398,11 +417,11 @@ public final class PartitionedLedger {
      * every remote callee below it in its owner, on behalf of the partition whose exports will list it once the pin
      * is applied ({@link InstantPartitions#protectRemoteClosure}): the pin's event must be applied before that partition's next
      * export (the coordinator persists it before it handles anything else). At P = 1, {@link Ledger#checkPin}.
-     * Refused when only some partitions are hosted here: see {@link #checkPinLocally}.
+     * When only some partitions are hosted here, refused if it reaches another ({@link #hosting}): see
+     * {@link #checkPinLocally}.
      */
     public Optional<Refusal> checkPin(BlobHash hash, long now) {
         if (partitioning.count() == 1) return checkPinLocally(hash, now);
-        requireAll("checkPin");
         return instant.checkPin(hash, now);
     }
 
@@ -433,6 +452,21 @@ public final class PartitionedLedger {
         connect(localNow);
         List<CycleOutcome> out = new ArrayList<>(hosted.length);
         for (Ledger l : hosted) out.add(l.planCycle(now, localNow, dryRun));
+        return out;
+    }
+
+    /** {@link #planCycle(long, long, boolean)} numbered {@code cycle}: see {@link Ledger#planCycle(long, long, long, boolean)}. */
+    public List<CycleOutcome> planCycle(long cycle, long now, long localNow, boolean dryRun) {
+        connect(localNow);
+        List<CycleOutcome> out = new ArrayList<>(hosted.length);
+        for (Ledger l : hosted) out.add(l.planCycle(cycle, now, localNow, dryRun));
+        return out;
+    }
+
+    /** The partitions hosted here, in partition order: what {@link #planCycle}'s outcomes are of, one each. */
+    public List<Integer> hostedPartitions() {
+        List<Integer> out = new ArrayList<>(hosted.length);
+        for (Ledger l : hosted) out.add(l.partition());
         return out;
     }
 
@@ -520,22 +554,20 @@ public final class PartitionedLedger {
     /**
      * The blobs of {@code hash}'s dependency closure, across partitions, that must be uploaded again before it can be
      * acquired: DELETING or COLLECTED ones, and remote callees their owner does not know (a pruned tombstone: no
-     * content either, partitions.md §6 risk 9). Refused when only some partitions are hosted here: see
+     * content either, partitions.md §6 risk 9). When only some partitions are hosted here, refused if it reaches another: see
      * {@link #localGoneInClosure}.
      */
     public List<BlobHash> goneInClosure(BlobHash hash) {
         if (partitioning.count() == 1) return hosted[0].goneInClosure(hash);
-        requireAll("goneInClosure");
         return instant.goneInClosure(hash);
     }
 
     /**
-     * Whether a registration may name {@code hash} as a callee: known, and nothing gone in its closure. Refused when
-     * only some partitions are hosted here.
+     * Whether a registration may name {@code hash} as a callee: known, and nothing gone in its closure. When only
+     * some partitions are hosted here, refused if it reaches another.
      */
     public boolean hasContentInClosure(BlobHash hash) {
         if (partitioning.count() == 1) return hosted[0].hasContentInClosure(hash);
-        requireAll("hasContentInClosure");
         return instant.hasContentInClosure(hash);
     }
 
@@ -545,11 +577,10 @@ public final class PartitionedLedger {
     }
 
     /**
-     * The blobs a use of {@code hashes} keeps alive, across partitions, that wait out their grace now. Refused when
-     * only some partitions are hosted here: see {@link #localWaitingOutGrace}.
+     * The blobs a use of {@code hashes} keeps alive, across partitions, that wait out their grace now. When only
+     * some partitions are hosted here, refused if it reaches another: see {@link #localWaitingOutGrace}.
      */
     public List<BlobHash> waitingOutGrace(Collection<BlobHash> hashes) {
-        requireAll("waitingOutGrace");
         return instant.waitingOutGrace(hashes);
     }
 
@@ -733,12 +764,12 @@ public final class PartitionedLedger {
      * ({@link Ledger#acquire}); then every remote callee below the blob is recorded in its owner, hop by hop, on
      * behalf of the partition whose exports will list it — all before the answer. ACQUIRED only when every one was
      * recorded; STALE when one was asked after a later report of that partition (in one JVM no hop can be gone
-     * after the check: messages arrive at once). Refused when only some partitions are hosted here: see
+     * after the check: messages arrive at once). When only some partitions are hosted here, refused if it reaches
+     * another: see
      * {@link #acquireLocally}.
      */
     public AcquireOutcome acquire(String node, long incarnation, long afterSeq, BlobHash hash, long now) {
         if (partitioning.count() == 1) return acquireLocally(node, incarnation, afterSeq, hash, now);
-        requireAll("acquire");
         return instant.acquire(node, incarnation, afterSeq, hash, now);
     }
 

@@ -1,0 +1,83 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobGcSettings.PartitionHosting;
+import io.blobgc.ledger.LedgerSettings;
+import io.blobgc.ledger.PartitionedLedger;
+import io.blobgc.ledger.Partitioning;
+import org.apache.pekko.persistence.typed.PersistenceId;
+
+/**
+ * What a {@link Coordinator} hosts (partitions-part2-plan.md §2): {@link #whole()}, every partition of
+ * {@code blob-gc.partitions} in the singleton, as it always did; or {@link #partition} {@code p} of P alone, as the
+ * entity of that partition (issue 25, step 1). It decides the persistence id, the empty ledger, whether the cycle
+ * timer runs (an entity's cycles are numbered and sent by the conductor: {@link Coordinator.RunPartitionCycle}) and
+ * what the takeover records and the recovery checks ({@link JournalPartitions}).
+ *
+ * @param partition   the partition hosted alone, or null for the whole
+ * @param partitioning the partitions the entity's partition is one of; null for the whole (the settings' then)
+ */
+public record Hosting(Integer partition, Partitioning partitioning) {
+
+    private static final Hosting WHOLE = new Hosting(null, null);
+
+    public Hosting {
+        if ((partition == null) != (partitioning == null)) {
+            throw new IllegalArgumentException("a partition of a partitioning, or neither");
+        }
+        if (partition != null && (partition < 0 || partition >= partitioning.count())) {
+            throw new IllegalArgumentException("no partition " + partition + " of " + partitioning.count());
+        }
+    }
+
+    /** Every partition, in the singleton: the coordinator as before partition entities. */
+    public static Hosting whole() {
+        return WHOLE;
+    }
+
+    /** Partition {@code p} of {@code partitioning} alone: its entity. */
+    public static Hosting partition(int p, Partitioning partitioning) {
+        return new Hosting(p, partitioning);
+    }
+
+    /** Whether this hosts one partition alone (an entity), not the whole. */
+    public boolean isPartition() {
+        return partition != null;
+    }
+
+    /** The singleton's {@code blob-gc-coordinator}, or the entity's {@code blob-gc-partition|p}. */
+    public PersistenceId persistenceId() {
+        return isPartition() ? PersistenceId.of(JournalPartitions.ENTITY_TYPE, String.valueOf(partition))
+                : Coordinator.PERSISTENCE_ID;
+    }
+
+    /** The number of partitions the journal must have been written with: the entity's P, or the configured one. */
+    int partitions(int configured) {
+        return isPartition() ? partitioning.count() : configured;
+    }
+
+    /** What the takeover records as {@code hosting}, and the recovery checks a singleton's journal against. */
+    PartitionHosting mode() {
+        // the singleton hosts every partition itself, whatever partition-hosting says (the sharded singleton is the
+        // conductor, S1.3: not a Coordinator)
+        return isPartition() ? PartitionHosting.SHARDED : PartitionHosting.COORDINATOR;
+    }
+
+    /**
+     * What a takeover records as its hosting: {@code sharded} for an entity, null for the whole (as every takeover
+     * wrote before it was recorded).
+     */
+    String recordedHosting() {
+        return isPartition() ? mode().configName() : null;
+    }
+
+    /** The empty ledger: every partition of {@code configured}, or the entity's partition alone. */
+    PartitionedLedger emptyLedger(LedgerSettings settings, Partitioning configured) {
+        return isPartition() ? PartitionedLedger.hosting(settings, 1024, partitioning, partition)
+                : new PartitionedLedger(settings, 1024, configured);
+    }
+
+    /** How the log names the instance: "coordinator" or "partition p of P". */
+    String describe() {
+        return isPartition() ? "partition " + partition + " of " + partitioning.count() : "coordinator";
+    }
+}

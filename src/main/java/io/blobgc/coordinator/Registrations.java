@@ -40,6 +40,7 @@ final class Registrations {
             return Decision.answer(st -> tooLarge);
         }
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
+        for (Registration r : given) if (elsewhere(l, r)) rejected.add(r.hash());
         List<BlobHash> retry = new ArrayList<>();
         boolean waiting = window.lasts(localNow);
         for (BlobHash h : hashes) {
@@ -67,14 +68,14 @@ final class Registrations {
             for (BlobHash d : r.dependencies()) {
                 if (hashes.contains(d)) {
                     callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
-                } else if (!contentBelow.computeIfAbsent(d, l::hasContentInClosure) && rejected.add(r.hash())) {
+                } else if (!contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h)) && rejected.add(r.hash())) {
                     falling.add(r.hash());
                 }
             }
         }
         while (!falling.isEmpty()) {
             BlobHash d = falling.poll();
-            if (contentBelow.computeIfAbsent(d, l::hasContentInClosure)) continue;
+            if (contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h))) continue;
             for (BlobHash caller : callersInBatch.getOrDefault(d, List.of())) {
                 if (rejected.add(caller)) falling.add(caller);
             }
@@ -110,6 +111,26 @@ final class Registrations {
         List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
                 : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(used, now));
         return new Decision<>(events, st -> reply);
+    }
+
+    /**
+     * Whether {@code r} names a hash or a callee of a partition not hosted here (a partition entity's ledger): refused,
+     * not answered accepted and kept nowhere, nor asked of a partition it cannot reach. The conductor routes
+     * registrations by owner and refuses cross-partition edges until they are built (partitions-part2-plan S1.3,
+     * S1.7). Never for a ledger hosting every partition.
+     */
+    private static boolean elsewhere(PartitionedLedger l, Registration r) {
+        if (!l.hosts(l.partitioning().partitionOf(r.hash()))) return true;
+        for (BlobHash d : r.dependencies()) if (!l.hosts(l.partitioning().partitionOf(d))) return true;
+        return false;
+    }
+
+    /**
+     * Whether a registration may name {@code hash} as a callee ({@link PartitionedLedger#hasContentInClosure}); not
+     * when another partition owns it and this ledger does not host it: a partition entity cannot ask that partition.
+     */
+    private static boolean hasContentHere(PartitionedLedger l, BlobHash hash) {
+        return l.hosts(l.partitioning().partitionOf(hash)) && l.hasContentInClosure(hash);
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */

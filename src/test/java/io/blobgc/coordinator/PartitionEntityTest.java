@@ -120,6 +120,22 @@ class PartitionEntityTest {
         assertEquals("ops", info.pins().get(0).owner());
     }
 
+    @Test
+    void aRegistrationNamingAnotherPartitionsHashOrCalleeIsRefusedAndNothingPersists() throws IOException {
+        var es = entity(2);
+        BlobHash foreign = in(0, "foreign");
+        BlobHash own = in(2, "own");
+        BlobHash caller = in(2, "caller");
+        stored(foreign, own, caller);
+        var r = es.<Registered>runCommand(ref -> new Register(List.of(Registration.of(foreign),
+                new Registration(own, List.of(foreign)), new Registration(caller, List.of(own))), ref));
+        assertTrue(r.reply().accepted().isEmpty(), r.reply().toString());
+        assertEquals(Set.of(foreign, own, caller), Set.copyOf(r.reply().rejected()), "the caller falls with its callee");
+        assertTrue(r.events().stream().noneMatch(e -> e instanceof Coordinator.BlobsRegistered), r.events().toString());
+        var alone = es.<Registered>runCommand(ref -> new Register(List.of(Registration.of(own)), ref));
+        assertEquals(List.of(own), alone.reply().accepted(), "its own, alone: registered");
+    }
+
     // ---- cycles
 
     @Test

@@ -441,10 +441,18 @@ public record BlobGcSettings(
     }
 
     /**
-     * What to log at the start about {@code partition-hosting}, when it does not do what it says: {@code sharded} at
-     * one partition is ignored (the coordinator is the whole registry), and at more it is not built yet (issue 25,
-     * step 1), so the coordinator hosts them, and its journal says so (a later version hosting them sharded refuses
-     * that journal). Empty for {@code coordinator}.
+     * Whether the partitions run as entities on Cluster Sharding, under a conductor singleton: {@code partition-hosting
+     * = sharded} and more than one partition (issue 25; partitions-part2-plan.md).
+     */
+    public boolean partitionsSharded() {
+        return partitionHosting == PartitionHosting.SHARDED && partitions > 1;
+    }
+
+    /**
+     * What to log at the start about {@code partition-hosting}: {@code sharded} at one partition is ignored (the
+     * coordinator is the whole registry), and at more it is experimental (issue 25, step 1: no cross-partition
+     * dependencies yet). Empty for
+     * {@code coordinator}.
      */
     public Optional<String> partitionHostingNote() {
         if (partitionHosting != PartitionHosting.SHARDED) return Optional.empty();
@@ -452,8 +460,10 @@ public record BlobGcSettings(
             return Optional.of(HOSTING_SETTING + " = sharded is ignored: with blob-gc.partitions = 1 the coordinator "
                     + "is the whole registry");
         }
-        return Optional.of(HOSTING_SETTING + " = sharded is experimental and not built yet (issue 25, step 1): the "
-                + "coordinator hosts the " + partitions + " partitions, and its journal records coordinator hosting");
+        return Optional.of(HOSTING_SETTING + " = sharded is EXPERIMENTAL (issue 25, step 1): the " + partitions
+                + " partitions are Cluster Sharding entities under a conductor singleton; a registration naming "
+                + "a callee of another partition is refused (cross-partition dependencies are not built yet), and a "
+                + "report goes to every partition. Do not use it for a real cluster yet");
     }
 
     /** {@code pekko.actor.provider}, as configured ({@code local} when the configuration has no Pekko in it). */

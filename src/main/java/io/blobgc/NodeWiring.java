@@ -1,7 +1,9 @@
 package io.blobgc;
 
 import com.typesafe.config.Config;
+import io.blobgc.coordinator.Conductor;
 import io.blobgc.coordinator.Coordinator;
+import io.blobgc.coordinator.PartitionHosts;
 import io.blobgc.coordinator.Decision;
 import io.blobgc.http.AdminBackend;
 import io.blobgc.http.AdminBackends;
@@ -104,7 +106,10 @@ final class NodeWiring {
                 decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),
                         "blob-gc-decisions", Props.empty());
             }
-            this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
+            this.coordinator = settings.partitionsSharded()
+                    ? Conductor.initSingleton(system, settings, PartitionHosts.init(system, settings, store,
+                    Clock.systemUTC(), decisions, metrics.timings()), Clock.systemUTC())
+                    : Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
                     metrics.timings());
             this.reporter = expected ? startReporter(system, cluster) : null;
         } catch (RuntimeException e) {

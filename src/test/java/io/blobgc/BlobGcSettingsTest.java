@@ -102,7 +102,10 @@ class BlobGcSettingsTest {
                 .withFallback(ConfigFactory.load()));
         assertEquals(BlobGcSettings.PartitionHosting.SHARDED, clustered.partitionHosting());
         String note = clustered.partitionHostingNote().orElseThrow();
-        assertTrue(note.contains("not built yet") && note.contains("the coordinator hosts the 4 partitions"), note);
+        assertTrue(clustered.partitionsSharded());
+        assertTrue(note.contains("EXPERIMENTAL") && note.contains("the 4 partitions are Cluster Sharding entities")
+                && note.contains("callee of another partition is refused"), note);
+        assertFalse(clustered.withValue("partition-hosting", "coordinator").partitionsSharded());
         assertTrue(clustered.withValue("partition-hosting", "coordinator").partitionHostingNote().isEmpty());
     }
 
@@ -111,6 +114,7 @@ class BlobGcSettingsTest {
         BlobGcSettings s = defaults.withValue("partition-hosting", "sharded"); // provider local, partitions = 1
         String note = s.partitionHostingNote().orElseThrow();
         assertTrue(note.startsWith("blob-gc.partition-hosting = sharded is ignored: with blob-gc.partitions = 1"), note);
+        assertFalse(s.partitionsSharded(), "one partition: the coordinator");
         var e = assertThrows(IllegalArgumentException.class, () -> s.withValue("partitions", 2));
         assertTrue(e.getMessage().contains("needs pekko.actor.provider = cluster"), e.getMessage());
     }

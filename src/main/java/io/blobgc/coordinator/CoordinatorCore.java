@@ -371,6 +371,10 @@ public final class CoordinatorCore {
             l.applyHosting(t.hosting(), t.partition());
         }
         else if (e instanceof Coordinator.PredecessorsDone d) l.applyPredecessorsDone(d.instance());
+        else if (e instanceof Conductor.CycleRecorded) {
+            // the conductor's (partition-hosting = sharded): this journal's takeover recorded that hosting, and the
+            // coordinator replaying it refuses to run on it (JournalPartitions)
+        }
         else throw new IllegalArgumentException("unknown event " + e);
         return l;
     }

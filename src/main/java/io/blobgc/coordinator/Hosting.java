@@ -70,9 +70,12 @@ public record Hosting(Integer partition, Partitioning partitioning) {
         return isPartition() ? mode().configName() : null;
     }
 
-    /** The empty ledger: every partition of {@code configured}, or the entity's partition alone. */
+    /**
+     * The empty ledger: every partition of {@code configured}, or the entity's partition alone, isolated from the
+     * others while cross-partition dependencies are refused in partition entities ({@link PartitionedLedger#isolated}).
+     */
     PartitionedLedger emptyLedger(LedgerSettings settings, Partitioning configured) {
-        return isPartition() ? PartitionedLedger.hosting(settings, 1024, partitioning, partition)
+        return isPartition() ? PartitionedLedger.hosting(settings, 1024, partitioning, partition).isolated()
                 : new PartitionedLedger(settings, 1024, configured);
     }
 

@@ -41,7 +41,7 @@ final class StateSnapshots implements SnapshotAdapter<State> {
     private PartitionedLedger entity(LedgerSnapshot s) {
         try {
             return PartitionedLedger.hostingFromSnapshot(settings, s,
-                    Partitioning.of(JournalPartitions.written(s.partitions())), s.partition());
+                    Partitioning.of(JournalPartitions.written(s.partitions())), s.partition()).isolated();
         } catch (IllegalArgumentException foreign) { // no number of partitions, or no partition of it: refused later
             return PartitionedLedger.fromSnapshot(settings, s);
         }

@@ -44,7 +44,7 @@ public record HistoryEntry(long cycle, long at, boolean dryRun, boolean frozen, 
         return out.size() <= max ? List.copyOf(out) : List.copyOf(out.subList(0, max));
     }
 
-    static HistoryEntry of(CycleOutcome o) {
+    public static HistoryEntry of(CycleOutcome o) {
         List<BlobHash> rescued = o.rescued().size() <= RESCUED_KEPT ? o.rescued()
                 : List.copyOf(o.rescued().subList(0, RESCUED_KEPT));
         List<CycleOutcome.MarkedBlob> marked = o.marked().size() <= MARKED_KEPT ? o.marked()

@@ -74,6 +74,30 @@ public record NodeReport(String node, long incarnation, long seq, Kind kind,
                 chunks, false);
     }
 
+    /**
+     * This report's shares, one per partition of {@code partitioning} (empty ones too), each with the hashes that
+     * partition owns and this report's node, incarnation, seq, kind, chunk, chunks and settledness: what each
+     * partition takes of it (partitions.md §1).
+     */
+    public List<NodeReport> shares(Partitioning partitioning) {
+        if (partitioning.count() == 1) return List.of(this);
+        List<List<BlobHash>> added = byOwner(activeAdded, partitioning), removed = byOwner(activeRemoved, partitioning),
+                pAdded = byOwner(pinsAdded, partitioning), pRemoved = byOwner(pinsRemoved, partitioning);
+        List<NodeReport> out = new java.util.ArrayList<>(partitioning.count());
+        for (int p = 0; p < partitioning.count(); p++) {
+            out.add(new NodeReport(node, incarnation, seq, kind, added.get(p), removed.get(p), pAdded.get(p),
+                    pRemoved.get(p), chunk, chunks, settled));
+        }
+        return out;
+    }
+
+    private static List<List<BlobHash>> byOwner(List<BlobHash> hashes, Partitioning partitioning) {
+        List<List<BlobHash>> out = new java.util.ArrayList<>(partitioning.count());
+        for (int p = 0; p < partitioning.count(); p++) out.add(new java.util.ArrayList<>());
+        for (BlobHash h : hashes) out.get(partitioning.partitionOf(h)).add(h);
+        return out;
+    }
+
     public int size() {
         return activeAdded.size() + activeRemoved.size() + pinsAdded.size() + pinsRemoved.size();
     }

@@ -58,6 +58,8 @@ public final class PartitionedLedger {
     private long lastLocalNow;
     /** Whether every partition holds a partition view of every other ({@link Ledger#partitionUp}). */
     private boolean connected;
+    /** Whether the hosted partitions view no other partition ({@link #isolated}). */
+    private boolean isolated;
 
     /** One partition: the single ledger of a coordinator that runs {@code blob-gc.partitions = 1}. */
     public PartitionedLedger(LedgerSettings settings) {
@@ -167,6 +169,19 @@ public final class PartitionedLedger {
         return new PartitionedLedger(partitioning, parts, true);
     }
 
+    /**
+     * This ledger, its hosted partitions viewing no other partition: no partition's export is waited for — not by the
+     * warm-up, not to confirm a blob absent — and none is asked for. Exact only while no blob hosted here has a
+     * callee of another partition: a partition entity while cross-partition dependencies are refused
+     * (partitions-part2-plan S1.3; its registrations naming one are refused), until exports and the settle round run
+     * between entities (S1.4, S1.5). Returns this.
+     */
+    public PartitionedLedger isolated() {
+        if (!hostingMode) throw new IllegalStateException("only a hosting ledger is isolated from other partitions");
+        isolated = true;
+        return this;
+    }
+
     public Partitioning partitioning() {
         return partitioning;
     }
@@ -237,6 +252,7 @@ public final class PartitionedLedger {
         lastLocalNow = Math.max(lastLocalNow, now);
         if (connected) return;
         connected = true;
+        if (isolated) return;
         for (Ledger l : hosted) {
             for (int q = 0; q < parts.length; q++) if (q != l.partition()) l.partitionUp(Exports.reporterOf(q), now);
         }
@@ -693,15 +709,9 @@ public final class PartitionedLedger {
     /** The shares of report {@code r} of the partitions hosted here, applied; the most telling of their outcomes. */
     ReportOutcome reportShares(NodeReport r, long now) {
         connect(now);
-        List<List<BlobHash>> added = byOwner(r.activeAdded()), removed = byOwner(r.activeRemoved()),
-                pinsAdded = byOwner(r.pinsAdded()), pinsRemoved = byOwner(r.pinsRemoved());
+        List<NodeReport> shares = r.shares(partitioning);
         ReportOutcome out = null;
-        for (Ledger l : hosted) {
-            int p = l.partition();
-            NodeReport share = new NodeReport(r.node(), r.incarnation(), r.seq(), r.kind(), added.get(p),
-                    removed.get(p), pinsAdded.get(p), pinsRemoved.get(p), r.chunk(), r.chunks(), r.settled());
-            out = mostTelling(out, l.report(share, now));
-        }
+        for (Ledger l : hosted) out = mostTelling(out, l.report(shares.get(l.partition()), now));
         reportOutcomes.merge(out, 1L, Long::sum);
         return out;
     }
@@ -860,16 +870,7 @@ public final class PartitionedLedger {
      * views of each other left out. A driver of hosted ledgers merges their {@code nodes} with it.
      */
     List<NodeInfo> mergedNodes(Collection<List<NodeInfo>> lists) {
-        Map<String, NodeInfo> byNode = new java.util.LinkedHashMap<>();
-        for (List<NodeInfo> list : lists) {
-            for (NodeInfo n : list) {
-                if (isPartition(n.node())) continue;
-                byNode.merge(n.node(), n, (a, b) -> new NodeInfo(a.node(), a.state(), a.lastReportAgeMs(),
-                        a.active() + b.active(), a.pinned() + b.pinned(), a.complete() && b.complete(),
-                        a.fullSinceRecovery() && b.fullSinceRecovery()));
-            }
-        }
-        return List.copyOf(byNode.values());
+        return NodeInfo.merged(lists, this::isPartition);
     }
 
     public boolean warmingUp() {
@@ -928,11 +929,20 @@ public final class PartitionedLedger {
         if (partitioning.count() == 1) return hosted[0].operatorPins(offset, limit);
         List<Ledger.PinnedBlob> all = new ArrayList<>();
         for (Ledger l : hosted) all.addAll(l.operatorPins(0, Integer.MAX_VALUE).getValue());
+        return Map.entry(all.size(), pinPage(all, offset, limit));
+    }
+
+    /**
+     * {@code limit} of the operator pins {@code pins} from {@code offset}, newest first (then by hash and owner): the
+     * order of every partition's list, so lists of several partitions merge into one page.
+     */
+    public static List<Ledger.PinnedBlob> pinPage(Collection<Ledger.PinnedBlob> pins, int offset, int limit) {
+        List<Ledger.PinnedBlob> all = new ArrayList<>(pins);
         all.sort(Comparator.comparingLong((Ledger.PinnedBlob x) -> -x.pin().pinnedAt())
                 .thenComparing(x -> x.hash().toHex()).thenComparing(x -> x.pin().owner()));
         int from = Math.min(Math.max(0, offset), all.size());
         int to = (int) Math.min(all.size(), (long) from + Math.max(0, limit));
-        return Map.entry(all.size(), List.copyOf(all.subList(from, to)));
+        return List.copyOf(all.subList(from, to));
     }
 
     /**

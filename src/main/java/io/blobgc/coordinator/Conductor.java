@@ -1,0 +1,456 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobGcSettings.PartitionHosting;
+import io.blobgc.BlobHash;
+import io.blobgc.CborSerializable;
+import io.blobgc.NodeIds;
+import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.HistoryEntry;
+import io.blobgc.ledger.LedgerSnapshot;
+import io.blobgc.ledger.Partitioning;
+import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Acquire;
+import io.blobgc.protocol.ReporterProtocol.Register;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.Report;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The cluster singleton when the partitions are entities on Cluster Sharding ({@code blob-gc.partition-hosting =
+ * sharded}, P &gt; 1; issue 25, partitions-part2-plan §2): it owns what is cluster-wide — the cycle clock (cycles are
+ * its timer messages), the history, P and the hosting for the journal's life — and keeps every partition entity
+ * running; each partition ({@link PartitionHosts}) decides for its own blobs, with its own journal, fence and sweeper.
+ *
+ * <ul>
+ *   <li><b>Cycles.</b> Each tick asks every partition to run cycle n ({@link Coordinator.RunPartitionCycle}), gathers
+ *       the answers within {@link #cycleTimeout} and records the cycle ({@link CycleRecorded}): the partitions' outcomes
+ *       merged, and those that did not answer — moving, recovering — skipped; they take the next cycle's number when
+ *       they answer again (grace is wall-clock time, so nothing is replayed). No tick starts a cycle while one is
+ *       open.</li>
+ *   <li><b>Routing.</b> It takes every message the coordinator takes, where the reporters, the embedders and the admin
+ *       API send them (the singleton proxy): a report goes to every partition as its share (each answers the reporter
+ *       itself), an acquire, a pin, an unpin and a blob query to the hash's partition, a registration split by the
+ *       registered hashes' partitions (answers merged), the summary and the pins gathered from every partition and
+ *       merged, the history its own.</li>
+ *   <li><b>Its journal</b> ({@code blob-gc-coordinator}, as the singleton's always was) records P and the hosting in
+ *       its first write, a {@link Coordinator.TookOver}; a journal written otherwise — another P, or by the
+ *       coordinator hosting every partition itself — is refused before any write, naming both.</li>
+ * </ul>
+ * It decides nothing about a blob and deletes nothing, so it needs no fence of its own: two conductors at once (a
+ * paused one) only run cycles twice as often, and a partition runs each cycle number once.
+ */
+public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordinator.Event, Conductor.State> {
+
+    /** A cycle the conductor ran: the partitions' outcomes merged, and the partitions that did not answer. */
+    public record CycleRecorded(long cycle, HistoryEntry entry, List<Integer> skipped) implements Coordinator.Event {
+    }
+
+    /** The conductor's snapshot: its whole state. */
+    public record ConductorSnapshot(long cycle, int partitions, String hosting, List<HistoryEntry> history)
+            implements CborSerializable {
+    }
+
+    /** Sent to itself when recovery completes: persist the takeover (P and hosting) before anything else. */
+    private enum TakeOver implements ToCoordinator { INSTANCE }
+
+    private enum KeepAliveTick implements ToCoordinator { INSTANCE }
+
+    /** A cycle's answers are in (or timed out). */
+    private record CycleGathered(long cycle, boolean dryRun, FanIn.Gathered<Coordinator.PartitionCycled> gathered,
+                                 ActorRef<CycleOutcome> replyTo) implements ToCoordinator {
+    }
+
+    /**
+     * The state: what the journal recorded (P and hosting, for the refusal) and the cycles. {@code coordinatorEvents}:
+     * the journal holds events of the coordinator hosting every partition itself (a journal of the other mode).
+     */
+    public static final class State {
+        final boolean fresh;
+        boolean coordinatorEvents;
+        int recordedPartitions;
+        String recordedHosting;
+        long cycle;
+        final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
+
+        State(boolean fresh) {
+            this.fresh = fresh;
+        }
+
+        public long cycle() {
+            return cycle;
+        }
+    }
+
+    /** Starts the conductor singleton (on members with the coordinator role) and returns its proxy. */
+    public static ActorRef<ToCoordinator> initSingleton(ActorSystem<?> system, BlobGcSettings settings,
+                                                        PartitionPeers peers, Clock clock) {
+        ClusterSingletonSettings singletonSettings = ClusterSingletonSettings.create(system);
+        if (!settings.coordinatorRole().isEmpty()) singletonSettings = singletonSettings.withRole(settings.coordinatorRole());
+        Behavior<ToCoordinator> supervised = Behaviors.supervise(create(settings, peers, clock))
+                .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
+                        settings.restartBackoffMax(), 0.2));
+        return ClusterSingleton.get(system)
+                .init(SingletonActor.of(supervised, Coordinator.SINGLETON_NAME).withSettings(singletonSettings));
+    }
+
+    public static Behavior<ToCoordinator> create(BlobGcSettings settings, PartitionPeers peers, Clock clock) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Conductor(ctx, timers, settings, peers, clock)));
+    }
+
+    private final ActorContext<ToCoordinator> ctx;
+    private final TimerScheduler<ToCoordinator> timers;
+    private final BlobGcSettings settings;
+    private final PartitionPeers peers;
+    private final Clock clock;
+    private final Partitioning partitioning;
+    private final List<Integer> all;
+    private final State empty = new State(true);
+    private final String instanceId;
+    private boolean takenOver;
+    /** A cycle is gathering its answers: no other starts until it is recorded. */
+    private boolean cycleOpen;
+    /** {@link Coordinator.RunCycleNow}s that came while a cycle was open: each runs once it is recorded. */
+    private final ArrayDeque<Coordinator.RunCycleNow> waiting = new ArrayDeque<>();
+
+    private Conductor(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
+                      PartitionPeers peers, Clock clock) {
+        super(Coordinator.PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
+                settings.restartBackoffMax(), 0.2));
+        this.ctx = ctx;
+        this.timers = timers;
+        this.settings = settings;
+        this.peers = peers;
+        this.clock = clock;
+        this.partitioning = settings.partitioning();
+        List<Integer> ps = new ArrayList<>();
+        for (int p = 0; p < partitioning.count(); p++) ps.add(p);
+        this.all = List.copyOf(ps);
+        this.instanceId = NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress()) + "/conductor/"
+                + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Override
+    public State emptyState() {
+        return empty;
+    }
+
+    @Override
+    public String journalPluginId() {
+        return settings.journalPluginId();
+    }
+
+    @Override
+    public String snapshotPluginId() {
+        return settings.snapshotPluginId();
+    }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+    }
+
+    @Override
+    public SnapshotAdapter<State> snapshotAdapter() {
+        return new Snapshots(settings.ledger().historySize());
+    }
+
+    @Override
+    public SignalHandler<State> signalHandler() {
+        return newSignalHandlerBuilder().onSignal(RecoveryCompleted.class, (state, signal) -> {
+            takenOver = false;
+            cycleOpen = false;
+            ctx.getSelf().tell(TakeOver.INSTANCE);
+        }).build();
+    }
+
+    /** How long a cycle waits for the partitions: half a cycle, at most the ask timeout. */
+    Duration cycleTimeout() {
+        Duration half = settings.cycleInterval().dividedBy(2);
+        Duration atLeast = half.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : half;
+        return atLeast.compareTo(settings.askTimeout()) < 0 ? atLeast : settings.askTimeout();
+    }
+
+    // =====================================================================================================
+    // Commands
+    // =====================================================================================================
+
+    @Override
+    public CommandHandler<ToCoordinator, Coordinator.Event, State> commandHandler() {
+        return (state, command) -> {
+            if (command == TakeOver.INSTANCE) return onTakeOver(state);
+            if (!takenOver) return Effect().stash();
+            return handle(state, command);
+        };
+    }
+
+    private Effect<Coordinator.Event, State> onTakeOver(State s) {
+        if (takenOver) return Effect().none();
+        var refusal = refusal(s);
+        if (refusal.isPresent()) {
+            ctx.getLog().error(refusal.get());
+            return Effect().stop();
+        }
+        var took = new Coordinator.TookOver(instanceId, clock.millis(), 0, partitioning.count(),
+                PartitionHosting.SHARDED.configName(), null);
+        return Effect().persist(took).thenRun(st -> {
+            takenOver = true;
+            ctx.getLog().info("blob-gc conductor {} took over at cycle {}: {} partitions on Cluster Sharding",
+                    instanceId, st.cycle, partitioning.count());
+            keepAlive();
+            timers.startTimerWithFixedDelay(KeepAliveTick.INSTANCE, settings.heartbeatInterval());
+            timers.startTimerWithFixedDelay(Coordinator.CycleTick.INSTANCE, settings.cycleInterval());
+        }).thenUnstashAll();
+    }
+
+    /** Why this conductor may not run on the journal {@code s} was recovered from; empty when it may. */
+    private java.util.Optional<String> refusal(State s) {
+        if (s.fresh) return java.util.Optional.empty();
+        int configured = partitioning.count();
+        String written = s.coordinatorEvents && s.recordedHosting == null ? null : s.recordedHosting;
+        return JournalPartitions.refusal(s.recordedPartitions, configured)
+                .or(() -> JournalPartitions.hostingRefusal(JournalPartitions.writtenHosting(written),
+                        PartitionHosting.SHARDED, configured));
+    }
+
+    private Effect<Coordinator.Event, State> handle(State s, ToCoordinator command) {
+        if (command == KeepAliveTick.INSTANCE) {
+            keepAlive();
+        } else if (command == Coordinator.CycleTick.INSTANCE) {
+            if (!cycleOpen) startCycle(s, settings.dryRun(), null);
+        } else if (command instanceof Coordinator.RunCycleNow c) {
+            if (cycleOpen) waiting.add(c);
+            else startCycle(s, c.dryRun() || settings.dryRun(), c.replyTo());
+        } else if (command instanceof CycleGathered g) {
+            return recordCycle(s, g);
+        } else if (command instanceof Report r) {
+            List<io.blobgc.ledger.NodeReport> shares = r.report().shares(partitioning);
+            for (int p : all) peers.tell(p, new Report(shares.get(p), r.replyTo()));
+        } else if (command instanceof Acquire a) {
+            peers.tell(owner(a.hash()), a);
+        } else if (command instanceof Coordinator.PinBlob c) {
+            peers.tell(owner(c.hash()), c);
+        } else if (command instanceof Coordinator.UnpinBlob c) {
+            peers.tell(owner(c.hash()), c);
+        } else if (command instanceof Coordinator.GetBlob c) {
+            if (c.hash() == null) c.replyTo().tell(new Coordinator.BlobReply(null, null));
+            else peers.tell(owner(c.hash()), c);
+        } else if (command instanceof Register c) {
+            register(c);
+        } else if (command instanceof Coordinator.GetSummary c) {
+            summary(s, c.replyTo());
+        } else if (command instanceof Coordinator.GetPins c) {
+            pins(c);
+        } else if (command instanceof Coordinator.GetHistory c) {
+            List<HistoryEntry> newest = new ArrayList<>();
+            var it = s.history.descendingIterator();
+            while (it.hasNext() && newest.size() < Math.max(0, Math.min(c.limit(), CoordinatorCore.MAX_PAGE))) {
+                newest.add(it.next());
+            }
+            c.replyTo().tell(new Coordinator.History(newest));
+        } else {
+            ctx.getLog().warn("blob-gc conductor ignored {}: the partitions run their own sweepers and members",
+                    command.getClass().getSimpleName());
+        }
+        return Effect().none();
+    }
+
+    private int owner(BlobHash hash) {
+        return partitioning.partitionOf(hash);
+    }
+
+    private void keepAlive() {
+        for (int p : all) peers.tell(p, Coordinator.KeepAlive.INSTANCE);
+    }
+
+    // ---- cycles
+
+    private void startCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
+        long n = s.cycle + 1;
+        cycleOpen = true;
+        ctx.pipeToSelf(FanIn.<Coordinator.PartitionCycled>gather(peers, all,
+                        (p, ref) -> new Coordinator.RunPartitionCycle(n, dryRun, ref), cycleTimeout()),
+                (g, failure) -> new CycleGathered(n, dryRun, g == null
+                        ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all)) : g, replyTo));
+    }
+
+    private Effect<Coordinator.Event, State> recordCycle(State s, CycleGathered g) {
+        List<CycleOutcome> outcomes = new ArrayList<>();
+        for (Coordinator.PartitionCycled c : g.gathered().answers().values()) {
+            if (c.outcome() != null) outcomes.add(c.outcome()); // null: it ran this cycle before (a conductor's retry)
+        }
+        CycleOutcome merged = outcomes.isEmpty() ? nothingRan(g.cycle(), g.dryRun()) : CycleOutcome.merged(outcomes);
+        List<Integer> skipped = List.copyOf(g.gathered().missing());
+        if (!skipped.isEmpty()) {
+            ctx.getLog().warn("cycle {}: partition(s) {} did not answer within {} ms (moving or recovering?); they "
+                    + "take the next cycle", g.cycle(), skipped, cycleTimeout().toMillis());
+        }
+        return Effect().persist(new CycleRecorded(g.cycle(), HistoryEntry.of(merged), skipped)).thenRun(st -> {
+            cycleOpen = false;
+            if (g.replyTo() != null) g.replyTo().tell(merged);
+            Coordinator.RunCycleNow next = waiting.poll();
+            if (next != null) startCycle(st, next.dryRun() || settings.dryRun(), next.replyTo());
+        });
+    }
+
+    private CycleOutcome nothingRan(long cycle, boolean dryRun) {
+        return new CycleOutcome(cycle, clock.millis(), dryRun, false, false, List.of(), List.of(), List.of(),
+                List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0);
+    }
+
+    // ---- routed asks
+
+    /**
+     * A registration, split by the registered hashes' partitions: each partition registers its own. One whose callee is
+     * another partition's is refused here, with a log line: cross-partition dependencies are not built yet
+     * (partitions-part2-plan S1.7), and a caller of it in the batch falls with it in its partition. A partition that
+     * does not answer in time has its hashes refused for now ({@code retry}: upload again in a while).
+     */
+    private void register(Register c) {
+        Map<Integer, List<Registration>> byOwner = new TreeMap<>();
+        List<BlobHash> crossing = new ArrayList<>();
+        for (Registration r : c.registrations()) {
+            int p = owner(r.hash());
+            if (r.dependencies().stream().anyMatch(d -> owner(d) != p)) crossing.add(r.hash());
+            else byOwner.computeIfAbsent(p, q -> new ArrayList<>()).add(r);
+        }
+        if (!crossing.isEmpty()) {
+            ctx.getLog().warn("blob-gc refused {} registration(s) naming a callee of another partition (first: {}): "
+                    + "blob-gc.partition-hosting = sharded does not take cross-partition dependencies yet "
+                    + "(partitions-part2-plan S1.7); use partition-hosting = coordinator for them", crossing.size(),
+                    crossing.get(0));
+        }
+        if (crossing.isEmpty() && byOwner.size() == 1) {
+            peers.tell(byOwner.keySet().iterator().next(), c);
+            return;
+        }
+        FanIn.<Registered>gather(peers, byOwner.keySet(), (p, ref) -> new Register(byOwner.get(p), ref),
+                settings.askTimeout()).thenAccept(g -> {
+            List<BlobHash> accepted = new ArrayList<>(), rejected = new ArrayList<>(crossing),
+                    noContent = new ArrayList<>(), retry = new ArrayList<>();
+            g.answers().values().forEach(r -> {
+                accepted.addAll(r.accepted());
+                rejected.addAll(r.rejected());
+                noContent.addAll(r.noContent());
+                retry.addAll(r.retry());
+            });
+            for (int p : g.missing()) {
+                for (Registration r : byOwner.get(p)) {
+                    rejected.add(r.hash());
+                    retry.add(r.hash());
+                }
+            }
+            c.replyTo().tell(new Registered(accepted, rejected, noContent, retry));
+        });
+    }
+
+    private void summary(State s, ActorRef<Coordinator.Summary> replyTo) {
+        String node = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+        HistoryEntry last = s.history.peekLast();
+        long cycle = s.cycle;
+        FanIn.<Coordinator.Summary>gather(peers, all, (p, ref) -> new Coordinator.GetSummary(ref), settings.askTimeout())
+                .thenAccept(g -> replyTo.tell(Summaries.merged(g.answers(), g.missing(), cycle, node,
+                        settings.dryRun(), last)));
+    }
+
+    private void pins(Coordinator.GetPins c) {
+        int offset = Math.max(0, c.offset());
+        int limit = Math.max(0, Math.min(c.limit(), CoordinatorCore.MAX_PAGE));
+        FanIn.<Coordinator.Pins>gather(peers, all, (p, ref) -> new Coordinator.GetPins(0, offset + limit, ref),
+                settings.askTimeout()).thenAccept(g -> {
+            List<io.blobgc.ledger.Ledger.PinnedBlob> each = new ArrayList<>();
+            int total = 0;
+            for (Coordinator.Pins p : g.answers().values()) {
+                total += p.total();
+                each.addAll(p.pins());
+            }
+            c.replyTo().tell(new Coordinator.Pins(total,
+                    io.blobgc.ledger.PartitionedLedger.pinPage(each, offset, limit)));
+        });
+    }
+
+    // =====================================================================================================
+    // Events
+    // =====================================================================================================
+
+    @Override
+    public EventHandler<State, Coordinator.Event> eventHandler() {
+        return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
+            State st = s == empty ? new State(false) : s; // the empty state stays empty (see Coordinator.empty)
+            if (e instanceof Coordinator.TookOver t) {
+                st.recordedPartitions = t.partitions();
+                st.recordedHosting = t.hosting();
+            } else if (e instanceof CycleRecorded c) {
+                st.cycle = Math.max(st.cycle, c.cycle());
+                st.history.addLast(c.entry());
+                while (st.history.size() > settings.ledger().historySize()) st.history.removeFirst();
+            } else {
+                st.coordinatorEvents = true; // the coordinator's own: a journal it wrote hosting every partition
+            }
+            return st;
+        });
+    }
+
+    /**
+     * The conductor's snapshots: {@link ConductorSnapshot}; a coordinator's (a journal it wrote hosting every
+     * partition itself) restores only what the refusal needs.
+     */
+    private static final class Snapshots implements SnapshotAdapter<State> {
+        private final int historySize;
+
+        Snapshots(int historySize) {
+            this.historySize = historySize;
+        }
+
+        @Override
+        public Object toJournal(State s) {
+            return new ConductorSnapshot(s.cycle, s.recordedPartitions, s.recordedHosting, List.copyOf(s.history));
+        }
+
+        @Override
+        public State fromJournal(Object from) {
+            State st = new State(false);
+            if (from instanceof ConductorSnapshot c) {
+                st.cycle = c.cycle();
+                st.recordedPartitions = c.partitions();
+                st.recordedHosting = c.hosting();
+                for (HistoryEntry e : c.history()) {
+                    st.history.addLast(e);
+                    if (st.history.size() > historySize) st.history.removeFirst();
+                }
+            } else {
+                st.coordinatorEvents = true;
+                if (from instanceof SnapshotSections s) st.recordedPartitions = s.partitions().size();
+                else if (from instanceof LedgerSnapshot l) st.recordedPartitions = l.partitions();
+            }
+            return st;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package io.blobgc.cluster;
+
+import io.blobgc.BlobGc;
+import io.blobgc.BlobHash;
+import io.blobgc.TestNodes;
+import io.blobgc.coordinator.Conductor;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.coordinator.PartitionHosts;
+import io.blobgc.ledger.BlobInfo;
+import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.Partitioning;
+import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.store.FileBlobStore;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code blob-gc.partition-hosting = sharded} at P = 4 on a real three-member cluster in one JVM (partitions-part2-plan
+ * S1.3): the partitions are Cluster Sharding entities spread over the members, each with its own journal
+ * {@code blob-gc-partition|p} whose first write is a takeover recording (4, p); the conductor singleton runs the cycles
+ * across them, routes acquires, registrations and queries by partition and merges the summary; held blobs stay and
+ * unheld ones are collected, in every partition; a member that leaves takes its partitions along, which start again on
+ * the others (a second takeover in their journals) and go on with the conductor's cycle numbers.
+ */
+class ShardedPartitionsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Partitioning FOUR = Partitioning.of(4);
+
+    @TempDir
+    Path dir;
+    private final List<ActorSystem<Void>> systems = new ArrayList<>();
+
+    private ActorSystem<Void> startNode(ActorSystem<Void> seed) {
+        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, """
+                blob-gc.partitions = 4
+                blob-gc.partition-hosting = sharded
+                pekko.cluster.sharding.rebalance-interval = 1s
+                """));
+        Cluster c = Cluster.get(s);
+        c.manager().tell(Join.create(seed == null ? c.selfMember().address() : Cluster.get(seed).selfMember().address()));
+        systems.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void shutDown() throws Exception {
+        for (ActorSystem<Void> s : systems) { // one at a time
+            s.terminate();
+            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void partitionsAreEntitiesSpreadOverTheMembersCollectingTheirOwnAndAMoveIsATakeover() throws Exception {
+        ActorSystem<Void> node1 = startNode(null);
+        ActorSystem<Void> node2 = startNode(node1);
+        ActorSystem<Void> node3 = startNode(node1);
+        TestProbe<Object> probe = TestProbe.create(node1); // node1 stays to the end
+        probe.awaitAssert(WAIT, () -> {
+            long up = StreamSupport.stream(Cluster.get(node1).state().getMembers().spliterator(), false)
+                    .filter(m -> m.status() == MemberStatus.up()).count();
+            assertEquals(3, up);
+            return null;
+        });
+        BlobGc gc1 = BlobGc.get(node1), gc2 = BlobGc.get(node2), gc3 = BlobGc.get(node3);
+
+        // (a) the four partitions, one shard each, over at least two members
+        probe.awaitAssert(WAIT, () -> {
+            Map<ActorSystem<Void>, Set<Integer>> hosted = hostedPartitions();
+            Set<Integer> all = new TreeSet<>();
+            hosted.values().forEach(all::addAll);
+            assertEquals(Set.of(0, 1, 2, 3), all, "every partition hosted: " + hosted);
+            assertTrue(hosted.values().stream().filter(ps -> !ps.isEmpty()).count() >= 2, "spread: " + hosted);
+            return null;
+        });
+        System.out.println("ShardedPartitionsTest: partitions by member " + describe(hostedPartitions()));
+
+        // (b) each partition's journal begins with its takeover, recording 4 partitions and its own number
+        for (int p = 0; p < 4; p++) {
+            List<Object> events = events(node1, "blob-gc-partition|" + p);
+            assertFalse(events.isEmpty(), "partition " + p + " wrote its takeover");
+            Coordinator.TookOver first = (Coordinator.TookOver) events.get(0);
+            assertEquals(4, first.partitions());
+            assertEquals(p, first.partition());
+            assertEquals("sharded", first.hosting());
+        }
+
+        // (c) in every partition: a held blob stays, an unheld one is collected; one registration spans them all
+        FileBlobStore store = (FileBlobStore) gc1.store();
+        Map<Integer, BlobHash> held = new HashMap<>(), unheld = new HashMap<>();
+        for (int i = 0; held.size() < 4 || unheld.size() < 4; i++) {
+            String content = "blob " + i;
+            int p = FOUR.partitionOf(BlobHash.sha256(content.getBytes()));
+            if (!held.containsKey(p)) held.put(p, put(store, content));
+            else if (!unheld.containsKey(p)) unheld.put(p, put(store, content));
+        }
+        List<Registration> registrations = new ArrayList<>();
+        for (BlobHash h : held.values()) registrations.add(Registration.of(h));
+        for (BlobHash h : unheld.values()) registrations.add(Registration.of(h));
+        Registered registered = gc1.register(registrations).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(8, registered.accepted().size(), "all accepted: " + registered);
+        // a callee of another partition: refused, until cross-partition dependencies are built (S1.7)
+        String callerContent = "calls the blob of partition 1";
+        while (FOUR.partitionOf(BlobHash.sha256(callerContent.getBytes())) == 1) callerContent += ".";
+        BlobHash caller = put(store, callerContent), callee = held.get(1);
+        Registered crossing = gc1.register(List.of(new Registration(caller, List.of(callee))))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(caller), crossing.rejected(), "refused: " + crossing);
+
+        ActorRef<Object> frame2 = node2.systemActorOf(Behaviors.empty(), "vm-frame", Props.empty());
+        ActorRef<Object> frame3 = node3.systemActorOf(Behaviors.empty(), "vm-frame", Props.empty());
+        for (var e : held.entrySet()) {
+            BlobGc gc = e.getKey() % 2 == 0 ? gc2 : gc3;
+            assertEquals(AcquireResult.ACQUIRED, gc.acquire(e.getKey() % 2 == 0 ? frame2 : frame3, e.getValue())
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS).result(), "acquired in partition " + e.getKey());
+        }
+        probe.awaitAssert(WAIT, () -> {
+            for (BlobHash h : unheld.values()) assertEquals(BlobStatus.COLLECTED, status(node2, h), "collected: " + h);
+            return null;
+        });
+        for (BlobHash h : unheld.values()) assertFalse(store.exists(h), "deleted from the store: " + h);
+        for (BlobHash h : held.values()) {
+            assertTrue(store.exists(h), "kept: " + h);
+            assertEquals(BlobStatus.ACTIVE, status(node3, h));
+        }
+        Coordinator.Summary summary = gc3.summary().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(4L, summary.counts().get("ACTIVE"), "summary: " + summary.counts());
+        assertEquals(4L, summary.counts().get("COLLECTED"), "summary: " + summary.counts());
+        assertEquals(4L, summary.totalCollected());
+        assertFalse(summary.warmingUp(), "warm: " + summary.warmUpBlockers());
+        assertEquals(3, summary.nodes().size(), "three nodes: " + summary.nodes());
+        assertEquals(Cluster.get(node1).selfMember().address().toString(), summary.coordinatorNode());
+        assertTrue(summary.cycle() > 0);
+
+        // (d) a member hosting a partition leaves: the partition starts again on another, takes over its journal
+        // once more, and answers the conductor's cycles again
+        Map<ActorSystem<Void>, Set<Integer>> before = hostedPartitions();
+        ActorSystem<Void> leaving = !before.get(node3).isEmpty() ? node3 : node2;
+        int k = before.get(leaving).iterator().next();
+        String pid = "blob-gc-partition|" + k;
+        long takeOversBefore = events(node1, pid).stream().filter(e -> e instanceof Coordinator.TookOver).count();
+        long leftAtCycle = gc1.summary().toCompletableFuture().get(30, TimeUnit.SECONDS).cycle();
+        leaving.terminate();
+        leaving.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        systems.removeIf(s -> s == leaving); // by identity: systems of one name are equal
+        probe.awaitAssert(WAIT, () -> {
+            assertTrue(hostedPartitions().values().stream().anyMatch(ps -> ps.contains(k)), "moved: " + k);
+            List<Object> events = events(node1, pid);
+            assertTrue(events.stream().filter(e -> e instanceof Coordinator.TookOver).count() > takeOversBefore,
+                    "a second takeover in " + pid);
+            long conductorCycle = gc1.summary().toCompletableFuture().get(30, TimeUnit.SECONDS).cycle();
+            assertTrue(events.stream().anyMatch(e -> e instanceof Coordinator.CycleCompleted c
+                            && c.outcome().cycle() > leftAtCycle + 1 && c.outcome().cycle() <= conductorCycle),
+                    "partition " + k + " ran a later conductor cycle");
+            return null;
+        });
+        List<Conductor.CycleRecorded> recorded = events(node1, Coordinator.PERSISTENCE_ID.id()).stream()
+                .filter(e -> e instanceof Conductor.CycleRecorded).map(e -> (Conductor.CycleRecorded) e).toList();
+        long skippedK = recorded.stream().filter(c -> c.cycle() > leftAtCycle && c.skipped().contains(k)).count();
+        System.out.println("ShardedPartitionsTest: partition " + k + " moved; the conductor recorded it skipped in "
+                + skippedK + " cycle(s) meanwhile; cycles after the move: "
+                + recorded.stream().filter(c -> c.cycle() > leftAtCycle).count());
+        for (BlobHash h : held.values()) {
+            assertTrue(store.exists(h), "kept after the move: " + h);
+            BlobInfo info = TestNodes.blobInfo(node1, h);
+            assertNotNull(info);
+            assertNotEquals(BlobStatus.COLLECTED, info.status());
+        }
+    }
+
+    /**
+     * The partitions whose shards each member's region hosts now, by member (identity: every system has one name, and
+     * systems of one name are equal).
+     */
+    private Map<ActorSystem<Void>, Set<Integer>> hostedPartitions() {
+        Map<ActorSystem<Void>, Set<Integer>> out = new java.util.IdentityHashMap<>();
+        for (ActorSystem<Void> s : systems) {
+            TestProbe<CurrentShardRegionState> p = TestProbe.create(s);
+            ClusterSharding.get(s).shardState().tell(new GetShardRegionState(PartitionHosts.TYPE_KEY, p.ref()));
+            CurrentShardRegionState state = p.receiveMessage(Duration.ofSeconds(10));
+            Set<Integer> ps = new TreeSet<>();
+            state.getShards().forEach(shard -> ps.add(Integer.parseInt(shard.shardId())));
+            out.put(s, ps);
+        }
+        return out;
+    }
+
+    private static String describe(Map<ActorSystem<Void>, Set<Integer>> hosted) {
+        StringBuilder b = new StringBuilder();
+        hosted.forEach((s, ps) -> b.append(Cluster.get(s).selfMember().address().port().get()).append('=')
+                .append(ps).append(' '));
+        return b.toString().trim();
+    }
+
+    private static List<Object> events(ActorSystem<?> s, String pid) throws Exception {
+        JdbcReadJournal journal = PersistenceQuery.get(s)
+                .getReadJournalFor(JdbcReadJournal.class, "blob-gc.jdbc-read-journal");
+        List<EventEnvelope> envelopes = journal.currentEventsByPersistenceId(pid, 0, Long.MAX_VALUE)
+                .runWith(Sink.seq(), s).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        List<Object> out = new ArrayList<>();
+        for (EventEnvelope e : envelopes) out.add(e.event());
+        return out;
+    }
+
+    private static BlobHash put(FileBlobStore store, String content) throws Exception {
+        byte[] bytes = content.getBytes();
+        BlobHash h = BlobHash.sha256(bytes);
+        store.put(h, bytes);
+        return h;
+    }
+
+    private static BlobStatus status(ActorSystem<?> s, BlobHash h) throws Exception {
+        BlobInfo info = TestNodes.blobInfo(s, h);
+        return info == null ? null : info.status();
+    }
+}

@@ -23,6 +23,8 @@ import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -377,8 +379,28 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public static Behavior<ToCoordinator> create(BlobGcSettings settings, BlobStore store, Clock clock,
                                            ActorRef<Topic.Command<Decision>> decisions, Timings timings,
                                            Hosting hosting) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        Behavior<ToCoordinator> coordinator = Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new Coordinator(ctx, timers, settings, store, clock, decisions, timings, hosting)));
+        return hosting.isPartition() ? Behaviors.intercept(EntityControl::new, coordinator) : coordinator;
+    }
+
+    /**
+     * A partition entity's {@link PartitionStop} and {@link KeepAlive}, taken before the event-sourced behaviour sees
+     * them: it stashes every command while a write is in flight (the takeover's on a slow journal, too), and a handoff's
+     * stop must not wait for that (sharding's handoff would time out) nor a keep-alive fill the stash.
+     */
+    private static final class EntityControl extends BehaviorInterceptor<ToCoordinator, ToCoordinator> {
+        EntityControl() {
+            super(ToCoordinator.class);
+        }
+
+        @Override
+        public Behavior<ToCoordinator> aroundReceive(TypedActorContext<ToCoordinator> ctx, ToCoordinator message,
+                                                     ReceiveTarget<ToCoordinator> target) {
+            if (message == PartitionStop.INSTANCE) return Behaviors.stopped();
+            if (message == KeepAlive.INSTANCE) return Behaviors.same(); // it started the entity: that was all
+            return target.apply(ctx, message);
+        }
     }
 
     private final ActorContext<ToCoordinator> ctx;
@@ -485,7 +507,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * Until this instance's {@link TookOver} is persisted every command waits (stashed, in order), so nothing that can
      * protect or delete a blob — an acquire, a registration, a pin, a report, a cycle, a deletion — is decided by an
      * instance that has not fenced out its predecessors. A partition entity's {@link KeepAlive} and
-     * {@link PartitionStop} decide nothing and are never stashed.
+     * {@link PartitionStop} decide nothing and never get here ({@link EntityControl}); the whole ignores them.
      */
     @Override
     public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
@@ -493,7 +515,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         return (state, command) -> {
             if (command == TakeOver.INSTANCE) return fence.onTakeOver(state);
             if (command == KeepAlive.INSTANCE) return Effect().noReply();
-            if (command == PartitionStop.INSTANCE) return Effect().stop().thenNoReply();
+            if (command == PartitionStop.INSTANCE) { // an entity's are taken before it (EntityControl)
+                ctx.getLog().warn("ignored {}: this coordinator hosts every partition, it is no sharded entity",
+                        command);
+                return Effect().noReply();
+            }
             return fence.takenOver() ? taken.apply(state, command) : Effect().stash();
         };
     }
@@ -514,7 +540,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(GetSummary.class, (s, c) -> Effect().reply(c.replyTo(), summary(s.ledger)))
                 .onCommand(GetPins.class, (s, c) -> effects.run(s, core.pins(c.offset(), c.limit()), c.replyTo()))
                 .onCommand(GetHistory.class, (s, c) -> effects.run(s, core.history(c.limit()), c.replyTo()))
-                .onCommand(RunCycleNow.class, (s, c) -> cycles.run(s, c.dryRun(), c.replyTo()))
+                .onCommand(RunCycleNow.class, this::onRunCycleNow)
                 .onCommand(CycleTick.class, (s, c) -> cycles.run(s, false, null))
                 .onCommand(RunPartitionCycle.class, this::onRunPartitionCycle)
                 .onCommand(StalenessTick.class, roster::onStalenessTick)
@@ -529,6 +555,13 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(MembersNow.class, roster::onMembersNow)
                 .onCommand(ReportersChanged.class, roster::onReportersChanged)
                 .build();
+    }
+
+    /** An operator's cycle: the conductor numbers a partition entity's ({@link RunPartitionCycle}), never itself. */
+    private ReplyEffect<Event, State> onRunCycleNow(State s, RunCycleNow c) {
+        if (!hosting.isPartition()) return cycles.run(s, c.dryRun(), c.replyTo());
+        ctx.getLog().warn("ignored {}: {} runs the conductor's cycles only (ask the singleton)", c, hosting.describe());
+        return Effect().noReply();
     }
 
     private ReplyEffect<Event, State> onRunPartitionCycle(State s, RunPartitionCycle c) {

@@ -123,6 +123,10 @@ public final class CoordinatorCore {
             return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "an acquire needs a node and a hash"));
         }
+        if (!ledger.ownsHash(hash)) { // a partition entity, asked for another's hash: sent astray, not the node's fault
+            return Decision.answer(l -> new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),
+                    notHere(l, hash) + ": retry"));
+        }
         // a use of a blob waiting out its grace is persisted first: a successor recovering before the next cycle must
         // not count the grace from before this use (S3)
         List<BlobHash> waiting = ledger.goneInClosure(hash).isEmpty() && !ledger.isNodeRemoved(node)
@@ -185,15 +189,23 @@ public final class CoordinatorCore {
             error = Optional.of(Refusal.badRequest("a pin's ttl must be at most 100 years (36500d); for longer, pin "
                     + "without a ttl"));
         }
+        else if (!l.ownsHash(hash)) error = Optional.of(Refusal.conflict(notHere(l, hash)));
         else error = l.checkPin(hash);
         if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
         Pin pin = new Pin(owner, reason == null ? "" : reason, now, ttlMs == null ? null : now + ttlMs);
         return Decision.persist(new Coordinator.BlobPinned(hash, pin), st -> OpResult.OK);
     }
 
+    /** Why a partition entity does not answer for {@code hash}: another partition owns it. */
+    private static String notHere(PartitionedLedger l, BlobHash hash) {
+        return "blob " + hash + " belongs to partition " + l.partitioning().partitionOf(hash) + ", not to this one "
+                + l.hostedPartitions() + " (a message sent to the wrong partition)";
+    }
+
     public Decision<OpResult> unpin(PartitionedLedger l, BlobHash hash, String owner) {
         Optional<Refusal> error = hash == null || owner == null
-                ? Optional.of(Refusal.badRequest("an unpin needs a hash and an owner")) : l.checkUnpin(hash, owner);
+                ? Optional.of(Refusal.badRequest("an unpin needs a hash and an owner"))
+                : !l.ownsHash(hash) ? Optional.of(Refusal.conflict(notHere(l, hash))) : l.checkUnpin(hash, owner);
         if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
         return Decision.persist(new Coordinator.BlobUnpinned(hash, owner), st -> OpResult.OK);
     }

@@ -120,8 +120,8 @@ final class Registrations {
      * S1.7). Never for a ledger hosting every partition.
      */
     private static boolean elsewhere(PartitionedLedger l, Registration r) {
-        if (!l.hosts(l.partitioning().partitionOf(r.hash()))) return true;
-        for (BlobHash d : r.dependencies()) if (!l.hosts(l.partitioning().partitionOf(d))) return true;
+        if (!l.ownsHash(r.hash())) return true;
+        for (BlobHash d : r.dependencies()) if (!l.ownsHash(d)) return true;
         return false;
     }
 
@@ -130,7 +130,7 @@ final class Registrations {
      * when another partition owns it and this ledger does not host it: a partition entity cannot ask that partition.
      */
     private static boolean hasContentHere(PartitionedLedger l, BlobHash hash) {
-        return l.hosts(l.partitioning().partitionOf(hash)) && l.hasContentInClosure(hash);
+        return l.ownsHash(hash) && l.hasContentInClosure(hash);
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */

@@ -211,6 +211,11 @@ public final class PartitionedLedger {
         return parts[p];
     }
 
+    /** Whether {@code hash}'s partition is hosted here (always, unless {@link #hosting}). */
+    public boolean ownsHash(BlobHash hash) {
+        return parts[partitioning.partitionOf(hash)] != null;
+    }
+
     /** Partition {@code p}'s ledger, which must be hosted here. */
     private Ledger hosted(int p) {
         if (parts[p] == null) throw new IllegalArgumentException("partition " + p + " is not hosted here");

@@ -1,5 +1,6 @@
 package io.blobgc.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.blobgc.NodeIds;
 import io.blobgc.coordinator.Coordinator;
 
@@ -12,14 +13,21 @@ import java.util.Map;
  * the configured limit; {@code storeThrottling}: the store pushed back and the rate is still below the limit;
  * {@code storeThrottledRequests}: store requests pushed back since the coordinator started; {@code storeFailing}: the
  * sweeper's last store request failed (nothing deleted, not throttled), {@code lastStoreError} the last deletion's
- * error. The sweeper fields are 0, false and null in a summary from a member that predates them.
+ * error. The sweeper fields are 0, false and null in a summary from a member that predates them. {@code partitions}
+ * (absent when the coordinator hosts every partition) lists the partition entities at {@code partition-hosting =
+ * sharded}.
  */
 public record SummaryBody(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
                           boolean dryRun, Map<String, Long> counts, List<NodeRow> nodes, CycleEntry lastCycle,
                           double lastCycleMs, long collected, long collectedBytes, long failedDeletions,
                           long orphansFound, long orphansDeleted, double sweepRate, double sweepRateLimit,
                           boolean storeThrottling, long storeThrottledRequests, boolean storeFailing,
-                          String lastStoreError) {
+                          String lastStoreError,
+                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PartitionRow> partitions) {
+
+    public SummaryBody {
+        partitions = partitions == null ? List.of() : partitions;
+    }
 
     public static SummaryBody from(Coordinator.Summary s) {
         Coordinator.SweeperStatus w = s.sweeper() != null ? s.sweeper()
@@ -29,6 +37,6 @@ public record SummaryBody(long cycle, String coordinatorNode, boolean warmingUp,
                 s.nodes().stream().map(NodeRow::from).toList(), CycleEntry.from(s.lastCycle()), s.lastCycleMs(),
                 s.totalCollected(), s.totalCollectedBytes(), s.totalFailedDeletions(), s.orphansCondemned(),
                 s.orphansDeleted(), w.rate(), w.rateLimit(), w.storeThrottling(), w.throttledRequests(),
-                w.storeFailing(), w.lastStoreError());
+                w.storeFailing(), w.lastStoreError(), s.partitions().stream().map(PartitionRow::from).toList());
     }
 }

@@ -198,6 +198,15 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         return atLeast.compareTo(settings.askTimeout()) < 0 ? atLeast : settings.askTimeout();
     }
 
+    /**
+     * How long a routed ask (summary, pins, a registration split over partitions) waits for the partitions: half the
+     * ask timeout, so that the caller, who waits the whole of it, gets an answer naming the partitions that did not
+     * answer instead of a timeout.
+     */
+    Duration gatherTimeout() {
+        return settings.askTimeout().dividedBy(2);
+    }
+
     // =====================================================================================================
     // Commands
     // =====================================================================================================
@@ -352,7 +361,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
             return;
         }
         FanIn.<Registered>gather(peers, byOwner.keySet(), (p, ref) -> new Register(byOwner.get(p), ref),
-                settings.askTimeout()).thenAccept(g -> {
+                gatherTimeout()).thenAccept(g -> {
             List<BlobHash> accepted = new ArrayList<>(), rejected = new ArrayList<>(crossing),
                     noContent = new ArrayList<>(), retry = new ArrayList<>();
             g.answers().values().forEach(r -> {
@@ -375,7 +384,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         String node = Cluster.get(ctx.getSystem()).selfMember().address().toString();
         HistoryEntry last = s.history.peekLast();
         long cycle = s.cycle;
-        FanIn.<Coordinator.Summary>gather(peers, all, (p, ref) -> new Coordinator.GetSummary(ref), settings.askTimeout())
+        FanIn.<Coordinator.Summary>gather(peers, all, (p, ref) -> new Coordinator.GetSummary(ref), gatherTimeout())
                 .thenAccept(g -> replyTo.tell(Summaries.merged(g.answers(), g.missing(), cycle, node,
                         settings.dryRun(), last)));
     }
@@ -384,7 +393,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         int offset = Math.max(0, c.offset());
         int limit = Math.max(0, Math.min(c.limit(), CoordinatorCore.MAX_PAGE));
         FanIn.<Coordinator.Pins>gather(peers, all, (p, ref) -> new Coordinator.GetPins(0, offset + limit, ref),
-                settings.askTimeout()).thenAccept(g -> {
+                gatherTimeout()).thenAccept(g -> {
             List<io.blobgc.ledger.Ledger.PinnedBlob> each = new ArrayList<>();
             int total = 0;
             for (Coordinator.Pins p : g.answers().values()) {

@@ -119,13 +119,40 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * @param orphansDeleted   of those, deleted (total)
      * @param sweeper          this coordinator's sweeper: its delete rate and how the store answers it (null in a
      *                         summary from a member that predates it)
+     * @param partitions       at {@code partition-hosting = sharded}, each partition entity as the conductor's summary
+     *                         found it, in partition order; empty otherwise (the coordinator hosts every partition)
      */
     public record Summary(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
                           boolean dryRun, Map<String, Long> counts, List<NodeInfo> nodes, HistoryEntry lastCycle,
                           double lastCycleMs, long totalCollected, long totalCollectedBytes, long totalFailedDeletions,
                           Map<String, Long> reportOutcomes, long reportedWhileDeleting, long reportedUnknown,
-                          long orphansCondemned, long orphansDeleted, SweeperStatus sweeper)
+                          long orphansCondemned, long orphansDeleted, SweeperStatus sweeper,
+                          List<PartitionStatus> partitions)
             implements CborSerializable {
+
+        public Summary {
+            partitions = partitions == null ? List.of() : partitions;
+        }
+
+        /** A summary of a coordinator hosting every partition: no partition entities to list. */
+        public Summary(long cycle, String coordinatorNode, boolean warmingUp, List<String> warmUpBlockers,
+                       boolean dryRun, Map<String, Long> counts, List<NodeInfo> nodes, HistoryEntry lastCycle,
+                       double lastCycleMs, long totalCollected, long totalCollectedBytes, long totalFailedDeletions,
+                       Map<String, Long> reportOutcomes, long reportedWhileDeleting, long reportedUnknown,
+                       long orphansCondemned, long orphansDeleted, SweeperStatus sweeper) {
+            this(cycle, coordinatorNode, warmingUp, warmUpBlockers, dryRun, counts, nodes, lastCycle, lastCycleMs,
+                    totalCollected, totalCollectedBytes, totalFailedDeletions, reportOutcomes, reportedWhileDeleting,
+                    reportedUnknown, orphansCondemned, orphansDeleted, sweeper, List.of());
+        }
+    }
+
+    /**
+     * A partition entity in the conductor's summary: the member hosting it, whether it answered the summary's ask in
+     * time (if not, the rest is unknown: 0, false and null), whether it is warming up, the last cycle it ran and how
+     * many blobs it knows (every status).
+     */
+    public record PartitionStatus(int partition, String member, boolean answered, boolean warmingUp, long cycle,
+                                  long blobs) implements CborSerializable {
     }
 
     /**

@@ -38,7 +38,7 @@ final class Summaries {
      * The conductor's summary (partition-hosting = sharded): the partitions' summaries merged — counts, totals and
      * nodes added up ({@link NodeInfo#merged}), every blocker once, warming up while any partition is or does not
      * answer ({@code missing}, each named a blocker), the sweepers' rates added and the store failing if it fails any
-     * of them — with the conductor's cycle, member and last cycle. Every partition takes a share of every report, so
+     * of them — with the conductor's cycle, member and last cycle, and each partition listed. Every partition takes a share of every report, so
      * the reports' outcomes are counted once, as the partition that counted most of each saw them.
      */
     static Summary merged(Map<Integer, Summary> answers, java.util.Set<Integer> missing, long cycle,
@@ -75,9 +75,14 @@ final class Summaries {
             }
         }
         for (int p : missing) blockers.add("partition " + p + " (no answer)");
+        java.util.TreeMap<Integer, Coordinator.PartitionStatus> partitions = new java.util.TreeMap<>();
+        answers.forEach((p, s) -> partitions.put(p, new Coordinator.PartitionStatus(p, s.coordinatorNode(), true,
+                s.warmingUp(), s.cycle(), s.counts().values().stream().mapToLong(Long::longValue).sum())));
+        for (int p : missing) partitions.put(p, new Coordinator.PartitionStatus(p, null, false, false, 0, 0));
         return new Summary(cycle, conductorNode, warming, List.copyOf(blockers), dryRun, counts,
                 NodeInfo.merged(nodes, n -> false), lastCycle, lastCycleMs, collected, bytes, failed, outcomes,
                 whileDeleting, unknown, condemned, deleted,
-                new Coordinator.SweeperStatus(rate, rateLimit, throttled, storeFailing, lastError));
+                new Coordinator.SweeperStatus(rate, rateLimit, throttled, storeFailing, lastError),
+                List.copyOf(partitions.values()));
     }
 }

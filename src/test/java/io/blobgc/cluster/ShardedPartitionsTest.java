@@ -167,6 +167,13 @@ class ShardedPartitionsTest {
         assertEquals(3, summary.nodes().size(), "three nodes: " + summary.nodes());
         assertEquals(Cluster.get(node1).selfMember().address().toString(), summary.coordinatorNode());
         assertTrue(summary.cycle() > 0);
+        assertEquals(List.of(0, 1, 2, 3), summary.partitions().stream().map(Coordinator.PartitionStatus::partition)
+                .toList(), "every partition listed: " + summary.partitions());
+        for (Coordinator.PartitionStatus p : summary.partitions()) {
+            assertTrue(p.answered() && !p.warmingUp() && p.cycle() > 0 && p.blobs() == 2, "partition: " + p);
+        }
+        assertTrue(summary.partitions().stream().map(Coordinator.PartitionStatus::member).distinct().count() >= 2,
+                "hosted by two members or more: " + summary.partitions());
 
         // (d) a member hosting a partition leaves: the partition starts again on another, takes over its journal
         // once more, and answers the conductor's cycles again

@@ -17,13 +17,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * The partition entities on Cluster Sharding (issue 25; partitions-part2-plan §0, decision 1): partition {@code p} of
  * {@code blob-gc.partitions} is the {@link Coordinator} hosting it alone ({@link Hosting#partition}), entity id
  * {@code "p"}, alone in shard {@code "p"} (so each partition moves alone), on the members with the coordinator role.
  * Entities are never passivated — an idle partition still sweeps, walks the store and watches its nodes — and stop on
- * a handoff with {@link Coordinator.PartitionStop}, even before their takeover. Nothing remembers them: the
+ * a handoff with {@link Coordinator.PartitionStop}, even before their takeover; a handoff is given up after
+ * {@link #HANDOFF_TIMEOUT}. Nothing remembers them: the
  * conductor's keep-alive ({@link Coordinator.KeepAlive}) starts each one, and starts it again on a new member after a
  * move, within a heartbeat interval.
  */
@@ -50,11 +52,25 @@ public final class PartitionHosts {
                                 settings.restartBackoffMax(), 0.2)))
                 .withStopMessage(Coordinator.PartitionStop.INSTANCE)
                 .withMessageExtractor(new OnePartitionPerShard())
-                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy());
+                .withSettings(shardingSettings(system));
         if (!settings.coordinatorRole().isEmpty()) entity = entity.withRole(settings.coordinatorRole());
         ClusterSharding clusterSharding = ClusterSharding.get(system);
         clusterSharding.init(entity);
         return PartitionPeers.sharded(clusterSharding);
+    }
+
+    /**
+     * How long a handoff may take before sharding gives it up: an entity stops at once on its stop message, so a
+     * handoff is quick unless a member dies in the middle of it — then sharding waits this long before the shard is
+     * started elsewhere (Pekko's default, 60 s, kept a partition from cycling for a minute in ShardedFailoverTest).
+     */
+    static final Duration HANDOFF_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The entities' sharding settings: never passivated, a short handoff timeout. */
+    static ClusterShardingSettings shardingSettings(ActorSystem<?> system) {
+        ClusterShardingSettings defaults = ClusterShardingSettings.create(system);
+        return defaults.withNoPassivationStrategy()
+                .withTuningParameters(defaults.tuningParameters().withHandOffTimeout(HANDOFF_TIMEOUT));
     }
 
     /** The partition an entity id names: a number of the partitioning, or the entity refuses to start. */

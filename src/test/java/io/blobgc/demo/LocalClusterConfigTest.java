@@ -42,4 +42,29 @@ class LocalClusterConfigTest {
         }
         assertTrue(compared >= 8, "cluster.conf's failover settings were compared: " + compared);
     }
+
+    /**
+     * {@code config/local-3-nodes-sharded/}: the three nodes of {@code config/local-3-nodes/} (same ports) with 16
+     * partitions hosted sharded, on a journal and store of their own (P and the hosting are fixed for a journal's life).
+     */
+    @Test
+    void theShardedThreeNodeConfigsRunSixteenPartitionEntitiesOnTheirOwnJournal() {
+        for (int n = 1; n <= 3; n++) {
+            Config sharded = ConfigFactory.parseFile(Path.of("config/local-3-nodes-sharded/node" + n + ".conf")
+                    .toFile()).withFallback(ConfigFactory.defaultReference()).resolve();
+            Config plain = ConfigFactory.parseFile(Path.of("config/local-3-nodes/node" + n + ".conf").toFile())
+                    .withFallback(ConfigFactory.defaultReference()).resolve();
+            io.blobgc.BlobGcSettings s = io.blobgc.BlobGcSettings.from(sharded);
+            assertTrue(s.partitionsSharded(), "node" + n);
+            assertEquals(16, s.partitions());
+            assertEquals(Path.of("./data-sharded"), s.dataDir());
+            assertTrue(s.storeRoot().startsWith(Path.of("./data-sharded")), s.storeRoot().toString());
+            String url = sharded.getString("pekko-persistence-jdbc.shared-databases.blob-gc.db.url");
+            assertTrue(url.contains("./data-sharded/journal"), url);
+            for (String port : List.of("pekko.remote.artery.canonical.port", "blob-gc.http.port",
+                    "pekko.management.http.port")) {
+                assertEquals(plain.getInt(port), sharded.getInt(port), "node" + n + " " + port);
+            }
+        }
+    }
 }

@@ -115,7 +115,11 @@ final class Scenario implements AutoCloseable {
         perNodeEnv.forEach((i, env) -> env.forEach((k, v) -> s.nodes.environment(i, k, v)));
         try {
             setup.before(s.nodes);
-            s.nodes.start(1, perNode.getOrDefault(1, ""));
+            // node1 alone, the first seed: no other seed can answer its InitJoin, so it need not wait out the
+            // default seed-node-timeout (5 s) before it joins itself. Its first start only: a restarted node1 must
+            // find the cluster it left, not form another. The test's own settings for node1 come after (win)
+            s.nodes.start(1, (together ? "" : "pekko.cluster.seed-node-timeout = 1s\n")
+                    + perNode.getOrDefault(1, ""));
             if (!together) s.nodes.awaitReady(1, WAIT);
             for (int i = 2; i <= n; i++) {
                 s.nodes.start(i, perNode.getOrDefault(i, ""));

@@ -2,6 +2,7 @@ package io.blobgc.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blobgc.BlobHash;
+import io.blobgc.Postgres;
 import io.blobgc.store.BlobStore;
 import io.blobgc.store.FileBlobStore;
 
@@ -115,11 +116,15 @@ final class Scenario implements AutoCloseable {
         perNodeEnv.forEach((i, env) -> env.forEach((k, v) -> s.nodes.environment(i, k, v)));
         try {
             setup.before(s.nodes);
-            // node1 alone, the first seed: no other seed can answer its InitJoin, so it need not wait out the
-            // default seed-node-timeout (5 s) before it joins itself. Its first start only: a restarted node1 must
-            // find the cluster it left, not form another. The test's own settings for node1 come after (win)
-            s.nodes.start(1, (together ? "" : "pekko.cluster.seed-node-timeout = 1s\n")
-                    + perNode.getOrDefault(1, ""));
+            // a journal in PostgreSQL: node1 need not open it first (an embedded H2 journal's server is the JVM that
+            // opened it first), so the JVMs start at once rather than one start-up after the other (CI: 2 cores)
+            if (!oneByOne && common.contains(Postgres.nodeConfig())) together = true;
+            // node1, the first seed, joins itself once no other seed answers its InitJoin: none can (alone, or the
+            // others not started yet, or not members and so answering no), so it need not wait out the default
+            // seed-node-timeout (5 s). Only node1 may form the cluster (the others never join themselves), so it is
+            // the oldest member as before. Its first start only: a restarted node1 must find the cluster it left,
+            // not form another. The test's own settings for node1 come after (win)
+            s.nodes.start(1, "pekko.cluster.seed-node-timeout = 1s\n" + perNode.getOrDefault(1, ""));
             if (!together) s.nodes.awaitReady(1, WAIT);
             for (int i = 2; i <= n; i++) {
                 s.nodes.start(i, perNode.getOrDefault(i, ""));

@@ -153,6 +153,9 @@ public final class NodeProcesses implements AutoCloseable {
         List<String> command = new ArrayList<>(commandPrefix.getOrDefault(i, List.of()));
         command.addAll(LocalCluster.nodeCommand(cp, dir.resolve("logback.xml"), dir.resolve("node" + i + ".log"),
                 conf, "256m"));
+        // C1 only: a node's start-up (Pekko, the HTTP server: thousands of classes) is mostly JIT work, which three
+        // or four JVMs starting at once share two cores for in CI; a test node never runs long or hot enough for C2
+        command.add(commandPrefix.getOrDefault(i, List.of()).size() + 1, "-XX:TieredStopAtLevel=1"); // after java
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(environment.getOrDefault(i, java.util.Map.of()));
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".out").toFile());

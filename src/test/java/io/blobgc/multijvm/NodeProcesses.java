@@ -148,7 +148,8 @@ public final class NodeProcesses implements AutoCloseable {
         for (int n = 1; n < procs.length; n++) seeds.add(remotePorts[n]); // all seeds: a restarted node1 rejoins
         Files.writeString(conf, LocalCluster.nodeConfig(dir, remotePorts[i], seeds, httpPorts[i],
                 new LocalCluster.Timings("2s", "500ms", "200ms", "4s"))
-                + "pekko.coordinated-shutdown.exit-jvm = on\n" + hostConfig(i) + journalConfig + "\n" + extra + "\n");
+                + "pekko.coordinated-shutdown.exit-jvm = on\n" + uploadDir(i) + hostConfig(i) + journalConfig + "\n"
+                + extra + "\n");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(commandPrefix.getOrDefault(i, List.of()));
         command.addAll(LocalCluster.nodeCommand(cp, dir.resolve("logback.xml"), dir.resolve("node" + i + ".log"),
@@ -160,6 +161,16 @@ public final class NodeProcesses implements AutoCloseable {
         pb.environment().putAll(environment.getOrDefault(i, java.util.Map.of()));
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".out").toFile());
         procs[i] = pb.start();
+    }
+
+    /**
+     * Each node its own upload directory: the nodes share one data directory, whose uploads/ a node empties of
+     * leftover uploads when it starts: seen, a restarted node1 deleted the file of an upload node2 was
+     * receiving (500 NoSuchFileException). Nodes of a real cluster have a data directory each.
+     */
+    private String uploadDir(int i) {
+        return "blob-gc.http.upload-dir = \"" + dir.resolve("uploads").resolve("node" + i).toString().replace('\\', '/')
+                + "\"\n";
     }
 
     /** HOCON over LocalCluster's 127.0.0.1 addresses when {@link #hosts} were set, else empty. */

@@ -69,7 +69,11 @@ import java.util.TreeMap;
  */
 public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordinator.Event, Conductor.State> {
 
-    /** A cycle the conductor ran: the partitions' outcomes merged, and the partitions that did not answer. */
+    /**
+     * A cycle the conductor ran: the partitions' outcomes merged ({@code entry}, numbered as the cycle), the partitions
+     * that did not answer, and {@code cycle}, the highest cycle number a partition had run by then — the cycle's own,
+     * unless the conductor's journal was behind its partitions' (the next cycle numbers on from it).
+     */
     public record CycleRecorded(long cycle, HistoryEntry entry, List<Integer> skipped) implements Coordinator.Event {
     }
 
@@ -191,11 +195,14 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         }).build();
     }
 
-    /** How long a cycle waits for the partitions: half a cycle, at most the ask timeout. */
+    /**
+     * How long a cycle waits for the partitions: half a cycle (at least 100 ms), at most {@link #gatherTimeout} (an
+     * operator's RunCycleNow gets its answer before its own ask times out).
+     */
     Duration cycleTimeout() {
         Duration half = settings.cycleInterval().dividedBy(2);
         Duration atLeast = half.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : half;
-        return atLeast.compareTo(settings.askTimeout()) < 0 ? atLeast : settings.askTimeout();
+        return atLeast.compareTo(gatherTimeout()) < 0 ? atLeast : gatherTimeout();
     }
 
     /**
@@ -260,8 +267,12 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         } else if (command instanceof CycleGathered g) {
             return recordCycle(s, g);
         } else if (command instanceof Report r) {
-            List<io.blobgc.ledger.NodeReport> shares = r.report().shares(partitioning);
-            for (int p : all) peers.tell(p, new Report(shares.get(p), r.replyTo()));
+            if (r.report() == null) {
+                peers.tell(0, r); // refused there, as by the coordinator
+            } else {
+                List<io.blobgc.ledger.NodeReport> shares = r.report().shares(partitioning);
+                for (int p : all) peers.tell(p, new Report(shares.get(p), r.replyTo()));
+            }
         } else if (command instanceof Acquire a) {
             peers.tell(owner(a.hash()), a);
         } else if (command instanceof Coordinator.PinBlob c) {
@@ -269,8 +280,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         } else if (command instanceof Coordinator.UnpinBlob c) {
             peers.tell(owner(c.hash()), c);
         } else if (command instanceof Coordinator.GetBlob c) {
-            if (c.hash() == null) c.replyTo().tell(new Coordinator.BlobReply(null, null));
-            else peers.tell(owner(c.hash()), c);
+            peers.tell(owner(c.hash()), c);
         } else if (command instanceof Register c) {
             register(c);
         } else if (command instanceof Coordinator.GetSummary c) {
@@ -291,8 +301,12 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         return Effect().none();
     }
 
+    /**
+     * The partition that owns {@code hash}; partition 0 for none (a request without its hash: that partition refuses
+     * it, with the coordinator's answer to bad input).
+     */
     private int owner(BlobHash hash) {
-        return partitioning.partitionOf(hash);
+        return hash == null ? 0 : partitioning.partitionOf(hash);
     }
 
     private void keepAlive() {
@@ -312,17 +326,30 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
 
     private Effect<Coordinator.Event, State> recordCycle(State s, CycleGathered g) {
         List<CycleOutcome> outcomes = new ArrayList<>();
+        long reached = g.cycle();
         for (Coordinator.PartitionCycled c : g.gathered().answers().values()) {
             if (c.outcome() != null) outcomes.add(c.outcome()); // null: it ran this cycle before (a conductor's retry)
+            reached = Math.max(reached, c.lastCycle());
         }
+        // a journal behind its partitions (lost, restored): number on from theirs, at once
+        boolean behind = reached > g.cycle();
+        if (behind) {
+            ctx.getLog().warn("cycle {}: partitions had run up to cycle {} already; cycle {} runs now", g.cycle(),
+                    reached, reached + 1);
+        }
+        long recordedUpTo = reached;
         CycleOutcome merged = outcomes.isEmpty() ? nothingRan(g.cycle(), g.dryRun()) : CycleOutcome.merged(outcomes);
         List<Integer> skipped = List.copyOf(g.gathered().missing());
         if (!skipped.isEmpty()) {
             ctx.getLog().warn("cycle {}: partition(s) {} did not answer within {} ms (moving or recovering?); they "
                     + "take the next cycle", g.cycle(), skipped, cycleTimeout().toMillis());
         }
-        return Effect().persist(new CycleRecorded(g.cycle(), HistoryEntry.of(merged), skipped)).thenRun(st -> {
+        return Effect().persist(new CycleRecorded(recordedUpTo, HistoryEntry.of(merged), skipped)).thenRun(st -> {
             cycleOpen = false;
+            if (behind) { // the same caller's cycle, under a number the partitions have not run
+                startCycle(st, g.dryRun(), g.replyTo());
+                return;
+            }
             if (g.replyTo() != null) g.replyTo().tell(merged);
             Coordinator.RunCycleNow next = waiting.poll();
             if (next != null) startCycle(st, next.dryRun() || settings.dryRun(), next.replyTo());
@@ -343,12 +370,21 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
      * does not answer in time has its hashes refused for now ({@code retry}: upload again in a while).
      */
     private void register(Register c) {
-        Map<Integer, List<Registration>> byOwner = new TreeMap<>();
-        List<BlobHash> crossing = new ArrayList<>();
+        if (c.registrations() == null || c.registrations().stream().anyMatch(r -> r == null || r.hash() == null)) {
+            peers.tell(0, c); // refused there, as by the coordinator
+            return;
+        }
+        // by hash: a hash with one entry naming a callee of another partition is refused whole (as the coordinator
+        // refuses every entry of a hash it refuses), not accepted through its other entries without that edge
+        java.util.Set<BlobHash> crossingHashes = new java.util.LinkedHashSet<>();
         for (Registration r : c.registrations()) {
             int p = owner(r.hash());
-            if (r.dependencies().stream().anyMatch(d -> owner(d) != p)) crossing.add(r.hash());
-            else byOwner.computeIfAbsent(p, q -> new ArrayList<>()).add(r);
+            if (r.dependencies().stream().anyMatch(d -> d != null && owner(d) != p)) crossingHashes.add(r.hash());
+        }
+        List<BlobHash> crossing = List.copyOf(crossingHashes);
+        Map<Integer, List<Registration>> byOwner = new TreeMap<>();
+        for (Registration r : c.registrations()) {
+            if (!crossingHashes.contains(r.hash())) byOwner.computeIfAbsent(owner(r.hash()), q -> new ArrayList<>()).add(r);
         }
         if (!crossing.isEmpty()) {
             ctx.getLog().warn("blob-gc refused {} registration(s) naming a callee of another partition (first: {}): "

@@ -240,9 +240,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     /**
      * A partition entity ran cycle {@code cycle}: its {@code outcome}, or null when it had run it before (nothing
-     * planned nor persisted for this ask).
+     * planned nor persisted for this ask); {@code lastCycle} is the last cycle it has run now (above {@code cycle}
+     * when the conductor is behind it).
      */
-    public record PartitionCycled(int partition, long cycle, CycleOutcome outcome) implements CborSerializable {
+    public record PartitionCycled(int partition, long cycle, CycleOutcome outcome, long lastCycle)
+            implements CborSerializable {
     }
 
     /**

@@ -64,7 +64,8 @@ final class CycleRunner {
         CoordinatorCore.Decision<Optional<CycleOutcome>> d = timed(() -> core.partitionCycle(s.ledger, c.cycle(),
                 c.dryRun(), clock.millis(), Coordinator.localNow()));
         Optional<CycleOutcome> o = d.reply().apply(s.ledger);
-        var answer = new Coordinator.PartitionCycled(partition, c.cycle(), o.orElse(null));
+        var answer = new Coordinator.PartitionCycled(partition, c.cycle(), o.orElse(null),
+                Math.max(c.cycle(), s.ledger.cycle()));
         if (o.isEmpty()) return c.replyTo() == null ? effects.noReply() : effects.effect().reply(c.replyTo(), answer);
         var effect = persist(d.events(), o.get(), st -> {
         });

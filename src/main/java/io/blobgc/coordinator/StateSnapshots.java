@@ -33,8 +33,26 @@ final class StateSnapshots implements SnapshotAdapter<State> {
             return new State(PartitionedLedger.fromSnapshots(settings, s.partitions(),
                     Partitioning.of(s.partitions().size())));
         }
+        if (from instanceof Conductor.ConductorSnapshot c) return conductors(c);
         LedgerSnapshot s = (LedgerSnapshot) from;
         return new State(s.partition() == null ? PartitionedLedger.fromSnapshot(settings, s) : entity(s));
+    }
+
+    /**
+     * The conductor's snapshot (partition-hosting = sharded): no ledger, only what the recovery refuses it by — its P
+     * and hosting, recorded as its takeovers recorded them.
+     */
+    private State conductors(Conductor.ConductorSnapshot c) {
+        int p = JournalPartitions.written(c.partitions());
+        PartitionedLedger l;
+        try {
+            l = new PartitionedLedger(settings, 16, Partitioning.of(p));
+        } catch (IllegalArgumentException foreign) {
+            l = new PartitionedLedger(settings, 16, Partitioning.of(1));
+        }
+        l.applyPartitions(c.partitions());
+        l.applyHosting(c.hosting(), null);
+        return new State(l);
     }
 
     /** An entity's snapshot: its partition alone, of the number of partitions it recorded. */

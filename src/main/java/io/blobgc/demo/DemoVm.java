@@ -67,13 +67,14 @@ public final class DemoVm {
         final int node;
         final long startAt, phaseMs, finalPhase, seed;
         final Path log;
-        final DemoCatalog catalog = new DemoCatalog();
+        final DemoCatalog catalog;
         final Map<Integer, ActorRef<Void>> frames = new HashMap<>();
         final Set<Integer> pending = new HashSet<>();
 
         Vm(ActorContext<Msg> ctx, BlobGc gc, int node, long startAt, long phaseMs, long finalPhase, long seed, Path log) {
             this.ctx = ctx;
             this.gc = gc;
+            this.catalog = DemoCatalog.of(gc.settings());
             this.node = node;
             this.startAt = startAt;
             this.phaseMs = phaseMs;

@@ -61,6 +61,8 @@ public final class BlobGcMetrics implements MeterBinder {
     private final Timer deleted;
     private final Timer deletionFailed;
     private final MultiGauge nodeReportAges;
+    /** At partition-hosting = sharded, one series per partition entity: the last cycle it ran, its blobs, answering. */
+    private final MultiGauge partitionCycles, partitionBlobs, partitionsAnswering;
     /** The meters that read the summary: absent from {@code /metrics} when the coordinator did not answer. */
     private final Set<Meter.Id> fromSummary = new HashSet<>();
     /** The summary the last {@link #refresh} fetched; null when the coordinator did not answer it. */
@@ -129,6 +131,15 @@ public final class BlobGcMetrics implements MeterBinder {
         // one series per node, rewritten from each summary (nodes come and go)
         nodeReportAges = MultiGauge.builder("blobgc.node.report.age").baseUnit("seconds")
                 .description("Time since each node's last report.").register(registry);
+        // one series per partition entity (partition-hosting = sharded; none otherwise), tagged with its member
+        partitionCycles = MultiGauge.builder("blobgc.partition.cycle").description("The last cycle each partition "
+                + "entity ran (partition-hosting = sharded); behind the coordinator's while it moves or recovers.")
+                .register(registry);
+        partitionBlobs = MultiGauge.builder("blobgc.partition.blobs").description("Blobs each partition entity knows "
+                + "(every status; partition-hosting = sharded).").register(registry);
+        partitionsAnswering = MultiGauge.builder("blobgc.partition.answering").description("1 when the partition "
+                + "entity answered the last summary in time, 0 when not: moving, recovering, or its member gone "
+                + "(partition-hosting = sharded).").register(registry);
     }
 
     private static Duration[] micros(long... micros) {
@@ -250,6 +261,18 @@ public final class BlobGcMetrics implements MeterBinder {
                         "state", n.state().name()), n.lastReportAgeMs() / 1000.0))
                 .toList();
         nodeReportAges.register(rows, true);
+        List<Coordinator.PartitionStatus> ps = s == null ? List.of() : s.partitions();
+        partitionsAnswering.register(ps.stream().<MultiGauge.Row<?>>map(p -> MultiGauge.Row.of(
+                Tags.of("partition", String.valueOf(p.partition())), p.answered() ? 1 : 0)).toList(), true);
+        List<Coordinator.PartitionStatus> answered = ps.stream().filter(Coordinator.PartitionStatus::answered).toList();
+        partitionCycles.register(answered.stream().<MultiGauge.Row<?>>map(p -> MultiGauge.Row.of(
+                partitionTags(p), p.cycle())).toList(), true);
+        partitionBlobs.register(answered.stream().<MultiGauge.Row<?>>map(p -> MultiGauge.Row.of(
+                partitionTags(p), p.blobs())).toList(), true);
+    }
+
+    private static Tags partitionTags(Coordinator.PartitionStatus p) {
+        return Tags.of("partition", String.valueOf(p.partition()), "member", p.member());
     }
 
     private String prometheusName(Meter.Id id) {

@@ -203,6 +203,7 @@ public final class Main implements Callable<Integer> {
                     o.printf("%-40s %-6s %9.1fs %8d %7d%n", n.node(), n.state(),
                             n.lastReportAgeMs() / 1000.0, n.active(), n.pinned());
                 }
+                for (String line : PartitionsTable.lines(s.partitions())) o.println(line);
             });
         }
     }

@@ -224,6 +224,17 @@ function renderCluster(s) {
   $('cl-nodes').textContent = `${s.nodes.length} reporting · ${s.nodes.length - stale} live · ${stale} stale`;
   const l = s.lastCycle;
   $('cl-last').textContent = l ? `#${l.cycle}, ${ago(l.at)}, planned in ${dur(s.lastCycleMs)}` : 'none yet';
+  $('cl-partitions').innerHTML = partitionsText(s.partitions || []);
+}
+
+/** The partition entities (partition-hosting = sharded): how many, on how many members, which do not answer. */
+function partitionsText(ps) {
+  if (!ps.length) return '<span class="muted">all in the coordinator</span>';
+  const members = new Set(ps.filter(p => p.answered).map(p => p.member));
+  const silent = ps.filter(p => !p.answered).map(p => p.partition);
+  return `${ps.length} entities on ${members.size} member${members.size === 1 ? '' : 's'} · `
+    + (silent.length ? `<span class="badge warn">${silent.length} not answering</span> ${esc(silent.join(', '))}`
+      : '<span class="badge ok">all answering</span>');
 }
 
 function renderSweep(s) {

@@ -343,6 +343,28 @@ class DashboardBrowserTest {
         eventually(Duration.ofSeconds(10), () -> assertEquals("ok", text("sw-store")));
     }
 
+    /**
+     * The cluster card's partitions: "all in the coordinator" on this node (it hosts every partition), and the
+     * partition entities of a sharded cluster (partition-hosting = sharded) — how many, on how many members, which do
+     * not answer — from a summary listing them, rendered in one script; the real summary is shown again after.
+     */
+    @Test
+    @Order(7)
+    void theClusterCardListsThePartitionEntitiesOfAShardedCluster() throws Exception {
+        assertEquals("all in the coordinator", text("cl-partitions"));
+        String show = "st.summary = Object.assign({}, st.summary, arguments[0]); st.error = null; render();"
+                + " return $('cl-partitions').textContent;";
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        Object shown = js.executeScript(show, Map.of("partitions", List.of(
+                Map.of("partition", 0, "member", "pekko://blobgc@127.0.0.1:25521", "answered", true, "cycle", 4),
+                Map.of("partition", 1, "member", "pekko://blobgc@127.0.0.1:25522", "answered", true, "cycle", 4),
+                Map.of("partition", 2, "answered", false, "cycle", 0),
+                Map.of("partition", 3, "member", "pekko://blobgc@127.0.0.1:25521", "answered", true, "cycle", 4))));
+        assertEquals("4 entities on 2 members · 1 not answering 2", shown);
+        js.executeScript("return refresh();");
+        eventually(Duration.ofSeconds(10), () -> assertEquals("all in the coordinator", text("cl-partitions")));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static String text(String id) {

@@ -93,12 +93,11 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     }
 
     /**
-     * The state: what the journal recorded (P and hosting, for the refusal) and the cycles. {@code coordinatorEvents}:
-     * the journal holds events of the coordinator hosting every partition itself (a journal of the other mode).
+     * The state: what the journal recorded (P and hosting, for the refusal: a journal of the coordinator hosting every
+     * partition itself records no hosting) and the cycles.
      */
     public static final class State {
         final boolean fresh;
-        boolean coordinatorEvents;
         int recordedPartitions;
         String recordedHosting;
         long cycle;
@@ -250,9 +249,9 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private java.util.Optional<String> refusal(State s) {
         if (s.fresh) return java.util.Optional.empty();
         int configured = partitioning.count();
-        String written = s.coordinatorEvents && s.recordedHosting == null ? null : s.recordedHosting;
+        // no hosting recorded: the coordinator's own journal (its takeovers record none)
         return JournalPartitions.refusal(s.recordedPartitions, configured)
-                .or(() -> JournalPartitions.hostingRefusal(JournalPartitions.writtenHosting(written),
+                .or(() -> JournalPartitions.hostingRefusal(JournalPartitions.writtenHosting(s.recordedHosting),
                         PartitionHosting.SHARDED, configured));
     }
 
@@ -456,9 +455,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
                 st.cycle = Math.max(st.cycle, c.cycle());
                 st.history.addLast(c.entry());
                 while (st.history.size() > settings.ledger().historySize()) st.history.removeFirst();
-            } else {
-                st.coordinatorEvents = true; // the coordinator's own: a journal it wrote hosting every partition
-            }
+            } // else the coordinator's own (a journal it wrote hosting every partition): the refusal's, nothing to keep
             return st;
         });
     }
@@ -490,8 +487,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
                     st.history.addLast(e);
                     if (st.history.size() > historySize) st.history.removeFirst();
                 }
-            } else {
-                st.coordinatorEvents = true;
+            } else { // the coordinator's: no hosting recorded
                 if (from instanceof SnapshotSections s) st.recordedPartitions = s.partitions().size();
                 else if (from instanceof LedgerSnapshot l) st.recordedPartitions = l.partitions();
             }

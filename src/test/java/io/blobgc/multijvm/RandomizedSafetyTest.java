@@ -9,6 +9,7 @@ import io.blobgc.coordinator.Coordinator;
 import io.blobgc.demo.DemoCatalog;
 import io.blobgc.demo.UseLog;
 import io.blobgc.ledger.Partitioning;
+import io.blobgc.store.FileBlobStore;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -17,6 +18,7 @@ import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,6 +75,8 @@ class RandomizedSafetyTest {
     private static final long SEED = Long.getLong("blobgc.safety.seed", System.currentTimeMillis() % 100_000 + 1);
     /** Above 1: that many partitions, hosted sharded (-Dblobgc.safety.partitions=P); 1 (the coordinator) in CI. */
     private static final int PARTITIONS = Integer.getInteger("blobgc.safety.partitions", 1);
+    /** The nodes' orphan-grace: the store's reconciliation runs during the faults (1 h by default). */
+    private static final long ORPHAN_GRACE_MS = 60_000;
 
     @Test
     void randomFaultsNeverDeleteABlobInUse() throws Exception {
@@ -116,8 +120,8 @@ class RandomizedSafetyTest {
         String common = Postgres.nodeConfig() + """
 
                 blob-gc.coordinator.snapshot-every = 1000000
-                blob-gc.sweeper.orphan-grace = 60s
-                """ + (PARTITIONS > 1 ? "blob-gc.partitions = " + PARTITIONS
+                blob-gc.sweeper.orphan-grace = %ds
+                """.formatted(ORPHAN_GRACE_MS / 1000) + (PARTITIONS > 1 ? "blob-gc.partitions = " + PARTITIONS
                 + "\nblob-gc.partition-hosting = sharded\n" : "");
         Map<Integer, List<long[]>> outs = new HashMap<>(); // per node: {from, to} out of the cluster
         int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
@@ -133,6 +137,9 @@ class RandomizedSafetyTest {
         long shutdownAt;
         int[] ports = new int[NODES + 1];
         List<String> endState = new ArrayList<>(); // each blob on disk iff in use at the end
+        // unused blobs found on disk at the end, by index: when their file was written (this JVM's clock), and when
+        Map<Integer, Long> unusedOnDisk = new HashMap<>();
+        long[] endCheckedAt = {0};
         Map<Integer, List<long[]>> storeGaps = new HashMap<>(); // by blob index: {lastSeen, firstMissing}
         List<BlobHash> watched = new ArrayList<>();
         for (int i = 0; i < catalog.size(); i++) watched.add(catalog.hash(i));
@@ -257,9 +264,13 @@ class RandomizedSafetyTest {
                 }
                 return true;
             });
+            endCheckedAt[0] = System.currentTimeMillis();
             for (int i = 0; i < catalog.size(); i++) { // asserted after the checker, which says more
-                if (keep.contains(i) != s.onDisk(catalog.hash(i).toHex())) {
-                    endState.add(catalog.name(i) + (keep.contains(i) ? " in use but not" : " unused but") + " in the store");
+                if (keep.contains(i) && !s.onDisk(catalog.hash(i).toHex())) {
+                    endState.add(catalog.name(i) + " in use but not in the store");
+                } else if (!keep.contains(i) && s.onDisk(catalog.hash(i).toHex())) {
+                    unusedOnDisk.put(i, s.store instanceof FileBlobStore f
+                            ? Files.getLastModifiedTime(f.pathOf(catalog.hash(i))).toMillis() : Long.MIN_VALUE);
                 }
             }
             JsonNode pin = s.blob(pinned);
@@ -284,6 +295,7 @@ class RandomizedSafetyTest {
         }
         long coordinatorSkew = 0; // the writing coordinator's, from its TookOver on: its events' times back to real time
         Map<String, Long> started = new HashMap<>();
+        Map<String, Long> lastCollected = new HashMap<>(); // by hash: when the journal last said it was deleted
         List<String> violations = new ArrayList<>();
         long deletionsStarted = 0, collected = 0;
         Set<String> pinnedNow = new HashSet<>();
@@ -307,6 +319,7 @@ class RandomizedSafetyTest {
                         continue;
                     }
                     long at = c.at() - coordinatorSkew;
+                    lastCollected.merge(h.toHex(), at, Math::max);
                     for (long[] hold : holds.getOrDefault(catalog.indexOf(h), List.of())) {
                         if (hold[0] < at && hold[1] > from) {
                             violations.add(catalog.name(catalog.indexOf(h)) + " deleted between " + from + " and " + at
@@ -347,6 +360,19 @@ class RandomizedSafetyTest {
         violations.forEach(v -> System.out.println("  VIOLATION: " + v));
         assertTrue(collected > 0, "the run deleted nothing: it proves nothing");
         assertEquals(List.of(), violations);
+        // an unused blob on disk is wrong, unless its content came back after its last deletion, less than
+        // orphan-grace before the check: written by an upload whose registration was refused (in a successor's
+        // re-upload window, S10), an orphan the store reconciliation removes once orphan-grace old
+        unusedOnDisk.forEach((i, writtenAt) -> {
+            Long deletedAt = lastCollected.get(catalog.hash(i).toHex());
+            if (deletedAt != null && writtenAt > deletedAt && endCheckedAt[0] - writtenAt < ORPHAN_GRACE_MS) {
+                System.out.printf(Locale.ROOT, "safety: %s is in the store again, written %d ms after its deletion by "
+                        + "an upload the registry refused: an orphan for the reconciliation%n", catalog.name(i),
+                        writtenAt - deletedAt);
+            } else {
+                endState.add(catalog.name(i) + " unused but in the store");
+            }
+        });
         assertEquals(List.of(), endState, "on disk iff in use at the end");
     }
 

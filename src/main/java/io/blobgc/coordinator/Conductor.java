@@ -110,6 +110,12 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         public long cycle() {
             return cycle;
         }
+
+        /** Keeps {@code e} as the newest history entry, and at most {@code historySize} entries. */
+        void remember(HistoryEntry e, int historySize) {
+            history.addLast(e);
+            while (history.size() > historySize) history.removeFirst();
+        }
     }
 
     /** Starts the conductor singleton (on members with the coordinator role) and returns its proxy. */
@@ -336,14 +342,13 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
             ctx.getLog().warn("cycle {}: partitions had run up to cycle {} already; cycle {} runs now", g.cycle(),
                     reached, reached + 1);
         }
-        long recordedUpTo = reached;
         CycleOutcome merged = outcomes.isEmpty() ? nothingRan(g.cycle(), g.dryRun()) : CycleOutcome.merged(outcomes);
         List<Integer> skipped = List.copyOf(g.gathered().missing());
         if (!skipped.isEmpty()) {
             ctx.getLog().warn("cycle {}: partition(s) {} did not answer within {} ms (moving or recovering?); they "
                     + "take the next cycle", g.cycle(), skipped, cycleTimeout().toMillis());
         }
-        return Effect().persist(new CycleRecorded(recordedUpTo, HistoryEntry.of(merged), skipped)).thenRun(st -> {
+        return Effect().persist(new CycleRecorded(reached, HistoryEntry.of(merged), skipped)).thenRun(st -> {
             cycleOpen = false;
             if (behind) { // the same caller's cycle, under a number the partitions have not run
                 startCycle(st, g.dryRun(), g.replyTo());
@@ -453,8 +458,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
                 st.recordedHosting = t.hosting();
             } else if (e instanceof CycleRecorded c) {
                 st.cycle = Math.max(st.cycle, c.cycle());
-                st.history.addLast(c.entry());
-                while (st.history.size() > settings.ledger().historySize()) st.history.removeFirst();
+                st.remember(c.entry(), settings.ledger().historySize());
             } // else the coordinator's own (a journal it wrote hosting every partition): the refusal's, nothing to keep
             return st;
         });
@@ -483,10 +487,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
                 st.cycle = c.cycle();
                 st.recordedPartitions = c.partitions();
                 st.recordedHosting = c.hosting();
-                for (HistoryEntry e : c.history()) {
-                    st.history.addLast(e);
-                    if (st.history.size() > historySize) st.history.removeFirst();
-                }
+                for (HistoryEntry e : c.history()) st.remember(e, historySize);
             } else { // the coordinator's: no hosting recorded
                 if (from instanceof SnapshotSections s) st.recordedPartitions = s.partitions().size();
                 else if (from instanceof LedgerSnapshot l) st.recordedPartitions = l.partitions();

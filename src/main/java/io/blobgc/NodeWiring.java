@@ -4,12 +4,14 @@ import com.typesafe.config.Config;
 import io.blobgc.coordinator.Conductor;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.coordinator.PartitionHosts;
+import io.blobgc.coordinator.PartitionPeers;
 import io.blobgc.coordinator.Decision;
 import io.blobgc.http.AdminBackend;
 import io.blobgc.http.AdminBackends;
 import io.blobgc.http.AdminServer;
 import io.blobgc.journal.JournalSchema;
 import io.blobgc.node.ActiveSetSource;
+import io.blobgc.node.CoordinatorRoute;
 import io.blobgc.node.NodeReporter;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.store.BlobStore;
@@ -106,12 +108,18 @@ final class NodeWiring {
                 decisions = system.systemActorOf(Topic.create(Decision.class, "blob-gc-decisions"),
                         "blob-gc-decisions", Props.empty());
             }
-            this.coordinator = settings.partitionsSharded()
-                    ? Conductor.initSingleton(system, settings, PartitionHosts.init(system, settings, store,
-                    Clock.systemUTC(), decisions, metrics.timings()), Clock.systemUTC())
-                    : Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
-                    metrics.timings());
-            this.reporter = expected ? startReporter(system, cluster) : null;
+            CoordinatorRoute route;
+            if (settings.partitionsSharded()) {
+                PartitionPeers partitions = PartitionHosts.init(system, settings, store, Clock.systemUTC(), decisions,
+                        metrics.timings());
+                this.coordinator = Conductor.initSingleton(system, settings, partitions, Clock.systemUTC());
+                route = CoordinatorRoute.byPartition(settings.partitioning(), partitions::ref, coordinator);
+            } else {
+                this.coordinator = Coordinator.initSingleton(system, settings, store, Clock.systemUTC(), decisions,
+                        metrics.timings());
+                route = CoordinatorRoute.whole(coordinator);
+            }
+            this.reporter = expected ? startReporter(system, cluster, route) : null;
         } catch (RuntimeException e) {
             if (binding != null) binding.unbind();
             throw e;
@@ -119,11 +127,12 @@ final class NodeWiring {
         this.http = binding == null ? null : binding.localAddress();
     }
 
-    private ActorRef<NodeReporter.Message> startReporter(ActorSystem<?> system, Cluster cluster) {
+    private ActorRef<NodeReporter.Message> startReporter(ActorSystem<?> system, Cluster cluster,
+                                                         CoordinatorRoute route) {
         // resume: a message that throws is dropped and the view kept (a restart would forget what every frame holds
         // while the frames go on using it); only an Error stops it, and then /health/ready says so
         ActorRef<NodeReporter.Message> r = system.systemActorOf(Behaviors.supervise(NodeReporter.create(
-                        NodeIds.of(cluster.selfMember().uniqueAddress()), coordinator, settings, createSource(settings)))
+                        NodeIds.of(cluster.selfMember().uniqueAddress()), route, settings, createSource(settings)))
                 .onFailure(SupervisorStrategy.resume()), "blob-gc-reporter", Props.empty()).narrow();
         system.systemActorOf(Behaviors.<Void>setup(ctx -> {
             ctx.watch(r);

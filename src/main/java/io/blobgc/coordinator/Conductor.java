@@ -55,11 +55,12 @@ import java.util.TreeMap;
  *       merged, and those that did not answer — moving, recovering — skipped; they take the next cycle's number when
  *       they answer again (grace is wall-clock time, so nothing is replayed). No tick starts a cycle while one is
  *       open.</li>
- *   <li><b>Routing.</b> It takes every message the coordinator takes, where the reporters, the embedders and the admin
- *       API send them (the singleton proxy): a report goes to every partition as its share (each answers the reporter
- *       itself), an acquire, a pin, an unpin and a blob query to the hash's partition, a registration split by the
+ *   <li><b>Routing.</b> It takes every message the coordinator takes, where the embedders and the admin API send them
+ *       (the singleton proxy): a report goes to every partition as its share (each answers the reporter itself), an
+ *       acquire, a pin, an unpin and a blob query to the hash's partition, a registration split by the
  *       registered hashes' partitions (answers merged), the summary and the pins gathered from every partition and
- *       merged, the history its own.</li>
+ *       merged, the history its own. This node's reporters send neither reports nor acquires this way: they send them to
+ *       the partitions themselves ({@code node.CoordinatorRoute.byPartition}), so the conductor is in neither path.</li>
  *   <li><b>Its journal</b> ({@code blob-gc-coordinator}, as the singleton's always was) records P and the hosting in
  *       its first write, a {@link Coordinator.TookOver}; a journal written otherwise — another P, or by the
  *       coordinator hosting every partition itself — is refused before any write, naming both.</li>

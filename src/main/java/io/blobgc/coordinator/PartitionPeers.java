@@ -2,6 +2,7 @@ package io.blobgc.coordinator;
 
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -19,8 +20,13 @@ import java.util.function.Function;
  */
 public interface PartitionPeers {
 
+    /** Partition {@code p}'s entity: a message to it starts the entity where it is not running. */
+    RecipientRef<ToCoordinator> ref(int p);
+
     /** Tells partition {@code p}'s entity {@code message} (starting the entity where it is not running). */
-    void tell(int p, ToCoordinator message);
+    default void tell(int p, ToCoordinator message) {
+        ref(p).tell(message);
+    }
 
     /** Asks partition {@code p}'s entity: the answer, or a failed stage after {@code timeout}. */
     <R> CompletionStage<R> ask(int p, Function<ActorRef<R>, ToCoordinator> message, Duration timeout);
@@ -29,8 +35,8 @@ public interface PartitionPeers {
     static PartitionPeers sharded(ClusterSharding sharding) {
         return new PartitionPeers() {
             @Override
-            public void tell(int p, ToCoordinator message) {
-                sharding.entityRefFor(PartitionHosts.TYPE_KEY, String.valueOf(p)).tell(message);
+            public RecipientRef<ToCoordinator> ref(int p) {
+                return sharding.entityRefFor(PartitionHosts.TYPE_KEY, String.valueOf(p));
             }
 
             @Override
@@ -44,8 +50,8 @@ public interface PartitionPeers {
     static PartitionPeers local(Map<Integer, ActorRef<ToCoordinator>> entities, Scheduler scheduler) {
         return new PartitionPeers() {
             @Override
-            public void tell(int p, ToCoordinator message) {
-                entities.get(p).tell(message);
+            public RecipientRef<ToCoordinator> ref(int p) {
+                return entities.get(p);
             }
 
             @Override

@@ -33,8 +33,9 @@ import java.util.Set;
  * heartbeat). FULL reports above {@code max-report-chunk} hashes are sent in chunks.
  *
  * <p>Every decision is {@link ReporterCore}'s: this actor hands it each message, carries out the outputs it returns
- * (reports and fence asks to the coordinator, replies, holder watches, lease timers), runs the heartbeat timer and
- * samples the {@link ActiveSetSource}.
+ * (reports and fence asks to the coordinator — with partition entities, each report's share to its partition and each
+ * fence ask to the hash's, see {@link CoordinatorRoute} — replies, holder watches, lease timers), runs the heartbeat
+ * timer and samples the {@link ActiveSetSource}.
  */
 public final class NodeReporter extends AbstractBehavior<ToReporter> {
 
@@ -115,23 +116,29 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
     private record LeaseTimerFired(String holder, long generation) implements Message {
     }
 
+    /** A reporter of a coordinator that holds every partition (P = 1, or partition-hosting = coordinator). */
     public static Behavior<ToReporter> create(String node, ActorRef<ToCoordinator> coordinator,
                                            BlobGcSettings settings, ActiveSetSource source) {
+        return create(node, CoordinatorRoute.whole(coordinator), settings, source);
+    }
+
+    public static Behavior<ToReporter> create(String node, CoordinatorRoute route, BlobGcSettings settings,
+                                              ActiveSetSource source) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new NodeReporter(ctx, timers, node, coordinator, settings, source)));
+                new NodeReporter(ctx, timers, node, route, settings, source)));
     }
 
     private final TimerScheduler<ToReporter> timers;
-    private final ActorRef<ToCoordinator> coordinator;
+    private final CoordinatorRoute route;
     private final BlobGcSettings settings;
     private final ActiveSetSource source;
     private final ReporterCore core;
 
     private NodeReporter(ActorContext<ToReporter> ctx, TimerScheduler<ToReporter> timers, String node,
-                         ActorRef<ToCoordinator> coordinator, BlobGcSettings settings, ActiveSetSource source) {
+                         CoordinatorRoute route, BlobGcSettings settings, ActiveSetSource source) {
         super(ctx);
         this.timers = timers;
-        this.coordinator = coordinator;
+        this.route = route;
         this.settings = settings;
         this.source = source;
         this.core = new ReporterCore(node, System.currentTimeMillis(), settings.maxReportChunk());
@@ -169,7 +176,7 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
                     return run(core.holderStopped(m.holder()));
                 })
                 .onMessage(Register.class, m -> {
-                    coordinator.tell(new ReporterProtocol.Register(m.registrations(), m.replyTo()));
+                    route.registrations().tell(new ReporterProtocol.Register(m.registrations(), m.replyTo()));
                     return this;
                 })
                 .onMessage(PinLocal.class, m -> run(core.pin(m.hash(), m.replyTo())))
@@ -203,7 +210,7 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
             if (o instanceof ReporterCore.SendReport r) {
                 send(r.report());
             } else if (o instanceof ReporterCore.AskAcquire a) {
-                getContext().ask(AcquireReply.class, coordinator, settings.acquireTimeout(),
+                getContext().ask(AcquireReply.class, route.fenceOf(a.hash()), settings.acquireTimeout(),
                         replyTo -> new ReporterProtocol.Acquire(core.node(), core.incarnation(), a.afterSeq(), a.hash(),
                                 replyTo),
                         (reply, failure) -> new AcquireAnswered(a.ask(), reply, failure));
@@ -243,6 +250,6 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
     }
 
     private void send(NodeReport r) {
-        coordinator.tell(new ReporterProtocol.Report(r, getContext().getSelf()));
+        route.report(r, getContext().getSelf());
     }
 }

@@ -1,0 +1,167 @@
+package io.blobgc.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.blobgc.BlobGcSettings;
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Partitioning;
+import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.ResendFull;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import io.blobgc.protocol.ReporterProtocol.ToReporter;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Issue 25, step 2: a reporter of partition entities ({@link CoordinatorRoute#byPartition}) sends each report's share
+ * straight to its partition — every partition gets every seq, its heartbeat an empty share — and each fence ask to the
+ * hash's partition; registrations go to the conductor; the conductor sees no report and no ask.
+ */
+class NodeReporterByPartitionTest {
+
+    private static final int P = 4;
+    private static final Config CONFIG = ConfigFactory.parseString("""
+            pekko.actor.provider = local
+            blob-gc.heartbeat-interval = 1s
+            blob-gc.reporter.max-report-chunk = 100
+            blob-gc.reporter.acquire-timeout = 5s
+            """).withFallback(ManualTime.config()).withFallback(ConfigFactory.load()).resolve();
+
+    private final Partitioning partitioning = Partitioning.of(P);
+    private ActorTestKit kit;
+    private ManualTime time;
+    private final List<TestProbe<ToCoordinator>> partitions = new ArrayList<>();
+    private TestProbe<ToCoordinator> conductor;
+    private ActorRef<ToReporter> reporter;
+
+    @BeforeEach
+    void start() {
+        kit = ActorTestKit.create("NodeReporterByPartitionTest", CONFIG);
+        time = ManualTime.get(kit.system());
+        for (int p = 0; p < P; p++) partitions.add(kit.createTestProbe());
+        conductor = kit.createTestProbe();
+        CoordinatorRoute route = CoordinatorRoute.byPartition(partitioning, p -> partitions.get(p).getRef(),
+                conductor.getRef());
+        reporter = kit.spawn(NodeReporter.create("node-a", route, BlobGcSettings.from(CONFIG), null));
+    }
+
+    @AfterEach
+    void stop() {
+        kit.shutdownTestKit();
+    }
+
+    /** A hash of partition {@code p}, the {@code i}th found. */
+    private BlobHash inPartition(int p, int i) {
+        int found = 0;
+        for (int n = 0; ; n++) {
+            BlobHash h = BlobHash.sha256(("blob " + n).getBytes());
+            if (partitioning.partitionOf(h) == p && found++ == i) return h;
+        }
+    }
+
+    /** The next report's shares, partition by partition. */
+    private List<NodeReport> nextShares() {
+        List<NodeReport> shares = new ArrayList<>();
+        for (TestProbe<ToCoordinator> p : partitions) {
+            shares.add(p.expectMessageClass(ReporterProtocol.Report.class).report());
+        }
+        return shares;
+    }
+
+    private void acquire(ActorRef<?> holder, BlobHash hash) {
+        TestProbe<AcquireReply> caller = kit.createTestProbe();
+        reporter.tell(new NodeReporter.Acquire(holder, hash, caller.getRef()));
+        int owner = partitioning.partitionOf(hash);
+        ReporterProtocol.Acquire ask = partitions.get(owner).expectMessageClass(ReporterProtocol.Acquire.class);
+        assertEquals(hash, ask.hash());
+        for (int p = 0; p < P; p++) if (p != owner) partitions.get(p).expectNoMessage(Duration.ofMillis(20));
+        ask.replyTo().tell(new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "ok"));
+        assertEquals(AcquireResult.ACQUIRED, caller.receiveMessage().result());
+    }
+
+    @Test
+    void everyPartitionGetsEverySeqItsShareAndTheConductorNone() {
+        List<NodeReport> first = nextShares();
+        for (NodeReport r : first) {
+            assertEquals(NodeReport.Kind.FULL, r.kind());
+            assertEquals(1, r.seq());
+            assertEquals(0, r.size());
+        }
+        ActorRef<Object> holder = kit.spawn(Behaviors.empty());
+        BlobHash a = inPartition(1, 0), b = inPartition(3, 0), c = inPartition(3, 1);
+        acquire(holder, a);
+        acquire(holder, b);
+        acquire(holder, c);
+        time.timePasses(Duration.ofSeconds(1));
+        List<NodeReport> added = nextShares();
+        for (int p = 0; p < P; p++) {
+            assertEquals(NodeReport.Kind.DELTA, added.get(p).kind());
+            assertEquals(2, added.get(p).seq(), "every partition gets seq 2, its share empty or not");
+        }
+        assertEquals(Set.of(), Set.copyOf(added.get(0).activeAdded()));
+        assertEquals(Set.of(a), Set.copyOf(added.get(1).activeAdded()));
+        assertEquals(Set.of(), Set.copyOf(added.get(2).activeAdded()));
+        assertEquals(Set.of(b, c), Set.copyOf(added.get(3).activeAdded()));
+        time.timePasses(Duration.ofSeconds(1));
+        for (NodeReport beat : nextShares()) { // the heartbeat: an empty share for each
+            assertEquals(3, beat.seq());
+            assertEquals(0, beat.size());
+        }
+        conductor.expectNoMessage(Duration.ofMillis(50));
+    }
+
+    @Test
+    void aFullAskedByOnePartitionGoesToEveryPartitionOnceEach() {
+        nextShares();
+        ActorRef<Object> holder = kit.spawn(Behaviors.empty());
+        BlobHash a = inPartition(2, 0);
+        acquire(holder, a);
+        time.timePasses(Duration.ofSeconds(1));
+        nextShares();
+        // partition 2 lost seq 2 (say): it asks for a FULL; so does partition 0, about the same seq
+        reporter.tell(new ResendFull(incarnation(), 2, "gap"));
+        List<NodeReport> full = nextShares();
+        reporter.tell(new ResendFull(full.get(0).incarnation(), 2, "gap"));
+        for (int p = 0; p < P; p++) {
+            assertEquals(NodeReport.Kind.FULL, full.get(p).kind());
+            assertEquals(3, full.get(p).seq());
+            assertEquals(p == 2 ? Set.of(a) : Set.of(), new HashSet<>(full.get(p).activeAdded()));
+        }
+        for (TestProbe<ToCoordinator> p : partitions) p.expectNoMessage(Duration.ofMillis(50)); // answered already
+    }
+
+    @Test
+    void registrationsGoToTheConductor() {
+        nextShares();
+        TestProbe<ReporterProtocol.Registered> caller = kit.createTestProbe();
+        List<Registration> batch = List.of(new Registration(inPartition(1, 0), List.of()));
+        reporter.tell(new NodeReporter.Register(batch, caller.getRef()));
+        assertEquals(batch, conductor.expectMessageClass(ReporterProtocol.Register.class).registrations());
+        for (TestProbe<ToCoordinator> p : partitions) p.expectNoMessage(Duration.ofMillis(20));
+    }
+
+    /** The reporter's incarnation, read from its view. */
+    private long incarnation() {
+        TestProbe<ReporterCore.View> view = kit.createTestProbe();
+        reporter.tell(new NodeReporter.GetView(view.getRef()));
+        return view.receiveMessage().incarnation();
+    }
+}

@@ -1,11 +1,8 @@
 package io.blobgc.coordinator;
 
-import com.typesafe.config.Config;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
-import io.blobgc.LogCapture;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
@@ -14,23 +11,17 @@ import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
-import io.blobgc.store.FileBlobStore;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,55 +37,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConductorReviewTest {
 
-    private static final Partitioning TWO = Partitioning.of(2);
-    private static final Duration SHORT = Duration.ofSeconds(5);
+    private static final Duration SHORT = PartitionKit.SHORT;
 
     @TempDir
     Path storeRoot;
-    private ActorTestKit kit;
-    private PersistenceTestKit journal;
-    private FileBlobStore store;
-    private BlobGcSettings settings;
-    private LogCapture log;
-    private final Map<Integer, ActorRef<ToCoordinator>> entities = new HashMap<>();
+    private PartitionKit kit;
 
     private void start(String blobGc) {
-        log = LogCapture.root();
-        // provider cluster (never joined): the conductor reads Cluster.get(system).selfMember() in its constructor,
-        // which a local provider's system refuses
-        Config config = com.typesafe.config.ConfigFactory.parseString("""
-                pekko.actor.provider = cluster
-                pekko.remote.artery.canonical.port = 0
-                """).withFallback(CoordinatorTestKit.config("""
-                partitions = 2
-                partition-hosting = sharded
-                """ + blobGc)).resolve();
-        settings = BlobGcSettings.from(config);
-        kit = ActorTestKit.create("ConductorReviewTest", config);
-        journal = PersistenceTestKit.create(kit.system());
-        store = new FileBlobStore(storeRoot);
+        kit = PartitionKit.sharded("ConductorReviewTest", "partitions = 2\n" + blobGc, storeRoot);
     }
 
     @AfterEach
     void stopKit() {
-        if (kit != null) kit.shutdownTestKit();
-        if (log != null) log.close();
-    }
-
-    /** The two entities and a conductor over them, which answered a summary (so it took over). */
-    private ActorRef<ToCoordinator> conductor() {
-        for (int p = 0; p < 2; p++) entities.putIfAbsent(p, entity(p));
-        ActorRef<ToCoordinator> c = kit.spawn(Conductor.create(settings,
-                PartitionPeers.local(entities, kit.system().scheduler()), Clock.systemUTC()));
-        TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
-        c.tell(new Coordinator.GetSummary(summary.getRef()));
-        summary.expectMessageClass(Coordinator.Summary.class, SHORT);
-        return c;
-    }
-
-    private ActorRef<ToCoordinator> entity(int p) {
-        return kit.spawn(Coordinator.create(settings, store, Clock.systemUTC(), null, Timings.NONE,
-                Hosting.partition(p, TWO)));
+        if (kit != null) kit.close();
     }
 
     // ---- 1. input the coordinator answers, and the conductor dies of (design §6: a reply, never a crash)
@@ -108,24 +63,24 @@ class ConductorReviewTest {
     @Test
     void aRegistrationWithANullEntryIsAnsweredAndTheConductorLivesOn() throws Exception {
         start("");
-        ActorRef<ToCoordinator> c = conductor();
-        BlobHash a = stored(0, "a");
+        ActorRef<ToCoordinator> c = kit.conductor();
+        BlobHash a = kit.stored(0, "a");
         TestProbe<Registered> reply = kit.createTestProbe();
         c.tell(new Register(Arrays.asList(Registration.of(a), null), reply.getRef()));
-        Registered r = answered(reply, Registered.class, c);
+        Registered r = kit.answered(reply, Registered.class, c);
         assertTrue(r.accepted().contains(a), "the good entry is registered: " + r);
-        assertAlive(c);
+        kit.assertAlive(c);
     }
 
     /** The same for a null list of registrations (Conductor.java:339). */
     @Test
     void aRegistrationWithoutAListIsAnsweredAndTheConductorLivesOn() {
         start("");
-        ActorRef<ToCoordinator> c = conductor();
+        ActorRef<ToCoordinator> c = kit.conductor();
         TestProbe<Registered> reply = kit.createTestProbe();
         c.tell(new Register(null, reply.getRef()));
-        answered(reply, Registered.class, c);
-        assertAlive(c);
+        kit.answered(reply, Registered.class, c);
+        kit.assertAlive(c);
     }
 
     /**
@@ -135,34 +90,34 @@ class ConductorReviewTest {
     @Test
     void anAcquireWithoutAHashIsAnsweredAndTheConductorLivesOn() {
         start("");
-        ActorRef<ToCoordinator> c = conductor();
+        ActorRef<ToCoordinator> c = kit.conductor();
         TestProbe<AcquireReply> reply = kit.createTestProbe();
         c.tell(new Acquire("node-1", 1, 0, null, reply.getRef()));
-        answered(reply, AcquireReply.class, c);
-        assertAlive(c);
+        kit.answered(reply, AcquireReply.class, c);
+        kit.assertAlive(c);
     }
 
     /** An operator pin without a hash: a bad request from CoordinatorCore.pin; a crash at Conductor.java:259. */
     @Test
     void aPinWithoutAHashIsAnsweredAndTheConductorLivesOn() {
         start("");
-        ActorRef<ToCoordinator> c = conductor();
+        ActorRef<ToCoordinator> c = kit.conductor();
         TestProbe<Coordinator.OpResult> reply = kit.createTestProbe();
         c.tell(new Coordinator.PinBlob(null, "ops", "keep", null, reply.getRef()));
-        Coordinator.OpResult r = answered(reply, Coordinator.OpResult.class, c);
+        Coordinator.OpResult r = kit.answered(reply, Coordinator.OpResult.class, c);
         assertFalse(r.ok(), "refused: " + r);
-        assertAlive(c);
+        kit.assertAlive(c);
     }
 
     /** A report without its body: ReportRejected from Roster.onReport; a crash at Conductor.java:254. */
     @Test
     void aReportWithoutABodyIsAnsweredAndTheConductorLivesOn() {
         start("");
-        ActorRef<ToCoordinator> c = conductor();
+        ActorRef<ToCoordinator> c = kit.conductor();
         TestProbe<ToReporter> reply = kit.createTestProbe();
         c.tell(new Report(null, reply.getRef()));
-        answered(reply, ToReporter.class, c);
-        assertAlive(c);
+        kit.answered(reply, ToReporter.class, c);
+        kit.assertAlive(c);
     }
 
     // ---- 2. a hash's registrations split between "refused here" and "sent to its partition"
@@ -178,18 +133,18 @@ class ConductorReviewTest {
     @Test
     void aHashRegisteredTwiceWithACrossPartitionCalleeIsNotAcceptedWithoutThatEdge() throws Exception {
         start("");
-        ActorRef<ToCoordinator> c = conductor();
-        BlobHash y = stored(0, "y"), z = stored(1, "z"), x = stored(0, "x");
+        ActorRef<ToCoordinator> c = kit.conductor();
+        BlobHash y = kit.stored(0, "y"), z = kit.stored(1, "z"), x = kit.stored(0, "x");
         TestProbe<Registered> reply = kit.createTestProbe();
         c.tell(new Register(List.of(Registration.of(y), Registration.of(z)), reply.getRef()));
-        Registered callees = answered(reply, Registered.class, c);
+        Registered callees = kit.answered(reply, Registered.class, c);
         assertEquals(2, callees.accepted().size(), "callees registered: " + callees);
 
         c.tell(new Register(List.of(new Registration(x, List.of(y)), new Registration(x, List.of(z))), reply.getRef()));
-        Registered r = answered(reply, Registered.class, c);
+        Registered r = kit.answered(reply, Registered.class, c);
         assertTrue(r.rejected().contains(x), "x names a callee of another partition: refused " + r);
         assertFalse(r.accepted().contains(x), "x is answered both accepted and rejected, and partition 0 registered it "
-                + "without its edge to z: " + r + "; partition 0's journal: " + journal.persistedInStorage(pid(0)));
+                + "without its edge to z: " + r + "; partition 0's journal: " + kit.written(0));
     }
 
     // ---- 3. the pins page merged from pages the entities cut to 1000
@@ -206,18 +161,17 @@ class ConductorReviewTest {
     @Test
     void aSummaryWithAPartitionNotAnsweringReachesItsCaller() throws Exception {
         start("coordinator.ask-timeout = 2s\n");
-        entities.put(0, entity(0));
-        entities.put(1, kit.<ToCoordinator>createTestProbe().getRef()); // never answers
-        ActorRef<ToCoordinator> c = kit.spawn(Conductor.create(settings,
-                PartitionPeers.local(entities, kit.system().scheduler()), Clock.systemUTC()));
+        kit.entities.put(0, kit.entity(0));
+        kit.entities.put(1, kit.<ToCoordinator>createTestProbe().getRef()); // never answers
+        ActorRef<ToCoordinator> c = kit.spawnConductor();
         var asked = org.apache.pekko.actor.typed.javadsl.AskPattern.<ToCoordinator, Coordinator.Summary>ask(c,
-                Coordinator.GetSummary::new, settings.askTimeout(), kit.system().scheduler());
+                Coordinator.GetSummary::new, kit.settings.askTimeout(), kit.system().scheduler());
         Coordinator.Summary s;
         try {
             s = asked.toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException timedOut) {
-            throw new AssertionError("the caller's ask (" + settings.askTimeout() + ") timed out before the conductor's "
-                    + "fan-in (" + settings.askTimeout() + ") gave up on partition 1", timedOut.getCause());
+            throw new AssertionError("the caller's ask (" + kit.settings.askTimeout() + ") timed out before the conductor's "
+                    + "fan-in (" + kit.settings.askTimeout() + ") gave up on partition 1", timedOut.getCause());
         }
         assertTrue(s.warmingUp() && s.warmUpBlockers().stream().anyMatch(b -> b.contains("partition 1")), "" + s);
     }
@@ -235,18 +189,18 @@ class ConductorReviewTest {
     void aConductorBehindItsEntitiesCyclesNumbersTheyHaveNotRun() {
         start("");
         for (int p = 0; p < 2; p++) {
-            ActorRef<ToCoordinator> e = entity(p);
-            entities.put(p, e);
+            ActorRef<ToCoordinator> e = kit.entity(p);
+            kit.entities.put(p, e);
             TestProbe<Coordinator.PartitionCycled> ran = kit.createTestProbe();
             e.tell(new Coordinator.RunPartitionCycle(50, false, ran.getRef()));
             assertNotNull(ran.expectMessageClass(Coordinator.PartitionCycled.class, SHORT).outcome());
         }
-        ActorRef<ToCoordinator> c = conductor();
-        int before0 = journal.persistedInStorage(pid(0)).size();
+        ActorRef<ToCoordinator> c = kit.conductor();
+        int before0 = kit.written(0).size();
         TestProbe<CycleOutcome> outcome = kit.createTestProbe();
         c.tell(new Coordinator.RunCycleNow(false, outcome.getRef()));
-        CycleOutcome o = answered(outcome, CycleOutcome.class, c);
-        assertTrue(journal.persistedInStorage(pid(0)).size() > before0,
+        CycleOutcome o = kit.answered(outcome, CycleOutcome.class, c);
+        assertTrue(kit.written(0).size() > before0,
                 "the operator's cycle (the conductor's cycle " + o.cycle() + ") was planned by partition 0: it wrote "
                         + "nothing, as it ran cycle 50 already");
     }
@@ -263,11 +217,11 @@ class ConductorReviewTest {
     @Test
     void theCoordinatorRefusesTheConductorsJournalAfterItsSnapshot() {
         start("coordinator.snapshot-every = 2\n");
-        ActorRef<ToCoordinator> c = conductor();
+        ActorRef<ToCoordinator> c = kit.conductor();
         TestProbe<CycleOutcome> outcome = kit.createTestProbe();
         for (int i = 0; i < 3; i++) {
             c.tell(new Coordinator.RunCycleNow(false, outcome.getRef()));
-            answered(outcome, CycleOutcome.class, c);
+            kit.answered(outcome, CycleOutcome.class, c);
         }
         kit.stop(c);
         BlobGcSettings whole = BlobGcSettings.from(CoordinatorTestKit.config("""
@@ -275,65 +229,11 @@ class ConductorReviewTest {
                 partition-hosting = coordinator
                 coordinator.snapshot-every = 2
                 """)); // the settings only: it runs in the kit's system
-        ActorRef<ToCoordinator> coordinator = kit.spawn(Coordinator.create(whole, store, Clock.systemUTC(), null,
+        ActorRef<ToCoordinator> coordinator = kit.spawn(Coordinator.create(whole, kit.store, Clock.systemUTC(), null,
                 Timings.NONE));
         kit.createTestProbe().expectTerminated(coordinator, Duration.ofSeconds(10));
-        assertTrue(log.messages().stream().anyMatch(m -> m.contains("refuses to start")
+        assertTrue(kit.log.messages().stream().anyMatch(m -> m.contains("refuses to start")
                         && m.contains("sharded")),
-                "the coordinator refused the conductor's journal, naming its hosting; logged errors: " + errors());
-    }
-
-    // ---- helpers
-
-    /** A hash partition {@code p} of two owns, its content in the store. */
-    private BlobHash stored(int p, String name) throws Exception {
-        for (int i = 0; ; i++) {
-            byte[] content = (name + "/" + p + "/" + i).getBytes(StandardCharsets.UTF_8);
-            BlobHash h = BlobHash.sha256(content);
-            if (TWO.partitionOf(h) != p) continue;
-            store.put(h, content);
-            return h;
-        }
-    }
-
-    private static BlobHash in(int p, String name) {
-        for (int i = 0; ; i++) {
-            BlobHash h = BlobHash.sha256((name + "/" + p + "/" + i).getBytes(StandardCharsets.UTF_8));
-            if (TWO.partitionOf(h) == p) return h;
-        }
-    }
-
-    private static String pid(int p) {
-        return "blob-gc-partition|" + p;
-    }
-
-    private void assertAlive(ActorRef<ToCoordinator> c) {
-        TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
-        c.tell(new Coordinator.GetSummary(summary.getRef()));
-        answered(summary, Coordinator.Summary.class, c);
-    }
-
-    private <T> T answered(TestProbe<T> probe, Class<T> type, ActorRef<ToCoordinator> c) {
-        try {
-            return probe.expectMessageClass(type, SHORT);
-        } catch (AssertionError noAnswer) {
-            boolean stopped;
-            try {
-                kit.createTestProbe().expectTerminated(c, Duration.ofMillis(500));
-                stopped = true;
-            } catch (AssertionError running) {
-                stopped = false;
-            }
-            throw new AssertionError("no " + type.getSimpleName() + " within " + SHORT + "; the conductor "
-                    + (stopped ? "STOPPED" : "is still running") + "; errors logged: " + errors(), noAnswer);
-        }
-    }
-
-    private List<String> errors() {
-        return log.events().stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR
-                        || e.getThrowableProxy() != null)
-                .map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
-                        : " [" + e.getThrowableProxy().getClassName() + ": " + e.getThrowableProxy().getMessage() + "]"))
-                .toList();
+                "the coordinator refused the conductor's journal, naming its hosting; logged errors: " + kit.errors());
     }
 }

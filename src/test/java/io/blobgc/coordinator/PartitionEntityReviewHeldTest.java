@@ -6,7 +6,9 @@ import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.Partitioning;
 import io.blobgc.store.BlobStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +22,10 @@ class PartitionEntityReviewHeldTest {
 
     private static final BlobGcSettings SETTINGS = BlobGcSettings.from(CoordinatorTestKit.config("partitions = 4"));
     private static final long NOW = 10_000_000_000L;
+
+    /** The store of a test that runs an actor system. */
+    @TempDir
+    Path storeRoot;
 
     /** Every hash at a boundary of every range, and one inside, old enough: each entity condemns exactly its own. */
     @Test
@@ -64,13 +70,8 @@ class PartitionEntityReviewHeldTest {
      */
     @Test
     void reportsAndQueriesNamingOtherPartitionsHashesAreAnswered() {
-        var kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create("Held1",
-                CoordinatorTestKit.config("partitions = 4"));
-        try {
-            var store = new io.blobgc.store.FileBlobStore(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
-                    "rev12-held-" + System.nanoTime()));
-            var entity = kit.spawn(Coordinator.create(SETTINGS, store, java.time.Clock.systemUTC(), null,
-                    Timings.NONE, Hosting.partition(2, Partitioning.of(4))));
+        try (PartitionKit kit = PartitionKit.local("Held1", "partitions = 4", storeRoot)) {
+            var entity = kit.entity(2);
             Partitioning four = Partitioning.of(4);
             List<BlobHash> every = List.of(four.lowest(0), four.highest(1), four.lowest(2), four.highest(3));
             var acks = kit.<io.blobgc.protocol.ReporterProtocol.ToReporter>createTestProbe();
@@ -93,8 +94,6 @@ class PartitionEntityReviewHeldTest {
             var cycled = kit.<Coordinator.PartitionCycled>createTestProbe();
             entity.tell(new Coordinator.RunPartitionCycle(3, false, cycled.getRef()));
             assertEquals(3, cycled.receiveMessage().outcome().cycle());
-        } finally {
-            kit.shutdownTestKit();
         }
     }
 
@@ -105,16 +104,11 @@ class PartitionEntityReviewHeldTest {
      */
     @Test
     void anotherPartitionsSnapshotIsRefusedBeforeAnyWrite() {
-        var kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create("Held2",
-                CoordinatorTestKit.config("partitions = 4"));
-        try {
-            var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
+        try (PartitionKit kit = PartitionKit.local("Held2", "partitions = 4", storeRoot)) {
+            var journal = kit.journal;
             var snapshots = org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit.create(kit.system());
             var settings = BlobGcSettings.from(CoordinatorTestKit.config("partitions = 4\ncoordinator.snapshot-every = 1"));
-            var store = new io.blobgc.store.FileBlobStore(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
-                    "rev12-held-" + System.nanoTime()));
-            var two = kit.spawn(Coordinator.create(settings, store, java.time.Clock.systemUTC(), null, Timings.NONE,
-                    Hosting.partition(2, Partitioning.of(4))));
+            var two = kit.spawn(kit.behavior(settings, 2, Partitioning.of(4)));
             var cycled = kit.<Coordinator.PartitionCycled>createTestProbe();
             two.tell(new Coordinator.RunPartitionCycle(7, false, cycled.getRef()));
             cycled.receiveMessage();
@@ -132,15 +126,12 @@ class PartitionEntityReviewHeldTest {
                 snapshots.persistForRecovery(pid, List.of(org.apache.pekko.japi.Pair.<org.apache.pekko.persistence.testkit.SnapshotMeta, Object>create(
                         new org.apache.pekko.persistence.testkit.SnapshotMeta(last.first().sequenceNr(), 0),
                         last.second())));
-                var refused = kit.spawn(Coordinator.create(settings, store, java.time.Clock.systemUTC(), null,
-                        Timings.NONE, Hosting.partition(target[0], Partitioning.of(target[1]))));
+                var refused = kit.spawn(kit.behavior(settings, target[0], Partitioning.of(target[1])));
                 var probe = kit.<Coordinator.Summary>createTestProbe();
                 refused.tell(new Coordinator.GetSummary(probe.getRef()));
                 probe.expectTerminated(refused, java.time.Duration.ofSeconds(10));
                 assertEquals(List.of(), journal.persistedInStorage(pid), "nothing written by " + pid + " of " + target[1]);
             }
-        } finally {
-            kit.shutdownTestKit();
         }
     }
 
@@ -150,12 +141,8 @@ class PartitionEntityReviewHeldTest {
      */
     @Test
     void aStopWhileTheTakeoverWriteFailsIsNotLost() throws InterruptedException {
-        var kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create("Held3",
-                CoordinatorTestKit.config("partitions = 4"));
-        try {
-            var journal = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(kit.system());
-            var store = new io.blobgc.store.FileBlobStore(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
-                    "rev12-held-" + System.nanoTime()));
+        try (PartitionKit kit = PartitionKit.local("Held3", "partitions = 4", storeRoot)) {
+            var journal = kit.journal;
             var writing = new java.util.concurrent.CountDownLatch(1);
             var failed = new java.util.concurrent.atomic.AtomicBoolean();
             journal.withPolicy((persistenceId, op) -> {
@@ -173,14 +160,11 @@ class PartitionEntityReviewHeldTest {
                 }
                 return org.apache.pekko.persistence.testkit.ProcessingSuccess$.MODULE$;
             });
-            var entity = kit.spawn(Coordinator.create(SETTINGS, store, java.time.Clock.systemUTC(), null,
-                    Timings.NONE, Hosting.partition(2, Partitioning.of(4))));
+            var entity = kit.entity(2);
             org.junit.jupiter.api.Assertions.assertTrue(writing.await(10, java.util.concurrent.TimeUnit.SECONDS));
             entity.tell(Coordinator.PartitionStop.INSTANCE);
             kit.createTestProbe().expectTerminated(entity, java.time.Duration.ofSeconds(10));
             journal.resetPolicy();
-        } finally {
-            kit.shutdownTestKit();
         }
     }
 

@@ -1,36 +1,24 @@
 package io.blobgc.coordinator;
 
-import com.typesafe.config.Config;
-import io.blobgc.BlobGcSettings;
-import io.blobgc.BlobHash;
-import io.blobgc.LogCapture;
 import io.blobgc.ledger.CycleOutcome;
-import io.blobgc.ledger.Partitioning;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
-import io.blobgc.store.FileBlobStore;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.persistence.testkit.ProcessingSuccess$;
 import org.apache.pekko.persistence.testkit.WriteEvents;
-import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,34 +31,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PartitionEntityReviewTest {
 
-    private static final Partitioning FOUR = Partitioning.of(4);
-    private static final Config CONFIG = CoordinatorTestKit.config("""
-            partitions = 4
-            """);
-    private static final BlobGcSettings SETTINGS = BlobGcSettings.from(CONFIG);
-    private static final Duration SHORT = Duration.ofSeconds(5);
+    private static final Duration SHORT = PartitionKit.SHORT;
 
-    private ActorTestKit kit;
-    private PersistenceTestKit journal;
+    private PartitionKit kit;
     @TempDir
     Path storeRoot;
-    private FileBlobStore store;
-    /** Everything logged: a failing test names the exception that ended the actor. */
-    private LogCapture log;
 
     @BeforeEach
     void startKit() {
-        log = LogCapture.root();
-        kit = ActorTestKit.create("PartitionEntityReviewTest", CONFIG);
-        journal = PersistenceTestKit.create(kit.system());
-        store = new FileBlobStore(storeRoot);
+        kit = PartitionKit.local("PartitionEntityReviewTest", "partitions = 4", storeRoot);
     }
 
     @AfterEach
     void stopKit() {
-        journal.resetPolicy();
-        kit.shutdownTestKit();
-        log.close();
+        kit.close();
     }
 
     // ---- a message from the admin API or a reporter naming another partition's hash: answered, never a crash
@@ -85,10 +59,10 @@ class PartitionEntityReviewTest {
     void aPinOfAnotherPartitionsHashIsAnsweredAndTheEntityLivesOn() {
         ActorRef<ToCoordinator> entity = tookOver(2);
         TestProbe<Coordinator.OpResult> reply = kit.createTestProbe();
-        entity.tell(new Coordinator.PinBlob(in(0, "foreign"), "ops", "keep", null, reply.getRef()));
-        Coordinator.OpResult r = answered(reply, Coordinator.OpResult.class, entity);
+        entity.tell(new Coordinator.PinBlob(kit.in(0, "foreign"), "ops", "keep", null, reply.getRef()));
+        Coordinator.OpResult r = kit.answered(reply, Coordinator.OpResult.class, entity);
         assertTrue(!r.ok(), "not pinned here: " + r);
-        assertAlive(entity);
+        kit.assertAlive(entity);
     }
 
     /** The same for an unpin: PartitionedLedger.checkUnpin -> owner -> hosted(0) throws IllegalArgumentException. */
@@ -96,9 +70,9 @@ class PartitionEntityReviewTest {
     void anUnpinOfAnotherPartitionsHashIsAnsweredAndTheEntityLivesOn() {
         ActorRef<ToCoordinator> entity = tookOver(2);
         TestProbe<Coordinator.OpResult> reply = kit.createTestProbe();
-        entity.tell(new Coordinator.UnpinBlob(in(0, "foreign"), "ops", reply.getRef()));
-        answered(reply, Coordinator.OpResult.class, entity);
-        assertAlive(entity);
+        entity.tell(new Coordinator.UnpinBlob(kit.in(0, "foreign"), "ops", reply.getRef()));
+        kit.answered(reply, Coordinator.OpResult.class, entity);
+        kit.assertAlive(entity);
     }
 
     /**
@@ -110,9 +84,9 @@ class PartitionEntityReviewTest {
     void anAcquireOfAnotherPartitionsHashIsAnsweredAndTheEntityLivesOn() {
         ActorRef<ToCoordinator> entity = tookOver(2);
         TestProbe<AcquireReply> reply = kit.createTestProbe();
-        entity.tell(new Acquire("node-1", 1, 0, in(0, "foreign"), reply.getRef()));
-        answered(reply, AcquireReply.class, entity);
-        assertAlive(entity);
+        entity.tell(new Acquire("node-1", 1, 0, kit.in(0, "foreign"), reply.getRef()));
+        kit.answered(reply, AcquireReply.class, entity);
+        kit.assertAlive(entity);
     }
 
     // ---- the admin API's "run a cycle now" reaching an entity
@@ -130,11 +104,11 @@ class PartitionEntityReviewTest {
         TestProbe<CycleOutcome> outcome = kit.createTestProbe();
         entity.tell(new Coordinator.RunCycleNow(false, outcome.getRef()));
         outcome.expectNoMessage(Duration.ofMillis(500)); // answered or refused: either way the entity must live on
-        assertAlive(entity);
+        kit.assertAlive(entity);
         TestProbe<Coordinator.PartitionCycled> cycled = kit.createTestProbe();
         entity.tell(new Coordinator.RunPartitionCycle(1, false, cycled.getRef()));
         assertNotNull(cycled.expectMessageClass(Coordinator.PartitionCycled.class, SHORT).outcome(),
-                "the conductor's cycle 1 is planned: " + written(2));
+                "the conductor's cycle 1 is planned: " + kit.written(2));
     }
 
     /**
@@ -156,8 +130,8 @@ class PartitionEntityReviewTest {
         }
         TestProbe<Coordinator.PartitionCycled> cycled = kit.createTestProbe();
         next.tell(new Coordinator.RunPartitionCycle(1, false, cycled.getRef()));
-        assertNotNull(answered(cycled, Coordinator.PartitionCycled.class, next).outcome(),
-                "the conductor's cycle 1 was taken by the admin's RunCycleNow: " + written(2));
+        assertNotNull(kit.answered(cycled, Coordinator.PartitionCycled.class, next).outcome(),
+                "the conductor's cycle 1 was taken by the admin's RunCycleNow: " + kit.written(2));
     }
 
     // ---- PartitionStop
@@ -172,8 +146,8 @@ class PartitionEntityReviewTest {
     void aStopWhileTheTakeoverIsBeingWrittenStopsTheEntityAtOnce() throws InterruptedException {
         CountDownLatch writing = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        journal.withPolicy((persistenceId, op) -> {
-            if (persistenceId.equals(pid(2)) && op instanceof WriteEvents) {
+        kit.journal.withPolicy((persistenceId, op) -> {
+            if (persistenceId.equals(PartitionKit.pid(2)) && op instanceof WriteEvents) {
                 writing.countDown();
                 try {
                     release.await(15, TimeUnit.SECONDS);
@@ -183,7 +157,7 @@ class PartitionEntityReviewTest {
             }
             return ProcessingSuccess$.MODULE$;
         });
-        ActorRef<ToCoordinator> entity = kit.spawn(behavior(2));
+        ActorRef<ToCoordinator> entity = kit.entity(2);
         try {
             assertTrue(writing.await(10, TimeUnit.SECONDS), "the takeover write started");
             entity.tell(Coordinator.PartitionStop.INSTANCE);
@@ -194,7 +168,7 @@ class PartitionEntityReviewTest {
             kit.createTestProbe().expectTerminated(entity, Duration.ofSeconds(20));
             throw new AssertionError("the stop waited behind the takeover write: not stopped within " + SHORT
                     + "; it stopped " + (System.nanoTime() - t0) / 1_000_000 + " ms after the write was let through, "
-                    + "having written " + written(2), stillRunning);
+                    + "having written " + kit.written(2), stillRunning);
         } finally {
             release.countDown();
         }
@@ -208,71 +182,19 @@ class PartitionEntityReviewTest {
      */
     @Test
     void aPartitionStopReachingTheWholeCoordinatorDoesNotStopIt() {
-        ActorRef<ToCoordinator> whole = kit.spawn(Coordinator.create(SETTINGS, store, Clock.systemUTC(), null,
+        ActorRef<ToCoordinator> whole = kit.spawn(Coordinator.create(kit.settings, kit.store, Clock.systemUTC(), null,
                 Timings.NONE, Hosting.whole()));
-        assertAlive(whole);
+        kit.assertAlive(whole);
         whole.tell(Coordinator.PartitionStop.INSTANCE);
-        assertAlive(whole);
+        kit.assertAlive(whole);
     }
 
     // ---- helpers
 
     /** Entity {@code p} of four, spawned (not supervised, as under no test kit), once its takeover is written. */
     private ActorRef<ToCoordinator> tookOver(int p) {
-        ActorRef<ToCoordinator> entity = kit.spawn(behavior(p));
-        assertAlive(entity);
+        ActorRef<ToCoordinator> entity = kit.entity(p);
+        kit.assertAlive(entity);
         return entity;
-    }
-
-    private Behavior<ToCoordinator> behavior(int p) {
-        return Coordinator.create(SETTINGS, store, Clock.systemUTC(), null, Timings.NONE, Hosting.partition(p, FOUR));
-    }
-
-    /** It answers a summary (so it took over and is running). */
-    private void assertAlive(ActorRef<ToCoordinator> c) {
-        TestProbe<Coordinator.Summary> summary = kit.createTestProbe();
-        c.tell(new Coordinator.GetSummary(summary.getRef()));
-        answered(summary, Coordinator.Summary.class, c);
-    }
-
-    /** The answer {@code probe} gets; else a failure saying whether {@code c} stopped, and what was logged as errors. */
-    private <T> T answered(TestProbe<T> probe, Class<T> type, ActorRef<ToCoordinator> c) {
-        try {
-            return probe.expectMessageClass(type, SHORT);
-        } catch (AssertionError noAnswer) {
-            boolean stopped;
-            try {
-                kit.createTestProbe().expectTerminated(c, Duration.ofMillis(500));
-                stopped = true;
-            } catch (AssertionError running) {
-                stopped = false;
-            }
-            throw new AssertionError("no " + type.getSimpleName() + " within " + SHORT + "; the actor "
-                    + (stopped ? "STOPPED" : "is still running") + "; errors logged: " + errors()
-                    + "; journal " + written(2), noAnswer);
-        }
-    }
-
-    private List<String> errors() {
-        return log.events().stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
-                .map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
-                        : " [" + e.getThrowableProxy().getClassName() + ": " + e.getThrowableProxy().getMessage() + "]"))
-                .toList();
-    }
-
-    private static String pid(int p) {
-        return "blob-gc-partition|" + p;
-    }
-
-    private List<Object> written(int p) {
-        return journal.persistedInStorage(pid(p));
-    }
-
-    /** A hash partition {@code p} of four owns. */
-    private static BlobHash in(int p, String name) {
-        for (int i = 0; ; i++) {
-            BlobHash h = BlobHash.sha256((name + "/" + p + "/" + i).getBytes(StandardCharsets.UTF_8));
-            if (FOUR.partitionOf(h) == p) return h;
-        }
     }
 }

@@ -151,7 +151,7 @@ class PartitionEntityReviewHeldTest {
                         && failed.compareAndSet(false, true)) {
                     writing.countDown();
                     try {
-                        Thread.sleep(1000);
+                        Thread.sleep(1000); // deliberate, not a wait: the write is held 1 s, a slow journal
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

@@ -205,7 +205,7 @@ class PartitionEntityTest {
     }
 
     @Test
-    void aStopBeforeTheTakeoverStopsItAndNothingIsWritten() throws InterruptedException {
+    void aStopBeforeTheTakeoverStopsItAndNothingIsWritten() {
         // its recovery is held until the stop is in: the stop comes before the takeover, as in a handoff while
         // the journal is slow
         CountDownLatch recovering = new CountDownLatch(1);
@@ -222,9 +222,8 @@ class PartitionEntityTest {
         ActorRef<ToCoordinator> entity = kit.spawn(behavior(2, 4, Clock.systemUTC()));
         entity.tell(Coordinator.KeepAlive.INSTANCE);
         entity.tell(Coordinator.PartitionStop.INSTANCE);
-        Thread.sleep(300);
+        kit.createTestProbe().expectTerminated(entity, PATIENCE); // the stop is taken while the recovery is held
         recovering.countDown();
-        kit.createTestProbe().expectTerminated(entity, PATIENCE);
         journal.resetPolicy();
         assertTrue(written(2).isEmpty(), "stopped before its takeover: " + written(2));
     }
@@ -270,10 +269,15 @@ class PartitionEntityTest {
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
         // a page of one per cycle: range 2's two orphans, then the first hash past the range ends the pass
         BlobHash start = FOUR.highest(1);
+        TestProbe<Object> probe = kit.createTestProbe();
         for (long cycle = 1; cycle <= 12 && !walkedBackTo(start); cycle++) {
             long n = cycle;
+            long pagesBefore = walkPositions();
             es.<Coordinator.PartitionCycled>runCommand(ref -> new Coordinator.RunPartitionCycle(n, false, ref));
-            Thread.sleep(200); // the sweeper lists the page, the entity takes it
+            probe.awaitAssert(PATIENCE, () -> { // the sweeper lists the page, the entity takes it
+                assertTrue(walkPositions() > pagesBefore, "cycle " + n + "'s page taken: " + written(2));
+                return null;
+            });
         }
         assertTrue(walkedBackTo(start), "the pass ended at its range's end and started again at its range's first "
                 + "hash: " + written(2));
@@ -283,6 +287,11 @@ class PartitionEntityTest {
         for (BlobHash o : orphans) {
             if (FOUR.partitionOf(o) != 2) assertTrue(store.exists(o), "another range's content is not touched");
         }
+    }
+
+    /** How many positions entity 2's walk persisted: one a page that moved it (page size 1: every page). */
+    private long walkPositions() {
+        return written(2).stream().filter(e -> e instanceof Coordinator.OrphansCondemned).count();
     }
 
     /** Whether entity 2's walk persisted a position back at {@code start}: a pass of its range ended. */

@@ -87,7 +87,7 @@ class CoordinatorPauseTest {
             }
             // the old JVM runs again: its timers fire, its sweeper looks at the batch it held
             old.waitFor(30, TimeUnit.SECONDS); // downed while stopped: it exits once it learns of it
-            Thread.sleep(3_000);
+            Thread.sleep(3_000); // deliberate: time for the resumed JVM to act, to show it deletes nothing
             for (String h : blobs) {
                 assertTrue(s.onDisk(h), "a blob the VM holds again was deleted from the store: " + h);
                 assertEquals("ACTIVE", status(s, vm, h));

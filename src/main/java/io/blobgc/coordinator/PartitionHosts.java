@@ -3,9 +3,12 @@ package io.blobgc.coordinator;
 import io.blobgc.BlobGcSettings;
 import io.blobgc.ledger.Partitioning;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import io.blobgc.protocol.ReporterProtocol.ToPartitionInbox;
 import io.blobgc.store.BlobStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
@@ -15,9 +18,11 @@ import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The partition entities on Cluster Sharding (issue 25; partitions-part2-plan §0, decision 1): partition {@code p} of
@@ -27,7 +32,8 @@ import java.time.Duration;
  * a handoff with {@link Coordinator.PartitionStop}, even before their takeover; a handoff is given up after
  * {@link #HANDOFF_TIMEOUT}. Nothing remembers them: the
  * conductor's keep-alive ({@link Coordinator.KeepAlive}) starts each one, and starts it again on a new member after a
- * move, within a heartbeat interval.
+ * move, within a heartbeat interval. Each member that hosts partitions runs a {@link PartitionInbox}, which every
+ * entity starting there joins: the reporters' heartbeats reach the partitions through it, one message per member.
  */
 public final class PartitionHosts {
 
@@ -45,11 +51,21 @@ public final class PartitionHosts {
     public static PartitionPeers init(ActorSystem<?> system, BlobGcSettings settings, BlobStore store, Clock clock,
                                       ActorRef<Topic.Command<Decision>> decisions, Timings timings) {
         Partitioning partitioning = settings.partitioning();
-        var entity = Entity.of(TYPE_KEY, ctx -> Behaviors.supervise(Coordinator.create(settings, store, clock,
-                                decisions, timings, Hosting.partition(partition(ctx.getEntityId(), partitioning),
-                                        partitioning)))
-                        .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
-                                settings.restartBackoffMax(), 0.2)))
+        boolean hosts = settings.coordinatorRole().isEmpty()
+                || Cluster.get(system).selfMember().hasRole(settings.coordinatorRole());
+        ActorRef<ToPartitionInbox> inbox = hosts ? system.systemActorOf(PartitionInbox.create(partitioning),
+                "blob-gc-partition-inbox-" + INBOXES.incrementAndGet(), Props.empty()) : null;
+        var entity = Entity.of(TYPE_KEY, ctx -> {
+                    int p = partition(ctx.getEntityId(), partitioning);
+                    Behavior<ToCoordinator> supervised = Behaviors.supervise(Coordinator.create(settings, store, clock,
+                                    decisions, timings, Hosting.partition(p, partitioning)))
+                            .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
+                                    settings.restartBackoffMax(), 0.2));
+                    return inbox == null ? supervised : Behaviors.setup(self -> {
+                        inbox.tell(new PartitionInbox.Hosted(p, self.getSelf()));
+                        return supervised;
+                    });
+                })
                 .withStopMessage(Coordinator.PartitionStop.INSTANCE)
                 .withMessageExtractor(new OnePartitionPerShard())
                 .withSettings(shardingSettings(system));
@@ -58,6 +74,9 @@ public final class PartitionHosts {
         clusterSharding.init(entity);
         return PartitionPeers.sharded(clusterSharding);
     }
+
+    /** Names this member's partition inbox: a start tried again after a failure makes another. */
+    private static final AtomicInteger INBOXES = new AtomicInteger();
 
     /**
      * How long a handoff may take before sharding gives it up: an entity stops at once on its stop message, so a

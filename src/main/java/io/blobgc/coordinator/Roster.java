@@ -10,6 +10,7 @@ import io.blobgc.coordinator.Coordinator.ReportersChanged;
 import io.blobgc.coordinator.Coordinator.StalenessTick;
 import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ReportAck;
@@ -95,6 +96,13 @@ final class Roster {
             ctx.getLog().info("warm-up complete: every member delivered a FULL report");
             timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
             ctx.getSelf().tell(CycleTick.INSTANCE);
+        }
+        boolean applied = result.outcome() == ReportOutcome.APPLIED
+                || result.outcome() == ReportOutcome.CHUNK_BUFFERED;
+        if (applied && !cyclesItself) {
+            // a partition entity: no ack (reporters read none) — P of them per report and node would double the
+            // reports' messages; it answers only what asks something of the reporter
+            return effects.noReply();
         }
         return effects.effect().reply(c.replyTo(), switch (result.outcome()) {
             case APPLIED, CHUNK_BUFFERED -> new ReportAck(r.incarnation(), r.seq());

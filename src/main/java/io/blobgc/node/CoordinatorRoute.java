@@ -3,13 +3,15 @@ package io.blobgc.node;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Partitioning;
+import io.blobgc.protocol.ReporterProtocol.PartitionsHosted;
 import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import io.blobgc.protocol.ReporterProtocol.ToPartitionInbox;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
 
-import java.util.List;
+import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
@@ -29,6 +31,14 @@ public interface CoordinatorRoute {
 
     /** Where registrations go. */
     RecipientRef<ToCoordinator> registrations();
+
+    /** The partition inboxes the receptionist lists now ({@link PartitionRoute}). */
+    default void inboxesListed(Set<ActorRef<ToPartitionInbox>> inboxes) {
+    }
+
+    /** A partition inbox answered a heartbeat ({@link PartitionRoute}). */
+    default void hosted(PartitionsHosted answer) {
+    }
 
     /** Everything to one coordinator (the singleton's proxy): P = 1, or the coordinator hosting every partition. */
     static CoordinatorRoute whole(ActorRef<ToCoordinator> coordinator) {
@@ -51,29 +61,11 @@ public interface CoordinatorRoute {
     }
 
     /**
-     * Partition entities of their own: a report is split into one share per partition (empty ones too: every share of
-     * a report has its seq, so each partition sees every seq of the node's and orders them alone, S8; an empty share
-     * is the partition's heartbeat), each told to its partition; a fence ask goes to the hash's owner; registrations to
-     * {@code conductor}.
+     * Partition entities of their own, each reached through {@code partition}: see {@link PartitionRoute}; registrations
+     * to {@code conductor}.
      */
     static CoordinatorRoute byPartition(Partitioning partitioning, IntFunction<RecipientRef<ToCoordinator>> partition,
                                         ActorRef<ToCoordinator> conductor) {
-        return new CoordinatorRoute() {
-            @Override
-            public void report(NodeReport report, ActorRef<ToReporter> replyTo) {
-                List<NodeReport> shares = report.shares(partitioning);
-                for (int p = 0; p < shares.size(); p++) partition.apply(p).tell(new Report(shares.get(p), replyTo));
-            }
-
-            @Override
-            public RecipientRef<ToCoordinator> fenceOf(BlobHash hash) {
-                return partition.apply(partitioning.partitionOf(hash));
-            }
-
-            @Override
-            public RecipientRef<ToCoordinator> registrations() {
-                return conductor;
-            }
-        };
+        return new PartitionRoute(partitioning, partition, conductor);
     }
 }

@@ -109,6 +109,9 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
     private record HolderStopped(ActorRef<?> holder) implements Message {
     }
 
+    private record InboxesListed(Set<ActorRef<ReporterProtocol.ToPartitionInbox>> inboxes) implements Message {
+    }
+
     private record AcquireAnswered(long ask, AcquireReply reply, Throwable failure) implements Message {
     }
 
@@ -143,6 +146,9 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
         this.source = source;
         this.core = new ReporterCore(node, System.currentTimeMillis(), settings.maxReportChunk());
         ctx.getSystem().receptionist().tell(Receptionist.register(ReporterProtocol.REPORTERS, ctx.getSelf()));
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(ReporterProtocol.PARTITION_INBOXES,
+                ctx.messageAdapter(Receptionist.Listing.class, l -> new InboxesListed(
+                        l.getServiceInstances(ReporterProtocol.PARTITION_INBOXES)))));
         timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, settings.heartbeatInterval());
         report(); // FULL at start
     }
@@ -152,6 +158,14 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
         return newReceiveBuilder()
                 .onMessageEquals(Heartbeat.INSTANCE, this::report)
                 .onMessage(ReportAck.class, m -> this)
+                .onMessage(ReporterProtocol.PartitionsHosted.class, m -> {
+                    route.hosted(m);
+                    return this;
+                })
+                .onMessage(InboxesListed.class, m -> {
+                    route.inboxesListed(m.inboxes());
+                    return this;
+                })
                 .onMessage(ResendFull.class, m -> {
                     List<ReporterCore.Output> out = core.resendFull(m.incarnation(), m.seq());
                     if (!out.isEmpty()) getContext().getLog().debug("coordinator asks for a FULL report: {}", m.reason());

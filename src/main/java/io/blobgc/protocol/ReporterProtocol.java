@@ -45,6 +45,30 @@ public final class ReporterProtocol {
     }
 
     // =====================================================================================================
+    // Reporter -> partition inboxes (partition-hosting = sharded)
+    // =====================================================================================================
+
+    /**
+     * What a member's partition inbox takes: one message from a reporter for every partition entity that member hosts
+     * (issue 25, step 2: a heartbeat costs a message per member, not one per partition).
+     */
+    public interface ToPartitionInbox {
+    }
+
+    /** The partition inboxes, as the receptionist lists them: one on each member that can host partitions. */
+    public static final ServiceKey<ToPartitionInbox> PARTITION_INBOXES =
+            ServiceKey.create(ToPartitionInbox.class, "blob-gc-partition-inbox");
+
+    /**
+     * A report (a heartbeat: an empty DELTA) for each partition the receiving member hosts, but those in {@code skip}
+     * (the reporter sent them their share itself): each is told its share, as if the reporter had sent it, and answers
+     * {@code replyTo}; the inbox answers {@link PartitionsHosted}.
+     */
+    public record Heartbeat(NodeReport report, List<Integer> skip, ActorRef<ToReporter> replyTo)
+            implements ToPartitionInbox, CborSerializable {
+    }
+
+    // =====================================================================================================
     // Coordinator -> reporter
     // =====================================================================================================
 
@@ -59,6 +83,14 @@ public final class ReporterProtocol {
     public static final ServiceKey<ToReporter> REPORTERS = ServiceKey.create(ToReporter.class, "blob-gc-reporter");
 
     public record ReportAck(long incarnation, long seq) implements ToReporter, CborSerializable {
+    }
+
+    /**
+     * A partition inbox's answer to a {@link Heartbeat} of {@code (incarnation, seq)}: the partitions its member hosts
+     * (delivered, or skipped as the heartbeat asked).
+     */
+    public record PartitionsHosted(long incarnation, long seq, List<Integer> partitions)
+            implements ToReporter, CborSerializable {
     }
 
     /** Send a FULL report: the coordinator's view of this node cannot take {@code seq}, or it is new. */

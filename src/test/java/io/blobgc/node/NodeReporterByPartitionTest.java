@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 25, step 2: a reporter of partition entities ({@link CoordinatorRoute#byPartition}) sends each report's share
@@ -156,6 +157,61 @@ class NodeReporterByPartitionTest {
         reporter.tell(new NodeReporter.Register(batch, caller.getRef()));
         assertEquals(batch, conductor.expectMessageClass(ReporterProtocol.Register.class).registrations());
         for (TestProbe<ToCoordinator> p : partitions) p.expectNoMessage(Duration.ofMillis(20));
+    }
+
+    @Test
+    void aHeartbeatGoesOnceToEachMembersInboxAndStraightOnlyToThePartitionsNoInboxClaimed() {
+        nextShares(); // the FULL at start: straight to every partition
+        List<TestProbe<ReporterProtocol.ToPartitionInbox>> inboxes = List.of(kit.createTestProbe(),
+                kit.createTestProbe());
+        for (var inbox : inboxes) {
+            kit.system().receptionist().tell(org.apache.pekko.actor.typed.receptionist.Receptionist.register(
+                    ReporterProtocol.PARTITION_INBOXES, inbox.getRef()));
+        }
+        // until the listing reaches the reporter, heartbeats go straight to every partition
+        ReporterProtocol.Heartbeat first = null;
+        for (int beat = 0; first == null && beat < 20; beat++) {
+            time.timePasses(Duration.ofSeconds(1));
+            nextShares();
+            first = pollHeartbeat(inboxes.get(0));
+        }
+        assertTrue(first != null, "the inboxes get the heartbeats once the receptionist lists them");
+        assertEquals(List.of(0, 1, 2, 3), first.skip(), "no inbox claimed a partition yet: each got its share");
+        ReporterProtocol.Heartbeat alsoFirst = inboxes.get(1).expectMessageClass(ReporterProtocol.Heartbeat.class);
+        assertEquals(first, alsoFirst);
+        // member one hosts 0 and 1, member two hosts 2; an answer about an older heartbeat counts for nothing
+        first.replyTo().tell(new ReporterProtocol.PartitionsHosted(first.report().incarnation(),
+                first.report().seq() - 1, List.of(3)));
+        first.replyTo().tell(new ReporterProtocol.PartitionsHosted(first.report().incarnation(),
+                first.report().seq(), List.of(0, 1)));
+        first.replyTo().tell(new ReporterProtocol.PartitionsHosted(first.report().incarnation(),
+                first.report().seq(), List.of(2)));
+        time.timePasses(Duration.ofSeconds(1));
+        NodeReport straight = partitions.get(3).expectMessageClass(ReporterProtocol.Report.class).report();
+        assertEquals(first.report().seq() + 1, straight.seq());
+        for (int p = 0; p < 3; p++) partitions.get(p).expectNoMessage(Duration.ofMillis(50));
+        for (var inbox : inboxes) {
+            ReporterProtocol.Heartbeat h = inbox.expectMessageClass(ReporterProtocol.Heartbeat.class);
+            assertEquals(List.of(3), h.skip());
+            assertEquals(straight.seq(), h.report().seq());
+            assertEquals(0, h.report().size());
+        }
+        // a report with content goes straight to every partition, never through an inbox
+        ActorRef<Object> holder = kit.spawn(Behaviors.empty());
+        BlobHash a = inPartition(1, 0);
+        acquire(holder, a);
+        time.timePasses(Duration.ofSeconds(1));
+        assertEquals(Set.of(a), Set.copyOf(nextShares().get(1).activeAdded()));
+        for (var inbox : inboxes) inbox.expectNoMessage(Duration.ofMillis(50));
+        conductor.expectNoMessage(Duration.ofMillis(20));
+    }
+
+    private static ReporterProtocol.Heartbeat pollHeartbeat(TestProbe<ReporterProtocol.ToPartitionInbox> inbox) {
+        try {
+            return inbox.expectMessageClass(ReporterProtocol.Heartbeat.class, Duration.ofMillis(100));
+        } catch (AssertionError none) {
+            return null;
+        }
     }
 
     /** The reporter's incarnation, read from its view. */

@@ -69,6 +69,9 @@ class ReporterProtocolSerializationTest {
         check(new ReportAck(3, 7), "incarnation", "seq");
         check(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"), "incarnation", "seq", "reason");
         check(new ReportRejected(3, 7, "STALE"), "incarnation", "seq", "reason");
+        check(new ReporterProtocol.Heartbeat(NodeReport.delta("n1", 3, 8, List.of(), List.of(), List.of(), List.of()),
+                List.of(0, 5), toReporter), "report", "skip", "replyTo");
+        check(new ReporterProtocol.PartitionsHosted(3, 8, List.of(1, 4)), "incarnation", "seq", "partitions");
     }
 
     /**

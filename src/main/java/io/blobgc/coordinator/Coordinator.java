@@ -59,8 +59,9 @@ import java.util.Map;
  *
  * <p>It hosts every partition ({@link Hosting#whole()}: the singleton, journal {@code blob-gc-coordinator}) or one
  * partition alone ({@link Hosting#partition}: that partition's entity, journal {@code blob-gc-partition|p}, issue 25):
- * an entity runs no cycle timer (the conductor numbers its cycles: {@link RunPartitionCycle}), takes its
- * {@link KeepAlive} and {@link PartitionStop} even before its takeover, and answers only what stays in its partition.
+ * an entity runs no cycle timer (the conductor numbers its cycles: {@link RunPartitionCycle}), takes over only once
+ * a conductor's {@link KeepAlive} came, takes its {@link PartitionStop} even before its takeover, and answers only what
+ * stays in its partition.
  */
 public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<ToCoordinator,
         Coordinator.Event, Coordinator.State> {
@@ -248,8 +249,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     /**
-     * From the conductor, on a timer: starts an entity that is not running (any message does) and is otherwise
-     * ignored. Handled before the takeover: never stashed.
+     * From the conductor once it took over, then on a timer: starts an entity that is not running (any message does);
+     * an entity takes over only once it got one (a conductor that refused its journal sends none). Never stashed.
      */
     public enum KeepAlive implements Command { INSTANCE }
 
@@ -414,9 +415,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     /**
-     * A partition entity's {@link PartitionStop} and {@link KeepAlive}, taken before the event-sourced behaviour sees
-     * them: it stashes every command while a write is in flight (the takeover's on a slow journal, too), and a handoff's
-     * stop must not wait for that (sharding's handoff would time out) nor a keep-alive fill the stash.
+     * A partition entity's {@link PartitionStop}, taken before the event-sourced behaviour sees it: that stashes every
+     * command while a write is in flight (the takeover's on a slow journal, too), and a handoff's stop must not wait for
+     * that (sharding's handoff would time out). A {@link KeepAlive} goes on to it: the first one lets it take over.
      */
     private static final class EntityControl extends BehaviorInterceptor<ToCoordinator, ToCoordinator> {
         EntityControl() {
@@ -427,7 +428,6 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         public Behavior<ToCoordinator> aroundReceive(TypedActorContext<ToCoordinator> ctx, ToCoordinator message,
                                                      ReceiveTarget<ToCoordinator> target) {
             if (message == PartitionStop.INSTANCE) return Behaviors.stopped();
-            if (message == KeepAlive.INSTANCE) return Behaviors.same(); // it started the entity: that was all
             return target.apply(ctx, message);
         }
     }
@@ -449,6 +449,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final ActorRef<Topic.Command<Decision>> decisions;
     private final TakeOverFence fence;
     private final Hosting hosting;
+    /**
+     * An entity's: a conductor's {@link KeepAlive} came, so a conductor took over (it sends none before, nor after
+     * refusing its journal). Until then the entity does not take over: it writes and decides nothing.
+     */
+    private boolean conductorHeard;
     /**
      * Pekko asks for the empty state once and starts every recovery without a snapshot from that very object — also
      * a restart in place after a journal failure. So it is never changed: the first event applied to it starts a
@@ -542,14 +547,25 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
         CommandHandlerWithReply<ToCoordinator, Event, State> taken = commands();
         return (state, command) -> {
-            if (command == TakeOver.INSTANCE) return fence.onTakeOver(state);
-            if (command == KeepAlive.INSTANCE) return Effect().noReply();
+            if (command == TakeOver.INSTANCE) {
+                // an entity takes over once a conductor has: one that refused its journal sends no keep-alive, so
+                // no entity writes or decides (nor refuses, stops and is started again by the next message) meanwhile
+                return hosting.isPartition() && !conductorHeard ? Effect().noReply() : fence.onTakeOver(state);
+            }
+            if (command == KeepAlive.INSTANCE) {
+                conductorHeard = true;
+                return hosting.isPartition() && !fence.takenOver() ? fence.onTakeOver(state) : Effect().noReply();
+            }
             if (command == PartitionStop.INSTANCE) { // an entity's are taken before it (EntityControl)
                 ctx.getLog().warn("ignored {}: this coordinator hosts every partition, it is no sharded entity",
                         command);
                 return Effect().noReply();
             }
-            return fence.takenOver() ? taken.apply(state, command) : Effect().stash();
+            if (fence.takenOver()) return taken.apply(state, command);
+            // an entity waiting for its conductor drops reports (its warm-up asks every node for a FULL report once it
+            // took over) rather than fill its stash while a refused conductor sends none
+            if (hosting.isPartition() && command instanceof Report) return Effect().noReply();
+            return Effect().stash();
         };
     }
 

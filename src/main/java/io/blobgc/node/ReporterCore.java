@@ -311,6 +311,9 @@ public final class ReporterCore {
 
     // ---- reports
 
+    /** A FULL report went out on a request about "whatever you sent" since the last heartbeat. */
+    private boolean fullOnRequestThisBeat;
+
     /**
      * The latest sample of an {@code ActiveSetSource}: reported from the next report on. Sampled blobs do not go
      * through the fence (the source's documentation says so).
@@ -327,11 +330,22 @@ public final class ReporterCore {
     public List<Output> resendFull(long incarnation, long seq) {
         if (!reports.fullStillWanted(incarnation, seq)) return List.of();
         reports.needFull();
-        return report();
+        if (incarnation == Long.MIN_VALUE) {
+            // a new coordinator instance asks so — P partition entities starting together, each: one FULL at once,
+            // the others' by the next heartbeat (it is due), not P FULLs to every partition
+            if (fullOnRequestThisBeat) return List.of();
+            fullOnRequestThisBeat = true;
+        }
+        return send();
     }
 
     /** Heartbeat (and start): a FULL report when one is due, else a DELTA (an empty one is the heartbeat). */
     public List<Output> report() {
+        fullOnRequestThisBeat = false;
+        return send();
+    }
+
+    private List<Output> send() {
         List<Output> out = new ArrayList<>();
         reports.send(currentActive(), currentPins(), out);
         return out;

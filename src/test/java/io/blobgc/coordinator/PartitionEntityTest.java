@@ -264,8 +264,8 @@ class PartitionEntityTest {
         // the store's content is two hours old by this clock, older than the orphan grace (1 h)
         Clock later = Clock.offset(Clock.systemUTC(), Duration.ofHours(2));
         var es = EventSourcedBehaviorTestKit.<ToCoordinator, Coordinator.Event, Coordinator.State>create(kit.system(),
-                Coordinator.create(SETTINGS.withValue("sweeper.orphan-page-size", 1), store, later, null,
-                        Timings.NONE, Hosting.partition(2, FOUR)),
+                PartitionKit.conducted(Coordinator.create(SETTINGS.withValue("sweeper.orphan-page-size", 1), store,
+                        later, null, Timings.NONE, Hosting.partition(2, FOUR))),
                 EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
         // a page of one per cycle: range 2's two orphans, then the first hash past the range ends the pass
         BlobHash start = FOUR.highest(1);
@@ -333,8 +333,8 @@ class PartitionEntityTest {
     }
 
     private Behavior<ToCoordinator> behavior(int p, int partitions, Clock clock) {
-        return Coordinator.create(SETTINGS, store, clock, null, Timings.NONE,
-                Hosting.partition(p, Partitioning.of(partitions)));
+        return PartitionKit.conducted(Coordinator.create(SETTINGS, store, clock, null, Timings.NONE,
+                Hosting.partition(p, Partitioning.of(partitions))));
     }
 
     /** Entity {@code p} of four, once its takeover is written (a query is answered only then). */

@@ -13,6 +13,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 
 import java.io.IOException;
@@ -109,7 +110,19 @@ final class PartitionKit implements AutoCloseable {
     }
 
     Behavior<ToCoordinator> behavior(BlobGcSettings s, int p, Partitioning parts) {
-        return Coordinator.create(s, store, Clock.systemUTC(), null, Timings.NONE, Hosting.partition(p, parts));
+        return conducted(Coordinator.create(s, store, Clock.systemUTC(), null, Timings.NONE,
+                Hosting.partition(p, parts)));
+    }
+
+    /**
+     * An entity as a conductor that took over would keep it: told a {@link Coordinator.KeepAlive} as it starts (an
+     * entity takes over only once it got one).
+     */
+    static Behavior<ToCoordinator> conducted(Behavior<ToCoordinator> entity) {
+        return Behaviors.setup(ctx -> {
+            ctx.getSelf().tell(Coordinator.KeepAlive.INSTANCE);
+            return entity;
+        });
     }
 
     /** Entity {@code p}, spawned (not supervised, as under no test kit). */

@@ -645,14 +645,14 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * fixed by its first takeover, and the instance it was replayed into refuses to go on when they are not its own.
      */
     private PartitionedLedger firstLedger(Event first) {
-        int p = first instanceof TookOver t ? JournalPartitions.written(t.partitions()) : 1;
+        int recorded = first instanceof TookOver t ? t.partitions() : 0;
         Integer partition = first instanceof TookOver t ? t.partition() : null;
+        if (partition == null) return JournalPartitions.wholeLedger(settings.ledger(), 1024, recorded);
         try {
-            Partitioning partitioning = Partitioning.of(p);
-            return partition == null ? new PartitionedLedger(settings.ledger(), 1024, partitioning)
-                    : Hosting.partition(partition, partitioning).emptyLedger(settings.ledger(), partitioning);
+            Partitioning partitioning = Partitioning.of(JournalPartitions.written(recorded));
+            return Hosting.partition(partition, partitioning).emptyLedger(settings.ledger(), partitioning);
         } catch (IllegalArgumentException foreign) { // no number of partitions, or no partition of it: refused later
-            return new PartitionedLedger(settings.ledger(), 1024, Partitioning.of(1));
+            return JournalPartitions.wholeLedger(settings.ledger(), 1024, 0);
         }
     }
 }

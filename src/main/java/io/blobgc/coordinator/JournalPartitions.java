@@ -2,7 +2,9 @@ package io.blobgc.coordinator;
 
 import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobGcSettings.PartitionHosting;
+import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.PartitionedLedger;
+import io.blobgc.ledger.Partitioning;
 import org.apache.pekko.persistence.typed.PersistenceId;
 
 import java.util.Objects;
@@ -33,6 +35,18 @@ final class JournalPartitions {
     /** The number of partitions a journal was written with: what its takeovers recorded ({@code 0}: none, so 1). */
     static int written(int recorded) {
         return recorded == 0 ? 1 : recorded;
+    }
+
+    /**
+     * An empty ledger of every partition of a journal that recorded {@code recorded} partitions ({@code 0}: none, so
+     * 1), or of one when no ledger can have that many: a foreign journal, replayed only for its instance to refuse it.
+     */
+    static PartitionedLedger wholeLedger(LedgerSettings settings, int expectedBlobs, int recorded) {
+        try {
+            return new PartitionedLedger(settings, expectedBlobs, Partitioning.of(written(recorded)));
+        } catch (IllegalArgumentException foreign) {
+            return new PartitionedLedger(settings, expectedBlobs, Partitioning.of(1));
+        }
     }
 
     /** The hosting a journal was written with: what its takeovers recorded ({@code null}: none, so coordinator). */

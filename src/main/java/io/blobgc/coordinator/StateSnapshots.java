@@ -43,13 +43,7 @@ final class StateSnapshots implements SnapshotAdapter<State> {
      * and hosting, recorded as its takeovers recorded them.
      */
     private State conductors(Conductor.ConductorSnapshot c) {
-        int p = JournalPartitions.written(c.partitions());
-        PartitionedLedger l;
-        try {
-            l = new PartitionedLedger(settings, 16, Partitioning.of(p));
-        } catch (IllegalArgumentException foreign) {
-            l = new PartitionedLedger(settings, 16, Partitioning.of(1));
-        }
+        PartitionedLedger l = JournalPartitions.wholeLedger(settings, 16, c.partitions());
         l.applyPartitions(c.partitions());
         l.applyHosting(c.hosting(), null);
         return new State(l);

@@ -2,6 +2,7 @@ package io.blobgc.cluster;
 
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
+import io.blobgc.InJvmCluster;
 import io.blobgc.TestNodes;
 import io.blobgc.coordinator.Conductor;
 import io.blobgc.coordinator.Coordinator;
@@ -18,17 +19,16 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,26 +63,24 @@ class ShardedPartitionsTest {
 
     @TempDir
     Path dir;
-    private final List<ActorSystem<Void>> systems = new ArrayList<>();
+    private InJvmCluster cluster;
 
     private ActorSystem<Void> startNode(ActorSystem<Void> seed) {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, """
+        return cluster.start(seed, """
                 blob-gc.partitions = 4
                 blob-gc.partition-hosting = sharded
                 pekko.cluster.sharding.rebalance-interval = 1s
-                """));
-        Cluster c = Cluster.get(s);
-        c.manager().tell(Join.create(seed == null ? c.selfMember().address() : Cluster.get(seed).selfMember().address()));
-        systems.add(s);
-        return s;
+                """);
+    }
+
+    @BeforeEach
+    void cluster() {
+        cluster = new InJvmCluster(dir);
     }
 
     @AfterEach
     void shutDown() throws Exception {
-        for (ActorSystem<Void> s : systems) { // one at a time
-            s.terminate();
-            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
+        cluster.close();
     }
 
     @Test
@@ -92,12 +89,7 @@ class ShardedPartitionsTest {
         ActorSystem<Void> node2 = startNode(node1);
         ActorSystem<Void> node3 = startNode(node1);
         TestProbe<Object> probe = TestProbe.create(node1); // node1 stays to the end
-        probe.awaitAssert(WAIT, () -> {
-            long up = StreamSupport.stream(Cluster.get(node1).state().getMembers().spliterator(), false)
-                    .filter(m -> m.status() == MemberStatus.up()).count();
-            assertEquals(3, up);
-            return null;
-        });
+        InJvmCluster.awaitUp(node1, 3, WAIT);
         BlobGc gc1 = BlobGc.get(node1), gc2 = BlobGc.get(node2), gc3 = BlobGc.get(node3);
 
         // (a) the four partitions, one shard each, over the three members
@@ -190,9 +182,7 @@ class ShardedPartitionsTest {
         String pid = "blob-gc-partition|" + k;
         long takeOversBefore = events(node1, pid).stream().filter(e -> e instanceof Coordinator.TookOver).count();
         long leftAtCycle = gc1.summary().toCompletableFuture().get(30, TimeUnit.SECONDS).cycle();
-        leaving.terminate();
-        leaving.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        systems.removeIf(s -> s == leaving); // by identity: systems of one name are equal
+        cluster.stop(leaving);
         probe.awaitAssert(WAIT, () -> {
             assertTrue(hostedPartitions().values().stream().anyMatch(ps -> ps.contains(k)), "moved: " + k);
             List<Object> events = events(node1, pid);
@@ -224,7 +214,7 @@ class ShardedPartitionsTest {
      */
     private Map<ActorSystem<Void>, Set<Integer>> hostedPartitions() {
         Map<ActorSystem<Void>, Set<Integer>> out = new java.util.IdentityHashMap<>();
-        for (ActorSystem<Void> s : systems) {
+        for (ActorSystem<Void> s : cluster.members()) {
             TestProbe<CurrentShardRegionState> p = TestProbe.create(s);
             ClusterSharding.get(s).shardState().tell(new GetShardRegionState(PartitionHosts.TYPE_KEY, p.ref()));
             CurrentShardRegionState state = p.receiveMessage(Duration.ofSeconds(10));

@@ -2,7 +2,7 @@ package io.blobgc.cluster;
 
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
-import io.blobgc.TestNodes;
+import io.blobgc.InJvmCluster;
 import io.blobgc.coordinator.Coordinator;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.Registration;
@@ -14,20 +14,17 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,22 +43,20 @@ class ThreeNodeClusterTest {
 
     @TempDir
     Path dir;
-    private final List<ActorSystem<Void>> systems = new ArrayList<>();
+    private InJvmCluster cluster;
 
     private ActorSystem<Void> startNode(ActorSystem<Void> seed) {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, ""));
-        Cluster c = Cluster.get(s);
-        c.manager().tell(Join.create(seed == null ? c.selfMember().address() : Cluster.get(seed).selfMember().address()));
-        systems.add(s);
-        return s;
+        return cluster.start(seed, "");
+    }
+
+    @BeforeEach
+    void cluster() {
+        cluster = new InJvmCluster(dir);
     }
 
     @AfterEach
     void shutDown() throws Exception {
-        for (ActorSystem<Void> s : systems) { // one at a time
-            s.terminate();
-            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
+        cluster.close();
     }
 
     private static BlobHash put(FileBlobStore store, String content) throws Exception {
@@ -88,12 +83,7 @@ class ThreeNodeClusterTest {
         ActorSystem<Void> node2 = startNode(node1);
         ActorSystem<Void> node3 = startNode(node1);
         TestProbe<Object> probe = TestProbe.create(node2);
-        probe.awaitAssert(WAIT, () -> {
-            long up = StreamSupport.stream(Cluster.get(node1).state().getMembers().spliterator(), false)
-                    .filter(m -> m.status() == MemberStatus.up()).count();
-            assertEquals(3, up);
-            return null;
-        });
+        InJvmCluster.awaitUp(node1, 3, WAIT);
         BlobGc gc1 = BlobGc.get(node1), gc2 = BlobGc.get(node2), gc3 = BlobGc.get(node3);
         FileBlobStore store = (FileBlobStore) gc1.store();
         BlobHash onNode2 = put(store, "used on node 2"), onNode3 = put(store, "used on node 3");
@@ -124,9 +114,7 @@ class ThreeNodeClusterTest {
 
         // the oldest node, the coordinator's, leaves: the singleton moves and recovers from the journal
         long leftAt = System.nanoTime();
-        node1.terminate();
-        node1.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        systems.remove(node1);
+        cluster.stop(node1);
         probe.awaitAssert(WAIT, () -> {
             Coordinator.Summary s = summary(node2);
             assertNotEquals(oldCoordinator, s.coordinatorNode());

@@ -2,7 +2,7 @@ package io.blobgc.node;
 
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
-import io.blobgc.TestNodes;
+import io.blobgc.InJvmCluster;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
@@ -11,14 +11,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,14 +52,16 @@ class ReporterRouteReviewTest {
 
     @TempDir
     Path dir;
-    private final List<ActorSystem<Void>> systems = new ArrayList<>();
+    private InJvmCluster cluster;
+
+    @BeforeEach
+    void cluster() {
+        cluster = new InJvmCluster(dir);
+    }
 
     @AfterEach
     void shutDown() throws Exception {
-        for (ActorSystem<Void> s : systems) {
-            s.terminate();
-            s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
+        cluster.close();
     }
 
     private ActorSystem<Void> startNode(String hosting) {
@@ -69,19 +69,12 @@ class ReporterRouteReviewTest {
     }
 
     private ActorSystem<Void> startNode(String hosting, int partitions) {
-        ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "blobgc", TestNodes.config(dir, """
+        ActorSystem<Void> s = cluster.start(null, """
                 blob-gc.partitions = %d
                 blob-gc.partition-hosting = %s
                 blob-gc.reporter.acquire-timeout = 4s
-                """.formatted(partitions, hosting)));
-        Cluster c = Cluster.get(s);
-        c.manager().tell(Join.create(c.selfMember().address()));
-        systems.add(s);
-        TestProbe<Object> probe = TestProbe.create(s);
-        probe.awaitAssert(WAIT, () -> {
-            assertEquals(MemberStatus.up(), Cluster.get(s).selfMember().status());
-            return null;
-        });
+                """.formatted(partitions, hosting));
+        InJvmCluster.awaitUp(s, 1, WAIT);
         return s;
     }
 
@@ -100,9 +93,7 @@ class ReporterRouteReviewTest {
         BlobHash h = BlobHash.sha256(content);
         Registered r = gc0.upload(h, content, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(List.of(h), r.accepted(), "registered under coordinator hosting: " + r);
-        before.terminate();
-        before.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        systems.removeIf(s -> s == before);
+        cluster.stop(before);
 
         ActorSystem<Void> after = startNode("sharded");
         BlobGc gc = BlobGc.get(after);
@@ -147,9 +138,7 @@ class ReporterRouteReviewTest {
         }
         Registered r = gc0.upload(h, content, List.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(List.of(h), r.accepted(), "registered at P = 4: " + r);
-        before.terminate();
-        before.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        systems.removeIf(s -> s == before);
+        cluster.stop(before);
 
         try (io.blobgc.LogCapture log = io.blobgc.LogCapture.root()) {
             ActorSystem<Void> after = startNode("sharded", 8);

@@ -9,10 +9,8 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Partitioning;
-import io.blobgc.ledger.Registration;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.Register;
-import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.protocol.ReporterProtocol.Report;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -41,7 +39,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The cluster singleton when the partitions are entities on Cluster Sharding ({@code blob-gc.partition-hosting =
@@ -59,8 +56,9 @@ import java.util.TreeMap;
  *       (the singleton proxy): a report goes to every partition as its share (each answers the reporter itself), an
  *       acquire, a pin, an unpin and a blob query to the hash's partition, a registration split by the
  *       registered hashes' partitions (answers merged), the summary and the pins gathered from every partition and
- *       merged, the history its own. This node's reporters send neither reports nor acquires this way: they send them to
- *       the partitions themselves ({@code node.CoordinatorRoute.byPartition}), so the conductor is in neither path.</li>
+ *       merged ({@link PartitionAsks}), the history its own. The nodes' reporters send neither reports nor acquires
+ *       this way: they send them to the partitions themselves ({@code node.CoordinatorRoute.byPartition}), so the
+ *       conductor is in neither path.</li>
  *   <li><b>Its journal</b> ({@code blob-gc-coordinator}, as the singleton's always was) records P and the hosting in
  *       its first write, a {@link Coordinator.TookOver}; a journal written otherwise — another P, or by the
  *       coordinator hosting every partition itself — is refused before any write, naming both.</li>
@@ -143,6 +141,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private final Partitioning partitioning;
     private final List<Integer> all;
     private final State empty = new State(true);
+    private final PartitionAsks asks;
     private final String instanceId;
     private boolean takenOver;
     /** A cycle is gathering its answers: no other starts until it is recorded. */
@@ -163,6 +162,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         List<Integer> ps = new ArrayList<>();
         for (int p = 0; p < partitioning.count(); p++) ps.add(p);
         this.all = List.copyOf(ps);
+        this.asks = new PartitionAsks(peers, partitioning, gatherTimeout(), settings.dryRun(), ctx.getLog());
         this.instanceId = NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress()) + "/conductor/"
                 + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
@@ -288,11 +288,12 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         } else if (command instanceof Coordinator.GetBlob c) {
             peers.tell(owner(c.hash()), c);
         } else if (command instanceof Register c) {
-            register(c);
+            asks.register(c);
         } else if (command instanceof Coordinator.GetSummary c) {
-            summary(s, c.replyTo());
+            asks.summary(s.cycle, Cluster.get(ctx.getSystem()).selfMember().address().toString(),
+                    s.history.peekLast(), c.replyTo());
         } else if (command instanceof Coordinator.GetPins c) {
-            pins(c);
+            asks.pins(c);
         } else if (command instanceof Coordinator.GetHistory c) {
             List<HistoryEntry> newest = new ArrayList<>();
             var it = s.history.descendingIterator();
@@ -307,12 +308,8 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         return Effect().none();
     }
 
-    /**
-     * The partition that owns {@code hash}; partition 0 for none (a request without its hash: that partition refuses
-     * it, with the coordinator's answer to bad input).
-     */
     private int owner(BlobHash hash) {
-        return hash == null ? 0 : partitioning.partitionOf(hash);
+        return PartitionAsks.owner(partitioning, hash);
     }
 
     private void keepAlive() {
@@ -364,86 +361,6 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private CycleOutcome nothingRan(long cycle, boolean dryRun) {
         return new CycleOutcome(cycle, clock.millis(), dryRun, false, false, List.of(), List.of(), List.of(),
                 List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0);
-    }
-
-    // ---- routed asks
-
-    /**
-     * A registration, split by the registered hashes' partitions: each partition registers its own. One whose callee is
-     * another partition's is refused here, with a log line: cross-partition dependencies are not built yet
-     * (partitions-part2-plan S1.7), and a caller of it in the batch falls with it in its partition. A partition that
-     * does not answer in time has its hashes refused for now ({@code retry}: upload again in a while).
-     */
-    private void register(Register c) {
-        if (c.registrations() == null || c.registrations().stream().anyMatch(r -> r == null || r.hash() == null)) {
-            peers.tell(0, c); // refused there, as by the coordinator
-            return;
-        }
-        // by hash: a hash with one entry naming a callee of another partition is refused whole (as the coordinator
-        // refuses every entry of a hash it refuses), not accepted through its other entries without that edge
-        java.util.Set<BlobHash> crossingHashes = new java.util.LinkedHashSet<>();
-        for (Registration r : c.registrations()) {
-            int p = owner(r.hash());
-            if (r.dependencies().stream().anyMatch(d -> d != null && owner(d) != p)) crossingHashes.add(r.hash());
-        }
-        List<BlobHash> crossing = List.copyOf(crossingHashes);
-        Map<Integer, List<Registration>> byOwner = new TreeMap<>();
-        for (Registration r : c.registrations()) {
-            if (!crossingHashes.contains(r.hash())) byOwner.computeIfAbsent(owner(r.hash()), q -> new ArrayList<>()).add(r);
-        }
-        if (!crossing.isEmpty()) {
-            ctx.getLog().warn("blob-gc refused {} registration(s) naming a callee of another partition (first: {}): "
-                    + "blob-gc.partition-hosting = sharded does not take cross-partition dependencies yet "
-                    + "(partitions-part2-plan S1.7); use partition-hosting = coordinator for them", crossing.size(),
-                    crossing.get(0));
-        }
-        if (crossing.isEmpty() && byOwner.size() == 1) {
-            peers.tell(byOwner.keySet().iterator().next(), c);
-            return;
-        }
-        FanIn.<Registered>gather(peers, byOwner.keySet(), (p, ref) -> new Register(byOwner.get(p), ref),
-                gatherTimeout()).thenAccept(g -> {
-            List<BlobHash> accepted = new ArrayList<>(), rejected = new ArrayList<>(crossing),
-                    noContent = new ArrayList<>(), retry = new ArrayList<>();
-            g.answers().values().forEach(r -> {
-                accepted.addAll(r.accepted());
-                rejected.addAll(r.rejected());
-                noContent.addAll(r.noContent());
-                retry.addAll(r.retry());
-            });
-            for (int p : g.missing()) {
-                for (Registration r : byOwner.get(p)) {
-                    rejected.add(r.hash());
-                    retry.add(r.hash());
-                }
-            }
-            c.replyTo().tell(new Registered(accepted, rejected, noContent, retry));
-        });
-    }
-
-    private void summary(State s, ActorRef<Coordinator.Summary> replyTo) {
-        String node = Cluster.get(ctx.getSystem()).selfMember().address().toString();
-        HistoryEntry last = s.history.peekLast();
-        long cycle = s.cycle;
-        FanIn.<Coordinator.Summary>gather(peers, all, (p, ref) -> new Coordinator.GetSummary(ref), gatherTimeout())
-                .thenAccept(g -> replyTo.tell(Summaries.merged(g.answers(), g.missing(), cycle, node,
-                        settings.dryRun(), last)));
-    }
-
-    private void pins(Coordinator.GetPins c) {
-        int offset = Math.max(0, c.offset());
-        int limit = Math.max(0, Math.min(c.limit(), CoordinatorCore.MAX_PAGE));
-        FanIn.<Coordinator.Pins>gather(peers, all, (p, ref) -> new Coordinator.GetPins(0, offset + limit, ref),
-                gatherTimeout()).thenAccept(g -> {
-            List<io.blobgc.ledger.Ledger.PinnedBlob> each = new ArrayList<>();
-            int total = 0;
-            for (Coordinator.Pins p : g.answers().values()) {
-                total += p.total();
-                each.addAll(p.pins());
-            }
-            c.replyTo().tell(new Coordinator.Pins(total,
-                    io.blobgc.ledger.PartitionedLedger.pinPage(each, offset, limit)));
-        });
     }
 
     // =====================================================================================================

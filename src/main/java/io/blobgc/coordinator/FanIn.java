@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 
 /**
  * One ask of several partition entities, gathered (partitions-part2-plan §2): every answer that came within the
@@ -30,12 +31,20 @@ final class FanIn {
     static <R> CompletionStage<Gathered<R>> gather(PartitionPeers peers, Collection<Integer> partitions,
                                                   BiFunction<Integer, ActorRef<R>, ToCoordinator> message,
                                                   Duration timeout) {
+        return gatherEach(partitions, p -> peers.<R>ask(p, ref -> message.apply(p, ref), timeout));
+    }
+
+    /**
+     * The answers of {@code ask(p)} for each of {@code partitions}, however each is got (several asks, in turn): one
+     * that fails, or that cannot even be started, names its partition in {@link Gathered#missing}.
+     */
+    static <R> CompletionStage<Gathered<R>> gatherEach(Collection<Integer> partitions,
+                                                      IntFunction<CompletionStage<R>> ask) {
         Map<Integer, CompletableFuture<R>> asks = new TreeMap<>();
         for (int p : partitions) {
             CompletableFuture<R> answer = new CompletableFuture<>();
             try {
-                peers.<R>ask(p, ref -> message.apply(p, ref), timeout)
-                        .whenComplete((r, failure) -> answer.complete(failure == null ? r : null));
+                ask.apply(p).whenComplete((r, failure) -> answer.complete(failure == null ? r : null));
             } catch (RuntimeException refused) { // a peer that cannot even be asked (no such partition, stopping)
                 answer.complete(null);
             }

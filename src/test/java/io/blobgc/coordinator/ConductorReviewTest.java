@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Review of partitions-part2-plan S1.3 (commit 7f9bd04, the conductor singleton over the partition entities): a
  * conductor spawned over two entities of a local actor system ({@link PartitionPeers#local}). Each test is one way the
  * conductor breaks what the coordinator hosting every partition did; every one failed on main at 4d9d193 and passes
- * since the fixes after it (the review's sixth finding, pins past the first 1000 of one partition, is a known limit:
- * partitions-part2-plan S1.3, "Not yet").
+ * since the fixes after it (the review's sixth finding, pins past the first 1000 of one partition, was fixed in
+ * session 28: the conductor pages each partition).
  */
 class ConductorReviewTest {
 
@@ -148,6 +148,41 @@ class ConductorReviewTest {
     }
 
     // ---- 3. the pins page merged from pages the entities cut to 1000
+
+    /**
+     * An entity answers at most 1000 pins at a time (CoordinatorCore.MAX_PAGE), and the conductor asked each for its
+     * first offset + limit at once: a page past the first 1000 pins of one partition came back empty. Now each
+     * partition is asked a page at a time: the page is the one that partition lists there, and the total counts all.
+     */
+    @Test
+    void aPinsPagePastTheFirstThousandOfOnePartitionIsThatPartitionsPage() throws Exception {
+        start("");
+        ActorRef<ToCoordinator> zero = kit.entity(0);
+        kit.entities.put(0, zero);
+        kit.entities.put(1, kit.entity(1));
+        List<Registration> registrations = new java.util.ArrayList<>();
+        for (int i = 0; i < 1100; i++) registrations.add(Registration.of(kit.stored(0, "pinned " + i)));
+        TestProbe<Registered> registered = kit.createTestProbe();
+        zero.tell(new Register(registrations, registered.getRef()));
+        assertEquals(1100, kit.answered(registered, Registered.class, zero).accepted().size());
+        TestProbe<Coordinator.OpResult> pinned = kit.createTestProbe();
+        for (Registration r : registrations) {
+            zero.tell(new Coordinator.PinBlob(r.hash(), "ops", "kept", null, pinned.getRef()));
+        }
+        for (int i = 0; i < registrations.size(); i++) {
+            assertEquals(null, pinned.expectMessageClass(Coordinator.OpResult.class, SHORT).refusal());
+        }
+        TestProbe<Coordinator.Pins> direct = kit.createTestProbe();
+        zero.tell(new Coordinator.GetPins(1000, 50, direct.getRef()));
+        List<io.blobgc.ledger.Ledger.PinnedBlob> expected = direct.expectMessageClass(Coordinator.Pins.class, SHORT).pins();
+        assertEquals(50, expected.size());
+        ActorRef<ToCoordinator> c = kit.conductor();
+        TestProbe<Coordinator.Pins> merged = kit.createTestProbe();
+        c.tell(new Coordinator.GetPins(1000, 50, merged.getRef()));
+        Coordinator.Pins page = kit.answered(merged, Coordinator.Pins.class, c);
+        assertEquals(1100, page.total());
+        assertEquals(expected, page.pins());
+    }
 
     // ---- 6. a partition that does not answer: the conductor's partial answer comes after its caller gave up
 

@@ -53,7 +53,9 @@ public final class PartitionHosts {
         Partitioning partitioning = settings.partitioning();
         boolean hosts = settings.coordinatorRole().isEmpty()
                 || Cluster.get(system).selfMember().hasRole(settings.coordinatorRole());
-        ActorRef<ToPartitionInbox> inbox = hosts ? system.systemActorOf(PartitionInbox.create(partitioning),
+        // resumed after a failure (bad input): a stopped inbox would leave the entities it hosts without heartbeats
+        ActorRef<ToPartitionInbox> inbox = hosts ? system.systemActorOf(Behaviors.supervise(
+                        PartitionInbox.create(partitioning)).onFailure(SupervisorStrategy.resume()),
                 "blob-gc-partition-inbox-" + INBOXES.incrementAndGet(), Props.empty()) : null;
         var entity = Entity.of(TYPE_KEY, ctx -> {
                     int p = partition(ctx.getEntityId(), partitioning);

@@ -99,9 +99,11 @@ final class Roster {
         }
         boolean applied = result.outcome() == ReportOutcome.APPLIED
                 || result.outcome() == ReportOutcome.CHUNK_BUFFERED;
-        if (applied && !cyclesItself) {
+        boolean old = result.outcome() == ReportOutcome.DUPLICATE_OR_OLD;
+        if ((applied || old) && !cyclesItself) {
             // a partition entity: no ack (reporters read none) — P of them per report and node would double the
-            // reports' messages; it answers only what asks something of the reporter
+            // reports' messages — nor a rejection of a report overtaken by a later one (a node's heartbeats come
+            // through an inbox, its other reports straight): it answers only what asks something of the reporter
             return effects.noReply();
         }
         return effects.effect().reply(c.replyTo(), switch (result.outcome()) {

@@ -148,7 +148,7 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
         ctx.getSystem().receptionist().tell(Receptionist.register(ReporterProtocol.REPORTERS, ctx.getSelf()));
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(ReporterProtocol.PARTITION_INBOXES,
                 ctx.messageAdapter(Receptionist.Listing.class, l -> new InboxesListed(
-                        l.getServiceInstances(ReporterProtocol.PARTITION_INBOXES)))));
+                        l.getAllServiceInstances(ReporterProtocol.PARTITION_INBOXES)))));
         timers.startTimerWithFixedDelay(Heartbeat.INSTANCE, settings.heartbeatInterval());
         report(); // FULL at start
     }
@@ -172,8 +172,14 @@ public final class NodeReporter extends AbstractBehavior<ToReporter> {
                     return run(out);
                 })
                 .onMessage(ReportRejected.class, m -> {
-                    getContext().getLog().warn("coordinator rejected report {} of {}: {}", m.seq(), core.node(),
-                            LogText.escape(m.reason()));
+                    if ("DUPLICATE_OR_OLD".equals(m.reason())) {
+                        // a report overtaken by a later one (partition entities get heartbeats and the other reports
+                        // by two paths): nothing lost
+                        getContext().getLog().debug("report {} of {} came after a later one", m.seq(), core.node());
+                    } else {
+                        getContext().getLog().warn("coordinator rejected report {} of {}: {}", m.seq(), core.node(),
+                                LogText.escape(m.reason()));
+                    }
                     return this;
                 })
                 .onMessage(Acquire.class, m -> run(core.acquire(m.holder(), m.hash(), m.replyTo())))

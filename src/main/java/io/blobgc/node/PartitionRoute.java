@@ -26,7 +26,8 @@ import java.util.function.IntFunction;
  *   <li>A report is split into one share per partition ({@link NodeReport#shares}: same incarnation, seq, chunk and
  *       chunks, empty shares too), so every partition sees every seq of this node's and orders them alone (S8); a
  *       share goes straight to its partition's entity, with the reporter as {@code replyTo}.</li>
- *   <li>A heartbeat (an empty DELTA) goes to every partition inbox the receptionist lists, once: each member's inbox
+ *   <li>A heartbeat (an empty DELTA) goes to every partition inbox the receptionist lists (when there are more than
+ *       twice as many partitions as inboxes: else straight costs fewer messages), once: each member's inbox
  *       tells the partitions it hosts their share and answers which it hosts ({@link #hosted}). The partitions no inbox
  *       claimed at the last heartbeat get theirs straight, and the inboxes skip them: a partition moving or starting
  *       gets its heartbeats either way, a lost one being a gap its next report shows (the partition asks for a
@@ -57,7 +58,7 @@ final class PartitionRoute implements CoordinatorRoute {
     public void report(NodeReport report, ActorRef<ToReporter> replyTo) {
         List<NodeReport> shares = report.shares(partitioning);
         boolean heartbeat = report.kind() == NodeReport.Kind.DELTA && report.size() == 0;
-        if (!heartbeat || inboxes.isEmpty()) {
+        if (!heartbeat || !inboxesPayOff()) {
             for (int p = 0; p < shares.size(); p++) partition.apply(p).tell(new Report(shares.get(p), replyTo));
             return;
         }
@@ -83,9 +84,26 @@ final class PartitionRoute implements CoordinatorRoute {
         }
     }
 
+    /**
+     * The inboxes the receptionist lists now. When they change, the claims go, and so do the answers still to come
+     * about the last heartbeat: an inbox no longer sent to claims nothing, so its partitions get the next heartbeat
+     * straight (and a listing that emptied and filled again starts afresh).
+     */
     @Override
     public void inboxesListed(Set<ActorRef<ToPartitionInbox>> listed) {
+        if (listed.equals(inboxes)) return;
         inboxes = Set.copyOf(listed);
+        claimed = new HashSet<>();
+        roundIncarnation = Long.MIN_VALUE;
+        roundSeq = Long.MIN_VALUE;
+    }
+
+    /**
+     * Whether a heartbeat costs fewer messages through the inboxes — one to each and its answer — than straight to
+     * every partition: with more than twice as many partitions as inboxes.
+     */
+    private boolean inboxesPayOff() {
+        return !inboxes.isEmpty() && partitioning.count() > 2 * inboxes.size();
     }
 
     @Override

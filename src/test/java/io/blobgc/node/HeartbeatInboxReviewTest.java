@@ -1,10 +1,6 @@
 package io.blobgc.node;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.blobgc.BlobGcSettings;
 import io.blobgc.ledger.NodeReport;
-import io.blobgc.ledger.Partitioning;
 import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.Heartbeat;
 import io.blobgc.protocol.ReporterProtocol.PartitionsHosted;
@@ -43,34 +39,25 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class HeartbeatInboxReviewTest {
 
     private static final int P = 8;
-    private static final Config CONFIG = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            blob-gc.heartbeat-interval = 1s
-            blob-gc.reporter.max-report-chunk = 100
-            blob-gc.reporter.acquire-timeout = 5s
-            """).withFallback(ManualTime.config()).withFallback(ConfigFactory.load()).resolve();
-
-    private final Partitioning partitioning = Partitioning.of(P);
+    private ProbedPartitions probed;
     private ActorTestKit kit;
     private ManualTime time;
-    private final List<TestProbe<ToCoordinator>> partitions = new ArrayList<>();
+    private List<TestProbe<ToCoordinator>> partitions;
     private ActorRef<ToReporter> reporter;
 
     @BeforeEach
     void start() {
-        kit = ActorTestKit.create("HeartbeatInboxReviewTest", CONFIG);
-        time = ManualTime.get(kit.system());
-        for (int p = 0; p < P; p++) partitions.add(kit.createTestProbe());
-        TestProbe<ToCoordinator> conductor = kit.createTestProbe();
-        CoordinatorRoute route = CoordinatorRoute.byPartition(partitioning, p -> partitions.get(p).getRef(),
-                conductor.getRef());
-        reporter = kit.spawn(NodeReporter.create("node-a", route, BlobGcSettings.from(CONFIG), null));
+        probed = new ProbedPartitions("HeartbeatInboxReviewTest", P);
+        kit = probed.kit;
+        time = probed.time;
+        partitions = probed.partitions;
+        reporter = probed.reporter;
         for (TestProbe<ToCoordinator> p : partitions) p.expectMessageClass(ReporterProtocol.Report.class); // FULL
     }
 
     @AfterEach
     void stop() {
-        kit.shutdownTestKit();
+        probed.close();
     }
 
     /**

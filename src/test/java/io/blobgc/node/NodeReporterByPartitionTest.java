@@ -1,8 +1,5 @@
 package io.blobgc.node;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Partitioning;
@@ -39,34 +36,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NodeReporterByPartitionTest {
 
     private static final int P = 4;
-    private static final Config CONFIG = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            blob-gc.heartbeat-interval = 1s
-            blob-gc.reporter.max-report-chunk = 100
-            blob-gc.reporter.acquire-timeout = 5s
-            """).withFallback(ManualTime.config()).withFallback(ConfigFactory.load()).resolve();
-
     private final Partitioning partitioning = Partitioning.of(P);
+    private ProbedPartitions probed;
     private ActorTestKit kit;
     private ManualTime time;
-    private final List<TestProbe<ToCoordinator>> partitions = new ArrayList<>();
+    private List<TestProbe<ToCoordinator>> partitions;
     private TestProbe<ToCoordinator> conductor;
     private ActorRef<ToReporter> reporter;
 
     @BeforeEach
     void start() {
-        kit = ActorTestKit.create("NodeReporterByPartitionTest", CONFIG);
-        time = ManualTime.get(kit.system());
-        for (int p = 0; p < P; p++) partitions.add(kit.createTestProbe());
-        conductor = kit.createTestProbe();
-        CoordinatorRoute route = CoordinatorRoute.byPartition(partitioning, p -> partitions.get(p).getRef(),
-                conductor.getRef());
-        reporter = kit.spawn(NodeReporter.create("node-a", route, BlobGcSettings.from(CONFIG), null));
+        probed = new ProbedPartitions("NodeReporterByPartitionTest", P);
+        kit = probed.kit;
+        time = probed.time;
+        partitions = probed.partitions;
+        conductor = probed.conductor;
+        reporter = probed.reporter;
     }
 
     @AfterEach
     void stop() {
-        kit.shutdownTestKit();
+        probed.close();
     }
 
     /** A hash of partition {@code p}, the {@code i}th found. */

@@ -20,8 +20,8 @@ import java.util.function.IntFunction;
 
 /**
  * A reporter's route to partition entities of their own (issue 25, {@code partition-hosting = sharded}): the singleton
- * (the conductor) is in neither the report nor the acquire path, and a heartbeat costs a message per member, not one
- * per partition.
+ * (the conductor) is in neither the report nor the acquire path, and a heartbeat costs two messages per member (to
+ * its inbox and back), not one per partition, when that is fewer.
  * <ul>
  *   <li>A report is split into one share per partition ({@link NodeReport#shares}: same incarnation, seq, chunk and
  *       chunks, empty shares too), so every partition sees every seq of this node's and orders them alone (S8); a

@@ -172,7 +172,7 @@ class ReporterRouteReviewHeldTest {
         });
         // a FULL asked by one partition (any reason): 4 kept hashes at max-report-chunk 2 -> 2 chunks, each split in 4
         reporter.tell(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "review"));
-        Thread.sleep(600);
+        Thread.sleep(600); // deliberate, not a wait: time for the FULL to reach the partitions, to show it changes nothing
         for (BlobHash h : released) assertEquals(List.of(), referencedBy(h, blobs.get(h)), "released: " + h);
         for (BlobHash h : kept) assertEquals(List.of("node-a"), referencedBy(h, blobs.get(h)), "kept: " + h);
         for (int p = 0; p < P; p++) {
@@ -190,8 +190,10 @@ class ReporterRouteReviewHeldTest {
         ActorRef<Object> frame = kit.spawn(Behaviors.empty());
         BlobHash held = blobs.entrySet().stream().filter(e -> e.getValue() == 2).findFirst().orElseThrow().getKey();
         assertEquals(AcquireResult.ACQUIRED, acquire(frame, held));
-        Thread.sleep(500);
-        assertEquals(List.of("node-a"), referencedBy(held, 2));
+        kit.createTestProbe().awaitAssert(WAIT, () -> {
+            assertEquals(List.of("node-a"), referencedBy(held, 2));
+            return null;
+        });
         // partition 2 moves: its instance stops, a new one recovers from the journal (views are soft state)
         ActorRef<ToCoordinator> old = entities.get(2);
         old.tell(Coordinator.PartitionStop.INSTANCE);
@@ -229,7 +231,7 @@ class ReporterRouteReviewHeldTest {
             return null;
         });
         kit.stop(reporter);
-        Thread.sleep(5);
+        Thread.sleep(5); // deliberate: the next incarnation (the start's wall-clock millis) is another
         reporter = kit.spawn(NodeReporter.create("node-a", CoordinatorRoute.byPartition(FOUR, p -> entities.get(p),
                 conductor.getRef()), SETTINGS, null));
         probe.awaitAssert(WAIT, () -> {
@@ -239,7 +241,7 @@ class ReporterRouteReviewHeldTest {
         TestProbe<AcquireReply> late = kit.createTestProbe();
         entities.get(px).tell(new ReporterProtocol.Acquire("node-a", oldIncarnation, 1, x, late.getRef()));
         assertEquals(AcquireResult.REFUSED, late.expectMessageClass(AcquireReply.class, WAIT).result());
-        Thread.sleep(500);
+        // the entity answered after it handled the ask: what it recorded is there for the next query
         assertEquals(List.of(), referencedBy(x, px), "the late ask of the old incarnation recorded nothing");
     }
 }

@@ -144,7 +144,7 @@ class ReporterRouteReviewTest {
             ActorSystem<Void> after = startNode("sharded", 8);
             BlobGc gc = BlobGc.get(after);
             ActorRef<Object> frame = after.systemActorOf(Behaviors.empty(), "vm-frame", Props.empty());
-            Thread.sleep(5000);
+            Thread.sleep(5000); // deliberate: shares and keep-alives go on for a while; nothing may start or refuse
             AcquireReply reply = gc.acquire(frame, h).toCompletableFuture().get(30, TimeUnit.SECONDS);
             Map<String, Integer> written = new TreeMap<>();
             for (int p = 4; p < 8; p++) {

@@ -7,26 +7,43 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Cluster members as ActorSystems of one JVM, on one journal and store under a test's directory
- * ({@link TestNodes#config}): started joining a seed, stopped one at a time at the end.
+ * Cluster members as ActorSystems of one JVM, on one journal and store under a directory of the test's own
+ * ({@link TestNodes#config}): started joining a seed, stopped one at a time after each test, the directory then
+ * deleted. A JUnit extension: {@code @RegisterExtension final InJvmCluster cluster = new InJvmCluster();}.
  */
-public final class InJvmCluster implements AutoCloseable {
+public final class InJvmCluster implements BeforeEachCallback, AfterEachCallback, AutoCloseable {
 
-    private final Path dir;
+    private Path dir;
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
 
-    public InJvmCluster(Path dir) {
-        this.dir = dir;
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        dir = Files.createTempDirectory("blobgc-cluster");
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
     }
 
     /** A member with {@code extraConfig} on top of the test nodes' config, joining {@code seed} (itself: null). */

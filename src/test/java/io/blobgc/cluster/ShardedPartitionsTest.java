@@ -27,12 +27,9 @@ import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,9 +58,8 @@ class ShardedPartitionsTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Partitioning FOUR = Partitioning.of(4);
 
-    @TempDir
-    Path dir;
-    private InJvmCluster cluster;
+    @RegisterExtension
+    final InJvmCluster cluster = new InJvmCluster();
 
     private ActorSystem<Void> startNode(ActorSystem<Void> seed) {
         return cluster.start(seed, """
@@ -71,16 +67,6 @@ class ShardedPartitionsTest {
                 blob-gc.partition-hosting = sharded
                 pekko.cluster.sharding.rebalance-interval = 1s
                 """);
-    }
-
-    @BeforeEach
-    void cluster() {
-        cluster = new InJvmCluster(dir);
-    }
-
-    @AfterEach
-    void shutDown() throws Exception {
-        cluster.close();
     }
 
     @Test

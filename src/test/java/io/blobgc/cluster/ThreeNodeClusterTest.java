@@ -15,13 +15,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,22 +38,11 @@ class ThreeNodeClusterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dir;
-    private InJvmCluster cluster;
+    @RegisterExtension
+    final InJvmCluster cluster = new InJvmCluster();
 
     private ActorSystem<Void> startNode(ActorSystem<Void> seed) {
         return cluster.start(seed, "");
-    }
-
-    @BeforeEach
-    void cluster() {
-        cluster = new InJvmCluster(dir);
-    }
-
-    @AfterEach
-    void shutDown() throws Exception {
-        cluster.close();
     }
 
     private static BlobHash put(FileBlobStore store, String content) throws Exception {

@@ -15,12 +15,9 @@ import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,19 +47,8 @@ class ReporterRouteReviewTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dir;
-    private InJvmCluster cluster;
-
-    @BeforeEach
-    void cluster() {
-        cluster = new InJvmCluster(dir);
-    }
-
-    @AfterEach
-    void shutDown() throws Exception {
-        cluster.close();
-    }
+    @RegisterExtension
+    final InJvmCluster cluster = new InJvmCluster();
 
     private ActorSystem<Void> startNode(String hosting) {
         return startNode(hosting, 4);

@@ -23,6 +23,19 @@ public final class TestNodes {
                 .toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).info();
     }
 
+    /** The events of journal {@code pid} (the nodes' H2 journal), read from {@code s}, in order. */
+    public static List<Object> events(org.apache.pekko.actor.typed.ActorSystem<?> s, String pid) throws Exception {
+        var journal = org.apache.pekko.persistence.query.PersistenceQuery.get(s).getReadJournalFor(
+                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.class, "blob-gc.jdbc-read-journal");
+        List<Object> out = new java.util.ArrayList<>();
+        for (var e : journal.currentEventsByPersistenceId(pid, 0, Long.MAX_VALUE)
+                .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), s).toCompletableFuture()
+                .get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            out.add(e.event());
+        }
+        return out;
+    }
+
     /** A node config with short GC timings; {@code extra} (HOCON) goes over it. */
     public static Config config(Path dir, String extra) {
         return ConfigFactory.parseString(extra)

@@ -104,8 +104,13 @@ public final class CoordinatorCore {
     }
 
     private static boolean wellFormed(NodeReport r) {
-        return r != null && r.node() != null && r.kind() != null && noNulls(r.activeAdded())
-                && noNulls(r.activeRemoved()) && noNulls(r.pinsAdded()) && noNulls(r.pinsRemoved());
+        return r != null && r.node() != null && r.kind() != null && noNullHash(r);
+    }
+
+    /** No list of {@code r} names a null hash (CBOR can carry one): its hashes can be looked up and split. */
+    static boolean noNullHash(NodeReport r) {
+        return noNulls(r.activeAdded()) && noNulls(r.activeRemoved()) && noNulls(r.pinsAdded())
+                && noNulls(r.pinsRemoved());
     }
 
     private static boolean noNulls(List<?> xs) {

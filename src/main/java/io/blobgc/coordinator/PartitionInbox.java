@@ -64,19 +64,10 @@ final class PartitionInbox {
         });
     }
 
-    /** No list and no hash of it missing: a report that can be split into shares. */
-    private static boolean wellFormed(NodeReport r) {
-        for (List<io.blobgc.BlobHash> l : java.util.Arrays.asList(r.activeAdded(), r.activeRemoved(), r.pinsAdded(),
-                r.pinsRemoved())) {
-            if (l == null) return false;
-            for (io.blobgc.BlobHash h : l) if (h == null) return false;
-        }
-        return true;
-    }
-
     private static void deliver(Heartbeat h, Map<Integer, ActorRef<ToCoordinator>> hosted, Partitioning partitioning) {
         NodeReport r = h.report();
-        if (r == null || h.replyTo() == null || !wellFormed(r)) return; // nothing to deliver, nobody to answer
+        // nothing to deliver (or no share to split off), nobody to answer
+        if (r == null || h.replyTo() == null || !CoordinatorCore.noNullHash(r)) return;
         Set<Integer> skip = h.skip() == null ? Set.of() : new HashSet<>(h.skip());
         List<NodeReport> shares = r.shares(partitioning);
         for (Map.Entry<Integer, ActorRef<ToCoordinator>> e : hosted.entrySet()) {

@@ -23,10 +23,6 @@ import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -96,7 +92,7 @@ class ShardedPartitionsTest {
             String pid = "blob-gc-partition|" + p;
             int partition = p;
             probe.awaitAssert(WAIT, () -> {
-                List<Object> events = events(node1, pid);
+                List<Object> events = TestNodes.events(node1, pid);
                 assertFalse(events.isEmpty(), "partition " + partition + " wrote its takeover");
                 Coordinator.TookOver first = (Coordinator.TookOver) events.get(0);
                 assertEquals(4, first.partitions());
@@ -166,12 +162,13 @@ class ShardedPartitionsTest {
         ActorSystem<Void> leaving = !before.get(node3).isEmpty() ? node3 : node2;
         int k = before.get(leaving).iterator().next();
         String pid = "blob-gc-partition|" + k;
-        long takeOversBefore = events(node1, pid).stream().filter(e -> e instanceof Coordinator.TookOver).count();
+        long takeOversBefore = TestNodes.events(node1, pid).stream().filter(e -> e instanceof Coordinator.TookOver)
+                .count();
         long leftAtCycle = gc1.summary().toCompletableFuture().get(30, TimeUnit.SECONDS).cycle();
         cluster.stop(leaving);
         probe.awaitAssert(WAIT, () -> {
             assertTrue(hostedPartitions().values().stream().anyMatch(ps -> ps.contains(k)), "moved: " + k);
-            List<Object> events = events(node1, pid);
+            List<Object> events = TestNodes.events(node1, pid);
             assertTrue(events.stream().filter(e -> e instanceof Coordinator.TookOver).count() > takeOversBefore,
                     "a second takeover in " + pid);
             long conductorCycle = gc1.summary().toCompletableFuture().get(30, TimeUnit.SECONDS).cycle();
@@ -180,7 +177,7 @@ class ShardedPartitionsTest {
                     "partition " + k + " ran a later conductor cycle");
             return null;
         });
-        List<Conductor.CycleRecorded> recorded = events(node1, Coordinator.PERSISTENCE_ID.id()).stream()
+        List<Conductor.CycleRecorded> recorded = TestNodes.events(node1, Coordinator.PERSISTENCE_ID.id()).stream()
                 .filter(e -> e instanceof Conductor.CycleRecorded).map(e -> (Conductor.CycleRecorded) e).toList();
         long skippedK = recorded.stream().filter(c -> c.cycle() > leftAtCycle && c.skipped().contains(k)).count();
         System.out.println("ShardedPartitionsTest: partition " + k + " moved; the conductor recorded it skipped in "
@@ -218,15 +215,6 @@ class ShardedPartitionsTest {
         return b.toString().trim();
     }
 
-    private static List<Object> events(ActorSystem<?> s, String pid) throws Exception {
-        JdbcReadJournal journal = PersistenceQuery.get(s)
-                .getReadJournalFor(JdbcReadJournal.class, "blob-gc.jdbc-read-journal");
-        List<EventEnvelope> envelopes = journal.currentEventsByPersistenceId(pid, 0, Long.MAX_VALUE)
-                .runWith(Sink.seq(), s).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        List<Object> out = new ArrayList<>();
-        for (EventEnvelope e : envelopes) out.add(e.event());
-        return out;
-    }
 
     private static BlobHash put(FileBlobStore store, String content) throws Exception {
         byte[] bytes = content.getBytes();

@@ -3,6 +3,7 @@ package io.blobgc.node;
 import io.blobgc.BlobGc;
 import io.blobgc.BlobHash;
 import io.blobgc.InJvmCluster;
+import io.blobgc.TestNodes;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.Registered;
@@ -11,10 +12,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -89,7 +86,7 @@ class ReporterRouteReviewTest {
         AcquireReply reply = gc.acquire(frame, h).toCompletableFuture().get(30, TimeUnit.SECONDS);
         Map<String, Integer> written = new TreeMap<>();
         for (int p = 0; p < 4; p++) {
-            int n = events(after, "blob-gc-partition|" + p).size();
+            int n = TestNodes.events(after, "blob-gc-partition|" + p).size();
             if (n > 0) written.put("blob-gc-partition|" + p, n);
         }
         assertNotEquals(AcquireResult.GONE, reply.result(), "the fence said GONE for a registered blob whose content "
@@ -134,7 +131,7 @@ class ReporterRouteReviewTest {
             AcquireReply reply = gc.acquire(frame, h).toCompletableFuture().get(30, TimeUnit.SECONDS);
             Map<String, Integer> written = new TreeMap<>();
             for (int p = 4; p < 8; p++) {
-                int n = events(after, "blob-gc-partition|" + p).size();
+                int n = TestNodes.events(after, "blob-gc-partition|" + p).size();
                 if (n > 0) written.put("blob-gc-partition|" + p, n);
             }
             long refusals = log.events().stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR)
@@ -204,13 +201,4 @@ class ReporterRouteReviewTest {
         }
     }
 
-    private static List<Object> events(ActorSystem<?> s, String pid) throws Exception {
-        JdbcReadJournal journal = PersistenceQuery.get(s)
-                .getReadJournalFor(JdbcReadJournal.class, "blob-gc.jdbc-read-journal");
-        List<EventEnvelope> envelopes = journal.currentEventsByPersistenceId(pid, 0, Long.MAX_VALUE)
-                .runWith(Sink.seq(), s).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        List<Object> out = new ArrayList<>();
-        for (EventEnvelope e : envelopes) out.add(e.event());
-        return out;
-    }
 }

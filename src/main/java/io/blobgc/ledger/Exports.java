@@ -71,6 +71,12 @@ final class Exports {
         boolean fullOwed = true;
         /** Whether the last report sent was settled. */
         boolean settled;
+        /**
+         * The generation of the target named by its last ask for a FULL ({@link #resendFull}): every report to it
+         * echoes it, so a target that recovered tells the FULL it asked for from one built before its recovery
+         * (partitions-part2-plan S1.4). 0: it asked for none.
+         */
+        int echo;
     }
 
     Exports(Partitioning partitioning, int self, RemoteEdges remote, IntFunction<int[]> callees, Protection protection,
@@ -117,10 +123,19 @@ final class Exports {
         if (flipped != null) flipped.remove(b);
     }
 
-    /** The next report to {@code target} is a FULL (it asked: a gap in its view, or it recovered). */
-    void resendFull(int target) {
+    /**
+     * The next report to {@code target} is a FULL (it asked: a gap in its view, or it recovered), and the reports to it
+     * echo {@code echo}, the target's generation when it asked.
+     */
+    void resendFull(int target, int echo) {
         Target t = target(target);
         t.fullOwed = true;
+        t.echo = echo;
+    }
+
+    /** The generation of {@code target} its reports echo: its last ask for a FULL named it (0: none). */
+    int echo(int target) {
+        return target(target).echo;
     }
 
     // ---- flush

@@ -218,7 +218,7 @@ final class InstantPartitions {
     /** One export arrived: applied by its target (S8 orders it); a target that needs a FULL gets one next flush. */
     ReportOutcome deliver(PartitionedLedger.Export e, long localNow) {
         ReportOutcome o = host(e.to()).applyExport(e, localNow);
-        if (o == ReportOutcome.NEED_FULL) host(e.from()).resendExportsFull(e.from(), e.to());
+        if (o == ReportOutcome.NEED_FULL) host(e.from()).resendExportsFull(e.from(), e.to(), host(e.to()).generation());
         return o;
     }
 }

@@ -541,9 +541,27 @@ public final class Ledger {
         return exports.flush(generation(), !warmingUp());
     }
 
-    /** The next report to partition {@code target} is a FULL: it asked ({@code ResendFull}). */
-    public void resendExportsFull(int target) {
-        exports.resendFull(target);
+    /**
+     * The next report to partition {@code target} is a FULL: it asked ({@code ExportResend}), at its generation
+     * {@code echo}, which this partition's reports to it echo from now on ({@link #exportEcho}).
+     */
+    public void resendExportsFull(int target, int echo) {
+        exports.resendFull(target, echo);
+    }
+
+    /** The generation of partition {@code target} that this partition's reports to it echo (0: it asked none). */
+    public int exportEcho(int target) {
+        return exports.echo(target);
+    }
+
+    /**
+     * Whether this partition takes a FULL export of another partition that echoes {@code echo}: always, but while it
+     * warms up, when only the FULL it asked for since its recovery is taken — one that echoes its generation
+     * (partitions.md, review of steps 1–3: a FULL built before this recovery, still in flight, was built before a
+     * {@code Protect} whose sticky the recovery forgot; taken, it would end the warm-up and confirm without it).
+     */
+    public boolean takesFullExport(int echo) {
+        return !warmingUp() || echo == generation();
     }
 
     /** What the last flush left partition {@code target} holding for this one: for tests and queries. */

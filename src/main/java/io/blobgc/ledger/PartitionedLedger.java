@@ -504,8 +504,11 @@ public final class PartitionedLedger {
         settle(localNow);
     }
 
-    /** A report of partition {@code from}'s exports to partition {@code to}. */
-    public record Export(int from, int to, NodeReport report) {
+    /**
+     * A report of partition {@code from}'s exports to partition {@code to}, echoing {@code to}'s generation of its
+     * last ask for a FULL (0: none; see {@link #deliverExport}).
+     */
+    public record Export(int from, int to, NodeReport report, int echo) {
     }
 
     /**
@@ -526,14 +529,19 @@ public final class PartitionedLedger {
         List<Export> out = new ArrayList<>();
         if (partitioning.count() == 1) return out;
         connect(localNow);
-        for (Map.Entry<Integer, NodeReport> e : hosted(p).exports().entrySet()) out.add(new Export(p, e.getKey(), e.getValue()));
+        for (Map.Entry<Integer, NodeReport> e : hosted(p).exports().entrySet()) {
+            out.add(new Export(p, e.getKey(), e.getValue(), hosted(p).exportEcho(e.getKey())));
+        }
         return out;
     }
 
     /**
      * One export arrived: applied by its target (S8 orders it); a target that needs a FULL gets one next flush. When
      * only some partitions are hosted here, the target only applies it: on NEED_FULL, the driver asks the sender's
-     * host ({@link #resendExportsFull(int, int)}).
+     * host ({@link #resendExportsFull(int, int, int)}) with the target's {@link #generation}. A hosted target that
+     * warms up takes no FULL but the one it asked for since its recovery, which echoes its generation
+     * ({@link Ledger#takesFullExport}): any other is answered NEED_FULL. Partitions hosted together recover together,
+     * so no export of one predates another's recovery: the rule is for hosted partitions, which recover alone.
      */
     public ReportOutcome deliverExport(Export e, long localNow) {
         if (hostingMode) return applyExport(e, localNow);
@@ -544,12 +552,19 @@ public final class PartitionedLedger {
 
     /** Export {@code e} applied by its target, hosted here. */
     ReportOutcome applyExport(Export e, long localNow) {
-        return hosted(e.to()).report(e.report(), localNow);
+        Ledger target = hosted(e.to());
+        if (hostingMode && e.report().kind() == NodeReport.Kind.FULL && !target.takesFullExport(e.echo())) {
+            return ReportOutcome.NEED_FULL;
+        }
+        return target.report(e.report(), localNow);
     }
 
-    /** Hosted partition {@code from}'s next report to partition {@code target} is a FULL: the target asked. */
-    public void resendExportsFull(int from, int target) {
-        hosted(from).resendExportsFull(target);
+    /**
+     * Hosted partition {@code from}'s next report to partition {@code target} is a FULL: the target asked, at its
+     * generation {@code echo}, which the reports to it echo from now on.
+     */
+    public void resendExportsFull(int from, int target, int echo) {
+        hosted(from).resendExportsFull(target, echo);
     }
 
     /**

@@ -370,7 +370,7 @@ class CrossPartitionLedgerTest {
         a.full("n1", x);
         assertEquals(List.of(c), flush(a).activeAdded());
         assertEquals(NodeReport.Kind.DELTA, flush(a).kind());
-        a.ledger.resendExportsFull(1);
+        a.ledger.resendExportsFull(1, 1);
         NodeReport full = flush(a);
         assertEquals(NodeReport.Kind.FULL, full.kind());
         assertEquals(List.of(c), full.activeAdded());

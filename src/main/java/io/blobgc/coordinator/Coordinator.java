@@ -5,6 +5,7 @@ import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.CycleOutcome;
+import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.PartitionedLedger;
@@ -260,6 +261,32 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      */
     public enum PartitionStop implements Command { INSTANCE }
 
+    /*
+     * Between linked partition entities (Hosting.linked; partitions-part2-plan S1.4): PartitionLinks sends and takes
+     * them.
+     */
+
+    /**
+     * Partition {@code from}'s exports to partition {@code to} (partitions.md §1, "Flush"), echoing {@code to}'s
+     * generation of its last ask for a FULL ({@link ExportResend}).
+     */
+    public record PartitionExport(int from, int to, int echo, NodeReport report) implements Command {
+    }
+
+    /**
+     * Partition {@code asker}, at its generation {@code generation}, asks for a FULL of what the receiver exports to
+     * it: after its takeover, and when an export left a gap (or was a FULL that did not echo its generation).
+     */
+    public record ExportResend(int asker, int generation) implements Command {
+    }
+
+    /**
+     * The settle round's end (partitions.md §1): the exports of the partitions at {@code generations} (by partition)
+     * are at a fixpoint, and each partition whose generation it names ends its warm-up; another ignores it.
+     */
+    public record PartitionsSettled(List<Integer> generations) implements Command {
+    }
+
     /** Sent to itself when recovery completes: persist {@link TookOver} before handling anything else (S10). */
     private enum TakeOver implements Command { INSTANCE }
 
@@ -449,6 +476,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final ActorRef<Topic.Command<Decision>> decisions;
     private final TakeOverFence fence;
     private final Hosting hosting;
+    /** A linked entity's exports to the other partitions' (nothing for the whole, nor for an isolated entity). */
+    private final PartitionLinks links;
     /**
      * An entity's: a conductor's {@link KeepAlive} came, so a conductor took over (it sends none before, nor after
      * refusing its journal). Until then the entity does not take over: it writes and decides nothing.
@@ -479,7 +508,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
-        this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting);
+        this.links = new PartitionLinks(ctx, hosting, effects);
+        this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
+                links);
         this.empty = new State(hosting.emptyLedger(settings.ledger(), settings.partitioning()), true);
     }
 
@@ -508,7 +539,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     @Override
     public SnapshotAdapter<State> snapshotAdapter() {
-        return new StateSnapshots(settings.ledger());
+        return new StateSnapshots(settings.ledger(), hosting);
     }
 
     @Override
@@ -599,6 +630,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(MemberChanged.class, roster::onMemberChanged)
                 .onCommand(MembersNow.class, roster::onMembersNow)
                 .onCommand(ReportersChanged.class, roster::onReportersChanged)
+                .onCommand(PartitionExport.class, links::onExport)
+                .onCommand(ExportResend.class, links::onExportResend)
+                .onCommand(PartitionsSettled.class, links::onSettled)
                 .build();
     }
 
@@ -610,7 +644,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     private ReplyEffect<Event, State> onRunPartitionCycle(State s, RunPartitionCycle c) {
-        if (hosting.isPartition()) return cycles.runPartition(s, hosting.partition(), c);
+        if (hosting.isPartition()) return cycles.runPartition(s, hosting.partition(), c, links::flush);
         ctx.getLog().warn("ignored {}: this coordinator hosts every partition and runs its own cycles", c);
         return Effect().noReply();
     }
@@ -650,7 +684,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         if (partition == null) return JournalPartitions.wholeLedger(settings.ledger(), 1024, recorded);
         try {
             Partitioning partitioning = Partitioning.of(JournalPartitions.written(recorded));
-            return Hosting.partition(partition, partitioning).emptyLedger(settings.ledger(), partitioning);
+            return hosting.entityLedger(PartitionedLedger.hosting(settings.ledger(), 1024, partitioning, partition));
         } catch (IllegalArgumentException foreign) { // no number of partitions, or no partition of it: refused later
             return JournalPartitions.wholeLedger(settings.ledger(), 1024, 0);
         }

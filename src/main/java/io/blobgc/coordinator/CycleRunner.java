@@ -58,17 +58,18 @@ final class CycleRunner {
 
     /**
      * Runs the conductor's cycle {@code c.cycle()} on the entity of {@code partition}, once: a cycle it ran already is
-     * answered without an outcome and persists nothing. Its exports are not sent yet (S1.4).
+     * answered without an outcome and persists nothing. Once a cycle is written, {@code flush} sends its exports
+     * (partitions.md §1, "When A flushes": after every cycle's apply, live only).
      */
-    ReplyEffect<Event, State> runPartition(State s, int partition, Coordinator.RunPartitionCycle c) {
+    ReplyEffect<Event, State> runPartition(State s, int partition, Coordinator.RunPartitionCycle c,
+                                           Consumer<PartitionedLedger> flush) {
         CoordinatorCore.Decision<Optional<CycleOutcome>> d = timed(() -> core.partitionCycle(s.ledger, c.cycle(),
                 c.dryRun(), clock.millis(), Coordinator.localNow()));
         Optional<CycleOutcome> o = d.reply().apply(s.ledger);
         var answer = new Coordinator.PartitionCycled(partition, c.cycle(), o.orElse(null),
                 Math.max(c.cycle(), s.ledger.cycle()));
         if (o.isEmpty()) return c.replyTo() == null ? effects.noReply() : effects.effect().reply(c.replyTo(), answer);
-        var effect = persist(d.events(), o.get(), st -> {
-        });
+        var effect = persist(d.events(), o.get(), st -> flush.accept(st.ledger));
         return c.replyTo() == null ? effect.thenNoReply() : effect.thenReply(c.replyTo(), st -> answer);
     }
 

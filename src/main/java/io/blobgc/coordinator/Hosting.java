@@ -15,10 +15,12 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  *
  * @param partition   the partition hosted alone, or null for the whole
  * @param partitioning the partitions the entity's partition is one of; null for the whole (the settings' then)
+ * @param peers       the other partitions' entities, which an entity {@linkplain #linked linked} to them exports to
+ *                    ({@link PartitionLinks}); null: the entity is isolated, or the whole
  */
-public record Hosting(Integer partition, Partitioning partitioning) {
+public record Hosting(Integer partition, Partitioning partitioning, PartitionPeers peers) {
 
-    private static final Hosting WHOLE = new Hosting(null, null);
+    private static final Hosting WHOLE = new Hosting(null, null, null);
 
     public Hosting {
         if ((partition == null) != (partitioning == null)) {
@@ -27,6 +29,7 @@ public record Hosting(Integer partition, Partitioning partitioning) {
         if (partition != null && (partition < 0 || partition >= partitioning.count())) {
             throw new IllegalArgumentException("no partition " + partition + " of " + partitioning.count());
         }
+        if (peers != null && partition == null) throw new IllegalArgumentException("the whole has no peers");
     }
 
     /** Every partition, in the singleton: the coordinator as before partition entities. */
@@ -34,9 +37,23 @@ public record Hosting(Integer partition, Partitioning partitioning) {
         return WHOLE;
     }
 
-    /** Partition {@code p} of {@code partitioning} alone: its entity. */
+    /**
+     * Partition {@code p} of {@code partitioning} alone, its entity, isolated from the other partitions
+     * ({@link PartitionedLedger#isolated}): what {@link PartitionHosts} runs while cross-partition dependencies are
+     * refused.
+     */
     public static Hosting partition(int p, Partitioning partitioning) {
-        return new Hosting(p, partitioning);
+        return new Hosting(p, partitioning, null);
+    }
+
+    /**
+     * Partition {@code p} of {@code partitioning} alone, its entity, viewing the other partitions and exporting to
+     * them through {@code peers} (partitions-part2-plan S1.4). Not run by {@link PartitionHosts} yet: the settle round
+     * (S1.5), the fence across entities (S1.6) and registration across them (S1.7) are not all built.
+     */
+    public static Hosting linked(int p, Partitioning partitioning, PartitionPeers peers) {
+        if (peers == null) throw new IllegalArgumentException("a linked partition needs its peers");
+        return new Hosting(p, partitioning, peers);
     }
 
     /** Whether this hosts one partition alone (an entity), not the whole. */
@@ -70,13 +87,26 @@ public record Hosting(Integer partition, Partitioning partitioning) {
         return isPartition() ? mode().configName() : null;
     }
 
+    /** Whether this is an entity that views and exports to the other partitions ({@link #linked}). */
+    public boolean isLinked() {
+        return peers != null;
+    }
+
     /**
-     * The empty ledger: every partition of {@code configured}, or the entity's partition alone, isolated from the
-     * others while cross-partition dependencies are refused in partition entities ({@link PartitionedLedger#isolated}).
+     * The empty ledger: every partition of {@code configured}, or the entity's partition alone
+     * ({@link #entityLedger}).
      */
     PartitionedLedger emptyLedger(LedgerSettings settings, Partitioning configured) {
-        return isPartition() ? PartitionedLedger.hosting(settings, 1024, partitioning, partition).isolated()
+        return isPartition() ? entityLedger(PartitionedLedger.hosting(settings, 1024, partitioning, partition))
                 : new PartitionedLedger(settings, 1024, configured);
+    }
+
+    /**
+     * An entity's ledger {@code l} as this hosting has it: isolated from the other partitions unless {@link #linked}
+     * ({@link PartitionedLedger#isolated}: while cross-partition dependencies are refused in partition entities).
+     */
+    PartitionedLedger entityLedger(PartitionedLedger l) {
+        return isLinked() ? l : l.isolated();
     }
 
     /** How the log names the instance: "coordinator" or "partition p of P". */

@@ -16,9 +16,12 @@ import org.apache.pekko.persistence.typed.SnapshotAdapter;
  */
 final class StateSnapshots implements SnapshotAdapter<State> {
     private final LedgerSettings settings;
+    /** Whose snapshots: an entity's ledger is restored as its hosting has it ({@link Hosting#entityLedger}). */
+    private final Hosting hosting;
 
-    StateSnapshots(LedgerSettings settings) {
+    StateSnapshots(LedgerSettings settings, Hosting hosting) {
         this.settings = settings;
+        this.hosting = hosting;
     }
 
     @Override
@@ -52,8 +55,8 @@ final class StateSnapshots implements SnapshotAdapter<State> {
     /** An entity's snapshot: its partition alone, of the number of partitions it recorded. */
     private PartitionedLedger entity(LedgerSnapshot s) {
         try {
-            return PartitionedLedger.hostingFromSnapshot(settings, s,
-                    Partitioning.of(JournalPartitions.written(s.partitions())), s.partition()).isolated();
+            return hosting.entityLedger(PartitionedLedger.hostingFromSnapshot(settings, s,
+                    Partitioning.of(JournalPartitions.written(s.partitions())), s.partition()));
         } catch (IllegalArgumentException foreign) { // no number of partitions, or no partition of it: refused later
             return PartitionedLedger.fromSnapshot(settings, s);
         }

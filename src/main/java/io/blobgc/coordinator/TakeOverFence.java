@@ -35,12 +35,14 @@ final class TakeOverFence {
     private final Hosting hosting;
     /** Names this instance in its {@link Coordinator.TookOver} (and the log): member and a random part. */
     private final String instanceId;
+    /** A linked entity asks the other partitions for their FULLs once it took over. */
+    private final PartitionLinks links;
     /** Whether this recovery's {@link Coordinator.TookOver} is persisted; until then commands are stashed. */
     private boolean takenOver;
 
     TakeOverFence(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
                   Clock clock, CoordinatorCore core, DecisionEffects effects, Roster roster, SweeperLink sweeper,
-                  boolean clustered, Hosting hosting) {
+                  boolean clustered, Hosting hosting, PartitionLinks links) {
         this.ctx = ctx;
         this.timers = timers;
         this.settings = settings;
@@ -51,6 +53,7 @@ final class TakeOverFence {
         this.sweeper = sweeper;
         this.clustered = clustered;
         this.hosting = hosting;
+        this.links = links;
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
@@ -93,6 +96,7 @@ final class TakeOverFence {
                     Duration.ofMillis(core.windowRemaining(Coordinator.localNow())));
             ctx.getLog().info("blob-gc " + hosting.describe() + " {} took over (its first write): an earlier instance can write no more",
                     name);
+            links.tookOver(st.ledger);
         }).thenNoReply().thenUnstashAll();
     }
 

@@ -706,6 +706,11 @@ public final class PartitionedLedger {
         for (Ledger l : hosted) l.partitionsSettled();
     }
 
+    /** The reporter id partition {@code p}'s exports go under: {@code partition:<p>}. */
+    public static String reporterOf(int p) {
+        return Exports.reporterOf(p);
+    }
+
     private boolean isPartition(String reporter) {
         for (int q = 0; q < parts.length; q++) if (Exports.reporterOf(q).equals(reporter)) return true;
         return false;

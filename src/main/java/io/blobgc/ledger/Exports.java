@@ -68,6 +68,11 @@ final class Exports {
         long incarnation = Long.MIN_VALUE;
         /** The seq of the last report sent in {@link #incarnation}; 0: none yet. */
         long seq;
+        /**
+         * The seq of the last report with content ({@link #withContent}) sent in {@link #incarnation}; 0: none yet.
+         * What the settle round compares ({@link SettleStatus}): unlike {@link #seq}, a heartbeat leaves it alone.
+         */
+        long contentSeq;
         boolean fullOwed = true;
         /** Whether the last report sent was settled. */
         boolean settled;
@@ -156,6 +161,7 @@ final class Exports {
             if (t.incarnation != incarnation) {
                 t.incarnation = incarnation;
                 t.seq = 0;
+                t.contentSeq = 0;
                 t.fullOwed = true;
             }
             if (settled && !t.settled) t.fullOwed = true;
@@ -193,6 +199,7 @@ final class Exports {
                     : NodeReport.delta(reporter, incarnation, t.seq, added.getOrDefault(p, List.of()),
                     removed.getOrDefault(p, List.of()), List.of(), List.of());
             out.put(p, settled ? r : r.provisional());
+            if (withContent(r)) t.contentSeq = t.seq;
             t.fullOwed = false;
             t.settled = settled;
         }
@@ -268,6 +275,38 @@ final class Exports {
     /** What the last flush left {@code target}'s view of this partition holding. */
     Set<BlobHash> exported(int target) {
         return Set.copyOf(target(target).sent);
+    }
+
+    /**
+     * Whether report {@code r} may change its target's view: a FULL (even an empty one: it replaces, or completes a
+     * view with a gap), or a DELTA that lists something. An empty DELTA is a heartbeat: it moves the seq only.
+     */
+    static boolean withContent(NodeReport r) {
+        return r.kind() == NodeReport.Kind.FULL || !r.activeAdded().isEmpty() || !r.activeRemoved().isEmpty()
+                || !r.pinsAdded().isEmpty() || !r.pinsRemoved().isEmpty();
+    }
+
+    /**
+     * The (incarnation, seq) of the last report with content ({@link #withContent}) sent to {@code target}:
+     * (incarnation of the last report, 0) when none in it; ({@code Long.MIN_VALUE}, 0) before the first flush.
+     */
+    long[] lastContentSent(int target) {
+        Target t = target(target);
+        return new long[]{t.incarnation, t.contentSeq};
+    }
+
+    /**
+     * Whether the next flush may send more than heartbeats: something flipped or is to be rechecked since the last
+     * flush, a frontier named a hash, a FULL is owed to a target (it asked, or a new incarnation {@code incarnation}
+     * restarts the seqs), or nothing was computed yet. Conservative: a flip need not change what is exported.
+     */
+    boolean dirty(long incarnation) {
+        if (partitioning.count() == 1) return false;
+        if (recomputeAll || !recheck.isEmpty() || (flipped != null && flipped.size() > 0)) return true;
+        for (Target t : targets) {
+            if (t != null && (t.fullOwed || t.incarnation != incarnation || !t.asked.isEmpty())) return true;
+        }
+        return false;
     }
 
     /** The seq of the last report to {@code target} (0: none yet in its incarnation). */

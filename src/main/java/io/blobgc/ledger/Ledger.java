@@ -564,6 +564,21 @@ public final class Ledger {
         return !warmingUp() || echo == generation();
     }
 
+    /**
+     * What this partition answers the settle round (partitions.md §1; {@link SettleStatus}): read only — the driver
+     * flushes the exports first ({@link #exports}), so that {@code dirty} tells only what came after that flush.
+     */
+    SettleStatus settleStatus() {
+        java.util.Map<Integer, SettleStatus.ReportId> sent = new java.util.TreeMap<>(), applied = new java.util.TreeMap<>();
+        for (int q = 0; q < partitioning.count(); q++) {
+            if (q == self) continue;
+            sent.put(q, SettleStatus.ReportId.of(exports.lastContentSent(q)));
+            applied.put(q, SettleStatus.ReportId.of(views.lastContentApplied(Exports.reporterOf(q))));
+        }
+        return new SettleStatus(self, generation(), warmingUp(), views.onlyPartitionsHoldTheWarmUp(), sent, applied,
+                exports.dirty(generation()));
+    }
+
     /** What the last flush left partition {@code target} holding for this one: for tests and queries. */
     Set<BlobHash> exportedTo(int target) {
         return exports.exported(target);

@@ -114,7 +114,10 @@ final class NodeViews {
         members = upMembers == null ? null : new TreeSet<>(upMembers);
         if (members != null) for (String m : members) memberUp(m, now);
         warmingUp = true;
-        for (NodeView v : views.values()) v.fullSinceRecovery = false;
+        for (NodeView v : views.values()) {
+            v.fullSinceRecovery = false;
+            v.fullHeardSinceRecovery = false;
+        }
     }
 
     /**
@@ -151,6 +154,38 @@ final class NodeViews {
             if (isMember(v) && (!v.fullSinceRecovery || !v.complete)) out.add(v.node);
         }
         return out;
+    }
+
+    /**
+     * Whether only the other partitions' settling holds the warm-up (the settle round's {@code haveAllInputs},
+     * partitions.md §1): every blocker left is a partition view, and every partition view is complete and took a
+     * FULL, provisional or settled, since the recovery — so each holds at least what its sender exported once, and
+     * a settled FULL from each is all that is missing. True when not warming up.
+     */
+    boolean onlyPartitionsHoldTheWarmUp() {
+        if (!warmingUp()) return true;
+        boolean anyMember = false;
+        for (NodeView v : views.values()) {
+            if (!isMember(v)) continue;
+            if (v.kind == ViewKind.PARTITION) {
+                if (!v.complete || !v.fullHeardSinceRecovery) return false;
+            } else {
+                anyMember = true;
+                if (!v.fullSinceRecovery || !v.complete) return false;
+            }
+        }
+        return anyMember; // no node at all: the warm-up would not end if the partitions settled (warmingUp)
+    }
+
+    /**
+     * The (incarnation, seq) of the last report with content ({@link Exports#withContent}) applied to
+     * {@code reporter}'s view: ({@code Long.MIN_VALUE}, 0) when none. The settle round compares it with what the
+     * sender says it sent ({@link SettleStatus}); heartbeats do not move it, so it stays put between polls when
+     * nothing changes.
+     */
+    long[] lastContentApplied(String reporter) {
+        NodeView v = views.get(reporter);
+        return v == null ? new long[]{Long.MIN_VALUE, 0} : new long[]{v.contentIncarnation, v.contentSeq};
     }
 
     // ---- reports
@@ -205,6 +240,10 @@ final class NodeViews {
             }
             applyHolds(v.pins, n, false);
             v.seq = r.seq();
+            if (Exports.withContent(r)) {
+                v.contentIncarnation = r.incarnation();
+                v.contentSeq = r.seq();
+            }
             if (r.settled()) {
                 coverAcquires(v, r.incarnation(), r.seq());
                 confirmed(v, now);
@@ -232,6 +271,9 @@ final class NodeViews {
         }
         v.incarnation = full.incarnation;
         v.seq = full.seq;
+        v.contentIncarnation = full.incarnation;
+        v.contentSeq = full.seq;
+        v.fullHeardSinceRecovery = true;
         if (full.settled) {
             v.fullSinceRecovery = true;
             confirmed(v, now);
@@ -533,6 +575,11 @@ final class NodeViews {
         long seq = -1;
         boolean complete;
         boolean fullSinceRecovery;
+        /** A FULL, provisional or settled, was applied since the recovery ({@link #onlyPartitionsHoldTheWarmUp}). */
+        boolean fullHeardSinceRecovery;
+        /** The (incarnation, seq) of the last report with content applied ({@link #lastContentApplied}). */
+        long contentIncarnation = Long.MIN_VALUE;
+        long contentSeq;
         boolean stale;
         /** Policy drop cleared this stale view; a report makes it live again. */
         boolean dropped;

@@ -90,8 +90,10 @@ public final class PartitionedLedger {
      *       {@link #localWaitingOutGrace} answer for one owner;</li>
      *   <li>a report: {@link #report} applies the hosted shares only;</li>
      *   <li>the exports: {@link #flushExports(int, long)}, {@link #deliverExport} (a target that needs a FULL answers
-     *       NEED_FULL, and the driver asks the sender's host: {@link #resendExportsFull(int, int)}) and
-     *       {@link #partitionsSettled}. {@link #exchangeExports} and the settle round are off.</li>
+     *       NEED_FULL, and the driver asks the sender's host: {@link #resendExportsFull(int, int, int)});</li>
+     *   <li>the settle round: {@link #settleStatus} answers a poll, and {@link #partitionsSettled} ends the warm-up
+     *       when a {@link SettleRound} of the driver says so. {@link #exchangeExports} and the settle round in one
+     *       JVM ({@link #settle}) are off.</li>
      * </ul>
      * The methods that need other partitions ({@link #acquire}, {@link #checkPin}, the closure queries) are answered
      * when all they need is hosted here — a blob whose closure stays in the hosted partitions: the answer is exact —
@@ -709,6 +711,17 @@ public final class PartitionedLedger {
     /** The reporter id partition {@code p}'s exports go under: {@code partition:<p>}. */
     public static String reporterOf(int p) {
         return Exports.reporterOf(p);
+    }
+
+    /**
+     * What hosted partition {@code p} answers a poll of the settle round over messages ({@link SettleStatus},
+     * {@link SettleRound}): the driver of hosted ledgers — a partition entity, part 2 — flushes {@code p}'s exports
+     * first ({@link #flushExports(int, long)}) and sends them, then answers with this. Read only. When the round
+     * settles, the driver calls {@link #partitionsSettled} (for a {@code Settled} of {@code p}'s generation only:
+     * {@link SettleRound#appliesTo}). A ledger of every partition settles by itself ({@link #settle}).
+     */
+    public SettleStatus settleStatus(int p) {
+        return hosted(p).settleStatus();
     }
 
     private boolean isPartition(String reporter) {

@@ -1,0 +1,71 @@
+package io.blobgc.ledger;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a hosted partition answers a poll of the settle round (partitions.md §1, "settle round";
+ * partitions-part2-plan S1.5): partitions that recover together each wait for the others' settled FULLs, which none
+ * sends while it warms up, so a driver ({@link SettleRound}) polls them and tells them when their provisional exports
+ * have reached a fixpoint. One status per partition and poll, read after the partition flushed its exports for that
+ * poll ({@link PartitionedLedger#settleStatus}).
+ *
+ * <p><b>Why the counters count only reports with content.</b> Every flush sends a report to every other partition,
+ * an empty DELTA when nothing changed (the heartbeat), and the poll itself flushes: raw seqs grow at every poll, so two
+ * polls would never look alike. {@link #sent} and {@link #applied} therefore name the last report <i>with content</i>
+ * ({@link Exports#withContent}: a FULL, or a DELTA that lists something) — by its own (incarnation, seq), so the
+ * sender's and the target's marks are of the same numbering and compare as they are. A heartbeat moves neither; a
+ * report that may change the target's view moves the sender's at once and the target's when it is applied. So:
+ * <ul>
+ *   <li>{@code p.sent[q] == q.applied[p]}: q has applied everything p sent it that could change its view (a report
+ *       in flight, lost or refused leaves them unequal);</li>
+ *   <li>the same marks at two polls: no such report was sent or applied in between.</li>
+ * </ul>
+ * A lost report cannot leave them unequal for ever: the next heartbeat reaches the target after a gap, the target
+ * answers NEED_FULL, and the FULL the sender then owes is a new report with content, which moves both marks once it
+ * is applied (partitions-part2-plan §5, riskiest part 2: no stuck counter). A FULL a warming target refuses for its
+ * echo (S1.4) is counted as sent and not as applied, and leaves them unequal until the FULL it asked for is applied.
+ * A new generation restarts the sender's
+ * seqs with a FULL: a new incarnation, so the marks stay ordered and comparable.
+ *
+ * @param partition     the partition answering
+ * @param generation    its generation ({@link Ledger#generation}): the incarnation of its exports; the settle round's
+ *                      epoch is the vector of these, and a {@code Settled} of another epoch is ignored
+ * @param warming       whether it warms up
+ * @param haveAllInputs only the other partitions' settling holds its warm-up: every blocker left is a partition
+ *                      view, and every partition view is complete and took a FULL, provisional or settled, since the
+ *                      recovery (true when not warming up)
+ * @param sent          by other partition q: the last report with content it sent to q
+ * @param applied       by other partition q: the last report with content from q it applied
+ * @param dirty         its next flush may send more than heartbeats: something flipped, or a FULL is owed, since the
+ *                      flush of this poll (conservative: a flip need not change an export)
+ */
+public record SettleStatus(int partition, int generation, boolean warming, boolean haveAllInputs,
+                           Map<Integer, ReportId> sent, Map<Integer, ReportId> applied, boolean dirty) {
+
+    public SettleStatus {
+        sent = java.util.Collections.unmodifiableMap(new TreeMap<>(sent));
+        applied = java.util.Collections.unmodifiableMap(new TreeMap<>(applied));
+    }
+
+    /** One report of a reporter, by its place in the reporter's order: (incarnation, seq). */
+    public record ReportId(long incarnation, long seq) {
+
+        /** No report yet. */
+        public static final ReportId NONE = new ReportId(Long.MIN_VALUE, 0);
+
+        static ReportId of(long[] incarnationAndSeq) {
+            return new ReportId(incarnationAndSeq[0], incarnationAndSeq[1]);
+        }
+    }
+
+    /** The last report with content sent to {@code q}; {@link ReportId#NONE} when none. */
+    public ReportId sentTo(int q) {
+        return sent.getOrDefault(q, ReportId.NONE);
+    }
+
+    /** The last report with content from {@code q} applied; {@link ReportId#NONE} when none. */
+    public ReportId appliedFrom(int q) {
+        return applied.getOrDefault(q, ReportId.NONE);
+    }
+}

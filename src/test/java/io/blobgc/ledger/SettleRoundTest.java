@@ -1,0 +1,333 @@
+package io.blobgc.ledger;
+
+import io.blobgc.BlobHash;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
+
+import static io.blobgc.ledger.PartitionedLedgerTest.in;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The settle round over messages (partitions-part2-plan S1.5): four hosting ledgers ({@link PartitionedLedger#hosting})
+ * that begin their warm-ups together, as after a whole-cluster restart, a fake network between them that queues the
+ * exports and delivers them when and in the order a test says — or drops them — and a {@link SettleRound} fed with
+ * their {@link SettleStatus}es, as the Conductor will be. On NEED_FULL the network asks the sender for a FULL, as an
+ * entity does.
+ *
+ * <p>A chain through every partition and back, {@code x (0) -> c (1) -> d (2) -> e (3) -> y (0)}, held by node n1 at
+ * its root x: each hop is carried by one partition's export to the next, one flush after the hop before it arrived.
+ * Node reports are applied without the fence of reported holds (over messages that is S1.6): the exports alone must
+ * carry the chain, the case where settling too early loses a blob.
+ */
+class SettleRoundTest {
+
+    private static final Partitioning P4 = Partitioning.of(4);
+    private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
+
+    private final BlobHash x = in(0, 1), c = in(1, 1), d = in(2, 1), e = in(3, 1), y = in(0, 2);
+    private final List<BlobHash> chain = List.of(x, c, d, e, y);
+
+    private final PartitionedLedger[] hosts = new PartitionedLedger[4];
+    private final Network net = new Network();
+    private final SettleRound round = new SettleRound(4);
+    private long now = 1_700_000_000_000L;
+    private long nodeSeq;
+
+    SettleRoundTest() {
+        List<Registration> registrations = List.of(Registration.of(y), new Registration(e, List.of(y)),
+                new Registration(d, List.of(e)), new Registration(c, List.of(d)), new Registration(x, List.of(c)));
+        for (int p = 0; p < hosts.length; p++) {
+            hosts[p] = PartitionedLedger.hosting(SETTINGS, 64, P4, p);
+            hosts[p].applyRegistered(registrations); // replayed from the journal: each takes its own
+            hosts[p].beginWarmUp(List.of("n1"), now); // the whole cluster restarted: every partition warms up
+            hosts[p].applyTookOver("instance-" + p, 30_000); // its own takeover: a new generation, its exports' incarnation
+        }
+    }
+
+    /** The fake network: every export sent and not yet delivered or dropped, in the order sent. */
+    private final class Network {
+        final List<PartitionedLedger.Export> inFlight = new ArrayList<>();
+        int needFull;
+
+        void send(List<PartitionedLedger.Export> exports) {
+            inFlight.addAll(exports);
+        }
+
+        /**
+         * Delivers {@code ex} (in flight): applied by its target; on NEED_FULL its sender owes a FULL that echoes the
+         * target's generation — the only FULL a warming target takes (the echo rule, S1.4): so the first provisional
+         * FULLs after the restart, which echo no ask, are refused and sent again.
+         */
+        ReportOutcome deliver(PartitionedLedger.Export ex) {
+            assertTrue(inFlight.remove(ex));
+            ReportOutcome o = hosts[ex.to()].deliverExport(ex, now);
+            if (o == ReportOutcome.NEED_FULL) {
+                needFull++;
+                hosts[ex.from()].resendExportsFull(ex.from(), ex.to(), hosts[ex.to()].generation());
+            }
+            return o;
+        }
+
+        /** Delivers everything in flight, in the order sent. */
+        void deliverAll() {
+            while (!inFlight.isEmpty()) deliver(inFlight.get(0));
+        }
+
+        /**
+         * Delivers each export in flight with probability {@code p}, pairs of partitions interleaved at random, each
+         * pair's in the order sent (as between two actors); the rest stays in flight, delayed.
+         */
+        void deliverSome(Random rnd, double p) {
+            Set<List<Integer>> blocked = new HashSet<>(); // a pair with an export held back keeps its order
+            for (PartitionedLedger.Export ex : shuffled(rnd)) {
+                List<Integer> pair = List.of(ex.from(), ex.to());
+                if (blocked.contains(pair) || rnd.nextDouble() >= p) {
+                    blocked.add(pair);
+                    continue;
+                }
+                deliver(ex);
+            }
+        }
+
+        /** In flight, pairs interleaved at random, each pair's exports in the order sent. */
+        private List<PartitionedLedger.Export> shuffled(Random rnd) {
+            Map<List<Integer>, List<PartitionedLedger.Export>> byPair = new TreeMap<>(
+                    (a, b) -> a.get(0) * 10 + a.get(1) - b.get(0) * 10 - b.get(1));
+            for (PartitionedLedger.Export ex : inFlight) {
+                byPair.computeIfAbsent(List.of(ex.from(), ex.to()), k -> new ArrayList<>()).add(ex);
+            }
+            List<List<PartitionedLedger.Export>> queues = new ArrayList<>(byPair.values());
+            List<PartitionedLedger.Export> out = new ArrayList<>();
+            while (!queues.isEmpty()) {
+                List<PartitionedLedger.Export> q = queues.get(rnd.nextInt(queues.size()));
+                out.add(q.remove(0));
+                if (q.isEmpty()) queues.remove(q);
+            }
+            return out;
+        }
+
+        /** Drops the exports in flight that {@code lost} picks; how many. */
+        int drop(Predicate<PartitionedLedger.Export> lost) {
+            int before = inFlight.size();
+            inFlight.removeIf(lost);
+            return before - inFlight.size();
+        }
+    }
+
+    /** Node n1's FULL, each partition taking its share: what every node sends after the restart. */
+    private void nodeFull(BlobHash... held) {
+        NodeReport r = NodeReport.full("n1", 1, ++nodeSeq, List.of(held), List.of());
+        for (PartitionedLedger h : hosts) assertEquals(ReportOutcome.APPLIED, h.report(r, now));
+    }
+
+    private void nodeDelta(List<BlobHash> added, List<BlobHash> removed) {
+        NodeReport r = NodeReport.delta("n1", 1, ++nodeSeq, added, removed, List.of(), List.of());
+        for (PartitionedLedger h : hosts) assertEquals(ReportOutcome.APPLIED, h.report(r, now));
+    }
+
+    /**
+     * One poll of the settle round, as the Conductor's {@code SettleQuery}: each partition in turn flushes its exports
+     * (onto the network) and answers; then {@code between} runs with its number — what happens in the world between
+     * two answers. Only the partitions in {@code answering} have their answers arrive.
+     */
+    private Optional<List<Integer>> poll(Set<Integer> answering, IntConsumer between) {
+        now += 100;
+        Map<Integer, SettleStatus> answers = new TreeMap<>();
+        for (int p = 0; p < hosts.length; p++) {
+            net.send(hosts[p].flushExports(p, now));
+            if (answering.contains(p)) answers.put(p, hosts[p].settleStatus(p));
+            between.accept(p);
+        }
+        return round.poll(answers);
+    }
+
+    /** What the partitions would answer now, without a flush: whether the next poll is clean. */
+    private Map<Integer, SettleStatus> answersNow() {
+        Map<Integer, SettleStatus> out = new TreeMap<>();
+        for (int p = 0; p < hosts.length; p++) out.put(p, hosts[p].settleStatus(p));
+        return out;
+    }
+
+    private Optional<List<Integer>> poll() {
+        return poll(Set.of(0, 1, 2, 3), p -> { });
+    }
+
+    /** The conductor's {@code Settled(epoch)}, delivered to every partition: those of the epoch end their warm-ups. */
+    private void settled(List<Integer> epoch) {
+        for (int p = 0; p < hosts.length; p++) {
+            if (SettleRound.appliesTo(epoch, p, hosts[p].generation())) hosts[p].partitionsSettled();
+        }
+    }
+
+    private PartitionedLedger owner(BlobHash b) {
+        return hosts[P4.partitionOf(b)];
+    }
+
+    private void assertEveryoneWarms(String when) {
+        for (int p = 0; p < hosts.length; p++) assertTrue(hosts[p].warmingUp(), "partition " + p + " " + when);
+    }
+
+    /** The round has settled: every partition's warm-up ends, and the whole held chain is protected in its owners. */
+    private void assertSettledWithTheChainHeld(List<Integer> epoch, String when) {
+        assertEquals(List.of(1, 1, 1, 1), epoch, "every partition's own generation");
+        assertEveryoneWarms("before the Settled (" + when + ")");
+        settled(epoch);
+        for (int p = 0; p < hosts.length; p++) {
+            assertFalse(hosts[p].warmingUp(), "partition " + p + " still warms up: " + hosts[p].warmUpBlockers());
+        }
+        for (BlobHash b : chain) {
+            assertTrue(owner(b).isProtected(b), b.shortHex() + " is unprotected when the warm-ups end (" + when + ")");
+        }
+    }
+
+    /** Polls until the round settles, delivering each export with probability {@code p} between polls. */
+    private List<Integer> pollUntilSettled(Random rnd, double p, int maxPolls) {
+        for (int i = 0; i < maxPolls; i++) {
+            assertEveryoneWarms("at poll " + i + ": no warm-up ends before the round settles");
+            Optional<List<Integer>> epoch = poll();
+            if (epoch.isPresent()) return epoch.get();
+            net.deliverSome(rnd, p);
+        }
+        throw new AssertionError("no settle in " + maxPolls + " polls");
+    }
+
+    @Test
+    void noWarmUpEndsBeforeTheExportsSettleAndThenTheWholeChainIsHeld() {
+        nodeFull(x);
+        List<Integer> epoch = pollUntilSettled(new Random(1), 1.0, 30);
+        assertSettledWithTheChainHeld(epoch, "everything delivered between polls");
+
+        // the settled FULLs confirm, and the chain stays: nothing of it is marked over cycles
+        for (int i = 0; i < 4; i++) {
+            now += 1_000;
+            for (PartitionedLedger h : hosts) h.applyCycle(h.planCycle(now, now, false));
+            for (int p = 0; p < hosts.length; p++) net.send(hosts[p].flushExports(p, now));
+            net.deliverAll();
+            nodeDelta(List.of(), List.of());
+        }
+        for (BlobHash b : chain) assertEquals(Optional.of(BlobStatus.ACTIVE), owner(b).status(b), b.shortHex());
+        for (PartitionedLedger h : hosts) assertEquals(List.of(), h.planDeletion(100));
+    }
+
+    @Test
+    void exportsDelayedAndInterleavedAtRandomSettleOnlyWithTheWholeChainHeld() {
+        for (int seed = 1; seed <= 30; seed++) {
+            SettleRoundTest t = new SettleRoundTest();
+            t.nodeFull(t.x);
+            List<Integer> epoch = t.pollUntilSettled(new Random(seed), 0.5, 200);
+            t.assertSettledWithTheChainHeld(epoch, "seed " + seed);
+        }
+    }
+
+    @Test
+    void aLostProvisionalExportDelaysSettlingButNeverEndsItWrongly() {
+        nodeFull(); // n1 holds nothing yet
+        assertEquals(Optional.empty(), poll()); // the first provisional FULLs go out
+        net.deliverAll();
+        nodeDelta(List.of(x), List.of()); // now n1 holds x
+        assertEquals(Optional.empty(), poll());
+        assertEquals(1, net.drop(ex -> ex.from() == 0 && ex.to() == 1), "0's DELTA that exports c to 1, lost");
+        int needFullBefore = net.needFull;
+        net.deliverAll();
+        assertFalse(owner(c).isProtected(c));
+
+        for (int i = 0; i < 30; i++) {
+            assertEveryoneWarms("at poll " + i);
+            Optional<List<Integer>> epoch = poll();
+            if (epoch.isPresent()) {
+                assertSettledWithTheChainHeld(epoch.get(), "after the loss");
+                assertTrue(net.needFull > needFullBefore, "1 saw the gap, and 0 resent its export as a FULL");
+                return;
+            }
+            net.deliverAll();
+        }
+        throw new AssertionError("a lost export kept the round from settling for ever");
+    }
+
+    @Test
+    void aHoldThatArrivesDuringAPollIsExportedBeforeTheRoundSettles() {
+        nodeFull(); // n1 holds nothing yet
+        for (int i = 0; !round.clean(answersNow()); i++) { // the provisional FULLs go out, are refused, resent
+            assertTrue(i < 10, "the exports do not settle");
+            assertEquals(Optional.empty(), poll());
+            net.deliverAll();
+        }
+        round.reset(); // the next poll is a first collect
+        // a clean poll — except that n1's DELTA reaches partition 0 just after it answered: 0's next flush exports c.
+        // Only a first collect; had the round settled on it, the warm-ups would end with c, d, e and y unprotected
+        Optional<List<Integer>> epoch = poll(Set.of(0, 1, 2, 3), p -> {
+            if (p == 0) nodeDelta(List.of(x), List.of());
+        });
+        if (epoch.isEmpty()) {
+            net.deliverAll();
+            epoch = Optional.of(pollUntilSettled(new Random(1), 1.0, 30));
+        }
+        assertSettledWithTheChainHeld(epoch.get(), "x held during the first collect");
+    }
+
+    @Test
+    void aNodesFullThatIsLateSomewhereHoldsTheRound() {
+        NodeReport full = NodeReport.full("n1", 1, ++nodeSeq, List.of(x), List.of());
+        for (int p = 1; p < hosts.length; p++) assertEquals(ReportOutcome.APPLIED, hosts[p].report(full, now));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Optional.empty(), poll(), "poll " + i + ": n1's FULL is not in at partition 0");
+            net.deliverAll();
+        }
+        assertEveryoneWarms("while n1's FULL is late");
+        assertEquals(ReportOutcome.APPLIED, hosts[0].report(full, now));
+        assertSettledWithTheChainHeld(pollUntilSettled(new Random(1), 1.0, 30), "n1's FULL late at 0");
+    }
+
+    @Test
+    void aPollMissingAPartitionNeverSettles() {
+        nodeFull(x);
+        for (int i = 0; i < 30; i++) {
+            assertEquals(Optional.empty(), poll(Set.of(0, 1, 3), p -> { }), "poll " + i + ": 2's answer lost");
+            net.deliverAll();
+        }
+        assertEveryoneWarms("without 2's answers");
+        assertEquals(Optional.empty(), poll(), "the first whole poll is a first collect");
+        net.deliverAll();
+        assertEquals(Optional.empty(), poll(Set.of(0, 1, 2), p -> { }), "3's answer lost: the round starts again");
+        net.deliverAll();
+        assertEquals(Optional.empty(), poll());
+        net.deliverAll();
+        assertSettledWithTheChainHeld(poll().orElseThrow(() -> new AssertionError("two whole clean polls")),
+                "after polls with answers missing");
+    }
+
+    @Test
+    void aStatusReadBeforeTheFlushIsDirtyWhileAFullIsOwed() {
+        nodeFull(x);
+        assertEquals(Optional.empty(), poll());
+        net.deliverAll(); // the first FULLs echo no ask: refused, so every partition owes each other one
+        assertTrue(hosts[0].settleStatus(0).dirty(), "a FULL is owed: the next flush sends more than heartbeats");
+        assertFalse(round.clean(answersNow()));
+        net.send(hosts[0].flushExports(0, now));
+        assertFalse(hosts[0].settleStatus(0).dirty(), "the flush sent it");
+    }
+
+    @Test
+    void aPartitionThatRecoveredAgainIgnoresASettledOfTheEpochBefore() {
+        nodeFull(x);
+        List<Integer> epoch = pollUntilSettled(new Random(1), 1.0, 30);
+        hosts[2].beginWarmUp(List.of("n1"), now); // 2 recovered again before the Settled reached it
+        hosts[2].applyTookOver("instance-2b", 30_000);
+        assertFalse(SettleRound.appliesTo(epoch, 2, hosts[2].generation()));
+        settled(epoch);
+        assertTrue(hosts[2].warmingUp(), "2 took a Settled of an epoch it was not part of");
+        assertFalse(hosts[0].warmingUp());
+    }
+}

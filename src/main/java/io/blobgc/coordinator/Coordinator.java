@@ -6,6 +6,7 @@ import io.blobgc.CborSerializable;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.ProtectOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.PartitionedLedger;
@@ -287,6 +288,23 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public record PartitionsSettled(List<Integer> generations) implements Command {
     }
 
+    /**
+     * The fence across partitions (partitions.md §2; {@link PartitionFences}): partition {@code asker}'s walk
+     * {@code walk} asks the receiver to record {@code hashes} in partition {@code onBehalfOf}'s view, after that
+     * partition's report ({@code incarnation}, {@code afterSeq}) to it; {@code used}: an acquire's, so the blobs of their
+     * closures waiting out their grace are persisted as used before the answer. Answered {@link Protected}, to the asker.
+     */
+    public record Protect(long walk, int asker, int onBehalfOf, long incarnation, long afterSeq, List<BlobHash> hashes,
+                          boolean used) implements Command {
+    }
+
+    /** Partition {@code from}'s answer to a {@link Protect} of walk {@code walk}. */
+    public record Protected(long walk, int from, ProtectOutcome outcome) implements Command {
+    }
+
+    /** A linked entity's timer: the fences' outstanding asks are sent again, and those past their deadline given up. */
+    enum FenceTick implements Command { INSTANCE }
+
     /** Sent to itself when recovery completes: persist {@link TookOver} before handling anything else (S10). */
     private enum TakeOver implements Command { INSTANCE }
 
@@ -478,6 +496,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final Hosting hosting;
     /** A linked entity's exports to the other partitions' (nothing for the whole, nor for an isolated entity). */
     private final PartitionLinks links;
+    /** A linked entity's fences across partitions (none for the whole, nor for an isolated entity). */
+    private final PartitionFences fences;
     /**
      * An entity's: a conductor's {@link KeepAlive} came, so a conductor took over (it sends none before, nor after
      * refusing its journal). Until then the entity does not take over: it writes and decides nothing.
@@ -509,6 +529,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
         this.links = new PartitionLinks(ctx, hosting, effects);
+        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout());
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
                 links);
         this.empty = new State(hosting.emptyLedger(settings.ledger(), settings.partitioning()), true);
@@ -552,6 +573,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         fence.recovered();
         ctx.getSelf().tell(TakeOver.INSTANCE);
         roster.clear();
+        fences.recovered(timers);
         sweeper.spawn();
         if (!hosting.isPartition()) timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
@@ -603,8 +625,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private CommandHandlerWithReply<ToCoordinator, Event, State> commands() {
         return newCommandHandlerWithReplyBuilder().forAnyState()
                 .onCommand(Report.class, roster::onReport)
-                .onCommand(Acquire.class, (s, c) -> effects.run(s, core.acquire(s.ledger, c.node(), c.incarnation(),
-                        c.afterSeq(), c.hash(), clock.millis(), localNow()), c.replyTo()))
+                .onCommand(Acquire.class, (s, c) -> hosting.isLinked() ? fences.acquire(s, c, core)
+                        : effects.run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(), c.hash(),
+                        clock.millis(), localNow()), c.replyTo()))
                 .onCommand(Register.class, (s, c) -> effects.run(s, core.register(s.ledger, c.registrations(),
                         stored, clock.millis(), localNow()), c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> effects.run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(),
@@ -633,6 +656,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(PartitionExport.class, links::onExport)
                 .onCommand(ExportResend.class, links::onExportResend)
                 .onCommand(PartitionsSettled.class, links::onSettled)
+                .onCommand(Protect.class, fences::onProtect)
+                .onCommand(Protected.class, fences::onProtected)
+                .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))
                 .build();
     }
 

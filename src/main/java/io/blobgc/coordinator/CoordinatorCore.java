@@ -4,6 +4,7 @@ import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator.OpResult;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.PartitionedLedger;
+import io.blobgc.ledger.AcquireOutcome;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Pin;
 import io.blobgc.ledger.Refusal;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The coordinator's decisions in plain Java: for each command, what to persist and what to answer. The
@@ -137,20 +139,28 @@ public final class CoordinatorCore {
         List<BlobHash> waiting = ledger.goneInClosure(hash).isEmpty() && !ledger.isNodeRemoved(node)
                 ? ledger.waitingOutGrace(hash) : List.of();
         List<Coordinator.Event> events = waiting.isEmpty() ? List.of() : List.of(new Coordinator.BlobsUsed(waiting, now));
-        return new Decision<>(events, l -> switch (l.acquire(node, incarnation, afterSeq, hash, localNow)) {
+        return new Decision<>(events, l -> acquireReply(node, hash, l.acquire(node, incarnation, afterSeq, hash, localNow),
+                () -> l.goneInClosure(hash)));
+    }
+
+    /** The answer to {@code node}'s acquire of {@code hash} the ledger answered {@code o}; {@code gone}: what a GONE names. */
+    static AcquireReply acquireReply(String node, BlobHash hash, AcquireOutcome o, Supplier<List<BlobHash>> gone) {
+        return switch (o) {
             case ACQUIRED -> new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "acquired");
             case UNKNOWN -> new AcquireReply(hash, AcquireResult.GONE, List.of(hash),
                     "unknown blob (never uploaded, or collected long ago): upload it, then acquire");
-            case GONE -> {
-                List<BlobHash> gone = l.goneInClosure(hash);
-                yield new AcquireReply(hash, AcquireResult.GONE, gone,
-                        "being deleted or collected: " + gone + "; upload again, then acquire");
-            }
+            case GONE -> goneReply(hash, gone.get());
             case FROM_REMOVED_NODE -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "node " + node + " was removed from the cluster");
             case STALE -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "a stale acquire: the node reported since, without this blob");
-        });
+        };
+    }
+
+    /** An acquire of {@code hash} answered GONE: {@code gone} must be uploaded again first. */
+    static AcquireReply goneReply(BlobHash hash, List<BlobHash> gone) {
+        return new AcquireReply(hash, AcquireResult.GONE, gone,
+                "being deleted or collected: " + gone + "; upload again, then acquire");
     }
 
     /**

@@ -1,0 +1,211 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobHash;
+import io.blobgc.coordinator.Coordinator.Event;
+import io.blobgc.coordinator.Coordinator.FenceTick;
+import io.blobgc.coordinator.Coordinator.Protect;
+import io.blobgc.coordinator.Coordinator.Protected;
+import io.blobgc.coordinator.Coordinator.State;
+import io.blobgc.ledger.AcquireOutcome;
+import io.blobgc.ledger.FenceWalk;
+import io.blobgc.ledger.PartitionedLedger;
+import io.blobgc.ledger.ProtectOutcome;
+import io.blobgc.protocol.ReporterProtocol.Acquire;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * A linked partition entity's fences across partitions (partitions.md §2; partitions-part2-plan S1.6): the
+ * {@link FenceWalk}s it drives over messages, and its answers to the other partitions' walks.
+ * <ul>
+ *   <li>An acquire of a blob whose closure reaches other partitions ({@link #acquire}): the owner answers GONE for a
+ *       gone blob in its own part of the closure, persists the use of its blobs waiting out their grace, records the
+ *       acquire, then walks: every remote callee below the blob is recorded in its owner, hop by hop, in the view of
+ *       the partition whose exports will list it ({@link Protect}, {@link Protected}), each owner persisting the use
+ *       of its own blobs in grace before it answers. ACQUIRED only once every hop answered recorded; GONE with the
+ *       gone callees; UNAVAILABLE when the walk did not end within half the acquire timeout (the reporter tries
+ *       again).</li>
+ *   <li>Asks are sent again every eighth of the acquire timeout until answered ({@link FenceTick}); a duplicate ask is
+ *       recorded again (the sticky keeps the latest), a duplicate or late answer changes nothing (the walk matches
+ *       answers to asks).</li>
+ * </ul>
+ * Walks are soft state: a restart forgets them, and the reporter, unanswered, asks again. An answer goes to the asking
+ * partition by its number, so a walk of an earlier instance of that partition is answered to nobody (walk ids are
+ * random per instance).
+ */
+final class PartitionFences {
+    private final ActorContext<ToCoordinator> ctx;
+    private final Hosting hosting;
+    private final DecisionEffects effects;
+    private final Clock clock;
+    private final Duration deadline, resend;
+    private final Map<Long, Walk> walks = new HashMap<>();
+    private long nextWalk = ThreadLocalRandom.current().nextLong();
+
+    /** One walk this entity drives: given up at {@code deadline} (monotonic millis), then {@code done} is told. */
+    private record Walk(FenceWalk walk, boolean used, long deadline, Consumer<FenceWalk> done, Runnable expired) {
+    }
+
+    PartitionFences(ActorContext<ToCoordinator> ctx, Hosting hosting, DecisionEffects effects, Clock clock,
+                    Duration acquireTimeout) {
+        this.ctx = ctx;
+        this.hosting = hosting;
+        this.effects = effects;
+        this.clock = clock;
+        this.deadline = acquireTimeout.dividedBy(2);
+        this.resend = acquireTimeout.dividedBy(8);
+    }
+
+    /** A recovery: the walks of the instance before are forgotten, and the resends run (a linked entity's only). */
+    void recovered(TimerScheduler<ToCoordinator> timers) {
+        walks.clear();
+        if (hosting.isLinked()) timers.startTimerWithFixedDelay(FenceTick.INSTANCE, resend);
+    }
+
+    /**
+     * The acquire fence of a linked entity (see the class comment); the acquires {@link CoordinatorCore#acquire}
+     * answers as for any ledger (bad input, another partition's hash, a closure that stays in this partition) go there.
+     */
+    ReplyEffect<Event, State> acquire(State s, Acquire c, CoordinatorCore core) {
+        PartitionedLedger l = s.ledger;
+        BlobHash hash = c.hash();
+        if (c.node() == null || hash == null || !l.ownsHash(hash) || l.remoteCalleesBelow(hash).isEmpty()) {
+            return effects.run(s, core.acquire(l, c.node(), c.incarnation(), c.afterSeq(), hash, clock.millis(),
+                    Coordinator.localNow()), c.replyTo());
+        }
+        boolean removed = l.isNodeRemoved(c.node());
+        List<BlobHash> gone = l.localGoneInClosure(hash, true);
+        if (!removed && l.status(hash).isPresent() && !gone.isEmpty()) {
+            return effects.effect().reply(c.replyTo(), CoordinatorCore.goneReply(hash, gone));
+        }
+        // a use of a blob waiting out its grace is persisted first (S3), each owner its own: this one here, the
+        // others' as they answer the walk's asks (used)
+        List<BlobHash> waiting = removed ? List.of() : l.localWaitingOutGrace(List.of(hash));
+        List<Event> events = waiting.isEmpty() ? List.of() : List.of(new Coordinator.BlobsUsed(waiting, clock.millis()));
+        return effects.effect().persist(events).thenRun(st -> {
+            AcquireOutcome local = st.ledger.acquireLocally(c.node(), c.incarnation(), c.afterSeq(), hash,
+                    Coordinator.localNow());
+            if (local != AcquireOutcome.ACQUIRED) {
+                c.replyTo().tell(CoordinatorCore.acquireReply(c.node(), hash, local,
+                        () -> st.ledger.localGoneInClosure(hash, true)));
+                return;
+            }
+            start(st.ledger, List.of(hash), true, walk -> c.replyTo().tell(walkReply(hash, walk)),
+                    () -> c.replyTo().tell(new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),
+                            "the fence across partitions did not complete in time: retry")));
+        }).thenNoReply();
+    }
+
+    /**
+     * Starts a walk below {@code roots}, this partition's blobs, recorded here already: {@code done} once every hop
+     * answered (at once when there is none), or {@code expired} when the deadline passed first.
+     */
+    void start(PartitionedLedger l, Collection<BlobHash> roots, boolean used, Consumer<FenceWalk> done,
+               Runnable expired) {
+        FenceWalk walk = new FenceWalk();
+        List<FenceWalk.ProtectAsk> asks = new ArrayList<>();
+        for (PartitionedLedger.FenceStart s : l.fenceStarts(roots, Coordinator.localNow())) {
+            asks.addAll(walk.start(s.root(), s.frontier()));
+        }
+        if (walk.done()) {
+            done.accept(walk);
+            return;
+        }
+        long id = nextWalk++;
+        walks.put(id, new Walk(walk, used, Coordinator.localNow() + deadline.toMillis(), done, expired));
+        send(id, asks, used);
+    }
+
+    private void send(long id, List<FenceWalk.ProtectAsk> asks, boolean used) {
+        for (FenceWalk.ProtectAsk a : asks) {
+            hosting.peers().tell(a.to(), new Protect(id, hosting.partition(), a.onBehalfOf(), a.incarnation(),
+                    a.afterSeq(), a.hashes(), used));
+        }
+    }
+
+    /**
+     * Another partition's walk asks: recorded here, in the asking hop's view, and answered to the walk's partition
+     * — for a use, once the blobs in grace of the recorded closures are persisted as used.
+     */
+    ReplyEffect<Event, State> onProtect(State s, Protect m) {
+        if (!valid(m)) return effects.noReply();
+        var ask = new FenceWalk.ProtectAsk(hosting.partition(), m.onBehalfOf(), m.incarnation(), m.afterSeq(),
+                m.hashes());
+        ProtectOutcome o = s.ledger.protect(ask, m.used(), Coordinator.localNow());
+        Protected answer = new Protected(m.walk(), hosting.partition(), o);
+        if (o.inGrace().isEmpty()) {
+            hosting.peers().tell(m.asker(), answer);
+            return effects.noReply();
+        }
+        return effects.effect().persist(List.<Event>of(new Coordinator.BlobsUsed(o.inGrace(), clock.millis())))
+                .thenRun(st -> hosting.peers().tell(m.asker(), answer)).thenNoReply();
+    }
+
+    /** An answer to one of this entity's walks: the next asks go out; a walk that is done ends. */
+    ReplyEffect<Event, State> onProtected(State s, Protected m) {
+        Walk w = m.outcome() == null ? null : walks.get(m.walk());
+        if (w == null) return effects.noReply(); // a duplicate or late answer, or one to an instance before
+        send(m.walk(), w.walk().answered(m.from(), m.outcome()), w.used());
+        if (w.walk().done()) {
+            walks.remove(m.walk());
+            w.done().accept(w.walk());
+        }
+        return effects.noReply();
+    }
+
+    /** The walks' outstanding asks sent again; those past their deadline given up. */
+    ReplyEffect<Event, State> onTick(State s) {
+        long now = Coordinator.localNow();
+        for (Iterator<Map.Entry<Long, Walk>> it = walks.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Walk> e = it.next();
+            Walk w = e.getValue();
+            if (now >= w.deadline()) {
+                it.remove();
+                ctx.getLog().info("blob-gc {}: a fence across partitions gave up, {} ask(s) unanswered: {}",
+                        hosting.describe(), w.walk().outstanding().size(), w.walk().outstanding());
+                w.expired().run();
+            } else {
+                send(e.getKey(), w.walk().outstanding(), w.used());
+            }
+        }
+        return effects.noReply();
+    }
+
+    private boolean valid(Protect m) {
+        int partitions = hosting.isLinked() ? hosting.partitioning().count() : 0;
+        String why = !hosting.isLinked() ? hosting.describe() + " is linked to no other partition"
+                : m.asker() < 0 || m.asker() >= partitions ? "no partition " + m.asker()
+                : m.onBehalfOf() < 0 || m.onBehalfOf() >= partitions || m.onBehalfOf() == hosting.partition()
+                ? "no other partition " + m.onBehalfOf()
+                : m.hashes() == null || m.hashes().isEmpty() || m.hashes().stream().anyMatch(java.util.Objects::isNull)
+                ? "no hashes, or a null one"
+                : null;
+        if (why != null) ctx.getLog().warn("ignored {}: {}", m, why);
+        return why == null;
+    }
+
+    /** The answer once the walk is done: every hop recorded, or what was gone or asked stale. */
+    private static AcquireReply walkReply(BlobHash hash, FenceWalk walk) {
+        if (!walk.gone().isEmpty()) return CoordinatorCore.goneReply(hash, walk.gone());
+        if (!walk.stale().isEmpty()) {
+            return new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
+                    "a stale acquire: a partition reported since without " + walk.stale() + ": retry");
+        }
+        return new AcquireReply(hash, AcquireResult.ACQUIRED, List.of(), "acquired");
+    }
+}

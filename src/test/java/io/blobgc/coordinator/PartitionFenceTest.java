@@ -1,0 +1,136 @@
+package io.blobgc.coordinator;
+
+import io.blobgc.BlobHash;
+import io.blobgc.ledger.BlobStatus;
+import io.blobgc.ledger.Registration;
+import io.blobgc.protocol.ReporterProtocol.Acquire;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.AcquireResult;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The acquire fence across linked partition entities ({@link PartitionFences}; partitions.md §2,
+ * partitions-part2-plan S1.6): four entities, one partition each, and a chain a(0) → b(1) → c(2) → d(3) seeded in
+ * their journals. An acquire of a is ACQUIRED only once every hop below it is recorded in its owner, in the view of
+ * the partition whose exports will list it; a hop gone (here unknown to its owner) answers GONE naming it; a lost answer is asked again; a hop
+ * that never answers gives UNAVAILABLE, never ACQUIRED.
+ */
+class PartitionFenceTest {
+
+    /** The walk gives up after half the acquire timeout, and asks again every eighth of it. */
+    private static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(2);
+
+    @TempDir
+    Path storeRoot;
+    private LinkedPartitions net;
+    private BlobHash a, b, c, d;
+
+    @BeforeEach
+    void chain() throws IOException {
+        net = new LinkedPartitions("PartitionFenceTest", """
+                partitions = 4
+                grace-period = 1h
+                reporter.acquire-timeout = %ds
+                """.formatted(ACQUIRE_TIMEOUT.toSeconds()), storeRoot);
+        a = net.stored(0, "a");
+        b = net.stored(1, "b");
+        c = net.stored(2, "c");
+        d = net.stored(3, "d");
+    }
+
+    @AfterEach
+    void stop() {
+        net.close();
+    }
+
+    /** The chain in the journals (d unknown to partition 3 unless {@code dRegistered}); the four entities started. */
+    private void start(boolean dRegistered) {
+        net.seed(0, registered(a, b));
+        net.seed(1, registered(b, c));
+        net.seed(2, registered(c, d));
+        if (dRegistered) net.seed(3, registered(d, null));
+        else net.seed(3);
+        for (int p = 0; p < 4; p++) net.start(p);
+    }
+
+    private static Coordinator.BlobsRegistered registered(BlobHash hash, BlobHash callee) {
+        return new Coordinator.BlobsRegistered(List.of(new Registration(hash,
+                callee == null ? List.of() : List.of(callee))));
+    }
+
+    /** n1 acquires a; the answer. */
+    private AcquireReply acquireA() {
+        TestProbe<AcquireReply> probe = net.kit.createTestProbe();
+        net.entities.get(0).tell(new Acquire("n1", 1, net.seq(), a, probe.getRef()));
+        return probe.expectMessageClass(AcquireReply.class, ACQUIRE_TIMEOUT.multipliedBy(2));
+    }
+
+    private boolean isProtect(Object m, int to) {
+        return m instanceof Coordinator.Protect p && net.partitioning.partitionOf(p.hashes().get(0)) == to;
+    }
+
+    @Test
+    void anAcquireIsAcquiredOnceEveryHopIsRecordedInTheViewOfThePartitionThatExportsIt() {
+        start(true);
+        AcquireReply reply = acquireA();
+        assertEquals(AcquireResult.ACQUIRED, reply.result(), reply.message() + "; errors " + net.kit.errors());
+        assertTrue(net.info(a).referencedBy().contains("n1"), String.valueOf(net.info(a)));
+        assertTrue(net.heldFor(b, 0), String.valueOf(net.info(b)));
+        assertTrue(net.heldFor(c, 1), String.valueOf(net.info(c)));
+        assertTrue(net.heldFor(d, 2), String.valueOf(net.info(d)));
+        assertEquals(3, net.told.stream().filter(m -> m instanceof Coordinator.Protected).count(), "one answer a hop: "
+                + net.told);
+    }
+
+    @Test
+    void aHopItsOwnerDoesNotKnowAnswersGoneNamingIt() {
+        start(false); // collected long ago: its tombstone pruned
+        AcquireReply reply = acquireA();
+        assertEquals(AcquireResult.GONE, reply.result(), reply.message() + "; d " + net.info(d));
+        assertEquals(List.of(d), reply.gone());
+    }
+
+    @Test
+    void aLostAnswerIsAskedAgainAndTheAcquireStillSucceeds() {
+        start(true);
+        net.loseOnce(m -> m instanceof Coordinator.Protected p && p.from() == 2);
+        AcquireReply reply = acquireA();
+        assertEquals(AcquireResult.ACQUIRED, reply.result(), reply.message() + "; errors " + net.kit.errors());
+        assertTrue(net.told.stream().filter(m -> isProtect(m, 2)).count() >= 2, "c asked again: " + net.told);
+        assertTrue(net.heldFor(d, 2), String.valueOf(net.info(d)));
+    }
+
+    @Test
+    void aHopThatNeverAnswersGivesUnavailableNeverAcquired() {
+        start(true);
+        net.lost = m -> isProtect(m, 3);
+        AcquireReply reply = acquireA();
+        assertEquals(AcquireResult.UNAVAILABLE, reply.result(), reply.message());
+        assertTrue(net.told.stream().filter(m -> isProtect(m, 3)).count() >= 2, "d asked again: " + net.told);
+    }
+
+    @Test
+    void aUseOfAHopWaitingOutItsGraceIsWrittenByItsOwnerBeforeItAnswers() {
+        start(true);
+        net.full();
+        net.settled();
+        net.cyclesUntil("d, held by nothing, waits out its grace (a long one here)",
+                () -> net.info(d).status() == BlobStatus.UNREFERENCED, () -> String.valueOf(net.info(d)));
+        AcquireReply reply = acquireA();
+        assertEquals(AcquireResult.ACQUIRED, reply.result(), reply.message() + "; errors " + net.kit.errors());
+        assertTrue(net.kit.written(3).stream().anyMatch(e -> e instanceof Coordinator.BlobsUsed u
+                && u.hashes().contains(d)), "d's use written by partition 3: " + net.kit.written(3));
+    }
+}

@@ -9,6 +9,8 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Partitioning;
+import io.blobgc.ledger.SettleRound;
+import io.blobgc.ledger.SettleStatus;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.Register;
 import io.blobgc.protocol.ReporterProtocol.Report;
@@ -62,6 +64,12 @@ import java.util.Map;
  *   <li><b>Its journal</b> ({@code blob-gc-coordinator}, as the singleton's always was) records P and the hosting in
  *       its first write, a {@link Coordinator.TookOver}; a journal written otherwise — another P, or by the
  *       coordinator hosting every partition itself — is refused before any write, naming both.</li>
+ *   <li><b>The settle round</b> (partitions.md §1; linked entities only, {@link Hosting#linked}): partitions that
+ *       recover together wait for each other's settled exports, which none sends while it warms up. Every heartbeat
+ *       interval the conductor polls every partition ({@link Coordinator.SettleQuery}: a warming one flushes, then
+ *       answers its status); when two polls in a row are the same clean fixpoint ({@link SettleRound}) it tells every
+ *       partition {@link Coordinator.PartitionsSettled} with their generations, and each of those generations ends its
+ *       warm-up.</li>
  * </ul>
  * It decides nothing about a blob and deletes nothing, so it needs no fence of its own: two conductors at once (a
  * paused one) only run cycles twice as often, and a partition runs each cycle number once.
@@ -85,6 +93,11 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private enum TakeOver implements ToCoordinator { INSTANCE }
 
     private enum KeepAliveTick implements ToCoordinator { INSTANCE }
+
+    private enum SettleTick implements ToCoordinator { INSTANCE }
+
+    private record SettleGathered(FanIn.Gathered<SettleStatus> gathered) implements ToCoordinator {
+    }
 
     /** A cycle's answers are in (or timed out). */
     private record CycleGathered(long cycle, boolean dryRun, FanIn.Gathered<Coordinator.PartitionCycled> gathered,
@@ -130,7 +143,14 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     }
 
     public static Behavior<ToCoordinator> create(BlobGcSettings settings, PartitionPeers peers, Clock clock) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Conductor(ctx, timers, settings, peers, clock)));
+        return create(settings, peers, clock, false);
+    }
+
+    /** @param linked the partitions are linked entities ({@link Hosting#linked}): the conductor runs the settle round */
+    public static Behavior<ToCoordinator> create(BlobGcSettings settings, PartitionPeers peers, Clock clock,
+                                                 boolean linked) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Conductor(ctx, timers, settings, peers, clock,
+                linked)));
     }
 
     private final ActorContext<ToCoordinator> ctx;
@@ -148,9 +168,13 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private boolean cycleOpen;
     /** {@link Coordinator.RunCycleNow}s that came while a cycle was open: each runs once it is recorded. */
     private final ArrayDeque<Coordinator.RunCycleNow> waiting = new ArrayDeque<>();
+    /** The settle round of linked partitions; null when they are isolated (nothing to settle). */
+    private final SettleRound settle;
+    /** A settle poll is gathering its answers: no other starts until it is in. */
+    private boolean pollOpen;
 
     private Conductor(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
-                      PartitionPeers peers, Clock clock) {
+                      PartitionPeers peers, Clock clock, boolean linked) {
         super(Coordinator.PERSISTENCE_ID, SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                 settings.restartBackoffMax(), 0.2));
         this.ctx = ctx;
@@ -163,8 +187,10 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         for (int p = 0; p < partitioning.count(); p++) ps.add(p);
         this.all = List.copyOf(ps);
         this.asks = new PartitionAsks(peers, partitioning, gatherTimeout(), settings.dryRun(), ctx.getLog());
-        this.instanceId = NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress()) + "/conductor/"
-                + java.util.UUID.randomUUID().toString().substring(0, 8);
+        boolean clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
+        this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
+                : ctx.getSystem().name()) + "/conductor/" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        this.settle = linked ? new SettleRound(partitioning.count()) : null;
     }
 
     @Override
@@ -197,6 +223,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.class, (state, signal) -> {
             takenOver = false;
             cycleOpen = false;
+            pollOpen = false;
             ctx.getSelf().tell(TakeOver.INSTANCE);
         }).build();
     }
@@ -249,6 +276,10 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
             keepAlive();
             timers.startTimerWithFixedDelay(KeepAliveTick.INSTANCE, settings.heartbeatInterval());
             timers.startTimerWithFixedDelay(Coordinator.CycleTick.INSTANCE, settings.cycleInterval());
+            if (settle != null) {
+                settle.reset();
+                timers.startTimerWithFixedDelay(SettleTick.INSTANCE, settings.heartbeatInterval());
+            }
         }).thenUnstashAll();
     }
 
@@ -272,6 +303,10 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
             else startCycle(s, c.dryRun() || settings.dryRun(), c.replyTo());
         } else if (command instanceof CycleGathered g) {
             return recordCycle(s, g);
+        } else if (command == SettleTick.INSTANCE) {
+            poll();
+        } else if (command instanceof SettleGathered g) {
+            settled(g.gathered());
         } else if (command instanceof Report r) {
             if (r.report() == null) {
                 peers.tell(0, r); // refused there, as by the coordinator
@@ -314,6 +349,28 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
 
     private void keepAlive() {
         for (int p : all) peers.tell(p, Coordinator.KeepAlive.INSTANCE);
+    }
+
+    // ---- the settle round
+
+    private void poll() {
+        if (settle == null || pollOpen) return;
+        pollOpen = true;
+        Duration half = settings.heartbeatInterval().dividedBy(2);
+        ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all, (p, ref) -> new Coordinator.SettleQuery(ref),
+                        half.compareTo(gatherTimeout()) < 0 ? half : gatherTimeout()),
+                (g, failure) -> new SettleGathered(g == null ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all))
+                        : g));
+    }
+
+    /** One poll's answers: when they and the last poll's are the same clean fixpoint, the warm-ups end. */
+    private void settled(FanIn.Gathered<SettleStatus> g) {
+        pollOpen = false;
+        settle.poll(g.answers()).ifPresent(epoch -> {
+            ctx.getLog().info("blob-gc conductor: the partitions settled at generations {}: their warm-ups end", epoch);
+            var settled = new Coordinator.PartitionsSettled(epoch);
+            for (int p : all) peers.tell(p, settled);
+        });
     }
 
     // ---- cycles

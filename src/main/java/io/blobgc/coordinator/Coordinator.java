@@ -7,6 +7,7 @@ import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.ProtectOutcome;
+import io.blobgc.ledger.SettleStatus;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Ledger;
 import io.blobgc.ledger.PartitionedLedger;
@@ -286,6 +287,13 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * are at a fixpoint, and each partition whose generation it names ends its warm-up; another ignores it.
      */
     public record PartitionsSettled(List<Integer> generations) implements Command {
+    }
+
+    /**
+     * The conductor's settle poll (partitions.md §1, "settle round"; {@link Conductor}): a linked entity that warms up
+     * flushes its exports, then answers its {@link SettleStatus}.
+     */
+    public record SettleQuery(ActorRef<SettleStatus> replyTo) implements Command {
     }
 
     /**
@@ -656,6 +664,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(PartitionExport.class, links::onExport)
                 .onCommand(ExportResend.class, links::onExportResend)
                 .onCommand(PartitionsSettled.class, links::onSettled)
+                .onCommand(SettleQuery.class, links::onSettleQuery)
                 .onCommand(Protect.class, fences::onProtect)
                 .onCommand(Protected.class, fences::onProtected)
                 .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))

@@ -8,6 +8,7 @@ import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.ReportOutcome;
+import io.blobgc.ledger.SettleRound;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -80,8 +81,8 @@ final class PartitionLinks {
                     : hosting.describe() + " is linked to no other partition");
             return effects.noReply();
         }
-        Integer generation = m.generations().get(hosting.partition());
-        if (generation == null || generation != s.ledger.generation() || !s.ledger.warmingUp()) {
+        if (!SettleRound.appliesTo(m.generations(), hosting.partition(), s.ledger.generation())
+                || !s.ledger.warmingUp()) {
             ctx.getLog().debug("ignored {}: generation {}, warming up {}", m, s.ledger.generation(),
                     s.ledger.warmingUp());
             return effects.noReply();
@@ -90,6 +91,20 @@ final class PartitionLinks {
         ctx.getLog().info("blob-gc {}: the partitions settled; warming up {} (waiting for {})", hosting.describe(),
                 s.ledger.warmingUp(), s.ledger.warmUpBlockers());
         return effects.noReply();
+    }
+
+    /**
+     * The conductor's settle poll: a partition that warms up flushes its exports first (so its answer counts what its
+     * views hold now), then answers its status; one that does not only answers (its cycles flush).
+     */
+    ReplyEffect<Event, State> onSettleQuery(State s, Coordinator.SettleQuery m) {
+        if (!hosting.isLinked() || m.replyTo() == null) {
+            ctx.getLog().warn("ignored {}: {}", m, hosting.isLinked() ? "no one to answer"
+                    : hosting.describe() + " is linked to no other partition");
+            return effects.noReply();
+        }
+        if (s.ledger.warmingUp()) flush(s.ledger);
+        return effects.effect().reply(m.replyTo(), s.ledger.settleStatus(hosting.partition()));
     }
 
     /** Whether a message of partition {@code from} is for this entity: linked, and from another partition. */

@@ -97,6 +97,6 @@ public final class SettleRound {
      * epoch is of its generation — else it recovered again since the polls, and its warm-up was not part of it.
      */
     public static boolean appliesTo(List<Integer> epoch, int p, int generation) {
-        return p >= 0 && p < epoch.size() && epoch.get(p) == generation;
+        return epoch != null && p >= 0 && p < epoch.size() && epoch.get(p) != null && epoch.get(p) == generation;
     }
 }

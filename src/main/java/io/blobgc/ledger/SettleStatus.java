@@ -1,5 +1,7 @@
 package io.blobgc.ledger;
 
+import io.blobgc.CborSerializable;
+
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -41,7 +43,8 @@ import java.util.TreeMap;
  *                      flush of this poll (conservative: a flip need not change an export)
  */
 public record SettleStatus(int partition, int generation, boolean warming, boolean haveAllInputs,
-                           Map<Integer, ReportId> sent, Map<Integer, ReportId> applied, boolean dirty) {
+                           Map<Integer, ReportId> sent, Map<Integer, ReportId> applied, boolean dirty)
+        implements CborSerializable {
 
     public SettleStatus {
         sent = java.util.Collections.unmodifiableMap(new TreeMap<>(sent));
@@ -49,7 +52,7 @@ public record SettleStatus(int partition, int generation, boolean warming, boole
     }
 
     /** One report of a reporter, by its place in the reporter's order: (incarnation, seq). */
-    public record ReportId(long incarnation, long seq) {
+    public record ReportId(long incarnation, long seq) implements CborSerializable {
 
         /** No report yet. */
         public static final ReportId NONE = new ReportId(Long.MIN_VALUE, 0);

@@ -10,6 +10,7 @@ import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,9 +56,10 @@ final class LinkedPartitions implements AutoCloseable {
             if (to != null && !lost.test(message)) to.tell(message);
         }
 
+        /** The conductor's asks (its polls, its cycles): not logged, never lost. */
         @Override
         public <R> CompletionStage<R> ask(int p, Function<ActorRef<R>, ToCoordinator> message, Duration timeout) {
-            throw new UnsupportedOperationException("entities ask nothing of each other");
+            return AskPattern.ask(entities.get(p), message::apply, timeout, kit.system().scheduler());
         }
     };
 
@@ -105,6 +107,11 @@ final class LinkedPartitions implements AutoCloseable {
         entities.put(p, e);
         kit.assertAlive(e);
         return e;
+    }
+
+    /** A conductor of the linked entities (it runs the settle round), spawned. */
+    ActorRef<ToCoordinator> conductor() {
+        return kit.spawn(Conductor.create(kit.settings, peers, Clock.systemUTC(), true));
     }
 
     /** A hash partition {@code p} owns, its content in the store. */

@@ -37,7 +37,10 @@ class PartitionExportsTest {
 
     @BeforeEach
     void seedAndStart() throws IOException {
-        net = new LinkedPartitions("PartitionExportsTest", "partitions = 2", storeRoot);
+        net = new LinkedPartitions("PartitionExportsTest", """
+                partitions = 2
+                heartbeat-interval = 200ms
+                """, storeRoot);
         x = net.stored(0, "x");
         c = net.stored(1, "c");
         d = net.stored(1, "d");
@@ -125,7 +128,18 @@ class PartitionExportsTest {
         return net.info(h).status() == BlobStatus.COLLECTED && !net.kit.store.exists(h);
     }
 
-    /** A's last FULL export to B net.told so far, or null. */
+    @Test
+    void theConductorsSettleRoundEndsTheWarmUpsOfPartitionsThatRecoveredTogetherWithTheChainHeld() {
+        net.full(x);
+        net.conductor(); // it polls every heartbeat interval
+        LinkedPartitions.eventually("both warmed up", () -> !net.summary(0).warmingUp() && !net.summary(1).warmingUp(),
+                () -> "A waits for " + net.summary(0).warmUpBlockers() + ", B for " + net.summary(1).warmUpBlockers());
+        assertTrue(net.told.stream().anyMatch(m -> m instanceof Coordinator.PartitionsSettled s
+                && s.generations().equals(List.of(net.generation(0), net.generation(1)))), "settled: " + net.told);
+        assertTrue(net.heldFor(c, 0), "c held for A when the warm-ups ended: " + net.info(c));
+    }
+
+    /** A's last FULL export to B told so far, or null. */
     private Coordinator.PartitionExport lastFullFromA() {
         Coordinator.PartitionExport last = null;
         for (ToCoordinator m : net.told) {

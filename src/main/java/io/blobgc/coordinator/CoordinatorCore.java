@@ -105,8 +105,13 @@ public final class CoordinatorCore {
         });
     }
 
+    /**
+     * A node's report: a node id, not one of the partitions' reporter ids (a node report under a partition's id would
+     * land in that partition's view, where it could drop what the partition exports), a kind, and no null hash.
+     */
     private static boolean wellFormed(NodeReport r) {
-        return r != null && r.node() != null && r.kind() != null && noNullHash(r);
+        return r != null && r.node() != null && !PartitionedLedger.isPartitionReporter(r.node()) && r.kind() != null
+                && noNullHash(r);
     }
 
     /** No list of {@code r} names a null hash (CBOR can carry one): its hashes can be looked up and split. */
@@ -129,6 +134,10 @@ public final class CoordinatorCore {
         if (node == null || hash == null) {
             return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "an acquire needs a node and a hash"));
+        }
+        if (PartitionedLedger.isPartitionReporter(node)) {
+            return Decision.answer(l -> new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
+                    "'" + node + "' names a partition, not a node"));
         }
         if (!ledger.ownsHash(hash)) { // a partition entity, asked for another's hash: sent astray, not the node's fault
             return Decision.answer(l -> new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),

@@ -84,7 +84,8 @@ final class PartitionFences {
     ReplyEffect<Event, State> acquire(State s, Acquire c, CoordinatorCore core) {
         PartitionedLedger l = s.ledger;
         BlobHash hash = c.hash();
-        if (c.node() == null || hash == null || !l.ownsHash(hash) || l.remoteCalleesBelow(hash).isEmpty()) {
+        if (c.node() == null || PartitionedLedger.isPartitionReporter(c.node()) || hash == null || !l.ownsHash(hash)
+                || l.remoteCalleesBelow(hash).isEmpty()) {
             return effects.run(s, core.acquire(l, c.node(), c.incarnation(), c.afterSeq(), hash, clock.millis(),
                     Coordinator.localNow()), c.replyTo());
         }

@@ -120,10 +120,11 @@ final class PartitionLinks {
         return true;
     }
 
-    /** An export of the sender's reporter id, with no null hash (the coordinator's check on reports). */
+    /** An export of the sender's reporter id, with a kind and no null hash (the coordinator's checks on reports). */
     private boolean wellFormed(PartitionExport m) {
         NodeReport r = m.report();
-        boolean ok = r != null && PartitionedLedger.reporterOf(m.from()).equals(r.node()) && CoordinatorCore.noNullHash(r);
+        boolean ok = r != null && PartitionedLedger.reporterOf(m.from()).equals(r.node()) && r.kind() != null
+                && CoordinatorCore.noNullHash(r);
         if (!ok) ctx.getLog().warn("ignored a malformed export to {}: {}", hosting.describe(), m);
         return ok;
     }

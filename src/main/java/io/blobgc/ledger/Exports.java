@@ -102,8 +102,11 @@ final class Exports {
 
     /** The reporter id partition {@code p} reports its exports under: {@code partition:<p>}. */
     static String reporterOf(int p) {
-        return "partition:" + p;
+        return REPORTER_PREFIX + p;
     }
+
+    /** What every partition's reporter id begins with, and no node's may. */
+    static final String REPORTER_PREFIX = "partition:";
 
     String reporter() {
         return reporter;

@@ -555,7 +555,7 @@ public final class PartitionedLedger {
     /** Export {@code e} applied by its target, hosted here. */
     ReportOutcome applyExport(Export e, long localNow) {
         Ledger target = hosted(e.to());
-        if (hostingMode && e.report().kind() == NodeReport.Kind.FULL && !target.takesFullExport(e.echo())) {
+        if (hostingMode && e.report().kind() != NodeReport.Kind.DELTA && !target.takesFullExport(e.echo())) {
             return ReportOutcome.NEED_FULL;
         }
         return target.report(e.report(), localNow);
@@ -711,6 +711,11 @@ public final class PartitionedLedger {
     /** The reporter id partition {@code p}'s exports go under: {@code partition:<p>}. */
     public static String reporterOf(int p) {
         return Exports.reporterOf(p);
+    }
+
+    /** Whether {@code reporter} is a partition's reporter id ({@code partition:...}): no node may report under one. */
+    public static boolean isPartitionReporter(String reporter) {
+        return reporter.startsWith(Exports.REPORTER_PREFIX);
     }
 
     /**

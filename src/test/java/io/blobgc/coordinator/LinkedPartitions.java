@@ -9,6 +9,7 @@ import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import io.blobgc.protocol.ReporterProtocol.ToReporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
@@ -32,7 +33,7 @@ import java.util.function.Supplier;
  * the test says ({@link #lost}); the test stands in for the conductor. Journals are seeded the way a replay finds them
  * ({@link #seed}). One a test; {@link #close()} it after.
  */
-final class LinkedPartitions implements AutoCloseable {
+class LinkedPartitions implements AutoCloseable {
 
     static final Duration PATIENCE = Duration.ofSeconds(15);
 
@@ -63,7 +64,8 @@ final class LinkedPartitions implements AutoCloseable {
         }
     };
 
-    private final TestProbe<ToReporter> reporter;
+    /** n1's reporter: what the entities answer it. */
+    final TestProbe<ToReporter> reporter;
     private long cycle, seq;
 
     /** @param blobGc the settings (partitions = P among them) */
@@ -100,13 +102,26 @@ final class LinkedPartitions implements AutoCloseable {
         kit.journal.persistForRecovery(PartitionKit.pid(p), journal);
     }
 
+    /** Entity {@code p}, linked, not spawned: it takes over once a conductor's keep-alive comes. */
+    Behavior<ToCoordinator> linked(int p) {
+        return Coordinator.create(kit.settings, kit.store, Clock.systemUTC(), null, Timings.NONE,
+                Hosting.linked(p, partitioning, peers));
+    }
+
     /** Entity {@code p}, linked, kept by a conductor that took over: it took over when this returns. */
     ActorRef<ToCoordinator> start(int p) {
-        ActorRef<ToCoordinator> e = kit.spawn(PartitionKit.conducted(Coordinator.create(kit.settings, kit.store,
-                Clock.systemUTC(), null, Timings.NONE, Hosting.linked(p, partitioning, peers))));
+        ActorRef<ToCoordinator> e = kit.spawn(PartitionKit.conducted(linked(p)));
         entities.put(p, e);
         kit.assertAlive(e);
         return e;
+    }
+
+    /** Entity {@code p} stopped, then started again (a new instance, recovering its journal). */
+    void restart(int p) {
+        ActorRef<ToCoordinator> e = entities.get(p);
+        kit.stop(e);
+        kit.createTestProbe().expectTerminated(e, PATIENCE);
+        start(p);
     }
 
     /** A conductor of the linked entities (it runs the settle round), spawned. */
@@ -127,9 +142,13 @@ final class LinkedPartitions implements AutoCloseable {
     }
 
     Coordinator.Summary summary(int p) {
+        return summary(entities.get(p));
+    }
+
+    Coordinator.Summary summary(ActorRef<ToCoordinator> e) {
         TestProbe<Coordinator.Summary> probe = kit.createTestProbe();
-        entities.get(p).tell(new Coordinator.GetSummary(probe.getRef()));
-        return kit.answered(probe, Coordinator.Summary.class, entities.get(p));
+        e.tell(new Coordinator.GetSummary(probe.getRef()));
+        return kit.answered(probe, Coordinator.Summary.class, e);
     }
 
     /** Partition {@code p}'s generation: how many takeovers its journal holds. */

@@ -270,9 +270,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     /**
      * Partition {@code from}'s exports to partition {@code to} (partitions.md §1, "Flush"), echoing {@code to}'s
-     * generation of its last ask for a FULL ({@link ExportResend}).
+     * generation of its last ask for a FULL ({@link ExportResend}), with {@code fenced}: the latest FULL of each node
+     * whose report fence {@code from} had done when it built the report (partitions-part2-plan §8; null, as from an
+     * older sender: none).
      */
-    public record PartitionExport(int from, int to, int echo, NodeReport report) implements Command {
+    public record PartitionExport(int from, int to, int echo, NodeReport report,
+                                  java.util.Map<String, io.blobgc.ledger.FencedFull> fenced) implements Command {
     }
 
     /**

@@ -50,7 +50,7 @@ final class PartitionLinks {
     void flush(PartitionedLedger l) {
         if (!hosting.isLinked()) return;
         for (PartitionedLedger.Export e : l.flushExports(hosting.partition(), Coordinator.localNow())) {
-            hosting.peers().tell(e.to(), new PartitionExport(e.from(), e.to(), e.echo(), e.report()));
+            hosting.peers().tell(e.to(), new PartitionExport(e.from(), e.to(), e.echo(), e.report(), e.fenced()));
         }
     }
 
@@ -58,7 +58,7 @@ final class PartitionLinks {
     ReplyEffect<Event, State> onExport(State s, PartitionExport m) {
         if (!takes(m, m.from()) || m.to() != hosting.partition() || !wellFormed(m)) return effects.noReply();
         PartitionedLedger l = s.ledger;
-        var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo());
+        var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo(), m.fenced());
         if (l.deliverExport(export, Coordinator.localNow()) == ReportOutcome.NEED_FULL) {
             hosting.peers().tell(m.from(), new ExportResend(hosting.partition(), l.generation()));
         }

@@ -91,6 +91,11 @@ final class Roster {
         NodeReport r = c.report();
         CoordinatorCore.ReportResult result = core.report(r, Coordinator.localNow()).reply().apply(s.ledger);
         if (r != null && r.node() != null) reporterNodes.put(c.replyTo(), r.node());
+        if (!cyclesItself && r != null && r.kind() == NodeReport.Kind.FULL && result.outcome() == ReportOutcome.APPLIED) {
+            // a partition entity runs no report fence yet: until S1.6 does (and calls this at its walk's done()), its
+            // exports say a FULL is fenced once applied, which keeps the window of partitions-part2-plan §8 as it was
+            s.ledger.fullFenced(r.node(), r.incarnation(), r.seq());
+        }
         if (result.warmUpCompleted() && cyclesItself) {
             // the last FULL report of the warm-up: cycle now rather than a cycle-interval later
             ctx.getLog().info("warm-up complete: every member delivered a FULL report");

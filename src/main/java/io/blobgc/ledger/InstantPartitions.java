@@ -27,6 +27,8 @@ final class InstantPartitions {
     private final PartitionedLedger[] hostOf;
     /** Every host once, in the order of its first partition. */
     private final List<PartitionedLedger> hosts;
+    /** Whether every partition has a host here: a walk from here reaches them all. */
+    private final boolean everyPartition;
 
     /**
      * {@code hostOf[p]} hosts partition {@code p}; a host may host several (all of them: one JVM). A null host is a
@@ -44,6 +46,7 @@ final class InstantPartitions {
             if (h != null && distinct.stream().noneMatch(d -> d == h)) distinct.add(h);
         }
         this.hosts = List.copyOf(distinct);
+        this.everyPartition = java.util.Arrays.stream(hostOf).allMatch(java.util.Objects::nonNull);
     }
 
     /** Every host once, in the order of its first partition. */
@@ -126,6 +129,18 @@ final class InstantPartitions {
         for (PartitionedLedger h : hosts) held.addAll(h.reportedHolds(r, outcome));
         // all at once: a FULL of N blobs over a shared library of K costs N + K, not N x K (review of the actor at P > 1)
         if (!held.isEmpty()) protectRemoteClosure(held, false, now);
+        if (r.kind() == NodeReport.Kind.FULL && outcome == ReportOutcome.APPLIED) {
+            // every share applied and the walk done, over every partition, in this one step: the FULL is fenced in
+            // each partition, and each knows the others' is too (partitions-part2-plan §8)
+            // (with a partition hosted elsewhere, only the hosted ones' walks are known done)
+            for (PartitionedLedger h : hosts) {
+                if (everyPartition) {
+                    h.fencedEverywhere(r.node(), r.incarnation(), r.seq());
+                } else {
+                    h.fullFenced(r.node(), r.incarnation(), r.seq());
+                }
+            }
+        }
     }
 
     /**

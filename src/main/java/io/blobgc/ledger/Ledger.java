@@ -453,6 +453,53 @@ public final class Ledger {
     }
 
     /**
+     * Applies another partition's export {@code r}, which carries {@code fenced}: the FULLs of each node its sender had
+     * fenced when it built it (partitions-part2-plan §8). Kept, once applied and settled, as that partition's map: a
+     * node's view confirms nothing absent until every live partition's map fenced the node's last FULL.
+     */
+    public ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, long now) {
+        return views.report(r, fenced, now);
+    }
+
+    /**
+     * The report fence of {@code node}'s FULL (incarnation, seq) is done in this partition (its walk ended): this
+     * partition's exports say so from now on ({@link #fencedFulls}). A hosted partition's driver calls it; one that
+     * applies and fences in one step ({@link #fenceReportsAtApply}) need not.
+     */
+    public void fullFenced(String node, long incarnation, long seq) {
+        views.fullFenced(node, incarnation, seq);
+    }
+
+    /** See {@link NodeViews#fencedEverywhere}: the driver fenced {@code node}'s FULL in every partition at once. */
+    void fencedEverywhere(String node, long incarnation, long seq) {
+        views.fencedEverywhere(node, incarnation, seq);
+    }
+
+    /**
+     * Whether a node's FULL counts as fenced by every partition once applied (true unless told otherwise): its driver
+     * applies every share and fences in one step, or there is no other partition. False for a hosted partition, whose
+     * driver calls {@link #fullFenced} when its walk is done.
+     */
+    void fenceReportsAtApply(boolean atApply) {
+        views.fenceAtApply(atApply);
+    }
+
+    /** The latest FULL of each node whose report fence is done here, by node: what every export carries. */
+    public Map<String, FencedFull> fencedFulls() {
+        return views.fencedFulls();
+    }
+
+    /** The oldest confirmation among the live views ({@link NodeViews#minConfirmTick}): for tests. */
+    long minConfirmTick() {
+        return views.minConfirmTick();
+    }
+
+    /** The live nodes whose last FULL a live partition has not fenced yet: "n: FULL s not fenced by partition:A". */
+    public List<String> unfencedFulls() {
+        return views.unfencedFulls();
+    }
+
+    /**
      * The acquire fence (S6): a node starts to use {@code hash}. Unless the blob is DELETING or COLLECTED the
      * reference is recorded at once in the node's view, and a MARKED blob can no longer be handed to the sweeper.
      * {@code incarnation} and {@code afterSeq} are the reporter's and the seq of the last report it sent before

@@ -60,6 +60,13 @@ final class NodeViews {
     /** Counts complete views: a view's tick says when it was last confirmed, relative to cycles and marks. */
     private long tick;
     private boolean warmingUp;
+    /**
+     * Whether a node's FULL counts as fenced by every partition once applied (partitions-part2-plan §8): so when the
+     * driver applies every partition's share and runs the report fence in one step, as one JVM does
+     * ({@link InstantPartitions#report}); and at P = 1, with no partition to wait for. A hosted ledger's driver says
+     * when its walk is done instead ({@link #fullFenced}).
+     */
+    private boolean fenceAtApply = true;
     private final EnumMap<ReportOutcome, Long> reportOutcomes = new EnumMap<>(ReportOutcome.class);
     private long reportedWhileDeleting;
     private long reportedUnknown;
@@ -192,9 +199,31 @@ final class NodeViews {
 
     /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
     ReportOutcome report(NodeReport r, long now) {
+        return report(r, null, now);
+    }
+
+    /**
+     * {@link #report(NodeReport, long)}, of another partition's export carrying {@code fenced}, the FULLs its sender
+     * had fenced when it built it, by node (partitions-part2-plan §8; null: none): kept as the partition view's map
+     * when the report is applied and settled. A provisional report's map is ignored (its sender warms up).
+     */
+    ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, long now) {
         ReportOutcome o = doReport(r, now);
         reportOutcomes.merge(o, 1L, Long::sum);
+        if (o == ReportOutcome.APPLIED && r.settled()) {
+            NodeView v = views.get(r.node());
+            if (v != null && v.kind == ViewKind.PARTITION) v.fencedBy = copyOf(fenced);
+        }
         return o;
+    }
+
+    /** {@code fenced} without null keys or values (CBOR can carry them), or empty. */
+    private static Map<String, FencedFull> copyOf(Map<String, FencedFull> fenced) {
+        Map<String, FencedFull> out = new HashMap<>();
+        if (fenced != null) fenced.forEach((n, f) -> {
+            if (n != null && f != null) out.put(n, f);
+        });
+        return out;
     }
 
     private ReportOutcome doReport(NodeReport r, long now) {
@@ -274,6 +303,11 @@ final class NodeViews {
         v.contentIncarnation = full.incarnation;
         v.contentSeq = full.seq;
         v.fullHeardSinceRecovery = true;
+        v.lastFull = new FencedFull(full.incarnation, full.seq);
+        if (fenceAtApply) {
+            v.fencedFull = v.lastFull;
+            v.fencedEverywhere = v.lastFull;
+        }
         if (full.settled) {
             v.fullSinceRecovery = true;
             confirmed(v, now);
@@ -509,15 +543,106 @@ final class NodeViews {
 
     /**
      * The oldest complete view among live views, partitions' included (S3: a live partition must confirm too): a
-     * blob is confirmed absent by all once this is after it. Only a settled report advances a view's tick.
+     * blob is confirmed absent by all once this is after it. Only a settled report advances a view's tick. A live
+     * node's view counts as not confirmed (-1) until its last FULL is fenced by every live partition
+     * ({@link #fencedByAll}).
      */
     long minConfirmTick() {
         long min = Long.MAX_VALUE;
         for (NodeView v : views.values()) {
             if (v.stale) continue;
-            min = Math.min(min, v.complete ? v.lastCompleteTick : -1);
+            min = Math.min(min, v.complete && fencedByAll(v) ? v.lastCompleteTick : -1);
         }
         return min == Long.MAX_VALUE ? -1 : min;
+    }
+
+    /**
+     * The report-fence cut (partitions-part2-plan §8, "The closure"): whether node view {@code v}'s last FULL is
+     * fenced by every live partition — the map of each live partition view's last settled export names that FULL or a
+     * later one. A hold that arrives by report alone (a node back from policy drop, after a recovery) reaches each
+     * partition with that node's FULL, and the partition records its remote closure in the callees' owners by its
+     * report fence; until the map of each partition says that fence is done, a share here that lists nothing (or an
+     * export built before the hold) could confirm a callee absent that the node uses. Stale partition views are left
+     * out (S4: their last view keeps protecting); provisional maps are not kept. Open when no partition is viewed
+     * (P = 1, an isolated partition), for a view of a partition, and when the FULL was fenced everywhere at once
+     * ({@link #fencedEverywhere}).
+     */
+    private boolean fencedByAll(NodeView v) {
+        if (v.kind != ViewKind.NODE || v.lastFull == null) return true;
+        if (v.fencedEverywhere != null && v.fencedEverywhere.covers(v.lastFull.incarnation(), v.lastFull.seq())) {
+            return true;
+        }
+        for (NodeView p : views.values()) {
+            if (p.kind != ViewKind.PARTITION || p.stale) continue;
+            FencedFull f = p.fencedBy == null ? null : p.fencedBy.get(v.node);
+            if (f == null || !f.covers(v.lastFull.incarnation(), v.lastFull.seq())) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The live node views whose last FULL some live partition has not fenced yet, each as
+     * "n: FULL s not fenced by partition:A" (the first such partition): what holds their confirmation back.
+     */
+    List<String> unfencedFulls() {
+        List<String> out = new ArrayList<>();
+        for (NodeView v : views.values()) {
+            if (v.stale || fencedByAll(v)) continue;
+            for (NodeView p : views.values()) {
+                if (p.kind != ViewKind.PARTITION || p.stale) continue;
+                FencedFull f = p.fencedBy == null ? null : p.fencedBy.get(v.node);
+                if (f == null || !f.covers(v.lastFull.incarnation(), v.lastFull.seq())) {
+                    out.add(v.node + ": FULL " + v.lastFull.seq() + " not fenced by " + p.node);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** See {@link #fenceAtApply}: false for a hosted ledger, whose driver calls {@link #fullFenced}. */
+    void fenceAtApply(boolean atApply) {
+        fenceAtApply = atApply;
+    }
+
+    /**
+     * The report fence of {@code node}'s FULL (incarnation, seq) is done here: its walk ended (gone answers included).
+     * Kept if this view applied that FULL (or a later one) and it is later than the one kept; the exports carry it
+     * from now on ({@link #fencedFulls}).
+     */
+    void fullFenced(String node, long incarnation, long seq) {
+        NodeView v = fencedView(node, incarnation, seq);
+        if (v != null && (v.fencedFull == null || !v.fencedFull.covers(incarnation, seq))) {
+            v.fencedFull = new FencedFull(incarnation, seq);
+        }
+    }
+
+    /**
+     * {@code node}'s FULL (incarnation, seq) is fenced by every partition already: a driver that applied every
+     * partition's share and ran the walk over all of them in one step ({@link InstantPartitions#report}) says so to
+     * each, so no partition waits for another's export to carry it.
+     */
+    void fencedEverywhere(String node, long incarnation, long seq) {
+        NodeView v = fencedView(node, incarnation, seq);
+        if (v == null) return;
+        if (v.fencedFull == null || !v.fencedFull.covers(incarnation, seq)) v.fencedFull = new FencedFull(incarnation, seq);
+        if (v.fencedEverywhere == null || !v.fencedEverywhere.covers(incarnation, seq)) {
+            v.fencedEverywhere = new FencedFull(incarnation, seq);
+        }
+    }
+
+    /** {@code node}'s view when it is a node's and applied the FULL (incarnation, seq) or a later one; else null. */
+    private NodeView fencedView(String node, long incarnation, long seq) {
+        NodeView v = views.get(node);
+        if (v == null || v.kind != ViewKind.NODE || v.lastFull == null || !v.lastFull.covers(incarnation, seq)) return null;
+        return v;
+    }
+
+    /** The latest fenced FULL of each node view that has one, by node: what an export carries. */
+    Map<String, FencedFull> fencedFulls() {
+        Map<String, FencedFull> out = new TreeMap<>();
+        for (NodeView v : views.values()) if (v.kind == ViewKind.NODE && v.fencedFull != null) out.put(v.node, v.fencedFull);
+        return out;
     }
 
     /** The tick of the latest complete view. */
@@ -591,6 +716,14 @@ final class NodeViews {
         /** Acquired blobs not yet covered by a report, with the (incarnation, seq) they were acquired after. */
         final Map<Integer, long[]> sticky = new HashMap<>();
         PendingFull pending;
+        /** A node's: the last FULL applied (all its chunks in); null: none. */
+        FencedFull lastFull;
+        /** A node's: the latest FULL applied here whose report fence is done ({@link #fullFenced}); null: none. */
+        FencedFull fencedFull;
+        /** A node's: the latest FULL fenced by every partition at once ({@link #fencedEverywhere}); null: none. */
+        FencedFull fencedEverywhere;
+        /** A partition's: the fenced FULLs its last settled export carried, by node; null: none yet. */
+        Map<String, FencedFull> fencedBy;
 
         NodeView(String node, long now) {
             this.node = node;

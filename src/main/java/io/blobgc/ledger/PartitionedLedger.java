@@ -127,6 +127,9 @@ public final class PartitionedLedger {
         this.hosted = java.util.Arrays.stream(parts).filter(java.util.Objects::nonNull).toArray(Ledger[]::new);
         if (hosted.length == 0) throw new IllegalArgumentException("no partition hosted");
         this.hostingMode = hostingMode;
+        // the whole applies every share and fences the holds in one step: a FULL is fenced everywhere once applied
+        // (partitions-part2-plan §8); a hosted partition's driver tells when its walk is done (fullFenced)
+        for (Ledger l : hosted) l.fenceReportsAtApply(!hostingMode);
         PartitionedLedger[] self = new PartitionedLedger[parts.length];
         for (int p = 0; p < parts.length; p++) if (parts[p] != null) self[p] = this;
         this.instant = new InstantPartitions(partitioning, self);
@@ -508,9 +511,44 @@ public final class PartitionedLedger {
 
     /**
      * A report of partition {@code from}'s exports to partition {@code to}, echoing {@code to}'s generation of its
-     * last ask for a FULL (0: none; see {@link #deliverExport}).
+     * last ask for a FULL (0: none; see {@link #deliverExport}), with {@code fenced}: the latest FULL of each node
+     * whose report fence {@code from} had done when it built the report ({@link #fullFenced}; partitions-part2-plan
+     * §8). The target keeps the map of the last settled one, and confirms a node's view only once every live
+     * partition's map fenced the node's last FULL.
      */
-    public record Export(int from, int to, NodeReport report, int echo) {
+    public record Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced) {
+        public Export {
+            java.util.TreeMap<String, FencedFull> copy = new java.util.TreeMap<>();
+            if (fenced != null) fenced.forEach((n, f) -> { // no null key or value (CBOR can carry them)
+                if (n != null && f != null) copy.put(n, f);
+            });
+            fenced = java.util.Collections.unmodifiableMap(copy);
+        }
+    }
+
+    /**
+     * The report fence of {@code node}'s FULL (incarnation, seq) is done in the partitions hosted here: the driver's
+     * {@link FenceWalk} for the holds it added ({@link #reportedHolds}) is {@code done()}, gone answers included — or
+     * it added none. Each hosted partition that applied that FULL (or a later one) keeps it as fenced, and its exports
+     * say so from then on ({@link Export#fenced}). The whole need not call it: it fences as it applies.
+     */
+    public void fullFenced(String node, long incarnation, long seq) {
+        for (Ledger l : hosted) l.fullFenced(node, incarnation, seq);
+    }
+
+    /**
+     * {@code node}'s FULL (incarnation, seq) is fenced in every partition already: its driver applied every share and
+     * ran the walk over all partitions in one step ({@link InstantPartitions#report}).
+     */
+    void fencedEverywhere(String node, long incarnation, long seq) {
+        for (Ledger l : hosted) l.fencedEverywhere(node, incarnation, seq);
+    }
+
+    /** The live nodes whose last FULL some live partition has not fenced yet, each once: what holds them back. */
+    public List<String> unfencedFulls() {
+        Set<String> out = new LinkedHashSet<>();
+        for (Ledger l : hosted) out.addAll(l.unfencedFulls());
+        return List.copyOf(out);
     }
 
     /**
@@ -531,8 +569,10 @@ public final class PartitionedLedger {
         List<Export> out = new ArrayList<>();
         if (partitioning.count() == 1) return out;
         connect(localNow);
-        for (Map.Entry<Integer, NodeReport> e : hosted(p).exports().entrySet()) {
-            out.add(new Export(p, e.getKey(), e.getValue(), hosted(p).exportEcho(e.getKey())));
+        Map<Integer, NodeReport> reports = hosted(p).exports();
+        Map<String, FencedFull> fenced = hosted(p).fencedFulls(); // read in the same step as the reports are built
+        for (Map.Entry<Integer, NodeReport> e : reports.entrySet()) {
+            out.add(new Export(p, e.getKey(), e.getValue(), hosted(p).exportEcho(e.getKey()), fenced));
         }
         return out;
     }
@@ -558,7 +598,7 @@ public final class PartitionedLedger {
         if (hostingMode && e.report().kind() != NodeReport.Kind.DELTA && !target.takesFullExport(e.echo())) {
             return ReportOutcome.NEED_FULL;
         }
-        return target.report(e.report(), localNow);
+        return target.report(e.report(), e.fenced(), localNow);
     }
 
     /**

@@ -26,12 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link InstantPartitions#report}) the shares and the fence are one step, and the same history deletes nothing
  * ({@code PartitionedLedgerReviewTest.aNodeBackFromADropReHoldsTheRemoteClosureBeforeAnyDeletion}).
  *
- * <p>Both tests fail today (no closure is built). The first fails under any closure that leaves a node's share free to
- * confirm before the caller's owner took the same report; the second also under the plan's first proposal, a
- * watermark of the seq each partition <b>applied</b>: every partition applied n's FULL before it built the export the
- * callee's owner confirms with, and the hold still had not reached it, because the middle hop learns of it only from
- * the first hop's fence or export. The closure of §8 (a watermark of the FULLs each partition has <b>fenced</b>) must
- * make both pass.
+ * <p>Both tests failed before the closure (kept as a draft until S1.6). The first fails under any closure that leaves a
+ * node's share free to confirm before the caller's owner took the same report; the second also under the plan's first
+ * proposal, a watermark of the seq each partition <b>applied</b>: every partition applied n's FULL before it built the
+ * export the callee's owner confirms with, and the hold still had not reached it, because the middle hop learns of it
+ * only from the first hop's fence or export. The closure of §8 — a watermark of the FULLs each partition has
+ * <b>fenced</b> ({@link PartitionedLedger#fullFenced}, carried by every export, {@link PartitionedLedger.Export#fenced})
+ * — makes both pass: here a host's FULL is fenced only when the test, its driver, says its walk is done.
+ * {@link ReportFenceCutTest} has the cut's units.
  */
 class ReportFenceWindowTest {
 
@@ -133,6 +135,8 @@ class ReportFenceWindowTest {
         assertEquals(ReportOutcome.APPLIED, atA);
         assertTrue(hosts[0].isProtected(x), "n holds x again");
         FenceWalk fence = net.protectRemoteClosure(hosts[0].reportedHolds(back, atA), false, now);
+        assertTrue(fence.done());
+        hosts[0].fullFenced("n", 1, back.seq()); // A's walk is done: its exports say so from now on
         assertAll(
                 () -> assertFalse(handed.contains(c), "B handed c to the sweeper while n uses x -> c: n's FULL had "
                         + "reached B, but A had not taken it (no cut of n's report in A's export)"),
@@ -153,6 +157,8 @@ class ReportFenceWindowTest {
         ReportOutcome atA = hosts[0].report(back, now);
         FenceWalk fence = net.protectRemoteClosure(hosts[0].reportedHolds(back, atA), false, now);
         assertEquals(List.of(), fence.gone());
+        hosts[0].fullFenced("n", 1, back.seq());
+        hosts[1].fullFenced("n", 1, back.seq());
         flush(0, 1, 2, 3);
         flush(2, 0, 1, 3);
         flush(3, 0, 1, 2);
@@ -191,6 +197,7 @@ class ReportFenceWindowTest {
 
         FenceWalk fence = net.protectRemoteClosure(hosts[2].reportedHolds(back, ReportOutcome.APPLIED), false, now);
         for (PartitionedLedger.Export e : toA) net.deliver(e, now);
+        for (PartitionedLedger h : hosts) h.fullFenced("n", 1, back.seq()); // every walk is done now (none but C's)
         assertAll(
                 () -> assertFalse(handed.contains(c), "B handed c to the sweeper while n uses x -> a -> c: every "
                         + "partition had applied n's FULL, but C had not fenced it"),

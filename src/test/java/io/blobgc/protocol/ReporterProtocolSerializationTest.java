@@ -100,6 +100,19 @@ class ReporterProtocolSerializationTest {
         assertEquals(NodeReport.full("partition:1", 3, 7, List.of(h), List.of()), old);
     }
 
+    /**
+     * An export between linked partition entities carries the FULLs its sender had fenced, by node
+     * (partitions-part2-plan §8): they round-trip with the export.
+     */
+    @Test
+    void aPartitionExportRoundTripsWithTheFullsItsSenderFenced() throws Exception {
+        BlobHash h = BlobHash.sha256(new byte[] {1});
+        check(new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2,
+                NodeReport.delta("partition:1", 3, 7, List.of(h), List.of(), List.of(), List.of()),
+                java.util.Map.of("n1", new io.blobgc.ledger.FencedFull(3, 17))), "from", "to", "echo", "report",
+                "fenced");
+    }
+
     private static void check(Object message, String... fields) throws Exception {
         Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
         Serializer serializer = serialization.findSerializerFor(message);

@@ -276,6 +276,11 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      */
     public record PartitionExport(int from, int to, int echo, NodeReport report,
                                   java.util.Map<String, io.blobgc.ledger.FencedFull> fenced) implements Command {
+
+        /** An export that says no FULL fenced (as an older sender's). */
+        public PartitionExport(int from, int to, int echo, NodeReport report) {
+            this(from, to, echo, report, null);
+        }
     }
 
     /**

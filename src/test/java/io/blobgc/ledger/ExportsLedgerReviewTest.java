@@ -49,7 +49,7 @@ class ExportsLedgerReviewTest {
         assertTrue(b.warmUpBlockers().contains("partition:0"));
         NodeReport noKind = new NodeReport("partition:0", 1, 7, null, List.of(), List.of(), List.of(), List.of(), 0, 1,
                 true); // built before B's recovery, or corrupt: it echoes no ask of B's
-        ReportOutcome o = b.deliverExport(new PartitionedLedger.Export(0, 1, noKind, 0), now);
+        ReportOutcome o = b.deliverExport(new PartitionedLedger.Export(0, 1, noKind, 0, null), now);
         assertNotEquals(ReportOutcome.APPLIED, o, "a report with no kind taken as a FULL that skips the echo");
         assertTrue(b.warmingUp(), "B's warm-up ended on a report that does not echo its generation: "
                 + b.warmUpBlockers());

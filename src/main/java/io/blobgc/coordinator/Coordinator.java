@@ -540,12 +540,12 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.decisions = decisions;
         this.core = new CoordinatorCore(settings.dryRun());
         this.effects = new DecisionEffects(Effect());
-        this.roster = new Roster(ctx, timers, settings, core, effects, !hosting.isPartition());
+        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout());
+        this.roster = new Roster(ctx, timers, settings, core, effects, !hosting.isPartition(), fences::reportApplied);
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
         this.links = new PartitionLinks(ctx, hosting, effects);
-        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout());
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
                 links);
         this.empty = new State(hosting.emptyLedger(settings.ledger(), settings.partitioning()), true);
@@ -646,8 +646,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                         clock.millis(), localNow()), c.replyTo()))
                 .onCommand(Register.class, (s, c) -> effects.run(s, core.register(s.ledger, c.registrations(),
                         stored, clock.millis(), localNow()), c.replyTo()))
-                .onCommand(PinBlob.class, (s, c) -> effects.run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(),
-                        c.ttlMs(), clock.millis()), c.replyTo()))
+                .onCommand(PinBlob.class, (s, c) -> hosting.isLinked() ? fences.pin(s, c, core)
+                        : effects.run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
+                        clock.millis()), c.replyTo()))
                 .onCommand(UnpinBlob.class, (s, c) -> effects.run(s, core.unpin(s.ledger, c.hash(), c.owner()),
                         c.replyTo()))
                 .onCommand(GetBlob.class, (s, c) -> Effect().reply(c.replyTo(), new BlobReply(c.hash(),
@@ -676,6 +677,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(Protect.class, fences::onProtect)
                 .onCommand(Protected.class, fences::onProtected)
                 .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))
+                .onCommand(PartitionFences.PinFenced.class, fences::onPinFenced)
                 .build();
     }
 

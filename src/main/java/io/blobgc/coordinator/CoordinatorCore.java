@@ -205,19 +205,28 @@ public final class CoordinatorCore {
     }
 
     public Decision<OpResult> pin(PartitionedLedger l, BlobHash hash, String owner, String reason, Long ttlMs, long now) {
-        Optional<Refusal> error;
-        if (hash == null) error = Optional.of(Refusal.badRequest("a pin needs a hash"));
-        else if (owner == null || owner.isBlank()) error = Optional.of(Refusal.badRequest("a pin needs an owner"));
-        else if (ttlMs != null && ttlMs <= 0) error = Optional.of(Refusal.badRequest("a pin's ttl must be positive"));
-        else if (ttlMs != null && ttlMs > MAX_PIN_TTL_MS) {
-            error = Optional.of(Refusal.badRequest("a pin's ttl must be at most 100 years (36500d); for longer, pin "
+        Optional<Refusal> error = pinRequestRefusal(l, hash, owner, ttlMs).or(() -> l.checkPin(hash));
+        if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
+        return Decision.persist(pinned(hash, owner, reason, ttlMs, now), st -> OpResult.OK);
+    }
+
+    /** Why a pin request is refused before its blob is looked at (bad input, another partition's hash), or empty. */
+    static Optional<Refusal> pinRequestRefusal(PartitionedLedger l, BlobHash hash, String owner, Long ttlMs) {
+        if (hash == null) return Optional.of(Refusal.badRequest("a pin needs a hash"));
+        if (owner == null || owner.isBlank()) return Optional.of(Refusal.badRequest("a pin needs an owner"));
+        if (ttlMs != null && ttlMs <= 0) return Optional.of(Refusal.badRequest("a pin's ttl must be positive"));
+        if (ttlMs != null && ttlMs > MAX_PIN_TTL_MS) {
+            return Optional.of(Refusal.badRequest("a pin's ttl must be at most 100 years (36500d); for longer, pin "
                     + "without a ttl"));
         }
-        else if (!l.ownsHash(hash)) error = Optional.of(Refusal.conflict(notHere(l, hash)));
-        else error = l.checkPin(hash);
-        if (error.isPresent()) return Decision.answer(st -> new OpResult(error.get()));
-        Pin pin = new Pin(owner, reason == null ? "" : reason, now, ttlMs == null ? null : now + ttlMs);
-        return Decision.persist(new Coordinator.BlobPinned(hash, pin), st -> OpResult.OK);
+        if (!l.ownsHash(hash)) return Optional.of(Refusal.conflict(notHere(l, hash)));
+        return Optional.empty();
+    }
+
+    /** The event of {@code owner}'s pin on {@code hash}, taken {@code now}. */
+    static Coordinator.BlobPinned pinned(BlobHash hash, String owner, String reason, Long ttlMs, long now) {
+        return new Coordinator.BlobPinned(hash, new Pin(owner, reason == null ? "" : reason, now,
+                ttlMs == null ? null : now + ttlMs));
     }
 
     /** Why a partition entity does not answer for {@code hash}: another partition owns it. */

@@ -8,8 +8,11 @@ import io.blobgc.coordinator.Coordinator.Protected;
 import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.ledger.AcquireOutcome;
 import io.blobgc.ledger.FenceWalk;
+import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.ProtectOutcome;
+import io.blobgc.ledger.Refusal;
+import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
@@ -40,6 +43,11 @@ import java.util.function.Consumer;
  *       of its own blobs in grace before it answers. ACQUIRED only once every hop answered recorded; GONE with the
  *       gone callees; UNAVAILABLE when the walk did not end within half the acquire timeout (the reporter tries
  *       again).</li>
+ *   <li>An operator's pin ({@link #pin}): written, then walked; answered once every hop is recorded, or taken back
+ *       when a hop is gone or the walk gives up.</li>
+ *   <li>The holds a node's report adds ({@link #reportApplied}): walked, never given up; a FULL is said fenced
+ *       ({@link PartitionedLedger#fullFenced}) once its walk is done — no partition confirms a blob absent with that
+ *       node's view before every live partition fenced the node's last FULL (partitions-part2-plan §8).</li>
  *   <li>Asks are sent again every eighth of the acquire timeout until answered ({@link FenceTick}); a duplicate ask is
  *       recorded again (the sticky keeps the latest), a duplicate or late answer changes nothing (the walk matches
  *       answers to asks).</li>
@@ -106,17 +114,91 @@ final class PartitionFences {
                         () -> st.ledger.localGoneInClosure(hash, true)));
                 return;
             }
-            start(st.ledger, List.of(hash), true, walk -> c.replyTo().tell(walkReply(hash, walk)),
+            start(st.ledger, List.of(hash), true, Coordinator.localNow() + deadline.toMillis(),
+                    walk -> c.replyTo().tell(walkReply(hash, walk)),
                     () -> c.replyTo().tell(new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),
                             "the fence across partitions did not complete in time: retry")));
         }).thenNoReply();
     }
 
     /**
-     * Starts a walk below {@code roots}, this partition's blobs, recorded here already: {@code done} once every hop
-     * answered (at once when there is none), or {@code expired} when the deadline passed first.
+     * An operator's pin of a linked entity (see {@link CoordinatorCore#pin} for the whole): refused as the whole
+     * refuses it — bad input, the blob or a blob of its closure here being deleted or collected — else written at once
+     * (so this partition protects it, and its exports list its remote callees from now on), then the closure's
+     * remote callees are recorded in their owners by a walk, and it is answered OK once the walk is done. A walk that
+     * finds a callee gone, or that does not end within half the acquire timeout, takes a new pin back
+     * ({@link Coordinator.BlobUnpinned}) and is answered a conflict naming why.
      */
-    void start(PartitionedLedger l, Collection<BlobHash> roots, boolean used, Consumer<FenceWalk> done,
+    ReplyEffect<Event, State> pin(State s, Coordinator.PinBlob c, CoordinatorCore core) {
+        PartitionedLedger l = s.ledger;
+        if (CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs()).isPresent()
+                || l.remoteCalleesBelow(c.hash()).isEmpty()) {
+            return effects.run(s, core.pin(l, c.hash(), c.owner(), c.reason(), c.ttlMs(), clock.millis()), c.replyTo());
+        }
+        var local = l.checkPinLocally(c.hash(), Coordinator.localNow())
+                .or(() -> {
+                    List<BlobHash> gone = l.localGoneInClosure(c.hash(), true);
+                    return gone.isEmpty() ? java.util.Optional.empty()
+                            : java.util.Optional.of(Refusal.goneCallees(c.hash(), gone));
+                });
+        if (local.isPresent()) return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(local.get()));
+        boolean isNew = l.checkUnpin(c.hash(), c.owner()).isPresent(); // no pin of this owner's yet
+        return effects.effect().persist(List.<Event>of(CoordinatorCore.pinned(c.hash(), c.owner(), c.reason(),
+                c.ttlMs(), clock.millis()))).thenRun(st -> start(st.ledger, List.of(c.hash()), false,
+                Coordinator.localNow() + deadline.toMillis(),
+                walk -> ctx.getSelf().tell(new PinFenced(c, isNew, walk.notRecorded().isEmpty() ? null
+                        : Refusal.goneCallees(c.hash(), walk.notRecorded()))),
+                () -> ctx.getSelf().tell(new PinFenced(c, isNew, Refusal.conflict("the fence across partitions "
+                        + "below blob " + c.hash() + " did not complete in time: retry"))))).thenNoReply();
+    }
+
+    /** A pin's walk ended: {@code refusal} null when every remote callee was recorded. */
+    record PinFenced(Coordinator.PinBlob pin, boolean isNew, Refusal refusal) implements Coordinator.Command {
+    }
+
+    /** A pin's walk ended: answered OK, or its new pin taken back and answered why not. */
+    ReplyEffect<Event, State> onPinFenced(State s, PinFenced m) {
+        Coordinator.PinBlob c = m.pin();
+        if (m.refusal() == null) return effects.effect().reply(c.replyTo(), Coordinator.OpResult.OK);
+        var answer = new Coordinator.OpResult(m.refusal());
+        if (!m.isNew() || s.ledger.checkUnpin(c.hash(), c.owner()).isPresent()) {
+            return effects.effect().reply(c.replyTo(), answer);
+        }
+        return effects.effect().persist(List.<Event>of(new Coordinator.BlobUnpinned(c.hash(), c.owner())))
+                .thenReply(c.replyTo(), st -> answer);
+    }
+
+    /**
+     * A node's report applied to this entity's share, with {@code outcome}: the holds it adds are fenced as an
+     * acquire's are (partitions.md §2; {@link PartitionedLedger#reportedHolds}), by a walk that never gives up — a node
+     * may hold a blob it did not acquire from this instance (back from a policy drop, or after a recovery) — and a FULL
+     * is said fenced once its walk is done (the cut of partitions-part2-plan §8: until every live partition fenced a
+     * node's last FULL, no partition confirms anything absent with that node's view). An isolated entity views no
+     * other partition and walks nothing: its FULLs are fenced as they are applied.
+     */
+    void reportApplied(PartitionedLedger l, NodeReport r, ReportOutcome outcome) {
+        if (r == null || r.node() == null || r.kind() == null) return;
+        boolean full = r.kind() == NodeReport.Kind.FULL;
+        if (!hosting.isLinked()) {
+            if (full && outcome == ReportOutcome.APPLIED) l.fullFenced(r.node(), r.incarnation(), r.seq());
+            return;
+        }
+        if (outcome != ReportOutcome.APPLIED && outcome != ReportOutcome.CHUNK_BUFFERED) return;
+        List<BlobHash> held = l.reportedHolds(r, outcome); // a chunk is kept until the FULL's last one
+        if (outcome != ReportOutcome.APPLIED) return;
+        String node = r.node();
+        long incarnation = r.incarnation(), seq = r.seq();
+        start(l, held, false, Long.MAX_VALUE, walk -> {
+            if (full) l.fullFenced(node, incarnation, seq);
+        }, () -> {
+        });
+    }
+
+    /**
+     * Starts a walk below {@code roots}, this partition's blobs, recorded here already: {@code done} once every hop
+     * answered (at once when there is none), or {@code expired} when {@code deadline} (monotonic millis) passed first.
+     */
+    void start(PartitionedLedger l, Collection<BlobHash> roots, boolean used, long deadline, Consumer<FenceWalk> done,
                Runnable expired) {
         FenceWalk walk = new FenceWalk();
         List<FenceWalk.ProtectAsk> asks = new ArrayList<>();
@@ -128,7 +210,7 @@ final class PartitionFences {
             return;
         }
         long id = nextWalk++;
-        walks.put(id, new Walk(walk, used, Coordinator.localNow() + deadline.toMillis(), done, expired));
+        walks.put(id, new Walk(walk, used, deadline, done, expired));
         send(id, asks, used);
     }
 

@@ -10,6 +10,7 @@ import io.blobgc.coordinator.Coordinator.ReportersChanged;
 import io.blobgc.coordinator.Coordinator.StalenessTick;
 import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.protocol.ReporterProtocol;
 import io.blobgc.protocol.ReporterProtocol.Report;
@@ -51,13 +52,23 @@ final class Roster {
     private final DecisionEffects effects;
     /** Whether it runs its own cycles (the whole); a partition entity's come from the conductor. */
     private final boolean cyclesItself;
+    /**
+     * A partition entity's fence of the holds a report adds ({@link PartitionFences#reportApplied}); the whole's
+     * ledger fences them as it applies the report.
+     */
+    interface ReportFence {
+        void applied(PartitionedLedger l, NodeReport r, ReportOutcome outcome);
+    }
+
+    private final ReportFence reportFence;
     /** The reporters the receptionist lists, and the node each one reported for (once it did). */
     private final Set<ActorRef<ToReporter>> reporters = new LinkedHashSet<>();
     private final Map<ActorRef<ToReporter>, String> reporterNodes = new HashMap<>();
 
     Roster(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
-           CoordinatorCore core, DecisionEffects effects, boolean cyclesItself) {
+           CoordinatorCore core, DecisionEffects effects, boolean cyclesItself, ReportFence reportFence) {
         this.ctx = ctx;
+        this.reportFence = reportFence;
         this.timers = timers;
         this.settings = settings;
         this.core = core;
@@ -91,10 +102,8 @@ final class Roster {
         NodeReport r = c.report();
         CoordinatorCore.ReportResult result = core.report(r, Coordinator.localNow()).reply().apply(s.ledger);
         if (r != null && r.node() != null) reporterNodes.put(c.replyTo(), r.node());
-        if (!cyclesItself && r != null && r.kind() == NodeReport.Kind.FULL && result.outcome() == ReportOutcome.APPLIED) {
-            // a partition entity runs no report fence yet: until S1.6 does (and calls this at its walk's done()), its
-            // exports say a FULL is fenced once applied, which keeps the window of partitions-part2-plan §8 as it was
-            s.ledger.fullFenced(r.node(), r.incarnation(), r.seq());
+        if (!cyclesItself && result.outcome() != ReportOutcome.MALFORMED) {
+            reportFence.applied(s.ledger, r, result.outcome()); // a partition entity fences what the report holds
         }
         if (result.warmUpCompleted() && cyclesItself) {
             // the last FULL report of the warm-up: cycle now rather than a cycle-interval later

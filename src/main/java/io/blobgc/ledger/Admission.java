@@ -55,8 +55,7 @@ final class Admission {
         }
         List<BlobHash> gone = registry.graph.goneInClosure(b);
         if (!gone.isEmpty()) {
-            return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
-                    + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
+            return Optional.of(Refusal.goneCallees(hash, gone));
         }
         return Optional.empty();
     }

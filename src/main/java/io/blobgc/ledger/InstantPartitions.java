@@ -105,8 +105,7 @@ final class InstantPartitions {
         List<BlobHash> gone = goneInClosure(hash);
         if (gone.isEmpty()) gone = protectRemoteClosure(List.of(hash), false, now).notRecorded();
         if (gone.isEmpty()) return Optional.empty();
-        return Optional.of(Refusal.conflict("blob " + hash + " depends on " + gone
-                + ", being deleted or collected: upload " + (gone.size() == 1 ? "it" : "them") + " again first"));
+        return Optional.of(Refusal.goneCallees(hash, gone));
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.blobgc.ledger;
 
+import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
+
+import java.util.List;
 
 /** Why the ledger refuses a request: a kind the edges map to a status (404, 409, 400), and a sentence. */
 public record Refusal(Kind kind, String message) implements CborSerializable {
@@ -20,6 +23,12 @@ public record Refusal(Kind kind, String message) implements CborSerializable {
 
     public static Refusal conflict(String message) {
         return new Refusal(Kind.CONFLICT, message);
+    }
+
+    /** {@code hash} cannot be pinned: the blobs {@code gone} of its closure are being deleted or were collected. */
+    public static Refusal goneCallees(BlobHash hash, List<BlobHash> gone) {
+        return conflict("blob " + hash + " depends on " + gone + ", being deleted or collected: upload "
+                + (gone.size() == 1 ? "it" : "them") + " again first");
     }
 
     public static Refusal badRequest(String message) {

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -132,5 +133,66 @@ class PartitionFenceTest {
         assertEquals(AcquireResult.ACQUIRED, reply.result(), reply.message() + "; errors " + net.kit.errors());
         assertTrue(net.kit.written(3).stream().anyMatch(e -> e instanceof Coordinator.BlobsUsed u
                 && u.hashes().contains(d)), "d's use written by partition 3: " + net.kit.written(3));
+    }
+
+    @Test
+    void aReportedHoldIsFencedAcrossPartitionsAndItsFullSaidFencedOnlyOnceTheWalkIsDone() {
+        start(true);
+        net.lost = m -> isProtect(m, 1); // b's owner hears nothing of a's walk for now
+        net.full(a); // n1 holds a by its FULL alone: no acquire
+        long fullSeq = net.seq();
+        LinkedPartitions.eventually("the report fence asked b's owner", () -> net.told.stream()
+                .anyMatch(m -> isProtect(m, 1)), () -> String.valueOf(net.told));
+        net.cycle();
+        assertTrue(fencedByA(fullSeq) == Boolean.FALSE, "n1's FULL is not fenced while b's owner has not answered: "
+                + lastExportOfA());
+        net.lost = m -> false; // the walk's asks are sent again until answered
+        LinkedPartitions.eventually("d held for c's owner: the walk went all the way", () -> net.heldFor(d, 2),
+                () -> String.valueOf(net.info(d)));
+        net.cyclesUntil("n1's FULL said fenced by A", () -> fencedByA(fullSeq) == Boolean.TRUE,
+                () -> String.valueOf(lastExportOfA()));
+    }
+
+    /** An operator pins a; the answer. */
+    private Coordinator.OpResult pinA() {
+        TestProbe<Coordinator.OpResult> probe = net.kit.createTestProbe();
+        net.entities.get(0).tell(new Coordinator.PinBlob(a, "ops", "keep", null, probe.getRef()));
+        return probe.expectMessageClass(Coordinator.OpResult.class, ACQUIRE_TIMEOUT.multipliedBy(2));
+    }
+
+    @Test
+    void aPinIsAnsweredOnceEveryHopBelowItIsRecorded() {
+        start(true);
+        Coordinator.OpResult pinned = pinA();
+        assertTrue(pinned.ok(), String.valueOf(pinned.refusal()));
+        assertEquals("ops", net.info(a).pins().get(0).owner());
+        assertTrue(net.heldFor(b, 0) && net.heldFor(c, 1) && net.heldFor(d, 2),
+                "the closure recorded: " + net.info(b) + ", " + net.info(c) + ", " + net.info(d));
+    }
+
+    @Test
+    void aPinOverAGoneHopIsRefusedNamingItAndTakenBack() {
+        start(false);
+        Coordinator.OpResult refused = pinA();
+        assertFalse(refused.ok());
+        assertTrue(refused.refusal().message().contains(d.toString()), refused.refusal().message());
+        assertTrue(net.info(a).pins().isEmpty(), "taken back: " + net.info(a));
+        assertTrue(net.kit.written(0).stream().anyMatch(e -> e instanceof Coordinator.BlobUnpinned),
+                String.valueOf(net.kit.written(0)));
+    }
+
+    /** A's last export told so far. */
+    private Coordinator.PartitionExport lastExportOfA() {
+        Coordinator.PartitionExport last = null;
+        for (var m : net.told) if (m instanceof Coordinator.PartitionExport e && e.from() == 0) last = e;
+        return last;
+    }
+
+    /** Whether A's last export says n1's FULL {@code seq} fenced; null: no export yet. */
+    private Boolean fencedByA(long seq) {
+        Coordinator.PartitionExport e = lastExportOfA();
+        if (e == null) return null;
+        var f = e.fenced() == null ? null : e.fenced().get("n1");
+        return f != null && f.covers(1, seq);
     }
 }

@@ -304,7 +304,8 @@ class DashboardBrowserTest {
         type("why-hash", held.get(1));
         browser.findElement(By.cssSelector("#why-form button")).click();
         eventually(Duration.ofSeconds(10), () -> assertTrue(text("why-result").contains("Retained because")));
-        browser.findElement(By.cssSelector("#history-rows tr[data-cycle]")).click();
+        // the history rows are drawn again by every refresh: a row found just before one is stale, so find it again
+        eventually(Duration.ofSeconds(10), () -> browser.findElement(By.cssSelector("#history-rows tr[data-cycle]")).click());
         fullPageShot("dashboard");
     }
 

@@ -5,6 +5,7 @@ import io.blobgc.BlobHash;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,17 @@ import java.util.function.IntFunction;
  * changed (a callee's protection changes only through a hold flip or a new edge above it, or an edge removed, which
  * {@link #recheck}s). A FULL — the first to a target, after a new incarnation, on {@link #resendFull}, and when the
  * reports turn from provisional to settled — recomputes every remote callee.
+ *
+ * <p><b>Reservations</b> (partitions.md §3, phase 2; partitions-part2-plan S1.7): a registration whose caller is
+ * this partition's and whose callees are not asks their owners to protect them ({@code Protect}), and persists only
+ * after the answers. Its caller is not registered yet, so no local caller protects those callees: an export built
+ * between the answer and the persist would not list them, and, built after the ask, it would drop the sticky the
+ * {@code Protect} recorded — the callee could be marked and deleted under a registration about to be accepted (S11).
+ * So the driver {@link #reserve}s them first: a reserved hash is exported to its owner whatever its callers' protection
+ * (a FULL lists it too), until the last reservation of it is {@link #release}d, after the persist; the next flush
+ * then recomputes it from its callers, as any other. Counted per hash: two pending registrations may name one callee,
+ * and the first to end must not uncover the other. Soft, like everything here: a restart loses the pending
+ * registrations with them (their requests fail, and are retried).
  *
  * <p>At P = 1 there are no targets and no remote edges: {@link #flipped} returns at once and a flush sends nothing.
  */
@@ -49,6 +61,8 @@ final class Exports {
     private IntSet flipped;
     /** Remote callees that lost a caller (a pruned tombstone) since the last flush. */
     private final Set<BlobHash> recheck = new LinkedHashSet<>();
+    /** Remote callees reserved by pending registrations, with how many reserve each ({@link #reserve}). */
+    private final Map<BlobHash, Integer> reserved = new HashMap<>();
     /** The next flush recomputes every remote callee: nothing was computed yet, or a FULL is owed. */
     private boolean recomputeAll = true;
     /** By partition; null at {@link #self}. */
@@ -178,8 +192,8 @@ final class Exports {
             int p = partitioning.partitionOf(c);
             Target t = p == self ? null : targets[p];
             if (t == null) continue; // never: a remote callee is another partition's
-            boolean exported = false;
-            for (int x : remote.callers(c)) {
+            boolean exported = reserved.containsKey(c);
+            if (!exported) for (int x : remote.callers(c)) {
                 if (protection.isProtected(x, yes, no)) {
                     exported = true;
                     break;
@@ -214,6 +228,7 @@ final class Exports {
         Set<BlobHash> out = new LinkedHashSet<>(recheck);
         if (recomputeAll) {
             out.addAll(remote.allCallees());
+            out.addAll(reserved.keySet()); // a reserved callee may have no local caller yet
             for (Target t : targets) if (t != null) out.addAll(t.sent); // those that lost every caller too
             return out;
         }
@@ -259,8 +274,13 @@ final class Exports {
      * report to their owner lists each that is not exported then as removed (see {@link Target#asked}).
      */
     List<ProtectOutcome.Frontier> frontier(int[] roots, long incarnation) {
+        return frontierOf(remoteCalleesBelow(roots), incarnation);
+    }
+
+    /** {@link #frontier} of the remote callees {@code hashes} themselves, remembered as asked. */
+    private List<ProtectOutcome.Frontier> frontierOf(Collection<BlobHash> hashes, long incarnation) {
         Map<Integer, List<BlobHash>> byOwner = new TreeMap<>();
-        for (BlobHash c : remoteCalleesBelow(roots)) {
+        for (BlobHash c : hashes) {
             byOwner.computeIfAbsent(partitioning.partitionOf(c), k -> new ArrayList<>()).add(c);
         }
         List<ProtectOutcome.Frontier> out = new ArrayList<>();
@@ -271,6 +291,51 @@ final class Exports {
             out.add(new ProtectOutcome.Frontier(p, sent ? t.incarnation : incarnation, sent ? t.seq : 0, List.copyOf(hs)));
         });
         return out;
+    }
+
+    // ---- for registrations (partitions.md §3, phase 2)
+
+    /**
+     * Reserves the remote callees {@code hashes} for a pending registration (see the class comment), each once more,
+     * and gives their frontier as {@link #frontier} does, read after the reservation: a report after that seq is
+     * built after it, so it lists each of them until {@link #release}. Remembered as asked, too: a reservation
+     * released before the next flush still has that flush list the hash removed, covering the sticky. Refused (IllegalArgumentException, nothing
+     * reserved) for a hash this partition owns: it needs no export, and no report would carry it.
+     */
+    List<ProtectOutcome.Frontier> reserve(Collection<BlobHash> hashes, long incarnation) {
+        Set<BlobHash> distinct = new LinkedHashSet<>(hashes);
+        for (BlobHash c : distinct) {
+            if (partitioning.partitionOf(c) == self) {
+                throw new IllegalArgumentException(c + " is partition " + self + "'s own: nothing to reserve");
+            }
+        }
+        for (BlobHash c : distinct) {
+            reserved.merge(c, 1, Integer::sum);
+            recheck.add(c); // listed by the next flush
+        }
+        return frontierOf(distinct, incarnation);
+    }
+
+    /**
+     * Ends one reservation of each of {@code hashes} ({@link #reserve}); the last one's end makes the next flush
+     * recompute the hash from its callers. A hash not reserved is left alone: the count never goes below zero.
+     */
+    void release(Collection<BlobHash> hashes) {
+        for (BlobHash c : new LinkedHashSet<>(hashes)) {
+            Integer n = reserved.get(c);
+            if (n == null) continue;
+            if (n > 1) {
+                reserved.put(c, n - 1);
+            } else {
+                reserved.remove(c);
+                recheck.add(c);
+            }
+        }
+    }
+
+    /** How many pending registrations reserve {@code c} (0: none). */
+    int reservations(BlobHash c) {
+        return reserved.getOrDefault(c, 0);
     }
 
     // ---- queries

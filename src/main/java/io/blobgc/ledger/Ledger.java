@@ -4,6 +4,7 @@ import io.blobgc.BlobHash;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -560,6 +561,54 @@ public final class Ledger {
             if (b >= 0) ids.add(b);
         }
         return exports.remoteCalleesBelow(ids.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    // ---- registrations across partitions (partitions.md §3, phase 2)
+
+    /**
+     * The remote callees a registration batch needs protected by their owners before this partition may persist it:
+     * of each registration whose hash this partition owns, the dependencies another partition owns, and the remote
+     * callees below its dependencies this partition owns and knows already (their local closures: a new edge to a
+     * local callee that is not protected here puts its remote callees under the caller too). A dependency in the batch
+     * brings its own remote dependencies in its own registration. Empty at P = 1. Reads only.
+     */
+    public Set<BlobHash> remoteCalleesOf(Collection<Registration> registrations) {
+        Set<BlobHash> out = new LinkedHashSet<>();
+        List<BlobHash> local = new ArrayList<>();
+        for (Registration r : registrations) {
+            if (partitioning.partitionOf(r.hash()) != self) continue;
+            for (BlobHash d : r.dependencies()) {
+                if (partitioning.partitionOf(d) != self) out.add(d);
+                else local.add(d);
+            }
+        }
+        if (!local.isEmpty()) out.addAll(remoteCalleesBelow(local));
+        return out;
+    }
+
+    /**
+     * Reserves {@code remoteCallees} (other partitions' hashes) for a pending registration of this partition's: every
+     * export to their owners lists them until {@link #release}, whatever protects them here ({@link Exports}, "Reservations").
+     * Their frontier, by owner, read after the reservation: what the driver's {@code Protect}s carry, so a report that
+     * drops their stickies was built after the reservation, and lists them. Refused (IllegalArgumentException) for a
+     * hash this partition owns, and like {@link #frontier} before this instance's own takeover.
+     */
+    public List<ProtectOutcome.Frontier> reserve(Collection<BlobHash> remoteCallees) {
+        checkMayExport();
+        return exports.reserve(remoteCallees, generation());
+    }
+
+    /**
+     * Ends one reservation of each of {@code remoteCallees} ({@link #reserve}): after the registration was persisted
+     * and applied (or refused). From the next flush each is exported iff a caller protects it here.
+     */
+    public void release(Collection<BlobHash> remoteCallees) {
+        exports.release(remoteCallees);
+    }
+
+    /** How many pending registrations reserve {@code hash} here (0: none): for tests. */
+    int reservations(BlobHash hash) {
+        return exports.reservations(hash);
     }
 
     /** The closure walks of the exports and the fence so far, and the blobs they visited: for tests. */

@@ -60,6 +60,9 @@ public final class PartitionedLedger {
     private boolean connected;
     /** Whether the hosted partitions view no other partition ({@link #isolated}). */
     private boolean isolated;
+    /** The reservations not released yet, by id ({@link #reserve}): what each reserved, by caller partition. Soft. */
+    private final Map<Long, Map<Integer, Set<BlobHash>>> reservations = new java.util.HashMap<>();
+    private long lastReservation;
 
     /** One partition: the single ledger of a coordinator that runs {@code blob-gc.partitions = 1}. */
     public PartitionedLedger(LedgerSettings settings) {
@@ -88,6 +91,9 @@ public final class PartitionedLedger {
      *       {@link #protect(FenceWalk.ProtectAsk, boolean, long)} answers its asks;</li>
      *   <li>the closure queries: {@link #remoteCalleesBelow(BlobHash)}, {@link #localGoneInClosure} and
      *       {@link #localWaitingOutGrace} answer for one owner;</li>
+     *   <li>a registration whose callees other partitions own: {@link #checkRegister} and
+     *       {@link #hasLocalContentInClosure} check the local part; {@link #reserve} reserves the remote callees in the
+     *       caller's partition and gives the walk's starts; {@link #release} after the persist (partitions.md §3);</li>
      *   <li>a report: {@link #report} applies the hosted shares only;</li>
      *   <li>the exports: {@link #flushExports(int, long)}, {@link #deliverExport} (a target that needs a FULL answers
      *       NEED_FULL, and the driver asks the sender's host: {@link #resendExportsFull(int, int, int)});</li>
@@ -430,7 +436,12 @@ public final class PartitionedLedger {
 
     // ==== Decisions
 
-    /** The hashes among {@code candidates} that a registration cannot take now (asked of their owners). */
+    /**
+     * The hashes among {@code candidates} that a registration cannot take now (asked of their owners). Local, so safe
+     * when only some partitions are hosted here ({@link #hosting}): a hash hosted elsewhere is left to its owner (not
+     * among the answer) — the driver asks its host, or, for a remote callee, the {@code Protect} of {@link #reserve}
+     * answers it gone.
+     */
     public List<BlobHash> checkRegister(Collection<BlobHash> candidates) {
         List<BlobHash> out = new ArrayList<>();
         List<List<BlobHash>> split = byOwner(candidates);
@@ -647,6 +658,18 @@ public final class PartitionedLedger {
     public boolean hasContentInClosure(BlobHash hash) {
         if (partitioning.count() == 1) return hosted[0].hasContentInClosure(hash);
         return instant.hasContentInClosure(hash);
+    }
+
+    /**
+     * The local part of {@link #hasContentInClosure}, safe when only some partitions are hosted here: whether
+     * {@code hash}'s owner, hosted here, knows it and nothing in its local closure is DELETING or COLLECTED; false for a
+     * hash hosted elsewhere. What a hosted partition checks of a registration's local callees (partitions.md §3, phase
+     * 1); the remote callees below them ({@link #remoteCallees}) are checked by the {@code Protect}s of
+     * {@link #reserve} instead — gone, or recorded until the registration is persisted.
+     */
+    public boolean hasLocalContentInClosure(BlobHash hash) {
+        Ledger l = here(hash);
+        return l != null && l.hasContentInClosure(hash);
     }
 
     /** The blobs a use of {@code hash} keeps alive, across partitions, that wait out their grace now. */
@@ -907,6 +930,78 @@ public final class PartitionedLedger {
         connect(now);
         return hosted(ask.to()).protect(Exports.reporterOf(ask.onBehalfOf()), ask.incarnation(), ask.afterSeq(),
                 ask.hashes(), used, now);
+    }
+
+    // ==== Registrations across partitions (partitions.md §3, phase 2; partitions-part2-plan S1.7)
+
+    /**
+     * A pending registration's reservation ({@link #reserve}): {@code starts} are the frontiers its {@link FenceWalk}
+     * starts from (one per caller partition hosted here that reserved something), to be walked with
+     * {@code used = inUse(caller)}; {@link #release} it after the registration is persisted and applied, or refused.
+     */
+    public record Reservation(long id, List<FenceStart> starts) {
+        public Reservation {
+            starts = List.copyOf(starts);
+        }
+
+        /** Whether nothing was reserved: no callee crosses a partition, so there is no walk and nothing to release. */
+        public boolean isEmpty() {
+            return starts.isEmpty();
+        }
+    }
+
+    /**
+     * The remote callees of {@code registrations} by the partition of their caller, for the caller partitions hosted
+     * here only (each host takes its own callers' share): {@link Ledger#remoteCalleesOf}. Empty at P = 1, and when no
+     * edge crosses a partition. Reads only.
+     */
+    public Map<Integer, Set<BlobHash>> remoteCallees(Collection<Registration> registrations) {
+        Map<Integer, Set<BlobHash>> out = new java.util.TreeMap<>();
+        if (partitioning.count() == 1) return out;
+        List<List<Registration>> split = byOwner(registrations, Registration::hash);
+        for (Ledger l : hosted) {
+            Set<BlobHash> own = l.remoteCalleesOf(split.get(l.partition()));
+            if (!own.isEmpty()) out.put(l.partition(), own);
+        }
+        return out;
+    }
+
+    /**
+     * Reserves the remote callees of a pending registration batch (partitions.md §3, phase 2): each <b>caller's</b>
+     * partition, hosted here, reserves the callees of its callers that other partitions own ({@link #remoteCallees}),
+     * so that every export it sends their owners lists them — whether or not a caller protects them, which none can
+     * yet, the callers not being registered — until {@link #release}. A callee the caller's partition owns is never
+     * reserved (it needs no export; phase 1 checks it there), nor is a registration whose caller is hosted elsewhere
+     * (its host reserves). The frontiers are read after the reservation, so a report that drops the stickies their
+     * {@code Protect}s record was built after it. The driver then: walks the starts ({@link FenceWalk}, asks answered
+     * by {@link #protect}), refuses the callers with a gone callee (to the fixpoint), persists the rest
+     * ({@code BlobsRegistered}), applies them ({@link #applyRegistered}) and releases — in that order: released before
+     * the apply, an export could drop a sticky the registration still needs.
+     */
+    public Reservation reserve(Collection<Registration> registrations, long now) {
+        Map<Integer, Set<BlobHash>> byCaller = remoteCallees(registrations);
+        if (byCaller.isEmpty()) return new Reservation(0, List.of());
+        connect(now);
+        List<FenceStart> starts = new ArrayList<>();
+        byCaller.forEach((p, hs) -> starts.add(new FenceStart(p, hosted(p).reserve(hs))));
+        long id = ++lastReservation;
+        reservations.put(id, byCaller);
+        return new Reservation(id, starts);
+    }
+
+    /**
+     * Ends {@code reservation} ({@link #reserve}): from the next flush its callees are exported iff a caller protects
+     * them. Once only: a second release, or of an empty reservation, changes nothing (another pending registration
+     * of the same callee keeps its own reservation).
+     */
+    public void release(Reservation reservation) {
+        Map<Integer, Set<BlobHash>> byCaller = reservations.remove(reservation.id());
+        if (byCaller != null) byCaller.forEach((p, hs) -> hosted(p).release(hs));
+    }
+
+    /** How many pending registrations reserve the remote {@code hash} in partition {@code p}: for tests. */
+    int reservations(int p, BlobHash hash) {
+        return hosted(p).reservations(hash);
     }
 
     // ==== Queries

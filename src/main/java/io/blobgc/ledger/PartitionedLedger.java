@@ -979,7 +979,28 @@ public final class PartitionedLedger {
      * the apply, an export could drop a sticky the registration still needs.
      */
     public Reservation reserve(Collection<Registration> registrations, long now) {
-        Map<Integer, Set<BlobHash>> byCaller = remoteCallees(registrations);
+        return reserve(remoteCallees(registrations), now);
+    }
+
+    /**
+     * Reserves the remote callees below {@code roots} (their local closures; {@link #remoteCalleesBelow}), each in its
+     * root's partition, hosted here (roots hosted elsewhere are left to their host): for an operator pin on a hosted
+     * blob (partitions.md §3, "Operator pins"), whose fence runs before the pin's event — until it is applied, nothing
+     * protects those callees here, and an export in between would drop their stickies. Release it after the apply.
+     */
+    public Reservation reserveBelow(Collection<BlobHash> roots, long now) {
+        Map<Integer, Set<BlobHash>> byCaller = new java.util.TreeMap<>();
+        if (partitioning.count() == 1) return new Reservation(0, List.of());
+        List<List<BlobHash>> split = byOwner(roots);
+        for (Ledger l : hosted) {
+            Set<BlobHash> below = l.remoteCalleesBelow(split.get(l.partition()));
+            if (!below.isEmpty()) byCaller.put(l.partition(), below);
+        }
+        return reserve(byCaller, now);
+    }
+
+    /** Reserves {@code byCaller}'s remote callees, each set in its partition, hosted here: see {@link #reserve}. */
+    private Reservation reserve(Map<Integer, Set<BlobHash>> byCaller, long now) {
         if (byCaller.isEmpty()) return new Reservation(0, List.of());
         connect(now);
         List<FenceStart> starts = new ArrayList<>();

@@ -218,6 +218,23 @@ class ReservationTest {
     }
 
     @Test
+    void anOperatorPinReservesTheRemoteCalleesBelowItUntilItIsApplied() {
+        a.applyRegistered(List.of(new Registration(X, List.of(C))));
+        assertTrue(a.checkPinLocally(X, now).isEmpty());
+        PartitionedLedger.Reservation r = a.reserveBelow(List.of(X), now);
+        assertEquals(1, a.reservations(0, C));
+        assertTrue(protect(r, false).notRecorded().isEmpty());
+        cSurvives("the pin is pending");
+        a.applyPinned(X, new Pin("op", "test", now, null));
+        a.release(r);
+        assertTrue(flushA().activeRemoved().isEmpty(), "x is pinned: c stays exported");
+        cSurvives("x is pinned");
+        a.applyUnpinned(X, "op");
+        assertEquals(List.of(C), flushA().activeRemoved());
+        cGoes("x unpinned");
+    }
+
+    @Test
     void withoutAReservationTheWholeLedgerAndPOneAreUnchanged() {
         // the whole ledger of P = 2: no reservation, the exports follow the holds as before
         PartitionedLedger whole = new PartitionedLedger(SETTINGS, 64, P2);

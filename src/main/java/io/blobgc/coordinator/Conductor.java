@@ -186,7 +186,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         List<Integer> ps = new ArrayList<>();
         for (int p = 0; p < partitioning.count(); p++) ps.add(p);
         this.all = List.copyOf(ps);
-        this.asks = new PartitionAsks(peers, partitioning, gatherTimeout(), settings.dryRun(), ctx.getLog());
+        this.asks = new PartitionAsks(peers, partitioning, gatherTimeout(), settings.dryRun(), ctx.getLog(), linked);
         boolean clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/conductor/" + java.util.UUID.randomUUID().toString().substring(0, 8);

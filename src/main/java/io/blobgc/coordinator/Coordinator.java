@@ -514,6 +514,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final PartitionLinks links;
     /** A linked entity's fences across partitions (none for the whole, nor for an isolated entity). */
     private final PartitionFences fences;
+    /** A linked entity's registrations whose callees other partitions own. */
+    private final LinkedRegistrations registrations;
     /**
      * An entity's: a conductor's {@link KeepAlive} came, so a conductor took over (it sends none before, nor after
      * refusing its journal). Until then the entity does not take over: it writes and decides nothing.
@@ -546,6 +548,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
         this.links = new PartitionLinks(ctx, hosting, effects);
+        this.registrations = new LinkedRegistrations(ctx, effects, clock, core, fences, stored);
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
                 links);
         this.empty = new State(hosting.emptyLedger(settings.ledger(), settings.partitioning()), true);
@@ -644,7 +647,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(Acquire.class, (s, c) -> hosting.isLinked() ? fences.acquire(s, c, core)
                         : effects.run(s, core.acquire(s.ledger, c.node(), c.incarnation(), c.afterSeq(), c.hash(),
                         clock.millis(), localNow()), c.replyTo()))
-                .onCommand(Register.class, (s, c) -> effects.run(s, core.register(s.ledger, c.registrations(),
+                .onCommand(Register.class, (s, c) -> hosting.isLinked() ? registrations.register(s, c)
+                        : effects.run(s, core.register(s.ledger, c.registrations(),
                         stored, clock.millis(), localNow()), c.replyTo()))
                 .onCommand(PinBlob.class, (s, c) -> hosting.isLinked() ? fences.pin(s, c, core)
                         : effects.run(s, core.pin(s.ledger, c.hash(), c.owner(), c.reason(), c.ttlMs(),
@@ -678,6 +682,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(Protected.class, fences::onProtected)
                 .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))
                 .onCommand(PartitionFences.PinFenced.class, fences::onPinFenced)
+                .onCommand(LinkedRegistrations.Fenced.class, registrations::onFenced)
                 .build();
     }
 

@@ -18,6 +18,7 @@ import io.blobgc.store.BlobStore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -195,6 +196,16 @@ public final class CoordinatorCore {
     public Decision<Registered> register(PartitionedLedger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                          long now, long localNow) {
         return Registrations.decide(l, registrations, stored, now, localNow, window);
+    }
+
+    /**
+     * A linked partition entity's registration ({@link LinkedRegistrations}): its callees of other partitions are
+     * taken as having content here (the entity's walk asks their owners), and {@code fallen} are refused already (a
+     * callee below them was found gone).
+     */
+    Decision<Registered> registerLinked(PartitionedLedger l, List<Registration> registrations,
+                                        Predicate<BlobHash> stored, long now, long localNow, Set<BlobHash> fallen) {
+        return Registrations.decide(l, registrations, stored, now, localNow, window, true, fallen);
     }
 
     /** The hashes and edges of a registration, all together (what {@link #MAX_REGISTRATION_ITEMS} bounds). */

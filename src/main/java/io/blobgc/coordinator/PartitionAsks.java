@@ -31,8 +31,12 @@ final class PartitionAsks {
     private final Duration gatherTimeout;
     private final boolean dryRun;
     private final Logger log;
+    /** The partitions are linked entities ({@link Hosting#linked}): they register callees of other partitions. */
+    private final boolean linked;
 
-    PartitionAsks(PartitionPeers peers, Partitioning partitioning, Duration gatherTimeout, boolean dryRun, Logger log) {
+    PartitionAsks(PartitionPeers peers, Partitioning partitioning, Duration gatherTimeout, boolean dryRun, Logger log,
+                  boolean linked) {
+        this.linked = linked;
         this.peers = peers;
         this.partitioning = partitioning;
         List<Integer> ps = new ArrayList<>();
@@ -52,6 +56,74 @@ final class PartitionAsks {
     }
 
     /**
+     * A registration over linked partitions (partitions-part2-plan S1.7), split by the registered hashes' partitions,
+     * the shares sent level by level: a partition's once the partitions that own its callees registered in the same
+     * batch have answered — a callee must be known to its owner when the caller's walk asks it. A batch whose
+     * partitions call each other round a cycle cannot be ordered: those shares are refused for now ({@code retry}:
+     * register the cycle's blobs in two requests, the callees first). Answers merged as {@link #register}'s.
+     */
+    private void registerInOrder(Register c) {
+        Map<Integer, List<Registration>> byOwner = new TreeMap<>();
+        java.util.Set<BlobHash> inBatch = new java.util.HashSet<>();
+        for (Registration r : c.registrations()) {
+            byOwner.computeIfAbsent(owner(partitioning, r.hash()), q -> new ArrayList<>()).add(r);
+            inBatch.add(r.hash());
+        }
+        Map<Integer, java.util.Set<Integer>> needs = new TreeMap<>();
+        byOwner.forEach((p, rs) -> {
+            java.util.Set<Integer> qs = new java.util.TreeSet<>();
+            for (Registration r : rs) {
+                for (BlobHash d : r.dependencies()) {
+                    if (d != null && inBatch.contains(d) && owner(partitioning, d) != p) qs.add(owner(partitioning, d));
+                }
+            }
+            needs.put(p, qs);
+        });
+        List<List<Integer>> levels = new ArrayList<>();
+        java.util.Set<Integer> left = new java.util.TreeSet<>(byOwner.keySet());
+        while (!left.isEmpty()) {
+            List<Integer> level = left.stream().filter(p -> java.util.Collections.disjoint(needs.get(p), left)).toList();
+            if (level.isEmpty()) break; // the rest call each other round a cycle
+            levels.add(level);
+            level.forEach(left::remove);
+        }
+        List<BlobHash> cyclic = new ArrayList<>();
+        for (int p : left) for (Registration r : byOwner.get(p)) cyclic.add(r.hash());
+        if (!cyclic.isEmpty()) {
+            log.warn("blob-gc refused {} registration(s) for now: their partitions call each other round a cycle in one "
+                    + "request (first: {}); register the callees first, then their callers", cyclic.size(), cyclic.get(0));
+        }
+        java.util.concurrent.CompletionStage<Registered> merged = java.util.concurrent.CompletableFuture.completedFuture(
+                new Registered(List.of(), cyclic, List.of(), cyclic));
+        for (List<Integer> level : levels) {
+            merged = merged.thenCompose(before -> FanIn.<Registered>gather(peers, level,
+                            (p, ref) -> new Register(byOwner.get(p), ref), gatherTimeout)
+                    .thenApply(g -> merge(before, g, byOwner)));
+        }
+        merged.thenAccept(c.replyTo()::tell);
+    }
+
+    /** {@code before} and one level's answers, merged; a partition that did not answer has its hashes refused for now. */
+    private static Registered merge(Registered before, FanIn.Gathered<Registered> g,
+                                    Map<Integer, List<Registration>> byOwner) {
+        List<BlobHash> accepted = new ArrayList<>(before.accepted()), rejected = new ArrayList<>(before.rejected()),
+                noContent = new ArrayList<>(before.noContent()), retry = new ArrayList<>(before.retry());
+        g.answers().values().forEach(r -> {
+            accepted.addAll(r.accepted());
+            rejected.addAll(r.rejected());
+            noContent.addAll(r.noContent());
+            retry.addAll(r.retry());
+        });
+        for (int p : g.missing()) {
+            for (Registration r : byOwner.get(p)) {
+                rejected.add(r.hash());
+                retry.add(r.hash());
+            }
+        }
+        return new Registered(accepted, rejected, noContent, retry);
+    }
+
+    /**
      * A registration, split by the registered hashes' partitions: each partition registers its own. One whose callee is
      * another partition's is refused here, with a log line: cross-partition dependencies are not built yet
      * (partitions-part2-plan S1.7), and a caller of it in the batch falls with it in its partition. A partition that
@@ -60,6 +132,10 @@ final class PartitionAsks {
     void register(Register c) {
         if (c.registrations() == null || c.registrations().stream().anyMatch(r -> r == null || r.hash() == null)) {
             peers.tell(0, c); // refused there, as by the coordinator
+            return;
+        }
+        if (linked) {
+            registerInOrder(c);
             return;
         }
         // by hash: a hash with one entry naming a callee of another partition is refused whole (as the coordinator
@@ -85,23 +161,8 @@ final class PartitionAsks {
             return;
         }
         FanIn.<Registered>gather(peers, byOwner.keySet(), (p, ref) -> new Register(byOwner.get(p), ref),
-                gatherTimeout).thenAccept(g -> {
-            List<BlobHash> accepted = new ArrayList<>(), rejected = new ArrayList<>(crossing),
-                    noContent = new ArrayList<>(), retry = new ArrayList<>();
-            g.answers().values().forEach(r -> {
-                accepted.addAll(r.accepted());
-                rejected.addAll(r.rejected());
-                noContent.addAll(r.noContent());
-                retry.addAll(r.retry());
-            });
-            for (int p : g.missing()) {
-                for (Registration r : byOwner.get(p)) {
-                    rejected.add(r.hash());
-                    retry.add(r.hash());
-                }
-            }
-            c.replyTo().tell(new Registered(accepted, rejected, noContent, retry));
-        });
+                gatherTimeout).thenAccept(g -> c.replyTo().tell(merge(new Registered(List.of(), crossing, List.of(),
+                List.of()), g, byOwner)));
     }
 
     /** The partitions' summaries merged, with what the conductor knows: its cycle, member and last cycle. */

@@ -69,6 +69,11 @@ final class PartitionFences {
     private record Walk(FenceWalk walk, boolean used, long deadline, Consumer<FenceWalk> done, Runnable expired) {
     }
 
+    /** How long an acquire's, a pin's or a registration's walk may take before it is given up (monotonic millis). */
+    long deadline() {
+        return Coordinator.localNow() + deadline.toMillis();
+    }
+
     PartitionFences(ActorContext<ToCoordinator> ctx, Hosting hosting, DecisionEffects effects, Clock clock,
                     Duration acquireTimeout) {
         this.ctx = ctx;
@@ -114,7 +119,7 @@ final class PartitionFences {
                         () -> st.ledger.localGoneInClosure(hash, true)));
                 return;
             }
-            start(st.ledger, List.of(hash), true, Coordinator.localNow() + deadline.toMillis(),
+            start(st.ledger, List.of(hash), true, deadline(),
                     walk -> c.replyTo().tell(walkReply(hash, walk)),
                     () -> c.replyTo().tell(new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),
                             "the fence across partitions did not complete in time: retry")));
@@ -145,7 +150,7 @@ final class PartitionFences {
         boolean isNew = l.checkUnpin(c.hash(), c.owner()).isPresent(); // no pin of this owner's yet
         return effects.effect().persist(List.<Event>of(CoordinatorCore.pinned(c.hash(), c.owner(), c.reason(),
                 c.ttlMs(), clock.millis()))).thenRun(st -> start(st.ledger, List.of(c.hash()), false,
-                Coordinator.localNow() + deadline.toMillis(),
+                deadline(),
                 walk -> ctx.getSelf().tell(new PinFenced(c, isNew, walk.notRecorded().isEmpty() ? null
                         : Refusal.goneCallees(c.hash(), walk.notRecorded()))),
                 () -> ctx.getSelf().tell(new PinFenced(c, isNew, Refusal.conflict("the fence across partitions "
@@ -200,11 +205,15 @@ final class PartitionFences {
      */
     void start(PartitionedLedger l, Collection<BlobHash> roots, boolean used, long deadline, Consumer<FenceWalk> done,
                Runnable expired) {
+        walk(l.fenceStarts(roots, Coordinator.localNow()), used, deadline, done, expired);
+    }
+
+    /** Starts a walk from {@code starts} (see {@link #start}): a registration's, from its reservation. */
+    void walk(List<PartitionedLedger.FenceStart> starts, boolean used, long deadline, Consumer<FenceWalk> done,
+              Runnable expired) {
         FenceWalk walk = new FenceWalk();
         List<FenceWalk.ProtectAsk> asks = new ArrayList<>();
-        for (PartitionedLedger.FenceStart s : l.fenceStarts(roots, Coordinator.localNow())) {
-            asks.addAll(walk.start(s.root(), s.frontier()));
-        }
+        for (PartitionedLedger.FenceStart s : starts) asks.addAll(walk.start(s.root(), s.frontier()));
         if (walk.done()) {
             done.accept(walk);
             return;

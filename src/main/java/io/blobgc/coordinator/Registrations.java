@@ -31,6 +31,18 @@ final class Registrations {
     /** @param window this instance's takeover window: a hash a predecessor may still be deleting waits it out */
     static Decision<Registered> decide(PartitionedLedger l, List<Registration> registrations, Predicate<BlobHash> stored,
                                        long now, long localNow, InheritedWindow window) {
+        return decide(l, registrations, stored, now, localNow, window, false, Set.of());
+    }
+
+    /**
+     * @param linked a linked partition entity's ({@link Hosting#linked}): a callee another partition owns is taken
+     *               here as having content — the entity's walk asks its owner ({@link LinkedRegistrations}) — and the
+     *               uses this decides are of this partition's blobs only (the walk's owners write theirs)
+     * @param fallen callers refused already: a callee their walk found gone
+     */
+    static Decision<Registered> decide(PartitionedLedger l, List<Registration> registrations, Predicate<BlobHash> stored,
+                                       long now, long localNow, InheritedWindow window, boolean linked,
+                                       Set<BlobHash> fallen) {
         List<Registration> given = registrations == null ? List.of()
                 : registrations.stream().filter(Objects::nonNull).toList();
         Set<BlobHash> hashes = new LinkedHashSet<>();
@@ -40,7 +52,7 @@ final class Registrations {
             return Decision.answer(st -> tooLarge);
         }
         Set<BlobHash> rejected = new LinkedHashSet<>(l.checkRegister(hashes));
-        for (Registration r : given) if (elsewhere(l, r)) rejected.add(r.hash());
+        for (Registration r : given) if (elsewhere(l, r, linked) || fallen.contains(r.hash())) rejected.add(r.hash());
         List<BlobHash> retry = new ArrayList<>();
         boolean waiting = window.lasts(localNow);
         for (BlobHash h : hashes) {
@@ -68,14 +80,14 @@ final class Registrations {
             for (BlobHash d : r.dependencies()) {
                 if (hashes.contains(d)) {
                     callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
-                } else if (!contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h)) && rejected.add(r.hash())) {
+                } else if (!contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h, linked)) && rejected.add(r.hash())) {
                     falling.add(r.hash());
                 }
             }
         }
         while (!falling.isEmpty()) {
             BlobHash d = falling.poll();
-            if (contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h))) continue;
+            if (contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h, linked))) continue;
             for (BlobHash caller : callersInBatch.getOrDefault(d, List.of())) {
                 if (rejected.add(caller)) falling.add(caller);
             }
@@ -107,7 +119,8 @@ final class Registrations {
                 if (reached.add(d)) todo.add(d);
             }
         }
-        List<BlobHash> used = l.waitingOutGrace(usedCallees); // one walk below all of them
+        List<BlobHash> used = linked ? l.localWaitingOutGrace(usedCallees.stream().filter(l::ownsHash).toList())
+                : l.waitingOutGrace(usedCallees); // one walk below all of them
         List<Coordinator.Event> events = used.isEmpty() ? List.of(new Coordinator.BlobsRegistered(accepted))
                 : List.of(new Coordinator.BlobsRegistered(accepted), new Coordinator.BlobsUsed(used, now));
         return new Decision<>(events, st -> reply);
@@ -119,8 +132,9 @@ final class Registrations {
      * registrations by owner and refuses cross-partition edges until they are built (partitions-part2-plan S1.3,
      * S1.7). Never for a ledger hosting every partition.
      */
-    private static boolean elsewhere(PartitionedLedger l, Registration r) {
+    private static boolean elsewhere(PartitionedLedger l, Registration r, boolean linked) {
         if (!l.ownsHash(r.hash())) return true;
+        if (linked) return false; // its callees of other partitions are asked of their owners
         for (BlobHash d : r.dependencies()) if (!l.ownsHash(d)) return true;
         return false;
     }
@@ -129,12 +143,13 @@ final class Registrations {
      * Whether a registration may name {@code hash} as a callee ({@link PartitionedLedger#hasContentInClosure}); not
      * when another partition owns it and this ledger does not host it: a partition entity cannot ask that partition.
      */
-    private static boolean hasContentHere(PartitionedLedger l, BlobHash hash) {
-        return l.ownsHash(hash) && l.hasContentInClosure(hash);
+    private static boolean hasContentHere(PartitionedLedger l, BlobHash hash, boolean linked) {
+        if (!l.ownsHash(hash)) return linked; // a linked entity's walk asks the owner
+        return linked ? l.hasLocalContentInClosure(hash) : l.hasContentInClosure(hash);
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */
-    private static boolean inUse(PartitionedLedger l, BlobHash h) {
+    static boolean inUse(PartitionedLedger l, BlobHash h) {
         Optional<BlobStatus> s = l.status(h);
         return s.isPresent() && (s.get() == BlobStatus.ACTIVE || s.get() == BlobStatus.PINNED || l.isProtected(h));
     }

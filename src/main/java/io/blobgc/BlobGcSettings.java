@@ -450,8 +450,8 @@ public record BlobGcSettings(
 
     /**
      * What to log at the start about {@code partition-hosting}: {@code sharded} at one partition is ignored (the
-     * coordinator is the whole registry), and at more it is experimental (issue 25, step 1: no cross-partition
-     * dependencies yet). Empty for
+     * coordinator is the whole registry), and at more it is experimental (issue 25: the cross-partition protocol over
+     * messages is not run by the simulation yet). Empty for
      * {@code coordinator}.
      */
     public Optional<String> partitionHostingNote() {
@@ -460,10 +460,10 @@ public record BlobGcSettings(
             return Optional.of(HOSTING_SETTING + " = sharded is ignored: with blob-gc.partitions = 1 the coordinator "
                     + "is the whole registry");
         }
-        return Optional.of(HOSTING_SETTING + " = sharded is EXPERIMENTAL (issue 25, step 1): the " + partitions
-                + " partitions are Cluster Sharding entities under a conductor singleton; a registration naming "
-                + "a callee of another partition is refused (cross-partition dependencies are not built yet), and a "
-                + "report goes to every partition. Do not use it for a real cluster yet");
+        return Optional.of(HOSTING_SETTING + " = sharded is EXPERIMENTAL (issue 25): the " + partitions
+                + " partitions are Cluster Sharding entities under a conductor singleton, which exchange their "
+                + "cross-partition dependencies by messages; the simulation does not run that protocol over messages "
+                + "yet. Do not use it for a real cluster yet");
     }
 
     /** {@code pekko.actor.provider}, as configured ({@code local} when the configuration has no Pekko in it). */

@@ -135,7 +135,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
                                                         PartitionPeers peers, Clock clock) {
         ClusterSingletonSettings singletonSettings = ClusterSingletonSettings.create(system);
         if (!settings.coordinatorRole().isEmpty()) singletonSettings = singletonSettings.withRole(settings.coordinatorRole());
-        Behavior<ToCoordinator> supervised = Behaviors.supervise(create(settings, peers, clock))
+        Behavior<ToCoordinator> supervised = Behaviors.supervise(create(settings, peers, clock, true))
                 .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                         settings.restartBackoffMax(), 0.2));
         return ClusterSingleton.get(system)
@@ -356,9 +356,9 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private void poll() {
         if (settle == null || pollOpen) return;
         pollOpen = true;
-        Duration half = settings.heartbeatInterval().dividedBy(2);
+        // as long as a routed ask may take: a poll missing a partition settles nothing, and the next waits for this one
         ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all, (p, ref) -> new Coordinator.SettleQuery(ref),
-                        half.compareTo(gatherTimeout()) < 0 ? half : gatherTimeout()),
+                        gatherTimeout()),
                 (g, failure) -> new SettleGathered(g == null ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all))
                         : g));
     }
@@ -366,6 +366,13 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     /** One poll's answers: when they and the last poll's are the same clean fixpoint, the warm-ups end. */
     private void settled(FanIn.Gathered<SettleStatus> g) {
         pollOpen = false;
+        if (ctx.getLog().isDebugEnabled()) {
+            StringBuilder b = new StringBuilder("settle poll: no answer from " + g.missing());
+            g.answers().forEach((p, st) -> b.append(" | ").append(p).append(" w=").append(st.warming())
+                    .append(" in=").append(st.haveAllInputs()).append(" d=").append(st.dirty()).append(" s=")
+                    .append(st.sent()).append(" a=").append(st.applied()));
+            ctx.getLog().debug(b.toString());
+        }
         settle.poll(g.answers()).ifPresent(epoch -> {
             ctx.getLog().info("blob-gc conductor: the partitions settled at generations {}: their warm-ups end", epoch);
             var settled = new Coordinator.PartitionsSettled(epoch);

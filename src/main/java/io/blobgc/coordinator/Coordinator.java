@@ -547,7 +547,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
-        this.links = new PartitionLinks(ctx, hosting, effects);
+        this.links = new PartitionLinks(ctx, timers, hosting, effects, settings.heartbeatInterval().dividedBy(4));
         this.registrations = new LinkedRegistrations(ctx, effects, clock, core, fences, stored);
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
                 links);
@@ -635,8 +635,13 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
             }
             if (fence.takenOver()) return taken.apply(state, command);
             // an entity waiting for its conductor drops reports (its warm-up asks every node for a FULL report once it
-            // took over) rather than fill its stash while a refused conductor sends none
-            if (hosting.isPartition() && command instanceof Report) return Effect().noReply();
+            // took over) rather than fill its stash while a refused conductor sends none; and the other partitions'
+            // messages, which it could not take yet and which are all sent again (a gap asks for a FULL, a walk asks
+            // again, the conductor polls again): stashed, P - 1 partitions' exports overflowed the stash, and each one
+            // dropped was a gap that asked for more
+            if (hosting.isPartition() && (command instanceof Report || PartitionLinks.fromPeers(command))) {
+                return Effect().noReply();
+            }
             return Effect().stash();
         };
     }
@@ -678,6 +683,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(ExportResend.class, links::onExportResend)
                 .onCommand(PartitionsSettled.class, links::onSettled)
                 .onCommand(SettleQuery.class, links::onSettleQuery)
+                .onCommand(PartitionLinks.FlushExports.class, (s, c) -> links.onFlushExports(s))
                 .onCommand(Protect.class, fences::onProtect)
                 .onCommand(Protected.class, fences::onProtected)
                 .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))

@@ -57,10 +57,12 @@ public final class PartitionHosts {
         ActorRef<ToPartitionInbox> inbox = hosts ? system.systemActorOf(Behaviors.supervise(
                         PartitionInbox.create(partitioning)).onFailure(SupervisorStrategy.resume()),
                 "blob-gc-partition-inbox-" + INBOXES.incrementAndGet(), Props.empty()) : null;
+        ClusterSharding clusterSharding = ClusterSharding.get(system);
+        PartitionPeers peers = PartitionPeers.sharded(clusterSharding);
         var entity = Entity.of(TYPE_KEY, ctx -> {
                     int p = partition(ctx.getEntityId(), partitioning);
                     Behavior<ToCoordinator> supervised = Behaviors.supervise(Coordinator.create(settings, store, clock,
-                                    decisions, timings, Hosting.partition(p, partitioning)))
+                                    decisions, timings, Hosting.linked(p, partitioning, peers)))
                             .onFailure(SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(),
                                     settings.restartBackoffMax(), 0.2));
                     return inbox == null ? supervised : Behaviors.setup(self -> {
@@ -72,9 +74,8 @@ public final class PartitionHosts {
                 .withMessageExtractor(new OnePartitionPerShard())
                 .withSettings(shardingSettings(system));
         if (!settings.coordinatorRole().isEmpty()) entity = entity.withRole(settings.coordinatorRole());
-        ClusterSharding clusterSharding = ClusterSharding.get(system);
         clusterSharding.init(entity);
-        return PartitionPeers.sharded(clusterSharding);
+        return peers;
     }
 
     /** Names this member's partition inbox: a start tried again after a failure makes another. */

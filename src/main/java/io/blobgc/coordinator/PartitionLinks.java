@@ -11,7 +11,10 @@ import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.ledger.SettleRound;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+import java.time.Duration;
 
 /**
  * A linked partition entity's messages to and from the other partitions' (partitions-part2-plan S1.4; partitions.md
@@ -26,13 +29,32 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
  */
 final class PartitionLinks {
     private final ActorContext<ToCoordinator> ctx;
+    private final TimerScheduler<ToCoordinator> timers;
     private final Hosting hosting;
     private final DecisionEffects effects;
+    /** How long asks for a FULL are gathered before the flush that answers them all. */
+    private final Duration flushDelay;
 
-    PartitionLinks(ActorContext<ToCoordinator> ctx, Hosting hosting, DecisionEffects effects) {
+    /** The flush that answers the asks for a FULL of the last {@link #flushDelay}. */
+    enum FlushExports implements Coordinator.Command { INSTANCE }
+
+    PartitionLinks(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, Hosting hosting,
+                   DecisionEffects effects, Duration flushDelay) {
         this.ctx = ctx;
+        this.timers = timers;
         this.hosting = hosting;
         this.effects = effects;
+        this.flushDelay = flushDelay;
+    }
+
+    /**
+     * Whether {@code command} comes from the other partitions or their conductor's settle round: what an entity drops
+     * before its takeover (each is sent again: see {@code Coordinator.commandHandler}).
+     */
+    static boolean fromPeers(ToCoordinator command) {
+        return command instanceof PartitionExport || command instanceof ExportResend
+                || command instanceof PartitionsSettled || command instanceof Coordinator.SettleQuery
+                || command instanceof Coordinator.Protect || command instanceof Coordinator.Protected;
     }
 
     /** This entity took over (its warm-up began): every other partition is asked for a FULL echoing its generation. */
@@ -65,10 +87,20 @@ final class PartitionLinks {
         return effects.noReply();
     }
 
-    /** A partition asked for a FULL of what this one exports to it: it goes now, echoing the asker's generation. */
+    /**
+     * A partition asked for a FULL of what this one exports to it, echoing its generation: it goes with the flush a
+     * moment later, which answers every ask that came meanwhile — a flush goes to every other partition, so one per
+     * ask would multiply the messages of many partitions warming up together (each gap asks, each flush makes more).
+     */
     ReplyEffect<Event, State> onExportResend(State s, ExportResend m) {
         if (!takes(m, m.asker())) return effects.noReply();
         s.ledger.resendExportsFull(hosting.partition(), m.asker(), m.generation());
+        if (!timers.isTimerActive(FlushExports.INSTANCE)) timers.startSingleTimer(FlushExports.INSTANCE, flushDelay);
+        return effects.noReply();
+    }
+
+    /** The flush that answers the asks for a FULL gathered since the first of them. */
+    ReplyEffect<Event, State> onFlushExports(State s) {
         flush(s.ledger);
         return effects.noReply();
     }

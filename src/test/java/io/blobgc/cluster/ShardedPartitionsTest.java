@@ -116,13 +116,14 @@ class ShardedPartitionsTest {
         for (BlobHash h : unheld.values()) registrations.add(Registration.of(h));
         Registered registered = gc1.register(registrations).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(8, registered.accepted().size(), "all accepted: " + registered);
-        // a callee of another partition: refused, until cross-partition dependencies are built (S1.7)
-        String callerContent = "calls the blob of partition 1";
+        // a caller of another partition's blob (S1.7): accepted; held, it keeps that callee, which nothing else holds
+        String callerContent = "calls the unheld blob of partition 1";
         while (FOUR.partitionOf(BlobHash.sha256(callerContent.getBytes())) == 1) callerContent += ".";
-        BlobHash caller = put(store, callerContent), callee = held.get(1);
+        BlobHash caller = put(store, callerContent), callee = unheld.remove(1);
+        int callerPartition = FOUR.partitionOf(caller);
         Registered crossing = gc1.register(List.of(new Registration(caller, List.of(callee))))
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        assertEquals(List.of(caller), crossing.rejected(), "refused: " + crossing);
+        assertEquals(List.of(caller), crossing.accepted(), "accepted: " + crossing);
 
         ActorRef<Object> frame2 = node2.systemActorOf(Behaviors.empty(), "vm-frame", Props.empty());
         ActorRef<Object> frame3 = node3.systemActorOf(Behaviors.empty(), "vm-frame", Props.empty());
@@ -131,6 +132,10 @@ class ShardedPartitionsTest {
             assertEquals(AcquireResult.ACQUIRED, gc.acquire(e.getKey() % 2 == 0 ? frame2 : frame3, e.getValue())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS).result(), "acquired in partition " + e.getKey());
         }
+        assertEquals(AcquireResult.ACQUIRED, gc2.acquire(frame2, caller).toCompletableFuture().get(30, TimeUnit.SECONDS)
+                .result(), "the caller acquired");
+        held.put(-1, caller);
+        held.put(-2, callee);
         probe.awaitAssert(WAIT, () -> {
             for (BlobHash h : unheld.values()) assertEquals(BlobStatus.COLLECTED, status(node2, h), "collected: " + h);
             return null;
@@ -141,9 +146,9 @@ class ShardedPartitionsTest {
             assertEquals(BlobStatus.ACTIVE, status(node3, h));
         }
         Coordinator.Summary summary = gc3.summary().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        assertEquals(4L, summary.counts().get("ACTIVE"), "summary: " + summary.counts());
-        assertEquals(4L, summary.counts().get("COLLECTED"), "summary: " + summary.counts());
-        assertEquals(4L, summary.totalCollected());
+        assertEquals(6L, summary.counts().get("ACTIVE"), "summary: " + summary.counts());
+        assertEquals(3L, summary.counts().get("COLLECTED"), "summary: " + summary.counts());
+        assertEquals(3L, summary.totalCollected());
         assertFalse(summary.warmingUp(), "warm: " + summary.warmUpBlockers());
         assertEquals(3, summary.nodes().size(), "three nodes: " + summary.nodes());
         assertEquals(Cluster.get(node1).selfMember().address().toString(), summary.coordinatorNode());
@@ -151,7 +156,8 @@ class ShardedPartitionsTest {
         assertEquals(List.of(0, 1, 2, 3), summary.partitions().stream().map(Coordinator.PartitionStatus::partition)
                 .toList(), "every partition listed: " + summary.partitions());
         for (Coordinator.PartitionStatus p : summary.partitions()) {
-            assertTrue(p.answered() && !p.warmingUp() && p.cycle() > 0 && p.blobs() == 2, "partition: " + p);
+            assertTrue(p.answered() && !p.warmingUp() && p.cycle() > 0
+                    && p.blobs() == (p.partition() == callerPartition ? 3 : 2), "partition: " + p);
         }
         assertTrue(summary.partitions().stream().map(Coordinator.PartitionStatus::member).distinct().count() >= 2,
                 "hosted by two members or more: " + summary.partitions());

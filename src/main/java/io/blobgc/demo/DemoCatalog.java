@@ -1,8 +1,6 @@
 package io.blobgc.demo;
 
-import io.blobgc.BlobGcSettings;
 import io.blobgc.BlobHash;
-import io.blobgc.ledger.Partitioning;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -27,31 +25,11 @@ public final class DemoCatalog {
     private final List<BlobHash> hashes = new ArrayList<>();
 
     public DemoCatalog() {
-        this(null);
-    }
-
-    /**
-     * @param together null for the demo's blobs as always; else each function that calls a library is in that
-     *                 library's partition of {@code together} (its first line names a variant until its hash lands
-     *                 there): partition entities do not take cross-partition dependencies yet (partition-hosting =
-     *                 sharded)
-     */
-    public DemoCatalog(Partitioning together) {
         for (int l = 0; l < LIBRARIES; l++) add(content("library lib" + l + "\n", l));
         for (int f = 0; f < FUNCTIONS; f++) {
             String head = "function f" + f + (callsLibrary(f) ? " calls " + hashes.get(library(f)).toHex() : "");
-            byte[] content = content(head + "\n", 1000 + f);
-            for (int v = 1; together != null && callsLibrary(f) && together.partitionOf(BlobHash.sha256(content))
-                    != together.partitionOf(hashes.get(library(f))); v++) {
-                content = content(head + " (variant " + v + ")\n", 1000 + f);
-            }
-            add(content);
+            add(content(head + "\n", 1000 + f));
         }
-    }
-
-    /** The catalog of nodes configured with {@code settings}: functions kept with their libraries when sharded. */
-    public static DemoCatalog of(BlobGcSettings settings) {
-        return new DemoCatalog(settings.partitionsSharded() ? settings.partitioning() : null);
     }
 
     /** A blob's bytes: {@code head}, then a body drawn from {@code seed}. */

@@ -74,7 +74,7 @@ public final class DemoVm {
         Vm(ActorContext<Msg> ctx, BlobGc gc, int node, long startAt, long phaseMs, long finalPhase, long seed, Path log) {
             this.ctx = ctx;
             this.gc = gc;
-            this.catalog = DemoCatalog.of(gc.settings());
+            this.catalog = new DemoCatalog();
             this.node = node;
             this.startAt = startAt;
             this.phaseMs = phaseMs;

@@ -50,6 +50,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -510,6 +511,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final ActorRef<Topic.Command<Decision>> decisions;
     private final TakeOverFence fence;
     private final Hosting hosting;
+    /** The longest a linked entity gathers asks for a FULL before it flushes ({@link PartitionLinks}). */
+    private static final Duration MAX_FLUSH_DELAY = Duration.ofMillis(250);
     /** A linked entity's exports to the other partitions' (nothing for the whole, nor for an isolated entity). */
     private final PartitionLinks links;
     /** A linked entity's fences across partitions (none for the whole, nor for an isolated entity). */
@@ -547,7 +550,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
-        this.links = new PartitionLinks(ctx, timers, hosting, effects, settings.heartbeatInterval().dividedBy(4));
+        Duration quarterBeat = settings.heartbeatInterval().dividedBy(4);
+        this.links = new PartitionLinks(ctx, timers, hosting, effects,
+                quarterBeat.compareTo(MAX_FLUSH_DELAY) < 0 ? quarterBeat : MAX_FLUSH_DELAY);
         this.registrations = new LinkedRegistrations(ctx, effects, clock, core, fences, stored);
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
                 links);

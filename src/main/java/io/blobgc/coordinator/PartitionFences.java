@@ -65,6 +65,12 @@ final class PartitionFences {
     private final Map<Long, Walk> walks = new HashMap<>();
     private long nextWalk = ThreadLocalRandom.current().nextLong();
 
+    /** Each node's report walk in flight, by node: its id, its roots, and the FULL (incarnation, seq) it fences, or null. */
+    private record ReportWalk(long id, java.util.Set<BlobHash> roots, long[] full) {
+    }
+
+    private final Map<String, ReportWalk> reportWalks = new HashMap<>();
+
     /** One walk this entity drives: given up at {@code deadline} (monotonic millis), then {@code done} is told. */
     private record Walk(FenceWalk walk, boolean used, long deadline, Consumer<FenceWalk> done, Runnable expired) {
     }
@@ -87,6 +93,7 @@ final class PartitionFences {
     /** A recovery: the walks of the instance before are forgotten, and the resends run (a linked entity's only). */
     void recovered(TimerScheduler<ToCoordinator> timers) {
         walks.clear();
+        reportWalks.clear();
         if (hosting.isLinked()) timers.startTimerWithFixedDelay(FenceTick.INSTANCE, resend);
     }
 
@@ -128,11 +135,12 @@ final class PartitionFences {
 
     /**
      * An operator's pin of a linked entity (see {@link CoordinatorCore#pin} for the whole): refused as the whole
-     * refuses it — bad input, the blob or a blob of its closure here being deleted or collected — else written at once
-     * (so this partition protects it, and its exports list its remote callees from now on), then the closure's
-     * remote callees are recorded in their owners by a walk, and it is answered OK once the walk is done. A walk that
-     * finds a callee gone, or that does not end within half the acquire timeout, takes a new pin back
-     * ({@link Coordinator.BlobUnpinned}) and is answered a conflict naming why.
+     * refuses it — bad input, the blob or a blob of its closure here being deleted or collected — else the remote
+     * callees below it are reserved (this partition's exports list them meanwhile: partitions.md §3, the race of a
+     * registration) and recorded in their owners by a walk; once it is done the pin is written, the reservation
+     * released, and it is answered OK — or, when a hop is gone or the walk gave up, nothing is written (a pin in place
+     * stays as it was) and it is answered a conflict naming why (review of S1.6: a pin written first and taken back
+     * could take back a later pin's, or stay over a gone callee when a restart forgot its walk).
      */
     ReplyEffect<Event, State> pin(State s, Coordinator.PinBlob c, CoordinatorCore core) {
         PartitionedLedger l = s.ledger;
@@ -140,37 +148,45 @@ final class PartitionFences {
                 || l.remoteCalleesBelow(c.hash()).isEmpty()) {
             return effects.run(s, core.pin(l, c.hash(), c.owner(), c.reason(), c.ttlMs(), clock.millis()), c.replyTo());
         }
-        var local = l.checkPinLocally(c.hash(), Coordinator.localNow())
-                .or(() -> {
-                    List<BlobHash> gone = l.localGoneInClosure(c.hash(), true);
-                    return gone.isEmpty() ? java.util.Optional.empty()
-                            : java.util.Optional.of(Refusal.goneCallees(c.hash(), gone));
-                });
+        var local = localPinRefusal(l, c.hash());
         if (local.isPresent()) return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(local.get()));
-        boolean isNew = l.checkUnpin(c.hash(), c.owner()).isPresent(); // no pin of this owner's yet
-        return effects.effect().persist(List.<Event>of(CoordinatorCore.pinned(c.hash(), c.owner(), c.reason(),
-                c.ttlMs(), clock.millis()))).thenRun(st -> start(st.ledger, List.of(c.hash()), false,
-                deadline(),
-                walk -> ctx.getSelf().tell(new PinFenced(c, isNew, walk.notRecorded().isEmpty() ? null
+        PartitionedLedger.Reservation reserved = l.reserveBelow(List.of(c.hash()), Coordinator.localNow());
+        walk(reserved.starts(), false, deadline(),
+                walk -> ctx.getSelf().tell(new PinFenced(c, reserved, walk.notRecorded().isEmpty() ? null
                         : Refusal.goneCallees(c.hash(), walk.notRecorded()))),
-                () -> ctx.getSelf().tell(new PinFenced(c, isNew, Refusal.conflict("the fence across partitions "
-                        + "below blob " + c.hash() + " did not complete in time: retry"))))).thenNoReply();
+                () -> ctx.getSelf().tell(new PinFenced(c, reserved, Refusal.conflict("the fence across partitions "
+                        + "below blob " + c.hash() + " did not complete in time: retry"))));
+        return effects.noReply();
+    }
+
+    /** Why this partition refuses a pin of {@code hash} itself: its blob, or a blob of its closure here, is gone. */
+    private static java.util.Optional<Refusal> localPinRefusal(PartitionedLedger l, BlobHash hash) {
+        return l.checkPinLocally(hash, Coordinator.localNow()).or(() -> {
+            List<BlobHash> gone = l.localGoneInClosure(hash, true);
+            return gone.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Refusal.goneCallees(hash, gone));
+        });
     }
 
     /** A pin's walk ended: {@code refusal} null when every remote callee was recorded. */
-    record PinFenced(Coordinator.PinBlob pin, boolean isNew, Refusal refusal) implements Coordinator.Command {
+    record PinFenced(Coordinator.PinBlob pin, PartitionedLedger.Reservation reserved, Refusal refusal)
+            implements Coordinator.Command {
     }
 
-    /** A pin's walk ended: answered OK, or its new pin taken back and answered why not. */
+    /**
+     * A pin's walk ended: the pin written (its blob checked again: the walk took time), then the reservation released
+     * and the answer given; or, refused, the reservation released and nothing written.
+     */
     ReplyEffect<Event, State> onPinFenced(State s, PinFenced m) {
         Coordinator.PinBlob c = m.pin();
-        if (m.refusal() == null) return effects.effect().reply(c.replyTo(), Coordinator.OpResult.OK);
-        var answer = new Coordinator.OpResult(m.refusal());
-        if (!m.isNew() || s.ledger.checkUnpin(c.hash(), c.owner()).isPresent()) {
-            return effects.effect().reply(c.replyTo(), answer);
+        var refusal = java.util.Optional.ofNullable(m.refusal()).or(() -> localPinRefusal(s.ledger, c.hash()));
+        if (refusal.isPresent()) {
+            s.ledger.release(m.reserved());
+            return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(refusal.get()));
         }
-        return effects.effect().persist(List.<Event>of(new Coordinator.BlobUnpinned(c.hash(), c.owner())))
-                .thenReply(c.replyTo(), st -> answer);
+        return effects.effect().persist(List.<Event>of(CoordinatorCore.pinned(c.hash(), c.owner(), c.reason(),
+                        c.ttlMs(), clock.millis())))
+                .thenRun(st -> st.ledger.release(m.reserved()))
+                .thenReply(c.replyTo(), st -> Coordinator.OpResult.OK);
     }
 
     /**
@@ -191,12 +207,24 @@ final class PartitionFences {
         if (outcome != ReportOutcome.APPLIED && outcome != ReportOutcome.CHUNK_BUFFERED) return;
         List<BlobHash> held = l.reportedHolds(r, outcome); // a chunk is kept until the FULL's last one
         if (outcome != ReportOutcome.APPLIED) return;
+        // one walk a node: a newer report's absorbs the one still in flight (its roots, and the FULL it would say
+        // fenced), so a partition away for long does not pile up walks and resends (review of S1.6)
         String node = r.node();
-        long incarnation = r.incarnation(), seq = r.seq();
-        start(l, held, false, Long.MAX_VALUE, walk -> {
-            if (full) l.fullFenced(node, incarnation, seq);
+        ReportWalk before = reportWalks.remove(node);
+        java.util.Set<BlobHash> roots = new java.util.LinkedHashSet<>(held);
+        long[] fenced = full ? new long[]{r.incarnation(), r.seq()} : null;
+        if (before != null) {
+            walks.remove(before.id());
+            roots.addAll(before.roots());
+            if (fenced == null) fenced = before.full();
+        }
+        long[] toFence = fenced;
+        long id = walk(l.fenceStarts(roots, Coordinator.localNow()), false, Long.MAX_VALUE, walk -> {
+            reportWalks.remove(node);
+            if (toFence != null) l.fullFenced(node, toFence[0], toFence[1]);
         }, () -> {
         });
+        if (id != NO_WALK) reportWalks.put(node, new ReportWalk(id, roots, toFence));
     }
 
     /**
@@ -208,20 +236,28 @@ final class PartitionFences {
         walk(l.fenceStarts(roots, Coordinator.localNow()), used, deadline, done, expired);
     }
 
-    /** Starts a walk from {@code starts} (see {@link #start}): a registration's, from its reservation. */
-    void walk(List<PartitionedLedger.FenceStart> starts, boolean used, long deadline, Consumer<FenceWalk> done,
+    /**
+     * Starts a walk from {@code starts} (see {@link #start}): a registration's or a pin's, from its reservation. Its
+     * id, or {@link #NO_WALK} when it was done at once (nothing to ask).
+     */
+    long walk(List<PartitionedLedger.FenceStart> starts, boolean used, long deadline, Consumer<FenceWalk> done,
               Runnable expired) {
         FenceWalk walk = new FenceWalk();
         List<FenceWalk.ProtectAsk> asks = new ArrayList<>();
         for (PartitionedLedger.FenceStart s : starts) asks.addAll(walk.start(s.root(), s.frontier()));
         if (walk.done()) {
             done.accept(walk);
-            return;
+            return NO_WALK;
         }
         long id = nextWalk++;
+        if (id == NO_WALK) id = nextWalk++;
         walks.put(id, new Walk(walk, used, deadline, done, expired));
         send(id, asks, used);
+        return id;
     }
+
+    /** What {@link #walk} gives for a walk done at once. */
+    static final long NO_WALK = Long.MIN_VALUE;
 
     private void send(long id, List<FenceWalk.ProtectAsk> asks, boolean used) {
         for (FenceWalk.ProtectAsk a : asks) {

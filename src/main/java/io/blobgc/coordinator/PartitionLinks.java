@@ -126,8 +126,8 @@ final class PartitionLinks {
     }
 
     /**
-     * The conductor's settle poll: a partition that warms up flushes its exports first (so its answer counts what its
-     * views hold now), then answers its status; one that does not only answers (its cycles flush).
+     * The conductor's settle poll: a partition that warms up, or has something to send, flushes its exports first (so
+     * its answer counts what its views hold now), then answers its status.
      */
     ReplyEffect<Event, State> onSettleQuery(State s, Coordinator.SettleQuery m) {
         if (!hosting.isLinked() || m.replyTo() == null) {
@@ -135,7 +135,9 @@ final class PartitionLinks {
                     : hosting.describe() + " is linked to no other partition");
             return effects.noReply();
         }
-        if (s.ledger.warmingUp()) flush(s.ledger);
+        // a partition that is not warming up flushes too when it has something to send: dirty, its answer would hold
+        // the round until its next cycle, and in a busy cluster every poll could find it so (review of S1.6)
+        if (s.ledger.warmingUp() || s.ledger.settleStatus(hosting.partition()).dirty()) flush(s.ledger);
         return effects.effect().reply(m.replyTo(), s.ledger.settleStatus(hosting.partition()));
     }
 

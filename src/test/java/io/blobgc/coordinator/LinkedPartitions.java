@@ -124,6 +124,16 @@ class LinkedPartitions implements AutoCloseable {
         start(p);
     }
 
+    /** Entities {@code ps} all stopped, then all started again (they recover together: a full restart of those). */
+    void restartTogether(int... ps) {
+        for (int p : ps) {
+            ActorRef<ToCoordinator> e = entities.remove(p);
+            kit.stop(e);
+            kit.createTestProbe().expectTerminated(e, PATIENCE);
+        }
+        for (int p : ps) start(p);
+    }
+
     /** A conductor of the linked entities (it runs the settle round), spawned. */
     ActorRef<ToCoordinator> conductor() {
         return kit.spawn(Conductor.create(kit.settings, peers, Clock.systemUTC(), true));

@@ -18,7 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The fixture both review classes share: four linked entities and the chain a(0) → b(1) → c(2) → d(3). */
+/**
+ * The fixture of the fence tests ({@link PartitionFenceTest}) and of their review: four linked entities and the chain
+ * a(0) → b(1) → c(2) → d(3), registered in their journals by {@link #startChain}.
+ */
 abstract class FencesReviewBase {
 
     static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(2);

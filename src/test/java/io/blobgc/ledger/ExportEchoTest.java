@@ -8,6 +8,7 @@ import java.util.List;
 import static io.blobgc.ledger.LedgerFixture.h;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -91,5 +92,26 @@ class ExportEchoTest {
         a.resendExportsFull(0, 1, b3.generation());
         assertEquals(ReportOutcome.APPLIED, b3.deliverExport(flush(a, 0), now));
         assertTrue(b3.isProtected(C));
+    }
+
+    /**
+     * (Review of S1.4.) The echo rule keyed on {@code kind() == FULL} ({@link PartitionedLedger#applyExport}), but
+     * {@code NodeViews.report} takes every report that is not a DELTA as a FULL. An export whose kind is null (CBOR can
+     * carry one; nothing between the wire and the ledger refuses it for exports) is therefore applied as a settled FULL
+     * that echoes nothing: a B that recovered (generation 2) and warms up takes it and ends its warm-up on a view that
+     * was not built after its recovery — what the echo rule was added to prevent. Fix: test {@code kind() != DELTA}
+     * in {@code applyExport} (and refuse a null kind as MALFORMED, as the node path's {@code wellFormed} does).
+     */
+    @Test
+    void anExportWithNoKindIsHeldToTheEchoRuleLikeAFull() {
+        PartitionedLedger b = partition(1, 2, true); // recovered: generation 2, warming up
+        b.report(NodeReport.full("n1", 1, 1, List.of(X), List.of()), now); // n1's share in B: empty
+        assertTrue(b.warmUpBlockers().contains("partition:0"));
+        NodeReport noKind = new NodeReport("partition:0", 1, 7, null, List.of(), List.of(), List.of(), List.of(), 0, 1,
+                true); // built before B's recovery, or corrupt: it echoes no ask of B's
+        ReportOutcome o = b.deliverExport(new PartitionedLedger.Export(0, 1, noKind, 0, null), now);
+        assertNotEquals(ReportOutcome.APPLIED, o, "a report with no kind taken as a FULL that skips the echo");
+        assertTrue(b.warmingUp(), "B's warm-up ended on a report that does not echo its generation: "
+                + b.warmUpBlockers());
     }
 }

@@ -39,8 +39,8 @@ public record Hosting(Integer partition, Partitioning partitioning, PartitionPee
 
     /**
      * Partition {@code p} of {@code partitioning} alone, its entity, isolated from the other partitions
-     * ({@link PartitionedLedger#isolated}): what {@link PartitionHosts} runs while cross-partition dependencies are
-     * refused.
+     * ({@link PartitionedLedger#isolated}): for tests of an entity alone ({@link PartitionHosts} runs them
+     * {@linkplain #linked linked}); it refuses registrations naming another partition's blob.
      */
     public static Hosting partition(int p, Partitioning partitioning) {
         return new Hosting(p, partitioning, null);
@@ -48,8 +48,7 @@ public record Hosting(Integer partition, Partitioning partitioning, PartitionPee
 
     /**
      * Partition {@code p} of {@code partitioning} alone, its entity, viewing the other partitions and exporting to
-     * them through {@code peers} (partitions-part2-plan S1.4). Not run by {@link PartitionHosts} yet: the settle round
-     * (S1.5), the fence across entities (S1.6) and registration across them (S1.7) are not all built.
+     * them through {@code peers} (partitions-part2-plan S1.4–S1.7): what {@link PartitionHosts} runs.
      */
     public static Hosting linked(int p, Partitioning partitioning, PartitionPeers peers) {
         if (peers == null) throw new IllegalArgumentException("a linked partition needs its peers");
@@ -103,7 +102,7 @@ public record Hosting(Integer partition, Partitioning partitioning, PartitionPee
 
     /**
      * An entity's ledger {@code l} as this hosting has it: isolated from the other partitions unless {@link #linked}
-     * ({@link PartitionedLedger#isolated}: while cross-partition dependencies are refused in partition entities).
+     * ({@link PartitionedLedger#isolated}).
      */
     PartitionedLedger entityLedger(PartitionedLedger l) {
         return isLinked() ? l : l.isolated();

@@ -43,8 +43,8 @@ import java.util.function.Consumer;
  *       of its own blobs in grace before it answers. ACQUIRED only once every hop answered recorded; GONE with the
  *       gone callees; UNAVAILABLE when the walk did not end within half the acquire timeout (the reporter tries
  *       again).</li>
- *   <li>An operator's pin ({@link #pin}): written, then walked; answered once every hop is recorded, or taken back
- *       when a hop is gone or the walk gives up.</li>
+ *   <li>An operator's pin ({@link #pin}): its remote callees reserved and walked, and the pin written only once
+ *       every hop is recorded; nothing written when a hop is gone or the walk gives up.</li>
  *   <li>The holds a node's report adds ({@link #reportApplied}): walked, never given up; a FULL is said fenced
  *       ({@link PartitionedLedger#fullFenced}) once its walk is done — no partition confirms a blob absent with that
  *       node's view before every live partition fenced the node's last FULL (partitions-part2-plan §8).</li>

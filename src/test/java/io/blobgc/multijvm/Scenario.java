@@ -223,9 +223,11 @@ final class Scenario implements AutoCloseable {
     Thread watchStore(Map<String, String> held, java.util.Set<String> violations) {
         Thread t = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                held.forEach((h, who) -> {
-                    if (!onDisk(h)) violations.add(h.substring(0, 12) + " (" + who + ") missing from the store");
-                });
+                synchronized (held) { // a test that takes blobs off the watch with their findings holds it too
+                    held.forEach((h, who) -> {
+                        if (!onDisk(h)) violations.add(h.substring(0, 12) + " (" + who + ") missing from the store");
+                    });
+                }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {

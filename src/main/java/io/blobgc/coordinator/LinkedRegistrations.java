@@ -59,23 +59,26 @@ final class LinkedRegistrations {
         List<Registration> given = c.registrations() == null ? List.of() : c.registrations();
         var first = core.registerLinked(l, given, stored, clock.millis(), Coordinator.localNow(), Set.of());
         Registered answer = first.reply().apply(l);
+        // each accepted registration whose callees cross a partition, its remote callees reserved (an empty
+        // reservation, one that crosses none, reserves nothing)
         List<Registration> crossing = new ArrayList<>();
+        List<PartitionedLedger.Reservation> reservations = new ArrayList<>();
         for (Registration r : given) {
-            if (r != null && answer.accepted().contains(r.hash()) && !l.remoteCallees(List.of(r)).isEmpty()) {
-                crossing.add(r);
-            }
+            if (r == null || !answer.accepted().contains(r.hash())) continue;
+            PartitionedLedger.Reservation reserved = l.reserve(List.of(r), Coordinator.localNow());
+            if (reserved.isEmpty()) continue;
+            crossing.add(r);
+            reservations.add(reserved);
         }
         if (crossing.isEmpty()) return effects.run(s, first, c.replyTo());
-        List<PartitionedLedger.Reservation> reservations = new ArrayList<>();
         Set<BlobHash> fallen = new LinkedHashSet<>(), retry = new LinkedHashSet<>();
         int[] open = {crossing.size()};
         Runnable ended = () -> {
             if (--open[0] == 0) ctx.getSelf().tell(new Fenced(c, answer, reservations, fallen, retry));
         };
-        for (Registration r : crossing) {
-            PartitionedLedger.Reservation reserved = l.reserve(List.of(r), Coordinator.localNow());
-            reservations.add(reserved);
-            fences.walk(reserved.starts(), Registrations.inUse(l, r.hash()), fences.deadline(), walk -> {
+        for (int i = 0; i < crossing.size(); i++) {
+            Registration r = crossing.get(i);
+            fences.walk(reservations.get(i).starts(), Registrations.inUse(l, r.hash()), fences.deadline(), walk -> {
                 if (!walk.notRecorded().isEmpty()) fallen.add(r.hash());
                 ended.run();
             }, () -> {

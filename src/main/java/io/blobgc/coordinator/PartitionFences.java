@@ -144,13 +144,17 @@ final class PartitionFences {
      */
     ReplyEffect<Event, State> pin(State s, Coordinator.PinBlob c, CoordinatorCore core) {
         PartitionedLedger l = s.ledger;
-        if (CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs()).isPresent()
-                || l.remoteCalleesBelow(c.hash()).isEmpty()) {
+        // an empty reservation (no callee below crosses a partition) reserves nothing: the pin is the whole's
+        PartitionedLedger.Reservation reserved = CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs())
+                .isPresent() ? null : l.reserveBelow(List.of(c.hash()), Coordinator.localNow());
+        if (reserved == null || reserved.isEmpty()) {
             return effects.run(s, core.pin(l, c.hash(), c.owner(), c.reason(), c.ttlMs(), clock.millis()), c.replyTo());
         }
         var local = localPinRefusal(l, c.hash());
-        if (local.isPresent()) return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(local.get()));
-        PartitionedLedger.Reservation reserved = l.reserveBelow(List.of(c.hash()), Coordinator.localNow());
+        if (local.isPresent()) {
+            l.release(reserved);
+            return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(local.get()));
+        }
         walk(reserved.starts(), false, deadline(),
                 walk -> ctx.getSelf().tell(new PinFenced(c, reserved, walk.notRecorded().isEmpty() ? null
                         : Refusal.goneCallees(c.hash(), walk.notRecorded()))),

@@ -75,14 +75,22 @@ public record BlobGcSettings(
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** The value of the setting {@code name}, or a message naming the setting and the values it takes. */
-        public static PartitionHosting of(String name) {
+        /**
+         * The value of the setting {@code name} for a member of {@code partitions} partitions, {@code clustered} or
+         * not: {@code auto} (the default) is {@link #SHARDED} in a cluster at more than one partition and
+         * {@link #COORDINATOR} otherwise; any other word than the three is refused naming the setting and its values.
+         */
+        public static PartitionHosting of(String name, int partitions, boolean clustered) {
+            if (AUTO.equals(name)) return partitions > 1 && clustered ? SHARDED : COORDINATOR;
             for (PartitionHosting h : values()) {
                 if (h.configName().equals(name)) return h;
             }
-            throw new IllegalArgumentException(HOSTING_SETTING + " must be 'coordinator' or 'sharded', not '" + name
-                    + "'");
+            throw new IllegalArgumentException(HOSTING_SETTING + " must be 'auto', 'coordinator' or 'sharded', not '"
+                    + name + "'");
         }
+
+        /** The setting's default: the hosting follows the provider and the number of partitions ({@link #of}). */
+        public static final String AUTO = "auto";
     }
 
     public static final String HOSTING_SETTING = "blob-gc.partition-hosting";
@@ -330,7 +338,8 @@ public record BlobGcSettings(
                         c.getDuration("http.min-upload-rate-window")),
                 new OrphanSweep(c.getDuration("sweeper.orphan-grace"), c.getInt("sweeper.orphan-page-size")),
                 c.getInt("partitions"),
-                PartitionHosting.of(c.getString("partition-hosting")),
+                PartitionHosting.of(c.getString("partition-hosting"), c.getInt("partitions"),
+                        clusterProvider(root)),
                 root);
         s.validate();
         return s;
@@ -442,7 +451,8 @@ public record BlobGcSettings(
 
     /**
      * Whether the partitions run as entities on Cluster Sharding, under a conductor singleton: {@code partition-hosting
-     * = sharded} and more than one partition (issue 25; partitions-part2-plan.md).
+     * = sharded} (or {@code auto}, the default, in a cluster) and more than one partition (issue 25;
+     * partitions-part2-plan.md).
      */
     public boolean partitionsSharded() {
         return partitionHosting == PartitionHosting.SHARDED && partitions > 1;
@@ -451,8 +461,7 @@ public record BlobGcSettings(
     /**
      * What to log at the start about {@code partition-hosting}: {@code sharded} at one partition is ignored (the
      * coordinator is the whole registry), and at more it is experimental (issue 25: the cross-partition protocol over
-     * messages is not run by the simulation yet). Empty for
-     * {@code coordinator}.
+     * messages is not run by the simulation yet). Empty for {@code coordinator} (and {@code auto} resolved to it).
      */
     public Optional<String> partitionHostingNote() {
         if (partitionHosting != PartitionHosting.SHARDED) return Optional.empty();
@@ -460,7 +469,9 @@ public record BlobGcSettings(
             return Optional.of(HOSTING_SETTING + " = sharded is ignored: with blob-gc.partitions = 1 the coordinator "
                     + "is the whole registry");
         }
-        return Optional.of(HOSTING_SETTING + " = sharded is EXPERIMENTAL (issue 25): the " + partitions
+        String as = PartitionHosting.AUTO.equals(config.getString(HOSTING_SETTING))
+                ? " = auto (the default) makes them sharded in a cluster: it" : " = sharded";
+        return Optional.of(HOSTING_SETTING + as + " is EXPERIMENTAL (issue 25): the " + partitions
                 + " partitions are Cluster Sharding entities under a conductor singleton, which exchange their "
                 + "cross-partition dependencies by messages; the simulation does not run that protocol over messages "
                 + "yet. Do not use it for a real cluster yet");
@@ -468,11 +479,20 @@ public record BlobGcSettings(
 
     /** {@code pekko.actor.provider}, as configured ({@code local} when the configuration has no Pekko in it). */
     private String provider() {
+        return provider(config);
+    }
+
+    private static String provider(Config config) {
         return config.hasPath(PROVIDER) ? config.getString(PROVIDER) : "local";
     }
 
     private boolean clusterProvider() {
-        String p = provider();
+        return clusterProvider(config);
+    }
+
+    /** Whether {@code config}'s {@code pekko.actor.provider} is Pekko Cluster's. */
+    private static boolean clusterProvider(Config config) {
+        String p = provider(config);
         return p.equals("cluster") || p.equals("org.apache.pekko.cluster.ClusterActorRefProvider");
     }
 

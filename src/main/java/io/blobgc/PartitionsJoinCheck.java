@@ -16,7 +16,8 @@ import java.util.Optional;
  * of it, at join (Pekko's configuration compatibility check, registered in reference.conf). Both are fixed for a
  * journal's life: a member with another number would refuse the journal when the singleton moved to it, and would
  * split reports and route blobs by another prefix; one with another hosting would refuse it too, or look for the
- * partitions where they are not. The hosting is compared only at more than one partition, which is all that uses it.
+ * partitions where they are not. The hosting is compared only at more than one partition, which is all that uses it,
+ * and {@code auto} is {@code sharded} there (every member is a cluster's).
  * A member without blob-gc on its classpath sends no such key and is let in: this check is about blob-gc's members
  * only; so is one from before a key existed, for that key.
  */
@@ -45,8 +46,17 @@ public final class PartitionsJoinCheck extends JoinConfigCompatChecker {
     private static Optional<String> differs(String key, Config joining, Config cluster) {
         if (!joining.hasPath(key) || !cluster.hasPath(key)) return Optional.empty();
         String theirs = joining.getValue(key).unwrapped().toString(), ours = cluster.getValue(key).unwrapped().toString();
-        if (theirs.equals(ours)) return Optional.empty();
+        if (effective(key, theirs).equals(effective(key, ours))) return Optional.empty();
         return Optional.of(key + " = " + theirs + " on the joining member, " + ours + " in the cluster");
+    }
+
+    /**
+     * What {@code value} of {@code key} means between members of a cluster: the hosting {@code auto} is {@code sharded}
+     * there (it is compared only at more than one partition: {@link BlobGcSettings.PartitionHosting#of}).
+     */
+    private static String effective(String key, String value) {
+        return key.equals(HOSTING_KEY) && value.equals(BlobGcSettings.PartitionHosting.AUTO)
+                ? BlobGcSettings.PartitionHosting.SHARDED.configName() : value;
     }
 
     private static boolean morePartitionsThanOne(Config cluster) {

@@ -79,16 +79,36 @@ class BlobGcSettingsTest {
     }
 
     @Test
-    void partitionHostingIsCoordinatorAndAnotherWordIsRefusedNamingTheSettingAndItsValues() {
-        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, defaults.partitionHosting());
+    void partitionHostingIsAutoWhichIsTheCoordinatorOutsideAClusterAndAnotherWordIsRefusedNamingTheSettingAndItsValues() {
+        assertEquals("auto", defaults.config().getString("blob-gc.partition-hosting"));
+        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, defaults.partitionHosting(), "provider local");
         assertTrue(defaults.partitionHostingNote().isEmpty(), "nothing to say");
+        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR,
+                defaults.withValue("partitions", 4).partitionHosting(), "provider local, at P = 4 too");
         assertEquals(BlobGcSettings.PartitionHosting.SHARDED,
                 defaults.withValue("partition-hosting", "sharded").partitionHosting());
-        for (String bad : new String[]{"shard", "Sharded", ""}) {
+        for (String bad : new String[]{"shard", "Sharded", "Auto", ""}) {
             var e = assertThrows(IllegalArgumentException.class, () -> defaults.withValue("partition-hosting", bad));
-            assertEquals("blob-gc.partition-hosting must be 'coordinator' or 'sharded', not '" + bad + "'",
+            assertEquals("blob-gc.partition-hosting must be 'auto', 'coordinator' or 'sharded', not '" + bad + "'",
                     e.getMessage());
         }
+    }
+
+    /** S1.9, "one setting": in a cluster, blob-gc.partitions above 1 alone makes the partitions sharded entities. */
+    @Test
+    void inAClusterTheDefaultShardsMoreThanOnePartitionAndSaysSo() {
+        BlobGcSettings cluster = BlobGcSettings.from(ConfigFactory.parseString("pekko.actor.provider = cluster")
+                .withFallback(ConfigFactory.load()));
+        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, cluster.partitionHosting(), "one partition");
+        assertFalse(cluster.partitionsSharded());
+        assertTrue(cluster.partitionHostingNote().isEmpty(), "nothing to say at one partition");
+        BlobGcSettings sixteen = cluster.withValue("partitions", 16);
+        assertEquals(BlobGcSettings.PartitionHosting.SHARDED, sixteen.partitionHosting());
+        assertTrue(sixteen.partitionsSharded());
+        String note = sixteen.partitionHostingNote().orElseThrow();
+        assertTrue(note.startsWith("blob-gc.partition-hosting = auto (the default) makes them sharded in a cluster: "
+                + "it is EXPERIMENTAL") && note.contains("the 16 partitions are Cluster Sharding entities"), note);
+        assertFalse(sixteen.withValue("partition-hosting", "coordinator").partitionsSharded(), "coordinator kept");
     }
 
     @Test

@@ -73,6 +73,15 @@ class PartitionsJoinCheckTest {
                 config("partitions = 4, partition-hosting = sharded")));
         assertEquals(Valid$.MODULE$, check.check(config("partitions = 4"), config("partitions = 4, partition-hosting = "
                 + "sharded")), "a member from before the hosting was a setting");
+        assertEquals(Valid$.MODULE$, check.check(config("partitions = 4, partition-hosting = auto"),
+                config("partitions = 4, partition-hosting = sharded")), "auto is sharded in a cluster");
+        assertEquals(Valid$.MODULE$, check.check(config("partitions = 4, partition-hosting = sharded"),
+                config("partitions = 4, partition-hosting = auto")), "both ways");
+        assertEquals(List.of("blob-gc.partition-hosting = auto on the joining member, coordinator in the cluster: "
+                        + "every member of a blob-gc cluster with more than one partition must host them the same way "
+                        + "(it is fixed for the journal's life)"),
+                messages(assertInstanceOf(Invalid.class, check.check(config("partitions = 4, partition-hosting = auto"),
+                        config("partitions = 4, partition-hosting = coordinator")))));
         assertEquals(Valid$.MODULE$, check.check(config("partitions = 1, partition-hosting = sharded"),
                 config("partitions = 1, partition-hosting = coordinator")), "one partition ignores the hosting");
         assertEquals(List.of("blob-gc.partition-hosting", "blob-gc.partitions").stream().sorted().toList(),

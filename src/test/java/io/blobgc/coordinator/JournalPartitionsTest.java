@@ -93,15 +93,36 @@ class JournalPartitionsTest {
             Coordinator.State journal = recovered(new Coordinator.TookOver("in the singleton", 1, 0, 4, recorded, null));
             String why = JournalPartitions.refusal(journal, 4, PartitionHosting.SHARDED, null).orElseThrow();
             assertTrue(why.contains("journal blob-gc-coordinator was written with blob-gc.partition-hosting = "
-                    + "coordinator (P = 4), and blob-gc.partition-hosting = sharded is configured"), why);
+                    + "coordinator (P = 4), and this member runs blob-gc.partition-hosting = sharded"), why);
             assertTrue(why.contains("set blob-gc.partition-hosting = coordinator"), why);
             assertTrue(JournalPartitions.refusal(journal, 4, PartitionHosting.COORDINATOR, null).isEmpty());
         }
         Coordinator.State sharded = recovered(new Coordinator.TookOver("conductor", 1, 0, 4, "sharded", null));
         String why = JournalPartitions.refusal(sharded, 4, PartitionHosting.COORDINATOR, null).orElseThrow();
-        assertTrue(why.contains("written with blob-gc.partition-hosting = sharded (P = 4), and "
-                + "blob-gc.partition-hosting = coordinator is configured"), why);
+        assertTrue(why.contains("written with blob-gc.partition-hosting = sharded (P = 4), and this member runs "
+                + "blob-gc.partition-hosting = coordinator"), why);
         assertTrue(JournalPartitions.refusal(sharded, 4, PartitionHosting.SHARDED, null).isEmpty());
+    }
+
+    /**
+     * S1.9: the default hosting, auto, is sharded in a cluster at more than one partition. A journal of four
+     * partitions a coordinator hosted (written before the default changed, or with coordinator set) is refused under
+     * it, the message saying what the member runs, that auto made it so, and which setting keeps the journal.
+     */
+    @Test
+    void aCoordinatorHostedJournalOfFourPartitionsIsRefusedUnderTheDefaultInAClusterNamingTheSetting() {
+        BlobGcSettings clustered = BlobGcSettings.from(com.typesafe.config.ConfigFactory.parseString(
+                "pekko.actor.provider = cluster\nblob-gc.partitions = 4").withFallback(
+                com.typesafe.config.ConfigFactory.load()));
+        assertEquals(PartitionHosting.SHARDED, clustered.partitionHosting(), "auto, in a cluster at P = 4");
+        Coordinator.State journal = recovered(new Coordinator.TookOver("in the singleton", 1, 0, 4, "coordinator",
+                null));
+        String why = JournalPartitions.refusal(journal, 4, clustered.partitionHosting(), null).orElseThrow();
+        assertTrue(why.contains("this member runs blob-gc.partition-hosting = sharded (auto, the default, is sharded "
+                + "in a cluster at more than one partition, coordinator otherwise)"), why);
+        assertTrue(why.contains("set blob-gc.partition-hosting = coordinator"), why);
+        assertTrue(JournalPartitions.refusal(journal, 4, clustered.withValue("partition-hosting", "coordinator")
+                .partitionHosting(), null).isEmpty(), "the setting the message names keeps the journal");
     }
 
     @Test
@@ -254,7 +275,7 @@ class JournalPartitionsTest {
     void aJournalOfFourPartitionsHostedShardedWritesNothingAndStops() {
         journal.persistForRecovery(PID, List.of(new Coordinator.TookOver("conductor", 1, 30_000, 4, "sharded", null)));
         assertRefused(4, "journal blob-gc-coordinator was written with blob-gc.partition-hosting = sharded (P = 4), "
-                + "and blob-gc.partition-hosting = coordinator is configured");
+                + "and this member runs blob-gc.partition-hosting = coordinator");
         assertEquals(1, journal.persistedInStorage(PID).size(), "no takeover written");
     }
 

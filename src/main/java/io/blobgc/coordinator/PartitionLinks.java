@@ -5,16 +5,15 @@ import io.blobgc.coordinator.Coordinator.ExportResend;
 import io.blobgc.coordinator.Coordinator.PartitionExport;
 import io.blobgc.coordinator.Coordinator.PartitionsSettled;
 import io.blobgc.coordinator.Coordinator.State;
-import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.PartitionedLedger;
-import io.blobgc.ledger.ReportOutcome;
-import io.blobgc.ledger.SettleRound;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.slf4j.Logger;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A linked partition entity's messages to and from the other partitions' (partitions-part2-plan S1.4; partitions.md
@@ -26,6 +25,9 @@ import java.time.Duration;
  *
  * <p>Nothing of it runs for the whole, nor for an isolated entity ({@link Hosting#partition}): it views no other
  * partition, and a message from one is logged and dropped.
+ *
+ * <p>The decisions are {@link LinksCore}'s (plain Java, so the simulation can drive them): this is the actor's glue,
+ * which hands it the ledger and the message, and sends, logs, starts the flush timer and answers as it says.
  */
 final class PartitionLinks {
     private final ActorContext<ToCoordinator> ctx;
@@ -34,6 +36,8 @@ final class PartitionLinks {
     private final DecisionEffects effects;
     /** How long asks for a FULL are gathered before the flush that answers them all. */
     private final Duration flushDelay;
+    /** The decisions: this is the glue that performs them. */
+    private final LinksCore core;
 
     /** The flush that answers the asks for a FULL of the last {@link #flushDelay}. */
     enum FlushExports implements Coordinator.Command { INSTANCE }
@@ -45,6 +49,9 @@ final class PartitionLinks {
         this.hosting = hosting;
         this.effects = effects;
         this.flushDelay = flushDelay;
+        this.core = hosting.isLinked()
+                ? new LinksCore(true, hosting.partition(), hosting.partitioning().count(), hosting.describe())
+                : new LinksCore(false, -1, 0, hosting.describe());
     }
 
     /**
@@ -59,10 +66,7 @@ final class PartitionLinks {
 
     /** This entity took over (its warm-up began): every other partition is asked for a FULL echoing its generation. */
     void tookOver(PartitionedLedger l) {
-        if (!hosting.isLinked()) return;
-        for (int q = 0; q < hosting.partitioning().count(); q++) {
-            if (q != hosting.partition()) hosting.peers().tell(q, new ExportResend(hosting.partition(), l.generation()));
-        }
+        send(core.tookOver(l));
     }
 
     /**
@@ -70,33 +74,20 @@ final class PartitionLinks {
      * when a partition asked for a FULL.
      */
     void flush(PartitionedLedger l) {
-        if (!hosting.isLinked()) return;
-        for (PartitionedLedger.Export e : l.flushExports(hosting.partition(), Coordinator.localNow())) {
-            hosting.peers().tell(e.to(), new PartitionExport(e.from(), e.to(), e.echo(), e.report(), e.fenced()));
-        }
+        send(core.flush(l, Coordinator.localNow()));
     }
 
     /** Another partition's exports arrived: applied (S8 orders them); a gap, or a FULL not echoing, asks for a FULL. */
     ReplyEffect<Event, State> onExport(State s, PartitionExport m) {
-        if (!takes(m, m.from()) || m.to() != hosting.partition() || !wellFormed(m)) return effects.noReply();
-        PartitionedLedger l = s.ledger;
-        var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo(), m.fenced());
-        if (l.deliverExport(export, Coordinator.localNow()) == ReportOutcome.NEED_FULL) {
-            hosting.peers().tell(m.from(), new ExportResend(hosting.partition(), l.generation()));
-        }
-        return effects.noReply();
+        return perform(core.onExport(s.ledger, m, Coordinator.localNow()));
     }
 
     /**
      * A partition asked for a FULL of what this one exports to it, echoing its generation: it goes with the flush a
-     * moment later, which answers every ask that came meanwhile — a flush goes to every other partition, so one per
-     * ask would multiply the messages of many partitions warming up together (each gap asks, each flush makes more).
+     * moment later ({@link FlushExports}), which answers every ask that came meanwhile.
      */
     ReplyEffect<Event, State> onExportResend(State s, ExportResend m) {
-        if (!takes(m, m.asker())) return effects.noReply();
-        s.ledger.resendExportsFull(hosting.partition(), m.asker(), m.generation());
-        if (!timers.isTimerActive(FlushExports.INSTANCE)) timers.startSingleTimer(FlushExports.INSTANCE, flushDelay);
-        return effects.noReply();
+        return perform(core.onExportResend(s.ledger, m));
     }
 
     /** The flush that answers the asks for a FULL gathered since the first of them. */
@@ -107,22 +98,7 @@ final class PartitionLinks {
 
     /** The settle round's end: this partition ends its warm-up if the round was of its generation. */
     ReplyEffect<Event, State> onSettled(State s, PartitionsSettled m) {
-        if (!hosting.isLinked() || m.generations() == null
-                || m.generations().size() != hosting.partitioning().count()) {
-            ctx.getLog().warn("ignored {}: {}", m, hosting.isLinked() ? "not one generation per partition"
-                    : hosting.describe() + " is linked to no other partition");
-            return effects.noReply();
-        }
-        if (!SettleRound.appliesTo(m.generations(), hosting.partition(), s.ledger.generation())
-                || !s.ledger.warmingUp()) {
-            ctx.getLog().debug("ignored {}: generation {}, warming up {}", m, s.ledger.generation(),
-                    s.ledger.warmingUp());
-            return effects.noReply();
-        }
-        s.ledger.partitionsSettled();
-        ctx.getLog().info("blob-gc {}: the partitions settled; warming up {} (waiting for {})", hosting.describe(),
-                s.ledger.warmingUp(), s.ledger.warmUpBlockers());
-        return effects.noReply();
+        return perform(core.onSettled(s.ledger, m));
     }
 
     /**
@@ -130,36 +106,31 @@ final class PartitionLinks {
      * its answer counts what its views hold now), then answers its status.
      */
     ReplyEffect<Event, State> onSettleQuery(State s, Coordinator.SettleQuery m) {
-        if (!hosting.isLinked() || m.replyTo() == null) {
-            ctx.getLog().warn("ignored {}: {}", m, hosting.isLinked() ? "no one to answer"
-                    : hosting.describe() + " is linked to no other partition");
-            return effects.noReply();
-        }
-        // a partition that is not warming up flushes too when it has something to send: dirty, its answer would hold
-        // the round until its next cycle, and in a busy cluster every poll could find it so (review of S1.6)
-        if (s.ledger.warmingUp() || s.ledger.settleStatus(hosting.partition()).dirty()) flush(s.ledger);
-        return effects.effect().reply(m.replyTo(), s.ledger.settleStatus(hosting.partition()));
+        LinksCore.Outcome o = core.onSettleQuery(s.ledger, m, m.replyTo() != null, Coordinator.localNow());
+        ReplyEffect<Event, State> noReply = perform(o);
+        return o.answer() == null ? noReply : effects.effect().reply(m.replyTo(), o.answer());
     }
 
-    /** Whether a message of partition {@code from} is for this entity: linked, and from another partition. */
-    private boolean takes(Object m, int from) {
-        if (!hosting.isLinked()) {
-            ctx.getLog().warn("ignored {}: {} is linked to no other partition", m, hosting.describe());
-            return false;
+    /** Does what the core decided, but the answer: logs, sends, starts the flush timer. */
+    private ReplyEffect<Event, State> perform(LinksCore.Outcome o) {
+        for (LinksCore.Log line : o.logs()) log(line);
+        send(o.sends());
+        if (o.flushSoon() && !timers.isTimerActive(FlushExports.INSTANCE)) {
+            timers.startSingleTimer(FlushExports.INSTANCE, flushDelay);
         }
-        if (from < 0 || from >= hosting.partitioning().count() || from == hosting.partition()) {
-            ctx.getLog().warn("ignored {}: no other partition {} of {}", m, from, hosting.partitioning().count());
-            return false;
-        }
-        return true;
+        return effects.noReply();
     }
 
-    /** An export of the sender's reporter id, with a kind and no null hash (the coordinator's checks on reports). */
-    private boolean wellFormed(PartitionExport m) {
-        NodeReport r = m.report();
-        boolean ok = r != null && PartitionedLedger.reporterOf(m.from()).equals(r.node()) && r.kind() != null
-                && CoordinatorCore.noNullHash(r);
-        if (!ok) ctx.getLog().warn("ignored a malformed export to {}: {}", hosting.describe(), m);
-        return ok;
+    private void send(List<LinksCore.Send> sends) {
+        for (LinksCore.Send m : sends) hosting.peers().tell(m.to(), m.message());
+    }
+
+    private void log(LinksCore.Log line) {
+        Logger log = ctx.getLog();
+        switch (line.level()) {
+            case DEBUG -> log.debug(line.format(), line.args());
+            case INFO -> log.info(line.format(), line.args());
+            case WARN -> log.warn(line.format(), line.args());
+        }
     }
 }

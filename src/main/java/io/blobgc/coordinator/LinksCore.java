@@ -159,9 +159,13 @@ public final class LinksCore {
         }
         // a partition that is not warming up flushes too when it has something to send: dirty, its answer would hold
         // the round until its next cycle, and in a busy cluster every poll could find it so (review of S1.6)
+        SettleStatus status = l.warmingUp() ? null : l.settleStatus(partition);
         List<Send> sends = List.of();
-        if (l.warmingUp() || l.settleStatus(partition).dirty()) sends = flush(l, localNow);
-        return new Outcome(sends, false, l.settleStatus(partition), List.of());
+        if (status == null || status.dirty()) {
+            sends = flush(l, localNow);
+            status = l.settleStatus(partition); // the flush changed it: it counts what was just sent
+        }
+        return new Outcome(sends, false, status, List.of());
     }
 
     /**

@@ -110,7 +110,7 @@ final class PartitionFences {
                     Coordinator.localNow()), c.replyTo());
         }
         boolean removed = l.isNodeRemoved(c.node());
-        List<BlobHash> gone = l.localGoneInClosure(hash, true);
+        List<BlobHash> gone = l.goneToUploadAgain(hash);
         if (!removed && l.status(hash).isPresent() && !gone.isEmpty()) {
             return effects.effect().reply(c.replyTo(), CoordinatorCore.goneReply(hash, gone));
         }
@@ -123,7 +123,7 @@ final class PartitionFences {
                     Coordinator.localNow());
             if (local != AcquireOutcome.ACQUIRED) {
                 c.replyTo().tell(CoordinatorCore.acquireReply(c.node(), hash, local,
-                        () -> st.ledger.localGoneInClosure(hash, true)));
+                        () -> st.ledger.goneToUploadAgain(hash)));
                 return;
             }
             start(st.ledger, List.of(hash), true, deadline(),

@@ -706,6 +706,23 @@ public final class PartitionedLedger {
     }
 
     /**
+     * What a linked partition's acquire of {@code hash} answers GONE with, when its own part of the closure has gone
+     * blobs: those ({@link #localGoneInClosure}), and the remote callees below each of them. Their owners are not
+     * asked (a gone blob's closure is not walked: nothing below it is to be protected now), and a VM told GONE uploads
+     * what the answer names again, then acquires again: one that is still there is uploaded again for nothing (content
+     * addressing makes that harmless), while one gone too and left out would have the VM upload the caller again and
+     * again, each registration refused for its gone callee (the demo at P = 4: a function and its library in two
+     * partitions, both collected). A gone callee two partitions away is not named (its owner alone knows it).
+     */
+    public List<BlobHash> goneToUploadAgain(BlobHash hash) {
+        List<BlobHash> gone = localGoneInClosure(hash, true);
+        if (gone.isEmpty()) return gone;
+        Set<BlobHash> out = new LinkedHashSet<>(gone);
+        for (BlobHash g : gone) if (ownsHash(g)) out.addAll(remoteCalleesBelow(g));
+        return List.copyOf(out);
+    }
+
+    /**
      * The local part of {@link #waitingOutGrace(Collection)}: the blobs of the local closures of {@code roots} (the
      * ones hosted here: the roots and remote callees the closure met in these partitions) that wait out their grace.
      */

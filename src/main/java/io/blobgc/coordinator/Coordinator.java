@@ -323,7 +323,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     enum FenceTick implements Command { INSTANCE }
 
     /** Sent to itself when recovery completes: persist {@link TookOver} before handling anything else (S10). */
-    private enum TakeOver implements Command { INSTANCE }
+    enum TakeOver implements Command { INSTANCE }
 
     enum StalenessTick implements Command { INSTANCE }
 
@@ -519,11 +519,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final PartitionFences fences;
     /** A linked entity's registrations whose callees other partitions own. */
     private final LinkedRegistrations registrations;
-    /**
-     * An entity's: a conductor's {@link KeepAlive} came, so a conductor took over (it sends none before, nor after
-     * refusing its journal). Until then the entity does not take over: it writes and decides nothing.
-     */
-    private boolean conductorHeard;
+    /** Which commands are taken, and when this instance takes over (it knows whether a conductor was heard). */
+    private final EntityGate gate;
     /**
      * Pekko asks for the empty state once and starts every recovery without a snapshot from that very object — also
      * a restart in place after a journal failure. So it is never changed: the first event applied to it starts a
@@ -550,6 +547,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
         this.hosting = hosting;
+        this.gate = new EntityGate(hosting.isPartition());
         Duration quarterBeat = settings.heartbeatInterval().dividedBy(4);
         this.links = new PartitionLinks(ctx, timers, hosting, effects,
                 quarterBeat.compareTo(MAX_FLUSH_DELAY) < 0 ? quarterBeat : MAX_FLUSH_DELAY);
@@ -615,39 +613,23 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     // =====================================================================================================
 
     /**
-     * Until this instance's {@link TookOver} is persisted every command waits (stashed, in order), so nothing that can
-     * protect or delete a blob — an acquire, a registration, a pin, a report, a cycle, a deletion — is decided by an
-     * instance that has not fenced out its predecessors. A partition entity's {@link KeepAlive} and
-     * {@link PartitionStop} decide nothing and never get here ({@link EntityControl}); the whole ignores them.
+     * Admits each command as the {@link EntityGate} says (its rules, and why, are there): until this instance's
+     * {@link TookOver} is persisted every command waits (stashed, in order), or is dropped by a partition entity if it is
+     * sent again anyway.
      */
     @Override
     public CommandHandlerWithReply<ToCoordinator, Event, State> commandHandler() {
         CommandHandlerWithReply<ToCoordinator, Event, State> taken = commands();
-        return (state, command) -> {
-            if (command == TakeOver.INSTANCE) {
-                // an entity takes over once a conductor has: one that refused its journal sends no keep-alive, so
-                // no entity writes or decides (nor refuses, stops and is started again by the next message) meanwhile
-                return hosting.isPartition() && !conductorHeard ? Effect().noReply() : fence.onTakeOver(state);
-            }
-            if (command == KeepAlive.INSTANCE) {
-                conductorHeard = true;
-                return hosting.isPartition() && !fence.takenOver() ? fence.onTakeOver(state) : Effect().noReply();
-            }
-            if (command == PartitionStop.INSTANCE) { // an entity's are taken before it (EntityControl)
+        return (state, command) -> switch (gate.admit(command, fence.takenOver())) {
+            case TAKE_OVER -> fence.onTakeOver(state);
+            case HANDLE -> taken.apply(state, command);
+            case STASH -> Effect().stash();
+            case IGNORE, DROP -> Effect().noReply();
+            case WARN_IGNORED -> {
                 ctx.getLog().warn("ignored {}: this coordinator hosts every partition, it is no sharded entity",
                         command);
-                return Effect().noReply();
+                yield Effect().noReply();
             }
-            if (fence.takenOver()) return taken.apply(state, command);
-            // an entity waiting for its conductor drops reports (its warm-up asks every node for a FULL report once it
-            // took over) rather than fill its stash while a refused conductor sends none; and the other partitions'
-            // messages, which it could not take yet and which are all sent again (a gap asks for a FULL, a walk asks
-            // again, the conductor polls again): stashed, P - 1 partitions' exports overflowed the stash, and each one
-            // dropped was a gap that asked for more
-            if (hosting.isPartition() && (command instanceof Report || PartitionLinks.fromPeers(command))) {
-                return Effect().noReply();
-            }
-            return Effect().stash();
         };
     }
 

@@ -54,16 +54,6 @@ final class PartitionLinks {
                 : new LinksCore(false, -1, 0, hosting.describe());
     }
 
-    /**
-     * Whether {@code command} comes from the other partitions or their conductor's settle round: what an entity drops
-     * before its takeover (each is sent again: see {@code Coordinator.commandHandler}).
-     */
-    static boolean fromPeers(ToCoordinator command) {
-        return command instanceof PartitionExport || command instanceof ExportResend
-                || command instanceof PartitionsSettled || command instanceof Coordinator.SettleQuery
-                || command instanceof Coordinator.Protect || command instanceof Coordinator.Protected;
-    }
-
     /** This entity took over (its warm-up began): every other partition is asked for a FULL echoing its generation. */
     void tookOver(PartitionedLedger l) {
         send(core.tookOver(l));

@@ -7,15 +7,14 @@ import io.blobgc.coordinator.Coordinator.PartitionsSettled;
 import io.blobgc.coordinator.LinksCore.Level;
 import io.blobgc.coordinator.LinksCore.Outcome;
 import io.blobgc.coordinator.LinksCore.Send;
-import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.SettleStatus;
+import io.blobgc.ledger.TwoPartitions;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,30 +31,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LinksCoreTest {
 
-    private static final Partitioning P2 = Partitioning.of(2);
-    private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
-    private static final BlobHash X = in(0, 1), C = in(1, 1);
+    private static final Partitioning P2 = TwoPartitions.P2;
+    private static final BlobHash X = TwoPartitions.in(0, 1), C = TwoPartitions.in(1, 1);
     private static final List<Registration> REGISTERED = List.of(Registration.of(C), new Registration(X, List.of(C)));
 
     private final long now = 1_000;
     private final LinksCore coreA = new LinksCore(true, 0, 2, "partition 0 of 2");
     private final LinksCore coreB = new LinksCore(true, 1, 2, "partition 1 of 2");
 
-    private static BlobHash in(int p, int i) {
-        byte[] bytes = new byte[32];
-        Arrays.fill(bytes, (byte) (p == 0 ? i : 0x80 + i));
-        BlobHash hash = BlobHash.of(bytes);
-        assertEquals(p, P2.partitionOf(hash));
-        return hash;
-    }
-
     /** Partition {@code p} hosted alone, its blobs registered, its instance {@code generation} taken over. */
     private PartitionedLedger partition(int p, int generation, boolean warming) {
-        PartitionedLedger l = PartitionedLedger.hosting(SETTINGS, 64, P2, p);
-        l.applyRegistered(REGISTERED);
-        if (warming) l.beginWarmUp(List.of("n1"), now);
-        for (int g = 1; g <= generation; g++) l.applyTookOver("instance-" + g, 30_000);
-        return l;
+        return TwoPartitions.hosted(p, REGISTERED, generation, warming, now);
     }
 
     /** A, never restored (it may export without a takeover), holding x for n1. */
@@ -90,7 +76,7 @@ class LinksCoreTest {
     void aTakeoverAsksEveryOtherPartitionForAFullEchoingItsGeneration() {
         assertEquals(List.of(new Send(0, new ExportResend(1, 3))), coreB.tookOver(partition(1, 3, true)));
         LinksCore ofFour = new LinksCore(true, 1, 4, "partition 1 of 4");
-        PartitionedLedger l = PartitionedLedger.hosting(SETTINGS, 64, Partitioning.of(4), 1);
+        PartitionedLedger l = PartitionedLedger.hosting(TwoPartitions.SETTINGS, 64, Partitioning.of(4), 1);
         l.applyTookOver("instance-1", 30_000);
         assertEquals(List.of(new Send(0, new ExportResend(1, 1)), new Send(2, new ExportResend(1, 1)),
                 new Send(3, new ExportResend(1, 1))), ofFour.tookOver(l));

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.blobgc.ledger.LedgerFixture.h;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,26 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ExportEchoTest {
 
-    private static final Partitioning P2 = Partitioning.of(2);
-    private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
-    private static final BlobHash X = in(0, 1), C = in(1, 1);
+    private static final BlobHash X = TwoPartitions.in(0, 1), C = TwoPartitions.in(1, 1);
     private static final List<Registration> REGISTERED = List.of(Registration.of(C), new Registration(X, List.of(C)));
 
     private final long now = 1_000;
 
-    private static BlobHash in(int p, int i) {
-        BlobHash hash = h(p == 0 ? i : 0x80 + i);
-        assertEquals(p, P2.partitionOf(hash));
-        return hash;
-    }
-
     /** Partition {@code p} hosted alone, its blobs registered, its instance {@code generation} taken over. */
     private PartitionedLedger partition(int p, int generation, boolean warming) {
-        PartitionedLedger l = PartitionedLedger.hosting(SETTINGS, 64, P2, p);
-        l.applyRegistered(REGISTERED);
-        if (warming) l.beginWarmUp(List.of("n1"), now);
-        for (int g = 1; g <= generation; g++) l.applyTookOver("instance-" + g, 30_000);
-        return l;
+        return TwoPartitions.hosted(p, REGISTERED, generation, warming, now);
     }
 
     /** Partition {@code from}'s one export, flushed now. */

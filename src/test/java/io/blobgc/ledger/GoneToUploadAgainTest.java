@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static io.blobgc.ledger.LedgerFixture.h;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -17,22 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class GoneToUploadAgainTest {
 
-    private static final Partitioning P2 = Partitioning.of(2);
-    private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
-    private static final BlobHash F = in(0, 1), LIB = in(1, 1), G = in(0, 2), H = in(0, 3);
-
-    private static BlobHash in(int p, int i) {
-        BlobHash hash = h(p == 0 ? i : 0x80 + i);
-        assertEquals(p, P2.partitionOf(hash));
-        return hash;
-    }
+    private static final BlobHash F = TwoPartitions.in(0, 1), LIB = TwoPartitions.in(1, 1), G = TwoPartitions.in(0, 2),
+            H = TwoPartitions.in(0, 3);
 
     /** Partition 0 hosted alone: f calls lib (partition 1); g calls h (both partition 0), h calls lib. */
     private static PartitionedLedger partition0() {
-        PartitionedLedger l = PartitionedLedger.hosting(SETTINGS, 64, P2, 0);
-        l.applyRegistered(List.of(new Registration(F, List.of(LIB)), new Registration(H, List.of(LIB)),
-                new Registration(G, List.of(H))));
-        return l;
+        return TwoPartitions.hosted(0, List.of(new Registration(F, List.of(LIB)), new Registration(H, List.of(LIB)),
+                new Registration(G, List.of(H))), 0, false, 0);
     }
 
     /** {@code x} unreferenced and marked by a cycle of partition 0, then deleted: COLLECTED, as the events say. */

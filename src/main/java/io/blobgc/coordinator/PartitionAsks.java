@@ -56,71 +56,24 @@ final class PartitionAsks {
     }
 
     /**
-     * A registration over linked partitions (partitions-part2-plan S1.7), split by the registered hashes' partitions,
-     * the shares sent level by level: a partition's once the partitions that own its callees registered in the same
-     * batch have answered — a callee must be known to its owner when the caller's walk asks it. A batch whose
-     * partitions call each other round a cycle cannot be ordered: those shares are refused for now ({@code retry}:
-     * register the cycle's blobs in two requests, the callees first). Answers merged as {@link #register}'s.
+     * A registration over linked partitions (partitions-part2-plan S1.7): the shares sent level by level, as
+     * {@link RegistrationLevels} plans them (callees' partitions first; a cycle of partitions refused for now), each
+     * level once the one before answered, the answers merged.
      */
     private void registerInOrder(Register c) {
-        Map<Integer, List<Registration>> byOwner = new TreeMap<>();
-        java.util.Set<BlobHash> inBatch = new java.util.HashSet<>();
-        for (Registration r : c.registrations()) {
-            byOwner.computeIfAbsent(owner(partitioning, r.hash()), q -> new ArrayList<>()).add(r);
-            inBatch.add(r.hash());
-        }
-        Map<Integer, java.util.Set<Integer>> needs = new TreeMap<>();
-        byOwner.forEach((p, rs) -> {
-            java.util.Set<Integer> qs = new java.util.TreeSet<>();
-            for (Registration r : rs) {
-                for (BlobHash d : r.dependencies()) {
-                    if (d != null && inBatch.contains(d) && owner(partitioning, d) != p) qs.add(owner(partitioning, d));
-                }
-            }
-            needs.put(p, qs);
-        });
-        List<List<Integer>> levels = new ArrayList<>();
-        java.util.Set<Integer> left = new java.util.TreeSet<>(byOwner.keySet());
-        while (!left.isEmpty()) {
-            List<Integer> level = left.stream().filter(p -> java.util.Collections.disjoint(needs.get(p), left)).toList();
-            if (level.isEmpty()) break; // the rest call each other round a cycle
-            levels.add(level);
-            level.forEach(left::remove);
-        }
-        List<BlobHash> cyclic = new ArrayList<>();
-        for (int p : left) for (Registration r : byOwner.get(p)) cyclic.add(r.hash());
+        RegistrationLevels.Plan plan = RegistrationLevels.plan(c.registrations(), partitioning);
+        List<BlobHash> cyclic = plan.cyclic();
         if (!cyclic.isEmpty()) {
             log.warn("blob-gc refused {} registration(s) for now: their partitions call each other round a cycle in one "
                     + "request (first: {}); register the callees first, then their callers", cyclic.size(), cyclic.get(0));
         }
-        java.util.concurrent.CompletionStage<Registered> merged = java.util.concurrent.CompletableFuture.completedFuture(
-                new Registered(List.of(), cyclic, List.of(), cyclic));
-        for (List<Integer> level : levels) {
+        CompletionStage<Registered> merged = CompletableFuture.completedFuture(RegistrationLevels.start(plan));
+        for (List<Integer> level : plan.levels()) {
             merged = merged.thenCompose(before -> FanIn.<Registered>gather(peers, level,
-                            (p, ref) -> new Register(byOwner.get(p), ref), gatherTimeout)
-                    .thenApply(g -> merge(before, g, byOwner)));
+                            (p, ref) -> new Register(plan.byOwner().get(p), ref), gatherTimeout)
+                    .thenApply(g -> RegistrationLevels.merge(before, g.answers(), g.missing(), plan.byOwner())));
         }
         merged.thenAccept(c.replyTo()::tell);
-    }
-
-    /** {@code before} and one level's answers, merged; a partition that did not answer has its hashes refused for now. */
-    private static Registered merge(Registered before, FanIn.Gathered<Registered> g,
-                                    Map<Integer, List<Registration>> byOwner) {
-        List<BlobHash> accepted = new ArrayList<>(before.accepted()), rejected = new ArrayList<>(before.rejected()),
-                noContent = new ArrayList<>(before.noContent()), retry = new ArrayList<>(before.retry());
-        g.answers().values().forEach(r -> {
-            accepted.addAll(r.accepted());
-            rejected.addAll(r.rejected());
-            noContent.addAll(r.noContent());
-            retry.addAll(r.retry());
-        });
-        for (int p : g.missing()) {
-            for (Registration r : byOwner.get(p)) {
-                rejected.add(r.hash());
-                retry.add(r.hash());
-            }
-        }
-        return new Registered(accepted, rejected, noContent, retry);
     }
 
     /**
@@ -161,8 +114,8 @@ final class PartitionAsks {
             return;
         }
         FanIn.<Registered>gather(peers, byOwner.keySet(), (p, ref) -> new Register(byOwner.get(p), ref),
-                gatherTimeout).thenAccept(g -> c.replyTo().tell(merge(new Registered(List.of(), crossing, List.of(),
-                List.of()), g, byOwner)));
+                gatherTimeout).thenAccept(g -> c.replyTo().tell(RegistrationLevels.merge(new Registered(List.of(),
+                crossing, List.of(), List.of()), g.answers(), g.missing(), byOwner)));
     }
 
     /** The partitions' summaries merged, with what the conductor knows: its cycle, member and last cycle. */

@@ -319,6 +319,47 @@ class SettleRoundTest {
         assertFalse(hosts[0].settleStatus(0).dirty(), "the flush sent it");
     }
 
+    /**
+     * A VM retrying a refused registration, as at seed 30001 of the randomized run (partitions-part2-plan §10): at
+     * every poll partition 0 reserves a new caller f(0) -> lib(1) and releases it again, its walk refused — once
+     * before 0's flush (the reservation's ask makes the flush list lib removed), once after it (the flush lists lib
+     * added, the next one removed). While 0 warms up its reports are applied add-only, so none of that changes 1's
+     * view after the first add: the round must settle all the same, within a few polls of the quiet case, and with
+     * the chain held. Both with lib registered in 1 (the first add holds it there) and unknown (a refused upload).
+     */
+    @Test
+    void aRetriedRefusedRegistrationAtEveryPollStillSettles() {
+        for (boolean libKnown : new boolean[]{true, false}) {
+            SettleRoundTest t = new SettleRoundTest();
+            BlobHash lib = in(1, 2);
+            if (libKnown) for (PartitionedLedger h : t.hosts) h.applyRegistered(List.of(Registration.of(lib)));
+            t.nodeFull(t.x);
+            Optional<List<Integer>> epoch = Optional.empty();
+            for (int i = 0; i < 10 && epoch.isEmpty(); i++) {
+                t.assertEveryoneWarms("at poll " + i);
+                PartitionedLedger.Reservation r = t.hosts[0].reserve(
+                        List.of(new Registration(in(0, 10 + i), List.of(lib))), t.now);
+                assertFalse(r.isEmpty(), "lib is reserved in 0");
+                boolean afterFlush = i % 2 == 1;
+                if (!afterFlush) t.hosts[0].release(r);
+                epoch = t.poll(Set.of(0, 1, 2, 3), p -> {
+                    if (p == 0 && afterFlush) t.hosts[0].release(r);
+                });
+                t.net.deliverAll();
+            }
+            assertTrue(epoch.isPresent(), "no settle in 10 polls with a registration retried at each (lib "
+                    + (libKnown ? "known" : "unknown") + " in 1)");
+            t.assertSettledWithTheChainHeld(epoch.get(), "a registration retried at every poll");
+        }
+    }
+
+    /** How many polls the quiet case takes: the bound of the test above is a few more. */
+    @Test
+    void theQuietCaseSettlesWithinTenPolls() {
+        nodeFull(x);
+        assertSettledWithTheChainHeld(pollUntilSettled(new Random(1), 1.0, 10), "quiet");
+    }
+
     @Test
     void aPartitionThatRecoveredAgainIgnoresASettledOfTheEpochBefore() {
         nodeFull(x);

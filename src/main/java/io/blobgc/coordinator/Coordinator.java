@@ -273,14 +273,23 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * Partition {@code from}'s exports to partition {@code to} (partitions.md §1, "Flush"), echoing {@code to}'s
      * generation of its last ask for a FULL ({@link ExportResend}), with {@code fenced}: the latest FULL of each node
      * whose report fence {@code from} had done when it built the report (partitions-part2-plan §8; null, as from an
-     * older sender: none).
+     * older sender: none), and {@code contentStamp}, the seq of the last report with content {@code from} had sent
+     * to {@code to} ({@link io.blobgc.ledger.PartitionedLedger.Export#contentStamp}; null, as from an older sender:
+     * none, and the target judges).
      */
     public record PartitionExport(int from, int to, int echo, NodeReport report,
-                                  java.util.Map<String, io.blobgc.ledger.FencedFull> fenced) implements Command {
+                                  java.util.Map<String, io.blobgc.ledger.FencedFull> fenced, Long contentStamp)
+            implements Command {
 
         /** An export that says no FULL fenced (as an older sender's). */
         public PartitionExport(int from, int to, int echo, NodeReport report) {
-            this(from, to, echo, report, null);
+            this(from, to, echo, report, null, null);
+        }
+
+        /** An export with no content stamp (as an older sender's). */
+        public PartitionExport(int from, int to, int echo, NodeReport report,
+                               java.util.Map<String, io.blobgc.ledger.FencedFull> fenced) {
+            this(from, to, echo, report, fenced, null);
         }
     }
 

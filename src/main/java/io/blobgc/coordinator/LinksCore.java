@@ -98,7 +98,8 @@ public final class LinksCore {
         if (!linked) return List.of();
         List<Send> out = new ArrayList<>();
         for (PartitionedLedger.Export e : l.flushExports(partition, localNow)) {
-            out.add(new Send(e.to(), new PartitionExport(e.from(), e.to(), e.echo(), e.report(), e.fenced())));
+            out.add(new Send(e.to(), new PartitionExport(e.from(), e.to(), e.echo(), e.report(), e.fenced(),
+                    e.contentStamp())));
         }
         return out;
     }
@@ -111,7 +112,8 @@ public final class LinksCore {
         if (!wellFormed(m)) {
             return Outcome.logged(new Log(Level.WARN, "ignored a malformed export to {}: {}", describe, m));
         }
-        var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo(), m.fenced());
+        var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo(), m.fenced(),
+                m.contentStamp());
         if (l.deliverExport(export, localNow) == ReportOutcome.NEED_FULL) {
             return new Outcome(List.of(new Send(m.from(), new ExportResend(partition, l.generation()))), false, null,
                     List.of());

@@ -83,10 +83,21 @@ final class Exports {
         /** The seq of the last report sent in {@link #incarnation}; 0: none yet. */
         long seq;
         /**
-         * The seq of the last report with content ({@link #withContent}) sent in {@link #incarnation}; 0: none yet.
-         * What the settle round compares ({@link SettleStatus}): unlike {@link #seq}, a heartbeat leaves it alone.
+         * The seq of the last report with content sent in {@link #incarnation}; 0: none yet. What the settle round
+         * compares ({@link SettleStatus}): unlike {@link #seq}, a heartbeat leaves it alone. Every report carries it
+         * (its content stamp, {@link #contentStamp}), and the target keeps the stamp of the last report it applied:
+         * whether a provisional report has content is decided here ({@link #hasContent}), where {@link #union} is
+         * known.
          */
         long contentSeq;
+        /**
+         * While the reports to this target are provisional: every hash listed to it since the last FULL (reset to the
+         * FULL's list), removed ones included. The target applies provisional reports add-only and in order (a gap
+         * makes it ask for a FULL), so its view of this partition holds every hash of it that it could hold when it
+         * was listed: a provisional DELTA that adds only hashes of it changes no view, and has no content. Empty
+         * once the reports are settled.
+         */
+        final Set<BlobHash> union = new LinkedHashSet<>();
         boolean fullOwed = true;
         /** Whether the last report sent was settled. */
         boolean settled;
@@ -216,7 +227,7 @@ final class Exports {
                     : NodeReport.delta(reporter, incarnation, t.seq, added.getOrDefault(p, List.of()),
                     removed.getOrDefault(p, List.of()), List.of(), List.of());
             out.put(p, settled ? r : r.provisional());
-            if (withContent(r)) t.contentSeq = t.seq;
+            if (hasContent(t, r, settled)) t.contentSeq = t.seq;
             t.fullOwed = false;
             t.settled = settled;
         }
@@ -343,6 +354,45 @@ final class Exports {
     /** What the last flush left {@code target}'s view of this partition holding. */
     Set<BlobHash> exported(int target) {
         return Set.copyOf(target(target).sent);
+    }
+
+    /**
+     * Whether report {@code r} to {@code t}, about to be sent, may change the target's view (what moves
+     * {@link Target#contentSeq}), and {@link Target#union} updated with it (partitions-part2-plan §10, tier 1):
+     * <ul>
+     *   <li>settled: {@link #withContent} (a settled DELTA's removals change the view);</li>
+     *   <li>provisional: a FULL, or a DELTA that adds a hash not in {@code union}. Its removals are never content,
+     *       since the target skips them, nor are adds of hashes already listed since the last FULL, since the view
+     *       holds them already. So a VM retrying a refused registration — at each retry a reservation (an add) and
+     *       its release or its walk's ask (a removal) of the same hash — moves the mark at its first add only, and
+     *       the settle round's double collect can happen under that churn.</li>
+     * </ul>
+     * "No content" still means "changes no view": the settle round's argument ({@link SettleRound}) is unchanged.
+     * The one exception, as with {@link #withContent}, is a hash the target could not hold when it was first listed
+     * (unknown there, or collected): listing it again is not content, though the target might hold it by then.
+     */
+    private static boolean hasContent(Target t, NodeReport r, boolean settled) {
+        if (settled) {
+            t.union.clear();
+            return withContent(r);
+        }
+        if (r.kind() == NodeReport.Kind.FULL) {
+            t.union.clear();
+            t.union.addAll(r.activeAdded());
+            return true;
+        }
+        boolean content = false;
+        for (BlobHash c : r.activeAdded()) content |= t.union.add(c);
+        return content;
+    }
+
+    /**
+     * The content stamp of the reports to {@code target}: the seq of the last report with content sent to it in its
+     * incarnation ({@link Target#contentSeq}; 0: none). Read after a flush, it goes with each report of it: the
+     * target keeps the stamp of the last report it applied as its mark of the last report with content applied.
+     */
+    long contentStamp(int target) {
+        return target(target).contentSeq;
     }
 
     /**

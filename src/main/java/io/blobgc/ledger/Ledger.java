@@ -463,6 +463,14 @@ public final class Ledger {
     }
 
     /**
+     * {@link #report(NodeReport, Map, long)} of another partition's export carrying its sender's content stamp
+     * ({@link PartitionedLedger.Export#contentStamp}; null: none, judged here as for a node's report).
+     */
+    public ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, Long contentStamp, long now) {
+        return views.report(r, fenced, contentStamp, now);
+    }
+
+    /**
      * The report fence of {@code node}'s FULL (incarnation, seq) is done in this partition (its walk ended): this
      * partition's exports say so from now on ({@link #fencedFulls}). A hosted partition's driver calls it; one that
      * applies and fences in one step ({@link #fenceReportsAtApply}) need not.
@@ -635,6 +643,14 @@ public final class Ledger {
     public Map<Integer, NodeReport> exports() {
         checkMayExport();
         return exports.flush(generation(), !warmingUp());
+    }
+
+    /**
+     * The content stamp of this partition's reports to partition {@code target} ({@link Exports#contentStamp}): read
+     * after {@link #exports}, it goes with that flush's report to it.
+     */
+    long exportContentStamp(int target) {
+        return exports.contentStamp(target);
     }
 
     /**

@@ -185,8 +185,8 @@ final class NodeViews {
     }
 
     /**
-     * The (incarnation, seq) of the last report with content ({@link Exports#withContent}) applied to
-     * {@code reporter}'s view: ({@code Long.MIN_VALUE}, 0) when none. The settle round compares it with what the
+     * The (incarnation, seq) of the last report with content ({@link Exports#withContent}, or as its sender's content
+     * stamp says: {@link #report(NodeReport, Map, Long, long)}) applied to {@code reporter}'s view: ({@code Long.MIN_VALUE}, 0) when none. The settle round compares it with what the
      * sender says it sent ({@link SettleStatus}); heartbeats do not move it, so it stays put between polls when
      * nothing changes.
      */
@@ -208,7 +208,22 @@ final class NodeViews {
      * when the report is applied and settled. A provisional report's map is ignored (its sender warms up).
      */
     ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, long now) {
-        ReportOutcome o = doReport(r, now);
+        return report(r, fenced, null, now);
+    }
+
+    /**
+     * {@link #report(NodeReport, Map, long)}, carrying {@code contentStamp}: the seq of the last report with content
+     * its sender had sent to this partition when it sent this one ({@link Exports#contentStamp}; null, as from an
+     * older sender or a node: none). Once applied, the view's mark of the last report with content applied
+     * ({@link #lastContentApplied}) is the stamp, not this view's own judgement ({@link Exports#withContent}): only
+     * the sender knows whether a provisional report adds anything new to what it listed since its last FULL, since
+     * this view holds acquires' stickies in the same set (partitions-part2-plan §10, tier 1). Applied in order, the
+     * report is preceded by every report up to the stamp, so the mark still names the last report with content
+     * applied. A stamp that cannot be one (negative, or past the report's own seq) is ignored.
+     */
+    ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, Long contentStamp, long now) {
+        ReportOutcome o = doReport(r, contentStamp == null || contentStamp < 0 || contentStamp > r.seq() ? null
+                : contentStamp, now);
         reportOutcomes.merge(o, 1L, Long::sum);
         if (o == ReportOutcome.APPLIED && r.settled()) {
             NodeView v = views.get(r.node());
@@ -226,7 +241,7 @@ final class NodeViews {
         return out;
     }
 
-    private ReportOutcome doReport(NodeReport r, long now) {
+    private ReportOutcome doReport(NodeReport r, Long contentStamp, long now) {
         // never a partition's: partitionUp and memberRemoved keep partition ids out of removedNodes
         if (removedNodes.containsKey(r.node())) return ReportOutcome.FROM_REMOVED_NODE;
         if (r.chunks() < 1 || r.chunk() < 0 || r.chunk() >= r.chunks()) return ReportOutcome.MALFORMED;
@@ -269,7 +284,10 @@ final class NodeViews {
             }
             applyHolds(v.pins, n, false);
             v.seq = r.seq();
-            if (Exports.withContent(r)) {
+            if (contentStamp != null) { // the sender's judgement: see report(NodeReport, Map, Long, long)
+                v.contentIncarnation = r.incarnation();
+                v.contentSeq = contentStamp;
+            } else if (Exports.withContent(r)) {
                 v.contentIncarnation = r.incarnation();
                 v.contentSeq = r.seq();
             }
@@ -300,7 +318,7 @@ final class NodeViews {
         }
         v.incarnation = full.incarnation;
         v.seq = full.seq;
-        v.contentIncarnation = full.incarnation;
+        v.contentIncarnation = full.incarnation; // a FULL has content, whoever judges: its stamp is its own seq
         v.contentSeq = full.seq;
         v.fullHeardSinceRecovery = true;
         v.lastFull = new FencedFull(full.incarnation, full.seq);

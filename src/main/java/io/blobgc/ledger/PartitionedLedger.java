@@ -526,14 +526,26 @@ public final class PartitionedLedger {
      * whose report fence {@code from} had done when it built the report ({@link #fullFenced}; partitions-part2-plan
      * §8). The target keeps the map of the last settled one, and confirms a node's view only once every live
      * partition's map fenced the node's last FULL.
+     *
+     * <p>{@code contentStamp}: the seq of the last report with content {@code from} had sent to {@code to} when it
+     * sent this one ({@link Exports#contentStamp}), which the target keeps, once the report is applied, as its mark of
+     * the last report with content applied: the settle round compares it with the sender's ({@link SettleStatus}).
+     * The sender decides what has content, since only it knows what it listed since its last FULL
+     * (partitions-part2-plan §10, tier 1). Null, as from an older sender: the target judges as for a node's report.
      */
-    public record Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced) {
+    public record Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced,
+                         Long contentStamp) {
         public Export {
             java.util.TreeMap<String, FencedFull> copy = new java.util.TreeMap<>();
             if (fenced != null) fenced.forEach((n, f) -> { // no null key or value (CBOR can carry them)
                 if (n != null && f != null) copy.put(n, f);
             });
             fenced = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        /** An export with no content stamp (as an older sender's). */
+        public Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced) {
+            this(from, to, report, echo, fenced, null);
         }
     }
 
@@ -583,7 +595,8 @@ public final class PartitionedLedger {
         Map<Integer, NodeReport> reports = hosted(p).exports();
         Map<String, FencedFull> fenced = hosted(p).fencedFulls(); // read in the same step as the reports are built
         for (Map.Entry<Integer, NodeReport> e : reports.entrySet()) {
-            out.add(new Export(p, e.getKey(), e.getValue(), hosted(p).exportEcho(e.getKey()), fenced));
+            out.add(new Export(p, e.getKey(), e.getValue(), hosted(p).exportEcho(e.getKey()), fenced,
+                    hosted(p).exportContentStamp(e.getKey())));
         }
         return out;
     }
@@ -609,7 +622,7 @@ public final class PartitionedLedger {
         if (hostingMode && e.report().kind() != NodeReport.Kind.DELTA && !target.takesFullExport(e.echo())) {
             return ReportOutcome.NEED_FULL;
         }
-        return target.report(e.report(), e.fenced(), localNow);
+        return target.report(e.report(), e.fenced(), e.contentStamp(), localNow);
     }
 
     /**

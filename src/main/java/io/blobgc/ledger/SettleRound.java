@@ -17,7 +17,9 @@ import java.util.Optional;
  * answers are identical, with every partition present, every input in ({@link SettleStatus#haveAllInputs}), nothing
  * dirty and every report with content sent also applied ({@code p.sent[q] == q.applied[p]}).
  * <ul>
- *   <li>The marks are monotonic and move with every report that may change a view (see {@link SettleStatus}), and a
+ *   <li>The marks are monotonic and move with every report that may change a view (see {@link SettleStatus}: a
+ *       provisional report that only removes, or re-adds hashes listed since its sender's last FULL, changes no view,
+ *       since its target applies it add-only and in order, and does not move them), and a
  *       partition flushes before it answers: a hold that reached a partition between its two answers is exported by
  *       its second flush, which moves its mark. So the same answers twice mean nothing moved in between: at any
  *       moment between the two polls every partition's exports were what its targets held, and each one's exact

@@ -15,9 +15,15 @@ import java.util.TreeMap;
  * <p><b>Why the counters count only reports with content.</b> Every flush sends a report to every other partition,
  * an empty DELTA when nothing changed (the heartbeat), and the poll itself flushes: raw seqs grow at every poll, so two
  * polls would never look alike. {@link #sent} and {@link #applied} therefore name the last report <i>with content</i>
- * ({@link Exports#withContent}: a FULL, or a DELTA that lists something) — by its own (incarnation, seq), so the
- * sender's and the target's marks are of the same numbering and compare as they are. A heartbeat moves neither; a
- * report that may change the target's view moves the sender's at once and the target's when it is applied. So:
+ * — by its own (incarnation, seq), so the sender's and the target's marks are of the same numbering and compare as
+ * they are. A heartbeat moves neither; a report that may change the target's view moves the sender's at once and the
+ * target's when it is applied. Settled, a report has content if it is a FULL or a DELTA that lists something
+ * ({@link Exports#withContent}). Provisional — applied add-only — only if it is a FULL or adds a hash not listed to
+ * that target since the last FULL (partitions-part2-plan §10, tier 1): its removals and its re-adds change no view, and
+ * counted, a VM retrying a refused registration (a reservation, then its release or its walk's ask, at every retry)
+ * kept the marks moving at every poll, so that partitions recovering together never settled. The sender decides
+ * ({@link Exports#contentStamp}) and stamps each export with it; the target keeps the stamp of the last report it
+ * applied, which, reports being applied in order, names the last report with content applied. So:
  * <ul>
  *   <li>{@code p.sent[q] == q.applied[p]}: q has applied everything p sent it that could change its view (a report
  *       in flight, lost or refused leaves them unequal);</li>

@@ -17,6 +17,7 @@ import java.util.function.Predicate;
 import static io.blobgc.ledger.PartitionedLedgerTest.in;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -351,6 +352,62 @@ class SettleRoundTest {
                     + (libKnown ? "known" : "unknown") + " in 1)");
             t.assertSettledWithTheChainHeld(epoch.get(), "a registration retried at every poll");
         }
+    }
+
+    /**
+     * Tier 1's rule, mark by mark: while 0 warms up, its report to 1 has content (moves 0's sent mark, and 1's applied
+     * one once applied, by the stamp it carries) only when it adds a hash not listed to 1 since the last FULL. The
+     * removal and the re-add of lib leave both marks — and 1's view, which holds lib from the first add — as they
+     * were; a new hash (y's caller e is reserved too) moves them again.
+     */
+    @Test
+    void aProvisionalReportHasContentOnlyWhenItAddsAHashNewSinceTheLastFull() {
+        BlobHash lib = in(1, 2);
+        for (PartitionedLedger h : hosts) h.applyRegistered(List.of(Registration.of(lib)));
+        nodeFull(); // n1 holds nothing
+        for (int i = 0; !round.clean(answersNow()); i++) { // the provisional FULLs go out, are refused, resent
+            assertTrue(i < 10, "the exports do not settle");
+            poll();
+            net.deliverAll();
+        }
+        SettleStatus.ReportId before = hosts[0].settleStatus(0).sentTo(1);
+        PartitionedLedger.Reservation r = hosts[0].reserve(List.of(new Registration(in(0, 10), List.of(lib))), now);
+        assertNotEquals(before, flushAndDeliver(), "lib's first add is content");
+        assertTrue(hosts[1].isProtected(lib), "1's view of 0 holds lib");
+        SettleStatus.ReportId first = hosts[0].settleStatus(0).sentTo(1);
+
+        hosts[0].release(r);
+        assertEquals(first, flushAndDeliver(), "a provisional removal is no content");
+        assertEquals(List.of(lib), lastToOne.activeRemoved());
+        assertTrue(hosts[1].isProtected(lib), "and it changed no view: 1 applies it add-only");
+        r = hosts[0].reserve(List.of(new Registration(in(0, 11), List.of(lib))), now);
+        assertEquals(first, flushAndDeliver(), "nor is a re-add of a hash listed since the last FULL");
+        assertEquals(List.of(lib), lastToOne.activeAdded());
+        hosts[0].release(r);
+        assertEquals(first, flushAndDeliver(), "nor its removal again");
+        // reserved and released between two flushes: lib is not exported, but the reservation's ask lists it removed
+        hosts[0].release(hosts[0].reserve(List.of(new Registration(in(0, 12), List.of(lib))), now));
+        assertEquals(first, flushAndDeliver(), "nor an ask's removal");
+        assertEquals(List.of(lib), lastToOne.activeRemoved());
+        assertTrue(hosts[1].isProtected(lib), "1's view of 0 still holds lib: 0 warms up");
+
+        hosts[0].reserve(List.of(new Registration(in(0, 13), List.of(c))), now);
+        assertNotEquals(first, flushAndDeliver(), "c is new to 1 since the last FULL: content");
+    }
+
+    /** 0's report to 1 of the last {@link #flushAndDeliver}. */
+    private NodeReport lastToOne;
+
+    /** 0 flushes, its exports are delivered: its sent mark to 1, which 1's applied mark from 0 equals now. */
+    private SettleStatus.ReportId flushAndDeliver() {
+        now += 100;
+        List<PartitionedLedger.Export> out = hosts[0].flushExports(0, now);
+        lastToOne = out.stream().filter(ex -> ex.to() == 1).findFirst().orElseThrow().report();
+        net.send(out);
+        net.deliverAll();
+        SettleStatus.ReportId sent = hosts[0].settleStatus(0).sentTo(1);
+        assertEquals(sent, hosts[1].settleStatus(1).appliedFrom(0), "1 applied everything 0 sent it");
+        return sent;
     }
 
     /** How many polls the quiet case takes: the bound of the test above is a few more. */

@@ -109,8 +109,30 @@ class ReporterProtocolSerializationTest {
         BlobHash h = BlobHash.sha256(new byte[] {1});
         check(new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2,
                 NodeReport.delta("partition:1", 3, 7, List.of(h), List.of(), List.of(), List.of()),
-                java.util.Map.of("n1", new io.blobgc.ledger.FencedFull(3, 17))), "from", "to", "echo", "report",
-                "fenced");
+                java.util.Map.of("n1", new io.blobgc.ledger.FencedFull(3, 17)), 5L), "from", "to", "echo", "report",
+                "fenced", "contentStamp");
+    }
+
+    /**
+     * An export carries its sender's content stamp (partitions-part2-plan §10, tier 1); one written by an older
+     * sender, without it, reads as having none (null: its target judges the content itself).
+     */
+    @Test
+    void aPartitionExportWithoutAContentStampReadsAsHavingNone() throws Exception {
+        BlobHash h = BlobHash.sha256(new byte[] {1});
+        var export = new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2,
+                NodeReport.delta("partition:1", 3, 7, List.of(h), List.of(), List.of(), List.of()), null, 5L);
+        Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
+        Serializer serializer = serialization.findSerializerFor(export);
+        String manifest = Serializers.manifestFor(serializer, export);
+        ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+        ObjectNode tree = (ObjectNode) cbor.readTree(serialization.serialize(export).get());
+        assertTrue(tree.has("contentStamp"));
+        tree.remove("contentStamp");
+        var old = (io.blobgc.coordinator.Coordinator.PartitionExport) serialization.deserialize(
+                cbor.writeValueAsBytes(tree), serializer.identifier(), manifest).get();
+        assertEquals(new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2, export.report(), null), old);
+        assertEquals(null, old.contentStamp());
     }
 
     private static void check(Object message, String... fields) throws Exception {

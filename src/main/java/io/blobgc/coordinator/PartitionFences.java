@@ -144,17 +144,15 @@ final class PartitionFences {
      */
     ReplyEffect<Event, State> pin(State s, Coordinator.PinBlob c, CoordinatorCore core) {
         PartitionedLedger l = s.ledger;
-        // an empty reservation (no callee below crosses a partition) reserves nothing: the pin is the whole's
-        PartitionedLedger.Reservation reserved = CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs())
-                .isPresent() ? null : l.reserveBelow(List.of(c.hash()), Coordinator.localNow());
-        if (reserved == null || reserved.isEmpty()) {
+        if (CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs()).isPresent()
+                || l.remoteCalleesBelow(c.hash()).isEmpty()) {
             return effects.run(s, core.pin(l, c.hash(), c.owner(), c.reason(), c.ttlMs(), clock.millis()), c.replyTo());
         }
+        // refused here before anything is reserved: a reservation, even released at once, leaves its callees asked,
+        // and the next export would carry their removal — a refused pin changes nothing sent (review 30)
         var local = localPinRefusal(l, c.hash());
-        if (local.isPresent()) {
-            l.release(reserved);
-            return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(local.get()));
-        }
+        if (local.isPresent()) return effects.effect().reply(c.replyTo(), new Coordinator.OpResult(local.get()));
+        PartitionedLedger.Reservation reserved = l.reserveBelow(List.of(c.hash()), Coordinator.localNow());
         walk(reserved.starts(), false, deadline(),
                 walk -> ctx.getSelf().tell(new PinFenced(c, reserved, walk.notRecorded().isEmpty() ? null
                         : Refusal.goneCallees(c.hash(), walk.notRecorded()))),

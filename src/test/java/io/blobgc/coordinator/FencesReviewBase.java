@@ -60,6 +60,28 @@ abstract class FencesReviewBase {
                 callee == null ? List.of() : List.of(callee))));
     }
 
+    /**
+     * a (partition 0) collected — marked, deleted, its tombstone dated {@code now} so it outlives the test — above its
+     * live callee b (partition 1); {@code more} in partition 0's journal too; the four entities started, n1's FULL
+     * given to each and the partitions settled.
+     */
+    void startWithACollected(long now, Coordinator.Event... more) {
+        List<Coordinator.Event> zero = new java.util.ArrayList<>(List.of(more));
+        zero.add(0, registered(a, b));
+        zero.add(new Coordinator.CycleCompleted(new io.blobgc.ledger.CycleOutcome(1, now, false, false, false,
+                List.of(a), List.of(), List.of(), List.of(), List.of(new io.blobgc.ledger.CycleOutcome.MarkedBlob(a,
+                now)), List.of(), List.of(), List.of(), List.of(), 0), 0));
+        zero.add(new Coordinator.DeletionStarted(List.of(a), now));
+        zero.add(new Coordinator.BlobsCollected(List.of(a), now, 0));
+        net.seed(0, zero.toArray(Coordinator.Event[]::new));
+        net.seed(1, registered(b, null));
+        net.seed(2);
+        net.seed(3);
+        for (int p = 0; p < 4; p++) net.start(p);
+        net.full();
+        net.settled();
+    }
+
     void startChain() {
         net.seed(0, registered(a, b));
         net.seed(1, registered(b, c));

@@ -104,15 +104,7 @@ class Review30HeldTest extends FencesReviewBase {
     @Test
     void aPinRefusedLocallyAfterItsReservationWritesNothingAndReleasesIt() throws IOException {
         BlobHash a3 = net.stored(0, "a3");
-        long now = System.currentTimeMillis(); // a tombstone outlives the test's cycles
-        net.seed(0, registered(a, b), registered(a3, b), new Coordinator.CycleCompleted(marking(a, now), 0),
-                new Coordinator.DeletionStarted(List.of(a), now), new Coordinator.BlobsCollected(List.of(a), now, 0));
-        net.seed(1, registered(b, null));
-        net.seed(2);
-        net.seed(3);
-        for (int p = 0; p < 4; p++) net.start(p);
-        net.full();
-        net.settled();
+        startWithACollected(System.currentTimeMillis(), registered(a3, b));
         TestProbe<Coordinator.OpResult> probe = net.kit.createTestProbe();
         net.entities.get(0).tell(new Coordinator.PinBlob(a, "ops", "keep", null, probe.getRef()));
         Coordinator.OpResult refused = probe.expectMessageClass(Coordinator.OpResult.class, ACQUIRE_TIMEOUT);

@@ -1,8 +1,6 @@
 package io.blobgc.coordinator;
 
-import io.blobgc.BlobHash;
 import io.blobgc.ledger.BlobStatus;
-import io.blobgc.ledger.CycleOutcome;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  */
 class Review30Test extends FencesReviewBase {
 
-    private static CycleOutcome marking(BlobHash x, long at) {
-        return new CycleOutcome(1, at, false, false, false, List.of(x), List.of(), List.of(), List.of(),
-                List.of(new CycleOutcome.MarkedBlob(x, at)), List.of(), List.of(), List.of(), List.of(), 0);
-    }
-
     /**
      * A pin its own partition refuses (its blob collected; a callee b in partition 1 below it) is now refused after
      * its remote callees were reserved and released (PartitionFences.pin reserves first since session 30). Nothing is
@@ -37,15 +30,7 @@ class Review30Test extends FencesReviewBase {
      */
     @Test
     void aPinRefusedLocallyChangesNothingPartitionZeroSends() throws IOException {
-        long now = System.currentTimeMillis();
-        net.seed(0, registered(a, b), new Coordinator.CycleCompleted(marking(a, now), 0),
-                new Coordinator.DeletionStarted(List.of(a), now), new Coordinator.BlobsCollected(List.of(a), now, 0));
-        net.seed(1, registered(b, null));
-        net.seed(2);
-        net.seed(3);
-        for (int p = 0; p < 4; p++) net.start(p);
-        net.full();
-        net.settled();
+        startWithACollected(System.currentTimeMillis());
         net.cycle();
         int before = net.told.size();
         TestProbe<Coordinator.OpResult> probe = net.kit.createTestProbe();

@@ -171,12 +171,23 @@ final class Scenario implements AutoCloseable {
         throw new IllegalStateException("no live node");
     }
 
+    /**
+     * Uploads {@code content} through a live node: 201, or 503 answered again as a client must (the coordinator or the
+     * blob's partition did not answer in time: a failover, or a partition moving to a member that joined — seen in
+     * ShardedFailoverTest after a restart), each retried a second later for up to a minute; anything else fails.
+     */
     String upload(String content) throws Exception {
         byte[] bytes = content.getBytes();
         String hex = BlobHash.sha256(bytes).toHex();
-        var r = nodes.send(anyLive(), "PUT", "/v1/blobs/" + hex, bytes, "application/octet-stream");
-        assertEquals(201, r.status(), String.valueOf(r.json()));
-        return hex;
+        long until = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+            var r = nodes.send(anyLive(), "PUT", "/v1/blobs/" + hex, bytes, "application/octet-stream");
+            if (r.status() != 503 || System.nanoTime() > until) {
+                assertEquals(201, r.status(), String.valueOf(r.json()));
+                return hex;
+            }
+            Thread.sleep(1_000);
+        }
     }
 
     void lease(int node, String holder, String... hexes) throws Exception {

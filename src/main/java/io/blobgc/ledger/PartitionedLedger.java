@@ -736,6 +736,24 @@ public final class PartitionedLedger {
     }
 
     /**
+     * One step of a {@link GoneWalk}, asked of the owner of {@code hashes}: the gone blobs of their local closures
+     * ({@link #localGoneInClosure}: an unknown hash is gone itself) and the remote callees below those closures, by
+     * owner partition. Hashes not hosted here are left out. Reads only.
+     */
+    public GoneWalk.Found goneBelow(Collection<BlobHash> hashes) {
+        Set<BlobHash> gone = new LinkedHashSet<>();
+        Map<Integer, List<BlobHash>> below = new java.util.TreeMap<>();
+        for (BlobHash h : hashes) {
+            if (h == null || !ownsHash(h)) continue;
+            gone.addAll(localGoneInClosure(h, false));
+            for (BlobHash r : remoteCalleesBelow(h)) {
+                below.computeIfAbsent(partitioning.partitionOf(r), k -> new ArrayList<>()).add(r);
+            }
+        }
+        return new GoneWalk.Found(List.copyOf(gone), below);
+    }
+
+    /**
      * The local part of {@link #waitingOutGrace(Collection)}: the blobs of the local closures of {@code roots} (the
      * ones hosted here: the roots and remote callees the closure met in these partitions) that wait out their grace.
      */

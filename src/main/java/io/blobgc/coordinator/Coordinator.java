@@ -6,6 +6,7 @@ import io.blobgc.CborSerializable;
 import io.blobgc.ledger.BlobInfo;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.GoneWalk;
 import io.blobgc.ledger.ProtectOutcome;
 import io.blobgc.ledger.SettleStatus;
 import io.blobgc.ledger.HistoryEntry;
@@ -328,6 +329,18 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     public record Protected(long walk, int from, ProtectOutcome outcome) implements Command {
     }
 
+    /**
+     * What an acquire answered GONE names ({@link GoneNames}): partition {@code asker}'s walk {@code walk} asks the
+     * receiver which blobs of the local closures of {@code hashes}, its blobs, are gone, and which remote callees lie
+     * below them. Reads only; answered {@link GoneFound}, to the asker.
+     */
+    public record FindGone(long walk, int asker, List<BlobHash> hashes) implements Command {
+    }
+
+    /** Partition {@code from}'s answer to a {@link FindGone} of walk {@code walk}, naming the hashes asked. */
+    public record GoneFound(long walk, int from, List<BlobHash> hashes, GoneWalk.Found found) implements Command {
+    }
+
     /** A linked entity's timer: the fences' outstanding asks are sent again, and those past their deadline given up. */
     enum FenceTick implements Command { INSTANCE }
 
@@ -526,6 +539,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final PartitionLinks links;
     /** A linked entity's fences across partitions (none for the whole, nor for an isolated entity). */
     private final PartitionFences fences;
+    private final GoneNames goneNames;
     /** A linked entity's registrations whose callees other partitions own. */
     private final LinkedRegistrations registrations;
     /** Which commands are taken, and when this instance takes over (it knows whether a conductor was heard). */
@@ -551,7 +565,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.decisions = decisions;
         this.core = new CoordinatorCore(settings.dryRun());
         this.effects = new DecisionEffects(Effect());
-        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout());
+        this.goneNames = new GoneNames(ctx, hosting, settings.acquireTimeout());
+        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout(), goneNames);
         this.roster = new Roster(ctx, timers, settings, core, effects, !hosting.isPartition(), fences::reportApplied);
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
@@ -605,6 +620,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         ctx.getSelf().tell(TakeOver.INSTANCE);
         roster.clear();
         fences.recovered(timers);
+        goneNames.recovered();
         sweeper.spawn();
         if (!hosting.isPartition()) timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
@@ -682,7 +698,18 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(PartitionLinks.FlushExports.class, (s, c) -> links.onFlushExports(s))
                 .onCommand(Protect.class, fences::onProtect)
                 .onCommand(Protected.class, fences::onProtected)
-                .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))
+                .onCommand(FindGone.class, (s, c) -> {
+                    goneNames.onFindGone(s.ledger, c);
+                    return Effect().noReply();
+                })
+                .onCommand(GoneFound.class, (s, c) -> {
+                    goneNames.onGoneFound(c);
+                    return Effect().noReply();
+                })
+                .onCommand(FenceTick.class, (s, c) -> {
+                    goneNames.tick();
+                    return fences.onTick(s);
+                })
                 .onCommand(PartitionFences.PinFenced.class, fences::onPinFenced)
                 .onCommand(LinkedRegistrations.Fenced.class, registrations::onFenced)
                 .build();

@@ -106,6 +106,7 @@ public final class EntityGate {
     public static boolean fromPeers(ToCoordinator command) {
         return command instanceof PartitionExport || command instanceof ExportResend
                 || command instanceof PartitionsSettled || command instanceof SettleQuery
-                || command instanceof Protect || command instanceof Protected;
+                || command instanceof Protect || command instanceof Protected
+                || command instanceof Coordinator.FindGone || command instanceof Coordinator.GoneFound;
     }
 }

@@ -40,8 +40,8 @@ import java.util.function.Consumer;
  *       gone blob in its own part of the closure, persists the use of its blobs waiting out their grace, records the
  *       acquire, then walks: every remote callee below the blob is recorded in its owner, hop by hop, in the view of
  *       the partition whose exports will list it ({@link Protect}, {@link Protected}), each owner persisting the use
- *       of its own blobs in grace before it answers. ACQUIRED only once every hop answered recorded; GONE with the
- *       gone callees; UNAVAILABLE when the walk did not end within half the acquire timeout (the reporter tries
+ *       of its own blobs in grace before it answers. ACQUIRED only once every hop answered recorded; GONE naming
+ *       the whole gone closure across partitions, looked up by {@link GoneNames}; UNAVAILABLE when the walk did not end within half the acquire timeout (the reporter tries
  *       again).</li>
  *   <li>An operator's pin ({@link #pin}): its remote callees reserved and walked, and the pin written only once
  *       every hop is recorded; nothing written when a hop is gone or the walk gives up.</li>
@@ -62,6 +62,7 @@ final class PartitionFences {
     private final DecisionEffects effects;
     private final Clock clock;
     private final Duration deadline, resend;
+    private final GoneNames goneNames;
     private final Map<Long, Walk> walks = new HashMap<>();
     private long nextWalk = ThreadLocalRandom.current().nextLong();
 
@@ -81,8 +82,9 @@ final class PartitionFences {
     }
 
     PartitionFences(ActorContext<ToCoordinator> ctx, Hosting hosting, DecisionEffects effects, Clock clock,
-                    Duration acquireTimeout) {
+                    Duration acquireTimeout, GoneNames goneNames) {
         this.ctx = ctx;
+        this.goneNames = goneNames;
         this.hosting = hosting;
         this.effects = effects;
         this.clock = clock;
@@ -112,7 +114,8 @@ final class PartitionFences {
         boolean removed = l.isNodeRemoved(c.node());
         List<BlobHash> gone = l.goneToUploadAgain(hash);
         if (!removed && l.status(hash).isPresent() && !gone.isEmpty()) {
-            return effects.effect().reply(c.replyTo(), CoordinatorCore.goneReply(hash, gone));
+            goneNames.acquiredGone(l, hash, gone, c.replyTo());
+            return effects.noReply();
         }
         // a use of a blob waiting out its grace is persisted first (S3), each owner its own: this one here, the
         // others' as they answer the walk's asks (used)
@@ -121,13 +124,18 @@ final class PartitionFences {
         return effects.effect().persist(events).thenRun(st -> {
             AcquireOutcome local = st.ledger.acquireLocally(c.node(), c.incarnation(), c.afterSeq(), hash,
                     Coordinator.localNow());
-            if (local != AcquireOutcome.ACQUIRED) {
-                c.replyTo().tell(CoordinatorCore.acquireReply(c.node(), hash, local,
-                        () -> st.ledger.goneToUploadAgain(hash)));
+            if (local == AcquireOutcome.GONE) {
+                goneNames.acquiredGone(st.ledger, hash, st.ledger.goneToUploadAgain(hash), c.replyTo());
                 return;
             }
-            start(st.ledger, List.of(hash), true, deadline(),
-                    walk -> c.replyTo().tell(walkReply(hash, walk)),
+            if (local != AcquireOutcome.ACQUIRED) {
+                c.replyTo().tell(CoordinatorCore.acquireReply(c.node(), hash, local, List::of));
+                return;
+            }
+            start(st.ledger, List.of(hash), true, deadline(), walk -> {
+                        if (walk.gone().isEmpty()) c.replyTo().tell(walkReply(hash, walk));
+                        else goneNames.walkedGone(hash, walk.gone(), c.replyTo());
+                    },
                     () -> c.replyTo().tell(new AcquireReply(hash, AcquireResult.UNAVAILABLE, List.of(),
                             "the fence across partitions did not complete in time: retry")));
         }).thenNoReply();
@@ -329,9 +337,11 @@ final class PartitionFences {
         return why == null;
     }
 
-    /** The answer once the walk is done: every hop recorded, or what was gone or asked stale. */
+    /**
+     * The answer once the walk is done and nothing was gone (a gone hop is named with what is gone below it:
+     * {@link GoneNames#walkedGone}): every hop recorded, or what was asked stale.
+     */
     private static AcquireReply walkReply(BlobHash hash, FenceWalk walk) {
-        if (!walk.gone().isEmpty()) return CoordinatorCore.goneReply(hash, walk.gone());
         if (!walk.stale().isEmpty()) {
             return new AcquireReply(hash, AcquireResult.REFUSED, List.of(),
                     "a stale acquire: a partition reported since without " + walk.stale() + ": retry");

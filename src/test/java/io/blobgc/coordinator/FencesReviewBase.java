@@ -61,6 +61,18 @@ abstract class FencesReviewBase {
     }
 
     /**
+     * The events of {@code x}'s collection by its partition's first cycle: unreferenced and marked, deleted, its
+     * tombstone dated {@code now} (so it outlives the test).
+     */
+    List<Coordinator.Event> collected(BlobHash x, long now) {
+        return List.of(new Coordinator.CycleCompleted(new io.blobgc.ledger.CycleOutcome(1, now, false, false, false,
+                        List.of(x), List.of(), List.of(), List.of(), List.of(new io.blobgc.ledger.CycleOutcome.MarkedBlob(x,
+                        now)), List.of(), List.of(), List.of(), List.of(), 0), net.partitioning.partitionOf(x)),
+                new Coordinator.DeletionStarted(List.of(x), now),
+                new Coordinator.BlobsCollected(List.of(x), now, 0));
+    }
+
+    /**
      * a (partition 0) collected — marked, deleted, its tombstone dated {@code now} so it outlives the test — above its
      * live callee b (partition 1); {@code more} in partition 0's journal too; the four entities started, n1's FULL
      * given to each and the partitions settled.
@@ -68,11 +80,7 @@ abstract class FencesReviewBase {
     void startWithACollected(long now, Coordinator.Event... more) {
         List<Coordinator.Event> zero = new java.util.ArrayList<>(List.of(more));
         zero.add(0, registered(a, b));
-        zero.add(new Coordinator.CycleCompleted(new io.blobgc.ledger.CycleOutcome(1, now, false, false, false,
-                List.of(a), List.of(), List.of(), List.of(), List.of(new io.blobgc.ledger.CycleOutcome.MarkedBlob(a,
-                now)), List.of(), List.of(), List.of(), List.of(), 0), 0));
-        zero.add(new Coordinator.DeletionStarted(List.of(a), now));
-        zero.add(new Coordinator.BlobsCollected(List.of(a), now, 0));
+        zero.addAll(collected(a, now));
         net.seed(0, zero.toArray(Coordinator.Event[]::new));
         net.seed(1, registered(b, null));
         net.seed(2);

@@ -52,6 +52,11 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "1", description = "blob-gc.partitions of the nodes (default ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--partition-hosting", paramLabel = "<coordinator|sharded|auto>",
+            description = "blob-gc.partition-hosting of the nodes: coordinator, sharded or auto (default: the "
+                    + "configuration's, coordinator)")
+    String partitionHosting;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -68,12 +73,7 @@ public final class Demo implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = spec.commandLine().getOut();
-        try {
-            io.blobgc.ledger.Partitioning.of(partitions);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--partitions " + partitions + ": " + e.getMessage());
-        }
+        checkOptions();
         Path data = prepare(dir.toPath());
         FileBlobStore store = new FileBlobStore(data.resolve("blobs"));
         long startAt = t0 + 25_000; // VMs start their schedule once the cluster is up
@@ -123,6 +123,32 @@ public final class Demo implements Callable<Integer> {
         }
     }
 
+    /** Refuses a bad --partitions or --partition-hosting, naming the option and what it takes. */
+    void checkOptions() {
+        try {
+            io.blobgc.ledger.Partitioning.of(partitions);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--partitions " + partitions + ": " + e.getMessage());
+        }
+        if (partitionHosting == null) return;
+        try {
+            io.blobgc.BlobGcSettings.PartitionHosting.of(partitionHosting, partitions, true);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--partition-hosting " + partitionHosting + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The nodes' partition settings: blob-gc.partitions, and blob-gc.partition-hosting only when --partition-hosting
+     * is given (else the configuration's default holds).
+     */
+    String partitionSettings() {
+        return "blob-gc.partitions = " + partitions + "\n"
+                + (partitionHosting == null ? "" : "blob-gc.partition-hosting = " + partitionHosting + "\n");
+    }
+
     // ---- set-up
 
     private Path prepare(Path data) throws IOException {
@@ -153,8 +179,7 @@ public final class Demo implements Callable<Integer> {
                 new LocalCluster.Timings("5s", "1s", "300ms", "4s")) + """
                 pekko.coordinated-shutdown.exit-jvm = on
                 blob-gc.sweeper.max-deletes-per-second = 20
-                blob-gc.partitions = %6$d
-                blob-gc-demo {
+                %6$sblob-gc-demo {
                   node-index = %1$d
                   start-at = %2$d
                   phase = %3$ds
@@ -162,7 +187,7 @@ public final class Demo implements Callable<Integer> {
                   log = "%5$s"
                 }
                 """.formatted(i, startAt, phaseSeconds, phases,
-                data.resolve("vm-node" + i + ".log").toString().replace('\\', '/'), partitions));
+                data.resolve("vm-node" + i + ".log").toString().replace('\\', '/'), partitionSettings()));
         ProcessBuilder pb = new ProcessBuilder(LocalCluster.nodeCommand(System.getProperty("java.class.path"),
                 data.resolve("logback.xml"), data.resolve("node" + i + ".log"), conf, "384m"));
         pb.redirectErrorStream(true).redirectOutput(data.resolve("node" + i + ".out").toFile());

@@ -62,7 +62,15 @@ public final class PartitionedLedger {
     private boolean isolated;
     /** The reservations not released yet, by id ({@link #reserve}): what each reserved, by caller partition. Soft. */
     private final Map<Long, Map<Integer, Set<BlobHash>>> reservations = new java.util.HashMap<>();
-    private long lastReservation;
+    /**
+     * Reservation ids: counted in this JVM, not per ledger. A fence's self-message carries its reservation
+     * ({@code PinFenced}, {@code Fenced}), and one sent by an instance before a restart in place reaches the next (the
+     * same mailbox, and Pekko keeps the event-sourced behaviour's stash across that restart), whose ledger is new: an
+     * id counted per ledger named the new one's reservation of that number, another request's still walking, and
+     * released it early (StaleFenceAcrossRestartTest). Unique, a stale reservation names none here and its release
+     * changes nothing.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong RESERVATIONS = new java.util.concurrent.atomic.AtomicLong();
 
     /** One partition: the single ledger of a coordinator that runs {@code blob-gc.partitions = 1}. */
     public PartitionedLedger(LedgerSettings settings) {
@@ -1053,15 +1061,15 @@ public final class PartitionedLedger {
         connect(now);
         List<FenceStart> starts = new ArrayList<>();
         byCaller.forEach((p, hs) -> starts.add(new FenceStart(p, hosted(p).reserve(hs))));
-        long id = ++lastReservation;
+        long id = RESERVATIONS.incrementAndGet();
         reservations.put(id, byCaller);
         return new Reservation(id, starts);
     }
 
     /**
      * Ends {@code reservation} ({@link #reserve}): from the next flush its callees are exported iff a caller protects
-     * them. Once only: a second release, or of an empty reservation, changes nothing (another pending registration
-     * of the same callee keeps its own reservation).
+     * them. Once only: a second release, or of an empty reservation, or of another ledger's (an instance's before a
+     * restart in place), changes nothing (another pending registration of the same callee keeps its own reservation).
      */
     public void release(Reservation reservation) {
         Map<Integer, Set<BlobHash>> byCaller = reservations.remove(reservation.id());

@@ -39,6 +39,8 @@ class EntityGateTest {
             new ExportResend(1, 2),
             new Protect(7, 1, 1, 5, 1, List.of(), false),
             new Protected(7, 1, null),
+            new Coordinator.FindGone(7, 1, List.of()),
+            new Coordinator.GoneFound(7, 1, List.of(), null),
             new SettleQuery(null),
             new PartitionsSettled(List.of(1, 1)));
     /** Commands of neither kind: stashed until the takeover by an entity and the whole alike. */

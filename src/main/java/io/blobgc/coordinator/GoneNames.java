@@ -105,10 +105,25 @@ final class GoneNames {
         hosting.peers().tell(m.asker(), new GoneFound(m.walk(), hosting.partition(), m.hashes(), l.goneBelow(m.hashes())));
     }
 
-    /** An answer to one of this entity's walks: the next asks go out; a walk that is done answers. */
+    /**
+     * An answer to one of this entity's walks: the next asks go out; a walk that is done answers. One that is not well
+     * formed — no partition it names, a null among its hashes — is ignored with a warning (review 31: a null hash
+     * stopped the entity), and its ask sent again.
+     */
     void onGoneFound(GoneFound m) {
         Named w = walks.get(m.walk());
         if (w == null) return; // a duplicate or late answer, or one to an instance before
+        int partitions = hosting.partitioning().count();
+        String why = m.from() < 0 || m.from() >= partitions ? "no partition " + m.from()
+                : m.hashes() == null || m.hashes().stream().anyMatch(Objects::isNull) || m.found() == null
+                ? "no hashes, a null one, or nothing found"
+                : m.found().below().keySet().stream().anyMatch(p -> p == null || p < 0 || p >= partitions)
+                ? "a remote callee of no partition"
+                : null;
+        if (why != null) {
+            ctx.getLog().warn("ignored {}: {}", m, why);
+            return;
+        }
         send(m.walk(), w.walk().answered(m.from(), m.hashes(), m.found()));
         if (w.walk().done()) {
             walks.remove(m.walk());

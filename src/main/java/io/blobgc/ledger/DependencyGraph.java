@@ -130,6 +130,14 @@ final class DependencyGraph {
     }
 
     /**
+     * The blobs of the dependency closures of {@code roots} that are DELETING or COLLECTED, in one walk (one visited
+     * set, so roots sharing a closure walk it once; no cache: what {@link GoneWalk} asks is mostly gone).
+     */
+    List<BlobHash> goneInClosures(Collection<Integer> roots) {
+        return inClosure(roots, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
+    }
+
+    /**
      * Whether nothing in {@code b}'s dependency closure is DELETING or COLLECTED. What a walk learns is kept in
      * {@link #cleanClosure}, so checking callers onto one long chain — many in one request, or one per request —
      * walks the chain once, not once per caller (issue 20).

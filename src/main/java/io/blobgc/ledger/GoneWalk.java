@@ -63,20 +63,30 @@ public final class GoneWalk {
      * remote callees below give the next asks. An answer that matches no outstanding ask gives and changes nothing.
      */
     public List<Ask> answered(int from, List<BlobHash> hashes, Found found) {
-        if (hashes == null || found == null || !outstanding.remove(new Ask(from, hashes))) return List.of();
+        if (hashes == null || found == null || hashes.stream().anyMatch(java.util.Objects::isNull)
+                || !outstanding.remove(new Ask(from, hashes))) {
+            return List.of();
+        }
         gone.addAll(found.gone());
         return ask(found.below());
     }
+
+    /**
+     * The most hashes one {@link Ask} names: an answer lists at most the distinct remote callees below them, and must
+     * fit a remote frame (2 MiB by default: about 30,000 hashes) as a FULL report's chunk does.
+     */
+    public static final int MAX_ASK = 1_000;
 
     private List<Ask> ask(Map<Integer, ? extends Collection<BlobHash>> below) {
         List<Ask> out = new ArrayList<>();
         for (Map.Entry<Integer, ? extends Collection<BlobHash>> e : new java.util.TreeMap<>(below).entrySet()) {
             List<BlobHash> hashes = new ArrayList<>();
-            for (BlobHash h : e.getValue()) if (h != null && asked.add(h)) hashes.add(h);
-            if (hashes.isEmpty()) continue;
-            Ask a = new Ask(e.getKey(), hashes);
-            outstanding.add(a);
-            out.add(a);
+            if (e.getValue() != null) for (BlobHash h : e.getValue()) if (h != null && asked.add(h)) hashes.add(h);
+            for (int from = 0; from < hashes.size(); from += MAX_ASK) {
+                Ask a = new Ask(e.getKey(), hashes.subList(from, Math.min(hashes.size(), from + MAX_ASK)));
+                outstanding.add(a);
+                out.add(a);
+            }
         }
         return out;
     }

@@ -391,6 +391,22 @@ public final class Ledger {
     }
 
     /**
+     * The gone blobs (DELETING or COLLECTED) of the dependency closures of {@code hashes}, in one walk; a hash the
+     * registry does not hold is gone itself (a callee met on the way: never registered, or a pruned tombstone).
+     */
+    public List<BlobHash> goneInClosures(Collection<BlobHash> hashes) {
+        Set<BlobHash> out = new java.util.LinkedHashSet<>();
+        List<Integer> roots = new ArrayList<>();
+        for (BlobHash h : hashes) {
+            int b = table.find(h);
+            if (b < 0) out.add(h);
+            else roots.add(b);
+        }
+        if (!roots.isEmpty()) out.addAll(registry.graph.goneInClosures(roots));
+        return List.copyOf(out);
+    }
+
+    /**
      * Whether a registration may name {@code hash} as a callee: the registry holds it, and nothing in its dependency
      * closure is DELETING or COLLECTED (walks cached: {@link DependencyGraph#hasContentInClosure}).
      */

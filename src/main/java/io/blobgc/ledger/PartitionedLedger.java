@@ -744,21 +744,27 @@ public final class PartitionedLedger {
     }
 
     /**
-     * One step of a {@link GoneWalk}, asked of the owner of {@code hashes}: the gone blobs of their local closures
-     * ({@link #localGoneInClosure}: an unknown hash is gone itself) and the remote callees below those closures, by
-     * owner partition. Hashes not hosted here are left out. Reads only.
+     * One step of a {@link GoneWalk}, asked of the owner of {@code hashes}: the gone blobs of their local closures (an
+     * unknown hash is gone itself: {@link Ledger#goneInClosures}) and the remote callees below those closures, by owner
+     * partition, each once — one walk from all of them (review 31: a walk per hash cost k × n over a shared library,
+     * and listed its remote callees k times). Hashes not hosted here are left out. Reads only.
      */
     public GoneWalk.Found goneBelow(Collection<BlobHash> hashes) {
+        List<BlobHash> own = new ArrayList<>();
+        for (BlobHash h : hashes) if (h != null && ownsHash(h)) own.add(h);
         Set<BlobHash> gone = new LinkedHashSet<>();
-        Map<Integer, List<BlobHash>> below = new java.util.TreeMap<>();
-        for (BlobHash h : hashes) {
-            if (h == null || !ownsHash(h)) continue;
-            gone.addAll(localGoneInClosure(h, false));
-            for (BlobHash r : remoteCalleesBelow(h)) {
-                below.computeIfAbsent(partitioning.partitionOf(r), k -> new ArrayList<>()).add(r);
+        Map<Integer, Set<BlobHash>> below = new java.util.TreeMap<>();
+        for (List<BlobHash> share : byOwner(own)) {
+            if (share.isEmpty()) continue;
+            Ledger l = owner(share.get(0));
+            gone.addAll(l.goneInClosures(share));
+            for (BlobHash r : l.remoteCalleesBelow(share)) {
+                below.computeIfAbsent(partitioning.partitionOf(r), k -> new LinkedHashSet<>()).add(r);
             }
         }
-        return new GoneWalk.Found(List.copyOf(gone), below);
+        Map<Integer, List<BlobHash>> out = new java.util.TreeMap<>();
+        below.forEach((p, hs) -> out.put(p, List.copyOf(hs)));
+        return new GoneWalk.Found(List.copyOf(gone), out);
     }
 
     /**

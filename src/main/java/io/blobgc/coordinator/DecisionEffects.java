@@ -6,6 +6,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
+import org.slf4j.Logger;
+
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -37,6 +40,28 @@ final class DecisionEffects {
                                          Function<R, M> message) {
         if (d.events().isEmpty()) return effect.reply(replyTo, message.apply(d.reply().apply(s.ledger)));
         return effect.persist(d.events()).thenReply(replyTo, st -> message.apply(d.reply().apply(st.ledger)));
+    }
+
+    /**
+     * Carries out a linked entity core's decision (partitions-part2-plan §9.0): with no events, its outcome at once;
+     * else its events persisted, then its outcome, computed on the new state, carried out — never before the write (a
+     * refused write carries nothing). Answers no command itself: what the outcome answers, {@code carry} sends.
+     */
+    <T> ReplyEffect<Event, State> runOut(State s, CoordinatorCore.Decision<LinkOut<T>> d, Consumer<LinkOut<T>> carry) {
+        if (d.events().isEmpty()) {
+            carry.accept(d.reply().apply(s.ledger));
+            return effect.noReply();
+        }
+        return effect.persist(d.events()).thenRun(st -> carry.accept(d.reply().apply(st.ledger))).thenNoReply();
+    }
+
+    /** Logs {@code line} at its level. */
+    static void log(Logger log, LinksCore.Log line) {
+        switch (line.level()) {
+            case DEBUG -> log.debug(line.format(), line.args());
+            case INFO -> log.info(line.format(), line.args());
+            case WARN -> log.warn(line.format(), line.args());
+        }
     }
 
     ReplyEffect<Event, State> runNoReply(CoordinatorCore.Decision<?> d) {

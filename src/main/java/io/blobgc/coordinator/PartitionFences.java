@@ -10,13 +10,13 @@ import io.blobgc.ledger.AcquireOutcome;
 import io.blobgc.ledger.FenceWalk;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.PartitionedLedger;
-import io.blobgc.ledger.ProtectOutcome;
 import io.blobgc.ledger.Refusal;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.AcquireReply;
 import io.blobgc.protocol.ReporterProtocol.AcquireResult;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -63,6 +63,7 @@ final class PartitionFences {
     private final Clock clock;
     private final Duration deadline, resend;
     private final GoneNames goneNames;
+    private final FenceCore<ActorRef<?>> fenceCore;
     private final Map<Long, Walk> walks = new HashMap<>();
     private long nextWalk = ThreadLocalRandom.current().nextLong();
 
@@ -90,6 +91,9 @@ final class PartitionFences {
         this.clock = clock;
         this.deadline = acquireTimeout.dividedBy(2);
         this.resend = acquireTimeout.dividedBy(8);
+        this.fenceCore = hosting.isLinked()
+                ? new FenceCore<>(true, hosting.partition(), hosting.partitioning().count(), hosting.describe())
+                : new FenceCore<>(false, -1, 0, hosting.describe());
     }
 
     /** A recovery: the walks of the instance before are forgotten, and the resends run (a linked entity's only). */
@@ -278,20 +282,16 @@ final class PartitionFences {
 
     /**
      * Another partition's walk asks: recorded here, in the asking hop's view, and answered to the walk's partition
-     * — for a use, once the blobs in grace of the recorded closures are persisted as used.
+     * — for a use, once the blobs in grace of the recorded closures are persisted as used ({@link FenceCore#protect}).
      */
     ReplyEffect<Event, State> onProtect(State s, Protect m) {
-        if (!valid(m)) return effects.noReply();
-        var ask = new FenceWalk.ProtectAsk(hosting.partition(), m.onBehalfOf(), m.incarnation(), m.afterSeq(),
-                m.hashes());
-        ProtectOutcome o = s.ledger.protect(ask, m.used(), Coordinator.localNow());
-        Protected answer = new Protected(m.walk(), hosting.partition(), o);
-        if (o.inGrace().isEmpty()) {
-            hosting.peers().tell(m.asker(), answer);
-            return effects.noReply();
-        }
-        return effects.effect().persist(List.<Event>of(new Coordinator.BlobsUsed(o.inGrace(), clock.millis())))
-                .thenRun(st -> hosting.peers().tell(m.asker(), answer)).thenNoReply();
+        return effects.runOut(s, fenceCore.protect(s.ledger, m, clock.millis(), Coordinator.localNow()), this::carry);
+    }
+
+    /** Does what a core decided: logs, then sends to the other partitions. */
+    private void carry(LinkOut<ActorRef<?>> out) {
+        for (LinksCore.Log line : out.logs()) DecisionEffects.log(ctx.getLog(), line);
+        for (LinksCore.Send m : out.send()) hosting.peers().tell(m.to(), m.message());
     }
 
     /** An answer to one of this entity's walks: the next asks go out; a walk that is done ends. */
@@ -322,19 +322,6 @@ final class PartitionFences {
             }
         }
         return effects.noReply();
-    }
-
-    private boolean valid(Protect m) {
-        int partitions = hosting.isLinked() ? hosting.partitioning().count() : 0;
-        String why = !hosting.isLinked() ? hosting.describe() + " is linked to no other partition"
-                : m.asker() < 0 || m.asker() >= partitions ? "no partition " + m.asker()
-                : m.onBehalfOf() < 0 || m.onBehalfOf() >= partitions || m.onBehalfOf() == hosting.partition()
-                ? "no other partition " + m.onBehalfOf()
-                : m.hashes() == null || m.hashes().isEmpty() || m.hashes().stream().anyMatch(java.util.Objects::isNull)
-                ? "no hashes, or a null one"
-                : null;
-        if (why != null) ctx.getLog().warn("ignored {}: {}", m, why);
-        return why == null;
     }
 
     /**

@@ -10,7 +10,6 @@ import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.slf4j.Logger;
 
 import java.time.Duration;
 import java.util.List;
@@ -116,11 +115,6 @@ final class PartitionLinks {
     }
 
     private void log(LinksCore.Log line) {
-        Logger log = ctx.getLog();
-        switch (line.level()) {
-            case DEBUG -> log.debug(line.format(), line.args());
-            case INFO -> log.info(line.format(), line.args());
-            case WARN -> log.warn(line.format(), line.args());
-        }
+        DecisionEffects.log(ctx.getLog(), line);
     }
 }

@@ -12,10 +12,15 @@ public final class Answers {
     private Answers() {
     }
 
-    /** {@code POST /v1/blobs}. */
-    public record Registered(List<String> accepted, List<String> rejected, List<String> noContent) {
+    /**
+     * {@code POST /v1/blobs}; {@code goneCallees}: the gone blobs below declared callees that made registrations fall,
+     * to upload again (callees first) before registering again.
+     */
+    public record Registered(List<String> accepted, List<String> rejected, List<String> noContent,
+                             List<String> goneCallees) {
         public static Registered from(ReporterProtocol.Registered r) {
-            return new Registered(Hashes.hex(r.accepted()), Hashes.hex(r.rejected()), Hashes.hex(r.noContent()));
+            return new Registered(Hashes.hex(r.accepted()), Hashes.hex(r.rejected()), Hashes.hex(r.noContent()),
+                    Hashes.hex(r.goneCallees()));
         }
     }
 

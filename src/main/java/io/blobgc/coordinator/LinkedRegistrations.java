@@ -51,7 +51,7 @@ final class LinkedRegistrations {
 
     /** A registration's walks, all ended: decided again and written ({@link #onFenced}). */
     record Fenced(Register register, Registered first, List<PartitionedLedger.Reservation> reservations,
-                  Set<BlobHash> fallen, Set<BlobHash> retry) implements Coordinator.Command {
+                  Set<BlobHash> fallen, Set<BlobHash> retry, Set<BlobHash> goneCallees) implements Coordinator.Command {
     }
 
     ReplyEffect<Event, State> register(State s, Register c) {
@@ -71,15 +71,16 @@ final class LinkedRegistrations {
             reservations.add(reserved);
         }
         if (crossing.isEmpty()) return effects.run(s, first, c.replyTo());
-        Set<BlobHash> fallen = new LinkedHashSet<>(), retry = new LinkedHashSet<>();
+        Set<BlobHash> fallen = new LinkedHashSet<>(), retry = new LinkedHashSet<>(), gone = new LinkedHashSet<>();
         int[] open = {crossing.size()};
         Runnable ended = () -> {
-            if (--open[0] == 0) ctx.getSelf().tell(new Fenced(c, answer, reservations, fallen, retry));
+            if (--open[0] == 0) ctx.getSelf().tell(new Fenced(c, answer, reservations, fallen, retry, gone));
         };
         for (int i = 0; i < crossing.size(); i++) {
             Registration r = crossing.get(i);
             fences.walk(reservations.get(i).starts(), Registrations.inUse(l, r.hash()), fences.deadline(), walk -> {
                 if (!walk.notRecorded().isEmpty()) fallen.add(r.hash());
+                gone.addAll(walk.gone());
                 ended.run();
             }, () -> {
                 fallen.add(r.hash());
@@ -102,7 +103,8 @@ final class LinkedRegistrations {
         Registered again = second.reply().apply(s.ledger);
         Registered answer = new Registered(again.accepted(), union(m.first().rejected(), again.rejected()),
                 union(m.first().noContent(), again.noContent()),
-                union(union(m.first().retry(), again.retry()), List.copyOf(m.retry())));
+                union(union(m.first().retry(), again.retry()), List.copyOf(m.retry())),
+                union(union(m.first().goneCallees(), again.goneCallees()), List.copyOf(m.goneCallees())));
         if (!m.fallen().isEmpty()) {
             ctx.getLog().info("blob-gc: {} registration(s) refused, a callee of another partition below them gone or "
                     + "not answering: {}", m.fallen().size(), m.fallen());

@@ -83,11 +83,13 @@ public final class RegistrationLevels {
                                    Map<Integer, List<Registration>> byOwner) {
         List<BlobHash> accepted = new ArrayList<>(before.accepted()), rejected = new ArrayList<>(before.rejected()),
                 noContent = new ArrayList<>(before.noContent()), retry = new ArrayList<>(before.retry());
+        Set<BlobHash> goneCallees = new java.util.LinkedHashSet<>(before.goneCallees());
         answers.values().forEach(r -> {
             accepted.addAll(r.accepted());
             rejected.addAll(r.rejected());
             noContent.addAll(r.noContent());
             retry.addAll(r.retry());
+            goneCallees.addAll(r.goneCallees());
         });
         for (int p : missing) {
             for (Registration r : byOwner.get(p)) {
@@ -95,6 +97,6 @@ public final class RegistrationLevels {
                 retry.add(r.hash());
             }
         }
-        return new Registered(accepted, rejected, noContent, retry);
+        return new Registered(accepted, rejected, noContent, retry, List.copyOf(goneCallees));
     }
 }

@@ -76,12 +76,14 @@ final class Registrations {
         Map<BlobHash, Boolean> contentBelow = new HashMap<>();
         Map<BlobHash, List<BlobHash>> callersInBatch = new HashMap<>();
         ArrayDeque<BlobHash> falling = new ArrayDeque<>(rejected);
+        Set<BlobHash> goneCallees = new LinkedHashSet<>();
         for (Registration r : given) {
             for (BlobHash d : r.dependencies()) {
                 if (hashes.contains(d)) {
                     callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
-                } else if (!contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h, linked)) && rejected.add(r.hash())) {
-                    falling.add(r.hash());
+                } else if (!contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h, linked))) {
+                    goneCallees.addAll(goneBelow(l, d, linked));
+                    if (rejected.add(r.hash())) falling.add(r.hash());
                 }
             }
         }
@@ -94,7 +96,7 @@ final class Registrations {
         }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
         Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
-                List.copyOf(rejected), List.copyOf(noContent), List.copyOf(retry));
+                List.copyOf(rejected), List.copyOf(noContent), List.copyOf(retry), List.copyOf(goneCallees));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
         // a new edge from a caller in use to a callee waiting out its grace is a use of that callee (S2), persisted as
         // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
@@ -146,6 +148,18 @@ final class Registrations {
     private static boolean hasContentHere(PartitionedLedger l, BlobHash hash, boolean linked) {
         if (!l.ownsHash(hash)) return linked; // a linked entity's walk asks the owner
         return linked ? l.hasLocalContentInClosure(hash) : l.hasContentInClosure(hash);
+    }
+
+    /**
+     * What a callee {@code d} without content names to upload again ({@link Registered#goneCallees}): the gone blobs of
+     * its closure ({@link PartitionedLedger#goneInClosure}; a linked entity's, of its local closure), or itself when the
+     * registry does not hold it.
+     */
+    private static List<BlobHash> goneBelow(PartitionedLedger l, BlobHash d, boolean linked) {
+        if (!l.ownsHash(d)) return List.of(); // another partition's: its owner's walk names it (linked), or none
+        if (linked) return l.localGoneInClosure(d, false);
+        if (l.status(d).isEmpty()) return List.of(d);
+        return l.goneInClosure(d);
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */

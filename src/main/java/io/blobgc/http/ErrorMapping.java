@@ -106,7 +106,8 @@ final class ErrorMapping {
         return new ApiError(StatusCodes.CONFLICT, "conflict", "being deleted right now (upload again once "
                 + "collected), without content in the store (upload its content first), or a declared callee has no "
                 + "content (upload the callees first): " + r.rejected()
-                + (r.noContent().isEmpty() ? "" : "; no content in the store: " + r.noContent()));
+                + (r.noContent().isEmpty() ? "" : "; no content in the store: " + r.noContent())
+                + (r.goneCallees().isEmpty() ? "" : "; gone callees to upload again first: " + r.goneCallees()));
     }
 
     /** {@code ok} with 200 when done, else the refusal's status. */

@@ -121,15 +121,27 @@ public final class ReporterProtocol {
      * @param noContent those of {@code rejected} whose own content is not in the store: write it first, then register
      * @param retry     those of {@code rejected} refused for now: a predecessor coordinator may still be deleting them
      *                  (S10); upload again in a while
+     * @param goneCallees the blobs below declared callees that made registrations of {@code rejected} fall: being
+     *                  deleted, collected or unknown (never uploaded, or a pruned tombstone). Upload them again
+     *                  (callees first), then register again. Without them a caller whose callee was collected after
+     *                  the caller's own tombstone was pruned is named by nothing: its acquire names the caller alone
+     *                  (review 31). Across partitions, what the registration's partition knows (a gone callee of
+     *                  another partition is named by the walk's first gone hop; the next refusal names what is below)
      */
     public record Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent,
-                             List<BlobHash> retry) implements CborSerializable {
+                             List<BlobHash> retry, List<BlobHash> goneCallees) implements CborSerializable {
         public Registered {
             retry = retry == null ? List.of() : retry;
+            goneCallees = goneCallees == null ? List.of() : goneCallees;
         }
 
         public Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent) {
-            this(accepted, rejected, noContent, List.of());
+            this(accepted, rejected, noContent, List.of(), List.of());
+        }
+
+        public Registered(List<BlobHash> accepted, List<BlobHash> rejected, List<BlobHash> noContent,
+                          List<BlobHash> retry) {
+            this(accepted, rejected, noContent, retry, List.of());
         }
     }
 }

@@ -90,8 +90,9 @@ class ApiBodiesTest {
     void theSmallAnswersAndErrors() throws Exception {
         assertEquals("{\"error\":\"not_found\",\"message\":\"unknown blob x\"}",
                 ApiJson.MAPPER.writeValueAsString(new ErrorBody("not_found", "unknown blob x")));
-        var reg = new ReporterProtocol.Registered(List.of(A), List.of(B), List.of(), null);
-        assertEquals("{\"accepted\":[\"" + A.toHex() + "\"],\"rejected\":[\"" + B.toHex() + "\"],\"noContent\":[]}",
+        var reg = new ReporterProtocol.Registered(List.of(A), List.of(B), List.of(), null, List.of(A));
+        assertEquals("{\"accepted\":[\"" + A.toHex() + "\"],\"rejected\":[\"" + B.toHex() + "\"],\"noContent\":[],"
+                        + "\"goneCallees\":[\"" + A.toHex() + "\"]}",
                 ApiJson.MAPPER.writeValueAsString(Answers.Registered.from(reg)));
         var held = new LinkedHashSet<>(List.of(A, B));
         Map<String, Object> lease = new LinkedHashMap<>();

@@ -64,8 +64,8 @@ class ReporterProtocolSerializationTest {
         check(new Acquire("n1", 3, 7, h, acquired), "node", "incarnation", "afterSeq", "hash", "replyTo");
         check(new Register(List.of(new Registration(h, List.of(g))), registered), "registrations", "replyTo");
         check(new AcquireReply(h, AcquireResult.GONE, List.of(g), "gone"), "hash", "result", "gone", "message");
-        check(new Registered(List.of(h), List.of(g), List.of(g), List.of()), "accepted", "rejected", "noContent",
-                "retry");
+        check(new Registered(List.of(h), List.of(g), List.of(g), List.of(), List.of(g)), "accepted", "rejected",
+                "noContent", "retry", "goneCallees");
         check(new ReportAck(3, 7), "incarnation", "seq");
         check(new ResendFull(Long.MIN_VALUE, Long.MIN_VALUE, "warm-up"), "incarnation", "seq", "reason");
         check(new ReportRejected(3, 7, "STALE"), "incarnation", "seq", "reason");

@@ -85,9 +85,42 @@ abstract class FencesReviewBase {
         net.seed(1, registered(b, null));
         net.seed(2);
         net.seed(3);
+        startAll();
+    }
+
+    /** The four entities started (their journals seeded before), n1's FULL given to each, the partitions settled. */
+    void startAll() {
         for (int p = 0; p < 4; p++) net.start(p);
         net.full();
         net.settled();
+    }
+
+    /** b2 of {@link #seedGoneChain}: partition 1, called by b. */
+    BlobHash b2;
+
+    /**
+     * Review 30's chain a(0) → b(1) → b2(1), b2 collected, and a too when {@code aCollected}: seeded, then
+     * {@link #startAll}.
+     */
+    void seedGoneChain(boolean aCollected) throws IOException {
+        long now = System.currentTimeMillis();
+        b2 = net.stored(1, "b2");
+        List<Coordinator.Event> zero = new java.util.ArrayList<>(List.of(registered(a, b)));
+        if (aCollected) zero.addAll(collected(a, now));
+        net.seed(0, zero.toArray(Coordinator.Event[]::new));
+        List<Coordinator.Event> one = new java.util.ArrayList<>(List.of(registered(b2, null), registered(b, b2)));
+        one.addAll(collected(b2, now));
+        net.seed(1, one.toArray(Coordinator.Event[]::new));
+        net.seed(2);
+        net.seed(3);
+        startAll();
+    }
+
+    /** An acquire answered GONE naming exactly {@code named}, each once. */
+    static void assertGoneNaming(io.blobgc.protocol.ReporterProtocol.AcquireReply reply, BlobHash... named) {
+        assertEquals(io.blobgc.protocol.ReporterProtocol.AcquireResult.GONE, reply.result(), reply.message());
+        assertEquals(java.util.Set.of(named), java.util.Set.copyOf(reply.gone()), reply.message());
+        assertEquals(reply.gone().size(), java.util.Set.copyOf(reply.gone()).size(), "each named once: " + reply.gone());
     }
 
     void startChain() {

@@ -36,9 +36,7 @@ class GoneCalleesTest extends FencesReviewBase {
         net.seed(1, one.toArray(Coordinator.Event[]::new));
         net.seed(2);
         net.seed(3);
-        for (int p = 0; p < 4; p++) net.start(p);
-        net.full();
-        net.settled();
+        startAll();
         Map<BlobHash, List<BlobHash>> deps = Map.of(a, List.of(b), b, List.of());
         List<String> rounds = new java.util.ArrayList<>();
         Set<BlobHash> named = new LinkedHashSet<>();

@@ -34,35 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Review31HeldTest extends FencesReviewBase {
 
-    private BlobHash b2;
-
-    /** a(0) → b(1) → b2(1); b2 collected, and a too when {@code aCollected}; started, n1's FULL, settled. */
-    private void seedChain(boolean aCollected) throws IOException {
-        long now = System.currentTimeMillis();
-        b2 = net.stored(1, "b2");
-        List<Coordinator.Event> zero = new ArrayList<>(List.of(registered(a, b)));
-        if (aCollected) zero.addAll(collected(a, now));
-        net.seed(0, zero.toArray(Coordinator.Event[]::new));
-        List<Coordinator.Event> one = new ArrayList<>(List.of(registered(b2, null), registered(b, b2)));
-        one.addAll(collected(b2, now));
-        net.seed(1, one.toArray(Coordinator.Event[]::new));
-        net.seed(2);
-        net.seed(3);
-        startAll();
-    }
-
-    private void startAll() {
-        for (int p = 0; p < 4; p++) net.start(p);
-        net.full();
-        net.settled();
-    }
-
-    private static void assertGoneNaming(AcquireReply reply, BlobHash... named) {
-        assertEquals(AcquireResult.GONE, reply.result(), reply.message());
-        assertEquals(Set.of(named), Set.copyOf(reply.gone()), reply.message());
-        assertEquals(reply.gone().size(), Set.copyOf(reply.gone()).size(), "each named once: " + reply.gone());
-    }
-
     /**
      * A cycle through three partitions: a(0, collected) → b(1) → c(2) → a, and c → d(3, collected). The walk asks
      * a again below c and stops there (each hash once), naming a, b (what 0 knew) and d. Mutation: GoneWalk without
@@ -95,7 +66,7 @@ class Review31HeldTest extends FencesReviewBase {
      */
     @Test
     void aLostFindGoneIsAskedAgainAndTheNamesAreWhole() throws IOException {
-        seedChain(true);
+        seedGoneChain(true);
         net.loseOnce(m -> m instanceof Coordinator.FindGone);
         assertGoneNaming(acquire(a), a, b, b2);
         assertTrue(net.told.stream().filter(m -> m instanceof Coordinator.FindGone).count() >= 2);
@@ -108,7 +79,7 @@ class Review31HeldTest extends FencesReviewBase {
      */
     @Test
     void withEveryFindGoneLostTheAcquireIsAnsweredWithinTheReportersTimeout() throws IOException {
-        seedChain(true);
+        seedGoneChain(true);
         net.lost = m -> m instanceof Coordinator.FindGone;
         long t0 = System.nanoTime();
         TestProbe<AcquireReply> probe = Review31Test.acquireAsync(net, a);
@@ -126,7 +97,7 @@ class Review31HeldTest extends FencesReviewBase {
      */
     @Test
     void aGoneAcquireWritesNothingAnywhereAndRecordsNoHold() throws IOException {
-        seedChain(true);
+        seedGoneChain(true);
         int[] before = new int[4];
         for (int p = 0; p < 4; p++) before[p] = net.kit.written(p).size();
         assertGoneNaming(acquire(a), a, b, b2);
@@ -214,7 +185,7 @@ class Review31HeldTest extends FencesReviewBase {
      */
     @Test
     void aVmUploadingWhatGoneNamesCallersFirstConvergesToAcquired() throws IOException {
-        seedChain(true);
+        seedGoneChain(true);
         Map<BlobHash, List<BlobHash>> deps = new HashMap<>(Map.of(a, List.of(b), b, List.of(b2), b2, List.of()));
         List<String> rounds = new ArrayList<>();
         for (int round = 0; round < 8; round++) {
@@ -313,7 +284,7 @@ class Review31HeldTest extends FencesReviewBase {
      */
     @Test
     void anAnswerToAWalkOfTheInstanceBeforeARestartChangesNothing() throws IOException {
-        seedChain(true);
+        seedGoneChain(true);
         net.lost = m -> m instanceof Coordinator.FindGone;
         TestProbe<AcquireReply> old = Review31Test.acquireAsync(net, a);
         long walk = Review31Test.firstWalk(net);

@@ -41,8 +41,8 @@ import java.util.function.Consumer;
  *       acquire, then walks: every remote callee below the blob is recorded in its owner, hop by hop, in the view of
  *       the partition whose exports will list it ({@link Protect}, {@link Protected}), each owner persisting the use
  *       of its own blobs in grace before it answers. ACQUIRED only once every hop answered recorded; GONE naming
- *       the whole gone closure across partitions, looked up by {@link GoneNames}; UNAVAILABLE when the walk did not end within half the acquire timeout (the reporter tries
- *       again).</li>
+ *       the whole gone closure across partitions, looked up by {@link GoneNames}; UNAVAILABLE when the walk did not
+ *       end within half the acquire timeout (the reporter tries again).</li>
  *   <li>An operator's pin ({@link #pin}): its remote callees reserved and walked, and the pin written only once
  *       every hop is recorded; nothing written when a hop is gone or the walk gives up.</li>
  *   <li>The holds a node's report adds ({@link #reportApplied}): walked, never given up; a FULL is said fenced

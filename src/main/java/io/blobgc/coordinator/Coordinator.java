@@ -276,21 +276,29 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
      * whose report fence {@code from} had done when it built the report (partitions-part2-plan §8; null, as from an
      * older sender: none), and {@code contentStamp}, the seq of the last report with content {@code from} had sent
      * to {@code to} ({@link io.blobgc.ledger.PartitionedLedger.Export#contentStamp}; null, as from an older sender:
-     * none, and the target judges).
+     * none, and the target judges), and {@code cut}, its part of the settle round's cut
+     * ({@link io.blobgc.ledger.Cut}; null, as from an older sender or with no cut taken: none).
      */
     public record PartitionExport(int from, int to, int echo, NodeReport report,
-                                  java.util.Map<String, io.blobgc.ledger.FencedFull> fenced, Long contentStamp)
+                                  java.util.Map<String, io.blobgc.ledger.FencedFull> fenced, Long contentStamp,
+                                  io.blobgc.ledger.Cut cut)
             implements Command {
+
+        /** An export with no cut part (as an older sender's). */
+        public PartitionExport(int from, int to, int echo, NodeReport report,
+                               java.util.Map<String, io.blobgc.ledger.FencedFull> fenced, Long contentStamp) {
+            this(from, to, echo, report, fenced, contentStamp, null);
+        }
 
         /** An export that says no FULL fenced (as an older sender's). */
         public PartitionExport(int from, int to, int echo, NodeReport report) {
-            this(from, to, echo, report, null, null);
+            this(from, to, echo, report, null, null, null);
         }
 
         /** An export with no content stamp (as an older sender's). */
         public PartitionExport(int from, int to, int echo, NodeReport report,
                                java.util.Map<String, io.blobgc.ledger.FencedFull> fenced) {
-            this(from, to, echo, report, fenced, null);
+            this(from, to, echo, report, fenced, null, null);
         }
     }
 

@@ -99,7 +99,7 @@ public final class LinksCore {
         List<Send> out = new ArrayList<>();
         for (PartitionedLedger.Export e : l.flushExports(partition, localNow)) {
             out.add(new Send(e.to(), new PartitionExport(e.from(), e.to(), e.echo(), e.report(), e.fenced(),
-                    e.contentStamp())));
+                    e.contentStamp(), e.cut())));
         }
         return out;
     }
@@ -113,7 +113,7 @@ public final class LinksCore {
             return Outcome.logged(new Log(Level.WARN, "ignored a malformed export to {}: {}", describe, m));
         }
         var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo(), m.fenced(),
-                m.contentStamp());
+                m.contentStamp(), m.cut());
         if (l.deliverExport(export, localNow) == ReportOutcome.NEED_FULL) {
             return new Outcome(List.of(new Send(m.from(), new ExportResend(partition, l.generation()))), false, null,
                     List.of());

@@ -67,6 +67,17 @@ final class Exports {
     private boolean recomputeAll = true;
     /** By partition; null at {@link #self}. */
     private final Target[] targets;
+    /**
+     * The settle round's cut this partition has taken (partitions-part2-plan §10, tier 2; {@link Cut}); 0: none. Its
+     * content to each target — the remote callees below everything held here when it was taken (the base), and below
+     * every blob here named as cut content by another partition since (the imports) — only grows, and is what the
+     * round counts instead of every export with content.
+     */
+    private long cut;
+    /** The cut was taken since the last flush: the next one takes every target's exports as its cut content. */
+    private boolean cutBase;
+    /** Own blobs named as cut content by another partition's export since the last flush (made at the first). */
+    private IntSet cutImports;
 
     /** What this partition told one target partition. */
     private static final class Target {
@@ -107,6 +118,12 @@ final class Exports {
          * (partitions-part2-plan S1.4). 0: it asked for none.
          */
         int echo;
+        /** The hashes of the cut content to this target ({@link #cut}): only grows while the cut lasts. */
+        final Set<BlobHash> cutSet = new LinkedHashSet<>();
+        /** The seq of the last report with cut content to this target in {@link #cut}; 0: none. */
+        long cutSeq;
+        /** The cut part of the last report to this target ({@link #cutPart}); null: none (no cut). */
+        Cut lastCut;
     }
 
     Exports(Partitioning partitioning, int self, RemoteEdges remote, IntFunction<int[]> callees, Protection protection,
@@ -154,6 +171,7 @@ final class Exports {
     /** {@code b} is forgotten; its id may be reused. */
     void forget(int b) {
         if (flipped != null) flipped.remove(b);
+        if (cutImports != null) cutImports.remove(b);
     }
 
     /**
@@ -218,6 +236,7 @@ final class Exports {
         if (flipped != null) flipped.clear();
         recheck.clear();
         recomputeAll = false;
+        Map<Integer, List<BlobHash>> cutAdded = cut == 0 ? Map.of() : cutContent();
         for (int p = 0; p < targets.length; p++) {
             Target t = targets[p];
             if (t == null) continue;
@@ -228,10 +247,42 @@ final class Exports {
                     removed.getOrDefault(p, List.of()), List.of(), List.of());
             out.put(p, settled ? r : r.provisional());
             if (hasContent(t, r, settled)) t.contentSeq = t.seq;
+            t.lastCut = cut == 0 ? null : cutPart(t, cutBase || t.fullOwed, cutAdded.getOrDefault(p, List.of()));
             t.fullOwed = false;
             t.settled = settled;
         }
+        cutBase = false;
         return out;
+    }
+
+    /**
+     * The cut content this flush adds, by target, after its exact recompute: the base, when the cut was taken since
+     * the last flush (each target's exports now: the remote callees below everything held here, reservations
+     * included), then the remote callees below the cut imports that are not cut content yet. Each target's
+     * {@link Target#cutSet} grows by them; the imports are forwarded, and cleared.
+     */
+    private Map<Integer, List<BlobHash>> cutContent() {
+        if (cutBase) for (Target t : targets) if (t != null) t.cutSet.addAll(t.sent);
+        Map<Integer, List<BlobHash>> out = new TreeMap<>();
+        if (cutImports == null || cutImports.size() == 0) return out;
+        for (BlobHash c : remoteCalleesBelow(cutImports.toArray())) {
+            int p = partitioning.partitionOf(c);
+            Target t = p == self ? null : targets[p];
+            if (t != null && t.cutSet.add(c)) out.computeIfAbsent(p, k -> new ArrayList<>()).add(c);
+        }
+        cutImports.clear();
+        return out;
+    }
+
+    /**
+     * The cut part of a report to {@code t}: a {@code base} (the first report since the cut was taken, and every
+     * FULL — the target's view then holds all that {@link Target#sent} holds, which joins the cut content) or hashes
+     * {@code added} move the cut seq.
+     */
+    private Cut cutPart(Target t, boolean base, List<BlobHash> added) {
+        if (base) t.cutSet.addAll(t.sent);
+        if (base || !added.isEmpty()) t.cutSeq++;
+        return new Cut(cut, t.cutSeq, base, added);
     }
 
     /** The remote callees whose export may have changed since the last flush (all of them when recomputing all). */
@@ -347,6 +398,74 @@ final class Exports {
     /** How many pending registrations reserve {@code c} (0: none). */
     int reservations(BlobHash c) {
         return reserved.getOrDefault(c, 0);
+    }
+
+    // ---- the settle round's cut (partitions-part2-plan §10, tier 2)
+
+    /**
+     * Takes cut {@code k} when it is newer than the one taken (a {@code SettleQuery}'s, or the cut part of an applied
+     * export: the marker rule): its cut content starts empty, and the next flush takes every target's exports as its
+     * base. {@code k} 0 ends the cut ({@link #endCut}); an older one is ignored. Whether it was taken (or ended).
+     */
+    boolean beginCut(long k) {
+        if (k == 0) {
+            if (cut == 0) return false;
+            endCut();
+            return true;
+        }
+        if (k <= cut) return false;
+        endCut();
+        cut = k;
+        cutBase = true;
+        return true;
+    }
+
+    /** No cut from now on (the warm-up settled, or the round said 0): the cut content and marks are dropped. */
+    void endCut() {
+        cut = 0;
+        cutBase = false;
+        if (cutImports != null) cutImports.clear();
+        for (Target t : targets) {
+            if (t == null) continue;
+            t.cutSet.clear();
+            t.cutSeq = 0;
+            t.lastCut = null;
+        }
+    }
+
+    /** The cut taken; 0: none. */
+    long cut() {
+        return cut;
+    }
+
+    /** Own blob {@code b} was named as cut content by another partition: the next flush forwards its remote callees. */
+    void cutImported(int b) {
+        if (cut == 0 || partitioning.count() == 1) return; // at P = 1 nothing is remote
+        if (cutImports == null) cutImports = newSet.apply(8);
+        cutImports.add(b);
+    }
+
+    /** The cut part of the last flush's report to {@code target}; null: no cut then. */
+    Cut cutPart(int target) {
+        return target(target).lastCut;
+    }
+
+    /** The cut seq to {@code target}: of the last report with cut content sent to it in {@link #cut} (0: none). */
+    long cutSent(int target) {
+        return target(target).cutSeq;
+    }
+
+    /** The cut content to {@code target} so far: for tests. */
+    Set<BlobHash> cutContent(int target) {
+        return Set.copyOf(target(target).cutSet);
+    }
+
+    /**
+     * Whether the next flush sends cut content: the cut was taken since the last flush (its base), or cut imports
+     * wait to be forwarded. False when no cut is taken.
+     */
+    boolean cutDirty() {
+        return cut != 0 && (cutBase || (cutImports != null && cutImports.size() > 0));
     }
 
     // ---- queries

@@ -462,6 +462,28 @@ public final class Ledger {
     /** The settle round's fixpoint: see {@link NodeViews#partitionsSettled}. */
     void partitionsSettled() {
         views.partitionsSettled();
+        endCut();
+    }
+
+    /**
+     * Takes the settle round's cut {@code k} when it is newer than the one taken (partitions-part2-plan §10, tier 2:
+     * from a {@code SettleQuery}, or the cut part of an applied export — the marker rule); 0 ends the cut; an older
+     * one is ignored. Every partition takes it, warming up or not: a chain can pass through a settled one. Taking it
+     * resets the cut marks of every view; the next flush takes the exports as the cut's base.
+     */
+    public void beginCut(long k) {
+        if (exports.beginCut(k)) views.resetCutMarks();
+    }
+
+    /** The cut ends (the warm-up settled): no cut content, no cut marks. */
+    void endCut() {
+        exports.endCut();
+        views.resetCutMarks();
+    }
+
+    /** The settle round's cut taken here; 0: none. */
+    public long cut() {
+        return exports.cut();
     }
 
     /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
@@ -484,6 +506,28 @@ public final class Ledger {
      */
     public ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, Long contentStamp, long now) {
         return views.report(r, fenced, contentStamp, now);
+    }
+
+    /**
+     * {@link #report(NodeReport, Map, Long, long)} of another partition's export carrying its sender's part of the
+     * settle round's cut ({@link Cut}; null, as from an older sender or with no cut: none). Once the report is
+     * applied: a newer cut is taken first (the marker rule: a part that arrives before this partition's own query
+     * would be lost otherwise); a part of the cut taken sets the sender's view's cut mark and marks its content as
+     * cut imports — every id the view holds for a base, the known ones {@code added} — whose remote callees the next
+     * flush forwards. A part of an older cut is ignored; the report itself is applied as any other.
+     */
+    public ReportOutcome report(NodeReport r, Map<String, FencedFull> fenced, Long contentStamp, Cut cut, long now) {
+        ReportOutcome o = views.report(r, fenced, contentStamp, now);
+        if (o != ReportOutcome.APPLIED || cut == null || cut.id() <= 0) return o;
+        if (cut.id() > exports.cut()) beginCut(cut.id());
+        if (cut.id() != exports.cut()) return o;
+        views.cutApplied(r.node(), cut.seq());
+        if (cut.base()) for (int b : views.idsOf(r.node())) exports.cutImported(b);
+        for (BlobHash h : cut.added()) {
+            int b = table.find(h);
+            if (b >= 0) exports.cutImported(b);
+        }
+        return o;
     }
 
     /**
@@ -670,6 +714,19 @@ public final class Ledger {
     }
 
     /**
+     * The cut part of this partition's last report to partition {@code target} ({@link Exports#cutPart}; null: no
+     * cut): read after {@link #exports}, it goes with that flush's report to it.
+     */
+    Cut exportCut(int target) {
+        return exports.cutPart(target);
+    }
+
+    /** The cut content this partition's exports to {@code target} carried so far: for tests. */
+    Set<BlobHash> cutContent(int target) {
+        return exports.cutContent(target);
+    }
+
+    /**
      * The next report to partition {@code target} is a FULL: it asked ({@code ExportResend}), at its generation
      * {@code echo}, which this partition's reports to it echo from now on ({@link #exportEcho}).
      */
@@ -698,13 +755,16 @@ public final class Ledger {
      */
     SettleStatus settleStatus() {
         java.util.Map<Integer, SettleStatus.ReportId> sent = new java.util.TreeMap<>(), applied = new java.util.TreeMap<>();
+        java.util.Map<Integer, Long> cutSent = new java.util.TreeMap<>(), cutApplied = new java.util.TreeMap<>();
         for (int q = 0; q < partitioning.count(); q++) {
             if (q == self) continue;
             sent.put(q, SettleStatus.ReportId.of(exports.lastContentSent(q)));
             applied.put(q, SettleStatus.ReportId.of(views.lastContentApplied(Exports.reporterOf(q))));
+            cutSent.put(q, exports.cutSent(q));
+            cutApplied.put(q, views.cutApplied(Exports.reporterOf(q)));
         }
         return new SettleStatus(self, generation(), warmingUp(), views.onlyPartitionsHoldTheWarmUp(), sent, applied,
-                exports.dirty(generation()));
+                exports.dirty(generation()), exports.cut(), cutSent, cutApplied, exports.cutDirty());
     }
 
     /** What the last flush left partition {@code target} holding for this one: for tests and queries. */

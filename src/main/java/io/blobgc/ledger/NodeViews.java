@@ -195,6 +195,34 @@ final class NodeViews {
         return v == null ? new long[]{Long.MIN_VALUE, 0} : new long[]{v.contentIncarnation, v.contentSeq};
     }
 
+    // ---- the settle round's cut (partitions-part2-plan §10, tier 2)
+
+    /**
+     * The cut seq of the last report from {@code reporter} applied in the cut taken (its {@link Cut#seq}; 0: none, or
+     * no such view): the settle round compares it with its sender's ({@link SettleStatus#cutApplied}).
+     */
+    long cutApplied(String reporter) {
+        NodeView v = views.get(reporter);
+        return v == null ? 0 : v.cutStamp;
+    }
+
+    /** {@code reporter}'s report of cut seq {@code seq} was applied in the cut taken: its view's cut mark. */
+    void cutApplied(String reporter, long seq) {
+        NodeView v = views.get(reporter);
+        if (v != null) v.cutStamp = seq;
+    }
+
+    /** A cut was taken or ended: no view has applied anything of it yet. */
+    void resetCutMarks() {
+        for (NodeView v : views.values()) v.cutStamp = 0;
+    }
+
+    /** The ids {@code reporter}'s view holds (stickies included; no pins); empty when there is no such view. */
+    int[] idsOf(String reporter) {
+        NodeView v = views.get(reporter);
+        return v == null ? new int[0] : v.active.toArray();
+    }
+
     // ---- reports
 
     /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
@@ -723,6 +751,8 @@ final class NodeViews {
         /** The (incarnation, seq) of the last report with content applied ({@link #lastContentApplied}). */
         long contentIncarnation = Long.MIN_VALUE;
         long contentSeq;
+        /** The cut seq of the last report applied in the cut taken ({@link #cutApplied}); 0: none. */
+        long cutStamp;
         boolean stale;
         /** Policy drop cleared this stale view; a report makes it live again. */
         boolean dropped;

@@ -540,9 +540,12 @@ public final class PartitionedLedger {
      * the last report with content applied: the settle round compares it with the sender's ({@link SettleStatus}).
      * The sender decides what has content, since only it knows what it listed since its last FULL
      * (partitions-part2-plan §10, tier 1). Null, as from an older sender: the target judges as for a node's report.
+     *
+     * <p>{@code cut}: the sender's part of the settle round's cut ({@link Cut}; partitions-part2-plan §10, tier 2).
+     * Null, as from an older sender or when the sender has taken no cut: none.
      */
     public record Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced,
-                         Long contentStamp) {
+                         Long contentStamp, Cut cut) {
         public Export {
             java.util.TreeMap<String, FencedFull> copy = new java.util.TreeMap<>();
             if (fenced != null) fenced.forEach((n, f) -> { // no null key or value (CBOR can carry them)
@@ -553,7 +556,13 @@ public final class PartitionedLedger {
 
         /** An export with no content stamp (as an older sender's). */
         public Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced) {
-            this(from, to, report, echo, fenced, null);
+            this(from, to, report, echo, fenced, null, null);
+        }
+
+        /** An export with no cut part (as an older sender's). */
+        public Export(int from, int to, NodeReport report, int echo, Map<String, FencedFull> fenced,
+                      Long contentStamp) {
+            this(from, to, report, echo, fenced, contentStamp, null);
         }
     }
 
@@ -604,7 +613,7 @@ public final class PartitionedLedger {
         Map<String, FencedFull> fenced = hosted(p).fencedFulls(); // read in the same step as the reports are built
         for (Map.Entry<Integer, NodeReport> e : reports.entrySet()) {
             out.add(new Export(p, e.getKey(), e.getValue(), hosted(p).exportEcho(e.getKey()), fenced,
-                    hosted(p).exportContentStamp(e.getKey())));
+                    hosted(p).exportContentStamp(e.getKey()), hosted(p).exportCut(e.getKey())));
         }
         return out;
     }
@@ -630,7 +639,25 @@ public final class PartitionedLedger {
         if (hostingMode && e.report().kind() != NodeReport.Kind.DELTA && !target.takesFullExport(e.echo())) {
             return ReportOutcome.NEED_FULL;
         }
-        return target.report(e.report(), e.fenced(), e.contentStamp(), localNow);
+        return target.report(e.report(), e.fenced(), e.contentStamp(), e.cut(), localNow);
+    }
+
+    /**
+     * Hosted partition {@code p} takes the settle round's cut {@code k} if it is newer than its own (0: ends it;
+     * {@link Ledger#beginCut}): the driver calls it for each {@code SettleQuery}, before it decides to flush.
+     */
+    public void beginCut(int p, long k) {
+        hosted(p).beginCut(k);
+    }
+
+    /** The settle round's cut hosted partition {@code p} has taken; 0: none. */
+    public long cut(int p) {
+        return hosted(p).cut();
+    }
+
+    /** The cut content hosted partition {@code p}'s exports to {@code target} carried so far: for tests. */
+    Set<BlobHash> cutContent(int p, int target) {
+        return hosted(p).cutContent(target);
     }
 
     /**

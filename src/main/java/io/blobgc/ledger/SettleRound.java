@@ -40,30 +40,56 @@ import java.util.Optional;
 public final class SettleRound {
 
     private final int partitions;
-    /** The answers of the last poll, when it was a clean first collect; null: none. */
-    private Map<Integer, SettleStatus> firstCollect;
+    /**
+     * Whether the criterion is the cut's (partitions-part2-plan §10, tier 2: {@link #cutClean}, and the double
+     * collect compares only the cut's marks) rather than every export with content ({@link #clean}).
+     */
+    private final boolean byCut;
+    /** What the last poll's answers were compared by, when it was a clean first collect; null: none. */
+    private Map<Integer, ?> firstCollect;
+    /**
+     * The cut the next queries carry ({@link #queryCut}; partitions-part2-plan §10, tier 2): 0, none. Allocated by
+     * {@link #poll} from the answers, kept whatever the criterion: without {@link #byCut} it is bookkeeping only.
+     */
+    private long cut;
+    /** The generations, by partition, of the poll that allocated {@link #cut}; null: none, or spent by an epoch. */
+    private List<Integer> cutGenerations;
 
-    /** A round over {@code partitions} partitions (P &gt; 1). */
+    /** A round over {@code partitions} partitions (P &gt; 1), by every export with content ({@link #clean}). */
     public SettleRound(int partitions) {
+        this(partitions, false);
+    }
+
+    /**
+     * A round over {@code partitions} partitions (P &gt; 1); {@code byCut}: by the cut's content only
+     * ({@link #cutClean}), else by every export with content ({@link #clean}).
+     */
+    public SettleRound(int partitions, boolean byCut) {
         if (partitions < 2) throw new IllegalArgumentException("a settle round needs partitions: " + partitions);
         this.partitions = partitions;
+        this.byCut = byCut;
     }
 
     /**
      * One poll's answers, by partition (some may be missing): the epoch to send as {@code Settled(epoch)} — the
      * generations by partition — when this poll and the one before are a double collect, else empty. After an epoch
-     * the round starts again.
+     * the round starts again. The answers also allocate the cut the next queries carry ({@link #queryCut}).
      */
     public Optional<List<Integer>> poll(Map<Integer, SettleStatus> statuses) {
-        if (!clean(statuses)) {
+        boolean clean = byCut ? cutClean(statuses) : clean(statuses);
+        long before = cut;
+        allocateCut(statuses);
+        if (!clean || (byCut && cut != before)) {
             firstCollect = null;
             return Optional.empty();
         }
-        if (!statuses.equals(firstCollect)) {
-            firstCollect = Map.copyOf(statuses);
+        Map<Integer, ?> collect = byCut ? cutMarks(statuses) : Map.copyOf(statuses);
+        if (!collect.equals(firstCollect)) {
+            firstCollect = collect;
             return Optional.empty();
         }
         firstCollect = null;
+        cutGenerations = null; // spent: a partition that missed the Settled and still warms settles on a new cut
         List<Integer> epoch = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) epoch.add(statuses.get(p).generation());
         return Optional.of(List.copyOf(epoch));
@@ -72,6 +98,89 @@ public final class SettleRound {
     /** Forgets the first collect (the driver lost track of a poll). */
     public void reset() {
         firstCollect = null;
+    }
+
+    /** The cut the next {@code SettleQuery} carries (partitions-part2-plan §10, tier 2); 0: none. */
+    public long queryCut() {
+        return cut;
+    }
+
+    /**
+     * Allocates the cut from one poll's answers (partitions-part2-plan §10.4, "Ids"):
+     * <ul>
+     *   <li>every partition answered and none warms up: no cut (0);</li>
+     *   <li>the cut is kept while it is current: allocated, no answer names a higher one, and the generations (when
+     *       every partition answered) are the ones it was allocated at — later flaps of {@code haveAllInputs} do not
+     *       restart it;</li>
+     *   <li>else, at the first poll where every partition answered, some warms up and each has all its inputs in, a
+     *       new one: one past both this round's and every answered cut (a conductor that failed over goes past its
+     *       predecessor's). So the recovery's node FULLs and first imports come before the cut.</li>
+     * </ul>
+     */
+    private void allocateCut(Map<Integer, SettleStatus> statuses) {
+        boolean all = statuses.size() == partitions, anyWarming = false, inputsIn = true;
+        long maxAnswered = 0;
+        List<Integer> generations = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) {
+            SettleStatus s = statuses.get(p);
+            if (s == null || s.partition() != p) {
+                all = false;
+                continue;
+            }
+            anyWarming |= s.warming();
+            inputsIn &= s.haveAllInputs();
+            maxAnswered = Math.max(maxAnswered, s.cut());
+            generations.add(s.generation());
+        }
+        if (all && !anyWarming) {
+            cut = 0;
+            cutGenerations = null;
+            return;
+        }
+        boolean current = cut != 0 && cutGenerations != null && maxAnswered <= cut
+                && (!all || generations.equals(cutGenerations));
+        if (current || !all || !anyWarming || !inputsIn) return;
+        cut = Math.max(cut, maxAnswered) + 1;
+        cutGenerations = List.copyOf(generations);
+    }
+
+    /**
+     * The cut's criterion (partitions-part2-plan §10.4, "Status and criterion"): whether one poll's answers could end
+     * the warm-ups — every partition answered (as itself), all on this round's cut at its generations, some warms
+     * up, every one has all its inputs in and no cut content left to forward ({@code !cutDirty}), and every report
+     * with cut content sent was applied ({@code p.cutSent[q] == q.cutApplied[p]}, past the base). Content outside the
+     * cut — holds that arrived after it, which the fences cover — is not counted.
+     */
+    boolean cutClean(Map<Integer, SettleStatus> statuses) {
+        if (cut == 0 || cutGenerations == null || statuses.size() != partitions) return false;
+        boolean anyWarming = false;
+        for (int p = 0; p < partitions; p++) {
+            SettleStatus s = statuses.get(p);
+            if (s == null || s.partition() != p || s.cut() != cut || s.generation() != cutGenerations.get(p)
+                    || !s.haveAllInputs() || s.cutDirty()) return false;
+            anyWarming |= s.warming();
+        }
+        if (!anyWarming) return false;
+        for (int p = 0; p < partitions; p++) {
+            for (int q = 0; q < partitions; q++) {
+                if (q == p) continue;
+                long sent = statuses.get(p).cutSentTo(q);
+                if (sent <= 0 || sent != statuses.get(q).cutAppliedFrom(p)) return false;
+            }
+        }
+        return true;
+    }
+
+    /** What the cut's double collect compares of one answer: its cut's marks only, which churn does not move. */
+    private record CutMarks(long cut, int generation, boolean warming, Map<Integer, Long> sent,
+                            Map<Integer, Long> applied) {
+    }
+
+    private static Map<Integer, CutMarks> cutMarks(Map<Integer, SettleStatus> statuses) {
+        Map<Integer, CutMarks> out = new java.util.TreeMap<>();
+        statuses.forEach((p, s) -> out.put(p, new CutMarks(s.cut(), s.generation(), s.warming(), s.cutSent(),
+                s.cutApplied())));
+        return out;
     }
 
     /**

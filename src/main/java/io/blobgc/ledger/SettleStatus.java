@@ -47,14 +47,49 @@ import java.util.TreeMap;
  * @param applied       by other partition q: the last report with content from q it applied
  * @param dirty         its next flush may send more than heartbeats: something flipped, or a FULL is owed, since the
  *                      flush of this poll (conservative: a flip need not change an export)
+ * @param cut           the settle round's cut it has taken (partitions-part2-plan §10, tier 2; {@link Cut}); 0: none.
+ *                      Additive, as the three below: an older partition's answer reads as 0, empty and false
+ * @param cutSent       by other partition q: its cut seq to q, the seq of the last report with cut content it sent
+ *                      to q in {@code cut} (0: none)
+ * @param cutApplied    by other partition q: the cut seq of the last report from q it applied in {@code cut} (0: none)
+ * @param cutDirty      its next flush sends cut content: it took the cut since its last flush (the base), or applied
+ *                      cut content whose remote callees it has not forwarded yet
  */
 public record SettleStatus(int partition, int generation, boolean warming, boolean haveAllInputs,
-                           Map<Integer, ReportId> sent, Map<Integer, ReportId> applied, boolean dirty)
+                           Map<Integer, ReportId> sent, Map<Integer, ReportId> applied, boolean dirty,
+                           long cut, Map<Integer, Long> cutSent, Map<Integer, Long> cutApplied, boolean cutDirty)
         implements CborSerializable {
 
     public SettleStatus {
         sent = java.util.Collections.unmodifiableMap(new TreeMap<>(sent));
         applied = java.util.Collections.unmodifiableMap(new TreeMap<>(applied));
+        cutSent = marks(cutSent);
+        cutApplied = marks(cutApplied);
+    }
+
+    /** A status of no cut (as an older partition's). */
+    public SettleStatus(int partition, int generation, boolean warming, boolean haveAllInputs,
+                        Map<Integer, ReportId> sent, Map<Integer, ReportId> applied, boolean dirty) {
+        this(partition, generation, warming, haveAllInputs, sent, applied, dirty, 0, Map.of(), Map.of(), false);
+    }
+
+    /** {@code marks} without null keys or values (CBOR can carry them), or empty when null. */
+    private static Map<Integer, Long> marks(Map<Integer, Long> marks) {
+        TreeMap<Integer, Long> out = new TreeMap<>();
+        if (marks != null) marks.forEach((q, m) -> {
+            if (q != null && m != null) out.put(q, m);
+        });
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** Its cut seq to {@code q} in {@link #cut} (0: none). */
+    public long cutSentTo(int q) {
+        return cutSent.getOrDefault(q, 0L);
+    }
+
+    /** The cut seq of the last report from {@code q} applied in {@link #cut} (0: none). */
+    public long cutAppliedFrom(int q) {
+        return cutApplied.getOrDefault(q, 0L);
     }
 
     /** One report of a reporter, by its place in the reporter's order: (incarnation, seq). */

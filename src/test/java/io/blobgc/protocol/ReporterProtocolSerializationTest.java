@@ -110,7 +110,58 @@ class ReporterProtocolSerializationTest {
         check(new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2,
                 NodeReport.delta("partition:1", 3, 7, List.of(h), List.of(), List.of(), List.of()),
                 java.util.Map.of("n1", new io.blobgc.ledger.FencedFull(3, 17)), 5L), "from", "to", "echo", "report",
-                "fenced", "contentStamp");
+                "fenced", "contentStamp", "cut");
+    }
+
+    /**
+     * An export carries its sender's part of the settle round's cut (partitions-part2-plan §10, tier 2); one written
+     * by an older sender, without it, reads as having none.
+     */
+    @Test
+    void aPartitionExportRoundTripsWithItsCutAndWithoutOneReadsAsNone() throws Exception {
+        BlobHash h = BlobHash.sha256(new byte[] {1});
+        var export = new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2,
+                NodeReport.delta("partition:1", 3, 7, List.of(h), List.of(), List.of(), List.of()), null, 5L,
+                new io.blobgc.ledger.Cut(4, 2, true, List.of(h)));
+        check(export, "from", "to", "echo", "report", "fenced", "contentStamp", "cut");
+        check(export.cut(), "id", "seq", "base", "added");
+        var old = (io.blobgc.coordinator.Coordinator.PartitionExport) withoutFields(export, "cut");
+        assertEquals(new io.blobgc.coordinator.Coordinator.PartitionExport(1, 0, 2, export.report(), null, 5L),
+                old);
+        assertEquals(null, old.cut());
+    }
+
+    /**
+     * A settle status carries the cut's marks (partitions-part2-plan §10, tier 2): additive, so that one written by
+     * an older partition, without them, reads as on no cut.
+     */
+    @Test
+    void aSettleStatusRoundTripsWithItsCutMarksAndWithoutThemReadsAsNoCut() throws Exception {
+        var sent = java.util.Map.of(0, new io.blobgc.ledger.SettleStatus.ReportId(3, 7));
+        var applied = java.util.Map.of(0, new io.blobgc.ledger.SettleStatus.ReportId(2, 5));
+        var status = new io.blobgc.ledger.SettleStatus(1, 3, true, true, sent, applied, false, 9,
+                java.util.Map.of(0, 2L), java.util.Map.of(0, 1L), true);
+        check(status, "partition", "generation", "warming", "haveAllInputs", "sent", "applied", "dirty", "cut",
+                "cutSent", "cutApplied", "cutDirty");
+        var old = (io.blobgc.ledger.SettleStatus) withoutFields(status, "cut", "cutSent", "cutApplied", "cutDirty");
+        assertEquals(new io.blobgc.ledger.SettleStatus(1, 3, true, true, sent, applied, false), old);
+        assertEquals(0, old.cut());
+        assertEquals(0, old.cutSentTo(0));
+        assertFalse(old.cutDirty());
+    }
+
+    /** {@code message} serialized, {@code fields} removed from it (as an older sender wrote it), and read back. */
+    private static Object withoutFields(Object message, String... fields) throws Exception {
+        Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
+        Serializer serializer = serialization.findSerializerFor(message);
+        String manifest = Serializers.manifestFor(serializer, message);
+        ObjectMapper cbor = new ObjectMapper(new CBORFactory());
+        ObjectNode tree = (ObjectNode) cbor.readTree(serialization.serialize(message).get());
+        for (String f : fields) {
+            assertTrue(tree.has(f), f);
+            tree.remove(f);
+        }
+        return serialization.deserialize(cbor.writeValueAsBytes(tree), serializer.identifier(), manifest).get();
     }
 
     /**

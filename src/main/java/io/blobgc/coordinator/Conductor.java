@@ -190,7 +190,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         boolean clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/conductor/" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        this.settle = linked ? new SettleRound(partitioning.count()) : null;
+        this.settle = linked ? new SettleRound(partitioning.count(), true) : null; // by the cut (plan §10)
     }
 
     @Override
@@ -357,7 +357,8 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         if (settle == null || pollOpen) return;
         pollOpen = true;
         // as long as a routed ask may take: a poll missing a partition settles nothing, and the next waits for this one
-        ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all, (p, ref) -> new Coordinator.SettleQuery(ref),
+        long cut = settle.queryCut();
+        ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all, (p, ref) -> new Coordinator.SettleQuery(ref, cut),
                         gatherTimeout()),
                 (g, failure) -> new SettleGathered(g == null ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all))
                         : g));
@@ -367,10 +368,13 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private void settled(FanIn.Gathered<SettleStatus> g) {
         pollOpen = false;
         if (ctx.getLog().isDebugEnabled()) {
-            StringBuilder b = new StringBuilder("settle poll: no answer from " + g.missing());
+            StringBuilder b = new StringBuilder("settle poll: cut " + settle.queryCut() + ", no answer from "
+                    + g.missing());
             g.answers().forEach((p, st) -> b.append(" | ").append(p).append(" w=").append(st.warming())
-                    .append(" in=").append(st.haveAllInputs()).append(" d=").append(st.dirty()).append(" s=")
-                    .append(st.sent()).append(" a=").append(st.applied()));
+                    .append(" in=").append(st.haveAllInputs()).append(" cut=").append(st.cut()).append(" cd=")
+                    .append(st.cutDirty()).append(" cs=").append(st.cutSent()).append(" ca=").append(st.cutApplied())
+                    .append(" d=").append(st.dirty()).append(" s=").append(st.sent()).append(" a=")
+                    .append(st.applied()));
             ctx.getLog().debug(b.toString());
         }
         settle.poll(g.answers()).ifPresent(epoch -> {

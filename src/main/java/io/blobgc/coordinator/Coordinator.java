@@ -318,9 +318,16 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
 
     /**
      * The conductor's settle poll (partitions.md §1, "settle round"; {@link Conductor}): a linked entity that warms up
-     * flushes its exports, then answers its {@link SettleStatus}.
+     * flushes its exports, then answers its {@link SettleStatus}. It carries the round's {@code cut}
+     * (partitions-part2-plan §10, tier 2; {@link io.blobgc.ledger.SettleRound#queryCut}), which the entity takes before
+     * it decides to flush; 0, as from an older conductor: none (ends a cut taken).
      */
-    public record SettleQuery(ActorRef<SettleStatus> replyTo) implements Command {
+    public record SettleQuery(ActorRef<SettleStatus> replyTo, long cut) implements Command {
+
+        /** A query of no cut (as an older conductor's). */
+        public SettleQuery(ActorRef<SettleStatus> replyTo) {
+            this(replyTo, 0);
+        }
     }
 
     /**

@@ -114,11 +114,13 @@ public final class LinksCore {
         }
         var export = new PartitionedLedger.Export(m.from(), m.to(), m.report(), m.echo(), m.fenced(),
                 m.contentStamp(), m.cut());
+        boolean cutDirty = l.cutDirty(partition);
         if (l.deliverExport(export, localNow) == ReportOutcome.NEED_FULL) {
             return new Outcome(List.of(new Send(m.from(), new ExportResend(partition, l.generation()))), false, null,
                     List.of());
         }
-        return Outcome.NOTHING;
+        // it brought cut content (or a cut): forwarded by the flush a moment later, a hop of the cut costs no poll
+        return !cutDirty && l.cutDirty(partition) ? new Outcome(List.of(), true, null, List.of()) : Outcome.NOTHING;
     }
 
     /**
@@ -155,15 +157,26 @@ public final class LinksCore {
      * then answers its status.
      */
     public Outcome onSettleQuery(PartitionedLedger l, Object query, boolean answerable, long localNow) {
+        return onSettleQuery(l, query, answerable, 0, localNow);
+    }
+
+    /**
+     * {@link #onSettleQuery(PartitionedLedger, Object, boolean, long)} of a query carrying the round's {@code cut}
+     * (partitions-part2-plan §10, tier 2; 0: none): taken first (if newer than the one taken; 0 ends it), by every
+     * partition, warming up or not, since a chain can pass through a settled one. A partition that is not warming up
+     * flushes too when it has cut content to send ({@link SettleStatus#cutDirty}: the base, or imports to forward).
+     */
+    public Outcome onSettleQuery(PartitionedLedger l, Object query, boolean answerable, long cut, long localNow) {
         if (!linked || !answerable) {
             return Outcome.logged(new Log(Level.WARN, "ignored {}: {}", query, linked ? "no one to answer"
                     : describe + " is linked to no other partition"));
         }
+        l.beginCut(partition, cut);
         // a partition that is not warming up flushes too when it has something to send: dirty, its answer would hold
         // the round until its next cycle, and in a busy cluster every poll could find it so (review of S1.6)
         SettleStatus status = l.warmingUp() ? null : l.settleStatus(partition);
         List<Send> sends = List.of();
-        if (status == null || status.dirty()) {
+        if (status == null || status.dirty() || status.cutDirty()) {
             sends = flush(l, localNow);
             status = l.settleStatus(partition); // the flush changed it: it counts what was just sent
         }

@@ -95,7 +95,7 @@ final class PartitionLinks {
      * its answer counts what its views hold now), then answers its status.
      */
     ReplyEffect<Event, State> onSettleQuery(State s, Coordinator.SettleQuery m) {
-        LinksCore.Outcome o = core.onSettleQuery(s.ledger, m, m.replyTo() != null, Coordinator.localNow());
+        LinksCore.Outcome o = core.onSettleQuery(s.ledger, m, m.replyTo() != null, m.cut(), Coordinator.localNow());
         ReplyEffect<Event, State> noReply = perform(o);
         return o.answer() == null ? noReply : effects.effect().reply(m.replyTo(), o.answer());
     }

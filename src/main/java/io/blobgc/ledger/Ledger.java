@@ -486,6 +486,11 @@ public final class Ledger {
         return exports.cut();
     }
 
+    /** Whether the next flush sends cut content ({@link Exports#cutDirty}). */
+    boolean cutDirty() {
+        return exports.cutDirty();
+    }
+
     /** Applies one report to its node's view (S8: ordered by incarnation, then seq). */
     public ReportOutcome report(NodeReport r, long now) {
         return views.report(r, now);

@@ -650,6 +650,11 @@ public final class PartitionedLedger {
         hosted(p).beginCut(k);
     }
 
+    /** Whether hosted partition {@code p}'s next flush sends cut content ({@link SettleStatus#cutDirty}). */
+    public boolean cutDirty(int p) {
+        return hosted(p).cutDirty();
+    }
+
     /** The settle round's cut hosted partition {@code p} has taken; 0: none. */
     public long cut(int p) {
         return hosted(p).cut();

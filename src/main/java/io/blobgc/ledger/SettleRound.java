@@ -89,9 +89,12 @@ public final class SettleRound {
             return Optional.empty();
         }
         firstCollect = null;
-        cutGenerations = null; // spent: a partition that missed the Settled and still warms settles on a new cut
         List<Integer> epoch = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) epoch.add(statuses.get(p).generation());
+        if (byCut) { // spent: a partition that missed the Settled and still warms settles on the next cut, at once
+            cut++;
+            cutGenerations = List.copyOf(epoch);
+        }
         return Optional.of(List.copyOf(epoch));
     }
 

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,8 +158,11 @@ class FencesReviewHeldTest extends FencesReviewBase {
         net.lost = m -> m instanceof Coordinator.PartitionsSettled && ++seen[0] == 2;
         net.conductor();
         awaitWarmedUp(1, 2);
-        assertTrue(net.told.stream().filter(m -> m instanceof Coordinator.PartitionsSettled).count() > 4 && !net.summary(1).warmingUp(),
-                "a second round: " + net.told.stream().filter(m -> m instanceof Coordinator.PartitionsSettled).toList());
+        // with the settle round's cut (partitions-part2-plan §10, tier 2) the round after the epoch is on a new cut,
+        // which the settled partitions take too: their base flush sends 1 their first settled FULLs, and 1 may end
+        // its warm-up by them (S5) before a second Settled comes. Either way the lost Settled is made up
+        assertFalse(net.summary(1).warmingUp(), "made up: "
+                + net.told.stream().filter(m -> m instanceof Coordinator.PartitionsSettled).toList());
     }
 
     /**

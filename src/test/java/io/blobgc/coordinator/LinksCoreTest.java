@@ -147,6 +147,35 @@ class LinksCoreTest {
         assertNotEquals(clean.sentTo(1), dirty.answer().sentTo(1), "the answer counts the FULL just sent");
     }
 
+    /**
+     * The settle round's cut (partitions-part2-plan §10, tier 2): a query takes its cut before it decides to flush, so
+     * that A, not warming up and with nothing else to send, flushes its base all the same, and its answer is on the
+     * cut with the base sent; B takes the cut from A's export (the marker rule), which brought cut content (x's
+     * callee c, held in B's view of A): B asks for the flush a moment later.
+     */
+    @Test
+    void aSettleQueryTakesItsCutBeforeItsFlushAndAnExportWithCutContentAsksForAFlush() {
+        PartitionedLedger a = partitionA();
+        PartitionedLedger b = partition(1, 1, false);
+        assertEquals(List.of(), coreB.onExport(b, export(coreA.flush(a, now), 1), now).sends(), "A's first FULL");
+        assertFalse(a.settleStatus(0).dirty());
+        Outcome o = coreA.onSettleQuery(a, "poll", true, 7, now);
+        PartitionExport based = export(o.sends(), 1);
+        assertEquals(new io.blobgc.ledger.Cut(7, 1, true, List.of()), based.cut(), "the base");
+        assertEquals(7, o.answer().cut());
+        assertEquals(1, o.answer().cutSentTo(1));
+        assertFalse(o.answer().cutDirty(), "answered after the base was sent: " + o.answer());
+
+        Outcome got = coreB.onExport(b, based, now);
+        assertEquals(List.of(), got.sends(), String.valueOf(got));
+        assertEquals(7, b.cut(1), "taken from A's part");
+        assertTrue(got.flushSoon(), "c came as cut content: the flush a moment later forwards below it");
+        assertEquals(1, b.settleStatus(1).cutAppliedFrom(0));
+
+        Outcome ended = coreA.onSettleQuery(a, "poll", true, 0, now);
+        assertEquals(0, ended.answer().cut(), "a query of cut 0 ends it");
+    }
+
     @Test
     void malformedAndForeignMessagesAreDropped() {
         PartitionedLedger a = partitionA();

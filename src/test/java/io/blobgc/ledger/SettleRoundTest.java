@@ -42,7 +42,7 @@ class SettleRoundTest {
 
     private final PartitionedLedger[] hosts = new PartitionedLedger[4];
     private final Network net = new Network();
-    private final SettleRound round = new SettleRound(4);
+    private final SettleRound round = new SettleRound(4, true); // by the cut (partitions-part2-plan §10, tier 2)
     private long now = 1_700_000_000_000L;
     private long nodeSeq;
 
@@ -146,7 +146,9 @@ class SettleRoundTest {
     private Optional<List<Integer>> poll(Set<Integer> answering, IntConsumer between) {
         now += 100;
         Map<Integer, SettleStatus> answers = new TreeMap<>();
+        long cut = round.queryCut();
         for (int p = 0; p < hosts.length; p++) {
+            hosts[p].beginCut(p, cut); // as LinksCore.onSettleQuery: the query's cut, taken before the flush
             net.send(hosts[p].flushExports(p, now));
             if (answering.contains(p)) answers.put(p, hosts[p].settleStatus(p));
             between.accept(p);
@@ -427,5 +429,149 @@ class SettleRoundTest {
         settled(epoch);
         assertTrue(hosts[2].warmingUp(), "2 took a Settled of an epoch it was not part of");
         assertFalse(hosts[0].warmingUp());
+    }
+
+    // ---- tier 2, the cut (partitions-part2-plan §10.7)
+
+    /** Polls (everything delivered between them) until the round has allocated a cut: the next queries carry it. */
+    private long pollUntilACut() {
+        for (int i = 0; round.queryCut() == 0; i++) {
+            assertTrue(i < 10, "no cut allocated");
+            assertEquals(Optional.empty(), poll());
+            net.deliverAll();
+        }
+        return round.queryCut();
+    }
+
+    /**
+     * Fresh holds across partitions at every poll (§10.7, test 2): between polls a new pair f(0) -> l(1) is
+     * registered, n1 acquires f through the fence (its walk records l in 1's view of 0, a sticky), and n1's next
+     * DELTA lists f. Every poll, 0 exports a hash new to 1: content, so the old criterion — nothing with content moved
+     * anywhere — never settles (tier 1 does not help: l is new). The cut counts only what was held when it was taken
+     * and its closure, so the round settles within a few polls, with the chain held and every l protected; and once
+     * the settled FULLs confirm, no f nor l is marked.
+     */
+    @Test
+    void freshHoldsAcrossPartitionsAtEveryPollStillSettle() {
+        InstantPartitions fence = new InstantPartitions(P4, hosts);
+        nodeFull(x);
+        List<BlobHash> fresh = new ArrayList<>();
+        Optional<List<Integer>> epoch = Optional.empty();
+        for (int i = 0; i < 10 && epoch.isEmpty(); i++) {
+            assertEveryoneWarms("at poll " + i);
+            BlobHash f = in(0, 30 + i), l = in(1, 30 + i);
+            for (PartitionedLedger h : hosts) h.applyRegistered(List.of(Registration.of(l), new Registration(f, List.of(l))));
+            assertEquals(AcquireOutcome.ACQUIRED, fence.acquire("n1", 1, nodeSeq, f, now));
+            nodeDelta(List.of(f), List.of());
+            fresh.add(f);
+            fresh.add(l);
+            epoch = poll();
+            net.deliverAll();
+        }
+        assertTrue(epoch.isPresent(), "no settle in 10 polls with fresh holds across partitions at each");
+        assertSettledWithTheChainHeld(epoch.get(), "fresh holds at every poll");
+        for (BlobHash b : fresh) assertTrue(owner(b).isProtected(b), b.shortHex() + " is unprotected at the Settled");
+        for (int i = 0; i < 4; i++) {
+            now += 1_000;
+            for (PartitionedLedger h : hosts) h.applyCycle(h.planCycle(now, now, false));
+            for (int p = 0; p < hosts.length; p++) net.send(hosts[p].flushExports(p, now));
+            net.deliverAll();
+            nodeDelta(List.of(), List.of());
+        }
+        for (BlobHash b : fresh) assertEquals(Optional.of(BlobStatus.ACTIVE), owner(b).status(b), b.shortHex());
+        for (BlobHash b : chain) assertEquals(Optional.of(BlobStatus.ACTIVE), owner(b).status(b), b.shortHex());
+        for (PartitionedLedger h : hosts) assertEquals(List.of(), h.planDeletion(100));
+    }
+
+    /**
+     * A pin replayed from the journal, which no node holds and no walk fences (§10.7, test 4): the round is for it.
+     * Its chain goes through every partition, each hop forwarded as cut content imported by the hop before; the
+     * Settled comes only once y, the last hop, is protected in 0.
+     */
+    @Test
+    void aJournalPinCarriesItsWholeChainThroughTheCut() {
+        hosts[0].applyPinned(x, new Pin("ops", "replayed", now, null)); // as replayed before the warm-up began
+        nodeFull(); // n1 holds nothing
+        List<Integer> epoch = pollUntilSettled(new Random(1), 1.0, 20);
+        // the cut's content holds the whole chain (Lemma 2): here the ordinary exports carry it too, a hop a poll, and
+        // they are through before the double collect, so only this shows the hops forwarded as cut content
+        for (int p = 0; p < 4; p++) {
+            BlobHash next = chain.get(p + 1);
+            assertTrue(hosts[p].cutContent(p, (p + 1) % 4).contains(next), next.shortHex() + " is not cut content of "
+                    + p + " -> " + (p + 1) % 4);
+        }
+        assertSettledWithTheChainHeld(epoch, "a journal pin");
+    }
+
+    /**
+     * The marker rule over the round (§10.7, test 5): at every poll 1's exports reach 2 before 2's query, so 2 takes
+     * each cut from 1's part first; its marks still meet, and the round settles with the chain held.
+     */
+    @Test
+    void aCutPartSeenBeforeTheQueryTakesTheCut() {
+        nodeFull(x);
+        boolean[] takenFromAPart = {false};
+        Optional<List<Integer>> epoch = Optional.empty();
+        for (int i = 0; i < 20 && epoch.isEmpty(); i++) {
+            epoch = poll(Set.of(0, 1, 2, 3), p -> {
+                if (p != 1) return;
+                long before = hosts[2].cut(2);
+                for (PartitionedLedger.Export ex : List.copyOf(net.inFlight)) if (ex.from() == 1 && ex.to() == 2) net.deliver(ex);
+                if (hosts[2].cut(2) != before && hosts[2].cut(2) == round.queryCut()) takenFromAPart[0] = true;
+            });
+            net.deliverAll();
+        }
+        assertTrue(takenFromAPart[0], "2 took the cut from 1's export, before its own query");
+        assertTrue(epoch.isPresent(), "no settle in 20 polls");
+        assertSettledWithTheChainHeld(epoch.get(), "the cut taken from a part");
+    }
+
+    /**
+     * A lost export with cut content added (§10.7, test 6): x is held once the cut is allocated and before it is
+     * taken, so 0's base has c while 1's is empty; 1 forwards d as cut content added, and that export is lost. The
+     * next one leaves a gap, 1 sends the FULL 2 asks for, which carries a base: the marks meet again, with d and the
+     * rest of the chain in.
+     */
+    @Test
+    void aLostExportWithCutAdditionsIsMadeUpByTheFull() {
+        nodeFull();
+        pollUntilACut();
+        nodeDelta(List.of(x), List.of()); // before any partition takes the cut: x is a root
+        assertEquals(Optional.empty(), poll()); // the bases: 0's has c, 1's nothing
+        net.deliverAll();
+        assertEquals(Optional.empty(), poll()); // 1 forwards d: lost
+        List<PartitionedLedger.Export> lost = new ArrayList<>();
+        net.drop(ex -> ex.from() == 1 && ex.to() == 2 && lost.add(ex));
+        assertEquals(1, lost.size());
+        assertEquals(List.of(d), lost.get(0).cut().added(), "d, cut content added");
+        net.deliverAll();
+        int needFullBefore = net.needFull;
+        List<Integer> epoch = pollUntilSettled(new Random(1), 1.0, 20);
+        assertTrue(net.needFull > needFullBefore, "2 saw the gap and asked for a FULL");
+        assertSettledWithTheChainHeld(epoch, "cut content lost");
+    }
+
+    /**
+     * A hold that arrives after the cut is the fences', not the round's (§10.7, test 7; the premise of
+     * {@link #aHoldThatArrivesDuringAPollIsExportedBeforeTheRoundSettles} changed with the cut): n1's DELTA adds x
+     * once every partition took the cut. Without the walk of reported holds the round may settle before c, d, e and
+     * y are exported (nothing asserted on them then); with it, they are protected in their owners by stickies from
+     * the moment the report is applied, and so at the Settled.
+     */
+    @Test
+    void aHoldAddedAfterTheCutIsTheFencesNotTheRounds() {
+        for (boolean fenced : new boolean[]{false, true}) {
+            SettleRoundTest t = new SettleRoundTest();
+            t.nodeFull();
+            t.pollUntilACut();
+            assertEquals(Optional.empty(), t.poll()); // every partition takes the cut
+            t.net.deliverAll();
+            NodeReport r = NodeReport.delta("n1", 1, ++t.nodeSeq, List.of(t.x), List.of(), List.of(), List.of());
+            for (PartitionedLedger h : t.hosts) assertEquals(ReportOutcome.APPLIED, h.report(r, t.now));
+            if (fenced) new InstantPartitions(P4, t.hosts).fenceReportedHolds(r, ReportOutcome.APPLIED, t.now);
+            List<Integer> epoch = t.pollUntilSettled(new Random(1), 1.0, 20);
+            if (!fenced) continue; // the round owes nothing for it: c may be unprotected (the old round waited)
+            t.assertSettledWithTheChainHeld(epoch, "x held after the cut, fenced");
+        }
     }
 }

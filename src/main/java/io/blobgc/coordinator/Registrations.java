@@ -76,13 +76,13 @@ final class Registrations {
         Map<BlobHash, Boolean> contentBelow = new HashMap<>();
         Map<BlobHash, List<BlobHash>> callersInBatch = new HashMap<>();
         ArrayDeque<BlobHash> falling = new ArrayDeque<>(rejected);
-        Set<BlobHash> goneCallees = new LinkedHashSet<>();
+        Set<BlobHash> withoutContent = new LinkedHashSet<>();
         for (Registration r : given) {
             for (BlobHash d : r.dependencies()) {
                 if (hashes.contains(d)) {
                     callersInBatch.computeIfAbsent(d, k -> new ArrayList<>()).add(r.hash());
                 } else if (!contentBelow.computeIfAbsent(d, h -> hasContentHere(l, h, linked))) {
-                    goneCallees.addAll(goneBelow(l, d, linked));
+                    withoutContent.add(d);
                     if (rejected.add(r.hash())) falling.add(r.hash());
                 }
             }
@@ -95,8 +95,9 @@ final class Registrations {
             }
         }
         List<Registration> accepted = given.stream().filter(r -> !rejected.contains(r.hash())).toList();
-        Registered reply = new Registered(accepted.stream().map(Registration::hash).distinct().toList(),
-                List.copyOf(rejected), List.copyOf(noContent), List.copyOf(retry), List.copyOf(goneCallees));
+        List<BlobHash> acceptedHashes = accepted.stream().map(Registration::hash).distinct().toList();
+        Registered reply = new Registered(acceptedHashes, List.copyOf(rejected), List.copyOf(noContent),
+                List.copyOf(retry), goneCallees(l, withoutContent, linked, acceptedHashes));
         if (accepted.isEmpty()) return Decision.answer(st -> reply);
         // a new edge from a caller in use to a callee waiting out its grace is a use of that callee (S2), persisted as
         // an acquire's is: a successor that recovers before the next cycle must not count the grace from before it
@@ -150,16 +151,25 @@ final class Registrations {
         return linked ? l.hasLocalContentInClosure(hash) : l.hasContentInClosure(hash);
     }
 
+    /** The most blobs a refusal names to upload again ({@link Registered#goneCallees}): one answer, one frame. */
+    static final int MAX_GONE_CALLEES = 1_000;
+
     /**
-     * What a callee {@code d} without content names to upload again ({@link Registered#goneCallees}): the gone blobs of
-     * its closure ({@link PartitionedLedger#goneInClosure}; a linked entity's, of its local closure), or itself when the
-     * registry does not hold it.
+     * What the callees {@code withoutContent} name to upload again ({@link Registered#goneCallees}): the gone blobs
+     * of their closures, in one walk ({@link PartitionedLedger#goneInClosures}; a linked entity's, of its local
+     * closures: another partition's callee is named by its walk), the deepest first and at most
+     * {@link #MAX_GONE_CALLEES} — a VM uploads those, which have content below them, and the next refusal names the
+     * next ones (review 31b: a walk per callee cost k × n, and a huge gone closure overflowed the remote frame).
+     * Those the batch registers are left out.
      */
-    private static List<BlobHash> goneBelow(PartitionedLedger l, BlobHash d, boolean linked) {
-        if (!l.ownsHash(d)) return List.of(); // another partition's: its owner's walk names it (linked), or none
-        if (linked) return l.localGoneInClosure(d, false);
-        if (l.status(d).isEmpty()) return List.of(d);
-        return l.goneInClosure(d);
+    private static List<BlobHash> goneCallees(PartitionedLedger l, Set<BlobHash> withoutContent, boolean linked,
+                                              List<BlobHash> accepted) {
+        if (withoutContent.isEmpty()) return List.of();
+        List<BlobHash> own = withoutContent.stream().filter(l::ownsHash).toList();
+        List<BlobHash> gone = new ArrayList<>(linked ? l.goneBelow(own).gone() : l.goneInClosures(own));
+        gone.removeAll(accepted);
+        java.util.Collections.reverse(gone); // breadth first from the callees: the deepest last, so first now
+        return List.copyOf(gone.subList(0, Math.min(gone.size(), MAX_GONE_CALLEES)));
     }
 
     /** Held now as far as this coordinator sees, or in use by the journal's last word (ACTIVE or PINNED). */

@@ -93,21 +93,21 @@ final class ErrorMapping {
 
     /** A registration the coordinator refused: 503 to retry later, or 409 saying why. */
     static ApiError refused(Registered r) {
+        java.util.List<String> gone = r.goneCallees().stream().map(io.blobgc.BlobHash::toHex).toList(); // review 31b
         if (!r.retry().isEmpty()) {
             return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "retry", "a coordinator that was replaced may still "
                     + "be deleting " + r.retry() + " (blob-gc.sweeper.batch-deadline): upload again in a while",
-                    UploadGate.RETRY_AFTER_SECONDS);
+                    UploadGate.RETRY_AFTER_SECONDS, gone);
         }
         if (!r.noContent().isEmpty() && r.noContent().size() == r.rejected().size()) {
             return new ApiError(StatusCodes.CONFLICT, "no_content", "the store does not hold the content of "
                     + r.noContent() + ": upload its content first (PUT /v1/blobs/{hash}), or upload again if it was "
-                    + "being deleted");
+                    + "being deleted", 0, gone);
         }
         return new ApiError(StatusCodes.CONFLICT, "conflict", "being deleted right now (upload again once "
                 + "collected), without content in the store (upload its content first), or a declared callee has no "
-                + "content (upload the callees first): " + r.rejected()
-                + (r.noContent().isEmpty() ? "" : "; no content in the store: " + r.noContent())
-                + (r.goneCallees().isEmpty() ? "" : "; gone callees to upload again first: " + r.goneCallees()));
+                + "content (upload the callees first, goneCallees): " + r.rejected()
+                + (r.noContent().isEmpty() ? "" : "; no content in the store: " + r.noContent()), 0, gone);
     }
 
     /** {@code ok} with 200 when done, else the refusal's status. */

@@ -17,6 +17,11 @@ final class Responses {
 
     /** {@code {"error":"<code>","message":"…"}}; the code stands for a missing message. */
     static HttpResponse error(StatusCode status, String code, String message) {
-        return json(status, new ErrorBody(code, message == null ? code : message));
+        return error(status, code, message, java.util.List.of());
+    }
+
+    /** An error naming blobs to upload again first ({@link ErrorBody#goneCallees}). */
+    static HttpResponse error(StatusCode status, String code, String message, java.util.List<String> goneCallees) {
+        return json(status, new ErrorBody(code, message == null ? code : message, goneCallees));
     }
 }

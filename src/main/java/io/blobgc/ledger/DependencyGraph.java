@@ -114,11 +114,15 @@ final class DependencyGraph {
         while (!todo.isEmpty()) {
             int x = todo.poll();
             if (!seen.add(x)) continue;
+            inClosureVisits++;
             if (which.test(table.status(x))) out.add(table.hash(x));
             for (int d : deps.targets(x)) todo.add(d);
         }
         return out;
     }
+
+    /** The blobs {@link #inClosure} walks visited so far: for tests (a walk per root would show as k × n). */
+    long inClosureVisits;
 
     /**
      * The blobs in {@code b}'s dependency closure (itself included) that are DELETING or COLLECTED: a holder of

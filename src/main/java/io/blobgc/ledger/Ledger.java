@@ -689,6 +689,11 @@ public final class Ledger {
         return exports.walkCounts();
     }
 
+    /** The blobs the status walks of the dependency closures visited so far: for tests. */
+    long inClosureVisits() {
+        return registry.graph.inClosureVisits;
+    }
+
     /** See {@link #mayExport}: refused with a clear error, a bug in the driver. */
     private void checkMayExport() {
         if (!mayExport) {

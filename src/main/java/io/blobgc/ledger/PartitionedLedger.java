@@ -225,6 +225,16 @@ public final class PartitionedLedger {
         return sum;
     }
 
+    /**
+     * The blobs the status walks of the dependency closures (gone blobs, waiting out grace) visited so far, summed over
+     * the hosted partitions: for tests of what one request costs.
+     */
+    public long inClosureVisits() {
+        long sum = 0;
+        for (Ledger l : hosted) sum += l.inClosureVisits();
+        return sum;
+    }
+
     /** Partition {@code p}'s ledger: for tests. */
     Ledger partition(int p) {
         return parts[p];
@@ -702,6 +712,18 @@ public final class PartitionedLedger {
     public List<BlobHash> goneInClosure(BlobHash hash) {
         if (partitioning.count() == 1) return hosted[0].goneInClosure(hash);
         return instant.goneInClosure(hash);
+    }
+
+    /**
+     * The gone blobs of the closures of {@code hashes} (what a refused registration names to upload again), each once,
+     * breadth first from them: at P = 1 in one walk ({@link Ledger#goneInClosures}: an unknown hash is gone itself);
+     * across partitions hosted here, {@link #goneInClosure} of each.
+     */
+    public List<BlobHash> goneInClosures(Collection<BlobHash> hashes) {
+        if (partitioning.count() == 1) return hosted[0].goneInClosures(hashes);
+        Set<BlobHash> out = new LinkedHashSet<>();
+        for (BlobHash h : hashes) out.addAll(status(h).isPresent() ? goneInClosure(h) : List.of(h));
+        return List.copyOf(out);
     }
 
     /**

@@ -77,8 +77,8 @@ public record BlobGcSettings(
 
         /**
          * The value of the setting {@code name} for a member of {@code partitions} partitions, {@code clustered} or
-         * not: {@code auto} is {@link #SHARDED} in a cluster at more than one partition and {@link #COORDINATOR}
-         * otherwise; any other word than the three is refused naming the setting and its values.
+         * not: {@code auto} (the default) is {@link #SHARDED} in a cluster at more than one partition and
+         * {@link #COORDINATOR} otherwise; any other word than the three is refused naming the setting and its values.
          */
         public static PartitionHosting of(String name, int partitions, boolean clustered) {
             if (AUTO.equals(name)) return partitions > 1 && clustered ? SHARDED : COORDINATOR;
@@ -89,10 +89,7 @@ public record BlobGcSettings(
                     + name + "'");
         }
 
-        /**
-         * The hosting that follows the provider and the number of partitions ({@link #of}): the default-to-be, once
-         * sharded is no longer experimental (reference.conf).
-         */
+        /** The setting's default: the hosting follows the provider and the number of partitions ({@link #of}). */
         public static final String AUTO = "auto";
     }
 
@@ -454,7 +451,7 @@ public record BlobGcSettings(
 
     /**
      * Whether the partitions run as entities on Cluster Sharding, under a conductor singleton: {@code partition-hosting
-     * = sharded} (or {@code auto} in a cluster) and more than one partition (issue 25;
+     * = sharded} (or {@code auto}, the default, in a cluster) and more than one partition (issue 25;
      * partitions-part2-plan.md).
      */
     public boolean partitionsSharded() {
@@ -473,7 +470,7 @@ public record BlobGcSettings(
                     + "is the whole registry");
         }
         String as = PartitionHosting.AUTO.equals(config.getString(HOSTING_SETTING))
-                ? " = auto (sharded: a cluster with more than one partition)" : " = sharded";
+                ? " = auto (the default) makes them sharded in a cluster: it" : " = sharded";
         return Optional.of(HOSTING_SETTING + as + " is EXPERIMENTAL (issue 25): the " + partitions
                 + " partitions are Cluster Sharding entities under a conductor singleton, which exchange their "
                 + "cross-partition dependencies by messages; the simulation does not run that protocol over messages "

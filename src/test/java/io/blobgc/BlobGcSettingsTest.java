@@ -79,14 +79,14 @@ class BlobGcSettingsTest {
     }
 
     @Test
-    void partitionHostingIsCoordinatorAndAnotherWordIsRefusedNamingTheSettingAndItsValues() {
-        assertEquals("coordinator", defaults.config().getString("blob-gc.partition-hosting"));
-        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, defaults.partitionHosting());
+    void partitionHostingIsAutoWhichIsTheCoordinatorOutsideAClusterAndAnotherWordIsRefusedNamingTheSettingAndItsValues() {
+        assertEquals("auto", defaults.config().getString("blob-gc.partition-hosting"));
+        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, defaults.partitionHosting(), "provider local");
         assertTrue(defaults.partitionHostingNote().isEmpty(), "nothing to say");
+        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR,
+                defaults.withValue("partitions", 4).partitionHosting(), "provider local, at P = 4 too");
         assertEquals(BlobGcSettings.PartitionHosting.SHARDED,
                 defaults.withValue("partition-hosting", "sharded").partitionHosting());
-        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, defaults.withValue("partitions", 4)
-                .withValue("partition-hosting", "auto").partitionHosting(), "auto under provider local");
         for (String bad : new String[]{"shard", "Sharded", "Auto", ""}) {
             var e = assertThrows(IllegalArgumentException.class, () -> defaults.withValue("partition-hosting", bad));
             assertEquals("blob-gc.partition-hosting must be 'auto', 'coordinator' or 'sharded', not '" + bad + "'",
@@ -94,11 +94,11 @@ class BlobGcSettingsTest {
         }
     }
 
-    /** S1.9's hosting to be: auto shards more than one partition in a cluster, and says so at the start. */
+    /** S1.9, "one setting": in a cluster, blob-gc.partitions above 1 alone makes the partitions sharded entities. */
     @Test
-    void autoShardsMoreThanOnePartitionInAClusterAndSaysSo() {
-        BlobGcSettings cluster = BlobGcSettings.from(ConfigFactory.parseString(
-                "pekko.actor.provider = cluster\nblob-gc.partition-hosting = auto").withFallback(ConfigFactory.load()));
+    void inAClusterTheDefaultShardsMoreThanOnePartitionAndSaysSo() {
+        BlobGcSettings cluster = BlobGcSettings.from(ConfigFactory.parseString("pekko.actor.provider = cluster")
+                .withFallback(ConfigFactory.load()));
         assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, cluster.partitionHosting(), "one partition");
         assertFalse(cluster.partitionsSharded());
         assertTrue(cluster.partitionHostingNote().isEmpty(), "nothing to say at one partition");
@@ -106,11 +106,9 @@ class BlobGcSettingsTest {
         assertEquals(BlobGcSettings.PartitionHosting.SHARDED, sixteen.partitionHosting());
         assertTrue(sixteen.partitionsSharded());
         String note = sixteen.partitionHostingNote().orElseThrow();
-        assertTrue(note.startsWith("blob-gc.partition-hosting = auto (sharded: a cluster with more than one "
-                + "partition) is EXPERIMENTAL") && note.contains("the 16 partitions are Cluster Sharding entities"), note);
-        BlobGcSettings byDefault = BlobGcSettings.from(ConfigFactory.parseString(
-                "pekko.actor.provider = cluster\nblob-gc.partitions = 16").withFallback(ConfigFactory.load()));
-        assertEquals(BlobGcSettings.PartitionHosting.COORDINATOR, byDefault.partitionHosting(), "not the default yet");
+        assertTrue(note.startsWith("blob-gc.partition-hosting = auto (the default) makes them sharded in a cluster: "
+                + "it is EXPERIMENTAL") && note.contains("the 16 partitions are Cluster Sharding entities"), note);
+        assertFalse(sixteen.withValue("partition-hosting", "coordinator").partitionsSharded(), "coordinator kept");
     }
 
     @Test

@@ -116,8 +116,8 @@ final class JournalPartitions {
         String setting = BlobGcSettings.HOSTING_SETTING;
         return Optional.of("blob-gc coordinator refuses to start: journal " + journal(null) + " was written with "
                 + setting + " = " + written + " (P = " + partitions + "), and this member runs " + setting + " = "
-                + hosting.configName() + " (auto is sharded in a cluster at more than one partition, coordinator "
-                + "otherwise). How the partitions are hosted is fixed for the life of a journal (the "
+                + hosting.configName() + " (auto, the default, is sharded in a cluster at more than one partition, "
+                + "coordinator otherwise). How the partitions are hosted is fixed for the life of a journal (the "
                 + "other mode keeps them in other journals): set " + setting + " = " + written
                 + " (see src/site/markdown/partitions-part2-plan.md)");
     }

@@ -54,7 +54,7 @@ public final class Demo implements Callable<Integer> {
 
     @Option(names = "--partition-hosting", paramLabel = "<coordinator|sharded|auto>",
             description = "blob-gc.partition-hosting of the nodes: coordinator, sharded or auto (default: the "
-                    + "configuration's, coordinator)")
+                    + "configuration's, auto: sharded in the demo's cluster at more than one partition)")
     String partitionHosting;
 
     @picocli.CommandLine.Spec

@@ -105,21 +105,21 @@ class JournalPartitionsTest {
     }
 
     /**
-     * S1.9: the hosting auto is sharded in a cluster at more than one partition. A journal of four partitions a
-     * coordinator hosted is refused under it, the message saying what the member runs, what auto means, and which
-     * setting keeps the journal.
+     * S1.9: the default hosting, auto, is sharded in a cluster at more than one partition. A journal of four
+     * partitions a coordinator hosted (written before the default changed, or with coordinator set) is refused under
+     * it, the message saying what the member runs, that auto made it so, and which setting keeps the journal.
      */
     @Test
-    void aCoordinatorHostedJournalOfFourPartitionsIsRefusedUnderAutoInAClusterNamingTheSetting() {
+    void aCoordinatorHostedJournalOfFourPartitionsIsRefusedUnderTheDefaultInAClusterNamingTheSetting() {
         BlobGcSettings clustered = BlobGcSettings.from(com.typesafe.config.ConfigFactory.parseString(
-                "pekko.actor.provider = cluster\nblob-gc { partitions = 4, partition-hosting = auto }").withFallback(
+                "pekko.actor.provider = cluster\nblob-gc.partitions = 4").withFallback(
                 com.typesafe.config.ConfigFactory.load()));
         assertEquals(PartitionHosting.SHARDED, clustered.partitionHosting(), "auto, in a cluster at P = 4");
         Coordinator.State journal = recovered(new Coordinator.TookOver("in the singleton", 1, 0, 4, "coordinator",
                 null));
         String why = JournalPartitions.refusal(journal, 4, clustered.partitionHosting(), null).orElseThrow();
-        assertTrue(why.contains("this member runs blob-gc.partition-hosting = sharded (auto is sharded in a cluster "
-                + "at more than one partition, coordinator otherwise)"), why);
+        assertTrue(why.contains("this member runs blob-gc.partition-hosting = sharded (auto, the default, is sharded "
+                + "in a cluster at more than one partition, coordinator otherwise)"), why);
         assertTrue(why.contains("set blob-gc.partition-hosting = coordinator"), why);
         assertTrue(JournalPartitions.refusal(journal, 4, clustered.withValue("partition-hosting", "coordinator")
                 .partitionHosting(), null).isEmpty(), "the setting the message names keeps the journal");

@@ -45,7 +45,9 @@ class LocalClusterConfigTest {
 
     /**
      * {@code config/local-3-nodes-sharded/}: the three nodes of {@code config/local-3-nodes/} (same ports) with 16
-     * partitions hosted sharded, on a journal and store of their own (P and the hosting are fixed for a journal's life).
+     * partitions hosted sharded, on a journal and store of their own (P and the hosting are fixed for a journal's life):
+     * sharded by the one setting, {@code blob-gc.partitions} (the hosting is the default, auto, which shards in a
+     * cluster).
      */
     @Test
     void theShardedThreeNodeConfigsRunSixteenPartitionEntitiesOnTheirOwnJournal() {
@@ -56,6 +58,7 @@ class LocalClusterConfigTest {
                     .withFallback(ConfigFactory.defaultReference()).resolve();
             io.blobgc.BlobGcSettings s = io.blobgc.BlobGcSettings.from(sharded);
             assertTrue(s.partitionsSharded(), "node" + n);
+            assertEquals("auto", sharded.getString("blob-gc.partition-hosting"), "node" + n + ": one setting");
             assertEquals(16, s.partitions());
             assertEquals(Path.of("./data-sharded"), s.dataDir());
             assertTrue(s.storeRoot().startsWith(Path.of("./data-sharded")), s.storeRoot().toString());

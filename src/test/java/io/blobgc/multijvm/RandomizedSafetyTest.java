@@ -121,7 +121,7 @@ class RandomizedSafetyTest {
                 blob-gc.coordinator.snapshot-every = 1000000
                 blob-gc.sweeper.orphan-grace = %ds
                 """.formatted(ORPHAN_GRACE_MS / 1000) + (PARTITIONS > 1 ? "blob-gc.partitions = " + PARTITIONS
-                + "\nblob-gc.partition-hosting = sharded\n" : "");
+                + "\n" : ""); // sharded by the default hosting (auto) of a cluster
         Map<Integer, List<long[]>> outs = new HashMap<>(); // per node: {from, to} out of the cluster
         int vmKills = 0, coordinatorKills = 0, pauses = 0, coordinatorPauses = 0, databaseRestarts = 0;
         int longPauses = 0, downedWhileOut = 0;

@@ -157,7 +157,7 @@ final class Registrations {
     /**
      * What the callees {@code withoutContent} name to upload again ({@link Registered#goneCallees}): the gone blobs
      * of their closures, in one walk ({@link PartitionedLedger#goneInClosures}; a linked entity's, of its local
-     * closures: another partition's callee is named by its walk), the deepest first and at most
+     * closures, {@link PartitionedLedger#localGoneInClosures}: another partition's callee is named by its walk), the deepest first and at most
      * {@link #MAX_GONE_CALLEES} — a VM uploads those, which have content below them, and the next refusal names the
      * next ones (review 31b: a walk per callee cost k × n, and a huge gone closure overflowed the remote frame).
      * Those the batch registers are left out.
@@ -166,7 +166,7 @@ final class Registrations {
                                               List<BlobHash> accepted) {
         if (withoutContent.isEmpty()) return List.of();
         List<BlobHash> own = withoutContent.stream().filter(l::ownsHash).toList();
-        List<BlobHash> gone = new ArrayList<>(linked ? l.goneBelow(own).gone() : l.goneInClosures(own));
+        List<BlobHash> gone = new ArrayList<>(linked ? l.localGoneInClosures(own) : l.goneInClosures(own));
         gone.removeAll(accepted);
         java.util.Collections.reverse(gone); // breadth first from the callees: the deepest last, so first now
         return List.copyOf(gone.subList(0, Math.min(gone.size(), MAX_GONE_CALLEES)));

@@ -804,21 +804,32 @@ public final class PartitionedLedger {
      * and listed its remote callees k times). Hashes not hosted here are left out. Reads only.
      */
     public GoneWalk.Found goneBelow(Collection<BlobHash> hashes) {
-        List<BlobHash> own = new ArrayList<>();
-        for (BlobHash h : hashes) if (h != null && ownsHash(h)) own.add(h);
-        Set<BlobHash> gone = new LinkedHashSet<>();
         Map<Integer, Set<BlobHash>> below = new java.util.TreeMap<>();
-        for (List<BlobHash> share : byOwner(own)) {
-            if (share.isEmpty()) continue;
-            Ledger l = owner(share.get(0));
-            gone.addAll(l.goneInClosures(share));
-            for (BlobHash r : l.remoteCalleesBelow(share)) {
+        for (List<BlobHash> share : hostedShares(hashes)) {
+            for (BlobHash r : owner(share.get(0)).remoteCalleesBelow(share)) {
                 below.computeIfAbsent(partitioning.partitionOf(r), k -> new LinkedHashSet<>()).add(r);
             }
         }
         Map<Integer, List<BlobHash>> out = new java.util.TreeMap<>();
         below.forEach((p, hs) -> out.put(p, List.copyOf(hs)));
-        return new GoneWalk.Found(List.copyOf(gone), out);
+        return new GoneWalk.Found(localGoneInClosures(hashes), out);
+    }
+
+    /**
+     * The gone blobs of the local closures of {@code hashes} hosted here (an unknown hash is gone itself), one walk
+     * per hosting partition ({@link Ledger#goneInClosures}): what a linked partition knows of them. Others left out.
+     */
+    public List<BlobHash> localGoneInClosures(Collection<BlobHash> hashes) {
+        Set<BlobHash> gone = new LinkedHashSet<>();
+        for (List<BlobHash> share : hostedShares(hashes)) gone.addAll(owner(share.get(0)).goneInClosures(share));
+        return List.copyOf(gone);
+    }
+
+    /** {@code hashes} hosted here, by owner partition: the non-empty shares. */
+    private List<List<BlobHash>> hostedShares(Collection<BlobHash> hashes) {
+        List<BlobHash> own = new ArrayList<>();
+        for (BlobHash h : hashes) if (h != null && ownsHash(h)) own.add(h);
+        return byOwner(own).stream().filter(share -> !share.isEmpty()).toList();
     }
 
     /**

@@ -590,7 +590,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         Duration quarterBeat = settings.heartbeatInterval().dividedBy(4);
         this.links = new PartitionLinks(ctx, timers, hosting, effects,
                 quarterBeat.compareTo(MAX_FLUSH_DELAY) < 0 ? quarterBeat : MAX_FLUSH_DELAY);
-        this.registrations = new LinkedRegistrations(ctx, effects, clock, core, fences, stored);
+        this.registrations = new LinkedRegistrations(clock, core, fences, stored);
         this.fence = new TakeOverFence(ctx, timers, settings, clock, core, effects, roster, sweeper, clustered, hosting,
                 links);
         this.empty = new State(hosting.emptyLedger(settings.ledger(), settings.partitioning()), true);
@@ -725,8 +725,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                     goneNames.tick();
                     return fences.onTick(s);
                 })
-                .onCommand(PartitionFences.PinFenced.class, fences::onPinFenced)
-                .onCommand(LinkedRegistrations.Fenced.class, registrations::onFenced)
+                .onCommand(FenceCore.PinFenced.class, fences::onPinFenced)
+                .onCommand(FenceCore.RegistrationFenced.class, registrations::onFenced)
                 .build();
     }
 

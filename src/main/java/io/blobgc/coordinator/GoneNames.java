@@ -17,7 +17,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
@@ -53,24 +52,14 @@ final class GoneNames {
     }
 
     /**
-     * An acquire of {@code hash}, a blob of this partition whose own part of the closure has gone blobs, answered GONE
-     * naming {@code known} (what this partition knows) and the gone blobs found below the remote callees of its
-     * closure.
+     * An acquire answered GONE ({@link FenceCore}) once the whole gone closure below it is named: {@code gone.known()}
+     * and the gone blobs found below {@code gone.below()} (the remote callees of its closure, or the hops its fence
+     * walk found gone).
      */
-    void acquiredGone(PartitionedLedger l, BlobHash hash, List<BlobHash> known, ActorRef<AcquireReply> replyTo) {
-        name(known, l.goneBelow(List.of(hash)).below(), all -> replyTo.tell(CoordinatorCore.goneReply(hash, all)));
-    }
-
-    /**
-     * An acquire's fence walk found the remote callees {@code gone} gone (or with gone blobs in their closures): the
-     * answer names them and the gone blobs found below them.
-     */
-    void walkedGone(BlobHash hash, List<BlobHash> gone, ActorRef<AcquireReply> replyTo) {
-        Map<Integer, List<BlobHash>> byOwner = new TreeMap<>();
-        for (BlobHash h : gone) {
-            byOwner.computeIfAbsent(hosting.partitioning().partitionOf(h), k -> new java.util.ArrayList<>()).add(h);
-        }
-        name(gone, byOwner, all -> replyTo.tell(CoordinatorCore.goneReply(hash, all)));
+    void name(LinkOut.NameGone<ActorRef<?>> gone) {
+        @SuppressWarnings("unchecked")
+        ActorRef<AcquireReply> replyTo = (ActorRef<AcquireReply>) gone.replyTo();
+        name(gone.known(), gone.below(), all -> replyTo.tell(CoordinatorCore.goneReply(gone.hash(), all)));
     }
 
     private void name(List<BlobHash> known, Map<Integer, ? extends Collection<BlobHash>> below,

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A fence's self-message across a restart in place (the review's suspicion, session 31): a partition entity sends
- * itself {@link PartitionFences.PinFenced} (or {@link LinkedRegistrations.Fenced}) once a walk ended, carrying the
+ * itself {@link FenceCore.PinFenced} (or {@link FenceCore.RegistrationFenced}) once a walk ended, carrying the
  * {@code Reservation} its handler releases. A journal failure restarts the entity in place (the supervision passed to
  * the EventSourcedBehavior): the same actor, the same mailbox, and Pekko keeps the behaviour's internal stash across
  * that restart (it lives outside the supervised part) — so a PinFenced the old instance sent itself reaches the new

@@ -167,11 +167,20 @@ public final class CoordinatorCore {
         };
     }
 
-    /** An acquire of {@code hash} answered GONE: {@code gone} must be uploaded again first. */
+    /** An acquire of {@code hash} answered GONE: {@code gone} must be uploaded again first (at most 1,000 named, the deepest). */
     static AcquireReply goneReply(BlobHash hash, List<BlobHash> gone) {
-        return new AcquireReply(hash, AcquireResult.GONE, gone,
-                "being deleted or collected: " + gone + "; upload again, then acquire");
+        // at most a frame's worth, the deepest (the closure is listed from the blob down): uploadable at once, and the
+        // next GONE names the rest (a huge gone closure's answer was dropped, over the remote frame)
+        int max = Registrations.MAX_GONE_CALLEES;
+        List<BlobHash> named = gone.size() <= max ? gone : List.copyOf(gone.subList(gone.size() - max, gone.size()));
+        String shown = named.size() <= SHOWN ? named.toString()
+                : named.subList(0, SHOWN) + " and " + (named.size() - SHOWN) + " more";
+        return new AcquireReply(hash, AcquireResult.GONE, named,
+                "being deleted or collected: " + shown + "; upload again, then acquire");
     }
+
+    /** The most hashes an answer's message shows (its list names them all). */
+    private static final int SHOWN = 10;
 
     /**
      * An upload's registration, made after its content was written to the store: ACTIVE (or ACQUIRED) implies the

@@ -345,7 +345,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     }
 
     /**
-     * What an acquire answered GONE names ({@link GoneNames}): partition {@code asker}'s walk {@code walk} asks the
+     * What an acquire answered GONE names ({@link GoneNamesCore}): partition {@code asker}'s walk {@code walk} asks the
      * receiver which blobs of the local closures of {@code hashes}, its blobs, are gone, and which remote callees lie
      * below them. Reads only; answered {@link GoneFound}, to the asker.
      */
@@ -554,7 +554,6 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
     private final PartitionLinks links;
     /** A linked entity's fences across partitions (none for the whole, nor for an isolated entity). */
     private final PartitionFences fences;
-    private final GoneNames goneNames;
     /** A linked entity's registrations whose callees other partitions own. */
     private final LinkedRegistrations registrations;
     /** Which commands are taken, and when this instance takes over (it knows whether a conductor was heard). */
@@ -580,8 +579,7 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         this.decisions = decisions;
         this.core = new CoordinatorCore(settings.dryRun());
         this.effects = new DecisionEffects(Effect());
-        this.goneNames = new GoneNames(ctx, hosting, settings.acquireTimeout());
-        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout(), goneNames);
+        this.fences = new PartitionFences(ctx, hosting, effects, clock, settings.acquireTimeout());
         this.roster = new Roster(ctx, timers, settings, core, effects, !hosting.isPartition(), fences::reportApplied);
         this.sweeper = new SweeperLink(ctx, settings, store, clock, timings, core, effects, this::publish);
         this.cycles = new CycleRunner(ctx, clock, timings, core, effects, sweeper, this::publish);
@@ -635,7 +633,6 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
         ctx.getSelf().tell(TakeOver.INSTANCE);
         roster.clear();
         fences.recovered(timers);
-        goneNames.recovered();
         sweeper.spawn();
         if (!hosting.isPartition()) timers.startTimerWithFixedDelay(CycleTick.INSTANCE, settings.cycleInterval());
         timers.startTimerWithFixedDelay(StalenessTick.INSTANCE, settings.heartbeatInterval());
@@ -713,18 +710,9 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(PartitionLinks.FlushExports.class, (s, c) -> links.onFlushExports(s))
                 .onCommand(Protect.class, fences::onProtect)
                 .onCommand(Protected.class, fences::onProtected)
-                .onCommand(FindGone.class, (s, c) -> {
-                    goneNames.onFindGone(s.ledger, c);
-                    return Effect().noReply();
-                })
-                .onCommand(GoneFound.class, (s, c) -> {
-                    goneNames.onGoneFound(c);
-                    return Effect().noReply();
-                })
-                .onCommand(FenceTick.class, (s, c) -> {
-                    goneNames.tick();
-                    return fences.onTick(s);
-                })
+                .onCommand(FindGone.class, fences::onFindGone)
+                .onCommand(GoneFound.class, fences::onGoneFound)
+                .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))
                 .onCommand(FenceCore.PinFenced.class, fences::onPinFenced)
                 .onCommand(FenceCore.RegistrationFenced.class, registrations::onFenced)
                 .build();

@@ -66,11 +66,7 @@ public final class FenceCore<T> {
     /** What {@link #start} gives for a walk done at once. */
     static final long NO_WALK = Long.MIN_VALUE;
 
-    private final boolean linked;
-    private final int partition;
-    private final int count;
-    /** How the log names the entity ({@link Hosting#describe}). */
-    private final String describe;
+    private final EntityLink link;
     /** How long an acquire's, a pin's or a registration's walk may take (half the acquire timeout), and the resend. */
     private final long deadlineMs, resendMs;
     private final Map<Long, Walk<T>> walks = new LinkedHashMap<>();
@@ -153,24 +149,13 @@ public final class FenceCore<T> {
     }
 
     /**
-     * @param linked           whether the entity views the other partitions (an isolated entity, or the whole, fences
-     *                         nothing)
-     * @param partition        its partition (ignored when not linked)
-     * @param count            the number of partitions (ignored when not linked)
-     * @param describe         how the log names it
+     * @param link             the entity (an isolated one, or the whole, fences nothing)
      * @param acquireTimeoutMs the acquire timeout: a walk is given up after half of it, its asks sent again every eighth
      * @param firstWalkId      the first walk id (the glue draws it at random per instance)
      */
-    public FenceCore(boolean linked, int partition, int count, String describe, long acquireTimeoutMs,
-                     long firstWalkId) {
-        if (linked && (partition < 0 || partition >= count)) {
-            throw new IllegalArgumentException("no partition " + partition + " of " + count);
-        }
+    public FenceCore(EntityLink link, long acquireTimeoutMs, long firstWalkId) {
         if (acquireTimeoutMs < 8) throw new IllegalArgumentException("an acquire timeout of " + acquireTimeoutMs + " ms");
-        this.linked = linked;
-        this.partition = partition;
-        this.count = count;
-        this.describe = describe;
+        this.link = link;
         this.deadlineMs = acquireTimeoutMs / 2;
         this.resendMs = acquireTimeoutMs / 8;
         this.nextWalk = firstWalkId;
@@ -178,7 +163,7 @@ public final class FenceCore<T> {
 
     /** Whether the entity views the other partitions (else it walks nothing). */
     public boolean linked() {
-        return linked;
+        return link.linked();
     }
 
     /** How often the glue sends {@code FenceTick} ({@link #tick}), in millis. */
@@ -207,8 +192,8 @@ public final class FenceCore<T> {
     public CoordinatorCore.Decision<LinkOut<T>> acquire(PartitionedLedger l, CoordinatorCore core, String node,
                                                         long incarnation, long afterSeq, BlobHash hash, T replyTo,
                                                         long now, long localNow) {
-        if (!linked || node == null || PartitionedLedger.isPartitionReporter(node) || hash == null || !l.ownsHash(hash)
-                || l.remoteCalleesBelow(hash).isEmpty()) {
+        if (!link.linked() || node == null || PartitionedLedger.isPartitionReporter(node) || hash == null
+                || !l.ownsHash(hash) || l.remoteCalleesBelow(hash).isEmpty()) {
             var d = core.acquire(l, node, incarnation, afterSeq, hash, now, localNow);
             return new CoordinatorCore.Decision<>(d.events(), st -> LinkOut.answer(replyTo, d.reply().apply(st)));
         }
@@ -267,7 +252,7 @@ public final class FenceCore<T> {
      */
     public CoordinatorCore.Decision<LinkOut<T>> pin(PartitionedLedger l, CoordinatorCore core, PinRequest<T> c,
                                                     long now, long localNow) {
-        if (!linked || CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs()).isPresent()
+        if (!link.linked() || CoordinatorCore.pinRequestRefusal(l, c.hash(), c.owner(), c.ttlMs()).isPresent()
                 || l.remoteCalleesBelow(c.hash()).isEmpty()) {
             var d = core.pin(l, c.hash(), c.owner(), c.reason(), c.ttlMs(), now);
             return new CoordinatorCore.Decision<>(d.events(), st -> LinkOut.answer(c.replyTo(), d.reply().apply(st)));
@@ -349,7 +334,7 @@ public final class FenceCore<T> {
     public LinkOut<T> reportApplied(PartitionedLedger l, NodeReport r, ReportOutcome outcome, long localNow) {
         if (r == null || r.node() == null || r.kind() == null) return LinkOut.none();
         boolean full = r.kind() == NodeReport.Kind.FULL;
-        if (!linked) {
+        if (!link.linked()) {
             if (full && outcome == ReportOutcome.APPLIED) l.fullFenced(r.node(), r.incarnation(), r.seq());
             return LinkOut.none();
         }
@@ -395,7 +380,7 @@ public final class FenceCore<T> {
 
     private void send(long id, List<FenceWalk.ProtectAsk> asks, boolean used, LinkOut.Builder<T> out) {
         for (FenceWalk.ProtectAsk a : asks) {
-            out.send(a.to(), new Protect(id, partition, a.onBehalfOf(), a.incarnation(), a.afterSeq(), a.hashes(),
+            out.send(a.to(), new Protect(id, link.partition(), a.onBehalfOf(), a.incarnation(), a.afterSeq(), a.hashes(),
                     used));
         }
     }
@@ -471,7 +456,7 @@ public final class FenceCore<T> {
         }
         for (Walk<T> w : expired) {
             out.log(new Log(Level.INFO, "blob-gc {}: a fence across partitions gave up, {} ask(s) unanswered: {}",
-                    describe, w.walk().outstanding().size(), w.walk().outstanding()));
+                    link.describe(), w.walk().outstanding().size(), w.walk().outstanding()));
             ended(l, w.walk(), true, w.purpose(), out);
         }
         return out.build();
@@ -495,9 +480,9 @@ public final class FenceCore<T> {
             LinkOut<T> ignored = LinkOut.logged(new Log(Level.WARN, "ignored {}: {}", m, why));
             return new CoordinatorCore.Decision<>(List.of(), st -> ignored);
         }
-        var ask = new FenceWalk.ProtectAsk(partition, m.onBehalfOf(), m.incarnation(), m.afterSeq(), m.hashes());
+        var ask = new FenceWalk.ProtectAsk(link.partition(), m.onBehalfOf(), m.incarnation(), m.afterSeq(), m.hashes());
         ProtectOutcome o = l.protect(ask, m.used(), localNow);
-        Protected answer = new Protected(m.walk(), partition, o);
+        Protected answer = new Protected(m.walk(), link.partition(), o);
         List<Coordinator.Event> events = o.inGrace().isEmpty() ? List.of()
                 : List.of(new Coordinator.BlobsUsed(o.inGrace(), now));
         return new CoordinatorCore.Decision<>(events, st -> LinkOut.send(m.asker(), answer));
@@ -505,9 +490,9 @@ public final class FenceCore<T> {
 
     /** Why {@code m} is ignored, or null. */
     private String refusal(Protect m) {
-        return !linked ? describe + " is linked to no other partition"
-                : m.asker() < 0 || m.asker() >= count ? "no partition " + m.asker()
-                : m.onBehalfOf() < 0 || m.onBehalfOf() >= count || m.onBehalfOf() == partition
+        return !link.linked() ? link.describe() + " is linked to no other partition"
+                : !link.has(m.asker()) ? "no partition " + m.asker()
+                : !link.has(m.onBehalfOf()) || m.onBehalfOf() == link.partition()
                 ? "no other partition " + m.onBehalfOf()
                 : m.hashes() == null || m.hashes().isEmpty() || m.hashes().stream().anyMatch(Objects::isNull)
                 ? "no hashes, or a null one"

@@ -108,6 +108,11 @@ public record Hosting(Integer partition, Partitioning partitioning, PartitionPee
         return isLinked() ? l : l.isolated();
     }
 
+    /** The entity as its cores see it: its partition, linked or not ({@link EntityLink}). */
+    EntityLink link() {
+        return isLinked() ? new EntityLink(true, partition, partitioning.count(), describe()) : EntityLink.isolated(describe());
+    }
+
     /** How the log names the instance: "coordinator" or "partition p of P". */
     String describe() {
         return isPartition() ? "partition " + partition + " of " + partitioning.count() : "coordinator";

@@ -14,7 +14,7 @@ import java.util.Map;
  * or the simulation carries it out — so nothing in it goes out before the write. Its parts are those of
  * {@link LinksCore} (the log keeps its levels), the answers to callers, the messages an entity sends itself (through its
  * mailbox, so other commands may come between: a pin's or a registration's second half) and the gone closures to name
- * before an acquire is answered GONE ({@link GoneNames}).
+ * before an acquire is answered GONE ({@link GoneNamesCore}).
  *
  * @param send   the messages to the other partitions' entities, in order
  * @param logs   the lines to log, in order

@@ -24,28 +24,28 @@ import java.util.concurrent.ThreadLocalRandom;
  * around {@link FenceCore}, which decides — the acquire, pin and report walks it drives over messages, and its answers
  * to the other partitions' walks — while this carries its decisions out: persists their events, then sends, answers,
  * logs, and tells the entity the second half of a pin or a registration ({@link #carry}), and starts the resends
- * ({@link FenceTick}). Registrations go through {@link LinkedRegistrations}, on the same core.
+ * ({@link FenceTick}); and the same for what an acquire answered GONE names across partitions ({@link GoneNamesCore}).
+ * Registrations go through {@link LinkedRegistrations}, on the same core.
  */
 final class PartitionFences {
     private final ActorContext<ToCoordinator> ctx;
     private final Hosting hosting;
     private final DecisionEffects effects;
     private final Clock clock;
-    private final GoneNames goneNames;
     private final FenceCore<ActorRef<?>> core;
+    /** What an acquire answered GONE names across partitions. */
+    private final GoneNamesCore<ActorRef<?>> goneNames;
 
     PartitionFences(ActorContext<ToCoordinator> ctx, Hosting hosting, DecisionEffects effects, Clock clock,
-                    Duration acquireTimeout, GoneNames goneNames) {
+                    Duration acquireTimeout) {
         this.ctx = ctx;
-        this.goneNames = goneNames;
         this.hosting = hosting;
         this.effects = effects;
         this.clock = clock;
-        long first = ThreadLocalRandom.current().nextLong(); // an earlier instance's walks are answered to nobody
-        this.core = hosting.isLinked()
-                ? new FenceCore<>(true, hosting.partition(), hosting.partitioning().count(), hosting.describe(),
-                acquireTimeout.toMillis(), first)
-                : new FenceCore<>(false, -1, 0, hosting.describe(), acquireTimeout.toMillis(), first);
+        // walk ids at random per instance: an earlier instance's walks are answered to nobody
+        this.core = new FenceCore<>(hosting.link(), acquireTimeout.toMillis(), ThreadLocalRandom.current().nextLong());
+        this.goneNames = new GoneNamesCore<>(hosting.link(), acquireTimeout.toMillis(),
+                ThreadLocalRandom.current().nextLong());
     }
 
     /** The core, for the registrations that walk with it. */
@@ -56,6 +56,7 @@ final class PartitionFences {
     /** A recovery: the walks of the instance before are forgotten, and the resends run (a linked entity's only). */
     void recovered(TimerScheduler<ToCoordinator> timers) {
         core.recovered();
+        goneNames.recovered();
         if (core.linked()) timers.startTimerWithFixedDelay(FenceTick.INSTANCE, Duration.ofMillis(core.resendEveryMs()));
     }
 
@@ -94,9 +95,26 @@ final class PartitionFences {
         return effects.noReply();
     }
 
-    /** The walks' outstanding asks sent again; those past their deadline given up ({@link FenceCore#tick}). */
+    /**
+     * The walks' outstanding asks sent again; those past their deadline given up ({@link FenceCore#tick},
+     * {@link GoneNamesCore#tick}).
+     */
     ReplyEffect<Event, State> onTick(State s) {
-        carry(core.tick(s.ledger, Coordinator.localNow()));
+        long now = Coordinator.localNow();
+        carry(core.tick(s.ledger, now));
+        carry(goneNames.tick(now));
+        return effects.noReply();
+    }
+
+    /** Another partition's walk of a gone closure asks ({@link GoneNamesCore#onFindGone}). */
+    ReplyEffect<Event, State> onFindGone(State s, Coordinator.FindGone m) {
+        carry(goneNames.onFindGone(s.ledger, m));
+        return effects.noReply();
+    }
+
+    /** An answer to one of this entity's walks of a gone closure ({@link GoneNamesCore#onGoneFound}). */
+    ReplyEffect<Event, State> onGoneFound(State s, Coordinator.GoneFound m) {
+        carry(goneNames.onGoneFound(m));
         return effects.noReply();
     }
 
@@ -113,7 +131,7 @@ final class PartitionFences {
         for (LinksCore.Log line : out.logs()) DecisionEffects.log(ctx.getLog(), line);
         for (LinksCore.Send m : out.send()) hosting.peers().tell(m.to(), m.message());
         for (LinkOut.Answer<ActorRef<?>> a : out.answers()) tell(a.to(), a.reply());
-        for (LinkOut.NameGone<ActorRef<?>> n : out.names()) goneNames.name(n);
+        for (LinkOut.NameGone<ActorRef<?>> n : out.names()) carry(goneNames.name(n, Coordinator.localNow()));
         for (Coordinator.Command m : out.toSelf()) ctx.getSelf().tell(m);
     }
 

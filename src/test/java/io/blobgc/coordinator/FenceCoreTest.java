@@ -33,7 +33,7 @@ class FenceCoreTest {
             new Registration(X, List.of(C)));
 
     private final long now = 1_000, localNow = 5_000;
-    private final FenceCore<Object> coreB = new FenceCore<>(true, 1, 2, "partition 1 of 2", 8_000, 1);
+    private final FenceCore<Object> coreB = new FenceCore<>(EntityLink.partition(1, 2), 8_000, 1);
     private final TestJournal journal = new TestJournal(TwoPartitions.SETTINGS);
     /** B, never restored (it may answer without a takeover). */
     private final PartitionedLedger b = TwoPartitions.hosted(1, REGISTERED, 0, false, now);
@@ -133,7 +133,7 @@ class FenceCoreTest {
 
     @Test
     void anEntityLinkedToNoOtherPartitionIgnoresEveryProtect() {
-        FenceCore<Object> isolated = new FenceCore<>(false, -1, 0, "partition 1 of 2", 8_000, 1);
+        FenceCore<Object> isolated = new FenceCore<>(EntityLink.isolated("partition 1 of 2"), 8_000, 1);
         var d = isolated.protect(b, protect(1, List.of(C), true), now, localNow);
         assertEquals(List.of(), d.events());
         LinkOut<Object> out = d.reply().apply(b);

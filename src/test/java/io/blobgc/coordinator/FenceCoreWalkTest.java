@@ -38,8 +38,8 @@ class FenceCoreWalkTest {
 
     private final long now = 1_000, localNow = 5_000;
     private final CoordinatorCore core = new CoordinatorCore(false);
-    private final FenceCore<String> coreA = new FenceCore<>(true, 0, 2, "partition 0 of 2", TIMEOUT, 100);
-    private final FenceCore<String> coreB = new FenceCore<>(true, 1, 2, "partition 1 of 2", TIMEOUT, 200);
+    private final FenceCore<String> coreA = new FenceCore<>(EntityLink.partition(0, 2), TIMEOUT, 100);
+    private final FenceCore<String> coreB = new FenceCore<>(EntityLink.partition(1, 2), TIMEOUT, 200);
     private final TestJournal journalA = new TestJournal(TwoPartitions.SETTINGS);
     private final TestJournal journalB = new TestJournal(TwoPartitions.SETTINGS);
     private final PartitionedLedger a = TwoPartitions.hosted(0, REGISTERED, 0, false, now);

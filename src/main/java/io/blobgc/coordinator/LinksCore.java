@@ -64,20 +64,12 @@ public final class LinksCore {
     /** How the log names the entity ({@link Hosting#describe}). */
     private final String describe;
 
-    /**
-     * @param linked    whether the entity views and exports to the other partitions
-     * @param partition its partition (ignored when not linked)
-     * @param count     the number of partitions (ignored when not linked)
-     * @param describe  how the log names it
-     */
-    public LinksCore(boolean linked, int partition, int count, String describe) {
-        if (linked && (partition < 0 || partition >= count)) {
-            throw new IllegalArgumentException("no partition " + partition + " of " + count);
-        }
-        this.linked = linked;
-        this.partition = partition;
-        this.count = count;
-        this.describe = describe;
+    /** @param link the entity (an isolated one, or the whole, views no other partition) */
+    public LinksCore(EntityLink link) {
+        this.linked = link.linked();
+        this.partition = link.partition();
+        this.count = link.count();
+        this.describe = link.describe();
     }
 
     /** This entity took over (its warm-up began): every other partition is asked for a FULL echoing its generation. */

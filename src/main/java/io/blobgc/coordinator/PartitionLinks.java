@@ -48,9 +48,7 @@ final class PartitionLinks {
         this.hosting = hosting;
         this.effects = effects;
         this.flushDelay = flushDelay;
-        this.core = hosting.isLinked()
-                ? new LinksCore(true, hosting.partition(), hosting.partitioning().count(), hosting.describe())
-                : new LinksCore(false, -1, 0, hosting.describe());
+        this.core = new LinksCore(hosting.link());
     }
 
     /** This entity took over (its warm-up began): every other partition is asked for a FULL echoing its generation. */

@@ -45,8 +45,8 @@ class FenceCoreTest {
     FenceCoreTest() {
         PartitionedLedger a = TwoPartitions.hosted(0, REGISTERED, 0, false, now);
         a.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);
-        LinksCore linksB = new LinksCore(true, 1, 2, "partition 1 of 2");
-        for (Send s : new LinksCore(true, 0, 2, "partition 0 of 2").flush(a, localNow)) {
+        LinksCore linksB = new LinksCore(EntityLink.partition(1, 2));
+        for (Send s : new LinksCore(EntityLink.partition(0, 2)).flush(a, localNow)) {
             linksB.onExport(b, (Coordinator.PartitionExport) s.message(), localNow);
         }
         b.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);

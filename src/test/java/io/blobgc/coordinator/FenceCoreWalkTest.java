@@ -48,8 +48,8 @@ class FenceCoreWalkTest {
     /** Both heard from n1; B heard A's exports. */
     FenceCoreWalkTest() {
         a.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);
-        LinksCore linksB = new LinksCore(true, 1, 2, "partition 1 of 2");
-        for (Send s : new LinksCore(true, 0, 2, "partition 0 of 2").flush(a, localNow)) {
+        LinksCore linksB = new LinksCore(EntityLink.partition(1, 2));
+        for (Send s : new LinksCore(EntityLink.partition(0, 2)).flush(a, localNow)) {
             linksB.onExport(b, (Coordinator.PartitionExport) s.message(), localNow);
         }
         b.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);

@@ -36,8 +36,8 @@ class LinksCoreTest {
     private static final List<Registration> REGISTERED = List.of(Registration.of(C), new Registration(X, List.of(C)));
 
     private final long now = 1_000;
-    private final LinksCore coreA = new LinksCore(true, 0, 2, "partition 0 of 2");
-    private final LinksCore coreB = new LinksCore(true, 1, 2, "partition 1 of 2");
+    private final LinksCore coreA = new LinksCore(EntityLink.partition(0, 2));
+    private final LinksCore coreB = new LinksCore(EntityLink.partition(1, 2));
 
     /** Partition {@code p} hosted alone, its blobs registered, its instance {@code generation} taken over. */
     private PartitionedLedger partition(int p, int generation, boolean warming) {
@@ -75,7 +75,7 @@ class LinksCoreTest {
     @Test
     void aTakeoverAsksEveryOtherPartitionForAFullEchoingItsGeneration() {
         assertEquals(List.of(new Send(0, new ExportResend(1, 3))), coreB.tookOver(partition(1, 3, true)));
-        LinksCore ofFour = new LinksCore(true, 1, 4, "partition 1 of 4");
+        LinksCore ofFour = new LinksCore(EntityLink.partition(1, 4));
         PartitionedLedger l = PartitionedLedger.hosting(TwoPartitions.SETTINGS, 64, Partitioning.of(4), 1);
         l.applyTookOver("instance-1", 30_000);
         assertEquals(List.of(new Send(0, new ExportResend(1, 1)), new Send(2, new ExportResend(1, 1)),
@@ -202,7 +202,7 @@ class LinksCoreTest {
         assertTrue(b.warmingUp());
         assertDropped(coreB.onSettleQuery(b, "poll", false, now), true); // no one to answer
 
-        LinksCore isolated = new LinksCore(false, -1, 0, "partition 1 of 2");
+        LinksCore isolated = new LinksCore(EntityLink.isolated("partition 1 of 2"));
         PartitionExport fromA = new PartitionExport(0, 1, 0, good);
         assertEquals(List.of(), isolated.tookOver(b));
         assertEquals(List.of(), isolated.flush(b, now));

@@ -9,7 +9,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static io.blobgc.coordinator.Review31bTest.NOW;
@@ -28,21 +27,10 @@ class GoneAnswerBoundTest {
 
     @Test
     void aGoneAnswerOverAHugeGoneClosureNamesTheDeepestAndFitsOneRemoteFrame() {
-        int n = 50_000;
-        List<Registration> regs = new ArrayList<>();
-        List<BlobHash> leaves = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            BlobHash leaf = h("leaf" + i);
-            leaves.add(leaf);
-            regs.add(Registration.of(leaf));
-        }
-        BlobHash lib = h("lib"), c = h("c");
-        regs.add(new Registration(lib, leaves));
-        regs.add(new Registration(c, List.of(lib)));
-        List<BlobHash> gone = new ArrayList<>(leaves);
-        gone.add(lib);
-        gone.add(c);
-        PartitionedLedger l = ledgerWith(regs, gone);
+        Review31bTest.GoneLibrary g = Review31bTest.goneLibrary(50_000);
+        PartitionedLedger l = g.ledger();
+        BlobHash c = g.c();
+        List<BlobHash> leaves = g.leaves();
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, NOW);
 

@@ -48,6 +48,27 @@ class Review31bTest extends FencesReviewBase {
         return l;
     }
 
+    /** c → lib → n leaves, all collected: {@code ledger} (P = 1). */
+    record GoneLibrary(PartitionedLedger ledger, BlobHash c, List<BlobHash> leaves) {
+    }
+
+    static GoneLibrary goneLibrary(int n) {
+        List<Registration> regs = new ArrayList<>();
+        List<BlobHash> leaves = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            BlobHash leaf = h("leaf" + i);
+            leaves.add(leaf);
+            regs.add(Registration.of(leaf));
+        }
+        BlobHash lib = h("lib"), c = h("c");
+        regs.add(new Registration(lib, leaves));
+        regs.add(new Registration(c, List.of(lib)));
+        List<BlobHash> gone = new ArrayList<>(leaves);
+        gone.add(lib);
+        gone.add(c);
+        return new GoneLibrary(ledgerWith(regs, gone), c, leaves);
+    }
+
     /**
      * Cost (k × n): k registrations, each naming its own collected callee c_i, all of them above one collected library
      * of n leaves. The refusal check itself is O(1) per callee at P = 1 (c_i is COLLECTED: hasContentInClosure stops at
@@ -99,21 +120,9 @@ class Review31bTest extends FencesReviewBase {
      */
     @Test
     void aRefusalOverAHugeGoneClosureFitsOneRemoteFrame() {
-        int n = 50_000;
-        List<Registration> regs = new ArrayList<>();
-        List<BlobHash> leaves = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            BlobHash leaf = h("leaf" + i);
-            leaves.add(leaf);
-            regs.add(Registration.of(leaf));
-        }
-        BlobHash lib = h("lib"), c = h("c");
-        regs.add(new Registration(lib, leaves));
-        regs.add(new Registration(c, List.of(lib)));
-        List<BlobHash> gone = new ArrayList<>(leaves);
-        gone.add(lib);
-        gone.add(c);
-        PartitionedLedger l = ledgerWith(regs, gone);
+        GoneLibrary g = goneLibrary(50_000);
+        PartitionedLedger l = g.ledger();
+        BlobHash c = g.c();
         assertEquals(BlobStatus.COLLECTED, l.status(c).orElseThrow());
         CoordinatorCore core = new CoordinatorCore(false);
         core.recovered(l, null, NOW);

@@ -116,6 +116,14 @@ public final class FenceCore<T> {
     public record RegistrationFenced<T>(T replyTo, List<Registration> registrations, Registered first,
                                         List<Reservation> reservations, Set<BlobHash> fallen, Set<BlobHash> retry,
                                         Set<BlobHash> goneCallees) implements Coordinator.Command {
+
+        /** The same, naming {@code named} (a gone closure listed from its top down) the deepest first. */
+        RegistrationFenced<T> naming(List<BlobHash> named) {
+            List<BlobHash> deepestFirst = new ArrayList<>(named);
+            java.util.Collections.reverse(deepestFirst);
+            return new RegistrationFenced<>(replyTo, registrations, first, reservations, fallen, retry,
+                    new LinkedHashSet<>(deepestFirst));
+        }
     }
 
     private record Walk<T>(FenceWalk walk, boolean used, long deadline, Purpose<T> purpose) {
@@ -154,10 +162,10 @@ public final class FenceCore<T> {
      * @param firstWalkId      the first walk id (the glue draws it at random per instance)
      */
     public FenceCore(EntityLink link, long acquireTimeoutMs, long firstWalkId) {
-        if (acquireTimeoutMs < 8) throw new IllegalArgumentException("an acquire timeout of " + acquireTimeoutMs + " ms");
         this.link = link;
-        this.deadlineMs = acquireTimeoutMs / 2;
-        this.resendMs = acquireTimeoutMs / 8;
+        // any timeout the settings take, even under a millisecond (review 32: one under 8 ms stopped every start)
+        this.deadlineMs = Math.max(1, acquireTimeoutMs / 2);
+        this.resendMs = Math.max(1, acquireTimeoutMs / 8);
         this.nextWalk = firstWalkId;
     }
 
@@ -226,7 +234,7 @@ public final class FenceCore<T> {
     /** An acquire of {@code hash} answered GONE once the gone closures below {@code known} here are named. */
     private static <T> LinkOut.NameGone<T> acquiredGone(PartitionedLedger l, BlobHash hash, List<BlobHash> known,
                                                         T replyTo) {
-        return new LinkOut.NameGone<>(hash, known, l.goneBelow(List.of(hash)).below(), replyTo);
+        return LinkOut.NameGone.acquire(hash, known, l.goneBelow(List.of(hash)).below(), replyTo);
     }
 
     /**
@@ -395,7 +403,7 @@ public final class FenceCore<T> {
             } else if (walk.gone().isEmpty()) {
                 out.answer(a.replyTo(), walkReply(a.hash(), walk));
             } else {
-                out.name(new LinkOut.NameGone<>(a.hash(), walk.gone(), byOwner(l, walk.gone()), a.replyTo()));
+                out.name(LinkOut.NameGone.acquire(a.hash(), walk.gone(), byOwner(l, walk.gone()), a.replyTo()));
             }
         } else if (purpose instanceof ForPin<T> p) {
             out.toSelf(new PinFenced<>(p.pin(), p.reserved(), expired
@@ -410,7 +418,11 @@ public final class FenceCore<T> {
             else saga.gone.addAll(walk.gone());
             if (--saga.open == 0) {
                 sagas.remove(r.saga());
-                out.toSelf(saga.fenced());
+                // a hop answered gone may be live above a gone closure: what is gone below it is named first, as for
+                // an acquire, so the refusal names what to upload (review 31b)
+                List<BlobHash> gone = List.copyOf(saga.gone);
+                if (gone.isEmpty()) out.toSelf(saga.fenced());
+                else out.name(LinkOut.NameGone.registration(saga.fenced(), gone, byOwner(l, gone)));
             }
         } else if (purpose instanceof ForReport<T> r) {
             reportWalks.remove(r.node());

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a linked partition entity's acquire answered GONE names, decided in plain Java ({@link GoneNames} is the actor's
+ * What a linked partition entity's acquire answered GONE, or its registration refused, names, decided in plain Java ({@link GoneNames} is the actor's
  * glue): the whole gone closure across partitions ({@link GoneWalk}, driven over {@link FindGone} and
  * {@link GoneFound}), not only what this partition knows — a gone blob below a remote callee left out has the VM upload
  * the rest again and again (review 30). Read-only: it records nothing and writes nothing, so it may take its time: asks
@@ -31,8 +31,8 @@ public final class GoneNamesCore<T> {
     private final Map<Long, Named<T>> walks = new LinkedHashMap<>();
     private long nextWalk;
 
-    /** One walk in flight: the acquire of {@code hash} it answers, once done or at {@code deadline} (monotonic). */
-    private record Named<T>(GoneWalk walk, long deadline, BlobHash hash, T replyTo) {
+    /** One walk in flight: what it names for, done once answered or at {@code deadline} (monotonic). */
+    private record Named<T>(GoneWalk walk, long deadline, LinkOut.NameGone<T> asked) {
     }
 
     /**
@@ -60,9 +60,9 @@ public final class GoneNamesCore<T> {
         GoneWalk walk = new GoneWalk(gone.known());
         List<GoneWalk.Ask> asks = walk.start(gone.below());
         LinkOut.Builder<T> out = new LinkOut.Builder<>();
-        if (walk.done()) return out.answer(gone.replyTo(), CoordinatorCore.goneReply(gone.hash(), walk.gone())).build();
+        if (walk.done()) return named(gone, walk.gone(), out).build();
         long id = nextWalk++;
-        walks.put(id, new Named<>(walk, localNow + deadlineMs, gone.hash(), gone.replyTo()));
+        walks.put(id, new Named<>(walk, localNow + deadlineMs, gone));
         send(id, asks, out);
         return out.build();
     }
@@ -101,9 +101,15 @@ public final class GoneNamesCore<T> {
         send(m.walk(), w.walk().answered(m.from(), m.hashes(), m.found()), out);
         if (w.walk().done()) {
             walks.remove(m.walk());
-            out.answer(w.replyTo(), CoordinatorCore.goneReply(w.hash(), w.walk().gone()));
+            named(w.asked(), w.walk().gone(), out);
         }
         return out.build();
+    }
+
+    /** What a walk ended naming {@code all} does: the acquire answered GONE, or the registration's end sent. */
+    private static <T> LinkOut.Builder<T> named(LinkOut.NameGone<T> asked, List<BlobHash> all, LinkOut.Builder<T> out) {
+        if (asked.registration() != null) return out.toSelf(asked.registration().naming(all));
+        return out.answer(asked.replyTo(), CoordinatorCore.goneReply(asked.hash(), all));
     }
 
     /** With the fences' tick: outstanding asks sent again; a walk past its deadline answers what it found. */
@@ -120,9 +126,9 @@ public final class GoneNamesCore<T> {
             }
         }
         for (Named<T> w : expired) {
-            out.log(new Log(Level.INFO, "blob-gc {}: the gone blobs below an acquire named without {} unanswered "
+            out.log(new Log(Level.INFO, "blob-gc {}: the gone blobs below an acquire or a registration named without {} unanswered "
                     + "ask(s): {}", link.describe(), w.walk().outstanding().size(), w.walk().outstanding()));
-            out.answer(w.replyTo(), CoordinatorCore.goneReply(w.hash(), w.walk().gone()));
+            named(w.asked(), w.walk().gone(), out);
         }
         return out.build();
     }

@@ -39,10 +39,25 @@ public record LinkOut<T>(List<Send> send, List<Log> logs, List<Answer<T>> answer
     }
 
     /**
-     * An acquire of {@code hash} answered GONE once the whole gone closure below it is named: {@code known} gone
-     * already, and {@code below}, by owner, the blobs whose gone closures are still to look up.
+     * A gone closure to name across partitions ({@link GoneNamesCore}): {@code known} gone already, and {@code below},
+     * by owner, the blobs whose gone closures are still to look up. Then either the acquire of {@code hash} is
+     * answered GONE to {@code replyTo}, or, when {@code registration} is not null, the entity is sent that registration's
+     * end with the names ({@link FenceCore.RegistrationFenced#naming}).
      */
-    public record NameGone<T>(BlobHash hash, List<BlobHash> known, Map<Integer, List<BlobHash>> below, T replyTo) {
+    public record NameGone<T>(BlobHash hash, List<BlobHash> known, Map<Integer, List<BlobHash>> below, T replyTo,
+                              FenceCore.RegistrationFenced<T> registration) {
+
+        /** For the acquire of {@code hash}, answered to {@code replyTo}. */
+        public static <T> NameGone<T> acquire(BlobHash hash, List<BlobHash> known, Map<Integer, List<BlobHash>> below,
+                                              T replyTo) {
+            return new NameGone<>(hash, known, below, replyTo, null);
+        }
+
+        /** For a registration whose walks found {@code known} gone. */
+        public static <T> NameGone<T> registration(FenceCore.RegistrationFenced<T> fenced, List<BlobHash> known,
+                                                   Map<Integer, List<BlobHash>> below) {
+            return new NameGone<>(null, known, below, null, fenced);
+        }
     }
 
     /** Nothing to do. */

@@ -84,7 +84,8 @@ public final class LinkedRegistrationCore<T> {
         Registered answer = new Registered(again.accepted(), union(m.first().rejected(), again.rejected()),
                 union(m.first().noContent(), again.noContent()),
                 union(union(m.first().retry(), again.retry()), m.retry()),
-                union(union(m.first().goneCallees(), again.goneCallees()), m.goneCallees()));
+                atMost(Registrations.MAX_GONE_CALLEES,
+                        union(m.goneCallees(), union(m.first().goneCallees(), again.goneCallees()))));
         return new CoordinatorCore.Decision<>(second.events(), st -> {
             for (Reservation r : m.reservations()) st.release(r);
             LinkOut.Builder<T> out = new LinkOut.Builder<>();
@@ -94,6 +95,11 @@ public final class LinkedRegistrationCore<T> {
             }
             return out.answer(m.replyTo(), answer).build();
         });
+    }
+
+    /** The first {@code max} of {@code hashes}: one answer, one frame. */
+    private static List<BlobHash> atMost(int max, List<BlobHash> hashes) {
+        return hashes.size() <= max ? hashes : List.copyOf(hashes.subList(0, max));
     }
 
     private static List<BlobHash> union(Collection<BlobHash> a, Collection<BlobHash> b) {

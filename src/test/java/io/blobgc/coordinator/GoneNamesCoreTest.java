@@ -44,7 +44,7 @@ class GoneNamesCoreTest {
 
     @Test
     void theAnswerWaitsForTheOtherPartitionsAndNamesWhatItFoundBelow() {
-        LinkOut<String> out = coreA.name(new LinkOut.NameGone<>(X, List.of(G), Map.of(1, List.of(B)), "vm"), NOW);
+        LinkOut<String> out = coreA.name(LinkOut.NameGone.acquire(X, List.of(G), Map.of(1, List.of(B)), "vm"), NOW);
         assertEquals(List.of(), out.answers(), "not answered before B");
         FindGone ask = askOfB(out);
         assertEquals(List.of(B), ask.hashes());
@@ -64,7 +64,7 @@ class GoneNamesCoreTest {
 
     @Test
     void unansweredTheAskIsSentAgainThenTheAnswerNamesWhatIsKnownAtAQuarterOfTheTimeout() {
-        FindGone ask = askOfB(coreA.name(new LinkOut.NameGone<>(X, List.of(G), Map.of(1, List.of(B)), "vm"), NOW));
+        FindGone ask = askOfB(coreA.name(LinkOut.NameGone.acquire(X, List.of(G), Map.of(1, List.of(B)), "vm"), NOW));
         assertEquals(ask, askOfB(coreA.tick(NOW + TIMEOUT / 4 - 1)));
         LinkOut<String> late = coreA.tick(NOW + TIMEOUT / 4);
         assertEquals(List.of(G), onlyAnswer(late).gone());
@@ -73,7 +73,7 @@ class GoneNamesCoreTest {
 
     @Test
     void nothingToAskIsAnsweredAtOnce() {
-        assertEquals(List.of(G), onlyAnswer(coreA.name(new LinkOut.NameGone<>(X, List.of(G), Map.of(), "vm"), NOW))
+        assertEquals(List.of(G), onlyAnswer(coreA.name(LinkOut.NameGone.acquire(X, List.of(G), Map.of(), "vm"), NOW))
                 .gone());
     }
 }

@@ -713,8 +713,8 @@ public final class Coordinator extends EventSourcedBehaviorWithEnforcedReplies<T
                 .onCommand(FindGone.class, fences::onFindGone)
                 .onCommand(GoneFound.class, fences::onGoneFound)
                 .onCommand(FenceTick.class, (s, c) -> fences.onTick(s))
-                .onCommand(FenceCore.PinFenced.class, fences::onPinFenced)
-                .onCommand(FenceCore.RegistrationFenced.class, registrations::onFenced)
+                .onCommand(PartitionFences.PinWalked.class, fences::onPinFenced)
+                .onCommand(PartitionFences.RegistrationWalked.class, registrations::onFenced)
                 .build();
     }
 

@@ -104,8 +104,16 @@ public final class FenceCore<T> {
     public record PinRequest<T>(BlobHash hash, String owner, String reason, Long ttlMs, T replyTo) {
     }
 
+    /**
+     * What the entity sends itself, through its mailbox (other commands may come between): the second half of a pin or
+     * a registration. The glue carries it in a command of its own, typed (its reply token an {@code ActorRef}: a
+     * command must survive its serializer, review 32).
+     */
+    public sealed interface SelfMessage<T> permits PinFenced, RegistrationFenced {
+    }
+
     /** A pin's walk ended: {@code refusal} null when every remote callee was recorded. */
-    public record PinFenced<T>(PinRequest<T> pin, Reservation reserved, Refusal refusal) implements Coordinator.Command {
+    public record PinFenced<T>(PinRequest<T> pin, Reservation reserved, Refusal refusal) implements SelfMessage<T> {
     }
 
     /**
@@ -115,7 +123,7 @@ public final class FenceCore<T> {
      */
     public record RegistrationFenced<T>(T replyTo, List<Registration> registrations, Registered first,
                                         List<Reservation> reservations, Set<BlobHash> fallen, Set<BlobHash> retry,
-                                        Set<BlobHash> goneCallees) implements Coordinator.Command {
+                                        Set<BlobHash> goneCallees) implements SelfMessage<T> {
 
         /** The same, naming {@code named} (a gone closure listed from its top down) the deepest first. */
         RegistrationFenced<T> naming(List<BlobHash> named) {

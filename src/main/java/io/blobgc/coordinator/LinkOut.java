@@ -19,11 +19,11 @@ import java.util.Map;
  * @param send   the messages to the other partitions' entities, in order
  * @param logs   the lines to log, in order
  * @param answers the answers to callers, in order
- * @param toSelf the commands the entity sends itself, in order
+ * @param toSelf the messages the entity sends itself (through its mailbox), in order
  * @param names  the acquires to answer GONE once the gone closure below them is named across partitions
  * @param <T>    the reply token of the caller a core answers (an {@code ActorRef} in the glue, a token in the simulation)
  */
-public record LinkOut<T>(List<Send> send, List<Log> logs, List<Answer<T>> answers, List<Coordinator.Command> toSelf,
+public record LinkOut<T>(List<Send> send, List<Log> logs, List<Answer<T>> answers, List<FenceCore.SelfMessage<T>> toSelf,
                          List<NameGone<T>> names) {
 
     public LinkOut {
@@ -85,7 +85,7 @@ public record LinkOut<T>(List<Send> send, List<Log> logs, List<Answer<T>> answer
         private final List<Send> send = new ArrayList<>();
         private final List<Log> logs = new ArrayList<>();
         private final List<Answer<T>> answers = new ArrayList<>();
-        private final List<Coordinator.Command> toSelf = new ArrayList<>();
+        private final List<FenceCore.SelfMessage<T>> toSelf = new ArrayList<>();
         private final List<NameGone<T>> names = new ArrayList<>();
 
         public Builder<T> send(int to, io.blobgc.protocol.ReporterProtocol.ToCoordinator message) {
@@ -103,7 +103,7 @@ public record LinkOut<T>(List<Send> send, List<Log> logs, List<Answer<T>> answer
             return this;
         }
 
-        public Builder<T> toSelf(Coordinator.Command message) {
+        public Builder<T> toSelf(FenceCore.SelfMessage<T> message) {
             toSelf.add(message);
             return this;
         }

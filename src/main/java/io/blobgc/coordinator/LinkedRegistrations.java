@@ -33,10 +33,8 @@ final class LinkedRegistrations {
                 Coordinator.localNow()));
     }
 
-    /** Every walk of a registration ended ({@link LinkedRegistrationCore#fenced}): its reply token is an ActorRef. */
-    @SuppressWarnings("unchecked")
-    ReplyEffect<Event, State> onFenced(State s, FenceCore.RegistrationFenced<?> m) {
-        return fences.run(s, core.fenced(s.ledger, (FenceCore.RegistrationFenced<ActorRef<?>>) m, stored,
-                clock.millis(), Coordinator.localNow()));
+    /** Every walk of a registration ended ({@link LinkedRegistrationCore#fenced}). */
+    ReplyEffect<Event, State> onFenced(State s, PartitionFences.RegistrationWalked m) {
+        return fences.run(s, core.fenced(s.ledger, m.fenced(), stored, clock.millis(), Coordinator.localNow()));
     }
 }

@@ -1,5 +1,6 @@
 package io.blobgc.coordinator;
 
+import io.blobgc.BlobHash;
 import io.blobgc.coordinator.Coordinator.Event;
 import io.blobgc.coordinator.Coordinator.FenceTick;
 import io.blobgc.coordinator.Coordinator.Protect;
@@ -7,8 +8,11 @@ import io.blobgc.coordinator.Coordinator.Protected;
 import io.blobgc.coordinator.Coordinator.State;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.PartitionedLedger;
+import io.blobgc.ledger.Refusal;
+import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
+import io.blobgc.protocol.ReporterProtocol.Registered;
 import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -17,6 +21,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -72,11 +78,40 @@ final class PartitionFences {
                 c.ttlMs(), c.replyTo()), clock.millis(), Coordinator.localNow()));
     }
 
-    /** A pin's walk ended ({@link FenceCore#pinFenced}): its reply token is an {@code ActorRef}, as this core's. */
-    @SuppressWarnings("unchecked")
-    ReplyEffect<Event, State> onPinFenced(State s, FenceCore.PinFenced<?> m) {
-        return run(s, core.pinFenced(s.ledger, (FenceCore.PinFenced<ActorRef<?>>) m, clock.millis(),
+    /** A pin's walk ended ({@link FenceCore#pinFenced}). */
+    ReplyEffect<Event, State> onPinFenced(State s, PinWalked m) {
+        var pin = new FenceCore.PinRequest<ActorRef<?>>(m.hash(), m.owner(), m.reason(), m.ttlMs(), m.replyTo());
+        return run(s, core.pinFenced(s.ledger, new FenceCore.PinFenced<>(pin, m.reserved(), m.refusal()), clock.millis(),
                 Coordinator.localNow()));
+    }
+
+    /** {@link FenceCore.PinFenced} as a command: typed, so it survives its serializer (review 32). */
+    record PinWalked(BlobHash hash, String owner, String reason, Long ttlMs, ActorRef<Coordinator.OpResult> replyTo,
+                     PartitionedLedger.Reservation reserved, Refusal refusal) implements Coordinator.Command {
+    }
+
+    /** {@link FenceCore.RegistrationFenced} as a command: typed, so it survives its serializer (review 32). */
+    record RegistrationWalked(ActorRef<Registered> replyTo, List<Registration> registrations, Registered first,
+                              List<PartitionedLedger.Reservation> reservations, Set<BlobHash> fallen,
+                              Set<BlobHash> retry, Set<BlobHash> goneCallees) implements Coordinator.Command {
+
+        FenceCore.RegistrationFenced<ActorRef<?>> fenced() {
+            return new FenceCore.RegistrationFenced<>(replyTo, registrations, first, reservations, fallen, retry,
+                    goneCallees);
+        }
+    }
+
+    /** The command that carries {@code m} through the mailbox. */
+    @SuppressWarnings("unchecked")
+    private static Coordinator.Command command(FenceCore.SelfMessage<ActorRef<?>> m) {
+        if (m instanceof FenceCore.PinFenced<ActorRef<?>> p) {
+            var c = p.pin();
+            return new PinWalked(c.hash(), c.owner(), c.reason(), c.ttlMs(),
+                    (ActorRef<Coordinator.OpResult>) c.replyTo(), p.reserved(), p.refusal());
+        }
+        var r = (FenceCore.RegistrationFenced<ActorRef<?>>) m;
+        return new RegistrationWalked((ActorRef<Registered>) r.replyTo(), r.registrations(), r.first(),
+                r.reservations(), r.fallen(), r.retry(), r.goneCallees());
     }
 
     /** A node's report applied to this entity's share, with {@code outcome} ({@link FenceCore#reportApplied}). */
@@ -132,7 +167,7 @@ final class PartitionFences {
         for (LinksCore.Send m : out.send()) hosting.peers().tell(m.to(), m.message());
         for (LinkOut.Answer<ActorRef<?>> a : out.answers()) tell(a.to(), a.reply());
         for (LinkOut.NameGone<ActorRef<?>> n : out.names()) carry(goneNames.name(n, Coordinator.localNow()));
-        for (Coordinator.Command m : out.toSelf()) ctx.getSelf().tell(m);
+        for (FenceCore.SelfMessage<ActorRef<?>> m : out.toSelf()) ctx.getSelf().tell(command(m));
     }
 
     @SuppressWarnings("unchecked")

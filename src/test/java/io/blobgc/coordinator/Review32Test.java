@@ -20,9 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
  * Review 32 (commit a4526fc, the fences' walks moved into FenceCore / LinkedRegistrationCore): findings, each a test
- * that failed on a4526fc, fixed since. Its other finding (a PinFenced read back by its serializer carries its reply
- * token as a String) is described in partitions-part2-plan (session 32), not here: self-messages are never serialized
- * unless serialize-messages is on.
+ * that failed on a4526fc, fixed since.
  */
 class Review32Test {
 
@@ -57,5 +55,45 @@ class Review32Test {
         } finally {
             kit.shutdownTestKit();
         }
+    }
+
+    /**
+     * FINDING 2 (behaviour change, low). The pin's and the registration's second halves are commands, so
+     * {@code CborSerializable} (DESIGN §2: every message Jackson CBOR), as {@code PartitionFences.PinFenced(PinBlob,
+     * ...)} was. When the core's {@code PinFenced<T>} was the command, its reply token was a type parameter: Jackson
+     * wrote the ActorRef and read back an erased Object (a String), so the message did not survive serialization (with
+     * {@code pekko.actor.serialize-messages} on, the cast in {@code onPinFenced} failed). The glue's commands are typed.
+     */
+    @Test
+    void theSecondHalvesOfAPinAndARegistrationSurviveTheirSerializerWithTheirReplyTo() {
+        ActorTestKit kit = ActorTestKit.create("Review32Ser", CoordinatorTestKit.config(""));
+        try {
+            TestProbe<Coordinator.OpResult> pins = kit.createTestProbe();
+            TestProbe<io.blobgc.protocol.ReporterProtocol.Registered> registrations = kit.createTestProbe();
+            var reserved = new io.blobgc.ledger.PartitionedLedger.Reservation(1, java.util.List.of());
+            var h = io.blobgc.ledger.TwoPartitions.in(0, 1);
+            var pin = roundTrip(kit, new PartitionFences.PinWalked(h, "op", "why", null, pins.ref(), reserved, null));
+            assertInstanceOf(ActorRef.class, pin.replyTo(), "the pin's reply token read back");
+            assertEquals(h, pin.hash());
+            var registered = new io.blobgc.protocol.ReporterProtocol.Registered(java.util.List.of(h),
+                    java.util.List.of(), java.util.List.of(), java.util.List.of(), java.util.List.of());
+            var reg = roundTrip(kit, new PartitionFences.RegistrationWalked(registrations.ref(),
+                    java.util.List.of(io.blobgc.ledger.Registration.of(h)), registered, java.util.List.of(reserved),
+                    java.util.Set.of(h), java.util.Set.of(), java.util.Set.of()));
+            assertInstanceOf(ActorRef.class, reg.replyTo(), "the registration's reply token read back");
+            assertEquals(java.util.Set.of(h), reg.fallen());
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <M> M roundTrip(ActorTestKit kit, M m) {
+        var ser = org.apache.pekko.serialization.SerializationExtension.get(
+                org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(kit.system()));
+        byte[] bytes = ser.serialize(m).get();
+        var serializer = ser.findSerializerFor(m);
+        String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, m);
+        return (M) assertInstanceOf(m.getClass(), ser.deserialize(bytes, serializer.identifier(), manifest).get());
     }
 }

@@ -190,7 +190,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         boolean clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/conductor/" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        this.settle = linked ? new SettleRound(partitioning.count(), true) : null; // by the cut (plan §10)
+        this.settle = linked ? new SettleRound(partitioning.count()) : null;
     }
 
     @Override

@@ -12,62 +12,37 @@ import java.util.Optional;
  * {@link #poll}, and sends {@code Settled(epoch)} when it returns an epoch.
  *
  * <p>In one JVM {@link PartitionedLedger#settle} exchanges the exports to a fixpoint, synchronously. Over messages
- * nobody sees the whole at once: each partition answers at its own moment, while exports are in flight, delayed, lost
- * or duplicated, and nodes keep reporting. So this waits for a <b>double collect</b>: two polls in a row whose
- * answers are identical, with every partition present, every input in ({@link SettleStatus#haveAllInputs}), nothing
- * dirty and every report with content sent also applied ({@code p.sent[q] == q.applied[p]}).
- * <ul>
- *   <li>The marks are monotonic and move with every report that may change a view (see {@link SettleStatus}: a
- *       provisional report that only removes, or re-adds hashes listed since its sender's last FULL, changes no view,
- *       since its target applies it add-only and in order, and does not move them), and a
- *       partition flushes before it answers: a hold that reached a partition between its two answers is exported by
- *       its second flush, which moves its mark. So the same answers twice mean nothing moved in between: at any
- *       moment between the two polls every partition's exports were what its targets held, and each one's exact
- *       flush of the second poll found nothing to add — a fixpoint, which holds every root's closure (node views,
- *       pins, stickies).</li>
- *   <li>One poll alone is not enough: a partition answers, then a node's report adds a hold in it; the others answer
- *       after it, and the poll looks clean though that partition's next flush exports a new callee.</li>
- *   <li>Anything else — a partition missing (its answer lost or late), an input not in, a report not applied, a
- *       generation changed — starts again: the next clean poll is a first collect.</li>
- * </ul>
+ * nobody sees the whole at once, and under churn exports with content never stop moving; so the round counts only the
+ * content of a <b>cut</b> (partitions-part2-plan §10, tier 2, which gives the argument). It allocates the cut
+ * ({@link #queryCut}) once every partition answered with all its inputs in; each partition takes it when it first
+ * sees it, in a query or in a peer's export, with everything it then holds as the cut's roots, and forwards their
+ * closure hop by hop. The warm-ups end at a <b>double collect</b>: two polls in a row that are {@link #cutClean}, with
+ * the same cut marks. Anything else — an answer missing, an input not in, a cut mark not met, a generation changed —
+ * starts again: the next clean poll is a first collect.
  *
  * <p>The epoch is the vector of the partitions' generations of the second poll. A partition that recovered again
  * since (a new generation) was not part of that fixpoint, and ignores the {@code Settled} ({@link #appliesTo}).
  *
- * <p>A hold that reaches a partition after its last answer and before the {@code Settled} is not in the fixpoint; the
- * fence of reported holds ({@link PartitionedLedger#reportedHolds}) covers it, as after any warm-up.
+ * <p>A hold that reaches a partition after it took the cut is not the cut's content: the fences cover it (plan §10.2;
+ * for a node's report, the fence of reported holds, {@link PartitionedLedger#reportedHolds}), as after any warm-up.
  */
 public final class SettleRound {
 
     private final int partitions;
-    /**
-     * Whether the criterion is the cut's (partitions-part2-plan §10, tier 2: {@link #cutClean}, and the double
-     * collect compares only the cut's marks) rather than every export with content ({@link #clean}).
-     */
-    private final boolean byCut;
-    /** What the last poll's answers were compared by, when it was a clean first collect; null: none. */
-    private Map<Integer, ?> firstCollect;
+    /** The cut's marks of the last poll's answers, when it was a clean first collect; null: none. */
+    private Map<Integer, CutMarks> firstCollect;
     /**
      * The cut the next queries carry ({@link #queryCut}; partitions-part2-plan §10, tier 2): 0, none. Allocated by
-     * {@link #poll} from the answers, kept whatever the criterion: without {@link #byCut} it is bookkeeping only.
+     * {@link #poll} from the answers.
      */
     private long cut;
     /** The generations, by partition, of the poll that allocated {@link #cut}; null: none, or spent by an epoch. */
     private List<Integer> cutGenerations;
 
-    /** A round over {@code partitions} partitions (P &gt; 1), by every export with content ({@link #clean}). */
+    /** A round over {@code partitions} partitions (P &gt; 1). */
     public SettleRound(int partitions) {
-        this(partitions, false);
-    }
-
-    /**
-     * A round over {@code partitions} partitions (P &gt; 1); {@code byCut}: by the cut's content only
-     * ({@link #cutClean}), else by every export with content ({@link #clean}).
-     */
-    public SettleRound(int partitions, boolean byCut) {
         if (partitions < 2) throw new IllegalArgumentException("a settle round needs partitions: " + partitions);
         this.partitions = partitions;
-        this.byCut = byCut;
     }
 
     /**
@@ -76,14 +51,13 @@ public final class SettleRound {
      * the round starts again. The answers also allocate the cut the next queries carry ({@link #queryCut}).
      */
     public Optional<List<Integer>> poll(Map<Integer, SettleStatus> statuses) {
-        boolean clean = byCut ? cutClean(statuses) : clean(statuses);
-        long before = cut;
+        boolean clean = cutClean(statuses); // clean, the answers are on the current cut: allocateCut keeps it
         allocateCut(statuses);
-        if (!clean || (byCut && cut != before)) {
+        if (!clean) {
             firstCollect = null;
             return Optional.empty();
         }
-        Map<Integer, ?> collect = byCut ? cutMarks(statuses) : Map.copyOf(statuses);
+        Map<Integer, CutMarks> collect = cutMarks(statuses);
         if (!collect.equals(firstCollect)) {
             firstCollect = collect;
             return Optional.empty();
@@ -91,10 +65,9 @@ public final class SettleRound {
         firstCollect = null;
         List<Integer> epoch = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) epoch.add(statuses.get(p).generation());
-        if (byCut) { // spent: a partition that missed the Settled and still warms settles on the next cut, at once
-            cut++;
-            cutGenerations = List.copyOf(epoch);
-        }
+        // spent: a partition that missed the Settled and still warms settles on the next cut, at once
+        cut++;
+        cutGenerations = List.copyOf(epoch);
         return Optional.of(List.copyOf(epoch));
     }
 
@@ -152,9 +125,10 @@ public final class SettleRound {
      * the warm-ups — every partition answered (as itself), all on this round's cut at its generations, some warms
      * up, every one has all its inputs in and no cut content left to forward ({@code !cutDirty}), and every report
      * with cut content sent was applied ({@code p.cutSent[q] == q.cutApplied[p]}, past the base). Content outside the
-     * cut — holds that arrived after it, which the fences cover — is not counted.
+     * cut — holds that arrived after it, which the fences cover — is not counted. A clean poll is the first of a double
+     * collect, or its second when the one before was clean with the same cut marks.
      */
-    boolean cutClean(Map<Integer, SettleStatus> statuses) {
+    public boolean cutClean(Map<Integer, SettleStatus> statuses) {
         if (cut == 0 || cutGenerations == null || statuses.size() != partitions) return false;
         boolean anyWarming = false;
         for (int p = 0; p < partitions; p++) {
@@ -184,26 +158,6 @@ public final class SettleRound {
         statuses.forEach((p, s) -> out.put(p, new CutMarks(s.cut(), s.generation(), s.warming(), s.cutSent(),
                 s.cutApplied())));
         return out;
-    }
-
-    /**
-     * Whether one poll's answers could end the warm-ups: every partition answered (as itself), some partition warms
-     * up, all inputs are in, nothing is dirty, and every report with content sent was applied.
-     */
-    boolean clean(Map<Integer, SettleStatus> statuses) {
-        boolean anyWarming = false;
-        for (int p = 0; p < partitions; p++) {
-            SettleStatus s = statuses.get(p);
-            if (s == null || s.partition() != p || !s.haveAllInputs() || s.dirty()) return false;
-            anyWarming |= s.warming();
-        }
-        if (!anyWarming || statuses.size() != partitions) return false;
-        for (int p = 0; p < partitions; p++) {
-            for (int q = 0; q < partitions; q++) {
-                if (q != p && !statuses.get(p).sentTo(q).equals(statuses.get(q).appliedFrom(p))) return false;
-            }
-        }
-        return true;
     }
 
     /**

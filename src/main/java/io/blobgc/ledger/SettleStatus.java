@@ -12,6 +12,11 @@ import java.util.TreeMap;
  * have reached a fixpoint. One status per partition and poll, read after the partition flushed its exports for that
  * poll ({@link PartitionedLedger#settleStatus}).
  *
+ * <p>The round decides by the cut's fields alone ({@link #cut} and the three after it; {@link SettleRound#cutClean}).
+ * {@link #sent}, {@link #applied} and {@link #dirty}, the marks of every export with content, are what it compared
+ * before the cut (partitions-part2-plan §10.4): the conductor's debug line prints them, and a partition that is not
+ * warming up flushes before it answers when it is {@link #dirty} (or {@link #cutDirty}).
+ *
  * <p><b>Why the counters count only reports with content.</b> Every flush sends a report to every other partition,
  * an empty DELTA when nothing changed (the heartbeat), and the poll itself flushes: raw seqs grow at every poll, so two
  * polls would never look alike. {@link #sent} and {@link #applied} therefore name the last report <i>with content</i>

@@ -23,25 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SettleCutTest {
 
-    private static final Partitioning P4 = Partitioning.of(4);
-    private static final LedgerSettings SETTINGS = LedgerSettings.DEFAULTS.withGracePeriodMs(0);
-
     private final BlobHash x = in(0, 1), c = in(1, 1), d = in(2, 1), e = in(3, 1), y = in(0, 2);
     private final PartitionedLedger[] hosts = new PartitionedLedger[4];
     private final List<PartitionedLedger.Export> inFlight = new ArrayList<>();
-    private final SettleRound oldRound = new SettleRound(4);
     private long now = 1_700_000_000_000L;
     private long nodeSeq;
 
     SettleCutTest() {
-        List<Registration> registrations = List.of(Registration.of(y), new Registration(e, List.of(y)),
-                new Registration(d, List.of(e)), new Registration(c, List.of(d)), new Registration(x, List.of(c)));
-        for (int p = 0; p < hosts.length; p++) {
-            hosts[p] = PartitionedLedger.hosting(SETTINGS, 64, P4, p);
-            hosts[p].applyRegistered(registrations);
-            hosts[p].beginWarmUp(List.of("n1"), now);
-            hosts[p].applyTookOver("instance-" + p, 30_000);
-        }
+        SettleRoundTest.recoverTogether(hosts, List.of(x, c, d, e, y), now);
     }
 
     private void node(NodeReport r) {
@@ -74,13 +63,18 @@ class SettleCutTest {
         return out;
     }
 
-    /** n1's FULL of {@code held}, and the exports exchanged until every view is complete (the old criterion). */
+    /**
+     * n1's FULL of {@code held}, and the exports exchanged until every view is complete and still: every partition has
+     * all its inputs in, and a flush sends nothing with content ({@link Exports#withContent}), only heartbeats.
+     */
     private void warmViews(BlobHash... held) {
         node(NodeReport.full("n1", 1, ++nodeSeq, List.of(held), List.of()));
-        for (int i = 0; !oldRound.clean(statuses()); i++) {
+        for (int i = 0; ; i++) {
             assertTrue(i < 10, "the exports do not settle");
-            flushAll();
+            boolean inputsIn = statuses().values().stream().allMatch(SettleStatus::haveAllInputs);
+            List<PartitionedLedger.Export> sent = flushAll();
             deliverAll();
+            if (inputsIn && sent.stream().noneMatch(ex -> Exports.withContent(ex.report()))) return;
         }
     }
 

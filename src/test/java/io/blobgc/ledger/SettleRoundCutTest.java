@@ -13,11 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The settle round's cut, pure (partitions-part2-plan §10.7, item 8): how {@link SettleRound} allocates the cut its
- * queries carry, and its cut criterion ({@code new SettleRound(P, true)}). Statuses are made up; three partitions.
+ * queries carry, and its cut criterion. Statuses are made up; three partitions.
  */
 class SettleRoundCutTest {
-
-    private static final SettleStatus.ReportId R0 = new SettleStatus.ReportId(1, 0);
 
     /** Partition p's answer: generation {@code gen}, on {@code cut}, with cut marks {@code mark} to and from all. */
     private static SettleStatus status(int p, int gen, boolean warming, boolean inputs, long cut, long mark,
@@ -47,7 +45,7 @@ class SettleRoundCutTest {
 
     @Test
     void aCutIsAllocatedOnceEveryInputIsInAndKeptThroughFlaps() {
-        SettleRound round = new SettleRound(3, true);
+        SettleRound round = new SettleRound(3);
         assertEquals(0, round.queryCut());
         round.poll(poll(1, true, false, 0, 0));
         assertEquals(0, round.queryCut(), "a node's FULL is not in somewhere: no cut yet");
@@ -65,7 +63,7 @@ class SettleRoundCutTest {
 
     @Test
     void aChangedGenerationOrAHigherAnsweredCutStartsANewOneAndNobodyWarmingEndsIt() {
-        SettleRound round = new SettleRound(3, true);
+        SettleRound round = new SettleRound(3);
         round.poll(poll(1, true, true, 0, 0));
         assertEquals(1, round.queryCut());
         round.poll(poll(List.of(1, 2, 1), true, true, 1, 1, 1, false));
@@ -78,7 +76,7 @@ class SettleRoundCutTest {
 
     @Test
     void marksOfAnotherCutAreNeverClean() {
-        SettleRound round = new SettleRound(3, true);
+        SettleRound round = new SettleRound(3);
         round.poll(poll(1, true, true, 0, 0));
         assertEquals(1, round.queryCut());
         for (int i = 0; i < 5; i++) {
@@ -100,15 +98,11 @@ class SettleRoundCutTest {
     /** Churn outside the cut moves the content marks and dirties every answer: the cut's marks stay, and it settles. */
     @Test
     void contentMarksThatMoveWhileTheCutMarksStayStillSettleAfterTwoPolls() {
-        SettleRound round = new SettleRound(3, true), old = new SettleRound(3);
+        SettleRound round = new SettleRound(3);
         round.poll(poll(1, true, true, 0, 0));
         long cut = round.queryCut();
         assertEquals(Optional.empty(), round.poll(poll(List.of(1, 1, 1), true, true, cut, 1, 10, true)));
         assertEquals(Optional.of(List.of(1, 1, 1)), round.poll(poll(List.of(1, 1, 1), true, true, cut, 1, 11, true)));
-        for (int i = 0; i < 10; i++) {
-            assertEquals(Optional.empty(), old.poll(poll(List.of(1, 1, 1), true, true, cut, 1, 10 + i, false)),
-                    "the old criterion waits for content to stop moving");
-        }
         assertEquals(cut + 1, round.queryCut(), "after an epoch the next cut at once: a partition that missed the "
                 + "Settled settles on it (those that took the Settled ended the cut, and take the next one again)");
         round.poll(poll(List.of(1, 1, 1), true, true, cut, 1, 12, true));
@@ -117,21 +111,12 @@ class SettleRoundCutTest {
 
     @Test
     void aCutDirtyAnswerIsNotClean() {
-        SettleRound round = new SettleRound(3, true);
+        SettleRound round = new SettleRound(3);
         round.poll(poll(1, true, true, 0, 0));
         Map<Integer, SettleStatus> s = poll(1, true, true, 1, 1);
         assertTrue(round.cutClean(s));
         SettleStatus b = s.get(1);
         s.put(1, new SettleStatus(1, 1, true, true, b.sent(), b.applied(), false, 1, b.cutSent(), b.cutApplied(), true));
         assertFalse(round.cutClean(s), "1 has cut content to forward");
-    }
-
-    /** Without the cut's criterion, the round is as before: the cut is allocated, but no answer's cut matters. */
-    @Test
-    void theOldCriterionIgnoresTheCut() {
-        SettleRound round = new SettleRound(3);
-        assertEquals(Optional.empty(), round.poll(poll(1, true, true, 0, 0)), "a first collect");
-        assertEquals(1, round.queryCut(), "allocated all the same, and a new cut does not restart the collect");
-        assertEquals(Optional.of(List.of(1, 1, 1)), round.poll(poll(1, true, true, 0, 0)), "cut 0 answered twice");
     }
 }

@@ -42,13 +42,23 @@ class SettleRoundTest {
 
     private final PartitionedLedger[] hosts = new PartitionedLedger[4];
     private final Network net = new Network();
-    private final SettleRound round = new SettleRound(4, true); // by the cut (partitions-part2-plan §10, tier 2)
+    private final SettleRound round = new SettleRound(4);
     private long now = 1_700_000_000_000L;
     private long nodeSeq;
 
     SettleRoundTest() {
-        List<Registration> registrations = List.of(Registration.of(y), new Registration(e, List.of(y)),
-                new Registration(d, List.of(e)), new Registration(c, List.of(d)), new Registration(x, List.of(c)));
+        recoverTogether(hosts, chain, now);
+    }
+
+    /**
+     * Fills {@code hosts} with hosting ledgers of P4 that begin their warm-ups together at {@code now}, as after a
+     * whole-cluster restart, with {@code chain} registered (each blob calls the next). Also {@link SettleCutTest}'s.
+     */
+    static void recoverTogether(PartitionedLedger[] hosts, List<BlobHash> chain, long now) {
+        List<Registration> registrations = new ArrayList<>(List.of(Registration.of(chain.get(chain.size() - 1))));
+        for (int i = chain.size() - 2; i >= 0; i--) {
+            registrations.add(new Registration(chain.get(i), List.of(chain.get(i + 1))));
+        }
         for (int p = 0; p < hosts.length; p++) {
             hosts[p] = PartitionedLedger.hosting(SETTINGS, 64, P4, p);
             hosts[p].applyRegistered(registrations); // replayed from the journal: each takes its own
@@ -206,13 +216,25 @@ class SettleRoundTest {
         throw new AssertionError("no settle in " + maxPolls + " polls");
     }
 
-    @Test
-    void noWarmUpEndsBeforeTheExportsSettleAndThenTheWholeChainIsHeld() {
-        nodeFull(x);
-        List<Integer> epoch = pollUntilSettled(new Random(1), 1.0, 30);
-        assertSettledWithTheChainHeld(epoch, "everything delivered between polls");
+    /**
+     * Polls, everything delivered between them, until every partition has all its inputs in: the provisional FULLs
+     * went out, were refused for their echo, and were resent and applied. No cut yet: the last poll's answers were not
+     * all in (they are read before the deliveries), and only such a poll allocates one.
+     */
+    private void pollUntilEveryInputIsIn() {
+        for (int i = 0; !answersNow().values().stream().allMatch(SettleStatus::haveAllInputs); i++) {
+            assertTrue(i < 10, "the inputs are not in");
+            assertEquals(Optional.empty(), poll());
+            net.deliverAll();
+        }
+        assertEquals(0, round.queryCut(), "a cut before every input was in");
+    }
 
-        // the settled FULLs confirm, and the chain stays: nothing of it is marked over cycles
+    /**
+     * Four cycles of every partition after the Settled, each followed by a flush of the exports, their delivery and
+     * an empty DELTA of n1: the settled FULLs replace the provisional views and confirm.
+     */
+    private void cycleFourTimes() {
         for (int i = 0; i < 4; i++) {
             now += 1_000;
             for (PartitionedLedger h : hosts) h.applyCycle(h.planCycle(now, now, false));
@@ -220,6 +242,15 @@ class SettleRoundTest {
             net.deliverAll();
             nodeDelta(List.of(), List.of());
         }
+    }
+
+    @Test
+    void noWarmUpEndsBeforeTheExportsSettleAndThenTheWholeChainIsHeld() {
+        nodeFull(x);
+        List<Integer> epoch = pollUntilSettled(new Random(1), 1.0, 30);
+        assertSettledWithTheChainHeld(epoch, "everything delivered between polls");
+
+        cycleFourTimes(); // the settled FULLs confirm, and the chain stays: nothing of it is marked over cycles
         for (BlobHash b : chain) assertEquals(Optional.of(BlobStatus.ACTIVE), owner(b).status(b), b.shortHex());
         for (PartitionedLedger h : hosts) assertEquals(List.of(), h.planDeletion(100));
     }
@@ -262,22 +293,16 @@ class SettleRoundTest {
     @Test
     void aHoldThatArrivesDuringAPollIsExportedBeforeTheRoundSettles() {
         nodeFull(); // n1 holds nothing yet
-        for (int i = 0; !round.clean(answersNow()); i++) { // the provisional FULLs go out, are refused, resent
-            assertTrue(i < 10, "the exports do not settle");
-            assertEquals(Optional.empty(), poll());
-            net.deliverAll();
-        }
-        round.reset(); // the next poll is a first collect
-        // a clean poll — except that n1's DELTA reaches partition 0 just after it answered: 0's next flush exports c.
-        // Only a first collect; had the round settled on it, the warm-ups would end with c, d, e and y unprotected
-        Optional<List<Integer>> epoch = poll(Set.of(0, 1, 2, 3), p -> {
+        pollUntilEveryInputIsIn();
+        // the poll that allocates the cut — and n1's DELTA reaches partition 0 just after it answered: 0's next flush
+        // exports c. x is held before any partition takes the cut, so it is one of the cut's roots: had the round
+        // settled without its closure, the warm-ups would end with c, d, e and y unprotected
+        assertEquals(Optional.empty(), poll(Set.of(0, 1, 2, 3), p -> {
             if (p == 0) nodeDelta(List.of(x), List.of());
-        });
-        if (epoch.isEmpty()) {
-            net.deliverAll();
-            epoch = Optional.of(pollUntilSettled(new Random(1), 1.0, 30));
-        }
-        assertSettledWithTheChainHeld(epoch.get(), "x held during the first collect");
+        }));
+        assertTrue(round.queryCut() > 0, "the cut is allocated");
+        net.deliverAll();
+        assertSettledWithTheChainHeld(pollUntilSettled(new Random(1), 1.0, 30), "x held before the cut was taken");
     }
 
     @Test
@@ -317,7 +342,6 @@ class SettleRoundTest {
         assertEquals(Optional.empty(), poll());
         net.deliverAll(); // the first FULLs echo no ask: refused, so every partition owes each other one
         assertTrue(hosts[0].settleStatus(0).dirty(), "a FULL is owed: the next flush sends more than heartbeats");
-        assertFalse(round.clean(answersNow()));
         net.send(hosts[0].flushExports(0, now));
         assertFalse(hosts[0].settleStatus(0).dirty(), "the flush sent it");
     }
@@ -367,11 +391,7 @@ class SettleRoundTest {
         BlobHash lib = in(1, 2);
         for (PartitionedLedger h : hosts) h.applyRegistered(List.of(Registration.of(lib)));
         nodeFull(); // n1 holds nothing
-        for (int i = 0; !round.clean(answersNow()); i++) { // the provisional FULLs go out, are refused, resent
-            assertTrue(i < 10, "the exports do not settle");
-            poll();
-            net.deliverAll();
-        }
+        pollUntilEveryInputIsIn();
         SettleStatus.ReportId before = hosts[0].settleStatus(0).sentTo(1);
         PartitionedLedger.Reservation r = hosts[0].reserve(List.of(new Registration(in(0, 10), List.of(lib))), now);
         assertNotEquals(before, flushAndDeliver(), "lib's first add is content");
@@ -444,12 +464,12 @@ class SettleRoundTest {
     }
 
     /**
-     * Fresh holds across partitions at every poll (§10.7, test 2): between polls a new pair f(0) -> l(1) is
-     * registered, n1 acquires f through the fence (its walk records l in 1's view of 0, a sticky), and n1's next
-     * DELTA lists f. Every poll, 0 exports a hash new to 1: content, so the old criterion — nothing with content moved
-     * anywhere — never settles (tier 1 does not help: l is new). The cut counts only what was held when it was taken
-     * and its closure, so the round settles within a few polls, with the chain held and every l protected; and once
-     * the settled FULLs confirm, no f nor l is marked.
+     * Fresh holds across partitions at every poll (§10.7, test 2): between polls a new pair f(0) -> l(1) is registered,
+     * n1 acquires f through the fence (its walk records l in 1's view of 0, a sticky), and n1's next DELTA lists f.
+     * Every poll, 0 exports a hash new to 1: content, so a round that waited for no export with content to move
+     * anywhere, as before the cut, never settled (tier 1 does not help: l is new). The cut counts only what was held
+     * when it was taken and its closure, so the round settles within a few polls, with the chain held and every l
+     * protected; and once the settled FULLs confirm, no f nor l is marked.
      */
     @Test
     void freshHoldsAcrossPartitionsAtEveryPollStillSettle() {
@@ -471,29 +491,24 @@ class SettleRoundTest {
         assertTrue(epoch.isPresent(), "no settle in 10 polls with fresh holds across partitions at each");
         assertSettledWithTheChainHeld(epoch.get(), "fresh holds at every poll");
         for (BlobHash b : fresh) assertTrue(owner(b).isProtected(b), b.shortHex() + " is unprotected at the Settled");
-        for (int i = 0; i < 4; i++) {
-            now += 1_000;
-            for (PartitionedLedger h : hosts) h.applyCycle(h.planCycle(now, now, false));
-            for (int p = 0; p < hosts.length; p++) net.send(hosts[p].flushExports(p, now));
-            net.deliverAll();
-            nodeDelta(List.of(), List.of());
-        }
+        cycleFourTimes();
         for (BlobHash b : fresh) assertEquals(Optional.of(BlobStatus.ACTIVE), owner(b).status(b), b.shortHex());
         for (BlobHash b : chain) assertEquals(Optional.of(BlobStatus.ACTIVE), owner(b).status(b), b.shortHex());
         for (PartitionedLedger h : hosts) assertEquals(List.of(), h.planDeletion(100));
     }
+
+    /** How many polls test 3 churns: a fresh pair at each, while the ids of the partitions last. */
+    private static final int CHURN = 116;
 
     /**
      * {@link #freshHoldsAcrossPartitionsAtEveryPollStillSettle} with delays and loss (§10.7, test 3): at every poll
      * a fresh pair f(a) -> l(a + 1), a going round the partitions; between polls each export is delivered with
      * probability 1/2 (pairs in order), and for the first 30 polls one in ten is lost. No warm-up ends before the
      * Settled; at the Settled the chain and every acquired pair are protected; it settles while the churn goes on
-     * (the old criterion never does, over 30 seeds). (With one in ten lost at every poll no round settles, by either
-     * criterion, fresh holds or none: a gap somewhere at nearly every poll keeps a partition view incomplete, and so
+     * (the round before the cut never did, over 30 seeds). (With one in ten lost at every poll the round does not
+     * settle, fresh holds or none: a gap somewhere at nearly every poll keeps a partition view incomplete, and so
      * {@code haveAllInputs} false, or moves the cut marks by the FULL that makes it up — §10.8, point 4.)
      */
-    /** How many polls test 3 churns: a fresh pair at each, while the ids of the partitions last. */
-    private static final int CHURN = 116;
 
     @Test
     void freshHoldsWithDelaysAndLossSettleOnlyWithTheCutClosed() {
@@ -598,11 +613,11 @@ class SettleRoundTest {
     }
 
     /**
-     * A hold that arrives after the cut is the fences', not the round's (§10.7, test 7; the premise of
-     * {@link #aHoldThatArrivesDuringAPollIsExportedBeforeTheRoundSettles} changed with the cut): n1's DELTA adds x
-     * once every partition took the cut. Without the walk of reported holds the round may settle before c, d, e and
-     * y are exported (nothing asserted on them then); with it, they are protected in their owners by stickies from
-     * the moment the report is applied, and so at the Settled.
+     * A hold that arrives after the cut is the fences', not the round's (§10.7, test 7; in
+     * {@link #aHoldThatArrivesDuringAPollIsExportedBeforeTheRoundSettles} it arrives before the cut is taken): n1's
+     * DELTA adds x once every partition took the cut. Without the walk of reported holds the round may settle before c, d, e and y
+     * are exported (nothing asserted on them then); with it, they are protected in their owners by stickies from the
+     * moment the report is applied, and so at the Settled.
      */
     @Test
     void aHoldAddedAfterTheCutIsTheFencesNotTheRounds() {
@@ -616,7 +631,7 @@ class SettleRoundTest {
             for (PartitionedLedger h : t.hosts) assertEquals(ReportOutcome.APPLIED, h.report(r, t.now));
             if (fenced) new InstantPartitions(P4, t.hosts).fenceReportedHolds(r, ReportOutcome.APPLIED, t.now);
             List<Integer> epoch = t.pollUntilSettled(new Random(1), 1.0, 20);
-            if (!fenced) continue; // the round owes nothing for it: c may be unprotected (the old round waited)
+            if (!fenced) continue; // the round owes nothing for it: c may be unprotected
             t.assertSettledWithTheChainHeld(epoch, "x held after the cut, fenced");
         }
     }

@@ -486,7 +486,8 @@ final class Exports {
      *       its release or its walk's ask (a removal) of the same hash — moves the mark at its first add only, and
      *       the settle round's double collect can happen under that churn.</li>
      * </ul>
-     * "No content" still means "changes no view": the settle round's argument ({@link SettleRound}) is unchanged.
+     * "No content" still means "changes no view" (the content marks the settle round's debug line reports, and its
+     * tier 1, rest on that; the round itself counts only the cut's content, {@link SettleRound}).
      * The one exception, as with {@link #withContent}, is a hash the target could not hold when it was first listed
      * (unknown there, or collected): listing it again is not content, though the target might hold it by then.
      */

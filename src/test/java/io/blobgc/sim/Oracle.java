@@ -205,7 +205,7 @@ final class Oracle {
         if (c != null && c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
         if (c != null && c.alive && !c.recovering && sim.step % 97 == 0) { // a recovering one has no live state yet
             journalChecks++;
-            PartitionedLedger recovered = sim.recover(c.ledger.settings());
+            PartitionedLedger recovered = sim.recover(sim.whole, c.ledger.settings());
             String live = sim.persistentState(c.ledger), replayed = sim.persistentState(recovered);
             if (!live.equals(replayed)) {
                 throw sim.failure("the live state differs from the journal's:\n--- live\n" + live

@@ -10,7 +10,6 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.PartitionedLedger;
 import io.blobgc.ledger.LedgerSettings;
 import io.blobgc.ledger.LedgerDump;
-import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -94,12 +93,10 @@ final class Simulation {
     /** The callees of each blob: a fact of its content (a third of the blobs call one with a lower index). */
     final Map<BlobHash, List<BlobHash>> callees = new HashMap<>();
     final List<Member> members = new ArrayList<>();
-    final List<Coordinator.Event> journal = new ArrayList<>();
-    /** The coordinator's last snapshot: one per partition (null: none yet). */
-    List<LedgerSnapshot> snapshot;
+    /** The coordinator's journal ({@code blob-gc-coordinator}): at P = 1, and for P partitions in one coordinator. */
+    final Journal whole = new Journal(Coordinator.PERSISTENCE_ID.id());
     /** How the registry is split (partitions.md): P = 1, or P partitions of one coordinator in one JVM. */
     final Partitioning partitioning;
-    int snapshotAt;
     Instance coordinator;
     /** Every coordinator instance started, in order (the oracle asks which came after which). */
     final List<Instance> instances = new ArrayList<>();
@@ -213,8 +210,8 @@ final class Simulation {
             this.core = new CoordinatorCore(dryRun);
             LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20,
                     maxTransitions);
-            this.ledger = recover(settings);
-            this.position = journal.size();
+            this.ledger = recover(whole, settings);
+            this.position = whole.size();
             host.hosted = this;
         }
 
@@ -272,7 +269,7 @@ final class Simulation {
         }
 
         <R> R run(CoordinatorCore.Decision<R> d) {
-            if (!d.events().isEmpty() && journal.size() != position) {
+            if (!d.events().isEmpty() && whole.size() != position) {
                 alive = false;
                 Instance fenced = this;
                 if (coordinator == fenced) {
@@ -281,16 +278,16 @@ final class Simulation {
                     });
                 }
                 throw new Fenced("coordinator #" + generation + "'s write refused: the journal moved on (" + position
-                        + " -> " + journal.size() + "); it restarts");
+                        + " -> " + whole.size() + "); it restarts");
             }
             if (!d.events().isEmpty()) oracle.writing(this, d.events());
             for (Coordinator.Event e : d.events()) {
                 position++;
-                journal.add(e);
+                whole.events.add(e);
                 CoordinatorCore.apply(ledger, e);
-                if (journal.size() - snapshotAt >= SNAPSHOT_EVERY) {
-                    snapshot = ledger.snapshots();
-                    snapshotAt = journal.size();
+                if (whole.size() - whole.snapshotAt >= SNAPSHOT_EVERY) {
+                    whole.snapshot = ledger.snapshots();
+                    whole.snapshotAt = whole.size();
                 }
             }
             return d.reply().apply(ledger);
@@ -314,10 +311,11 @@ final class Simulation {
         return true;
     }
 
-    PartitionedLedger recover(LedgerSettings settings) {
-        PartitionedLedger l = snapshot == null ? new PartitionedLedger(settings, 1024, partitioning)
-                : PartitionedLedger.fromSnapshots(settings, snapshot, partitioning);
-        for (int i = snapshotAt; i < journal.size(); i++) CoordinatorCore.apply(l, journal.get(i));
+    /** A fresh recovery from {@code j}: its snapshot, then the events after it, through the actor's event handler. */
+    PartitionedLedger recover(Journal j, LedgerSettings settings) {
+        PartitionedLedger l = j.snapshot == null ? new PartitionedLedger(settings, 1024, partitioning)
+                : PartitionedLedger.fromSnapshots(settings, j.snapshot, partitioning);
+        for (int i = j.snapshotAt; i < j.size(); i++) CoordinatorCore.apply(l, j.events.get(i));
         return l;
     }
 
@@ -332,7 +330,7 @@ final class Simulation {
         Instance c = new Instance(host);
         coordinator = c;
         log("coordinator #" + c.generation + " recovering on " + host.node() + (dryRun ? " (dry run)" : "")
-                + ", journal " + journal.size());
+                + ", journal " + whole.size());
         at(100 + rnd.nextInt(5_000), "coordinator #" + c.generation + " recovery completes", () -> completeRecovery(c));
         if (faults && rnd.nextInt(4) == 0) {
             // failures come in groups (a rack, a bad deploy): another member dies while the new coordinator recovers
@@ -911,7 +909,7 @@ final class Simulation {
     Map<String, Object> summary() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("steps", step);
-        s.put("journal", journal.size());
+        s.put("journal", whole.size());
         s.put("generations", generations);
         s.put("ghostReports", ghostReports);
         PartitionedLedger l = coordinator == null ? null : coordinator.ledger;

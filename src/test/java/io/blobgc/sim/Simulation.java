@@ -191,6 +191,10 @@ final class Simulation {
     final class Instance {
         final int generation = ++generations;
         final Member host;
+        /** The partition this instance hosts alone (a partition entity), or -1: the whole registry (the coordinator). */
+        final int partition;
+        /** The journal this instance recovers from and writes to: its persistence id's. */
+        final Journal journal;
         final PartitionedLedger ledger;
         final CoordinatorCore core;
         final SweeperCore sweeper = new SweeperCore(DELETES_PER_SECOND, 200, 2_000, 1_000_000_000L);
@@ -204,15 +208,24 @@ final class Simulation {
         /** When this instance's takeover was written and it began to act (-1: not yet). */
         long tookOverAt = -1;
 
-        Instance(Member host) {
+        /** @param partition -1 for the whole registry; a partition entity is not simulated yet (step 7) */
+        Instance(Member host, int partition, Journal journal) {
+            if (partition != -1) throw new IllegalArgumentException("only the whole registry is simulated: " + partition);
             instances.add(this);
             this.host = host;
+            this.partition = partition;
+            this.journal = journal;
             this.core = new CoordinatorCore(dryRun);
             LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20,
                     maxTransitions);
-            this.ledger = recover(whole, settings);
-            this.position = whole.size();
+            this.ledger = recover(journal, settings);
+            this.position = journal.size();
             host.hosted = this;
+        }
+
+        /** The persistence id this instance writes under: instances of one id fence each other out (S10). */
+        String pid() {
+            return journal.pid;
         }
 
         /** Recovery completed: membership is read now, then the stashed messages are handled in order. */
@@ -245,11 +258,6 @@ final class Simulation {
         }
 
         /**
-         * Persists the decision's events (appended to the journal, then applied) and returns the reply. A write whose
-         * sequence number another instance took since this one recovered (or last wrote) is refused, as the journal's
-         * unique key refuses it (S10): this instance restarts, and nothing of the command happens ({@link Fenced}).
-         */
-        /**
          * A cycle as the actor runs it: planned, persisted, applied, then the partitions' exports flushed. At P &gt; 1
          * each export travels on its own (partitions.md step 5): after a random delay, sometimes duplicated, lost or
          * overtaken by a later one, and only to this instance (a partition's messages die with its JVM).
@@ -268,8 +276,14 @@ final class Simulation {
             return o;
         }
 
+        /**
+         * Persists the decision's events (appended to this instance's {@link #journal}, then applied) and returns the
+         * reply. A write whose sequence number another instance of the same persistence id took since this one
+         * recovered (or last wrote) is refused, as the journal's unique key refuses it (S10): this instance restarts,
+         * and nothing of the command happens ({@link Fenced}).
+         */
         <R> R run(CoordinatorCore.Decision<R> d) {
-            if (!d.events().isEmpty() && whole.size() != position) {
+            if (!d.events().isEmpty() && journal.size() != position) {
                 alive = false;
                 Instance fenced = this;
                 if (coordinator == fenced) {
@@ -278,16 +292,16 @@ final class Simulation {
                     });
                 }
                 throw new Fenced("coordinator #" + generation + "'s write refused: the journal moved on (" + position
-                        + " -> " + whole.size() + "); it restarts");
+                        + " -> " + journal.size() + "); it restarts");
             }
             if (!d.events().isEmpty()) oracle.writing(this, d.events());
             for (Coordinator.Event e : d.events()) {
                 position++;
-                whole.events.add(e);
+                journal.events.add(e);
                 CoordinatorCore.apply(ledger, e);
-                if (whole.size() - whole.snapshotAt >= SNAPSHOT_EVERY) {
-                    whole.snapshot = ledger.snapshots();
-                    whole.snapshotAt = whole.size();
+                if (journal.size() - journal.snapshotAt >= SNAPSHOT_EVERY) {
+                    journal.snapshot = ledger.snapshots();
+                    journal.snapshotAt = journal.size();
                 }
             }
             return d.reply().apply(ledger);
@@ -327,7 +341,7 @@ final class Simulation {
     void startCoordinator() {
         Member host = oldestUp();
         if (host == null) return;
-        Instance c = new Instance(host);
+        Instance c = new Instance(host, -1, whole);
         coordinator = c;
         log("coordinator #" + c.generation + " recovering on " + host.node() + (dryRun ? " (dry run)" : "")
                 + ", journal " + whole.size());

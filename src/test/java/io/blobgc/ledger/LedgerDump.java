@@ -21,17 +21,19 @@ public final class LedgerDump {
     private LedgerDump() {
     }
 
-    /** {@link #of(Ledger, Collection, Map)} of every partition in turn (at P = 1, of its one ledger). */
+    /** {@link #of(Ledger, Collection, Map)} of every partition {@code l} hosts, in turn (at P = 1, of its one ledger). */
     public static String of(PartitionedLedger l, Collection<BlobHash> hashes) {
         return of(l, hashes, Map.of());
     }
 
-    /** {@link #of(Ledger, Collection, Map)} of every partition in turn (at P = 1, of its one ledger). */
+    /**
+     * {@link #of(Ledger, Collection, Map)} of every partition {@code l} hosts, in turn (at P = 1, of its one ledger;
+     * of one partition when {@code l} is a partition entity's, {@link PartitionedLedger#hosting}).
+     */
     public static String of(PartitionedLedger l, Collection<BlobHash> hashes, Map<BlobHash, String> names) {
-        int count = l.partitioning().count();
-        if (count == 1) return of(l.partition(0), hashes, names);
+        if (l.partitioning().count() == 1) return of(l.partition(0), hashes, names);
         StringBuilder sb = new StringBuilder();
-        for (int p = 0; p < count; p++) sb.append("partition ").append(p).append('\n').append(of(l.partition(p), hashes, names));
+        for (int p : l.hostedPartitions()) sb.append("partition ").append(p).append('\n').append(of(l.partition(p), hashes, names));
         return sb.toString();
     }
 

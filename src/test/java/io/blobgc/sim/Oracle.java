@@ -112,13 +112,12 @@ final class Oracle {
         for (BlobHash x : closure(h)) registeredAt.put(x, sim.now);
     }
 
-    /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */
     /**
-     * S10, the fence: an instance writes only while no later instance has begun to act (its takeover written) — else
-     * the later one decided on a journal that was about to change under it.
+     * S10, the fence: an instance writes only while no later instance of its persistence id has begun to act (its
+     * takeover written) — else the later one decided on a journal that was about to change under it.
      */
     void writing(Simulation.Instance c, List<Coordinator.Event> events) {
-        for (Simulation.Instance n : sim.instances) {
+        for (Simulation.Instance n : sim.samePid(c)) {
             if (n.generation > c.generation && n.tookOverAt >= 0) {
                 throw sim.failure("coordinator #" + c.generation + " wrote " + events + " after #" + n.generation
                         + " took over at " + n.tookOverAt + " ms (S10)");
@@ -126,7 +125,7 @@ final class Oracle {
         }
         // S10: "no earlier instance deletes any more" is written only when true: no earlier sweeper is in time
         if (events.stream().anyMatch(e -> e instanceof Coordinator.PredecessorsDone)) {
-            for (Simulation.Instance o : sim.instances) {
+            for (Simulation.Instance o : sim.samePid(c)) {
                 if (o.generation < c.generation && o.alive && o.sweeper.inTime(sim.now * 1_000_000L)
                         && o.sweeper.holdsAny()) {
                     throw sim.failure("coordinator #" + c.generation + " wrote that its predecessors are done while #"
@@ -138,7 +137,7 @@ final class Oracle {
 
     /** S10: a sweeper gets a batch only under a write of its instance, so never once a later instance took over. */
     void handingOut(Simulation.Instance c, List<BlobHash> batch) {
-        for (Simulation.Instance n : sim.instances) {
+        for (Simulation.Instance n : sim.samePid(c)) {
             if (n.generation > c.generation && n.tookOverAt >= 0) {
                 throw sim.failure("coordinator #" + c.generation + " handed its sweeper " + batch.size()
                         + " blob(s) after #" + n.generation + " took over at " + n.tookOverAt + " ms (S10)");
@@ -151,7 +150,7 @@ final class Oracle {
      * delete it: none holds it in a batch whose deadline has not come.
      */
     void newContent(Simulation.Instance c, BlobHash h) {
-        for (Simulation.Instance o : sim.instances) {
+        for (Simulation.Instance o : sim.samePid(c)) {
             if (o.generation < c.generation && o.alive && o.sweeper.pending(h)
                     && o.sweeper.inTime(sim.now * 1_000_000L)) {
                 throw sim.failure("coordinator #" + c.generation + " accepted new content for " + Simulation.short_(h)
@@ -160,17 +159,18 @@ final class Oracle {
         }
     }
 
+    /** The sweeper of coordinator {@code c} deletes {@code h} from the store, now. */
     void deleting(Simulation.Instance c, BlobHash h) {
         storeDeletions++;
         // S10: a successor takes new content for what a predecessor may still delete once twice the batch deadline
         // passed after its takeover; from then on the predecessor's sweeper deletes nothing
-        for (Simulation.Instance n : sim.instances) {
+        for (Simulation.Instance n : sim.samePid(c)) {
             if (n.generation > c.generation && n.tookOverAt >= 0 && sim.now >= n.tookOverAt + 2 * Simulation.BATCH_DEADLINE) {
                 throw sim.failure("coordinator #" + c.generation + "'s sweeper deleted " + Simulation.short_(h) + " "
                         + (sim.now - n.tookOverAt) + " ms after #" + n.generation + " took over (S10)");
             }
         }
-        if (c.core == null || sim.dryRun && c == sim.coordinator) {
+        if (c.core == null || sim.dryRun && c == sim.current(c.partition)) {
             throw sim.failure("a dry-run coordinator's sweeper deleted " + Simulation.short_(h) + " (S9)");
         }
         if (inUse().contains(h)) throw sim.failure("deleted " + Simulation.short_(h) + " while in use");
@@ -191,21 +191,25 @@ final class Oracle {
     // ---- checks
 
     void check() {
-        Simulation.Instance c = sim.coordinator;
         for (BlobHash h : inUse()) for (BlobHash x : closure(h)) lastUsed.put(x, sim.now);
         for (BlobHash h : inUse()) {
             if (!sim.store.containsKey(h)) {
                 throw sim.failure("in use (" + whyInUse(h) + "), but " + Simulation.short_(h)
                         + " is gone from the store (status " + sim.status(h) + ")");
             }
-            if (c != null && c.alive && sim.status(h) == BlobStatus.DELETING) {
+            Simulation.Instance owner = sim.owner(h);
+            if (owner != null && owner.alive && sim.status(h) == BlobStatus.DELETING) {
                 throw sim.failure("in use, but " + Simulation.short_(h) + " is DELETING");
             }
         }
-        if (c != null && c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
-        if (c != null && c.alive && !c.recovering && sim.step % 97 == 0) { // a recovering one has no live state yet
+        for (Simulation.Instance c : sim.current()) {
+            if (c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
+        }
+        if (sim.step % 97 != 0) return;
+        for (Simulation.Instance c : sim.current()) { // each persistence id's live state against its own journal
+            if (!c.alive || c.recovering) continue; // a recovering one has no live state yet
             journalChecks++;
-            PartitionedLedger recovered = sim.recover(sim.whole, c.ledger.settings());
+            PartitionedLedger recovered = sim.recover(c.journal, c.ledger.settings());
             String live = sim.persistentState(c.ledger), replayed = sim.persistentState(recovered);
             if (!live.equals(replayed)) {
                 throw sim.failure("the live state differs from the journal's:\n--- live\n" + live
@@ -236,8 +240,9 @@ final class Oracle {
      * uploaded since it began is collected by now (grace + cycles + confirmations + a sweep fit in a calm).
      */
     void checkCalm(long calmStart) {
-        Simulation.Instance c = sim.coordinator;
-        if (c == null || !c.alive || c.recovering || c.recoveredAt > calmStart || sim.dryRun) return; // S9: dry
+        List<Simulation.Instance> current = sim.current();
+        if (current.isEmpty() || sim.dryRun) return; // S9: dry
+        for (Simulation.Instance c : current) if (!c.alive || c.recovering || c.recoveredAt > calmStart) return;
         if (sim.maxTransitions != Integer.MAX_VALUE) return; // paged cycles: a calm is too short (see maxTransitions)
         for (Simulation.Member m : sim.members) {
             if (!m.alive || !m.up || m.lastTrouble > calmStart || m.stuckUntil > calmStart) return;
@@ -256,10 +261,9 @@ final class Oracle {
             }
         }
         if (!kept.isEmpty()) {
+            String views = String.join("; ", current.stream().map(c -> String.valueOf(c.ledger.nodes(sim.now))).toList());
             throw sim.failure("unused through a calm of " + Simulation.STORM + " ms, not collected: " + kept
-                    + "; views " + c.ledger.nodes(sim.now) + "; " + kept.stream().map(k -> c.ledger.info(sim.universe
-                    .stream().filter(h -> k.startsWith(Simulation.short_(h))).findFirst().orElseThrow()).toString())
-                    .toList());
+                    + "; views " + views + "; " + kept.stream().map(k -> info(k)).toList());
         }
     }
 
@@ -278,9 +282,14 @@ final class Oracle {
         }
         if (!kept.isEmpty()) {
             throw sim.failure("unused, not collected after a quiet period: " + kept + "\n" + kept.stream()
-                    .map(k -> sim.coordinator.ledger.info(sim.universe.stream().filter(h -> k.startsWith(
-                            Simulation.short_(h))).findFirst().orElseThrow()).toString()).toList());
+                    .map(k -> info(k)).toList());
         }
+    }
+
+    /** What the owner's current instance says of the blob {@code kept} names (it starts with its short hash). */
+    private String info(String kept) {
+        BlobHash h = sim.universe.stream().filter(x -> kept.startsWith(Simulation.short_(x))).findFirst().orElseThrow();
+        return sim.owner(h).ledger.info(h).toString();
     }
 
     private String whyInUse(BlobHash h) {

@@ -935,7 +935,38 @@ final class Simulation {
         return Duration.ofMillis(ms);
     }
 
+    /**
+     * The instances of {@code c}'s persistence id, in the order they started: those that fence each other out through
+     * its journal (S10). Today every instance is the coordinator's.
+     */
+    List<Instance> samePid(Instance c) {
+        List<Instance> out = new ArrayList<>();
+        for (Instance i : instances) if (i.pid().equals(c.pid())) out.add(i);
+        return out;
+    }
+
+    /**
+     * The instances that act for the registry now, one per persistence id: the coordinator, which hosts every
+     * partition (P = 1, and P partitions in one coordinator); empty before the first one starts. Step 7 of
+     * partitions-part2-plan §9 makes it one instance per partition entity.
+     */
+    List<Instance> current() {
+        return coordinator == null ? List.of() : List.of(coordinator);
+    }
+
+    /** The instance that acts for {@code partition} now (-1: the whole registry): the coordinator; null: none yet. */
+    Instance current(int partition) {
+        return coordinator;
+    }
+
+    /** The instance that acts for {@code h}'s partition now (null: none yet). */
+    Instance owner(BlobHash h) {
+        return current(partitioning.partitionOf(h));
+    }
+
+    /** {@code h}'s status as its owner's current instance has it (null: no instance yet, or {@code h} unknown). */
     BlobStatus status(BlobHash h) {
-        return coordinator == null ? null : coordinator.ledger.status(h).orElse(null);
+        Instance c = owner(h);
+        return c == null ? null : c.ledger.status(h).orElse(null);
     }
 }

@@ -298,6 +298,19 @@ public final class CoordinatorCore {
         return new Decision<>(d.events(), st -> Optional.of(d.reply().apply(st)));
     }
 
+    /**
+     * The conductor's cycle {@code cycle} on the entity of {@code partition} ({@link #partitionCycle}), with the answer
+     * the conductor gets: its outcome (none for a cycle it ran already) and the latest cycle it knows, this one or its
+     * own later one (the conductor's "behind" rule).
+     */
+    public Decision<Coordinator.PartitionCycled> partitionCycled(PartitionedLedger l, int partition, long cycle,
+                                                               boolean dryRunAsked, long now, long localNow) {
+        long last = Math.max(cycle, l.cycle());
+        Decision<Optional<CycleOutcome>> d = partitionCycle(l, cycle, dryRunAsked, now, localNow);
+        return new Decision<>(d.events(), st -> new Coordinator.PartitionCycled(partition, cycle,
+                d.reply().apply(st).orElse(null), last));
+    }
+
     /** One {@link Coordinator.CycleCompleted} per hosted partition, and their outcomes merged. */
     private static Decision<CycleOutcome> completed(PartitionedLedger l, List<CycleOutcome> outcomes) {
         List<Integer> partitions = l.hostedPartitions();

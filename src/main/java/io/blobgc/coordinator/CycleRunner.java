@@ -12,7 +12,6 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -63,13 +62,13 @@ final class CycleRunner {
      */
     ReplyEffect<Event, State> runPartition(State s, int partition, Coordinator.RunPartitionCycle c,
                                            Consumer<PartitionedLedger> flush) {
-        CoordinatorCore.Decision<Optional<CycleOutcome>> d = timed(() -> core.partitionCycle(s.ledger, c.cycle(),
-                c.dryRun(), clock.millis(), Coordinator.localNow()));
-        Optional<CycleOutcome> o = d.reply().apply(s.ledger);
-        var answer = new Coordinator.PartitionCycled(partition, c.cycle(), o.orElse(null),
-                Math.max(c.cycle(), s.ledger.cycle()));
-        if (o.isEmpty()) return c.replyTo() == null ? effects.noReply() : effects.effect().reply(c.replyTo(), answer);
-        var effect = persist(d.events(), o.get(), st -> flush.accept(st.ledger));
+        CoordinatorCore.Decision<Coordinator.PartitionCycled> d = timed(() -> core.partitionCycled(s.ledger, partition,
+                c.cycle(), c.dryRun(), clock.millis(), Coordinator.localNow()));
+        Coordinator.PartitionCycled answer = d.reply().apply(s.ledger);
+        if (answer.outcome() == null) {
+            return c.replyTo() == null ? effects.noReply() : effects.effect().reply(c.replyTo(), answer);
+        }
+        var effect = persist(d.events(), answer.outcome(), st -> flush.accept(st.ledger));
         return c.replyTo() == null ? effect.thenNoReply() : effect.thenReply(c.replyTo(), st -> answer);
     }
 

@@ -1,13 +1,12 @@
 package io.blobgc.coordinator;
 
 import io.blobgc.BlobGcSettings;
-import io.blobgc.BlobGcSettings.PartitionHosting;
 import io.blobgc.BlobHash;
 import io.blobgc.CborSerializable;
 import io.blobgc.NodeIds;
+import io.blobgc.coordinator.ConductorCore.State;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
-import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Partitioning;
 import io.blobgc.ledger.SettleRound;
 import io.blobgc.ledger.SettleStatus;
@@ -36,9 +35,6 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -50,7 +46,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li><b>Cycles.</b> Each tick asks every partition to run cycle n ({@link Coordinator.RunPartitionCycle}), gathers
- *       the answers within {@link #cycleTimeout} and records the cycle ({@link CycleRecorded}): the partitions' outcomes
+ *       the answers within {@link ConductorCore#cycleTimeout} and records the cycle ({@link CycleRecorded}): the partitions' outcomes
  *       merged, and those that did not answer — moving, recovering — skipped; they take the next cycle's number when
  *       they answer again (grace is wall-clock time, so nothing is replayed). No tick starts a cycle while one is
  *       open.</li>
@@ -74,7 +70,7 @@ import java.util.Map;
  * It decides nothing about a blob and deletes nothing, so it needs no fence of its own: two conductors at once (a
  * paused one) only run cycles twice as often, and a partition runs each cycle number once.
  */
-public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordinator.Event, Conductor.State> {
+public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordinator.Event, ConductorCore.State> {
 
     /**
      * A cycle the conductor ran: the partitions' outcomes merged ({@code entry}, numbered as the cycle), the partitions
@@ -100,34 +96,8 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     }
 
     /** A cycle's answers are in (or timed out). */
-    private record CycleGathered(long cycle, boolean dryRun, FanIn.Gathered<Coordinator.PartitionCycled> gathered,
-                                 ActorRef<CycleOutcome> replyTo) implements ToCoordinator {
-    }
-
-    /**
-     * The state: what the journal recorded (P and hosting, for the refusal: a journal of the coordinator hosting every
-     * partition itself records no hosting) and the cycles.
-     */
-    public static final class State {
-        final boolean fresh;
-        int recordedPartitions;
-        String recordedHosting;
-        long cycle;
-        final ArrayDeque<HistoryEntry> history = new ArrayDeque<>();
-
-        State(boolean fresh) {
-            this.fresh = fresh;
-        }
-
-        public long cycle() {
-            return cycle;
-        }
-
-        /** Keeps {@code e} as the newest history entry, and at most {@code historySize} entries. */
-        void remember(HistoryEntry e, int historySize) {
-            history.addLast(e);
-            while (history.size() > historySize) history.removeFirst();
-        }
+    private record CycleGathered(ConductorCore.CycleAsk<ActorRef<CycleOutcome>> ask,
+                                 FanIn.Gathered<Coordinator.PartitionCycled> gathered) implements ToCoordinator {
     }
 
     /** Starts the conductor singleton (on members with the coordinator role) and returns its proxy. */
@@ -160,14 +130,10 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private final Clock clock;
     private final Partitioning partitioning;
     private final List<Integer> all;
-    private final State empty = new State(true);
+    /** The conductor's decisions; this actor carries them out. */
+    private final ConductorCore<ActorRef<CycleOutcome>> core;
     private final PartitionAsks asks;
     private final String instanceId;
-    private boolean takenOver;
-    /** A cycle is gathering its answers: no other starts until it is recorded. */
-    private boolean cycleOpen;
-    /** {@link Coordinator.RunCycleNow}s that came while a cycle was open: each runs once it is recorded. */
-    private final ArrayDeque<Coordinator.RunCycleNow> waiting = new ArrayDeque<>();
     /** The settle round of linked partitions; null when they are isolated (nothing to settle). */
     private final SettleRound settle;
     /** A settle poll is gathering its answers: no other starts until it is in. */
@@ -183,19 +149,20 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         this.peers = peers;
         this.clock = clock;
         this.partitioning = settings.partitioning();
-        List<Integer> ps = new ArrayList<>();
-        for (int p = 0; p < partitioning.count(); p++) ps.add(p);
-        this.all = List.copyOf(ps);
-        this.asks = new PartitionAsks(peers, partitioning, gatherTimeout(), settings.dryRun(), ctx.getLog(), linked);
+        this.core = new ConductorCore<>(partitioning, settings.dryRun(), settings.cycleInterval(),
+                settings.askTimeout(), settings.ledger().historySize());
+        this.all = core.all();
+        this.asks = new PartitionAsks(peers, partitioning, core.gatherTimeout(), settings.dryRun(), ctx.getLog(),
+                linked);
+        this.settle = linked ? new SettleRound(partitioning.count()) : null;
         boolean clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/conductor/" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        this.settle = linked ? new SettleRound(partitioning.count()) : null;
     }
 
     @Override
     public State emptyState() {
-        return empty;
+        return core.emptyState();
     }
 
     @Override
@@ -215,36 +182,16 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
 
     @Override
     public SnapshotAdapter<State> snapshotAdapter() {
-        return new Snapshots(settings.ledger().historySize());
+        return new Snapshots(core);
     }
 
     @Override
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.class, (state, signal) -> {
-            takenOver = false;
-            cycleOpen = false;
+            core.recovered();
             pollOpen = false;
             ctx.getSelf().tell(TakeOver.INSTANCE);
         }).build();
-    }
-
-    /**
-     * How long a cycle waits for the partitions: half a cycle (at least 100 ms), at most {@link #gatherTimeout} (an
-     * operator's RunCycleNow gets its answer before its own ask times out).
-     */
-    Duration cycleTimeout() {
-        Duration half = settings.cycleInterval().dividedBy(2);
-        Duration atLeast = half.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : half;
-        return atLeast.compareTo(gatherTimeout()) < 0 ? atLeast : gatherTimeout();
-    }
-
-    /**
-     * How long a routed ask (summary, pins, a registration split over partitions) waits for the partitions: half the
-     * ask timeout, so that the caller, who waits the whole of it, gets an answer naming the partitions that did not
-     * answer instead of a timeout.
-     */
-    Duration gatherTimeout() {
-        return settings.askTimeout().dividedBy(2);
     }
 
     // =====================================================================================================
@@ -255,54 +202,60 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     public CommandHandler<ToCoordinator, Coordinator.Event, State> commandHandler() {
         return (state, command) -> {
             if (command == TakeOver.INSTANCE) return onTakeOver(state);
-            if (!takenOver) return Effect().stash();
+            if (!core.takenOver()) return Effect().stash();
             return handle(state, command);
         };
     }
 
     private Effect<Coordinator.Event, State> onTakeOver(State s) {
-        if (takenOver) return Effect().none();
-        var refusal = refusal(s);
-        if (refusal.isPresent()) {
-            ctx.getLog().error(refusal.get());
+        ConductorCore.Step<ActorRef<CycleOutcome>> step = core.takeOver(s, instanceId, clock.millis());
+        if (step.refusal() != null) {
+            ctx.getLog().error(step.refusal());
             return Effect().stop();
         }
-        var took = new Coordinator.TookOver(instanceId, clock.millis(), 0, partitioning.count(),
-                PartitionHosting.SHARDED.configName(), null);
-        return Effect().persist(took).thenRun(st -> {
-            takenOver = true;
-            ctx.getLog().info("blob-gc conductor {} took over at cycle {}: {} partitions on Cluster Sharding",
-                    instanceId, st.cycle, partitioning.count());
-            keepAlive();
+        if (step.events().isEmpty()) return Effect().none(); // taken over already
+        return Effect().persist(step.events()).thenRun((State st) -> carry(step.after().apply(st))).thenUnstashAll();
+    }
+
+    /** Carries out a step: its log lines at once, then its events written, then what follows them. */
+    private Effect<Coordinator.Event, State> run(State s, ConductorCore.Step<ActorRef<CycleOutcome>> step) {
+        step.logs().forEach(line -> DecisionEffects.log(ctx.getLog(), line));
+        if (step.events().isEmpty()) {
+            carry(step.after().apply(s));
+            return Effect().none();
+        }
+        return Effect().persist(step.events()).thenRun((State st) -> carry(step.after().apply(st)));
+    }
+
+    /**
+     * Carries out what the core decided: the log lines, the sends, the answer, after a takeover the timers, and the
+     * cycle to start.
+     */
+    private void carry(ConductorCore.Out<ActorRef<CycleOutcome>> out) {
+        out.logs().forEach(line -> DecisionEffects.log(ctx.getLog(), line));
+        out.send().forEach(m -> peers.tell(m.to(), m.message()));
+        if (out.answer() != null) out.answer().to().tell(out.answer().outcome());
+        if (out.tookOver()) {
             timers.startTimerWithFixedDelay(KeepAliveTick.INSTANCE, settings.heartbeatInterval());
             timers.startTimerWithFixedDelay(Coordinator.CycleTick.INSTANCE, settings.cycleInterval());
             if (settle != null) {
                 settle.reset();
                 timers.startTimerWithFixedDelay(SettleTick.INSTANCE, settings.heartbeatInterval());
             }
-        }).thenUnstashAll();
-    }
-
-    /** Why this conductor may not run on the journal {@code s} was recovered from; empty when it may. */
-    private java.util.Optional<String> refusal(State s) {
-        if (s.fresh) return java.util.Optional.empty();
-        int configured = partitioning.count();
-        // no hosting recorded: the coordinator's own journal (its takeovers record none)
-        return JournalPartitions.refusal(s.recordedPartitions, configured)
-                .or(() -> JournalPartitions.hostingRefusal(JournalPartitions.writtenHosting(s.recordedHosting),
-                        PartitionHosting.SHARDED, configured));
+        }
+        if (out.cycle() != null) startCycle(out.cycle());
     }
 
     private Effect<Coordinator.Event, State> handle(State s, ToCoordinator command) {
         if (command == KeepAliveTick.INSTANCE) {
             keepAlive();
         } else if (command == Coordinator.CycleTick.INSTANCE) {
-            if (!cycleOpen) startCycle(s, settings.dryRun(), null);
+            core.cycleTick(s).ifPresent(this::startCycle);
         } else if (command instanceof Coordinator.RunCycleNow c) {
-            if (cycleOpen) waiting.add(c);
-            else startCycle(s, c.dryRun() || settings.dryRun(), c.replyTo());
+            core.runCycleNow(s, c.dryRun(), c.replyTo()).ifPresent(this::startCycle);
         } else if (command instanceof CycleGathered g) {
-            return recordCycle(s, g);
+            return run(s, core.cycleGathered(s, g.ask(), g.gathered().answers(), g.gathered().missing(),
+                    clock.millis()));
         } else if (command == SettleTick.INSTANCE) {
             poll();
         } else if (command instanceof SettleGathered g) {
@@ -326,16 +279,11 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
             asks.register(c);
         } else if (command instanceof Coordinator.GetSummary c) {
             asks.summary(s.cycle, Cluster.get(ctx.getSystem()).selfMember().address().toString(),
-                    s.history.peekLast(), c.replyTo());
+                    s.last(), c.replyTo());
         } else if (command instanceof Coordinator.GetPins c) {
             asks.pins(c);
         } else if (command instanceof Coordinator.GetHistory c) {
-            List<HistoryEntry> newest = new ArrayList<>();
-            var it = s.history.descendingIterator();
-            while (it.hasNext() && newest.size() < Math.max(0, Math.min(c.limit(), CoordinatorCore.MAX_PAGE))) {
-                newest.add(it.next());
-            }
-            c.replyTo().tell(new Coordinator.History(newest));
+            c.replyTo().tell(new Coordinator.History(s.newest(c.limit())));
         } else {
             ctx.getLog().warn("blob-gc conductor ignored {}: the partitions run their own sweepers and members",
                     command.getClass().getSimpleName());
@@ -344,11 +292,11 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     }
 
     private int owner(BlobHash hash) {
-        return PartitionAsks.owner(partitioning, hash);
+        return core.route(hash);
     }
 
     private void keepAlive() {
-        for (int p : all) peers.tell(p, Coordinator.KeepAlive.INSTANCE);
+        core.keepAlive().forEach(m -> peers.tell(m.to(), m.message()));
     }
 
     // ---- the settle round
@@ -359,7 +307,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         // as long as a routed ask may take: a poll missing a partition settles nothing, and the next waits for this one
         long cut = settle.queryCut();
         ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all, (p, ref) -> new Coordinator.SettleQuery(ref, cut),
-                        gatherTimeout()),
+                        core.gatherTimeout()),
                 (g, failure) -> new SettleGathered(g == null ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all))
                         : g));
     }
@@ -386,49 +334,13 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
 
     // ---- cycles
 
-    private void startCycle(State s, boolean dryRun, ActorRef<CycleOutcome> replyTo) {
-        long n = s.cycle + 1;
-        cycleOpen = true;
+    /** Asks every partition to run the core's cycle, and hands the answers (or the time-out) back to it. */
+    private void startCycle(ConductorCore.CycleAsk<ActorRef<CycleOutcome>> ask) {
         ctx.pipeToSelf(FanIn.<Coordinator.PartitionCycled>gather(peers, all,
-                        (p, ref) -> new Coordinator.RunPartitionCycle(n, dryRun, ref), cycleTimeout()),
-                (g, failure) -> new CycleGathered(n, dryRun, g == null
-                        ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all)) : g, replyTo));
-    }
-
-    private Effect<Coordinator.Event, State> recordCycle(State s, CycleGathered g) {
-        List<CycleOutcome> outcomes = new ArrayList<>();
-        long reached = g.cycle();
-        for (Coordinator.PartitionCycled c : g.gathered().answers().values()) {
-            if (c.outcome() != null) outcomes.add(c.outcome()); // null: it ran this cycle before (a conductor's retry)
-            reached = Math.max(reached, c.lastCycle());
-        }
-        // a journal behind its partitions (lost, restored): number on from theirs, at once
-        boolean behind = reached > g.cycle();
-        if (behind) {
-            ctx.getLog().warn("cycle {}: partitions had run up to cycle {} already; cycle {} runs now", g.cycle(),
-                    reached, reached + 1);
-        }
-        CycleOutcome merged = outcomes.isEmpty() ? nothingRan(g.cycle(), g.dryRun()) : CycleOutcome.merged(outcomes);
-        List<Integer> skipped = List.copyOf(g.gathered().missing());
-        if (!skipped.isEmpty()) {
-            ctx.getLog().warn("cycle {}: partition(s) {} did not answer within {} ms (moving or recovering?); they "
-                    + "take the next cycle", g.cycle(), skipped, cycleTimeout().toMillis());
-        }
-        return Effect().persist(new CycleRecorded(reached, HistoryEntry.of(merged), skipped)).thenRun(st -> {
-            cycleOpen = false;
-            if (behind) { // the same caller's cycle, under a number the partitions have not run
-                startCycle(st, g.dryRun(), g.replyTo());
-                return;
-            }
-            if (g.replyTo() != null) g.replyTo().tell(merged);
-            Coordinator.RunCycleNow next = waiting.poll();
-            if (next != null) startCycle(st, next.dryRun() || settings.dryRun(), next.replyTo());
-        });
-    }
-
-    private CycleOutcome nothingRan(long cycle, boolean dryRun) {
-        return new CycleOutcome(cycle, clock.millis(), dryRun, false, false, List.of(), List.of(), List.of(),
-                List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0);
+                        (p, ref) -> new Coordinator.RunPartitionCycle(ask.cycle(), ask.dryRun(), ref),
+                        core.cycleTimeout()),
+                (g, failure) -> new CycleGathered(ask, g == null
+                        ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all)) : g));
     }
 
     // =====================================================================================================
@@ -437,17 +349,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
 
     @Override
     public EventHandler<State, Coordinator.Event> eventHandler() {
-        return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
-            State st = s == empty ? new State(false) : s; // the empty state stays empty (see Coordinator.empty)
-            if (e instanceof Coordinator.TookOver t) {
-                st.recordedPartitions = t.partitions();
-                st.recordedHosting = t.hosting();
-            } else if (e instanceof CycleRecorded c) {
-                st.cycle = Math.max(st.cycle, c.cycle());
-                st.remember(c.entry(), settings.ledger().historySize());
-            } // else the coordinator's own (a journal it wrote hosting every partition): the refusal's, nothing to keep
-            return st;
-        });
+        return newEventHandlerBuilder().forAnyState().onAnyEvent(core::apply);
     }
 
     /**
@@ -455,30 +357,20 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
      * partition itself) restores only what the refusal needs.
      */
     private static final class Snapshots implements SnapshotAdapter<State> {
-        private final int historySize;
+        private final ConductorCore<?> core;
 
-        Snapshots(int historySize) {
-            this.historySize = historySize;
+        Snapshots(ConductorCore<?> core) {
+            this.core = core;
         }
 
         @Override
         public Object toJournal(State s) {
-            return new ConductorSnapshot(s.cycle, s.recordedPartitions, s.recordedHosting, List.copyOf(s.history));
+            return ConductorCore.snapshot(s);
         }
 
         @Override
         public State fromJournal(Object from) {
-            State st = new State(false);
-            if (from instanceof ConductorSnapshot c) {
-                st.cycle = c.cycle();
-                st.recordedPartitions = c.partitions();
-                st.recordedHosting = c.hosting();
-                for (HistoryEntry e : c.history()) st.remember(e, historySize);
-            } else { // the coordinator's: no hosting recorded
-                if (from instanceof SnapshotSections s) st.recordedPartitions = s.partitions().size();
-                else if (from instanceof LedgerSnapshot l) st.recordedPartitions = l.partitions();
-            }
-            return st;
+            return core.restored(from);
         }
     }
 }

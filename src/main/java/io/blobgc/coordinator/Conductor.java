@@ -8,7 +8,6 @@ import io.blobgc.coordinator.ConductorCore.State;
 import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.Partitioning;
-import io.blobgc.ledger.SettleRound;
 import io.blobgc.ledger.SettleStatus;
 import io.blobgc.protocol.ReporterProtocol.Acquire;
 import io.blobgc.protocol.ReporterProtocol.Register;
@@ -63,7 +62,7 @@ import java.util.Map;
  *   <li><b>The settle round</b> (partitions.md §1; linked entities only, {@link Hosting#linked}): partitions that
  *       recover together wait for each other's settled exports, which none sends while it warms up. Every heartbeat
  *       interval the conductor polls every partition ({@link Coordinator.SettleQuery}: a warming one flushes, then
- *       answers its status); when two polls in a row are the same clean fixpoint ({@link SettleRound}) it tells every
+ *       answers its status); when two polls in a row are the same clean fixpoint ({@link io.blobgc.ledger.SettleRound}) it tells every
  *       partition {@link Coordinator.PartitionsSettled} with their generations, and each of those generations ends its
  *       warm-up.</li>
  * </ul>
@@ -134,10 +133,6 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private final ConductorCore<ActorRef<CycleOutcome>> core;
     private final PartitionAsks asks;
     private final String instanceId;
-    /** The settle round of linked partitions; null when they are isolated (nothing to settle). */
-    private final SettleRound settle;
-    /** A settle poll is gathering its answers: no other starts until it is in. */
-    private boolean pollOpen;
 
     private Conductor(ActorContext<ToCoordinator> ctx, TimerScheduler<ToCoordinator> timers, BlobGcSettings settings,
                       PartitionPeers peers, Clock clock, boolean linked) {
@@ -149,12 +144,11 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         this.peers = peers;
         this.clock = clock;
         this.partitioning = settings.partitioning();
-        this.core = new ConductorCore<>(partitioning, settings.dryRun(), settings.cycleInterval(),
+        this.core = new ConductorCore<>(partitioning, linked, settings.dryRun(), settings.cycleInterval(),
                 settings.askTimeout(), settings.ledger().historySize());
         this.all = core.all();
         this.asks = new PartitionAsks(peers, partitioning, core.gatherTimeout(), settings.dryRun(), ctx.getLog(),
                 linked);
-        this.settle = linked ? new SettleRound(partitioning.count()) : null;
         boolean clustered = "cluster".equals(ctx.getSystem().settings().config().getString("pekko.actor.provider"));
         this.instanceId = (clustered ? NodeIds.of(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress())
                 : ctx.getSystem().name()) + "/conductor/" + java.util.UUID.randomUUID().toString().substring(0, 8);
@@ -189,7 +183,6 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.class, (state, signal) -> {
             core.recovered();
-            pollOpen = false;
             ctx.getSelf().tell(TakeOver.INSTANCE);
         }).build();
     }
@@ -234,14 +227,11 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
     private void carry(ConductorCore.Out<ActorRef<CycleOutcome>> out) {
         out.logs().forEach(line -> DecisionEffects.log(ctx.getLog(), line));
         out.send().forEach(m -> peers.tell(m.to(), m.message()));
-        if (out.answer() != null) out.answer().to().tell(out.answer().outcome());
+        if (out.answer() != null) out.answer().to().tell((CycleOutcome) out.answer().reply());
         if (out.tookOver()) {
             timers.startTimerWithFixedDelay(KeepAliveTick.INSTANCE, settings.heartbeatInterval());
             timers.startTimerWithFixedDelay(Coordinator.CycleTick.INSTANCE, settings.cycleInterval());
-            if (settle != null) {
-                settle.reset();
-                timers.startTimerWithFixedDelay(SettleTick.INSTANCE, settings.heartbeatInterval());
-            }
+            if (core.settles()) timers.startTimerWithFixedDelay(SettleTick.INSTANCE, settings.heartbeatInterval());
         }
         if (out.cycle() != null) startCycle(out.cycle());
     }
@@ -259,7 +249,7 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
         } else if (command == SettleTick.INSTANCE) {
             poll();
         } else if (command instanceof SettleGathered g) {
-            settled(g.gathered());
+            carry(core.polled(g.gathered().answers(), g.gathered().missing()));
         } else if (command instanceof Report r) {
             if (r.report() == null) {
                 peers.tell(0, r); // refused there, as by the coordinator
@@ -301,35 +291,12 @@ public final class Conductor extends EventSourcedBehavior<ToCoordinator, Coordin
 
     // ---- the settle round
 
+    /** Polls every partition, when the core starts a poll, and hands the answers (or the time-out) back to it. */
     private void poll() {
-        if (settle == null || pollOpen) return;
-        pollOpen = true;
-        // as long as a routed ask may take: a poll missing a partition settles nothing, and the next waits for this one
-        long cut = settle.queryCut();
-        ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all, (p, ref) -> new Coordinator.SettleQuery(ref, cut),
-                        core.gatherTimeout()),
-                (g, failure) -> new SettleGathered(g == null ? new FanIn.Gathered<>(Map.of(), new java.util.TreeSet<>(all))
-                        : g));
-    }
-
-    /** One poll's answers: when they and the last poll's are the same clean fixpoint, the warm-ups end. */
-    private void settled(FanIn.Gathered<SettleStatus> g) {
-        pollOpen = false;
-        if (ctx.getLog().isDebugEnabled()) {
-            StringBuilder b = new StringBuilder("settle poll: cut " + settle.queryCut() + ", no answer from "
-                    + g.missing());
-            g.answers().forEach((p, st) -> b.append(" | ").append(p).append(" w=").append(st.warming())
-                    .append(" in=").append(st.haveAllInputs()).append(" cut=").append(st.cut()).append(" cd=")
-                    .append(st.cutDirty()).append(" cs=").append(st.cutSent()).append(" ca=").append(st.cutApplied())
-                    .append(" d=").append(st.dirty()).append(" s=").append(st.sent()).append(" a=")
-                    .append(st.applied()));
-            ctx.getLog().debug(b.toString());
-        }
-        settle.poll(g.answers()).ifPresent(epoch -> {
-            ctx.getLog().info("blob-gc conductor: the partitions settled at generations {}: their warm-ups end", epoch);
-            var settled = new Coordinator.PartitionsSettled(epoch);
-            for (int p : all) peers.tell(p, settled);
-        });
+        core.startPoll().ifPresent(cut -> ctx.pipeToSelf(FanIn.<SettleStatus>gather(peers, all,
+                        (p, ref) -> new Coordinator.SettleQuery(ref, cut), core.gatherTimeout()),
+                (g, failure) -> new SettleGathered(g == null ? new FanIn.Gathered<>(Map.of(),
+                        new java.util.TreeSet<>(all)) : g)));
     }
 
     // ---- cycles

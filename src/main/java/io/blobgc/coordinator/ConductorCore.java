@@ -9,6 +9,8 @@ import io.blobgc.ledger.CycleOutcome;
 import io.blobgc.ledger.HistoryEntry;
 import io.blobgc.ledger.LedgerSnapshot;
 import io.blobgc.ledger.Partitioning;
+import io.blobgc.ledger.SettleRound;
+import io.blobgc.ledger.SettleStatus;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -17,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -24,7 +27,8 @@ import java.util.function.Function;
  * The {@link Conductor}'s decisions in plain Java (partitions-part2-plan §9, step 5): its state and how events change
  * it, its takeover and the refusal of a journal written otherwise, and its cycles — one open at a time, an operator's
  * {@code RunCycleNow} that comes meanwhile waiting its turn, a journal behind its partitions' numbering on from
- * theirs. No Pekko, no I/O, no clock: time is an argument. The
+ * theirs — and the settle round of linked partitions: a poll at a time, its answers fed to {@link SettleRound}, and
+ * {@link Coordinator.PartitionsSettled} told on a double collect. No Pekko, no I/O, no clock: time is an argument. The
  * actor is the glue that carries out what this decides (sends, timers, the gathers of {@link FanIn}, the writes); the
  * deterministic simulation can drive the same code.
  *
@@ -107,21 +111,17 @@ public final class ConductorCore<T> {
     public record CycleAsk<T>(long cycle, boolean dryRun, T replyTo) {
     }
 
-    /** The merged outcome of a cycle, for the caller that asked for it. */
-    public record CycleAnswer<T>(T to, CycleOutcome outcome) {
-    }
-
     /**
      * What the glue carries out once a {@link Step}'s events are written (or at once, with none), in this order: the
      * log lines, the sends, the answer, after a takeover the timers started, and the cycle to start.
      *
      * @param logs     the lines to log, in order
      * @param send     the messages to the partitions, in order
-     * @param answer   a cycle's answer to its caller; null: none
+     * @param answer   a cycle's answer to its caller (its merged {@link CycleOutcome}); null: none
      * @param tookOver the conductor took over: start its timers (keep-alive, cycle, and the settle poll when linked)
      * @param cycle    a cycle to start now (it is open); null: none
      */
-    public record Out<T>(List<Log> logs, List<Send> send, CycleAnswer<T> answer, boolean tookOver,
+    public record Out<T>(List<Log> logs, List<Send> send, LinkOut.Answer<T> answer, boolean tookOver,
                          CycleAsk<T> cycle) {
         public Out {
             logs = List.copyOf(logs);
@@ -174,16 +174,22 @@ public final class ConductorCore<T> {
     private boolean cycleOpen;
     /** The {@code RunCycleNow}s that came while a cycle was open: each runs once it is recorded, in order. */
     private final ArrayDeque<Waiting<T>> waiting = new ArrayDeque<>();
+    /** The settle round of linked partitions; null when they are isolated (nothing to settle). */
+    private final SettleRound settle;
+    /** A settle poll is gathering its answers: no other starts until it is in. */
+    private boolean pollOpen;
 
     /**
      * @param partitioning  the configured partitions (P &gt; 1)
+     * @param linked        the partitions are linked entities ({@link Hosting#linked}): the conductor runs the settle
+     *                      round
      * @param dryRun        the configured {@code blob-gc.dry-run}
      * @param cycleInterval the configured cycle interval
      * @param askTimeout    the configured ask timeout
      * @param historySize   the configured history size
      */
-    public ConductorCore(Partitioning partitioning, boolean dryRun, Duration cycleInterval, Duration askTimeout,
-                         int historySize) {
+    public ConductorCore(Partitioning partitioning, boolean linked, boolean dryRun, Duration cycleInterval,
+                         Duration askTimeout, int historySize) {
         this.partitioning = partitioning;
         List<Integer> ps = new ArrayList<>();
         for (int p = 0; p < partitioning.count(); p++) ps.add(p);
@@ -192,6 +198,7 @@ public final class ConductorCore<T> {
         this.cycleInterval = cycleInterval;
         this.askTimeout = askTimeout;
         this.historySize = historySize;
+        this.settle = linked ? new SettleRound(partitioning.count()) : null; // by the cut (plan §10)
     }
 
     /** Every partition, in order. */
@@ -224,12 +231,13 @@ public final class ConductorCore<T> {
     }
 
     /**
-     * The journal was replayed (this incarnation starts): not taken over yet, no cycle open. The waiting
+     * The journal was replayed (this incarnation starts): not taken over yet, no cycle nor poll open. The waiting
      * {@code RunCycleNow}s are kept: each runs once a cycle is recorded.
      */
     public void recovered() {
         takenOver = false;
         cycleOpen = false;
+        pollOpen = false;
     }
 
     /** Whether a cycle is gathering its answers. */
@@ -270,6 +278,7 @@ public final class ConductorCore<T> {
                 PartitionHosting.SHARDED.configName(), null);
         return new Step<>(List.of(), List.of(took), st -> {
             takenOver = true;
+            if (settle != null) settle.reset();
             return new Out<>(List.of(new Log(Level.INFO,
                     "blob-gc conductor {} took over at cycle {}: {} partitions on Cluster Sharding", instance,
                     st.cycle, partitioning.count())), keepAlive(), null, true, null);
@@ -337,11 +346,69 @@ public final class ConductorCore<T> {
             if (behind) { // the same caller's cycle, under a number the partitions have not run
                 return new Out<>(List.of(), List.of(), null, false, open(st, ask.dryRun(), ask.replyTo()));
             }
-            CycleAnswer<T> answer = ask.replyTo() == null ? null : new CycleAnswer<>(ask.replyTo(), merged);
+            LinkOut.Answer<T> answer = ask.replyTo() == null ? null : new LinkOut.Answer<>(ask.replyTo(), merged);
             Waiting<T> next = waiting.poll();
             CycleAsk<T> nextCycle = next == null ? null : open(st, next.dryRun() || dryRun, next.replyTo());
             return new Out<>(List.of(), List.of(), answer, false, nextCycle);
         }, null);
+    }
+
+    // ---- the settle round
+
+    /** Whether this conductor runs the settle round (its partitions are linked): poll every heartbeat interval. */
+    public boolean settles() {
+        return settle != null;
+    }
+
+    /** Whether a settle poll is gathering its answers. */
+    public boolean pollOpen() {
+        return pollOpen;
+    }
+
+    /**
+     * The settle timer's tick: a poll of every partition, carrying this cut ({@link Coordinator.SettleQuery}), to
+     * gather within {@link #gatherTimeout} and hand to {@link #polled}; none while one is open (a poll missing a
+     * partition settles nothing, and the next waits for this one), nor when nothing is to settle.
+     */
+    public OptionalLong startPoll() {
+        if (settle == null || pollOpen) return OptionalLong.empty();
+        pollOpen = true;
+        return OptionalLong.of(settle.queryCut());
+    }
+
+    /**
+     * One poll's answers ({@code missing} did not answer): when they and the last poll's are the same clean fixpoint
+     * ({@link SettleRound#poll}), every partition is told {@link Coordinator.PartitionsSettled} with their generations,
+     * and their warm-ups end.
+     */
+    public Out<T> polled(Map<Integer, SettleStatus> answers, Set<Integer> missing) {
+        pollOpen = false;
+        if (settle == null) return Out.none();
+        List<Log> logs = new ArrayList<>();
+        logs.add(new Log(Level.DEBUG, "settle poll: cut {}, no answer from {}{}", settle.queryCut(), missing,
+                new PollDetails(answers)));
+        List<Send> send = new ArrayList<>();
+        settle.poll(answers).ifPresent(epoch -> {
+            logs.add(new Log(Level.INFO, "blob-gc conductor: the partitions settled at generations {}: their warm-ups "
+                    + "end", epoch));
+            var settled = new Coordinator.PartitionsSettled(epoch);
+            for (int p : all) send.add(new Send(p, settled));
+        });
+        return new Out<>(logs, send, null, false, null);
+    }
+
+    /** A poll's answers as the debug line shows them, written out only when that line is logged. */
+    private record PollDetails(Map<Integer, SettleStatus> answers) {
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder();
+            answers.forEach((p, st) -> b.append(" | ").append(p).append(" w=").append(st.warming())
+                    .append(" in=").append(st.haveAllInputs()).append(" cut=").append(st.cut()).append(" cd=")
+                    .append(st.cutDirty()).append(" cs=").append(st.cutSent()).append(" ca=").append(st.cutApplied())
+                    .append(" d=").append(st.dirty()).append(" s=").append(st.sent()).append(" a=")
+                    .append(st.applied()));
+            return b.toString();
+        }
     }
 
     private static CycleOutcome nothingRan(long cycle, boolean dryRun, long now) {

@@ -45,10 +45,10 @@ import java.util.Map;
  *
  * <ul>
  *   <li><b>Cycles.</b> Each tick asks every partition to run cycle n ({@link Coordinator.RunPartitionCycle}), gathers
- *       the answers within {@link ConductorCore#cycleTimeout} and records the cycle ({@link CycleRecorded}): the partitions' outcomes
- *       merged, and those that did not answer — moving, recovering — skipped; they take the next cycle's number when
- *       they answer again (grace is wall-clock time, so nothing is replayed). No tick starts a cycle while one is
- *       open.</li>
+ *       the answers within {@link ConductorCore#cycleTimeout} and records the cycle ({@link CycleRecorded}): the
+ *       partitions' outcomes merged, and those that did not answer — moving, recovering — skipped; they take the next
+ *       cycle's number when they answer again (grace is wall-clock time, so nothing is replayed). No tick starts a
+ *       cycle while one is open. The decisions are {@link ConductorCore}'s; this actor carries them out.</li>
  *   <li><b>Routing.</b> It takes every message the coordinator takes, where the embedders and the admin API send them
  *       (the singleton proxy): a report goes to every partition as its share (each answers the reporter itself), an
  *       acquire, a pin, an unpin and a blob query to the hash's partition, a registration split by the
@@ -62,9 +62,9 @@ import java.util.Map;
  *   <li><b>The settle round</b> (partitions.md §1; linked entities only, {@link Hosting#linked}): partitions that
  *       recover together wait for each other's settled exports, which none sends while it warms up. Every heartbeat
  *       interval the conductor polls every partition ({@link Coordinator.SettleQuery}: a warming one flushes, then
- *       answers its status); when two polls in a row are the same clean fixpoint ({@link io.blobgc.ledger.SettleRound}) it tells every
- *       partition {@link Coordinator.PartitionsSettled} with their generations, and each of those generations ends its
- *       warm-up.</li>
+ *       answers its status); when two polls in a row are the same clean fixpoint
+ *       ({@link io.blobgc.ledger.SettleRound}) it tells every partition {@link Coordinator.PartitionsSettled} with
+ *       their generations, and each of those generations ends its warm-up.</li>
  * </ul>
  * It decides nothing about a blob and deletes nothing, so it needs no fence of its own: two conductors at once (a
  * paused one) only run cycles twice as often, and a partition runs each cycle number once.

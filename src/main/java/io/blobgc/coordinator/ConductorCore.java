@@ -198,7 +198,7 @@ public final class ConductorCore<T> {
         this.cycleInterval = cycleInterval;
         this.askTimeout = askTimeout;
         this.historySize = historySize;
-        this.settle = linked ? new SettleRound(partitioning.count()) : null; // by the cut (plan §10)
+        this.settle = linked ? new SettleRound(partitioning.count()) : null;
     }
 
     /** Every partition, in order. */
@@ -311,9 +311,9 @@ public final class ConductorCore<T> {
     }
 
     /**
-     * A cycle's answers are in (or timed out; {@code missing} did not answer): recorded ({@link Conductor.CycleRecorded},
-     * the outcomes merged, the missing skipped), then its caller answered and the next waiting {@code RunCycleNow}
-     * started. A journal behind its partitions' (an answer had run a higher cycle already) numbers on from theirs at
+     * A cycle's answers are in (or timed out; {@code missing} did not answer): recorded
+     * ({@link Conductor.CycleRecorded}, the outcomes merged, the missing skipped), then its caller answered and the
+     * next waiting {@code RunCycleNow} started. A journal behind its partitions' (an answer had run a higher cycle already) numbers on from theirs at
      * once: the same caller's cycle starts again under a number they have not run, and nobody is answered yet.
      *
      * @param now the wall clock (millis), the time of an outcome when no partition ran the cycle
@@ -443,7 +443,8 @@ public final class ConductorCore<T> {
 
     /** The snapshot of {@code s}: the whole state. */
     public static Conductor.ConductorSnapshot snapshot(State s) {
-        return new Conductor.ConductorSnapshot(s.cycle, s.recordedPartitions, s.recordedHosting, List.copyOf(s.history));
+        return new Conductor.ConductorSnapshot(s.cycle, s.recordedPartitions, s.recordedHosting,
+                List.copyOf(s.history));
     }
 
     /**

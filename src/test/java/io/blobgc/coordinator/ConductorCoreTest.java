@@ -73,7 +73,7 @@ class ConductorCoreTest {
 
     // ---- the settle round
 
-    /** Partition {@code p}'s answer on {@code cut}: warming, every input in, its cut report to the other one applied. */
+    /** Partition {@code p}'s answer on {@code cut}: warming, all inputs in, its cut report to the other one applied. */
     private static SettleStatus onCut(int p, long cut, long mark) {
         int q = 1 - p;
         return new SettleStatus(p, 7 + p, true, true, Map.of(), Map.of(), false, cut, Map.of(q, mark),

@@ -148,9 +148,13 @@ public final class FenceCore<T> {
         final Registered first;
         final List<Reservation> reservations;
         final Set<BlobHash> fallen = new LinkedHashSet<>(), retry = new LinkedHashSet<>(), gone = new LinkedHashSet<>();
+        /** Its walks' deadline (monotonic): the registration is answered by then, its gone names too. */
+        final long deadline;
         int open;
 
-        Saga(T replyTo, List<Registration> registrations, Registered first, List<Reservation> reservations) {
+        Saga(T replyTo, List<Registration> registrations, Registered first, List<Reservation> reservations,
+             long deadline) {
+            this.deadline = deadline;
             this.replyTo = replyTo;
             this.registrations = registrations;
             this.first = first;
@@ -328,7 +332,7 @@ public final class FenceCore<T> {
                            List<BlobHash> callers, List<Reservation> reservations, List<Boolean> used, long localNow,
                            LinkOut.Builder<T> out) {
         long id = nextSaga++;
-        sagas.put(id, new Saga<>(replyTo, registrations, first, reservations));
+        sagas.put(id, new Saga<>(replyTo, registrations, first, reservations, localNow + deadlineMs));
         for (int i = 0; i < callers.size(); i++) {
             start(l, reservations.get(i).starts(), used.get(i), localNow + deadlineMs,
                     new ForRegistration<>(id, callers.get(i)), out);
@@ -430,7 +434,7 @@ public final class FenceCore<T> {
                 // an acquire, so the refusal names what to upload (review 31b)
                 List<BlobHash> gone = List.copyOf(saga.gone);
                 if (gone.isEmpty()) out.toSelf(saga.fenced());
-                else out.name(LinkOut.NameGone.registration(saga.fenced(), gone, byOwner(l, gone)));
+                else out.name(LinkOut.NameGone.registration(saga.fenced(), gone, byOwner(l, gone), saga.deadline));
             }
         } else if (purpose instanceof ForReport<T> r) {
             reportWalks.remove(r.node());

@@ -54,15 +54,18 @@ public final class GoneNamesCore<T> {
     /**
      * An acquire answered GONE ({@link FenceCore}) once the whole gone closure below it is named: {@code gone.known()}
      * and the gone blobs found below {@code gone.below()} (the remote callees of its closure, or the hops its fence
-     * walk found gone). At once when there is nothing to ask.
+     * walk found gone). At once when there is nothing to ask, or no time left before {@code gone.deadline()}; else by a
+     * quarter of the acquire timeout, or that deadline, whichever comes first.
      */
     public LinkOut<T> name(LinkOut.NameGone<T> gone, long localNow) {
         GoneWalk walk = new GoneWalk(gone.known());
-        List<GoneWalk.Ask> asks = walk.start(gone.below());
         LinkOut.Builder<T> out = new LinkOut.Builder<>();
+        long deadline = Math.min(localNow + deadlineMs, gone.deadline());
+        if (deadline <= localNow) return named(gone, walk.gone(), out).build(); // no time left to ask: what is known
+        List<GoneWalk.Ask> asks = walk.start(gone.below());
         if (walk.done()) return named(gone, walk.gone(), out).build();
         long id = nextWalk++;
-        walks.put(id, new Named<>(walk, localNow + deadlineMs, gone));
+        walks.put(id, new Named<>(walk, deadline, gone));
         send(id, asks, out);
         return out.build();
     }

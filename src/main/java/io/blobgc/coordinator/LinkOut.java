@@ -42,21 +42,22 @@ public record LinkOut<T>(List<Send> send, List<Log> logs, List<Answer<T>> answer
      * A gone closure to name across partitions ({@link GoneNamesCore}): {@code known} gone already, and {@code below},
      * by owner, the blobs whose gone closures are still to look up. Then either the acquire of {@code hash} is
      * answered GONE to {@code replyTo}, or, when {@code registration} is not null, the entity is sent that registration's
-     * end with the names ({@link FenceCore.RegistrationFenced#naming}).
+     * end with the names ({@link FenceCore.RegistrationFenced#naming}) — by {@code deadline} (monotonic) at the latest:
+     * a registration's walks' own, so that naming never keeps its answer past the time its caller waits for it.
      */
     public record NameGone<T>(BlobHash hash, List<BlobHash> known, Map<Integer, List<BlobHash>> below, T replyTo,
-                              FenceCore.RegistrationFenced<T> registration) {
+                              FenceCore.RegistrationFenced<T> registration, long deadline) {
 
         /** For the acquire of {@code hash}, answered to {@code replyTo}. */
         public static <T> NameGone<T> acquire(BlobHash hash, List<BlobHash> known, Map<Integer, List<BlobHash>> below,
                                               T replyTo) {
-            return new NameGone<>(hash, known, below, replyTo, null);
+            return new NameGone<>(hash, known, below, replyTo, null, Long.MAX_VALUE);
         }
 
-        /** For a registration whose walks found {@code known} gone. */
+        /** For a registration whose walks found {@code known} gone, and which ends by {@code deadline}. */
         public static <T> NameGone<T> registration(FenceCore.RegistrationFenced<T> fenced, List<BlobHash> known,
-                                                   Map<Integer, List<BlobHash>> below) {
-            return new NameGone<>(null, known, below, null, fenced);
+                                                   Map<Integer, List<BlobHash>> below, long deadline) {
+            return new NameGone<>(null, known, below, null, fenced, deadline);
         }
     }
 

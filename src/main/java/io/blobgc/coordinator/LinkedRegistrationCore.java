@@ -84,8 +84,8 @@ public final class LinkedRegistrationCore<T> {
         Registered answer = new Registered(again.accepted(), union(m.first().rejected(), again.rejected()),
                 union(m.first().noContent(), again.noContent()),
                 union(union(m.first().retry(), again.retry()), m.retry()),
-                atMost(Registrations.MAX_GONE_CALLEES,
-                        union(m.goneCallees(), union(m.first().goneCallees(), again.goneCallees()))));
+                atMost(Registrations.MAX_GONE_CALLEES, notAccepted(again.accepted(),
+                        union(m.goneCallees(), union(m.first().goneCallees(), again.goneCallees())))));
         return new CoordinatorCore.Decision<>(second.events(), st -> {
             for (Reservation r : m.reservations()) st.release(r);
             LinkOut.Builder<T> out = new LinkOut.Builder<>();
@@ -95,6 +95,15 @@ public final class LinkedRegistrationCore<T> {
             }
             return out.answer(m.replyTo(), answer).build();
         });
+    }
+
+    /**
+     * {@code names} but those the same answer accepts (review 32b: a blob re-uploaded with its caller in one batch was
+     * found gone by the caller's walk, which ran before the batch was written, and named to upload again).
+     */
+    private static List<BlobHash> notAccepted(List<BlobHash> accepted, List<BlobHash> names) {
+        Set<BlobHash> in = Set.copyOf(accepted);
+        return names.stream().filter(h -> !in.contains(h)).toList();
     }
 
     /** The first {@code max} of {@code hashes}: one answer, one frame. */

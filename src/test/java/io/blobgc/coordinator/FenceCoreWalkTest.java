@@ -28,32 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * simulation do ({@link TestJournal#run}: its events first, then its reply function), and the messages between the
  * two cores are handed over by hand, so each test decides when an answer arrives — or that none does.
  */
-class FenceCoreWalkTest {
-
-    private static final BlobHash X = TwoPartitions.in(0, 1), Y = TwoPartitions.in(0, 2), C = TwoPartitions.in(1, 1),
-            E = TwoPartitions.in(1, 2);
-    private static final List<Registration> REGISTERED = List.of(Registration.of(C), Registration.of(E),
-            new Registration(X, List.of(C)));
-    private static final long TIMEOUT = 8_000;
-
-    private final long now = 1_000, localNow = 5_000;
-    private final CoordinatorCore core = new CoordinatorCore(false);
-    private final FenceCore<String> coreA = new FenceCore<>(EntityLink.partition(0, 2), TIMEOUT, 100);
-    private final FenceCore<String> coreB = new FenceCore<>(EntityLink.partition(1, 2), TIMEOUT, 200);
-    private final TestJournal journalA = new TestJournal(TwoPartitions.SETTINGS);
-    private final TestJournal journalB = new TestJournal(TwoPartitions.SETTINGS);
-    private final PartitionedLedger a = TwoPartitions.hosted(0, REGISTERED, 0, false, now);
-    private final PartitionedLedger b = TwoPartitions.hosted(1, REGISTERED, 0, false, now);
-
-    /** Both heard from n1; B heard A's exports. */
-    FenceCoreWalkTest() {
-        a.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);
-        LinksCore linksB = new LinksCore(EntityLink.partition(1, 2));
-        for (Send s : new LinksCore(EntityLink.partition(0, 2)).flush(a, localNow)) {
-            linksB.onExport(b, (Coordinator.PartitionExport) s.message(), localNow);
-        }
-        b.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);
-    }
+class FenceCoreWalkTest extends TwoLinkedCores {
 
     /** The one Protect {@code out} sends: to B, asking c. */
     private static Protect askOfC(LinkOut<String> out) {
@@ -64,11 +39,6 @@ class FenceCoreWalkTest {
         return p;
     }
 
-    /** B's answer to {@code ask}, its decision carried out in B. */
-    private Protected answerOfB(Protect ask) {
-        LinkOut<String> out = journalB.run(b, coreB.protect(b, ask, now, localNow));
-        return assertInstanceOf(Protected.class, out.send().get(0).message());
-    }
 
     private static AcquireReply onlyAnswer(LinkOut<String> out, String to) {
         assertEquals(1, out.answers().size(), String.valueOf(out.answers()));

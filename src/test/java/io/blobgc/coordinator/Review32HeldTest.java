@@ -27,40 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link LinkedRegistrationCore} that hold (these pass). Fixture as {@link FenceCoreWalkTest}: A (partition 0) owns x
  * (-> c) and y, z; B (partition 1) owns c and e.
  */
-class Review32HeldTest {
+class Review32HeldTest extends TwoLinkedCores {
 
-    private static final BlobHash X = TwoPartitions.in(0, 1), Y = TwoPartitions.in(0, 2), Z = TwoPartitions.in(0, 3),
-            C = TwoPartitions.in(1, 1), E = TwoPartitions.in(1, 2);
-    private static final List<Registration> REGISTERED = List.of(Registration.of(C), Registration.of(E),
-            new Registration(X, List.of(C)));
-    private static final long TIMEOUT = 8_000;
-
-    private final long now = 1_000, localNow = 5_000;
-    private final CoordinatorCore core = new CoordinatorCore(false);
-    private final FenceCore<String> coreA = new FenceCore<>(EntityLink.partition(0, 2), TIMEOUT, 100);
-    private final FenceCore<String> coreB = new FenceCore<>(EntityLink.partition(1, 2), TIMEOUT, 200);
-    private final TestJournal journalA = new TestJournal(TwoPartitions.SETTINGS);
-    private final TestJournal journalB = new TestJournal(TwoPartitions.SETTINGS);
-    private final PartitionedLedger a = TwoPartitions.hosted(0, REGISTERED, 0, false, now);
-    private final PartitionedLedger b = TwoPartitions.hosted(1, REGISTERED, 0, false, now);
-
-    Review32HeldTest() {
-        a.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);
-        LinksCore linksB = new LinksCore(EntityLink.partition(1, 2));
-        for (Send s : new LinksCore(EntityLink.partition(0, 2)).flush(a, localNow)) {
-            linksB.onExport(b, (Coordinator.PartitionExport) s.message(), localNow);
-        }
-        b.report(NodeReport.full("n1", 1, 1, List.of(), List.of()), now);
-    }
+    private static final BlobHash Z = TwoPartitions.in(0, 3);
 
     private static List<Protect> asks(LinkOut<String> out) {
         return out.send().stream().map(s -> assertInstanceOf(Protect.class, s.message())).toList();
     }
 
-    private Protected answerOfB(Protect ask) {
-        LinkOut<String> out = journalB.run(b, coreB.protect(b, ask, now, localNow));
-        return assertInstanceOf(Protected.class, out.send().get(0).message());
-    }
 
     /** Whether A's exports say n1's FULL {@code seq} fenced here. */
     private boolean fencedByA(long seq) {

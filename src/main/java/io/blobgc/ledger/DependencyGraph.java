@@ -130,7 +130,7 @@ final class DependencyGraph {
      */
     List<BlobHash> goneInClosure(int b) {
         if (hasContentInClosure(b)) return List.of(); // the walk that finds nothing gone is cached for the next ask
-        return inClosure(List.of(b), s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
+        return goneInClosures(List.of(b));
     }
 
     /**
@@ -138,7 +138,40 @@ final class DependencyGraph {
      * set, so roots sharing a closure walk it once; no cache: what {@link GoneWalk} asks is mostly gone).
      */
     List<BlobHash> goneInClosures(Collection<Integer> roots) {
-        return inClosure(roots, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
+        return callersFirst(roots, s -> s == BlobStatus.DELETING || s == BlobStatus.COLLECTED);
+    }
+
+    /**
+     * {@link #inClosure}'s blobs in an order where each comes before its callees (a reverse post-order of the walk;
+     * within a cycle, any): so a suffix of it holds every callee of what it holds, and a VM that uploads the last of
+     * a long list of gone blobs can upload each of them at once (review 32b: the last of a breadth-first list, in a
+     * DAG, could be callers of one blob listed early).
+     */
+    List<BlobHash> callersFirst(Collection<Integer> roots, Predicate<BlobStatus> which) {
+        List<BlobHash> postOrder = new ArrayList<>();
+        IntSet seen = newSet.apply(8);
+        ArrayDeque<int[]> stack = new ArrayDeque<>(); // {blob, index of its next callee}
+        for (int root : roots) {
+            if (!seen.add(root)) continue;
+            inClosureVisits++;
+            stack.push(new int[]{root, 0});
+            while (!stack.isEmpty()) {
+                int[] top = stack.peek();
+                int[] callees = deps.targets(top[0]);
+                if (top[1] < callees.length) {
+                    int next = callees[top[1]++];
+                    if (seen.add(next)) {
+                        inClosureVisits++;
+                        stack.push(new int[]{next, 0});
+                    }
+                } else {
+                    stack.pop();
+                    if (which.test(table.status(top[0]))) postOrder.add(table.hash(top[0]));
+                }
+            }
+        }
+        java.util.Collections.reverse(postOrder);
+        return postOrder;
     }
 
     /**

@@ -24,8 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Review 32b (adversarial, of 508782d, 89af854, 012772d, 525bccf, e451bd7): each test failed on 2b5acb7, fixed
- * since. Its third finding, not fixed, is described in partitions-part2-plan (session 32): a GONE capped at 1,000
- * names keeps the last of a breadth-first list, which in a DAG may leave out the one callee the others need first.
+ * since.
  * Pair: two linked partitions whose cores (FenceCore, GoneNamesCore, LinkedRegistrationCore) are driven by hand.
  */
 class Review32bTest {
@@ -171,5 +170,42 @@ class Review32bTest {
             if (!p.namesA.tick(t).toSelf().isEmpty()) return t - LOCAL;
         }
         return -1;
+    }
+
+    /**
+     * Wrong names (525bccf): the GONE of an acquire over a gone closure of more than 1,000 names "the deepest, which a
+     * VM can upload at once" — the last 1,000 of a breadth-first list. In a DAG that is not the deepest: x → a, x → m,
+     * m → b_1 … b_1500, each b_i → a, all collected. Breadth first from x lists a among the first three (a callee of
+     * x), so the last 1,000 are b_i's, each above a, which is not named: not one of them can be uploaded at once (each
+     * registration is refused for its gone callee a), and the VM spends a round of 1,000 refused uploads before a
+     * refusal names a. (The registration's cap, "deepest first" by reversing the same kind of list, has the same
+     * gap.) Converges a round later: liveness cost, not safety.
+     */
+    @Test
+    void aGoneAnswerCappedAtATousandNamesBlobsWhoseGoneCalleesItLeavesOut() {
+        BlobHash x = Review31bTest.h("x"), aa = Review31bTest.h("a"), m = Review31bTest.h("m");
+        List<Registration> regs = new ArrayList<>(List.of(Registration.of(aa)));
+        List<BlobHash> bs = new ArrayList<>();
+        List<BlobHash> gone = new ArrayList<>(List.of(aa, m, x));
+        for (int i = 1; i <= 1_500; i++) {
+            BlobHash bi = Review31bTest.h("b" + i);
+            regs.add(new Registration(bi, List.of(aa)));
+            bs.add(bi);
+            gone.add(bi);
+        }
+        regs.add(new Registration(m, bs));
+        regs.add(new Registration(x, List.of(aa, m)));
+        PartitionedLedger l = Review31bTest.ledgerWith(regs, gone);
+        CoordinatorCore core = new CoordinatorCore(false);
+        core.recovered(l, null, Review31bTest.NOW);
+        var r = TestJournal.runAlone(l, core.acquire(l, "n1", 1, 0, x, Review31bTest.NOW, 0));
+        assertEquals(io.blobgc.protocol.ReporterProtocol.AcquireResult.GONE, r.result());
+        assertEquals(1_000, r.gone().size());
+        Set<BlobHash> named = new HashSet<>(r.gone());
+        List<BlobHash> notUploadable = r.gone().stream()
+                .filter(h -> l.goneInClosure(h).stream().anyMatch(g -> !g.equals(h) && !named.contains(g))).toList();
+        assertTrue(notUploadable.size() < r.gone().size(), "not one of the " + r.gone().size()
+                + " named can be uploaded at once: each has a gone callee left out (a named: " + named.contains(aa)
+                + ", a at " + l.goneInClosure(x).indexOf(aa) + " of " + l.goneInClosure(x).size() + ")");
     }
 }

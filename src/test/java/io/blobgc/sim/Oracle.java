@@ -209,7 +209,7 @@ final class Oracle {
         for (Simulation.Instance c : sim.current()) { // each persistence id's live state against its own journal
             if (!c.alive || c.recovering) continue; // a recovering one has no live state yet
             journalChecks++;
-            PartitionedLedger recovered = sim.recover(c.journal, c.ledger.settings());
+            PartitionedLedger recovered = sim.recover(c.journal, c.ledger.settings(), c.partition);
             String live = sim.persistentState(c.ledger), replayed = sim.persistentState(recovered);
             if (!live.equals(replayed)) {
                 throw sim.failure("the live state differs from the journal's:\n--- live\n" + live

@@ -208,9 +208,14 @@ final class Simulation {
         /** When this instance's takeover was written and it began to act (-1: not yet). */
         long tookOverAt = -1;
 
-        /** @param partition -1 for the whole registry; a partition entity is not simulated yet (step 7) */
+        /**
+         * @param partition -1 for the whole registry; else the partition entity of that partition, its ledger hosting
+         *                  it alone (partitions-part2-plan §9 step 7: its message-driven cores come next)
+         */
         Instance(Member host, int partition, Journal journal) {
-            if (partition != -1) throw new IllegalArgumentException("only the whole registry is simulated: " + partition);
+            if (partition < -1 || partition >= partitioning.count()) {
+                throw new IllegalArgumentException("no partition " + partition + " of " + partitioning.count());
+            }
             instances.add(this);
             this.host = host;
             this.partition = partition;
@@ -218,7 +223,7 @@ final class Simulation {
             this.core = new CoordinatorCore(dryRun);
             LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20,
                     maxTransitions);
-            this.ledger = recover(journal, settings);
+            this.ledger = recover(journal, settings, partition);
             this.position = journal.size();
             host.hosted = this;
         }
@@ -325,12 +330,31 @@ final class Simulation {
         return true;
     }
 
-    /** A fresh recovery from {@code j}: its snapshot, then the events after it, through the actor's event handler. */
+    /** A fresh recovery of the whole registry from {@code j} ({@link #recover(Journal, LedgerSettings, int)}). */
     PartitionedLedger recover(Journal j, LedgerSettings settings) {
-        PartitionedLedger l = j.snapshot == null ? new PartitionedLedger(settings, 1024, partitioning)
-                : PartitionedLedger.fromSnapshots(settings, j.snapshot, partitioning);
+        return recover(j, settings, -1);
+    }
+
+    /**
+     * A fresh recovery from {@code j}: its snapshot, then the events after it, through the actor's event handler — of
+     * the whole registry ({@code partition} -1), or of one partition's entity, whose ledger hosts it alone.
+     */
+    PartitionedLedger recover(Journal j, LedgerSettings settings, int partition) {
+        PartitionedLedger l;
+        if (partition < 0) {
+            l = j.snapshot == null ? new PartitionedLedger(settings, 1024, partitioning)
+                    : PartitionedLedger.fromSnapshots(settings, j.snapshot, partitioning);
+        } else {
+            l = j.snapshot == null ? PartitionedLedger.hosting(settings, 1024, partitioning, partition)
+                    : PartitionedLedger.hostingFromSnapshot(settings, j.snapshot.get(0), partitioning, partition);
+        }
         for (int i = j.snapshotAt; i < j.size(); i++) CoordinatorCore.apply(l, j.events.get(i));
         return l;
+    }
+
+    /** The journal of partition {@code p}'s entity ({@code blob-gc-partition|p}). */
+    static Journal partitionJournal(int p) {
+        return new Journal("blob-gc-partition|" + p);
     }
 
     private Member oldestUp() {

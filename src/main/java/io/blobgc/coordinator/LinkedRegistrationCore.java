@@ -84,7 +84,7 @@ public final class LinkedRegistrationCore<T> {
         Registered answer = new Registered(again.accepted(), union(m.first().rejected(), again.rejected()),
                 union(m.first().noContent(), again.noContent()),
                 union(union(m.first().retry(), again.retry()), m.retry()),
-                atMost(Registrations.MAX_GONE_CALLEES, notAccepted(again.accepted(),
+                Registrations.firstNamed(notAccepted(again.accepted(),
                         union(m.goneCallees(), union(m.first().goneCallees(), again.goneCallees())))));
         return new CoordinatorCore.Decision<>(second.events(), st -> {
             for (Reservation r : m.reservations()) st.release(r);
@@ -104,11 +104,6 @@ public final class LinkedRegistrationCore<T> {
     private static List<BlobHash> notAccepted(List<BlobHash> accepted, List<BlobHash> names) {
         Set<BlobHash> in = Set.copyOf(accepted);
         return names.stream().filter(h -> !in.contains(h)).toList();
-    }
-
-    /** The first {@code max} of {@code hashes}: one answer, one frame. */
-    private static List<BlobHash> atMost(int max, List<BlobHash> hashes) {
-        return hashes.size() <= max ? hashes : List.copyOf(hashes.subList(0, max));
     }
 
     private static List<BlobHash> union(Collection<BlobHash> a, Collection<BlobHash> b) {

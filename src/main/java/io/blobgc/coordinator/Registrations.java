@@ -169,6 +169,11 @@ final class Registrations {
         List<BlobHash> gone = new ArrayList<>(linked ? l.localGoneInClosures(own) : l.goneInClosures(own));
         gone.removeAll(accepted);
         java.util.Collections.reverse(gone); // breadth first from the callees: the deepest last, so first now
+        return firstNamed(gone);
+    }
+
+    /** The first {@link #MAX_GONE_CALLEES} of {@code gone}: what one answer names, in one frame. */
+    static List<BlobHash> firstNamed(List<BlobHash> gone) {
         return List.copyOf(gone.subList(0, Math.min(gone.size(), MAX_GONE_CALLEES)));
     }
 

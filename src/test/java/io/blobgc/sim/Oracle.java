@@ -31,6 +31,13 @@ final class Oracle {
 
     /** Heartbeats, ResendFull rounds and message delays take a few seconds; this is generous. */
     static final long WARM_UP_LIMIT = 15_000;
+    /**
+     * The same in the sharded world ({@link ShardedWorld}), from the last takeover of any partition or the conductor:
+     * its warm-ups end by the settle round, two equal polls of every partition, each over this world's network (one
+     * message in five delayed up to 1.5 s, in order per channel) — at 15 s, 2 of 60 seeds (100–159) stalled past it
+     * under a steady workload, none past 30 s.
+     */
+    static final long SHARDED_WARM_UP_LIMIT = Long.getLong("sim.shardedWarmUpLimit", 30_000);
 
     private final Simulation sim;
     /** holder (member/frame or member/pin) -> hash -> the closure it was granted with. */
@@ -47,7 +54,8 @@ final class Oracle {
      */
     static final long ORPHAN_WINDOW = Simulation.ORPHAN_GRACE + Simulation.MAX_SKEW
             + (Simulation.HASHES / Simulation.ORPHAN_PAGE + 2) * Simulation.CYCLE + 5_000;
-    private final ArrayDeque<Long> deletions = new ArrayDeque<>();
+    /** Each persistence id's recent deletions (its sweepers keep to the rate limit: one sweeper per partition entity). */
+    private final Map<String, ArrayDeque<Long>> deletions = new HashMap<>();
     /** When each blob was last in use (held, pinned, or reachable from either as the callees are now). */
     private final Map<BlobHash, Long> lastUsed = new HashMap<>();
     long grants, storeDeletions, journalChecks;
@@ -180,11 +188,13 @@ final class Oracle {
             throw sim.failure("deleted " + Simulation.short_(h) + " " + (sim.now - used) + " ms after its last use, "
                     + "within the grace period (S3)");
         }
+        ArrayDeque<Long> deletions = this.deletions.computeIfAbsent(c.pid(), pid -> new ArrayDeque<>());
         deletions.addLast(sim.now);
         while (deletions.peekFirst() <= sim.now - 1_000) deletions.removeFirst();
         double limit = Simulation.DELETES_PER_SECOND + Math.max(1, Simulation.DELETES_PER_SECOND * 0.1);
         if (deletions.size() > limit) {
-            throw sim.failure(deletions.size() + " deletions within a second, limit " + Simulation.DELETES_PER_SECOND);
+            throw sim.failure(deletions.size() + " deletions within a second by " + c.pid() + ", limit "
+                    + Simulation.DELETES_PER_SECOND);
         }
     }
 
@@ -228,7 +238,11 @@ final class Oracle {
             if (!m.alive || !m.up) return;
             settled = Math.max(settled, m.lastTrouble);
         }
-        if (sim.now - settled > WARM_UP_LIMIT) {
+        // sharded: a partition's warm-up settles with every other partition's, under a conductor
+        long others = sim.sharded == null ? 0 : sim.sharded.lastTakeOver();
+        if (others < 0) return;
+        settled = Math.max(settled, others);
+        if (sim.now - settled > (sim.sharded == null ? WARM_UP_LIMIT : SHARDED_WARM_UP_LIMIT)) {
             throw sim.failure("still warming up " + (sim.now - settled) + " ms after every member was Up and "
                     + "reporting; waiting for " + c.ledger.warmUpBlockers());
         }
@@ -244,6 +258,7 @@ final class Oracle {
         if (current.isEmpty() || sim.dryRun) return; // S9: dry
         for (Simulation.Instance c : current) if (!c.alive || c.recovering || c.recoveredAt > calmStart) return;
         if (sim.maxTransitions != Integer.MAX_VALUE) return; // paged cycles: a calm is too short (see maxTransitions)
+        if (!sim.conductedSince(calmStart)) return; // no conductor through it: no cycle ran
         for (Simulation.Member m : sim.members) {
             if (!m.alive || !m.up || m.lastTrouble > calmStart || m.stuckUntil > calmStart) return;
         }
@@ -289,7 +304,8 @@ final class Oracle {
     /** What the owner's current instance says of the blob {@code kept} names (it starts with its short hash). */
     private String info(String kept) {
         BlobHash h = sim.universe.stream().filter(x -> kept.startsWith(Simulation.short_(x))).findFirst().orElseThrow();
-        return sim.owner(h).ledger.info(h).toString();
+        Simulation.Instance owner = sim.owner(h);
+        return owner == null ? "no instance acts for its partition" : owner.ledger.info(h).toString();
     }
 
     private String whyInUse(BlobHash h) {

@@ -104,6 +104,8 @@ final class Simulation {
     boolean dryRun;
     /** When the proxy has no singleton to send to, it buffers (as Pekko's singleton proxy does). */
     private final List<Runnable> proxyBuffer = new ArrayList<>();
+    /** The sharded world (partition entities and their conductor, {@link ShardedWorld}); null: one coordinator hosts all. */
+    final ShardedWorld sharded;
 
     Simulation(long seed) {
         this(seed, 1);
@@ -111,8 +113,18 @@ final class Simulation {
 
     /** @param partitions the coordinator's number of partitions (partitions.md): 1, or P exchanging exports at once */
     Simulation(long seed, int partitions) {
+        this(seed, partitions, false);
+    }
+
+    /**
+     * @param partitions  the number of partitions
+     * @param sharded     each partition an entity of its own, with a conductor, exchanging messages ({@link ShardedWorld});
+     *                    false: one coordinator hosts every partition
+     */
+    Simulation(long seed, int partitions, boolean sharded) {
         this.seed = seed;
         this.partitioning = Partitioning.of(partitions);
+        this.sharded = sharded ? new ShardedWorld(this) : null;
         this.rnd = new Random(seed);
         Random paging = new Random(seed * 0x9E3779B97F4A7C15L + 1);
         this.maxTransitions = paging.nextInt(3) == 0 ? 1 + paging.nextInt(8) : Integer.MAX_VALUE;
@@ -296,6 +308,7 @@ final class Simulation {
                         if (coordinator == fenced) startCoordinator();
                     });
                 }
+                if (sharded != null) sharded.fenced(fenced);
                 throw new Fenced("coordinator #" + generation + "'s write refused: the journal moved on (" + position
                         + " -> " + journal.size() + "); it restarts");
             }
@@ -357,12 +370,16 @@ final class Simulation {
         return new Journal("blob-gc-partition|" + p);
     }
 
-    private Member oldestUp() {
+    Member oldestUp() {
         for (Member m : members) if (m.alive && m.up) return m;
         return null;
     }
 
     void startCoordinator() {
+        if (sharded != null) {
+            sharded.ensureRunning();
+            return;
+        }
         Member host = oldestUp();
         if (host == null) return;
         Instance c = new Instance(host, -1, whole);
@@ -407,7 +424,7 @@ final class Simulation {
     private final Map<String, Long> channelClock = new HashMap<>();
 
     /** Delivers in order per channel, after a random delay, unless the receiving instance died. */
-    private void send(String channel, String what, Runnable action, java.util.function.BooleanSupplier alive) {
+    void send(String channel, String what, Runnable action, java.util.function.BooleanSupplier alive) {
         long t = Math.max(now + delay(), channelClock.getOrDefault(channel, 0L));
         channelClock.put(channel, t);
         queue.add(new Ev(t, seqNo++, what, () -> {
@@ -431,7 +448,7 @@ final class Simulation {
      * the coordinator condemns its orphans (content of hashes it does not know or holds as COLLECTED, older than
      * {@link #ORPHAN_GRACE}), which the sweeper then deletes with its batches.
      */
-    private void scanStore(Instance c) {
+    void scanStore(Instance c) {
         BlobHash after = c.core.orphanScanAfter();
         at(delay(), "sweeper #" + c.generation + " lists the store after " + short_(after), () -> listStore(c, after));
     }
@@ -481,7 +498,7 @@ final class Simulation {
         }
     }
 
-    private void scheduleStaleness(Instance c) {
+    void scheduleStaleness(Instance c) {
         at(HEARTBEAT, "staleness tick #" + c.generation, () -> stalenessTick(c));
     }
 
@@ -520,7 +537,7 @@ final class Simulation {
 
     // ---- the sweeper: a child of the coordinator, same member
 
-    private void wakeSweeper(Instance c, long delay) {
+    void wakeSweeper(Instance c, long delay) {
         at(delay, "sweeper wake #" + c.generation, () -> sweeperWakes(c));
     }
 
@@ -619,6 +636,12 @@ final class Simulation {
             at(delay(), "member " + node() + " up", () -> {
                 if (!alive || reporter.incarnation() != incarnation) return;
                 up = true;
+                if (sharded != null) {
+                    String node = node();
+                    sharded.membership("member up " + node, c -> c.ledger.memberUp(node, now));
+                    sharded.ensureRunning();
+                    return;
+                }
                 Instance c = coordinator;
                 if (c != null && c.alive) toCoordinator(c, "member up " + node(), () -> c.ledger.memberUp(node(), now));
                 if (c == null || !c.alive) startCoordinator();
@@ -658,7 +681,8 @@ final class Simulation {
             for (ReporterCore.Output o : outputs) {
                 if (o instanceof ReporterCore.SendReport s) {
                     NodeReport r = s.report();
-                    toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
+                    if (sharded != null) sharded.report(this, incarnation, r);
+                    else toCoordinator("report " + r.kind() + " " + node + " #" + r.seq(), c -> report(c, this, incarnation, r));
                 } else if (o instanceof ReporterCore.AskAcquire a) {
                     java.util.function.Consumer<Instance> ask = c -> {
                         // whatever its answer, an acquire the coordinator takes may persist a use (its grace restarts)
@@ -667,11 +691,14 @@ final class Simulation {
                                 now));
                         toReporter("acquire answer " + reply.result() + " " + short_(a.hash()), incarnation, r -> run(r.acquireAnswered(a.ask(), reply)));
                     };
-                    toCoordinator("acquire " + short_(a.hash()) + " for " + node, ask);
+                    if (sharded != null) sharded.acquire(this, incarnation, a);
+                    else toCoordinator("acquire " + short_(a.hash()) + " for " + node, ask);
                     if (faults && rnd.nextInt(50) == 0) {
                         // a retry (an HTTP client's, or across a failover) delivers the same acquire again, later
-                        at(rnd.nextInt(8_000), "duplicate acquire", () -> toCoordinator("duplicate acquire "
-                                + short_(a.hash()) + " for " + node, ask));
+                        at(rnd.nextInt(8_000), "duplicate acquire", () -> {
+                            if (sharded != null) sharded.acquire(this, incarnation, a);
+                            else toCoordinator("duplicate acquire " + short_(a.hash()) + " for " + node, ask);
+                        });
                     }
                     at(ACQUIRE_TIMEOUT, "acquire timeout " + node, () -> whenNotStuck("acquire timeout", () -> {
                         if (alive && reporter.incarnation() == incarnation) run(reporter.acquireFailed(a.ask(), "timeout"));
@@ -694,7 +721,7 @@ final class Simulation {
             String gone = node();
             at(DOWN_AFTER / 3 + rnd.nextInt((int) DOWN_AFTER), "downed and removed " + gone, () -> {
                 up = false;
-                toCoordinator("member removed " + gone, c -> c.ledger.memberRemoved(gone, now));
+                memberRemoved(gone);
                 if (coordinator == null || !coordinator.alive) startCoordinator();
                 at(1_000 + rnd.nextInt(5_000), "restart " + name, () -> {
                     restarts++;
@@ -772,29 +799,34 @@ final class Simulation {
             String owner = "op" + rnd.nextInt(2);
             Long ttl = rnd.nextBoolean() ? null : (long) (1_000 + rnd.nextInt(20_000));
             long sent = now;
-            toCoordinator("operator pin " + short_(h) + " by " + owner, c -> {
+            if (sharded != null) sharded.pin(h, owner, ttl, sent);
+            else toCoordinator("operator pin " + short_(h) + " by " + owner, c -> {
                 var r = c.run(c.core.pin(c.ledger, h, owner, "sim", ttl, c.wall()));
                 if (r.ok()) oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE : sent + ttl);
             });
         } else if (op < 96) {
             String owner = "op" + rnd.nextInt(2);
-            toCoordinator("operator unpin " + short_(h), c -> {
+            if (sharded != null) sharded.unpin(h, owner);
+            else toCoordinator("operator unpin " + short_(h), c -> {
                 if (c.run(c.core.unpin(c.ledger, h, owner)).ok()) oracle.operatorUnpinned(h, owner);
             });
         } else if (op < 98) {
-            toCoordinator("dry run", c -> c.cycle(true));
+            if (sharded != null) sharded.runCycleNow(true);
+            else toCoordinator("dry run", c -> c.cycle(true));
         } else {
             // bad input: a hash-less acquire and pin, and a hostile sender's command with extreme values, nulls, huge
             // lists (a refusal or an empty answer, never a crash; the oracle checks that nothing else changes)
             HostileCommands.Named hostile = HOSTILE.get(rnd.nextInt(HOSTILE.size()));
-            toCoordinator("bad input: " + hostile.name(), c -> {
+            java.util.function.Consumer<Instance> bad = c -> {
                 AcquireReply r = c.run(c.core.acquire(c.ledger, m.node(), 1, 0, null, c.wall(), now));
                 if (r.result() != AcquireResult.REFUSED) throw failure("a hash-less acquire was answered " + r);
                 if (c.run(c.core.pin(c.ledger, null, "x", "", null, c.wall())).ok()) {
                     throw failure("a hash-less pin was taken");
                 }
                 c.run(hostile.command().decide(c.core, c.ledger, c.wall()));
-            });
+            };
+            if (sharded != null) sharded.toPartitionZero("bad input: " + hostile.name(), bad);
+            else toCoordinator("bad input: " + hostile.name(), bad);
         }
     }
 
@@ -820,24 +852,41 @@ final class Simulation {
             if (crashed && rnd.nextBoolean()) return; // the crash came before the rename: no file
             store.putIfAbsent(h, now); // the same content is there already: nothing written
             if (crashed) return; // the crash came between the rename and the registration: an orphan
+            if (sharded != null) {
+                sharded.register(h, deps);
+                return;
+            }
             toCoordinator("register " + short_(h), c -> {
                 // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this upload
                 // declares
                 boolean forgotten = c.ledger.status(h).isEmpty();
                 Registered r = c.run(c.core.register(c.ledger, List.of(new Registration(h, deps)),
                         store::containsKey, c.wall(), now));
-                if (!r.accepted().contains(h)) return;
-                // only once accepted: a registration a fenced-out instance took (its write refused) changed nothing
-                if (forgotten) declaredDeps.remove(h);
-                oracle.newContent(c, h);
-                declaredDeps.merge(h, deps, (x, y) -> {
-                    List<BlobHash> all = new ArrayList<>(x);
-                    for (BlobHash d : y) if (!all.contains(d)) all.add(d);
-                    return all;
-                });
-                oracle.registered(h);
+                if (r.accepted().contains(h)) accepted(c, h, deps, forgotten);
             });
         });
+    }
+
+    /**
+     * The upload's bookkeeping once instance {@code c} accepted {@code h}'s registration declaring {@code deps} —
+     * only then: a registration a fenced-out instance took (its write refused) changed nothing. {@code forgotten}:
+     * the registry had forgotten {@code h} (its tombstone pruned), so its callees are what this upload declares.
+     */
+    void accepted(Instance c, BlobHash h, List<BlobHash> deps, boolean forgotten) {
+        if (forgotten) declaredDeps.remove(h);
+        oracle.newContent(c, h);
+        declaredDeps.merge(h, deps, (x, y) -> {
+            List<BlobHash> all = new ArrayList<>(x);
+            for (BlobHash d : y) if (!all.contains(d)) all.add(d);
+            return all;
+        });
+        oracle.registered(h);
+    }
+
+    /** The cluster removed {@code node}: the coordinator (or every partition entity) learns it, late. */
+    private void memberRemoved(String node) {
+        if (sharded != null) sharded.membership("member removed " + node, c -> c.ledger.memberRemoved(node, now));
+        else toCoordinator("member removed " + node, c -> c.ledger.memberRemoved(node, now));
     }
 
     boolean storm() {
@@ -854,6 +903,8 @@ final class Simulation {
             m.stuckUntil = now + 5_000 + rnd.nextInt(60_000);
             m.lastTrouble = m.stuckUntil;
             log(m.node() + "'s reporter is stuck until " + m.stuckUntil);
+        } else if (f < 12 && sharded != null) {
+            sharded.fault(); // a partition entity's member paused, or the entity restarted in place
         } else if (f < 12 && coordinator != null && coordinator.alive && now >= coordinator.host.pausedUntil
                 && (rnd.nextInt(3) == 0 || coordinator.sweeper.queued() > 0)) { // best while its sweeper has a batch
             pause(coordinator.host);
@@ -876,7 +927,7 @@ final class Simulation {
      * timers fire, its mailbox is handled, its sweeper works through the batch it held — until its next write is
      * refused and it learns it was removed, and exits.
      */
-    private void pause(Member m) {
+    void pause(Member m) {
         // short ones go unnoticed; long ones outlast the removal, the successor's takeover and its wait for what this
         // instance's sweeper may still delete (2 x BATCH_DEADLINE)
         int kind = rnd.nextInt(4);
@@ -898,7 +949,8 @@ final class Simulation {
             m.asked.clear();
             oracle.crashed(m);
             if (coordinator != null && coordinator.host == m) startCoordinator(); // the old instance lives on, paused
-            toCoordinator("member removed " + node, c -> c.ledger.memberRemoved(node, now));
+            if (sharded != null) sharded.removedWhilePaused(m);
+            memberRemoved(node);
             at(m.pausedUntil - now + rnd.nextInt(2_000), "removed " + node + " learns it and exits", () -> {
                 if (!m.alive || m.reporter.incarnation() != incarnation) return;
                 log("exit " + node + " (removed while paused)");
@@ -916,6 +968,7 @@ final class Simulation {
     /** A member's JVM ends: every coordinator instance on it stops (its sweeper with it). */
     private void stopInstances(Member m) {
         for (Instance i : instances) if (i.host == m) i.alive = false;
+        if (sharded != null) sharded.stopOn(m);
     }
 
     /** The end of a run: faults stop, every member is back, dry-run is off; then quiet for long enough. */
@@ -975,12 +1028,18 @@ final class Simulation {
      * partitions-part2-plan §9 makes it one instance per partition entity.
      */
     List<Instance> current() {
+        if (sharded != null) return sharded.current();
         return coordinator == null ? List.of() : List.of(coordinator);
+    }
+
+    /** Whether cycles are driven since {@code t}: always by the coordinator; by a conductor taken over before it. */
+    boolean conductedSince(long t) {
+        return sharded == null || sharded.conductingSince(t);
     }
 
     /** The instance that acts for {@code partition} now (-1: the whole registry): the coordinator; null: none yet. */
     Instance current(int partition) {
-        return coordinator;
+        return sharded != null ? sharded.current(partition) : coordinator;
     }
 
     /** The instance that acts for {@code h}'s partition now (null: none yet). */

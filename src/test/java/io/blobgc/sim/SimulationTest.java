@@ -49,8 +49,23 @@ class SimulationTest {
         runSeeds(4, Long.getLong("sim.seedsAtFour", 20));
     }
 
+    /**
+     * The same with each of four partitions an entity of its own (partitions-part2-plan §9 step 7, {@link ShardedWorld}):
+     * its own journal, fences and walks over messages that are delayed, lost and duplicated, a conductor numbering the
+     * cycles and settling the warm-ups, entities moving when their member dies. {@code -Dsim.seedsSharded}.
+     */
+    @Test
+    void theProtocolKeepsEveryRuleAcrossFourShardedPartitions() {
+        runSeeds(Integer.getInteger("sim.shardedPartitions", 4), Long.getLong("sim.seedsSharded", 20), true);
+    }
+
     private static void runSeeds(int partitions, long count) {
-        long steps = Long.getLong("sim.steps", 3_000);
+        runSeeds(partitions, count, false);
+    }
+
+    private static void runSeeds(int partitions, long count, boolean sharded) {
+        // the sharded world's messages between partitions make about three times the events per simulated second
+        long steps = Long.getLong("sim.steps", 3_000) * (sharded ? 3 : 1);
         List<Long> seeds = new ArrayList<>();
         String one = System.getProperty("sim.seed");
         if (one != null) {
@@ -67,7 +82,7 @@ class SimulationTest {
         for (long seed : seeds) {
             Simulation sim;
             try {
-                sim = run(seed, steps, partitions);
+                sim = run(seed, steps, partitions, sharded);
             } catch (AssertionError | RuntimeException e) {
                 if (!keepGoing) throw e;
                 String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -81,9 +96,9 @@ class SimulationTest {
             journalChecks += sim.oracle.journalChecks;
             generations += (int) sim.summary().get("generations");
             ghosts += sim.ghostReports;
-            if (sim.coordinator != null) orphans += sim.coordinator.ledger.orphansDeleted();
+            for (Simulation.Instance c : sim.current()) orphans += c.ledger.orphansDeleted();
         }
-        System.out.printf("simulation at P = %d: %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
+        System.out.printf("simulation at P = %d" + (sharded ? " (sharded)" : "") + ": %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
                 + "%d coordinator recoveries, %d reports from removed members, %d orphans deleted%n", partitions,
                 seeds.size(), total, grants, deletions, journalChecks, generations, ghosts, orphans);
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
@@ -96,7 +111,11 @@ class SimulationTest {
     }
 
     static Simulation run(long seed, long steps, int partitions) {
-        Simulation sim = new Simulation(seed, partitions);
+        return run(seed, steps, partitions, false);
+    }
+
+    static Simulation run(long seed, long steps, int partitions, boolean sharded) {
+        Simulation sim = new Simulation(seed, partitions, sharded);
         sim.workloadStep();
         sim.run(steps);
         sim.quiesce();

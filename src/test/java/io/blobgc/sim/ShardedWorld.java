@@ -1,0 +1,751 @@
+package io.blobgc.sim;
+
+import io.blobgc.BlobGcSettings.PartitionHosting;
+import io.blobgc.BlobHash;
+import io.blobgc.coordinator.ConductorCore;
+import io.blobgc.coordinator.Coordinator;
+import io.blobgc.coordinator.Coordinator.ExportResend;
+import io.blobgc.coordinator.Coordinator.FindGone;
+import io.blobgc.coordinator.Coordinator.GoneFound;
+import io.blobgc.coordinator.Coordinator.KeepAlive;
+import io.blobgc.coordinator.Coordinator.PartitionCycled;
+import io.blobgc.coordinator.Coordinator.PartitionExport;
+import io.blobgc.coordinator.Coordinator.PartitionsSettled;
+import io.blobgc.coordinator.Coordinator.Protect;
+import io.blobgc.coordinator.Coordinator.Protected;
+import io.blobgc.coordinator.EntityGate;
+import io.blobgc.coordinator.EntityLink;
+import io.blobgc.coordinator.FenceCore;
+import io.blobgc.coordinator.GoneNamesCore;
+import io.blobgc.coordinator.LinkOut;
+import io.blobgc.coordinator.LinkedRegistrationCore;
+import io.blobgc.coordinator.LinksCore;
+import io.blobgc.ledger.NodeReport;
+import io.blobgc.ledger.Registration;
+import io.blobgc.ledger.ReportOutcome;
+import io.blobgc.ledger.SettleStatus;
+import io.blobgc.node.ReporterCore;
+import io.blobgc.protocol.ReporterProtocol.AcquireReply;
+import io.blobgc.protocol.ReporterProtocol.Registered;
+import io.blobgc.protocol.ReporterProtocol.Report;
+import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+import static io.blobgc.sim.Simulation.ACQUIRE_TIMEOUT;
+import static io.blobgc.sim.Simulation.BATCH_DEADLINE;
+import static io.blobgc.sim.Simulation.CYCLE;
+import static io.blobgc.sim.Simulation.HEARTBEAT;
+import static io.blobgc.sim.Simulation.short_;
+
+/**
+ * The simulation's hosted world (partitions-part2-plan §9, step 7): P partition entities, each an {@link Simulation.Instance}
+ * of its own persistence id ({@code blob-gc-partition|p}) with the cores the actor's glue drives — {@link LinksCore},
+ * {@link FenceCore}, {@link GoneNamesCore}, {@link LinkedRegistrationCore}, {@link EntityGate} — and a conductor on
+ * {@link ConductorCore}, all exchanging real messages: each one delayed, and between partitions (and to and from the
+ * conductor) one in 20 lost and one in 10 delivered twice. Cluster Sharding is modelled as the actors see it: a message
+ * to a partition whose entity has no home, or whose member left the cluster, is buffered and the entity started on the
+ * least loaded Up member; a message on its way to a member that dies is lost. The conductor is the singleton: it keeps
+ * every partition alive, numbers and gathers their cycles and runs the settle round.
+ *
+ * <p>Reports go to every partition, split into shares; acquires, pins and registrations to the blob's owner (the
+ * conductor's forwarding is one more hop of the same kind, left out). Faults are the simulation's: kill -9 of a member
+ * (its entities and the conductor start elsewhere once it is removed), a pause (the entities on it go on as zombies until
+ * their writes are refused), a restart in place of one entity.
+ */
+final class ShardedWorld {
+    /** The longest a linked entity gathers asks for a FULL before it flushes (the actor's, at this heartbeat). */
+    static final long FLUSH_DELAY = Math.min(HEARTBEAT / 4, 250);
+    /** The configured ask timeout: the conductor's gathers wait half of it. */
+    static final Duration ASK_TIMEOUT = Duration.ofMillis(4_000);
+    /** What the gate sees of a command that is neither a report, a peer's, nor the conductor's keep-alive. */
+    private enum Other implements ToCoordinator { INSTANCE }
+    /** The cores' debug lines in the trace too ({@code -Dsim.debug=true}). */
+    private static final boolean DEBUG = Boolean.getBoolean("sim.debug");
+    /**
+     * One message in 20 between partitions, and to and from the conductor, lost ({@code -Dsim.loss=true}; Artery loses
+     * none between live members, so off by default). Known: with it, a partition whose ask for a FULL (or the FULL) was
+     * lost waits for its sender's next export to find the gap, and a warm-up can stall past the limit (7 of seeds 1–20).
+     */
+    private static final boolean LOSS = Boolean.getBoolean("sim.loss");
+
+    private final Simulation sim;
+    final int count;
+    private final Journal[] journals;
+    /** Each partition's entity now (null: never started). */
+    private final Entity[] current;
+    /** What Cluster Sharding holds for a partition while it starts or moves. */
+    private final List<List<Runnable>> shardBuffer = new ArrayList<>();
+    Conductor conductor;
+    /** What the singleton proxy holds while no conductor runs. */
+    private final List<Runnable> proxyBuffer = new ArrayList<>();
+    private int conductors;
+    long peerMessages, lost, duplicated, settled;
+
+    ShardedWorld(Simulation sim) {
+        this.sim = sim;
+        this.count = sim.partitioning.count();
+        this.journals = new Journal[count];
+        this.current = new Entity[count];
+        for (int p = 0; p < count; p++) {
+            journals[p] = Simulation.partitionJournal(p);
+            shardBuffer.add(new ArrayList<>());
+        }
+    }
+
+    // =====================================================================================================
+    // partition entities
+    // =====================================================================================================
+
+    /** A partition entity: its instance (journal, ledger, coordinator core, sweeper) and its linked cores. */
+    final class Entity {
+        final Simulation.Instance i;
+        final int p;
+        final LinksCore links;
+        final FenceCore<Object> fences;
+        final GoneNamesCore<Object> goneNames;
+        final LinkedRegistrationCore<Object> registrations;
+        final EntityGate gate = new EntityGate(true);
+        /** Its journal is replayed: commands go through the gate (before, Pekko stashes them). */
+        boolean replayed;
+        boolean takenOver;
+        boolean flushTimer;
+        /** What the gate stashed until the takeover is written. */
+        final List<Runnable> stash = new ArrayList<>();
+        /** Its member's JVM (a member restarts as a new JVM). */
+        final int hostRestarts;
+
+        Entity(Simulation.Member host, int p) {
+            this.i = sim.new Instance(host, p, journals[p]);
+            this.p = p;
+            this.hostRestarts = host.restarts;
+            EntityLink link = EntityLink.partition(p, count);
+            this.links = new LinksCore(link);
+            this.fences = new FenceCore<>(link, ACQUIRE_TIMEOUT, sim.rnd.nextLong());
+            this.goneNames = new GoneNamesCore<>(link, ACQUIRE_TIMEOUT, sim.rnd.nextLong());
+            this.registrations = new LinkedRegistrationCore<>(i.core, fences);
+        }
+
+        String name() {
+            return "partition " + p + " #" + i.generation;
+        }
+
+        /** Whether sharding knows its home is gone: its member was removed, or restarted as a new JVM. */
+        boolean homeLost() {
+            return !i.host.up || i.host.restarts != hostRestarts;
+        }
+    }
+
+    /** The instances that act for the partitions now: one each, or none while a partition has no entity yet. */
+    List<Simulation.Instance> current() {
+        List<Simulation.Instance> out = new ArrayList<>(count);
+        for (Entity e : current) {
+            if (e == null) return List.of();
+            out.add(e.i);
+        }
+        return out;
+    }
+
+    Simulation.Instance current(int p) {
+        return p < 0 || current[p] == null ? null : current[p].i;
+    }
+
+    /** Whether the conductor runs and took over before {@code t} (a calm without one collects nothing). */
+    boolean conductingSince(long t) {
+        Conductor k = conductor;
+        return k != null && k.alive && !k.recovering && k.tookOverAt <= t;
+    }
+
+    /**
+     * When the conductor and every partition's entity last took over (an entity's warm-up settles with the others'),
+     * or -1 while one of them has not.
+     */
+    long lastTakeOver() {
+        Conductor k = conductor;
+        if (k == null || !k.alive || k.recovering) return -1;
+        long last = k.tookOverAt;
+        for (Entity e : current) {
+            if (e == null || !e.i.alive || !e.takenOver) return -1;
+            last = Math.max(last, e.i.recoveredAt);
+        }
+        return last;
+    }
+
+    private Simulation.Member leastLoaded(Simulation.Member preferred) {
+        if (preferred != null && preferred.alive && preferred.up) return preferred;
+        Simulation.Member best = null;
+        int least = Integer.MAX_VALUE;
+        for (Simulation.Member m : sim.members) {
+            if (!m.alive || !m.up) continue;
+            int n = 0;
+            for (Entity e : current) if (e != null && e.i.alive && e.i.host == m) n++;
+            if (n < least) {
+                least = n;
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    /** Cluster Sharding starts partition {@code p}'s entity (on {@code preferred} if it is Up) and hands it its buffer. */
+    private void startPartition(int p, Simulation.Member preferred) {
+        Simulation.Member host = leastLoaded(preferred);
+        if (host == null) return;
+        Entity e = new Entity(host, p);
+        current[p] = e;
+        sim.log(e.name() + " recovering on " + host.node() + ", journal " + journals[p].size());
+        sim.at(100 + sim.rnd.nextInt(2_000), e.name() + " recovery completes", () -> replayed(e));
+        List<Runnable> buffered = new ArrayList<>(shardBuffer.get(p));
+        shardBuffer.get(p).clear();
+        buffered.forEach(Runnable::run);
+    }
+
+    private void replayed(Entity e) {
+        if (!e.i.alive || sim.deferred(e.i.host, e.name() + " recovery completes", () -> replayed(e))) return;
+        e.replayed = true;
+        if (e.gate.onTakeOver() == EntityGate.Admission.TAKE_OVER) takeOver(e); // not before a conductor was heard
+        List<Runnable> stashed = new ArrayList<>(e.i.stash);
+        e.i.stash.clear();
+        stashed.forEach(Runnable::run);
+    }
+
+    /**
+     * The takeover (TakeOverFence.onTakeOver for an entity): written first, then the Up members read, the re-upload
+     * window opened, every other partition asked for a FULL, the walks of the instance before forgotten, the timers
+     * started, the reporters asked for a FULL, and what was stashed handled in order.
+     */
+    private void takeOver(Entity e) {
+        if (e.takenOver) return;
+        Simulation.Instance c = e.i;
+        c.run(c.core.takeOver(e.name(), c.wall(), BATCH_DEADLINE, count, PartitionHosting.SHARDED.configName(), e.p));
+        e.takenOver = true;
+        List<String> up = new ArrayList<>();
+        for (Simulation.Member m : sim.members) if (m.up) up.add(m.node());
+        c.core.recoveredAfterOwnTakeOver(c.ledger, up, sim.now);
+        c.core.tookOver(c.ledger, sim.now, BATCH_DEADLINE);
+        c.tookOverAt = sim.now;
+        c.recovering = false;
+        c.recoveredAt = sim.now;
+        e.fences.recovered();
+        e.goneNames.recovered();
+        sim.log(e.name() + " took over on " + c.host.node() + ", cycle " + c.ledger.cycle());
+        for (LinksCore.Send s : e.links.tookOver(c.ledger)) peer(e, s);
+        windowTimer(e, c.core.windowRemaining(sim.now));
+        fenceTick(e);
+        sim.scheduleStaleness(c);
+        sim.wakeSweeper(c, 0);
+        // membership, as the whole subscribes to it (after what was stashed)
+        for (Simulation.Member m : sim.members) {
+            if (m.up) toSelf(e, "member up " + m.node(), x -> c.ledger.memberUp(m.node(), sim.now));
+        }
+        toSelf(e, "members now", x -> {
+            Set<String> present = new HashSet<>();
+            for (Simulation.Member m : sim.members) if (m.up) present.add(m.node());
+            for (String n : c.ledger.members()) if (!present.contains(n)) c.ledger.memberRemoved(n, sim.now);
+        });
+        // the receptionist lists the reporters: each is asked for a FULL report
+        for (Simulation.Member m : sim.members) {
+            if (m.alive) m.toReporter("new " + e.name(), r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
+        }
+        List<Runnable> stashed = new ArrayList<>(e.stash);
+        e.stash.clear();
+        stashed.forEach(Runnable::run);
+    }
+
+    private void windowTimer(Entity e, long delay) {
+        sim.at(Math.max(1, delay), e.name() + " window over?", () -> arrive(e, "window over", Other.INSTANCE, x -> {
+            long remaining = e.i.core.windowRemaining(sim.now);
+            if (remaining > 0) windowTimer(e, remaining);
+            e.i.run(e.i.core.windowOver(e.i.ledger, sim.now, e.i.wall()));
+        }));
+    }
+
+    private void fenceTick(Entity e) {
+        sim.at(e.fences.resendEveryMs(), e.name() + " fence tick", () -> {
+            if (!e.i.alive) return;
+            arrive(e, "fence tick", Other.INSTANCE, x -> {
+                carry(e, e.fences.tick(e.i.ledger, sim.now));
+                carry(e, e.goneNames.tick(sim.now));
+            });
+            fenceTick(e);
+        });
+    }
+
+    /**
+     * A message to partition {@code p}'s entity through Cluster Sharding, on the channel {@code from} → it; an
+     * {@code unreliable} one (between partitions, to and from the conductor) is delivered twice one time in ten, and
+     * lost one time in 20 with {@link #LOSS}.
+     */
+    private void toEntity(int p, String what, ToCoordinator kind, Consumer<Entity> handler, String from, boolean unreliable) {
+        Entity e = current[p];
+        if (e == null || e.homeLost()) { // no home, or its member left: sharding buffers and (re)starts it
+            shardBuffer.get(p).add(() -> toEntity(p, what, kind, handler, from, unreliable));
+            startPartition(p, null); // on the least loaded Up member, if there is one
+            return;
+        }
+        int copies = !unreliable ? 1 : LOSS && sim.rnd.nextInt(20) == 0 ? 0 : sim.rnd.nextInt(10) == 0 ? 2 : 1;
+        if (unreliable) peerMessages++;
+        if (copies == 0) {
+            lost++;
+            sim.log("lost: " + what + " -> " + e.name());
+            return;
+        }
+        sim.send(from + " -> " + e.i.generation, what + " -> " + e.name(), () -> arrive(e, what, kind, handler),
+                () -> e.i.alive);
+        if (copies == 2) {
+            duplicated++;
+            sim.at(sim.rnd.nextInt(3_000), "again: " + what + " -> " + e.name(), () -> {
+                if (e.i.alive) arrive(e, what, kind, handler);
+            });
+        }
+    }
+
+    /** A message arrives at {@code e}: Pekko stashes it while the journal replays, then the gate decides. */
+    private void arrive(Entity e, String what, ToCoordinator kind, Consumer<Entity> handler) {
+        if (!e.i.alive || sim.deferred(e.i.host, what, () -> arrive(e, what, kind, handler))) return;
+        if (!e.replayed) {
+            e.i.stash.add(() -> arrive(e, what, kind, handler));
+            return;
+        }
+        switch (e.gate.admit(kind, e.takenOver)) {
+            case TAKE_OVER -> takeOver(e);
+            case HANDLE -> handler.accept(e);
+            case STASH -> e.stash.add(() -> handler.accept(e));
+            default -> { } // dropped or ignored: sent again
+        }
+    }
+
+    /** A message {@code e} sends itself (a timer's, a walk's end): never lost, handled by the same instance only. */
+    private void toSelf(Entity e, String what, Consumer<Entity> handler) {
+        sim.send("self " + e.i.generation, what + " (" + e.name() + ")", () -> arrive(e, what, Other.INSTANCE, handler),
+                () -> e.i.alive);
+    }
+
+    /** Does what a core decided: logs, sends, answers, names gone closures, tells the entity itself. */
+    private void carry(Entity e, LinkOut<Object> out) {
+        for (LinksCore.Log line : out.logs()) log(e, line);
+        for (LinksCore.Send s : out.send()) peer(e, s);
+        for (LinkOut.Answer<Object> a : out.answers()) ((Token) a.to()).answered(e, a.reply());
+        for (LinkOut.NameGone<Object> n : out.names()) carry(e, e.goneNames.name(n, sim.now));
+        for (FenceCore.SelfMessage<Object> m : out.toSelf()) {
+            toSelf(e, m.getClass().getSimpleName(), x -> {
+                Simulation.Instance c = x.i;
+                if (m instanceof FenceCore.PinFenced<Object> pin) {
+                    carry(x, c.run(x.fences.pinFenced(c.ledger, pin, c.wall(), sim.now)));
+                } else {
+                    carry(x, c.run(x.registrations.fenced(c.ledger, (FenceCore.RegistrationFenced<Object>) m,
+                            sim.store::containsKey, c.wall(), sim.now)));
+                }
+            });
+        }
+    }
+
+    /** Does what the links' core decided, but the settle answer: logs, sends, the flush timer. */
+    private void perform(Entity e, LinksCore.Outcome o) {
+        for (LinksCore.Log line : o.logs()) log(e, line);
+        for (LinksCore.Send s : o.sends()) peer(e, s);
+        if (o.flushSoon() && !e.flushTimer) {
+            e.flushTimer = true;
+            sim.at(FLUSH_DELAY, e.name() + " flush timer", () -> arrive(e, "flush exports", Other.INSTANCE, x -> {
+                x.flushTimer = false;
+                for (LinksCore.Send s : x.links.flush(x.i.ledger, sim.now)) peer(x, s);
+            }));
+        }
+    }
+
+    private void log(Entity e, LinksCore.Log line) {
+        if (line.level() == LinksCore.Level.DEBUG && !DEBUG) return;
+        sim.log(e.name() + ": " + format(line));
+    }
+
+    private static String format(LinksCore.Log line) {
+        String text = line.format();
+        for (Object a : line.args()) {
+            text = text.replaceFirst("\\{}", java.util.regex.Matcher.quoteReplacement(String.valueOf(a)));
+        }
+        return text;
+    }
+
+    /** A message to another partition's entity: delayed, lost or duplicated. */
+    private void peer(Entity from, LinksCore.Send s) {
+        ToCoordinator m = s.message();
+        toEntity(s.to(), m.getClass().getSimpleName() + " from " + from.p, m, e -> onPeer(e, m),
+                "peer " + from.i.generation, true);
+    }
+
+    private void onPeer(Entity e, ToCoordinator m) {
+        Simulation.Instance c = e.i;
+        if (m instanceof Protect x) carry(e, c.run(e.fences.protect(c.ledger, x, c.wall(), sim.now)));
+        else if (m instanceof Protected x) carry(e, e.fences.answered(c.ledger, x));
+        else if (m instanceof FindGone x) carry(e, e.goneNames.onFindGone(c.ledger, x));
+        else if (m instanceof GoneFound x) carry(e, e.goneNames.onGoneFound(x));
+        else if (m instanceof PartitionExport x) perform(e, e.links.onExport(c.ledger, x, sim.now));
+        else if (m instanceof ExportResend x) perform(e, e.links.onExportResend(c.ledger, x));
+        else if (m instanceof PartitionsSettled x) {
+            settled++;
+            perform(e, e.links.onSettled(c.ledger, x));
+        } else throw new IllegalStateException("not a peer's message: " + m);
+    }
+
+    /**
+     * The conductor's cycle on {@code e}: the entity's answer, and once its events are written its exports flushed,
+     * the re-upload window checked, its sweeper woken and a page of the store listed.
+     */
+    private PartitionCycled runCycle(Entity e, long cycle, boolean dryRun) {
+        Simulation.Instance c = e.i;
+        c.run(c.core.windowOver(c.ledger, sim.now, c.wall()));
+        PartitionCycled a = c.run(c.core.partitionCycled(c.ledger, e.p, cycle, dryRun, c.wall(), sim.now));
+        if (a.outcome() != null) {
+            for (LinksCore.Send s : e.links.flush(c.ledger, sim.now)) peer(e, s);
+            if (!a.outcome().dryRun()) sim.wakeSweeper(c, 0);
+            sim.scanStore(c);
+        }
+        return a;
+    }
+
+    // =====================================================================================================
+    // what the members send
+    // =====================================================================================================
+
+    /** Who a decision answers (the reply token of the cores, {@code T}). */
+    private interface Token {
+        void answered(Entity by, Object reply);
+    }
+
+    /** A report, split into one share a partition (each with the report's seq: S8 per partition). */
+    void report(Simulation.Member m, long incarnation, NodeReport r) {
+        List<NodeReport> shares = r.shares(sim.partitioning);
+        for (int p = 0; p < count; p++) {
+            NodeReport share = shares.get(p);
+            toEntity(p, "report " + r.kind() + " " + r.node() + " #" + r.seq(), new Report(share, null), e -> {
+                Simulation.Instance c = e.i;
+                var result = c.run(c.core.report(share, sim.now));
+                if (result.outcome() != ReportOutcome.MALFORMED) {
+                    carry(e, e.fences.reportApplied(c.ledger, share, result.outcome(), sim.now));
+                }
+                if (result.outcome() == ReportOutcome.NEED_FULL) {
+                    m.toReporter("ResendFull (" + e.name() + ")", incarnation,
+                            rep -> m.run(rep.resendFull(share.incarnation(), share.seq())));
+                }
+            }, "reporter " + m.node(), false);
+        }
+    }
+
+    /** An acquire, to its blob's owner: fenced across partitions ({@link FenceCore#acquire}). */
+    void acquire(Simulation.Member m, long incarnation, ReporterCore.AskAcquire a) {
+        String node = m.node();
+        Token answer = (by, reply) -> m.toReporter("acquire answer " + ((AcquireReply) reply).result() + " "
+                + short_(a.hash()), incarnation, r -> m.run(r.acquireAnswered(a.ask(), (AcquireReply) reply)));
+        toEntity(sim.partitioning.partitionOf(a.hash()), "acquire " + short_(a.hash()) + " for " + node, Other.INSTANCE,
+                e -> {
+                    sim.oracle.touched(a.hash()); // whatever its answer, an acquire taken may persist a use
+                    Simulation.Instance c = e.i;
+                    carry(e, c.run(e.fences.acquire(c.ledger, c.core, node, incarnation, a.afterSeq(), a.hash(), answer,
+                            c.wall(), sim.now)));
+                }, "reporter " + node, false);
+    }
+
+    /** An operator's pin, to the blob's owner; the oracle counts it once answered OK. */
+    void pin(BlobHash h, String owner, Long ttl, long sent) {
+        Token answer = (by, reply) -> {
+            if (((Coordinator.OpResult) reply).ok()) {
+                sim.oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE : sent + ttl);
+            }
+        };
+        toEntity(sim.partitioning.partitionOf(h), "operator pin " + short_(h) + " by " + owner, Other.INSTANCE, e -> {
+            Simulation.Instance c = e.i;
+            carry(e, c.run(e.fences.pin(c.ledger, c.core, new FenceCore.PinRequest<>(h, owner, "sim", ttl, answer),
+                    c.wall(), sim.now)));
+        }, "operator", false);
+    }
+
+    void unpin(BlobHash h, String owner) {
+        toEntity(sim.partitioning.partitionOf(h), "operator unpin " + short_(h), Other.INSTANCE, e -> {
+            if (e.i.run(e.i.core.unpin(e.i.ledger, h, owner)).ok()) sim.oracle.operatorUnpinned(h, owner);
+        }, "operator", false);
+    }
+
+    /** A registration, to its blob's owner ({@link LinkedRegistrationCore}); the upload's bookkeeping once accepted. */
+    void register(BlobHash h, List<BlobHash> deps) {
+        toEntity(sim.partitioning.partitionOf(h), "register " + short_(h), Other.INSTANCE, e -> {
+            Simulation.Instance c = e.i;
+            boolean forgotten = c.ledger.status(h).isEmpty();
+            Token answer = (by, reply) -> {
+                if (((Registered) reply).accepted().contains(h)) sim.accepted(by.i, h, deps, forgotten);
+            };
+            carry(e, c.run(e.registrations.register(c.ledger, List.of(new Registration(h, deps)), sim.store::containsKey,
+                    answer, c.wall(), sim.now)));
+        }, "uploader", false);
+    }
+
+    /** A hostile or malformed command, at partition 0 (the conductor routes a hash-less one there). */
+    void toPartitionZero(String what, Consumer<Simulation.Instance> handler) {
+        toEntity(0, what, Other.INSTANCE, e -> handler.accept(e.i), "operator", false);
+    }
+
+    /** Membership as each entity's own subscription has it (never lost; stashed before its takeover). */
+    void membership(String what, Consumer<Simulation.Instance> handler) {
+        for (Entity e : current) if (e != null && e.i.alive) toSelf(e, what, x -> handler.accept(x.i));
+    }
+
+    // =====================================================================================================
+    // the conductor
+    // =====================================================================================================
+
+    /** The conductor singleton: its journal is the coordinator's ({@link Simulation#whole}). */
+    final class Conductor {
+        final int generation = ++conductors;
+        final Simulation.Member host;
+        final ConductorCore<Object> core;
+        ConductorCore.State state;
+        int position;
+        boolean alive = true;
+        boolean recovering = true;
+        long tookOverAt = Long.MAX_VALUE;
+        final List<Runnable> stash = new ArrayList<>();
+
+        Conductor(Simulation.Member host) {
+            this.host = host;
+            this.core = new ConductorCore<>(sim.partitioning, true, false, Duration.ofMillis(CYCLE), ASK_TIMEOUT, 50);
+            ConductorCore.State s = core.emptyState();
+            for (Coordinator.Event e : sim.whole.events) s = core.apply(s, e);
+            this.state = s;
+            this.position = sim.whole.size();
+        }
+
+        String name() {
+            return "conductor #" + generation;
+        }
+    }
+
+    /** The conductor runs (started on the oldest Up member when none does); the entities start as it keeps them alive. */
+    void ensureRunning() {
+        if (conductor != null && conductor.alive) return;
+        Simulation.Member host = sim.oldestUp();
+        if (host == null) return;
+        Conductor k = new Conductor(host);
+        conductor = k;
+        sim.log(k.name() + " recovering on " + host.node() + ", journal " + sim.whole.size());
+        sim.at(100 + sim.rnd.nextInt(3_000), k.name() + " recovery completes", () -> conductorRecovered(k));
+        List<Runnable> buffered = new ArrayList<>(proxyBuffer);
+        proxyBuffer.clear();
+        buffered.forEach(Runnable::run);
+    }
+
+    private void conductorRecovered(Conductor k) {
+        if (!k.alive || sim.deferred(k.host, k.name() + " recovery completes", () -> conductorRecovered(k))) return;
+        k.core.recovered();
+        step(k, k.core.takeOver(k.state, k.name(), k.host.skew + sim.now));
+    }
+
+    /** Writes a step's events to the conductor's journal (refused when another conductor wrote since), then carries it out. */
+    private void step(Conductor k, ConductorCore.Step<Object> s) {
+        if (s.refusal() != null) throw sim.failure(k.name() + " refused its journal: " + s.refusal());
+        if (!s.events().isEmpty()) {
+            if (sim.whole.size() != k.position) {
+                k.alive = false;
+                if (conductor == k) sim.at(500 + sim.rnd.nextInt(2_000), k.name() + " restarts (fenced)", () -> {
+                    if (conductor == k) ensureRunning();
+                });
+                throw new Simulation.Fenced(k.name() + "'s write refused: the journal moved on; it restarts");
+            }
+            for (Coordinator.Event e : s.events()) {
+                sim.whole.events.add(e);
+                k.position++;
+                k.state = k.core.apply(k.state, e);
+            }
+        }
+        ConductorCore.Out<Object> out = s.after().apply(k.state);
+        for (LinksCore.Log line : out.logs()) if (line.level() != LinksCore.Level.DEBUG || DEBUG) sim.log(k.name() + ": " + format(line));
+        for (LinksCore.Send m : out.send()) fromConductor(k, m.to(), m.message());
+        if (out.answer() != null) answer(out.answer());
+        if (out.tookOver()) {
+            k.recovering = false;
+            k.tookOverAt = sim.now;
+            timer(k, HEARTBEAT, "keep-alive", () -> k.core.keepAlive().forEach(m -> fromConductor(k, m.to(), m.message())));
+            timer(k, CYCLE, "cycle tick", () -> k.core.cycleTick(k.state).ifPresent(ask -> startCycle(k, ask)));
+            timer(k, HEARTBEAT, "settle poll", () -> k.core.startPoll().ifPresent(cut -> poll(k, cut)));
+            List<Runnable> stashed = new ArrayList<>(k.stash);
+            k.stash.clear();
+            stashed.forEach(Runnable::run);
+        }
+        if (out.cycle() != null) startCycle(k, out.cycle());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void answer(LinkOut.Answer<Object> a) {
+        ((Consumer<Object>) a.to()).accept(a.reply());
+    }
+
+    /** A fixed-delay timer of the conductor instance {@code k} (it dies with it; a paused JVM fires it late). */
+    private void timer(Conductor k, long every, String what, Runnable action) {
+        sim.at(every, k.name() + " " + what, () -> fire(k, every, what, action));
+    }
+
+    private void fire(Conductor k, long every, String what, Runnable action) {
+        if (!k.alive || sim.deferred(k.host, k.name() + " " + what, () -> fire(k, every, what, action))) return;
+        timer(k, every, what, action);
+        action.run();
+    }
+
+    private void fromConductor(Conductor k, int p, ToCoordinator m) {
+        if (m == KeepAlive.INSTANCE) {
+            toEntity(p, "keep-alive", m, e -> { }, "conductor " + k.generation, true);
+        } else if (m instanceof PartitionsSettled) {
+            toEntity(p, "partitions settled", m, e -> onPeer(e, m), "conductor " + k.generation, true);
+        } else {
+            throw new IllegalStateException("the conductor sends no " + m);
+        }
+    }
+
+    /** An answer to the conductor instance {@code k}: delayed, lost one in 20, dropped if it died. */
+    private void toConductor(Conductor k, String what, Runnable action) {
+        if (LOSS && sim.rnd.nextInt(20) == 0) {
+            lost++;
+            return;
+        }
+        sim.send("to " + k.name(), what + " -> " + k.name(), () -> atConductor(k, what, action), () -> k.alive);
+    }
+
+    private void atConductor(Conductor k, String what, Runnable action) {
+        if (!k.alive || sim.deferred(k.host, what, () -> atConductor(k, what, action))) return;
+        if (k.recovering) k.stash.add(action);
+        else action.run();
+    }
+
+    /** A message to the conductor singleton through its proxy: buffered while none runs. */
+    void toConductor(String what, Consumer<Conductor> handler) {
+        Conductor k = conductor;
+        if (k == null || !k.alive) {
+            proxyBuffer.add(() -> toConductor(what, handler));
+            return;
+        }
+        sim.send("proxy " + k.name(), what + " -> " + k.name(), () -> atConductor(k, what, () -> handler.accept(k)),
+                () -> k.alive);
+    }
+
+    /** An operator's cycle (a dry run here): numbered and gathered as a timer's, answered to nobody. */
+    void runCycleNow(boolean dryRun) {
+        toConductor("run cycle now" + (dryRun ? " (dry run)" : ""), k -> {
+            Consumer<Object> operator = outcome -> sim.log("the operator's cycle answered");
+            k.core.runCycleNow(k.state, dryRun, operator).ifPresent(ask -> startCycle(k, ask));
+        });
+    }
+
+    /** Answers by partition, gathered until every partition answered or the time is up. */
+    private final class Gather<A> {
+        final Map<Integer, A> answers = new TreeMap<>();
+        final BiConsumer<Map<Integer, A>, Set<Integer>> done;
+        boolean closed;
+
+        Gather(Conductor k, long timeoutMs, String what, BiConsumer<Map<Integer, A>, Set<Integer>> done) {
+            this.done = done;
+            sim.at(timeoutMs, k.name() + " " + what + " times out", () -> closeAt(k, what));
+        }
+
+        private void closeAt(Conductor k, String what) {
+            if (!k.alive || sim.deferred(k.host, k.name() + " " + what + " times out", () -> closeAt(k, what))) return;
+            close();
+        }
+
+        void answer(int p, A a) {
+            if (closed) return;
+            answers.putIfAbsent(p, a);
+            if (answers.size() == count) close();
+        }
+
+        private void close() {
+            if (closed) return;
+            closed = true;
+            Set<Integer> missing = new TreeSet<>();
+            for (int p = 0; p < count; p++) if (!answers.containsKey(p)) missing.add(p);
+            done.accept(answers, missing);
+        }
+    }
+
+    private void startCycle(Conductor k, ConductorCore.CycleAsk<Object> ask) {
+        Gather<PartitionCycled> g = new Gather<>(k, k.core.cycleTimeout().toMillis(), "cycle " + ask.cycle(),
+                (answers, missing) -> step(k, k.core.cycleGathered(k.state, ask, answers, missing, k.host.skew + sim.now)));
+        for (int p = 0; p < count; p++) {
+            int q = p;
+            toEntity(p, "run cycle " + ask.cycle() + (ask.dryRun() ? " (dry run)" : ""),
+                    new Coordinator.RunPartitionCycle(ask.cycle(), ask.dryRun(), null), e -> {
+                        PartitionCycled a = runCycle(e, ask.cycle(), ask.dryRun());
+                        toConductor(k, "cycled " + q, () -> g.answer(q, a));
+                    }, "conductor " + k.generation, true);
+        }
+    }
+
+    private void poll(Conductor k, long cut) {
+        Gather<SettleStatus> g = new Gather<>(k, k.core.gatherTimeout().toMillis(), "settle poll",
+                (answers, missing) -> step(k, new ConductorCore.Step<>(List.of(), List.of(),
+                        st -> k.core.polled(answers, missing), null)));
+        for (int p = 0; p < count; p++) {
+            int q = p;
+            var query = new Coordinator.SettleQuery(null, cut);
+            toEntity(p, "settle query, cut " + cut, query, e -> {
+                LinksCore.Outcome o = e.links.onSettleQuery(e.i.ledger, query, true, cut, sim.now);
+                perform(e, o);
+                SettleStatus st = o.answer();
+                if (st != null) toConductor(k, "settle status " + q, () -> g.answer(q, st));
+            }, "conductor " + k.generation, true);
+        }
+    }
+
+    // =====================================================================================================
+    // faults
+    // =====================================================================================================
+
+    /** A member's JVM ended: the conductor on it too (the entities are the simulation's instances). */
+    void stopOn(Simulation.Member m) {
+        if (conductor != null && conductor.host == m) conductor.alive = false;
+    }
+
+    /** {@code m} was removed while paused: the singleton moves (its old conductor runs on, paused). */
+    void removedWhilePaused(Simulation.Member m) {
+        if (conductor != null && conductor.host == m) {
+            Conductor old = conductor;
+            conductor = null;
+            ensureRunning();
+            if (conductor == null) conductor = old;
+        }
+    }
+
+    /**
+     * A fault of one random entity: its member paused (best while its sweeper holds a batch), or a restart in place
+     * (a journal failure): the entity starts again on the same member.
+     */
+    void fault() {
+        int p = sim.rnd.nextInt(count);
+        Entity e = current[p];
+        if (e == null || !e.i.alive) return;
+        if (sim.now >= e.i.host.pausedUntil && (sim.rnd.nextInt(3) == 0 || e.i.sweeper.queued() > 0)) {
+            sim.pause(e.i.host);
+            return;
+        }
+        e.i.alive = false;
+        sim.log(e.name() + " restarts in place");
+        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart", () -> {
+            if (current[p] == e) startPartition(p, e.i.host);
+        });
+    }
+
+    /** A refused write stopped {@code c}: the entity restarts in place (when it is still its partition's). */
+    void fenced(Simulation.Instance c) {
+        if (c.partition < 0 || current[c.partition] == null || current[c.partition].i != c) return;
+        int p = c.partition;
+        Entity e = current[p];
+        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart (fenced)", () -> {
+            if (current[p] == e) startPartition(p, e.i.host);
+        });
+    }
+}

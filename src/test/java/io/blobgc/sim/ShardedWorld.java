@@ -20,6 +20,7 @@ import io.blobgc.coordinator.GoneNamesCore;
 import io.blobgc.coordinator.LinkOut;
 import io.blobgc.coordinator.LinkedRegistrationCore;
 import io.blobgc.coordinator.LinksCore;
+import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
 import io.blobgc.ledger.ReportOutcome;
@@ -89,10 +90,17 @@ final class ShardedWorld {
     /** What the singleton proxy holds while no conductor runs. */
     private final List<Runnable> proxyBuffer = new ArrayList<>();
     private int conductors;
+    /** Messages between partitions and to and from the conductor (lost, delivered twice); warm-ups the round ended. */
     long peerMessages, lost, duplicated, settled;
+    /** Acquires whose walk went out; answered GONE at once; whose walk found a remote callee gone. */
+    long acquireWalks, acquiresGone, walksFoundGone;
+
+    /** The workload's own draws (chains, cold picks): the other worlds' seeds run as they always did. */
+    private final java.util.Random workload;
 
     ShardedWorld(Simulation sim) {
         this.sim = sim;
+        this.workload = new java.util.Random(sim.seed ^ 0x5DEECE66DL);
         this.count = sim.partitioning.count();
         this.journals = new Journal[count];
         this.current = new Entity[count];
@@ -100,6 +108,44 @@ final class ShardedWorld {
             journals[p] = Simulation.partitionJournal(p);
             shardBuffer.add(new ArrayList<>());
         }
+    }
+
+    // =====================================================================================================
+    // the workload that reaches the fences (partitions-part2-plan §9, step 8)
+    // =====================================================================================================
+
+    /**
+     * Chains across partitions: a blob of the third or later that calls one gets a second callee, one time in three
+     * (a → c → d over two or three partitions: what a walk's hops are for).
+     */
+    void chain(Map<BlobHash, List<BlobHash>> callees, List<BlobHash> universe) {
+        for (int i = 2; i < universe.size(); i++) {
+            List<BlobHash> mine = callees.get(universe.get(i));
+            if (mine.size() != 1 || workload.nextInt(3) != 0) continue;
+            BlobHash second = universe.get(workload.nextInt(i));
+            if (!second.equals(mine.get(0))) callees.put(universe.get(i), List.of(mine.get(0), second));
+        }
+    }
+
+    /**
+     * What an acquire or a pin takes: one time in three a cold blob — its owner has it UNREFERENCED or MARKED — that
+     * declared a callee another partition owns, so the walk below it decides (else {@code drawn}).
+     */
+    BlobHash pick(BlobHash drawn) {
+        if (workload.nextInt(3) != 0) return drawn;
+        List<BlobHash> cold = new ArrayList<>();
+        for (BlobHash h : sim.universe) {
+            BlobStatus s = sim.status(h);
+            if (s != BlobStatus.UNREFERENCED && s != BlobStatus.MARKED_FOR_COLLECTION) continue;
+            int owner = sim.partitioning.partitionOf(h);
+            for (BlobHash d : sim.declaredDeps.getOrDefault(h, List.of())) {
+                if (sim.partitioning.partitionOf(d) != owner) {
+                    cold.add(h);
+                    break;
+                }
+            }
+        }
+        return cold.isEmpty() ? drawn : cold.get(workload.nextInt(cold.size()));
     }
 
     // =====================================================================================================
@@ -385,14 +431,19 @@ final class ShardedWorld {
     private void onPeer(Entity e, ToCoordinator m) {
         Simulation.Instance c = e.i;
         if (m instanceof Protect x) carry(e, c.run(e.fences.protect(c.ledger, x, c.wall(), sim.now)));
-        else if (m instanceof Protected x) carry(e, e.fences.answered(c.ledger, x));
+        else if (m instanceof Protected x) {
+            LinkOut<Object> out = e.fences.answered(c.ledger, x);
+            for (LinkOut.NameGone<Object> n : out.names()) if (n.hash() != null) walksFoundGone++;
+            carry(e, out);
+        }
         else if (m instanceof FindGone x) carry(e, e.goneNames.onFindGone(c.ledger, x));
         else if (m instanceof GoneFound x) carry(e, e.goneNames.onGoneFound(x));
         else if (m instanceof PartitionExport x) perform(e, e.links.onExport(c.ledger, x, sim.now));
         else if (m instanceof ExportResend x) perform(e, e.links.onExportResend(c.ledger, x));
         else if (m instanceof PartitionsSettled x) {
-            settled++;
+            boolean warming = c.ledger.warmingUp();
             perform(e, e.links.onSettled(c.ledger, x));
+            if (warming && !c.ledger.warmingUp()) settled++;
         } else throw new IllegalStateException("not a peer's message: " + m);
     }
 
@@ -449,8 +500,11 @@ final class ShardedWorld {
                 e -> {
                     sim.oracle.touched(a.hash()); // whatever its answer, an acquire taken may persist a use
                     Simulation.Instance c = e.i;
-                    carry(e, c.run(e.fences.acquire(c.ledger, c.core, node, incarnation, a.afterSeq(), a.hash(), answer,
-                            c.wall(), sim.now)));
+                    LinkOut<Object> out = c.run(e.fences.acquire(c.ledger, c.core, node, incarnation, a.afterSeq(),
+                            a.hash(), answer, c.wall(), sim.now));
+                    if (!out.send().isEmpty()) acquireWalks++;
+                    if (!out.names().isEmpty()) acquiresGone++;
+                    carry(e, out);
                 }, "reporter " + node, false);
     }
 

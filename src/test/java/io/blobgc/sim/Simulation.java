@@ -133,6 +133,7 @@ final class Simulation {
         for (int i = 0; i < HASHES; i++) {
             callees.put(universe.get(i), i > 0 && rnd.nextInt(3) == 0 ? List.of(universe.get(rnd.nextInt(i))) : List.of());
         }
+        if (this.sharded != null) this.sharded.chain(callees, universe);
         for (int i = 1; i <= MEMBERS; i++) members.add(new Member("m" + i));
         for (Member m : members) m.start();
         startCoordinator();
@@ -768,9 +769,12 @@ final class Simulation {
     private void act() {
         Member m = members.get(rnd.nextInt(MEMBERS));
         if (!m.alive || now < m.stuckUntil || m.removedWhilePaused) return; // a VM whose reporter is stuck waits
-        BlobHash h = universe.get(rnd.nextInt(universe.size()));
+        BlobHash drawn = universe.get(rnd.nextInt(universe.size()));
         String frame = "f" + rnd.nextInt(4);
         int op = rnd.nextInt(100);
+        // the sharded world's acquires and pins pick a cold blob with a remote callee now and then (the fences' work)
+        boolean holds = op >= 25 && op < 55 || op >= 80 && op < 85 || op >= 89 && op < 93;
+        BlobHash h = sharded == null || !holds ? drawn : sharded.pick(drawn);
         if (op < 25) upload(m, h);
         else if (op < 55) {
             if (!m.frames.getOrDefault(frame, Set.of()).contains(h) && m.asked.add(frame + h)) {

@@ -79,6 +79,7 @@ class SimulationTest {
         boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
         List<String> failures = new ArrayList<>();
         long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0, orphans = 0;
+        long walks = 0, goneAtOnce = 0, walksGone = 0, peerMessages = 0, duplicated = 0, settled = 0;
         for (long seed : seeds) {
             Simulation sim;
             try {
@@ -97,10 +98,23 @@ class SimulationTest {
             generations += (int) sim.summary().get("generations");
             ghosts += sim.ghostReports;
             for (Simulation.Instance c : sim.current()) orphans += c.ledger.orphansDeleted();
+            if (sim.sharded != null) {
+                walks += sim.sharded.acquireWalks;
+                goneAtOnce += sim.sharded.acquiresGone;
+                walksGone += sim.sharded.walksFoundGone;
+                peerMessages += sim.sharded.peerMessages;
+                duplicated += sim.sharded.duplicated;
+                settled += sim.sharded.settled;
+            }
         }
         System.out.printf("simulation at P = %d" + (sharded ? " (sharded)" : "") + ": %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
                 + "%d coordinator recoveries, %d reports from removed members, %d orphans deleted%n", partitions,
                 seeds.size(), total, grants, deletions, journalChecks, generations, ghosts, orphans);
+        if (sharded) {
+            System.out.printf("  sharded: %d acquires walked across partitions (%d found a callee gone), %d answered GONE at "
+                    + "once; %d messages between partitions and the conductor (%d delivered twice); %d warm-ups ended "
+                    + "by the settle round%n", walks, walksGone, goneAtOnce, peerMessages, duplicated, settled);
+        }
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
                 + String.join("\n", failures));
         assertTrue(total >= seeds.size() * steps, "every seed ran its steps");

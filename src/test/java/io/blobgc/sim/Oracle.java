@@ -258,7 +258,7 @@ final class Oracle {
         if (current.isEmpty() || sim.dryRun) return; // S9: dry
         for (Simulation.Instance c : current) if (!c.alive || c.recovering || c.recoveredAt > calmStart) return;
         if (sim.maxTransitions != Integer.MAX_VALUE) return; // paged cycles: a calm is too short (see maxTransitions)
-        if (!sim.conductedSince(calmStart)) return; // no conductor through it: no cycle ran
+        if (!sim.conductedSince(calmStart)) return; // no conductor, or a partition without its entity, through it
         for (Simulation.Member m : sim.members) {
             if (!m.alive || !m.up || m.lastTrouble > calmStart || m.stuckUntil > calmStart) return;
         }

@@ -152,9 +152,15 @@ final class ShardedWorld {
     // partition entities
     // =====================================================================================================
 
-    /** A partition entity: its instance (journal, ledger, coordinator core, sweeper) and its linked cores. */
+    /**
+     * A partition entity: the actor object, with its linked cores, its gate and its mailbox, and its current
+     * incarnation {@link #i} (journal, ledger, sweeper). A restart in place (a journal failure, a refused write) is the
+     * same object recovering again ({@code Coordinator}'s restart with backoff): it keeps its cores, gate and mailbox;
+     * a move to another member (kill -9, a removal) is a new entity.
+     */
     final class Entity {
-        final Simulation.Instance i;
+        /** The current incarnation: a restart in place replaces it. */
+        Simulation.Instance i;
         final int p;
         final LinksCore links;
         final FenceCore<Object> fences;
@@ -169,6 +175,9 @@ final class ShardedWorld {
         final List<Runnable> stash = new ArrayList<>();
         /** Its member's JVM (a member restarts as a new JVM). */
         final int hostRestarts;
+        /** A restart in place waits out its backoff: what arrives meanwhile waits for the next incarnation. */
+        boolean restarting;
+        final List<Runnable> backoffMailbox = new ArrayList<>();
 
         Entity(Simulation.Member host, int p) {
             this.i = sim.new Instance(host, p, journals[p]);
@@ -189,15 +198,17 @@ final class ShardedWorld {
         boolean homeLost() {
             return !i.host.up || i.host.restarts != hostRestarts;
         }
+
+        /** Whether a message to it is taken (now, or by the incarnation after its backoff). */
+        boolean receives() {
+            return i.alive || restarting;
+        }
     }
 
-    /** The instances that act for the partitions now: one each, or none while a partition has no entity yet. */
+    /** The instances that act for the partitions now, one each (a partition with no entity yet has none). */
     List<Simulation.Instance> current() {
         List<Simulation.Instance> out = new ArrayList<>(count);
-        for (Entity e : current) {
-            if (e == null) return List.of();
-            out.add(e.i);
-        }
+        for (Entity e : current) if (e != null) out.add(e.i);
         return out;
     }
 
@@ -205,10 +216,13 @@ final class ShardedWorld {
         return p < 0 || current[p] == null ? null : current[p].i;
     }
 
-    /** Whether the conductor runs and took over before {@code t} (a calm without one collects nothing). */
+    /**
+     * Whether the conductor and every partition's entity run, taken over before {@code t} (a calm without them all
+     * collects nothing of some partition).
+     */
     boolean conductingSince(long t) {
-        Conductor k = conductor;
-        return k != null && k.alive && !k.recovering && k.tookOverAt <= t;
+        long last = lastTakeOver();
+        return last >= 0 && last <= t;
     }
 
     /**
@@ -248,17 +262,26 @@ final class ShardedWorld {
         if (host == null) return;
         Entity e = new Entity(host, p);
         current[p] = e;
-        sim.log(e.name() + " recovering on " + host.node() + ", journal " + journals[p].size());
-        sim.at(100 + sim.rnd.nextInt(2_000), e.name() + " recovery completes", () -> replayed(e));
+        recovering(e);
         List<Runnable> buffered = new ArrayList<>(shardBuffer.get(p));
         shardBuffer.get(p).clear();
         buffered.forEach(Runnable::run);
     }
 
-    private void replayed(Entity e) {
-        if (!e.i.alive || sim.deferred(e.i.host, e.name() + " recovery completes", () -> replayed(e))) return;
+    private void recovering(Entity e) {
+        Simulation.Instance i = e.i;
+        sim.log(e.name() + " recovering on " + i.host.node() + ", journal " + journals[e.p].size());
+        sim.at(100 + sim.rnd.nextInt(2_000), e.name() + " recovery completes", () -> replayed(e, i));
+    }
+
+    /** The journal is replayed (Coordinator.onRecovered): the walks of the incarnation before forgotten, then the gate. */
+    private void replayed(Entity e, Simulation.Instance i) {
+        if (!i.alive || e.i != i || sim.deferred(i.host, e.name() + " recovery completes", () -> replayed(e, i))) return;
         e.replayed = true;
-        if (e.gate.onTakeOver() == EntityGate.Admission.TAKE_OVER) takeOver(e); // not before a conductor was heard
+        e.fences.recovered();
+        e.goneNames.recovered();
+        // the same object after a restart in place heard its conductor already: it takes over at once
+        if (e.gate.onTakeOver() == EntityGate.Admission.TAKE_OVER) takeOver(e);
         List<Runnable> stashed = new ArrayList<>(e.i.stash);
         e.i.stash.clear();
         stashed.forEach(Runnable::run);
@@ -281,8 +304,6 @@ final class ShardedWorld {
         c.tookOverAt = sim.now;
         c.recovering = false;
         c.recoveredAt = sim.now;
-        e.fences.recovered();
-        e.goneNames.recovered();
         sim.log(e.name() + " took over on " + c.host.node() + ", cycle " + c.ledger.cycle());
         for (LinksCore.Send s : e.links.tookOver(c.ledger)) peer(e, s);
         windowTimer(e, c.core.windowRemaining(sim.now));
@@ -308,22 +329,29 @@ final class ShardedWorld {
     }
 
     private void windowTimer(Entity e, long delay) {
-        sim.at(Math.max(1, delay), e.name() + " window over?", () -> arrive(e, "window over", Other.INSTANCE, x -> {
-            long remaining = e.i.core.windowRemaining(sim.now);
-            if (remaining > 0) windowTimer(e, remaining);
-            e.i.run(e.i.core.windowOver(e.i.ledger, sim.now, e.i.wall()));
-        }));
+        Simulation.Instance i = e.i;
+        sim.at(Math.max(1, delay), e.name() + " window over?", () -> {
+            if (e.i == i) arrive(e, "window over", Other.INSTANCE, x -> {
+                long remaining = e.i.core.windowRemaining(sim.now);
+                if (remaining > 0) windowTimer(e, remaining);
+                e.i.run(e.i.core.windowOver(e.i.ledger, sim.now, e.i.wall()));
+            });
+        });
     }
 
     private void fenceTick(Entity e) {
-        sim.at(e.fences.resendEveryMs(), e.name() + " fence tick", () -> {
-            if (!e.i.alive) return;
-            arrive(e, "fence tick", Other.INSTANCE, x -> {
-                carry(e, e.fences.tick(e.i.ledger, sim.now));
-                carry(e, e.goneNames.tick(sim.now));
-            });
-            fenceTick(e);
+        Simulation.Instance i = e.i;
+        sim.at(e.fences.resendEveryMs(), e.name() + " fence tick", () -> fenceTickFires(e, i));
+    }
+
+    /** A fixed-delay timer of incarnation {@code i}: a paused JVM fires it once when it resumes, then on from there. */
+    private void fenceTickFires(Entity e, Simulation.Instance i) {
+        if (!i.alive || e.i != i || sim.deferred(i.host, e.name() + " fence tick", () -> fenceTickFires(e, i))) return;
+        arrive(e, "fence tick", Other.INSTANCE, x -> {
+            carry(e, e.fences.tick(e.i.ledger, sim.now));
+            carry(e, e.goneNames.tick(sim.now));
         });
+        fenceTick(e);
     }
 
     /**
@@ -346,17 +374,21 @@ final class ShardedWorld {
             return;
         }
         sim.send(from + " -> " + e.i.generation, what + " -> " + e.name(), () -> arrive(e, what, kind, handler),
-                () -> e.i.alive);
+                e::receives);
         if (copies == 2) {
             duplicated++;
             sim.at(sim.rnd.nextInt(3_000), "again: " + what + " -> " + e.name(), () -> {
-                if (e.i.alive) arrive(e, what, kind, handler);
+                if (e.receives()) arrive(e, what, kind, handler);
             });
         }
     }
 
     /** A message arrives at {@code e}: Pekko stashes it while the journal replays, then the gate decides. */
     private void arrive(Entity e, String what, ToCoordinator kind, Consumer<Entity> handler) {
+        if (!e.i.alive && e.restarting) { // the backoff's: handed to the next incarnation
+            e.backoffMailbox.add(() -> arrive(e, what, kind, handler));
+            return;
+        }
         if (!e.i.alive || sim.deferred(e.i.host, what, () -> arrive(e, what, kind, handler))) return;
         if (!e.replayed) {
             e.i.stash.add(() -> arrive(e, what, kind, handler));
@@ -373,7 +405,7 @@ final class ShardedWorld {
     /** A message {@code e} sends itself (a timer's, a walk's end): never lost, handled by the same instance only. */
     private void toSelf(Entity e, String what, Consumer<Entity> handler) {
         sim.send("self " + e.i.generation, what + " (" + e.name() + ")", () -> arrive(e, what, Other.INSTANCE, handler),
-                () -> e.i.alive);
+                e::receives);
     }
 
     /** Does what a core decided: logs, sends, answers, names gone closures, tells the entity itself. */
@@ -448,17 +480,16 @@ final class ShardedWorld {
     }
 
     /**
-     * The conductor's cycle on {@code e}: the entity's answer, and once its events are written its exports flushed,
-     * the re-upload window checked, its sweeper woken and a page of the store listed.
+     * The conductor's cycle on {@code e} ({@code CycleRunner.runPartition}): the entity's answer, and once its events
+     * are written its exports flushed, its sweeper woken and a page of the store listed.
      */
     private PartitionCycled runCycle(Entity e, long cycle, boolean dryRun) {
         Simulation.Instance c = e.i;
-        c.run(c.core.windowOver(c.ledger, sim.now, c.wall()));
         PartitionCycled a = c.run(c.core.partitionCycled(c.ledger, e.p, cycle, dryRun, c.wall(), sim.now));
         if (a.outcome() != null) {
             for (LinksCore.Send s : e.links.flush(c.ledger, sim.now)) peer(e, s);
             if (!a.outcome().dryRun()) sim.wakeSweeper(c, 0);
-            sim.scanStore(c);
+            sim.scanStore(c, a.outcome().dryRun()); // a dry run's pass names orphans only (SweeperLink.cycled)
         }
         return a;
     }
@@ -762,6 +793,12 @@ final class ShardedWorld {
     /** A member's JVM ended: the conductor on it too (the entities are the simulation's instances). */
     void stopOn(Simulation.Member m) {
         if (conductor != null && conductor.host == m) conductor.alive = false;
+        for (Entity e : current) {
+            if (e != null && e.i.host == m && e.restarting) {
+                e.restarting = false; // its restart dies with the JVM, and what waited for it
+                e.backoffMailbox.clear();
+            }
+        }
     }
 
     /** {@code m} was removed while paused: the singleton moves (its old conductor runs on, paused). */
@@ -787,19 +824,40 @@ final class ShardedWorld {
             return;
         }
         e.i.alive = false;
-        sim.log(e.name() + " restarts in place");
-        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart", () -> {
-            if (current[p] == e) startPartition(p, e.i.host);
-        });
+        restartInPlace(e, "a journal failure");
     }
 
-    /** A refused write stopped {@code c}: the entity restarts in place (when it is still its partition's). */
+    /** A refused write stopped {@code c}: the entity restarts in place (when it is its partition's). */
     void fenced(Simulation.Instance c) {
-        if (c.partition < 0 || current[c.partition] == null || current[c.partition].i != c) return;
-        int p = c.partition;
-        Entity e = current[p];
-        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart (fenced)", () -> {
-            if (current[p] == e) startPartition(p, e.i.host);
+        if (c.partition >= 0 && current[c.partition] != null && current[c.partition].i == c) {
+            restartInPlace(current[c.partition], "its write refused");
+        }
+    }
+
+    /**
+     * The same actor object recovers again after a backoff, on the same member: its cores, gate (it heard its conductor)
+     * and the messages that came meanwhile are kept; the incarnation's walks are forgotten at its recovery, its timers
+     * and sweeper are the new incarnation's.
+     */
+    private void restartInPlace(Entity e, String why) {
+        Simulation.Instance old = e.i;
+        sim.log(e.name() + " restarts in place (" + why + ")");
+        e.restarting = true;
+        e.replayed = false;
+        e.takenOver = false;
+        e.flushTimer = false;
+        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart", () -> {
+            if (!e.restarting || e.i != old) return;
+            e.restarting = false;
+            if (!old.host.alive || e.homeLost()) { // its JVM ended meanwhile: the mailbox with it
+                e.backoffMailbox.clear();
+                return;
+            }
+            e.i = sim.new Instance(old.host, e.p, journals[e.p], old.core);
+            recovering(e);
+            List<Runnable> waiting = new ArrayList<>(e.backoffMailbox);
+            e.backoffMailbox.clear();
+            waiting.forEach(Runnable::run); // to the recovery's stash, in order
         });
     }
 }

@@ -226,6 +226,14 @@ final class Simulation {
          *                  it alone (partitions-part2-plan §9 step 7: its message-driven cores come next)
          */
         Instance(Member host, int partition, Journal journal) {
+            this(host, partition, journal, new CoordinatorCore(dryRun));
+        }
+
+        /**
+         * @param core the actor's decisions, which a restart in place keeps (the same actor object recovers again:
+         *             {@code Coordinator}'s restart with backoff on a journal failure)
+         */
+        Instance(Member host, int partition, Journal journal, CoordinatorCore core) {
             if (partition < -1 || partition >= partitioning.count()) {
                 throw new IllegalArgumentException("no partition " + partition + " of " + partitioning.count());
             }
@@ -233,7 +241,7 @@ final class Simulation {
             this.host = host;
             this.partition = partition;
             this.journal = journal;
-            this.core = new CoordinatorCore(dryRun);
+            this.core = core;
             LedgerSettings settings = new LedgerSettings(GRACE, STALE, 1, StaleNodePolicy.RETAIN, TOMBSTONE_TTL, 20,
                     maxTransitions);
             this.ledger = recover(journal, settings, partition);
@@ -450,14 +458,20 @@ final class Simulation {
      * {@link #ORPHAN_GRACE}), which the sweeper then deletes with its batches.
      */
     void scanStore(Instance c) {
-        BlobHash after = c.core.orphanScanAfter();
-        at(delay(), "sweeper #" + c.generation + " lists the store after " + short_(after), () -> listStore(c, after));
+        scanStore(c, false);
     }
 
-    private void listStore(Instance c, BlobHash after) {
+    /** {@link #scanStore(Instance)} after a cycle that was {@code dryRun}: its orphans are named only (S9). */
+    void scanStore(Instance c, boolean dryRun) {
+        BlobHash after = c.core.orphanScanAfter();
+        at(delay(), "sweeper #" + c.generation + " lists the store after " + short_(after),
+                () -> listStore(c, after, dryRun));
+    }
+
+    private void listStore(Instance c, BlobHash after, boolean dryRunAsked) {
         {
             if (!c.alive || deferred(c.host, "sweeper #" + c.generation + " lists the store",
-                    () -> listStore(c, after))) return;
+                    () -> listStore(c, after, dryRunAsked))) return;
             List<BlobStore.Entry> entries = new ArrayList<>();
             boolean more = false;
             for (Map.Entry<BlobHash, Long> e : (after == null ? store : store.tailMap(after, false)).entrySet()) {
@@ -469,10 +483,10 @@ final class Simulation {
             }
             boolean hasMore = more;
             toCoordinator(c, "store page after " + short_(after), () -> {
-                List<BlobHash> orphans = c.run(c.core.storePage(c.ledger, after, entries, hasMore, false, c.wall(),
+                List<BlobHash> orphans = c.run(c.core.storePage(c.ledger, after, entries, hasMore, dryRunAsked, c.wall(),
                         ORPHAN_GRACE));
                 if (!orphans.isEmpty()) {
-                    log("orphans condemned" + (dryRun ? " (dry run: named only)" : "") + ": " + orphans.stream()
+                    log("orphans condemned" + (dryRun || dryRunAsked ? " (dry run: named only)" : "") + ": " + orphans.stream()
                             .map(Simulation::short_).toList());
                     wakeSweeper(c, 0);
                 }

@@ -213,7 +213,7 @@ final class Oracle {
             }
         }
         for (Simulation.Instance c : sim.current()) {
-            if (c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
+            if (sim.liveness && c.alive && !c.recovering && c.ledger.warmingUp()) checkWarmUpProgress(c);
         }
         if (sim.step % 97 != 0) return;
         for (Simulation.Instance c : sim.current()) { // each persistence id's live state against its own journal
@@ -254,6 +254,7 @@ final class Oracle {
      * uploaded since it began is collected by now (grace + cycles + confirmations + a sweep fit in a calm).
      */
     void checkCalm(long calmStart) {
+        if (!sim.liveness) return;
         List<Simulation.Instance> current = sim.current();
         if (current.isEmpty() || sim.dryRun) return; // S9: dry
         for (Simulation.Instance c : current) if (!c.alive || c.recovering || c.recoveredAt > calmStart) return;

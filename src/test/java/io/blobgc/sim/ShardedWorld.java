@@ -77,7 +77,7 @@ final class ShardedWorld {
      * none between live members, so off by default). Known: with it, a partition whose ask for a FULL (or the FULL) was
      * lost waits for its sender's next export to find the gap, and a warm-up can stall past the limit (7 of seeds 1–20).
      */
-    private static final boolean LOSS = Boolean.getBoolean("sim.loss");
+    boolean loss = Boolean.getBoolean("sim.loss");
 
     private final Simulation sim;
     final int count;
@@ -357,7 +357,7 @@ final class ShardedWorld {
     /**
      * A message to partition {@code p}'s entity through Cluster Sharding, on the channel {@code from} → it; an
      * {@code unreliable} one (between partitions, to and from the conductor) is delivered twice one time in ten, and
-     * lost one time in 20 with {@link #LOSS}.
+     * lost one time in 20 with {@link #loss}.
      */
     private void toEntity(int p, String what, ToCoordinator kind, Consumer<Entity> handler, String from, boolean unreliable) {
         Entity e = current[p];
@@ -366,7 +366,7 @@ final class ShardedWorld {
             startPartition(p, null); // on the least loaded Up member, if there is one
             return;
         }
-        int copies = !unreliable ? 1 : LOSS && sim.rnd.nextInt(20) == 0 ? 0 : sim.rnd.nextInt(10) == 0 ? 2 : 1;
+        int copies = !unreliable ? 1 : loss && sim.rnd.nextInt(20) == 0 ? 0 : sim.rnd.nextInt(10) == 0 ? 2 : 1;
         if (unreliable) peerMessages++;
         if (copies == 0) {
             lost++;
@@ -694,7 +694,8 @@ final class ShardedWorld {
 
     /** An answer to the conductor instance {@code k}: delayed, lost one in 20, dropped if it died. */
     private void toConductor(Conductor k, String what, Runnable action) {
-        if (LOSS && sim.rnd.nextInt(20) == 0) {
+        peerMessages++;
+        if (loss && sim.rnd.nextInt(20) == 0) {
             lost++;
             return;
         }

@@ -83,6 +83,8 @@ final class Simulation {
     private final PriorityQueue<Ev> queue = new PriorityQueue<>();
     final ArrayDeque<String> trace = new ArrayDeque<>();
     boolean faults = true;
+    /** Whether the oracle checks progress too (warm-ups end, calms and quiet periods collect), not only safety. */
+    boolean liveness = true;
     boolean workload = true;
 
     // the world

@@ -59,11 +59,26 @@ class SimulationTest {
         runSeeds(Integer.getInteger("sim.shardedPartitions", 4), Long.getLong("sim.seedsSharded", 20), true);
     }
 
+    /**
+     * The sharded world losing one message in 20 between partitions and to and from the conductor ({@code
+     * -Dsim.seedsLossy}): safety only — every rule the oracle checks after each step — since a warm-up can stall under
+     * loss (the settle round's lost cut content is not sent again: an open finding), and nothing then is collected.
+     */
+    @Test
+    void theShardedPartitionsKeepEverySafetyRuleLosingMessages() {
+        runSeeds(4, Long.getLong("sim.seedsLossy", 12), true, true);
+    }
+
     private static void runSeeds(int partitions, long count) {
         runSeeds(partitions, count, false);
     }
 
     private static void runSeeds(int partitions, long count, boolean sharded) {
+        runSeeds(partitions, count, sharded, false);
+    }
+
+    /** @param lossy the sharded world loses messages, and only safety is checked */
+    private static void runSeeds(int partitions, long count, boolean sharded, boolean lossy) {
         // the sharded world's messages between partitions make about three times the events per simulated second
         long steps = Long.getLong("sim.steps", 3_000) * (sharded ? 3 : 1);
         List<Long> seeds = new ArrayList<>();
@@ -79,11 +94,11 @@ class SimulationTest {
         boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
         List<String> failures = new ArrayList<>();
         long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0, orphans = 0;
-        long walks = 0, goneAtOnce = 0, walksGone = 0, peerMessages = 0, duplicated = 0, settled = 0;
+        long walks = 0, goneAtOnce = 0, walksGone = 0, peerMessages = 0, lost = 0, duplicated = 0, settled = 0;
         for (long seed : seeds) {
             Simulation sim;
             try {
-                sim = run(seed, steps, partitions, sharded);
+                sim = run(seed, steps, partitions, sharded, lossy);
             } catch (AssertionError | RuntimeException e) {
                 if (!keepGoing) throw e;
                 String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -103,17 +118,19 @@ class SimulationTest {
                 goneAtOnce += sim.sharded.acquiresGone;
                 walksGone += sim.sharded.walksFoundGone;
                 peerMessages += sim.sharded.peerMessages;
+                lost += sim.sharded.lost;
                 duplicated += sim.sharded.duplicated;
                 settled += sim.sharded.settled;
             }
         }
-        System.out.printf("simulation at P = %d" + (sharded ? " (sharded)" : "") + ": %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
+        System.out.printf("simulation at P = %d" + (sharded ? " (sharded" + (lossy ? ", losing messages, safety only" : "")
+                + ")" : "") + ": %d seeds, %d steps, %d grants, %d store deletions, %d journal replays, "
                 + "%d coordinator recoveries, %d reports from removed members, %d orphans deleted%n", partitions,
                 seeds.size(), total, grants, deletions, journalChecks, generations, ghosts, orphans);
         if (sharded) {
             System.out.printf("  sharded: %d acquires walked across partitions (%d found a callee gone), %d answered GONE at "
-                    + "once; %d messages between partitions and the conductor (%d delivered twice); %d warm-ups ended "
-                    + "by the settle round%n", walks, walksGone, goneAtOnce, peerMessages, duplicated, settled);
+                    + "once; %d messages between partitions and the conductor (%d lost, %d delivered twice); %d warm-ups "
+                    + "ended by the settle round%n", walks, walksGone, goneAtOnce, peerMessages, lost, duplicated, settled);
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
                 + String.join("\n", failures));
@@ -129,11 +146,19 @@ class SimulationTest {
     }
 
     static Simulation run(long seed, long steps, int partitions, boolean sharded) {
+        return run(seed, steps, partitions, sharded, false);
+    }
+
+    static Simulation run(long seed, long steps, int partitions, boolean sharded, boolean lossy) {
         Simulation sim = new Simulation(seed, partitions, sharded);
+        if (lossy) {
+            sim.sharded.loss = true;
+            sim.liveness = false;
+        }
         sim.workloadStep();
         sim.run(steps);
         sim.quiesce();
-        sim.oracle.checkCollected();
+        if (sim.liveness) sim.oracle.checkCollected();
         return sim;
     }
 }

@@ -474,8 +474,8 @@ public record BlobGcSettings(
         return Optional.of(HOSTING_SETTING + as + " is EXPERIMENTAL (issue 25): the " + partitions
                 + " partitions are Cluster Sharding entities under a conductor singleton, which exchange their "
                 + "cross-partition dependencies by messages; the simulation runs that protocol over messages "
-                + "(delayed, duplicated, entities moving and restarting), not yet with messages lost, handoffs or "
-                + "rebalancing. Do not use it for a real cluster yet");
+                + "(delayed, duplicated, lost; entities moving, handed off and restarting), but with messages lost "
+                + "its warm-ups can stall. Do not use it for a real cluster yet");
     }
 
     /** {@code pekko.actor.provider}, as configured ({@code local} when the configuration has no Pekko in it). */

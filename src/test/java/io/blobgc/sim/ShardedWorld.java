@@ -86,6 +86,12 @@ final class ShardedWorld {
     private final Entity[] current;
     /** What Cluster Sharding holds for a partition while it starts or moves. */
     private final List<List<Runnable>> shardBuffer = new ArrayList<>();
+    /** A partition being handed off: its messages wait in the buffer until it starts on its new member. */
+    private final boolean[] handingOff;
+    /** Cluster Sharding's rebalance interval: a round moves at most one partition. */
+    static final long REBALANCE = 10_000;
+    private boolean rebalanceScheduled;
+    long handoffs;
     Conductor conductor;
     /** What the singleton proxy holds while no conductor runs. */
     private final List<Runnable> proxyBuffer = new ArrayList<>();
@@ -104,6 +110,7 @@ final class ShardedWorld {
         this.count = sim.partitioning.count();
         this.journals = new Journal[count];
         this.current = new Entity[count];
+        this.handingOff = new boolean[count];
         for (int p = 0; p < count; p++) {
             journals[p] = Simulation.partitionJournal(p);
             shardBuffer.add(new ArrayList<>());
@@ -361,6 +368,10 @@ final class ShardedWorld {
      */
     private void toEntity(int p, String what, ToCoordinator kind, Consumer<Entity> handler, String from, boolean unreliable) {
         Entity e = current[p];
+        if (handingOff[p]) { // sharding holds it until the partition started on its new member
+            shardBuffer.get(p).add(() -> toEntity(p, what, kind, handler, from, unreliable));
+            return;
+        }
         if (e == null || e.homeLost()) { // no home, or its member left: sharding buffers and (re)starts it
             shardBuffer.get(p).add(() -> toEntity(p, what, kind, handler, from, unreliable));
             startPartition(p, null); // on the least loaded Up member, if there is one
@@ -790,6 +801,61 @@ final class ShardedWorld {
     // =====================================================================================================
     // faults
     // =====================================================================================================
+
+    /**
+     * A member joined: Cluster Sharding's rebalancing (the least-shard strategy) moves partitions to it, one a round
+     * every {@link #REBALANCE} ms, from the most loaded member while the two differ by two or more.
+     */
+    void memberJoined() {
+        if (rebalanceScheduled) return;
+        rebalanceScheduled = true;
+        sim.at(REBALANCE, "rebalance", this::rebalance);
+    }
+
+    private void rebalance() {
+        rebalanceScheduled = false;
+        Simulation.Member most = null, least = null;
+        int max = -1, min = Integer.MAX_VALUE;
+        for (Simulation.Member m : sim.members) {
+            if (!m.alive || !m.up || sim.now < m.pausedUntil) continue; // a paused region answers no handoff
+            int n = 0;
+            for (Entity e : current) if (e != null && e.i.alive && e.i.host == m) n++;
+            if (n > max) {
+                max = n;
+                most = m;
+            }
+            if (n < min) {
+                min = n;
+                least = m;
+            }
+        }
+        if (most == null || max - min < 2) return;
+        for (Entity e : current) {
+            if (e != null && e.i.alive && e.i.host == most) {
+                handOff(e, least);
+                break;
+            }
+        }
+        memberJoined(); // another round
+    }
+
+    /**
+     * A handoff: the entity stopped at once ({@code PartitionStop}, taken before the event-sourced behaviour: what is in
+     * its mailbox is dropped), the partition's messages buffered, and it started on {@code to} a moment later.
+     */
+    private void handOff(Entity e, Simulation.Member to) {
+        handoffs++;
+        sim.log(e.name() + " handed off from " + e.i.host.node() + " to " + to.node());
+        e.i.alive = false;
+        e.restarting = false;
+        e.backoffMailbox.clear();
+        handingOff[e.p] = true;
+        current[e.p] = null; // no home until it started on its new member
+        sim.at(100 + sim.rnd.nextInt(1_000), "partition " + e.p + " starts on " + to.node(), () -> {
+            handingOff[e.p] = false;
+            if (current[e.p] == null) startPartition(e.p, to); // on another Up member if it is gone
+        });
+    }
 
     /** A member's JVM ended: the conductor on it too (the entities are the simulation's instances). */
     void stopOn(Simulation.Member m) {

@@ -657,6 +657,7 @@ final class Simulation {
                     String node = node();
                     sharded.membership("member up " + node, c -> c.ledger.memberUp(node, now));
                     sharded.ensureRunning();
+                    sharded.memberJoined();
                     return;
                 }
                 Instance c = coordinator;

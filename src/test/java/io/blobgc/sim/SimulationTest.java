@@ -94,7 +94,8 @@ class SimulationTest {
         boolean keepGoing = Boolean.getBoolean("sim.keepGoing");
         List<String> failures = new ArrayList<>();
         long total = 0, grants = 0, deletions = 0, journalChecks = 0, generations = 0, ghosts = 0, orphans = 0;
-        long walks = 0, goneAtOnce = 0, walksGone = 0, peerMessages = 0, lost = 0, duplicated = 0, settled = 0;
+        long walks = 0, goneAtOnce = 0, walksGone = 0, peerMessages = 0, lost = 0, duplicated = 0, settled = 0,
+                handoffs = 0;
         for (long seed : seeds) {
             Simulation sim;
             try {
@@ -121,6 +122,7 @@ class SimulationTest {
                 lost += sim.sharded.lost;
                 duplicated += sim.sharded.duplicated;
                 settled += sim.sharded.settled;
+                handoffs += sim.sharded.handoffs;
             }
         }
         System.out.printf("simulation at P = %d" + (sharded ? " (sharded" + (lossy ? ", losing messages, safety only" : "")
@@ -130,7 +132,8 @@ class SimulationTest {
         if (sharded) {
             System.out.printf("  sharded: %d acquires walked across partitions (%d found a callee gone), %d answered GONE at "
                     + "once; %d messages between partitions and the conductor (%d lost, %d delivered twice); %d warm-ups "
-                    + "ended by the settle round%n", walks, walksGone, goneAtOnce, peerMessages, lost, duplicated, settled);
+                    + "ended by the settle round; %d partitions handed off to a joining member%n", walks, walksGone, goneAtOnce,
+                    peerMessages, lost, duplicated, settled, handoffs);
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
                 + String.join("\n", failures));

@@ -20,6 +20,7 @@ import io.blobgc.coordinator.GoneNamesCore;
 import io.blobgc.coordinator.LinkOut;
 import io.blobgc.coordinator.LinkedRegistrationCore;
 import io.blobgc.coordinator.LinksCore;
+import io.blobgc.coordinator.RegistrationLevels;
 import io.blobgc.ledger.BlobStatus;
 import io.blobgc.ledger.NodeReport;
 import io.blobgc.ledger.Registration;
@@ -33,6 +34,7 @@ import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -572,15 +574,54 @@ final class ShardedWorld {
 
     /** A registration, to its blob's owner ({@link LinkedRegistrationCore}); the upload's bookkeeping once accepted. */
     void register(BlobHash h, List<BlobHash> deps) {
-        toEntity(sim.partitioning.partitionOf(h), "register " + short_(h), Other.INSTANCE, e -> {
-            Simulation.Instance c = e.i;
-            boolean forgotten = c.ledger.status(h).isEmpty();
-            Token answer = (by, reply) -> {
-                if (((Registered) reply).accepted().contains(h)) sim.accepted(by.i, h, deps, forgotten);
-            };
-            carry(e, c.run(e.registrations.register(c.ledger, List.of(new Registration(h, deps)), sim.store::containsKey,
-                    answer, c.wall(), sim.now)));
-        }, "uploader", false);
+        List<Registration> batch = new ArrayList<>(List.of(new Registration(h, deps)));
+        if (!deps.isEmpty() && workload.nextInt(3) == 0) {
+            // the VM uploads the callee with it, in one request (content first), before or after it in the batch
+            BlobHash d = deps.get(0);
+            sim.store.putIfAbsent(d, sim.now);
+            batch.add(workload.nextBoolean() ? 0 : 1, new Registration(d, List.of()));
+        }
+        toConductor("register " + batch.stream().map(r -> short_(r.hash())).toList(), k -> registerInLevels(k, batch));
+    }
+
+    /**
+     * A registration through the conductor (PartitionAsks.registerInOrder): split by owner, each level of partitions
+     * after the one before answered or timed out ({@link RegistrationLevels}); each owner's accepted blobs are the
+     * upload's bookkeeping as its answer is written.
+     */
+    private void registerInLevels(Conductor k, List<Registration> batch) {
+        RegistrationLevels.Plan plan = RegistrationLevels.plan(batch, sim.partitioning);
+        level(k, plan, 0, RegistrationLevels.start(plan));
+    }
+
+    private void level(Conductor k, RegistrationLevels.Plan plan, int i, Registered before) {
+        if (i == plan.levels().size()) {
+            sim.log(k.name() + " answered a registration: accepted " + before.accepted().stream().map(Simulation::short_)
+                    .toList() + ", retry " + before.retry().stream().map(Simulation::short_).toList());
+            return;
+        }
+        List<Integer> level = plan.levels().get(i);
+        Gather<Registered> g = new Gather<>(k, k.core.gatherTimeout().toMillis(), "registration level " + i, level,
+                (answers, missing) -> level(k, plan, i + 1, RegistrationLevels.merge(before, answers, missing,
+                        plan.byOwner())));
+        for (int p : level) {
+            List<Registration> share = plan.byOwner().get(p);
+            toEntity(p, "register " + share.stream().map(r -> short_(r.hash())).toList(), Other.INSTANCE, e -> {
+                Simulation.Instance c = e.i;
+                // a blob the registry forgot (its tombstone pruned) is a new blob: its callees are what this declares
+                Map<BlobHash, Boolean> forgotten = new java.util.HashMap<>();
+                for (Registration r : share) forgotten.put(r.hash(), c.ledger.status(r.hash()).isEmpty());
+                Token answer = (by, reply) -> {
+                    Registered r = (Registered) reply;
+                    for (Registration x : share) {
+                        if (r.accepted().contains(x.hash())) sim.accepted(by.i, x.hash(), x.dependencies(), forgotten.get(x.hash()));
+                    }
+                    toConductor(k, "registered " + p, () -> g.answer(p, r));
+                };
+                carry(e, c.run(e.registrations.register(c.ledger, share, sim.store::containsKey, answer, c.wall(),
+                        sim.now)));
+            }, "conductor " + k.generation, true);
+        }
     }
 
     /** A hostile or malformed command, at partition 0 (the conductor routes a hash-less one there). */
@@ -744,8 +785,20 @@ final class ShardedWorld {
         final BiConsumer<Map<Integer, A>, Set<Integer>> done;
         boolean closed;
 
+        /** The partitions asked. */
+        final Set<Integer> asked;
+
         Gather(Conductor k, long timeoutMs, String what, BiConsumer<Map<Integer, A>, Set<Integer>> done) {
+            this(k, timeoutMs, what, null, done);
+        }
+
+        /** @param asked the partitions asked (null: every one) */
+        Gather(Conductor k, long timeoutMs, String what, Collection<Integer> asked,
+               BiConsumer<Map<Integer, A>, Set<Integer>> done) {
             this.done = done;
+            Set<Integer> all = new TreeSet<>();
+            for (int p = 0; p < count; p++) if (asked == null || asked.contains(p)) all.add(p);
+            this.asked = all;
             sim.at(timeoutMs, k.name() + " " + what + " times out", () -> closeAt(k, what));
         }
 
@@ -757,14 +810,14 @@ final class ShardedWorld {
         void answer(int p, A a) {
             if (closed) return;
             answers.putIfAbsent(p, a);
-            if (answers.size() == count) close();
+            if (answers.keySet().containsAll(asked)) close();
         }
 
         private void close() {
             if (closed) return;
             closed = true;
             Set<Integer> missing = new TreeSet<>();
-            for (int p = 0; p < count; p++) if (!answers.containsKey(p)) missing.add(p);
+            for (int p : asked) if (!answers.containsKey(p)) missing.add(p);
             done.accept(answers, missing);
         }
     }

@@ -552,24 +552,30 @@ final class ShardedWorld {
                 }, "reporter " + node, false);
     }
 
-    /** An operator's pin, to the blob's owner; the oracle counts it once answered OK. */
+    /**
+     * An operator's pin, through the conductor (which forwards it to the blob's owner, unfenced: a paused conductor
+     * forwards late); the oracle counts it once answered OK.
+     */
     void pin(BlobHash h, String owner, Long ttl, long sent) {
         Token answer = (by, reply) -> {
             if (((Coordinator.OpResult) reply).ok()) {
                 sim.oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE : sent + ttl);
             }
         };
-        toEntity(sim.partitioning.partitionOf(h), "operator pin " + short_(h) + " by " + owner, Other.INSTANCE, e -> {
-            Simulation.Instance c = e.i;
-            carry(e, c.run(e.fences.pin(c.ledger, c.core, new FenceCore.PinRequest<>(h, owner, "sim", ttl, answer),
-                    c.wall(), sim.now)));
-        }, "operator", false);
+        toConductor("operator pin " + short_(h) + " by " + owner, k -> toEntity(sim.partitioning.partitionOf(h),
+                "operator pin " + short_(h) + " by " + owner, Other.INSTANCE, e -> {
+                    Simulation.Instance c = e.i;
+                    carry(e, c.run(e.fences.pin(c.ledger, c.core, new FenceCore.PinRequest<>(h, owner, "sim", ttl,
+                            answer), c.wall(), sim.now)));
+                }, "conductor " + k.generation, true));
     }
 
     void unpin(BlobHash h, String owner) {
-        toEntity(sim.partitioning.partitionOf(h), "operator unpin " + short_(h), Other.INSTANCE, e -> {
-            if (e.i.run(e.i.core.unpin(e.i.ledger, h, owner)).ok()) sim.oracle.operatorUnpinned(h, owner);
-        }, "operator", false);
+        toConductor("operator unpin " + short_(h), k -> toEntity(sim.partitioning.partitionOf(h),
+                "operator unpin " + short_(h), Other.INSTANCE, e -> {
+                    // counted as it is written: a late one (a paused conductor's, a copy) unpins as much as any
+                    if (e.i.run(e.i.core.unpin(e.i.ledger, h, owner)).ok()) sim.oracle.operatorUnpinned(h, owner);
+                }, "conductor " + k.generation, true));
     }
 
     /** A registration, to its blob's owner ({@link LinkedRegistrationCore}); the upload's bookkeeping once accepted. */

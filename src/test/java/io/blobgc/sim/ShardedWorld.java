@@ -289,6 +289,11 @@ final class ShardedWorld {
         e.replayed = true;
         e.fences.recovered();
         e.goneNames.recovered();
+        // Coordinator.onRecovered starts the timers and wakes the sweeper before the takeover: what they send waits
+        // in the gate's stash until it is written
+        fenceTick(e);
+        sim.scheduleStaleness(i);
+        sim.wakeSweeper(i, 0);
         // the same object after a restart in place heard its conductor already: it takes over at once
         if (e.gate.onTakeOver() == EntityGate.Admission.TAKE_OVER) takeOver(e);
         List<Runnable> stashed = new ArrayList<>(e.i.stash);
@@ -316,9 +321,6 @@ final class ShardedWorld {
         sim.log(e.name() + " took over on " + c.host.node() + ", cycle " + c.ledger.cycle());
         for (LinksCore.Send s : e.links.tookOver(c.ledger)) peer(e, s);
         windowTimer(e, c.core.windowRemaining(sim.now));
-        fenceTick(e);
-        sim.scheduleStaleness(c);
-        sim.wakeSweeper(c, 0);
         // membership, as the whole subscribes to it (after what was stashed)
         for (Simulation.Member m : sim.members) {
             if (m.up) toSelf(e, "member up " + m.node(), x -> c.ledger.memberUp(m.node(), sim.now));
@@ -702,6 +704,9 @@ final class ShardedWorld {
                 throw new Simulation.Fenced(k.name() + "'s write refused: the journal moved on; it restarts");
             }
             for (Coordinator.Event e : s.events()) {
+                if (e instanceof io.blobgc.coordinator.Conductor.CycleRecorded r && r.cycle() <= k.state.cycle()) {
+                    throw sim.failure(k.name() + " recorded cycle " + r.cycle() + " after cycle " + k.state.cycle());
+                }
                 sim.whole.events.add(e);
                 k.position++;
                 k.state = k.core.apply(k.state, e);

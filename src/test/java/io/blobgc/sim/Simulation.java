@@ -46,6 +46,9 @@ import java.util.TreeMap;
  * of any member (the coordinator moves and recovers from the journal), a coordinator restart (a journal failure),
  * possibly with dry-run switched, failing store deletes. Membership events reach the coordinator late.
  *
+ * <p>With {@code sharded}, each partition is an entity of its own under a conductor, exchanging messages
+ * ({@link ShardedWorld}): {@code partition-hosting = sharded}.
+ *
  * <p>{@link Oracle} checks after every step, from what the VMs were answered, never from the ledger's opinion.
  */
 final class Simulation {
@@ -225,7 +228,7 @@ final class Simulation {
 
         /**
          * @param partition -1 for the whole registry; else the partition entity of that partition, its ledger hosting
-         *                  it alone (partitions-part2-plan §9 step 7: its message-driven cores come next)
+         *                  it alone (the sharded world's: {@link ShardedWorld.Entity} holds its linked cores)
          */
         Instance(Member host, int partition, Journal journal) {
             this(host, partition, journal, new CoordinatorCore(dryRun));
@@ -1035,7 +1038,7 @@ final class Simulation {
 
     /**
      * The instances of {@code c}'s persistence id, in the order they started: those that fence each other out through
-     * its journal (S10). Today every instance is the coordinator's.
+     * its journal (S10): the coordinator's, or one partition entity's.
      */
     List<Instance> samePid(Instance c) {
         List<Instance> out = new ArrayList<>();
@@ -1045,8 +1048,8 @@ final class Simulation {
 
     /**
      * The instances that act for the registry now, one per persistence id: the coordinator, which hosts every
-     * partition (P = 1, and P partitions in one coordinator); empty before the first one starts. Step 7 of
-     * partitions-part2-plan §9 makes it one instance per partition entity.
+     * partition (P = 1, and P partitions in one coordinator), or in the sharded world one per partition that has an
+     * entity; empty before the first one starts.
      */
     List<Instance> current() {
         if (sharded != null) return sharded.current();

@@ -301,7 +301,13 @@ final class ShardedWorld {
         if (e.gate.onTakeOver() == EntityGate.Admission.TAKE_OVER) takeOver(e);
         List<Runnable> stashed = new ArrayList<>(e.i.stash);
         e.i.stash.clear();
-        stashed.forEach(Runnable::run);
+        for (Runnable r : stashed) { // one by one: after a refused write the rest go to the next incarnation
+            try {
+                r.run();
+            } catch (Simulation.Fenced refused) {
+                sim.log(refused.getMessage());
+            }
+        }
     }
 
     /**
@@ -339,13 +345,22 @@ final class ShardedWorld {
         }
         List<Runnable> stashed = new ArrayList<>(e.stash);
         e.stash.clear();
-        stashed.forEach(Runnable::run);
+        for (int k = 0; k < stashed.size(); k++) {
+            try {
+                stashed.get(k).run();
+            } catch (Simulation.Fenced refused) { // the rest wait for the next incarnation's takeover
+                sim.log(refused.getMessage());
+                e.stash.addAll(0, stashed.subList(k + 1, stashed.size()));
+                return;
+            }
+        }
     }
 
     private void windowTimer(Entity e, long delay) {
         Simulation.Instance i = e.i;
         sim.at(Math.max(1, delay), e.name() + " window over?", () -> {
             if (e.i == i) arrive(e, "window over", Other.INSTANCE, x -> {
+                if (x.i != i) return; // a restart cancels the timers of the incarnation before
                 long remaining = e.i.core.windowRemaining(sim.now);
                 if (remaining > 0) windowTimer(e, remaining);
                 e.i.run(e.i.core.windowOver(e.i.ledger, sim.now, e.i.wall()));
@@ -451,7 +466,9 @@ final class ShardedWorld {
         for (LinksCore.Send s : o.sends()) peer(e, s);
         if (o.flushSoon() && !e.flushTimer) {
             e.flushTimer = true;
+            Simulation.Instance i = e.i;
             sim.at(FLUSH_DELAY, e.name() + " flush timer", () -> arrive(e, "flush exports", Other.INSTANCE, x -> {
+                if (x.i != i) return; // a restart cancels the timers of the incarnation before
                 x.flushTimer = false;
                 for (LinksCore.Send s : x.links.flush(x.i.ledger, sim.now)) peer(x, s);
             }));
@@ -564,7 +581,9 @@ final class ShardedWorld {
     void pin(BlobHash h, String owner, Long ttl, long sent) {
         Token answer = (by, reply) -> {
             if (((Coordinator.OpResult) reply).ok()) {
-                sim.oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE : sent + ttl);
+                // from its write (the conductor may forward late), less the clocks' skew; never before its send's
+                sim.oracle.operatorPinned(h, owner, ttl == null ? Long.MAX_VALUE
+                        : Math.max(sent, sim.now - 2 * Simulation.MAX_SKEW) + ttl);
             }
         };
         toConductor("operator pin " + short_(h) + " by " + owner, k -> toEntity(sim.partitioning.partitionOf(h),
@@ -953,7 +972,8 @@ final class ShardedWorld {
         int p = sim.rnd.nextInt(count);
         Entity e = current[p];
         if (e == null || !e.i.alive) return;
-        if (sim.now >= e.i.host.pausedUntil && (sim.rnd.nextInt(3) == 0 || e.i.sweeper.queued() > 0)) {
+        if (sim.now < e.i.host.pausedUntil) return; // a paused JVM fails no write
+        if (sim.rnd.nextInt(3) == 0 || e.i.sweeper.queued() > 0) {
             sim.pause(e.i.host);
             return;
         }
@@ -980,18 +1000,24 @@ final class ShardedWorld {
         e.replayed = false;
         e.takenOver = false;
         e.flushTimer = false;
-        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart", () -> {
-            if (!e.restarting || e.i != old) return;
-            e.restarting = false;
-            if (!old.host.alive || e.homeLost()) { // its JVM ended meanwhile: the mailbox with it
-                e.backoffMailbox.clear();
-                return;
-            }
-            e.i = sim.new Instance(old.host, e.p, journals[e.p], old.core);
-            recovering(e);
-            List<Runnable> waiting = new ArrayList<>(e.backoffMailbox);
+        // what the incarnation had not handled yet (its recovery's stash) waits for the next one, first
+        e.backoffMailbox.addAll(0, old.stash);
+        old.stash.clear();
+        sim.at(500 + sim.rnd.nextInt(2_000), e.name() + " restart", () -> restarted(e, old));
+    }
+
+    private void restarted(Entity e, Simulation.Instance old) {
+        if (!e.restarting || e.i != old) return;
+        if (sim.deferred(old.host, e.name() + " restart", () -> restarted(e, old))) return; // a paused JVM
+        e.restarting = false;
+        if (!old.host.alive || e.homeLost()) { // its JVM ended meanwhile: the mailbox with it
             e.backoffMailbox.clear();
-            waiting.forEach(Runnable::run); // to the recovery's stash, in order
-        });
+            return;
+        }
+        e.i = sim.new Instance(old.host, e.p, journals[e.p], old.core);
+        recovering(e);
+        List<Runnable> waiting = new ArrayList<>(e.backoffMailbox);
+        e.backoffMailbox.clear();
+        waiting.forEach(Runnable::run); // to the recovery's stash, in order
     }
 }

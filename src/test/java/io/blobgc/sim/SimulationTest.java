@@ -135,6 +135,10 @@ class SimulationTest {
                     + "ended by the settle round; %d partitions handed off to a joining member%n", walks, walksGone, goneAtOnce,
                     peerMessages, lost, duplicated, settled, handoffs);
         }
+        if (lossy) { // safety only: but the run must have done what the rules are about
+            assertTrue(grants > 0 && deletions > 0 && settled > 0, "the lossy run granted " + grants + ", deleted "
+                    + deletions + " and settled " + settled + " warm-ups: it must do each");
+        }
         assertTrue(failures.isEmpty(), failures.size() + " of " + seeds.size() + " seeds failed:\n"
                 + String.join("\n", failures));
         assertTrue(total >= seeds.size() * steps, "every seed ran its steps");

@@ -35,13 +35,13 @@ import io.blobgc.protocol.ReporterProtocol.ToCoordinator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import static io.blobgc.sim.Simulation.ACQUIRE_TIMEOUT;
@@ -275,9 +275,7 @@ final class ShardedWorld {
         Entity e = new Entity(host, p);
         current[p] = e;
         recovering(e);
-        List<Runnable> buffered = new ArrayList<>(shardBuffer.get(p));
-        shardBuffer.get(p).clear();
-        buffered.forEach(Runnable::run);
+        Simulation.runAll(shardBuffer.get(p));
     }
 
     private void recovering(Entity e) {
@@ -320,9 +318,7 @@ final class ShardedWorld {
         Simulation.Instance c = e.i;
         c.run(c.core.takeOver(e.name(), c.wall(), BATCH_DEADLINE, count, PartitionHosting.SHARDED.configName(), e.p));
         e.takenOver = true;
-        List<String> up = new ArrayList<>();
-        for (Simulation.Member m : sim.members) if (m.up) up.add(m.node());
-        c.core.recoveredAfterOwnTakeOver(c.ledger, up, sim.now);
+        c.core.recoveredAfterOwnTakeOver(c.ledger, sim.upNodes(), sim.now);
         c.core.tookOver(c.ledger, sim.now, BATCH_DEADLINE);
         c.tookOverAt = sim.now;
         c.recovering = false;
@@ -334,15 +330,8 @@ final class ShardedWorld {
         for (Simulation.Member m : sim.members) {
             if (m.up) toSelf(e, "member up " + m.node(), x -> c.ledger.memberUp(m.node(), sim.now));
         }
-        toSelf(e, "members now", x -> {
-            Set<String> present = new HashSet<>();
-            for (Simulation.Member m : sim.members) if (m.up) present.add(m.node());
-            for (String n : c.ledger.members()) if (!present.contains(n)) c.ledger.memberRemoved(n, sim.now);
-        });
-        // the receptionist lists the reporters: each is asked for a FULL report
-        for (Simulation.Member m : sim.members) {
-            if (m.alive) m.toReporter("new " + e.name(), r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
-        }
+        toSelf(e, "members now", x -> sim.membersNow(c.ledger));
+        sim.askEveryReporterForAFull("new " + e.name());
         List<Runnable> stashed = new ArrayList<>(e.stash);
         e.stash.clear();
         for (int k = 0; k < stashed.size(); k++) {
@@ -368,19 +357,14 @@ final class ShardedWorld {
         });
     }
 
+    /** The fences' resends, a timer of the current incarnation (a restart cancels it). */
     private void fenceTick(Entity e) {
         Simulation.Instance i = e.i;
-        sim.at(e.fences.resendEveryMs(), e.name() + " fence tick", () -> fenceTickFires(e, i));
-    }
-
-    /** A fixed-delay timer of incarnation {@code i}: a paused JVM fires it once when it resumes, then on from there. */
-    private void fenceTickFires(Entity e, Simulation.Instance i) {
-        if (!i.alive || e.i != i || sim.deferred(i.host, e.name() + " fence tick", () -> fenceTickFires(e, i))) return;
-        arrive(e, "fence tick", Other.INSTANCE, x -> {
-            carry(e, e.fences.tick(e.i.ledger, sim.now));
-            carry(e, e.goneNames.tick(sim.now));
-        });
-        fenceTick(e);
+        timer(i.host, () -> i.alive && e.i == i, e.fences.resendEveryMs(), e.name() + " fence tick",
+                () -> arrive(e, "fence tick", Other.INSTANCE, x -> {
+                    carry(x, x.fences.tick(x.i.ledger, sim.now));
+                    carry(x, x.goneNames.tick(sim.now));
+                }));
     }
 
     /**
@@ -390,13 +374,10 @@ final class ShardedWorld {
      */
     private void toEntity(int p, String what, ToCoordinator kind, Consumer<Entity> handler, String from, boolean unreliable) {
         Entity e = current[p];
-        if (handingOff[p]) { // sharding holds it until the partition started on its new member
+        if (handingOff[p] || e == null || e.homeLost()) { // sharding buffers it while the partition has no home
             shardBuffer.get(p).add(() -> toEntity(p, what, kind, handler, from, unreliable));
-            return;
-        }
-        if (e == null || e.homeLost()) { // no home, or its member left: sharding buffers and (re)starts it
-            shardBuffer.get(p).add(() -> toEntity(p, what, kind, handler, from, unreliable));
-            startPartition(p, null); // on the least loaded Up member, if there is one
+            // (re)started on the least loaded Up member, if there is one; a handoff starts it on its new member
+            if (!handingOff[p]) startPartition(p, null);
             return;
         }
         int copies = !unreliable ? 1 : loss && sim.rnd.nextInt(20) == 0 ? 0 : sim.rnd.nextInt(10) == 0 ? 2 : 1;
@@ -443,7 +424,7 @@ final class ShardedWorld {
 
     /** Does what a core decided: logs, sends, answers, names gone closures, tells the entity itself. */
     private void carry(Entity e, LinkOut<Object> out) {
-        for (LinksCore.Log line : out.logs()) log(e, line);
+        for (LinksCore.Log line : out.logs()) log(e.name(), line);
         for (LinksCore.Send s : out.send()) peer(e, s);
         for (LinkOut.Answer<Object> a : out.answers()) ((Token) a.to()).answered(e, a.reply());
         for (LinkOut.NameGone<Object> n : out.names()) carry(e, e.goneNames.name(n, sim.now));
@@ -462,7 +443,7 @@ final class ShardedWorld {
 
     /** Does what the links' core decided, but the settle answer: logs, sends, the flush timer. */
     private void perform(Entity e, LinksCore.Outcome o) {
-        for (LinksCore.Log line : o.logs()) log(e, line);
+        for (LinksCore.Log line : o.logs()) log(e.name(), line);
         for (LinksCore.Send s : o.sends()) peer(e, s);
         if (o.flushSoon() && !e.flushTimer) {
             e.flushTimer = true;
@@ -475,9 +456,10 @@ final class ShardedWorld {
         }
     }
 
-    private void log(Entity e, LinksCore.Log line) {
+    /** A core's log line, as {@code who}'s ({@link #DEBUG}: its debug lines too). */
+    private void log(String who, LinksCore.Log line) {
         if (line.level() == LinksCore.Level.DEBUG && !DEBUG) return;
-        sim.log(e.name() + ": " + format(line));
+        sim.log(who + ": " + format(line));
     }
 
     private static String format(LinksCore.Log line) {
@@ -703,9 +685,7 @@ final class ShardedWorld {
         conductor = k;
         sim.log(k.name() + " recovering on " + host.node() + ", journal " + sim.whole.size());
         sim.at(100 + sim.rnd.nextInt(3_000), k.name() + " recovery completes", () -> conductorRecovered(k));
-        List<Runnable> buffered = new ArrayList<>(proxyBuffer);
-        proxyBuffer.clear();
-        buffered.forEach(Runnable::run);
+        Simulation.runAll(proxyBuffer);
     }
 
     private void conductorRecovered(Conductor k) {
@@ -735,18 +715,20 @@ final class ShardedWorld {
             }
         }
         ConductorCore.Out<Object> out = s.after().apply(k.state);
-        for (LinksCore.Log line : out.logs()) if (line.level() != LinksCore.Level.DEBUG || DEBUG) sim.log(k.name() + ": " + format(line));
+        for (LinksCore.Log line : out.logs()) log(k.name(), line);
         for (LinksCore.Send m : out.send()) fromConductor(k, m.to(), m.message());
         if (out.answer() != null) answer(out.answer());
         if (out.tookOver()) {
             k.recovering = false;
             k.tookOverAt = sim.now;
-            timer(k, HEARTBEAT, "keep-alive", () -> k.core.keepAlive().forEach(m -> fromConductor(k, m.to(), m.message())));
-            timer(k, CYCLE, "cycle tick", () -> k.core.cycleTick(k.state).ifPresent(ask -> startCycle(k, ask)));
-            timer(k, HEARTBEAT, "settle poll", () -> k.core.startPoll().ifPresent(cut -> poll(k, cut)));
-            List<Runnable> stashed = new ArrayList<>(k.stash);
-            k.stash.clear();
-            stashed.forEach(Runnable::run);
+            BooleanSupplier alive = () -> k.alive;
+            timer(k.host, alive, HEARTBEAT, k.name() + " keep-alive",
+                    () -> k.core.keepAlive().forEach(m -> fromConductor(k, m.to(), m.message())));
+            timer(k.host, alive, CYCLE, k.name() + " cycle tick",
+                    () -> k.core.cycleTick(k.state).ifPresent(ask -> startCycle(k, ask)));
+            timer(k.host, alive, HEARTBEAT, k.name() + " settle poll",
+                    () -> k.core.startPoll().ifPresent(cut -> poll(k, cut)));
+            Simulation.runAll(k.stash);
         }
         if (out.cycle() != null) startCycle(k, out.cycle());
     }
@@ -756,14 +738,17 @@ final class ShardedWorld {
         ((Consumer<Object>) a.to()).accept(a.reply());
     }
 
-    /** A fixed-delay timer of the conductor instance {@code k} (it dies with it; a paused JVM fires it late). */
-    private void timer(Conductor k, long every, String what, Runnable action) {
-        sim.at(every, k.name() + " " + what, () -> fire(k, every, what, action));
+    /**
+     * A fixed-delay timer of an instance on {@code host}, while {@code alive} (it dies with the instance): a paused JVM
+     * fires it once when it resumes, then on from there.
+     */
+    private void timer(Simulation.Member host, BooleanSupplier alive, long every, String what, Runnable action) {
+        sim.at(every, what, () -> fire(host, alive, every, what, action));
     }
 
-    private void fire(Conductor k, long every, String what, Runnable action) {
-        if (!k.alive || sim.deferred(k.host, k.name() + " " + what, () -> fire(k, every, what, action))) return;
-        timer(k, every, what, action);
+    private void fire(Simulation.Member host, BooleanSupplier alive, long every, String what, Runnable action) {
+        if (!alive.getAsBoolean() || sim.deferred(host, what, () -> fire(host, alive, every, what, action))) return;
+        timer(host, alive, every, what, action);
         action.run();
     }
 
@@ -1016,8 +1001,6 @@ final class ShardedWorld {
         }
         e.i = sim.new Instance(old.host, e.p, journals[e.p], old.core);
         recovering(e);
-        List<Runnable> waiting = new ArrayList<>(e.backoffMailbox);
-        e.backoffMailbox.clear();
-        waiting.forEach(Runnable::run); // to the recovery's stash, in order
+        Simulation.runAll(e.backoffMailbox); // to the recovery's stash, in order
     }
 }

@@ -261,9 +261,7 @@ final class Simulation {
 
         /** Recovery completed: membership is read now, then the stashed messages are handled in order. */
         void recovered() {
-            List<String> up = new ArrayList<>();
-            for (Member m : members) if (m.up) up.add(m.node());
-            core.recovered(ledger, up, now);
+            core.recovered(ledger, upNodes(), now);
             run(core.takeOver("#" + generation, wall(), BATCH_DEADLINE)); // S10: the first write, before anything is handled
             core.tookOver(ledger, now, BATCH_DEADLINE);
             tookOverAt = now;
@@ -273,14 +271,8 @@ final class Simulation {
             // both arrive after what was stashed, which is handled first
             Instance c = this;
             for (Member m : members) if (m.up) toCoordinator(c, "member up " + m.node(), () -> ledger.memberUp(m.node(), now));
-            toCoordinator(c, "members now", () -> {
-                Set<String> present = new HashSet<>();
-                for (Member m : members) if (m.up) present.add(m.node());
-                for (String n : ledger.members()) if (!present.contains(n)) ledger.memberRemoved(n, now);
-            });
-            List<Runnable> stashed = new ArrayList<>(stash);
-            stash.clear();
-            stashed.forEach(Runnable::run);
+            toCoordinator(c, "members now", () -> membersNow(ledger));
+            runAll(stash);
         }
 
         /** This instance's wall clock (persisted times); {@code now} is its monotonic clock. */
@@ -384,6 +376,31 @@ final class Simulation {
         return new Journal("blob-gc-partition|" + p);
     }
 
+    /** The nodes of the members that are Up now (what a recovery reads of membership). */
+    List<String> upNodes() {
+        List<String> up = new ArrayList<>();
+        for (Member m : members) if (m.up) up.add(m.node());
+        return up;
+    }
+
+    /** Membership's current state as a recovered instance learns it: every node {@code l} knows and is not Up, removed. */
+    void membersNow(PartitionedLedger l) {
+        Set<String> present = new HashSet<>(upNodes());
+        for (String n : l.members()) if (!present.contains(n)) l.memberRemoved(n, now);
+    }
+
+    /** The receptionist lists the reporters to a new coordinator or entity: each is asked for a FULL report. */
+    void askEveryReporterForAFull(String why) {
+        for (Member m : members) if (m.alive) m.toReporter(why, r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
+    }
+
+    /** Runs what {@code waiting} holds, in order, and empties it first (what runs may add to it again). */
+    static void runAll(List<Runnable> waiting) {
+        List<Runnable> now = new ArrayList<>(waiting);
+        waiting.clear();
+        now.forEach(Runnable::run);
+    }
+
     Member oldestUp() {
         for (Member m : members) if (m.alive && m.up) return m;
         return null;
@@ -408,11 +425,8 @@ final class Simulation {
                 if (faults && m != c.host && m.alive && members.stream().filter(x -> x.alive).count() > 1) m.crash();
             });
         }
-        // the receptionist lists the reporters: each is asked for a FULL report
-        for (Member m : members) if (m.alive) m.toReporter("new coordinator", r -> m.run(r.resendFull(Long.MIN_VALUE, Long.MIN_VALUE)));
-        List<Runnable> buffered = new ArrayList<>(proxyBuffer);
-        proxyBuffer.clear();
-        buffered.forEach(Runnable::run);
+        askEveryReporterForAFull("new coordinator");
+        runAll(proxyBuffer);
         scheduleCycle(c);
         scheduleStaleness(c);
         wakeSweeper(c, 0);

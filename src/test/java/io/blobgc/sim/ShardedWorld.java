@@ -568,23 +568,30 @@ final class ShardedWorld {
                         : Math.max(sent, sim.now - 2 * Simulation.MAX_SKEW) + ttl);
             }
         };
-        toConductor("operator pin " + short_(h) + " by " + owner, k -> toEntity(sim.partitioning.partitionOf(h),
-                "operator pin " + short_(h) + " by " + owner, Other.INSTANCE, e -> {
-                    Simulation.Instance c = e.i;
-                    carry(e, c.run(e.fences.pin(c.ledger, c.core, new FenceCore.PinRequest<>(h, owner, "sim", ttl,
-                            answer), c.wall(), sim.now)));
-                }, "conductor " + k.generation, true));
+        forwarded(h, "operator pin " + short_(h) + " by " + owner, e -> {
+            Simulation.Instance c = e.i;
+            carry(e, c.run(e.fences.pin(c.ledger, c.core, new FenceCore.PinRequest<>(h, owner, "sim", ttl, answer),
+                    c.wall(), sim.now)));
+        });
     }
 
     void unpin(BlobHash h, String owner) {
-        toConductor("operator unpin " + short_(h), k -> toEntity(sim.partitioning.partitionOf(h),
-                "operator unpin " + short_(h), Other.INSTANCE, e -> {
-                    // counted as it is written: a late one (a paused conductor's, a copy) unpins as much as any
-                    if (e.i.run(e.i.core.unpin(e.i.ledger, h, owner)).ok()) sim.oracle.operatorUnpinned(h, owner);
-                }, "conductor " + k.generation, true));
+        forwarded(h, "operator unpin " + short_(h), e -> {
+            // counted as it is written: a late one (a paused conductor's, a copy) unpins as much as any
+            if (e.i.run(e.i.core.unpin(e.i.ledger, h, owner)).ok()) sim.oracle.operatorUnpinned(h, owner);
+        });
     }
 
-    /** A registration, to its blob's owner ({@link LinkedRegistrationCore}); the upload's bookkeeping once accepted. */
+    /** A request about {@code h}, to the conductor, which forwards it to {@code h}'s owner (Conductor's dispatch). */
+    private void forwarded(BlobHash h, String what, Consumer<Entity> handler) {
+        toConductor(what, k -> toEntity(sim.partitioning.partitionOf(h), what, Other.INSTANCE, handler,
+                "conductor " + k.generation, true));
+    }
+
+    /**
+     * An upload's registration, through the conductor's levels ({@link #registerInLevels}); one upload in three with a
+     * callee registers it in the same request.
+     */
     void register(BlobHash h, List<BlobHash> deps) {
         List<Registration> batch = new ArrayList<>(List.of(new Registration(h, deps)));
         if (!deps.isEmpty() && workload.nextInt(3) == 0) {
@@ -626,7 +633,9 @@ final class ShardedWorld {
                 Token answer = (by, reply) -> {
                     Registered r = (Registered) reply;
                     for (Registration x : share) {
-                        if (r.accepted().contains(x.hash())) sim.accepted(by.i, x.hash(), x.dependencies(), forgotten.get(x.hash()));
+                        if (r.accepted().contains(x.hash())) {
+                            sim.accepted(by.i, x.hash(), x.dependencies(), forgotten.get(x.hash()));
+                        }
                     }
                     toConductor(k, "registered " + p, () -> g.answer(p, r));
                 };
